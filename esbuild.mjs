@@ -1,0 +1,78 @@
+// Builds three things with esbuild:
+//   dist/extension.js       the extension (node, cjs, `vscode` external)
+//   dist/webview/*.js|css   the webview bundle(s) (browser, iife), plus the codicon font they load
+//   out/test/**             test files (node, cjs for mocha inside the extension host; esm-free so plain Node runs them)
+// `--production` minifies and drops sourcemaps; `--watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const root = path.dirname(new URL(import.meta.url).pathname);
+
+function filesUnder(dir, pattern) {
+  const out = [];
+  if (!statSync(dir, { throwIfNoEntry: false })) return out;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesUnder(p, pattern));
+    else if (pattern.test(entry.name)) out.push(p);
+  }
+  return out;
+}
+
+const common = { bundle: true, sourcemap: production ? false : 'linked', minify: production, logLevel: 'warning', legalComments: 'none' };
+
+const extension = {
+  ...common,
+  entryPoints: [path.join(root, 'src/extension.ts')],
+  outfile: path.join(root, 'dist/extension.js'),
+  platform: 'node', format: 'cjs', target: 'node20',
+  external: ['vscode', 'bufferutil', 'utf-8-validate'],
+  metafile: true,
+};
+
+const webviewEntries = filesUnder(path.join(root, 'webview'), /^[a-z-]+\.entry\.ts$/);
+const webview = {
+  ...common,
+  entryPoints: webviewEntries,
+  outdir: path.join(root, 'dist/webview'),
+  entryNames: '[name]',
+  platform: 'browser', format: 'iife', target: 'es2022',
+};
+
+// Tests are built file by file (not one bundle) so mocha/node:test see one module per suite. Imports of
+// src/ are bundled into each file; fixtures under scripts/ stay plain ESM/CJS on disk and are loaded at run time.
+const testEntries = filesUnder(path.join(root, 'test'), /\.(test|suite)\.ts$|^index\.ts$/);
+const tests = {
+  ...common, sourcemap: 'inline', minify: false,
+  entryPoints: testEntries,
+  outdir: path.join(root, 'out/test'),
+  outbase: path.join(root, 'test'),
+  platform: 'node', format: 'cjs', target: 'node20',
+  external: ['vscode', 'mocha', 'bufferutil', 'utf-8-validate', 'playwright-core', '../../scripts/*', '../../../scripts/*'],
+};
+
+function copyAssets() {
+  const fontDir = path.join(root, 'dist/webview/codicons');
+  mkdirSync(fontDir, { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) cpSync(path.join(root, 'node_modules/@vscode/codicons/dist', f), path.join(fontDir, f));
+}
+
+const t0 = Date.now();
+if (!watch) {
+  rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+  rmSync(path.join(root, 'out'), { recursive: true, force: true });
+}
+const configs = [extension, ...(webviewEntries.length ? [webview] : []), ...(testEntries.length && !production ? [tests] : [])];
+if (watch) {
+  for (const c of configs) await (await esbuild.context(c)).watch();
+  copyAssets();
+  console.log('[esbuild] watching');
+} else {
+  const results = await Promise.all(configs.map((c) => esbuild.build(c)));
+  copyAssets();
+  const extBytes = Object.values(results[0].metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  console.log(`[esbuild] built extension (${(extBytes / 1024).toFixed(0)} KB), ${webviewEntries.length} webview bundle(s), ${testEntries.length} test file(s) in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
+}

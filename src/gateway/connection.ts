@@ -1,0 +1,527 @@
+// One live connection to one OpenClaw gateway: challenge → connect → hello-ok handshake (timed per phase),
+// request/response correlation with per-call timeouts and cancellation, event dispatch by name, a tick
+// watchdog, and reconnects with backoff. It never throws out of a socket handler and never leaves a promise
+// pending forever: every request ends in a result or a GatewayRequestError.
+//
+// Why our own layer over `ws` rather than @openclaw/gateway-client: see docs/architecture.md (phase timings
+// and raw close codes are part of the product; the connect frame must fit protocol 3's closed schema).
+import WebSocket from 'ws';
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
+import { loadOrCreateDeviceIdentity, signDeviceProof, type DeviceIdentityStore } from './deviceIdentity';
+import { Emitter, type Disposable } from './emitter';
+import { decodeFrame, type EventFrame, type ResponseFrame } from './frames';
+import { readHello, type HelloSummary } from './hello';
+import { describeClose, describeGatewayError, describeTransportError, type ConnectionProblem } from './problems';
+import { GatewayRequestError } from './requestError';
+
+export const MIN_PROTOCOL = 3;
+export const MAX_PROTOCOL = 4;
+
+export type OperatorScope = 'operator.read' | 'operator.write' | 'operator.admin' | 'operator.approvals' | 'operator.pairing';
+
+/** Lifecycle as a person would describe it. */
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'stopped';
+
+export type HandshakePhase = 'socket' | 'challenge' | 'hello' | 'ready';
+
+/** Milliseconds from the start of the attempt to each milestone. */
+export interface HandshakeTiming {
+  attempt: number;
+  startedAt: number;
+  socketOpenMs?: number;
+  challengeMs?: number;
+  connectSentMs?: number;
+  helloMs?: number;
+  /** The phase the attempt was in when it ended without hello-ok. */
+  failedIn?: HandshakePhase;
+}
+
+export interface ConnectionSnapshot {
+  state: ConnectionState;
+  url: string;
+  hello?: HelloSummary;
+  problem?: ConnectionProblem;
+  /** Requested scopes the gateway did not grant (the connection still works for the others). */
+  missingScopes: readonly string[];
+  handshake?: HandshakeTiming;
+  connectedAt?: number;
+  nextRetryAt?: number;
+  attempts: number;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Credentials { token?: string }
+
+export interface GatewayConnectionOptions {
+  url: string;
+  /** Read at every attempt, so a token set while disconnected is used on the next try. */
+  credentials: () => Credentials | Promise<Credentials>;
+  scopes: readonly OperatorScope[];
+  /** Signs every connect with this store's key for `identityKey` (default: the URL). Omit only in tests. */
+  identityStore?: DeviceIdentityStore;
+  identityKey?: string;
+  clientVersion?: string;
+  clientDisplayName?: string;
+  requestTimeoutMs?: number;
+  /** Socket open → connect.challenge. The gateway sends it within milliseconds; silence means it is wedged. */
+  challengeTimeoutMs?: number;
+  /** connect sent → hello-ok. 2026.4.x can take 7–20 s while its event loop is blocked. */
+  helloTimeoutMs?: number;
+  /** Lower bound of the silence window; the window is max(this, 2 × tickIntervalMs), and ≥ 90 s on protocol 3. */
+  minTickWatchMs?: number;
+  /** Frames before hello-ok larger than this are refused (hello-ok itself is ~24 KB). */
+  preHelloMaxBytes?: number;
+  reconnect?: boolean;
+  backoff?: BackoffOptions;
+  /** Delay between attempts while waiting for a pairing approval. */
+  slowRetryMs?: number;
+  log?: (level: LogLevel, message: string) => void;
+  /** For tests: build the socket. */
+  createSocket?: (url: string, options: WebSocket.ClientOptions) => WebSocket;
+  now?: () => number;
+}
+
+interface PendingRequest {
+  method: string;
+  resolve: (payload: unknown) => void;
+  reject: (err: GatewayRequestError) => void;
+  timer: NodeJS.Timeout;
+  cleanup: () => void;
+}
+
+export interface RequestOptions { timeoutMs?: number; signal?: AbortSignal }
+
+const CLIENT_ID = 'gateway-client';
+const CLIENT_MODE = 'backend';
+const ROLE = 'operator';
+/** ws refuses larger frames outright (close 1009); the gateway's own default limit is 25 MiB. */
+const SOCKET_MAX_PAYLOAD = 64 * 1024 * 1024;
+
+export class GatewayConnection {
+  private readonly opts: Required<Pick<GatewayConnectionOptions, 'requestTimeoutMs' | 'challengeTimeoutMs' | 'helloTimeoutMs' | 'minTickWatchMs' | 'preHelloMaxBytes' | 'reconnect' | 'slowRetryMs'>> & GatewayConnectionOptions;
+  private readonly now: () => number;
+  private readonly backoff: Backoff;
+  private socket?: WebSocket;
+  private phase: HandshakePhase = 'socket';
+  private state: ConnectionState = 'idle';
+  private hello?: HelloSummary;
+  private problem?: ConnectionProblem;
+  private missingScopes: string[] = [];
+  private timing?: HandshakeTiming;
+  private attemptCount = 0;
+  private connectedAt?: number;
+  private nextRetryAt?: number;
+  private retryTimer?: NodeJS.Timeout;
+  private phaseTimer?: NodeJS.Timeout;
+  private watchdogTimer?: NodeJS.Timeout;
+  private lastFrameAt = 0;
+  private lastSeq?: number;
+  private requestSeq = 0;
+  private connectRequestId?: string;
+  /** An error frame that explains the close that follows it (e.g. AUTH_TOKEN_MISMATCH before 1008). */
+  private pendingProblem?: ConnectionProblem;
+  private restartExpectedUntil = 0;
+  private readonly pending = new Map<string, PendingRequest>();
+
+  private readonly stateEmitter: Emitter<ConnectionSnapshot>;
+  private readonly eventEmitters = new Map<string, Emitter<EventFrame>>();
+  private readonly anyEventEmitter: Emitter<EventFrame>;
+  private readonly helloEmitter: Emitter<HelloSummary>;
+  private readonly gapEmitter: Emitter<{ expected: number; received: number }>;
+
+  constructor(options: GatewayConnectionOptions) {
+    this.opts = {
+      requestTimeoutMs: 30_000, challengeTimeoutMs: 10_000, helloTimeoutMs: 30_000, minTickWatchMs: 0,
+      preHelloMaxBytes: 1024 * 1024, reconnect: true, slowRetryMs: 30_000, ...options,
+    };
+    this.now = options.now ?? Date.now;
+    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    const report = (err: unknown) => this.log('error', `listener failed: ${(err as Error)?.stack ?? String(err)}`);
+    this.stateEmitter = new Emitter(report);
+    this.anyEventEmitter = new Emitter(report);
+    this.helloEmitter = new Emitter(report);
+    this.gapEmitter = new Emitter(report);
+  }
+
+  get url(): string { return this.opts.url; }
+
+  snapshot(): ConnectionSnapshot {
+    return {
+      state: this.state, url: this.opts.url, hello: this.hello, problem: this.problem, missingScopes: [...this.missingScopes],
+      handshake: this.timing ? { ...this.timing } : undefined, connectedAt: this.connectedAt, nextRetryAt: this.nextRetryAt, attempts: this.attemptCount,
+    };
+  }
+
+  /** Fires on every state or problem change. */
+  onDidChangeState(listener: (snapshot: ConnectionSnapshot) => void): Disposable { return this.stateEmitter.on(listener); }
+  /** Fires after each successful handshake (also after reconnects: resync there). */
+  onDidConnect(listener: (hello: HelloSummary) => void): Disposable { return this.helloEmitter.on(listener); }
+  onEvent(name: string, listener: (frame: EventFrame) => void): Disposable {
+    let emitter = this.eventEmitters.get(name);
+    if (!emitter) { emitter = new Emitter((err) => this.log('error', `listener for ${name} failed: ${String(err)}`)); this.eventEmitters.set(name, emitter); }
+    return emitter.on(listener);
+  }
+  onAnyEvent(listener: (frame: EventFrame) => void): Disposable { return this.anyEventEmitter.on(listener); }
+  /** Protocol 4 numbers events per connection; a gap means events were lost and state should be re-read. */
+  onSequenceGap(listener: (gap: { expected: number; received: number }) => void): Disposable { return this.gapEmitter.on(listener); }
+
+  /** Starts connecting (idempotent). */
+  start(): void {
+    if (this.state === 'connecting' || this.state === 'connected') return;
+    this.clearRetry();
+    this.open();
+  }
+
+  /** Drops the current socket and connects again now, with a fresh backoff (after the user fixed something). */
+  reconnectNow(): void {
+    this.backoff.reset();
+    this.clearRetry();
+    if (this.socket) this.closeSocket(4002, 'reconnect requested', undefined);
+    this.failPending('CONNECTION_CLOSED', 'the connection was restarted before the gateway answered; the request may or may not have been applied');
+    this.open();
+  }
+
+  /** Closes for good: pending requests fail, no reconnect. */
+  stop(): void {
+    this.clearRetry();
+    this.state = 'stopped';
+    if (this.socket) this.closeSocket(1000, 'client stopped', undefined);
+    this.failPending('CONNECTION_CLOSED', 'the connection was closed by Lanewatch');
+    this.emitState();
+  }
+
+  dispose(): void {
+    this.stop();
+    this.stateEmitter.clear(); this.anyEventEmitter.clear(); this.helloEmitter.clear(); this.gapEmitter.clear();
+    for (const e of this.eventEmitters.values()) e.clear();
+  }
+
+  isConnected(): boolean { return this.state === 'connected'; }
+
+  /** The negotiated facts, when connected. */
+  get helloSummary(): HelloSummary | undefined { return this.hello; }
+
+  supportsMethod(method: string): boolean { return this.hello?.methods.has(method) ?? false; }
+
+  /** Resolves when connected; rejects on timeout, abort, stop, or a problem that will not resolve by retrying. */
+  waitForConnected(timeoutMs: number, signal?: AbortSignal): Promise<HelloSummary> {
+    if (this.state === 'connected' && this.hello) return Promise.resolve(this.hello);
+    return new Promise((resolve, reject) => {
+      const done = (fn: () => void) => { clearTimeout(timer); sub.dispose(); signal?.removeEventListener('abort', onAbort); fn(); };
+      const timer = setTimeout(() => done(() => reject(GatewayRequestError.local('connect', 'TIMEOUT', `not connected within ${Math.round(timeoutMs / 1000)} s${this.problem ? ` (${this.problem.summary})` : ''}`, this.problem))), timeoutMs);
+      const onAbort = () => done(() => reject(GatewayRequestError.local('connect', 'CANCELLED', 'cancelled')));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const sub = this.onDidChangeState((s) => {
+        if (s.state === 'connected' && s.hello) done(() => resolve(s.hello!));
+        else if (s.state === 'stopped') done(() => reject(GatewayRequestError.local('connect', 'CONNECTION_CLOSED', 'connection stopped')));
+        else if (s.state === 'disconnected' && s.problem?.reconnect === 'stop') done(() => reject(new GatewayRequestError('connect', s.problem!, { code: s.problem!.errorCode ?? 'CONNECT_FAILED', message: s.problem!.summary, answered: true })));
+      });
+    });
+  }
+
+  /** Sends one request; resolves with the payload of an ok response. */
+  request<T = unknown>(method: string, params: unknown = {}, options: RequestOptions = {}): Promise<T> {
+    const socket = this.socket;
+    if (this.state !== 'connected' || !socket || socket.readyState !== WebSocket.OPEN) {
+      const why = this.problem ? `${this.problem.summary}. ${this.problem.advice}` : `the connection is ${this.state}`;
+      return Promise.reject(GatewayRequestError.local(method, 'NOT_CONNECTED', `not connected to ${this.opts.url}: ${why}`, this.problem));
+    }
+    if (options.signal?.aborted) return Promise.reject(GatewayRequestError.local(method, 'CANCELLED', 'cancelled before sending'));
+    const id = `lw-${++this.requestSeq}`;
+    const text = JSON.stringify({ type: 'req', id, method, params });
+    const limit = this.hello?.maxPayload ?? this.opts.preHelloMaxBytes;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > limit) return Promise.reject(GatewayRequestError.local(method, 'PAYLOAD_TOO_LARGE', `request of ${bytes} bytes exceeds the gateway's ${limit}-byte limit; nothing was sent`));
+    const timeoutMs = options.timeoutMs ?? this.opts.requestTimeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => this.settle(id, GatewayRequestError.local(method, 'CANCELLED', 'cancelled (the gateway may still complete it)'));
+      const timer = setTimeout(() => this.settle(id, GatewayRequestError.local(method, 'TIMEOUT', `no answer within ${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s (the gateway may be busy, or its lane for this session is held)`)), timeoutMs);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        method, timer, resolve: resolve as (p: unknown) => void, reject,
+        cleanup: () => { clearTimeout(timer); options.signal?.removeEventListener('abort', onAbort); },
+      });
+      socket.send(text, (err) => { if (err) this.settle(id, GatewayRequestError.local(method, 'CONNECTION_CLOSED', `send failed: ${err.message}`)); });
+    });
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private log(level: LogLevel, message: string): void { this.opts.log?.(level, message); }
+
+  private setState(state: ConnectionState, problem: ConnectionProblem | undefined): void {
+    this.state = state;
+    this.problem = problem;
+    this.emitState();
+  }
+
+  private emitState(): void { this.stateEmitter.fire(this.snapshot()); }
+
+  private open(): void {
+    this.attemptCount++;
+    this.phase = 'socket';
+    this.nextRetryAt = undefined;
+    this.pendingProblem = undefined;
+    this.lastSeq = undefined;
+    this.timing = { attempt: this.attemptCount, startedAt: this.now() };
+    this.setState('connecting', this.problem);
+    let socket: WebSocket;
+    try {
+      const options: WebSocket.ClientOptions = { maxPayload: SOCKET_MAX_PAYLOAD, handshakeTimeout: this.opts.challengeTimeoutMs, perMessageDeflate: false, followRedirects: false };
+      socket = this.opts.createSocket ? this.opts.createSocket(this.opts.url, options) : new WebSocket(this.opts.url, options);
+    } catch (err) {
+      this.onAttemptEnded(undefined, { kind: 'bad-url', summary: 'invalid gateway URL', advice: `${this.opts.url} is not a valid ws:// or wss:// URL: ${(err as Error).message}`, action: 'check-url', reconnect: 'stop' });
+      return;
+    }
+    this.socket = socket;
+    let transportProblem: ConnectionProblem | undefined;
+    socket.on('open', () => {
+      if (this.socket !== socket) return;
+      this.timing!.socketOpenMs = this.now() - this.timing!.startedAt;
+      this.phase = 'challenge';
+      this.lastFrameAt = this.now();
+      this.armPhaseTimer(this.opts.challengeTimeoutMs, {
+        kind: 'no-challenge', summary: 'WebSocket open but no challenge',
+        advice: `The WebSocket upgrade succeeded but the gateway sent no connect.challenge within ${this.opts.challengeTimeoutMs / 1000} s. HTTP may answer while the gateway's WebSocket handling is wedged (blocked event loop); check /readyz and the gateway log, or restart it.`,
+        action: 'retry', reconnect: 'backoff',
+      });
+    });
+    socket.on('unexpected-response', (_req, res) => {
+      transportProblem = describeTransportError(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode }), this.opts.url);
+      res.resume();
+      socket.terminate();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.socket !== socket) return;
+      if (!transportProblem) {
+        transportProblem = /handshake has timed out/i.test(err.message)
+          ? { kind: 'upgrade-timeout', summary: 'WebSocket upgrade timed out', advice: `TCP connected but the WebSocket upgrade got no answer within ${this.opts.challengeTimeoutMs / 1000} s: something accepts connections on that port without speaking WebSocket, or the gateway is stuck.`, action: 'check-url', reconnect: 'backoff' }
+          : /max payload size exceeded/i.test(err.message)
+            ? describeClose(1009, err.message)
+            : describeTransportError(err, this.opts.url);
+      }
+      this.log('debug', `socket error: ${err.code ?? ''} ${err.message}`);
+    });
+    socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+      if (this.socket !== socket) return;
+      this.lastFrameAt = this.now();
+      if (isBinary) { this.log('warn', 'ignored a binary frame (the protocol is JSON text)'); return; }
+      this.onText(data.toString());
+    });
+    socket.on('close', (code: number, reasonBuf: Buffer) => {
+      if (this.socket !== socket) return;
+      const reason = reasonBuf.toString().slice(0, 200);
+      const problem = this.pendingProblem ?? transportProblem ?? describeClose(code, reason);
+      this.onAttemptEnded(code, { ...problem, closeCode: code, closeReason: reason || problem.closeReason });
+    });
+  }
+
+  private armPhaseTimer(ms: number, problem: ConnectionProblem): void {
+    clearTimeout(this.phaseTimer);
+    this.phaseTimer = setTimeout(() => {
+      this.pendingProblem = problem;
+      this.log('warn', `${problem.summary} (phase ${this.phase})`);
+      this.socket?.terminate();
+    }, ms);
+  }
+
+  private onText(text: string): void {
+    const limit = this.phase === 'ready' && this.hello ? this.hello.maxPayload : this.opts.preHelloMaxBytes;
+    const decoded = decodeFrame(text, limit);
+    if (decoded.kind === 'rejected') {
+      this.log('warn', `dropped a frame: ${decoded.reason}`);
+      if (decoded.id && this.pending.has(decoded.id)) {
+        const method = this.pending.get(decoded.id)!.method;
+        this.settle(decoded.id, GatewayRequestError.local(method, 'BAD_RESPONSE', `the gateway's answer was unusable: ${decoded.reason}`));
+      }
+      return;
+    }
+    if (decoded.kind === 'event') this.onEventFrame(decoded.frame);
+    else this.onResponseFrame(decoded.frame);
+  }
+
+  private onEventFrame(frame: EventFrame): void {
+    if (frame.event === 'connect.challenge') { this.onChallenge(frame.payload); return; }
+    if (this.phase !== 'ready') { this.log('warn', `ignored event ${frame.event} before hello-ok`); return; }
+    if (typeof frame.seq === 'number' && this.hello && this.hello.protocol >= 4) {
+      // Protocol 3 numbers events with a global broadcast counter, so gaps there are normal.
+      if (this.lastSeq !== undefined && frame.seq > this.lastSeq + 1) this.gapEmitter.fire({ expected: this.lastSeq + 1, received: frame.seq });
+      this.lastSeq = frame.seq;
+    }
+    if (frame.event === 'shutdown') {
+      const p = (frame.payload ?? {}) as { reason?: unknown; restartExpectedMs?: unknown };
+      if (typeof p.restartExpectedMs === 'number') this.restartExpectedUntil = this.now() + 120_000;
+      this.log('info', `gateway announced shutdown: ${String(p.reason ?? 'no reason')}`);
+    }
+    this.eventEmitters.get(frame.event)?.fire(frame);
+    this.anyEventEmitter.fire(frame);
+  }
+
+  private onChallenge(payload: unknown): void {
+    if (this.phase !== 'challenge') { this.log('warn', 'ignored a second connect.challenge'); return; }
+    const p = (payload ?? {}) as { nonce?: unknown; ts?: unknown };
+    if (typeof p.nonce !== 'string' || !p.nonce) {
+      this.pendingProblem = { kind: 'bad-challenge', summary: 'malformed connect.challenge', advice: 'The gateway sent a challenge without a nonce; is this an OpenClaw gateway?', action: 'check-url', reconnect: 'backoff' };
+      this.socket?.terminate();
+      return;
+    }
+    this.timing!.challengeMs = this.now() - this.timing!.startedAt;
+    this.phase = 'hello';
+    const signedAt = typeof p.ts === 'number' ? p.ts : this.now();
+    void this.sendConnect(p.nonce, signedAt);
+  }
+
+  private async sendConnect(nonce: string, signedAt: number): Promise<void> {
+    const socket = this.socket;
+    try {
+      const { token } = await this.opts.credentials();
+      const client = { id: CLIENT_ID, version: this.opts.clientVersion ?? '0.0.0', platform: process.platform, mode: CLIENT_MODE, ...(this.opts.clientDisplayName ? { displayName: this.opts.clientDisplayName } : {}) };
+      const scopes = [...this.opts.scopes];
+      let device: unknown;
+      if (this.opts.identityStore) {
+        const identity = await loadOrCreateDeviceIdentity(this.opts.identityStore, this.opts.identityKey ?? this.opts.url);
+        device = signDeviceProof(identity, { clientId: CLIENT_ID, clientMode: CLIENT_MODE, role: ROLE, scopes, signedAt, token: token ?? '', nonce, platform: client.platform, deviceFamily: '' });
+      }
+      if (this.socket !== socket || this.phase !== 'hello' || socket?.readyState !== WebSocket.OPEN) return;
+      // Only fields protocol 3's closed connect schema accepts (2026.3.24 rejects e.g. client.timeZone with 1008).
+      const params = { minProtocol: MIN_PROTOCOL, maxProtocol: MAX_PROTOCOL, client, role: ROLE, scopes, ...(token ? { auth: { token } } : {}), ...(device ? { device } : {}) };
+      this.connectRequestId = `connect-${this.attemptCount}`;
+      socket.send(JSON.stringify({ type: 'req', id: this.connectRequestId, method: 'connect', params }));
+      this.timing!.connectSentMs = this.now() - this.timing!.startedAt;
+      this.armPhaseTimer(this.opts.helloTimeoutMs, {
+        kind: 'hello-timeout', summary: 'no answer to connect',
+        advice: `The gateway sent its challenge but did not answer the connect request within ${this.opts.helloTimeoutMs / 1000} s: it is overloaded or its event loop is blocked (2026.4.x does this while installing plugins).`,
+        action: 'retry', reconnect: 'backoff',
+      });
+    } catch (err) {
+      this.pendingProblem = { kind: 'identity', summary: 'could not prepare the connect request', advice: `Preparing credentials or the device signature failed: ${(err as Error).message}`, action: 'retry', reconnect: 'stop' };
+      this.log('error', this.pendingProblem.advice);
+      socket?.terminate();
+    }
+  }
+
+  private onResponseFrame(frame: ResponseFrame): void {
+    if (frame.id === this.connectRequestId && this.phase === 'hello') { this.onConnectResponse(frame); return; }
+    const entry = this.pending.get(frame.id);
+    if (!entry) { this.log('warn', `dropped a response for an unknown or expired request id ${JSON.stringify(frame.id).slice(0, 60)}`); return; }
+    if (frame.ok) this.settle(frame.id, undefined, frame.payload);
+    else this.settle(frame.id, GatewayRequestError.fromGateway(entry.method, frame.error ?? { code: 'UNKNOWN', message: 'error without details' }));
+  }
+
+  private onConnectResponse(frame: ResponseFrame): void {
+    clearTimeout(this.phaseTimer);
+    if (!frame.ok) {
+      // The close frame (1008/1002) follows; this error says why, so it wins over the bare close code.
+      this.pendingProblem = describeGatewayError(frame.error ?? { code: 'UNKNOWN', message: 'connect failed' }, { method: 'connect' });
+      this.log('warn', `connect refused: ${frame.error?.code} ${frame.error?.message} (${this.pendingProblem.kind})`);
+      return;
+    }
+    const hello = readHello(frame.payload);
+    if (!hello) {
+      this.pendingProblem = { kind: 'bad-hello', summary: 'unusable hello-ok', advice: 'The gateway accepted the connection but its hello-ok could not be read. This gateway version may not be supported.', action: 'upgrade-gateway', reconnect: 'stop' };
+      this.socket?.close(1002, 'unusable hello-ok');
+      return;
+    }
+    if (hello.grantedScopes.length === 0 && this.opts.scopes.length > 0) {
+      this.pendingProblem = {
+        kind: 'no-scopes', summary: 'connected without any scope',
+        advice: 'The gateway accepted the connection but granted no scopes, so it cannot be read. It needs a paired device identity: approve this device on the gateway host (openclaw devices list, then openclaw devices approve <requestId>) — loopback gateways approve it automatically.',
+        action: 'approve-pairing', reconnect: 'slow',
+      };
+      this.log('warn', `hello-ok from ${hello.serverVersion} granted no scopes`);
+      this.socket?.close(1000, 'no scopes granted');
+      return;
+    }
+    this.timing!.helloMs = this.now() - this.timing!.startedAt;
+    this.phase = 'ready';
+    this.hello = hello;
+    this.missingScopes = this.opts.scopes.filter((s) => !hello.grantedScopes.includes(s) && !(s === 'operator.read' && hello.grantedScopes.includes('operator.write')));
+    this.connectedAt = this.now();
+    this.backoff.reset();
+    this.armWatchdog(hello);
+    this.log('info', `connected to ${this.opts.url}: openclaw ${hello.serverVersion}, protocol ${hello.protocol}, hello in ${this.timing!.helloMs} ms (open ${this.timing!.socketOpenMs} ms, challenge ${this.timing!.challengeMs} ms)`);
+    this.setState('connected', undefined);
+    this.helloEmitter.fire(hello);
+  }
+
+  private watchWindowMs(hello: HelloSummary): number {
+    const protocolFloor = hello.protocol <= 3 ? 90_000 : 0;
+    return Math.max(2 * hello.tickIntervalMs, protocolFloor, this.opts.minTickWatchMs);
+  }
+
+  private armWatchdog(hello: HelloSummary): void {
+    clearInterval(this.watchdogTimer);
+    const windowMs = this.watchWindowMs(hello);
+    this.watchdogTimer = setInterval(() => {
+      const silentMs = this.now() - this.lastFrameAt;
+      if (silentMs <= windowMs) return;
+      this.pendingProblem = { ...describeClose(4000, 'tick timeout'), summary: `gateway silent for ${Math.round(silentMs / 1000)} s`, closeCode: 4000 };
+      this.log('warn', `no frame for ${silentMs} ms (window ${windowMs} ms): closing the link as dead`);
+      this.socket?.terminate();
+    }, Math.max(250, Math.min(windowMs / 4, 5_000)));
+    this.watchdogTimer.unref?.();
+  }
+
+  private closeSocket(code: number, reason: string, problem: ConnectionProblem | undefined): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    clearTimeout(this.phaseTimer);
+    clearInterval(this.watchdogTimer);
+    if (!socket) return;
+    socket.removeAllListeners('message');
+    socket.on('error', () => {});
+    try { socket.readyState === WebSocket.OPEN ? socket.close(code, reason) : socket.terminate(); } catch { /* already gone */ }
+    if (problem) this.problem = problem;
+  }
+
+  private onAttemptEnded(code: number | undefined, problem: ConnectionProblem): void {
+    const wasReady = this.phase === 'ready';
+    if (this.timing && !wasReady) this.timing.failedIn = this.phase;
+    this.socket?.removeAllListeners();
+    this.socket?.on('error', () => {});
+    this.socket = undefined;
+    clearTimeout(this.phaseTimer);
+    clearInterval(this.watchdogTimer);
+    this.connectRequestId = undefined;
+    this.connectedAt = undefined;
+    this.failPending('CONNECTION_CLOSED', `the connection closed before the gateway answered (${problem.summary}); the request may or may not have been applied`, problem);
+    this.log(problem.reconnect === 'prompt' ? 'info' : 'warn', `disconnected from ${this.opts.url}${code !== undefined ? ` (close ${code})` : ''}: ${problem.summary}`);
+    if (this.state === 'stopped') return;
+    this.state = 'disconnected';
+    this.problem = problem;
+    this.scheduleRetry(problem);
+    this.emitState();
+  }
+
+  private scheduleRetry(problem: ConnectionProblem): void {
+    if (!this.opts.reconnect || problem.reconnect === 'stop') return;
+    let delay: number;
+    if (problem.reconnect === 'prompt') { this.backoff.reset(); this.restartExpectedUntil = this.now() + 120_000; delay = 250; }
+    else if (problem.reconnect === 'slow') delay = this.opts.slowRetryMs;
+    else delay = this.backoff.next();
+    // While a restart is expected, poll at least every second so we are back within ~1 s of the gateway being ready.
+    if (this.now() < this.restartExpectedUntil && problem.reconnect !== 'slow') delay = Math.min(delay, 1_000);
+    if (problem.retryAfterMs) delay = Math.max(delay, problem.retryAfterMs);
+    this.nextRetryAt = this.now() + delay;
+    this.retryTimer = setTimeout(() => { this.retryTimer = undefined; if (this.state === 'disconnected') this.open(); }, delay);
+  }
+
+  private clearRetry(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.nextRetryAt = undefined;
+  }
+
+  private settle(id: string, error: GatewayRequestError | undefined, payload?: unknown): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.pending.delete(id);
+    entry.cleanup();
+    if (error) entry.reject(error); else entry.resolve(payload);
+  }
+
+  private failPending(code: 'CONNECTION_CLOSED', message: string, problem?: ConnectionProblem): void {
+    for (const [id, entry] of [...this.pending]) this.settle(id, GatewayRequestError.local(entry.method, code, message, problem ? { ...problem, summary: message } : undefined));
+  }
+}

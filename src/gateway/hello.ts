@@ -1,0 +1,57 @@
+// A protocol-neutral view of hello-ok. Protocol 4 (openclaw 2026.9.x) and protocol 3 (2026.3.x/2026.4.x)
+// carry different subsets; we read defensively and keep only what the extension uses.
+import type { HelloOk } from '@openclaw/gateway-protocol';
+
+export interface HelloSummary {
+  protocol: number;
+  serverVersion: string;
+  bootId?: string;
+  connId?: string;
+  methods: ReadonlySet<string>;
+  events: ReadonlySet<string>;
+  /** undefined when the gateway sent no `auth` block (2026.3.24 token-only clients): treat as no scopes. */
+  grantedScopes: readonly string[];
+  role?: string;
+  deviceToken?: string;
+  maxPayload: number;
+  tickIntervalMs: number;
+  sessionDefaults?: { defaultAgentId?: string; mainSessionKey?: string; mainKey?: string; scope?: string; modelConfigured?: boolean };
+  configPath?: string;
+  stateDir?: string;
+  uptimeMs?: number;
+}
+
+const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback);
+const optStr = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+
+export const DEFAULT_MAX_PAYLOAD = 25 * 1024 * 1024;
+export const DEFAULT_TICK_INTERVAL_MS = 30_000;
+
+export function readHello(payload: unknown): HelloSummary | undefined {
+  const p = rec(payload) as Partial<HelloOk> & Record<string, unknown>;
+  if (p.type !== 'hello-ok' || typeof p.protocol !== 'number') return undefined;
+  const server = rec(p.server), features = rec(p.features), auth = rec(p.auth), policy = rec(p.policy), snapshot = rec(p.snapshot);
+  const defaults = rec(snapshot.sessionDefaults);
+  return {
+    protocol: p.protocol,
+    serverVersion: optStr(server.version) ?? 'unknown',
+    bootId: optStr(server.bootId),
+    connId: optStr(server.connId),
+    methods: new Set(strings(features.methods)),
+    events: new Set(strings(features.events)),
+    grantedScopes: strings(auth.scopes),
+    role: optStr(auth.role),
+    deviceToken: optStr(auth.deviceToken),
+    maxPayload: num(policy.maxPayload, DEFAULT_MAX_PAYLOAD),
+    tickIntervalMs: num(policy.tickIntervalMs, DEFAULT_TICK_INTERVAL_MS),
+    sessionDefaults: Object.keys(defaults).length ? {
+      defaultAgentId: optStr(defaults.defaultAgentId), mainSessionKey: optStr(defaults.mainSessionKey), mainKey: optStr(defaults.mainKey),
+      scope: optStr(defaults.scope), modelConfigured: typeof defaults.modelConfigured === 'boolean' ? defaults.modelConfigured : undefined,
+    } : undefined,
+    configPath: optStr(snapshot.configPath),
+    stateDir: optStr(snapshot.stateDir),
+    uptimeMs: typeof snapshot.uptimeMs === 'number' ? snapshot.uptimeMs : undefined,
+  };
+}

@@ -1,0 +1,73 @@
+// Wire types. Params come from the official @openclaw/gateway-protocol where it defines them. Results are
+// typed here as *partial* views because we read them from protocol 3 gateways too (2026.3.x/2026.4.x omit
+// hasActiveRun, activeRunIds, lastRunId, paging fields, inFlightRun, pendingInputs …): every field that any
+// supported version may omit is optional, so the compiler makes the model handle its absence.
+import type {
+  AgentsListResult, ChatAbortParams, ChatHistoryParams, LogsTailParams, LogsTailResult, SessionRow,
+  SessionsAbortParams, SessionsDescribeParams, SessionsListParams, SessionsMessagesSubscribeParams,
+  SessionsMessagesUnsubscribeParams, SessionsPreviewParams, SessionsResetParams, SessionsSendParams,
+} from '@openclaw/gateway-protocol';
+
+export type {
+  ChatAbortParams, ChatHistoryParams, LogsTailParams, SessionsAbortParams, SessionsDescribeParams, SessionsListParams,
+  SessionsMessagesSubscribeParams, SessionsMessagesUnsubscribeParams, SessionsPreviewParams, SessionsResetParams, SessionsSendParams,
+};
+
+/** A session row as any supported gateway sends it. */
+export type SessionRowView = Partial<SessionRow> & { key: string; [extra: string]: unknown };
+
+export interface SessionsListResultView {
+  ts?: number;
+  path?: string;
+  count?: number;
+  totalCount?: number;
+  limitApplied?: number;
+  nextOffset?: number | null;
+  hasMore?: boolean;
+  sessions: SessionRowView[];
+}
+
+export interface SessionsDescribeResultView { session: SessionRowView | null }
+
+export interface SessionsPreviewResultView {
+  ts?: number;
+  previews: Array<{ key: string; status: 'ok' | 'empty' | 'missing' | 'cold' | string; items: Array<{ role: string; text: string }> }>;
+}
+
+export type AgentsListResultView = Partial<AgentsListResult> & { agents: Array<{ id: string; [extra: string]: unknown }> };
+
+export interface ChatHistoryResultView {
+  sessionKey: string;
+  sessionId?: string;
+  messages: Array<Record<string, unknown>>;
+  pendingInputs?: { items: Array<{ id: string; acceptedAt?: number; state?: string; message?: unknown; runId?: string }>; total?: number };
+  inFlightRun?: { runId: string; text?: string; startedAt?: number; events?: unknown[]; sessionAbortable?: boolean };
+  hasMore?: boolean;
+  totalMessages?: number;
+  deltaCursor?: unknown;
+  sessionInfo?: SessionRowView;
+}
+
+export type LogsTailResultView = Partial<LogsTailResult> & { lines: string[]; cursor: number; file?: string; reset?: boolean; truncated?: boolean; skippedBytes?: number };
+
+export interface LaneView { lane: string; queuedCount: number; activeCount: number; maxConcurrent?: number; draining?: boolean; generation?: number; blockedBy?: unknown }
+export interface DiagnosticsLanesResultView {
+  ts?: number;
+  lanes: LaneView[];
+  dynamic: { laneCount?: number; activeCount?: number; queuedCount?: number; queuedLaneCount?: number } | null;
+}
+
+export interface ChatSendParams { sessionKey: string; message: string; idempotencyKey: string; agentId?: string; timeoutMs?: number; queueMode?: 'steer' | 'followup' | 'collect' | 'interrupt' }
+export interface RunStartedResult { runId: string; status: 'started' | 'ok' | string; messageSeq?: number }
+
+export interface ChatAbortResultView { ok: boolean; aborted: boolean; runIds: string[] }
+export interface SessionsAbortResultView { ok: boolean; abortedRunId: string | null; status: 'aborted' | 'no-active-run' | string }
+export interface SessionsResetResultView { ok: boolean; key: string; entry?: { sessionId?: string; lifecycleRevision?: number | string; sessionStartedAt?: number; [extra: string]: unknown } }
+
+export interface RestartBlocker { kind: string; count?: number; message?: string; [extra: string]: unknown }
+export interface RestartPreflightResultView { safe: boolean; counts?: Record<string, number>; blockers: RestartBlocker[]; summary?: string }
+export interface RestartRequestParams { reason?: string; skipDeferral?: boolean; safe?: boolean }
+export interface RestartRequestResultView { ok: boolean; status: string; preflight?: RestartPreflightResultView; restart?: { ok?: boolean; pid?: number; signal?: string; delayMs?: number; [extra: string]: unknown } }
+
+export interface HealthResultView { ok: boolean; ts?: number; durationMs?: number; defaultAgentId?: string; agents?: Array<{ agentId: string; isDefault?: boolean; sessions?: { count?: number } }>; sessions?: { count?: number }; [extra: string]: unknown }
+export type StatusResultView = Record<string, unknown> & { runtimeVersion?: string; pid?: number };
