@@ -172,7 +172,7 @@ describe('GatewayConnection requests', () => {
   it('correlates responses that arrive out of order', async () => {
     const held: Array<() => void> = [];
     const gw = await gateway({
-      handleRequest: (method: string, params: any, id: string, ws: any) => {
+      handleRequest: (_method: string, params: any, id: string, ws: any) => {
         const send = () => ws.send(JSON.stringify({ type: 'res', id, ok: true, payload: { echo: params.n } }));
         if (params.n === 1) { held.push(send); return undefined; }
         send(); held.forEach((f) => f()); return undefined;

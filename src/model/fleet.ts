@@ -1,0 +1,64 @@
+// The set of gateways being watched. Rebuilt from settings; a gateway whose config did not change keeps its
+// live connection across a settings edit.
+import type { DeviceIdentityStore, LogLevel } from '../gateway';
+import { Emitter } from '../gateway/emitter';
+import type { GatewayConfig, SettingProblem } from './gatewaySettings';
+import { GatewayWatcher, type WatcherChange } from './gatewayWatcher';
+import { resolveToken, type SecretReader, type TokenSource } from './tokenSources';
+
+export interface FleetOptions {
+  secrets: SecretReader;
+  identityStore: DeviceIdentityStore;
+  clientVersion: string;
+  requestTimeoutMs: number;
+  log: (level: LogLevel, message: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export type FleetChange = WatcherChange | { what: 'gateways' };
+
+export class Fleet {
+  private readonly watchers = new Map<string, { watcher: GatewayWatcher; signature: string; sub: { dispose(): void } }>();
+  private settingProblems: SettingProblem[] = [];
+  private readonly tokenSources = new Map<string, { source: TokenSource; warning?: string }>();
+  private readonly changes = new Emitter<FleetChange>();
+  readonly onDidChange = this.changes.on.bind(this.changes);
+
+  constructor(private readonly opts: FleetOptions) {}
+
+  setGateways(configs: GatewayConfig[], problems: SettingProblem[]): void {
+    this.settingProblems = problems;
+    const wanted = new Map(configs.map((c) => [c.name, c]));
+    for (const [name, entry] of [...this.watchers]) {
+      const next = wanted.get(name);
+      if (!next || JSON.stringify(next) !== entry.signature) { entry.sub.dispose(); entry.watcher.dispose(); this.watchers.delete(name); }
+    }
+    for (const config of configs) {
+      if (this.watchers.has(config.name)) continue;
+      const watcher = new GatewayWatcher({
+        config, identityStore: this.opts.identityStore, clientVersion: this.opts.clientVersion, requestTimeoutMs: this.opts.requestTimeoutMs, log: this.opts.log,
+        credentials: async () => {
+          const resolved = await resolveToken(config, this.opts.secrets, this.opts.env);
+          this.tokenSources.set(config.name, { source: resolved.source, warning: resolved.warning });
+          if (resolved.warning) this.opts.log('warn', `[${config.name}] token: ${resolved.warning}`);
+          return { token: resolved.token };
+        },
+      });
+      const sub = watcher.onDidChange((c) => this.changes.fire(c));
+      this.watchers.set(config.name, { watcher, signature: JSON.stringify(config), sub });
+      watcher.start();
+    }
+    this.changes.fire({ what: 'gateways' });
+  }
+
+  gateways(): GatewayWatcher[] { return [...this.watchers.values()].map((e) => e.watcher); }
+  gateway(name: string): GatewayWatcher | undefined { return this.watchers.get(name)?.watcher; }
+  problems(): readonly SettingProblem[] { return this.settingProblems; }
+  tokenSource(name: string): { source: TokenSource; warning?: string } | undefined { return this.tokenSources.get(name); }
+
+  dispose(): void {
+    for (const e of this.watchers.values()) { e.sub.dispose(); e.watcher.dispose(); }
+    this.watchers.clear();
+    this.changes.clear();
+  }
+}

@@ -1,0 +1,75 @@
+// Reads what Lanewatch needs from an OpenClaw config file (JSON5, as the OpenClaw CLI reads it) and finds
+// local gateways the way OpenClaw does. Read-only: Lanewatch never writes the user's OpenClaw files.
+import JSON5 from 'json5';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { GatewayConfig } from './gatewaySettings';
+
+export interface OpenClawConfigFacts {
+  port?: number;
+  bind?: string;
+  authMode?: string;
+  token?: string;
+  logFile?: string;
+}
+
+export class ConfigFileError extends Error {
+  constructor(readonly file: string, message: string) { super(message); this.name = 'ConfigFileError'; }
+}
+
+const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+export function expandHome(p: string, home = os.homedir()): string {
+  return p === '~' ? home : p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
+}
+
+export function parseOpenClawConfig(text: string, file: string): OpenClawConfigFacts {
+  let doc: unknown;
+  try { doc = JSON5.parse(text); } catch (err) {
+    throw new ConfigFileError(file, `${file} is not valid JSON5: ${(err as Error).message}`);
+  }
+  const gateway = rec(rec(doc).gateway), auth = rec(gateway.auth), logging = rec(rec(doc).logging);
+  const port = typeof gateway.port === 'number' && Number.isInteger(gateway.port) && gateway.port > 0 && gateway.port < 65536 ? gateway.port : undefined;
+  const token = typeof auth.token === 'string' && auth.token ? auth.token : undefined;
+  return {
+    port, token,
+    bind: typeof gateway.bind === 'string' ? gateway.bind : undefined,
+    authMode: typeof auth.mode === 'string' ? auth.mode : undefined,
+    logFile: typeof logging.file === 'string' ? logging.file : undefined,
+  };
+}
+
+export async function readOpenClawConfig(file: string): Promise<OpenClawConfigFacts> {
+  const resolved = expandHome(file);
+  let text: string;
+  try { text = await readFile(resolved, 'utf8'); } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigFileError(resolved, code === 'ENOENT' ? `${resolved} does not exist` : code === 'EACCES' ? `${resolved} is not readable (permission denied)` : `${resolved} could not be read: ${(err as Error).message}`);
+  }
+  return parseOpenClawConfig(text, resolved);
+}
+
+/** Where OpenClaw itself looks for its config: OPENCLAW_CONFIG_PATH, else <OPENCLAW_STATE_DIR or ~/.openclaw>/openclaw.json. */
+export function defaultOpenClawConfigPath(env: NodeJS.ProcessEnv = process.env, home = env.OPENCLAW_HOME || os.homedir()): string {
+  if (env.OPENCLAW_CONFIG_PATH) return expandHome(env.OPENCLAW_CONFIG_PATH, home);
+  const stateDir = env.OPENCLAW_STATE_DIR ? expandHome(env.OPENCLAW_STATE_DIR, home) : path.join(home, '.openclaw');
+  return path.join(stateDir, 'openclaw.json');
+}
+
+export const DEFAULT_GATEWAY_PORT = 18789;
+
+/**
+ * The gateways to watch when the user configured none: OPENCLAW_GATEWAY_URL if set, else the local gateway
+ * described by OpenClaw's own config file. Returns [] when neither exists.
+ */
+export async function discoverDefaultGateways(env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig[]> {
+  if (env.OPENCLAW_GATEWAY_URL) return [{ name: 'openclaw', url: env.OPENCLAW_GATEWAY_URL, source: 'env' }];
+  const configPath = defaultOpenClawConfigPath(env);
+  try {
+    const facts = await readOpenClawConfig(configPath);
+    return [{ name: 'local', url: `ws://127.0.0.1:${facts.port ?? DEFAULT_GATEWAY_PORT}`, configPath, source: 'openclaw-config' }];
+  } catch {
+    return [];
+  }
+}

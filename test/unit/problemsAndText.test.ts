@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Backoff, decodeFrame, describeClose, describeGatewayError, describeTransportError } from '../../src/gateway';
+import { describeConnection, describeSessionRow, escapeMarkdown, formatDuration } from '../../src/views/describe';
+
+describe('close codes are explained for humans', () => {
+  const table: Array<[number, string, string]> = [
+    [1000, 'closed-normal', 'backoff'], [1002, 'protocol-mismatch', 'stop'], [1006, 'connection-lost', 'backoff'], [1008, 'policy-violation', 'stop'],
+    [1009, 'frame-too-large', 'backoff'], [1011, 'server-error', 'backoff'], [1012, 'restarting', 'prompt'], [1013, 'starting', 'backoff'],
+    [4000, 'tick-timeout', 'backoff'], [4001, 'invalidated', 'stop'], [4999, 'closed', 'backoff'],
+  ];
+  for (const [code, kind, reconnect] of table) {
+    it(`${code} → ${kind}, reconnect ${reconnect}`, () => {
+      const p = describeClose(code, '');
+      assert.equal(p.kind, kind);
+      assert.equal(p.reconnect, reconnect);
+      assert.ok(p.advice.length > 30, 'says what to do');
+    });
+  }
+  it('1000 before hello points at the pre-auth handshake timeout (the field report)', () => {
+    assert.match(describeClose(1000, '').advice, /pre-auth handshake timeout/);
+  });
+});
+
+describe('gateway error codes map to actions', () => {
+  const cases: Array<[Record<string, unknown>, string, string]> = [
+    [{ code: 'INVALID_REQUEST', message: 'unauthorized', details: { code: 'AUTH_TOKEN_MISMATCH' } }, 'auth-token-mismatch', 'set-token'],
+    [{ code: 'INVALID_REQUEST', message: 'x', details: { code: 'AUTH_TOKEN_MISSING' } }, 'auth-required', 'set-token'],
+    [{ code: 'INVALID_REQUEST', message: 'x', details: { code: 'AUTH_RATE_LIMITED' } }, 'auth-rate-limited', 'set-token'],
+    [{ code: 'NOT_PAIRED', message: 'device identity required', details: { code: 'DEVICE_IDENTITY_REQUIRED' } }, 'device-identity-required', 'set-token'],
+    [{ code: 'NOT_PAIRED', message: 'pairing required' }, 'pairing-required', 'approve-pairing'],
+    [{ code: 'INVALID_REQUEST', message: 'device signature invalid', details: { code: 'DEVICE_AUTH_SIGNATURE_INVALID' } }, 'device-auth-invalid', 'retry'],
+    [{ code: 'INVALID_REQUEST', message: 'protocol mismatch', details: { expectedProtocol: 3 } }, 'protocol-mismatch', 'upgrade-gateway'],
+    [{ code: 'INVALID_REQUEST', message: 'invalid connect params: at /client: unexpected property \'timeZone\'' }, 'connect-rejected', 'upgrade-gateway'],
+    [{ code: 'UNAVAILABLE', message: 'starting', details: { reason: 'startup-sidecars' }, retryAfterMs: 500 }, 'unavailable', 'retry'],
+    [{ code: 'FORBIDDEN', message: 'missing scope: operator.admin', details: { code: 'MISSING_SCOPE', missingScope: 'operator.admin' } }, 'missing-scope', 'grant-scope'],
+    [{ code: 'INVALID_REQUEST', message: 'missing scope: operator.read' }, 'missing-scope', 'grant-scope'],
+    [{ code: 'INVALID_REQUEST', message: 'x', details: { code: 'UNKNOWN_AGENT_ID' } }, 'unknown-agent', 'retry'],
+  ];
+  for (const [error, kind, action] of cases) {
+    it(`${(error.details as any)?.code ?? error.code} ${error.message} → ${kind}`, () => {
+      const p = describeGatewayError(error as any);
+      assert.equal(p.kind, kind);
+      assert.equal(p.action, action);
+    });
+  }
+  it('transport errors', () => {
+    assert.equal(describeTransportError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'ws://h:1').kind, 'unreachable');
+    assert.equal(describeTransportError(Object.assign(new Error('x'), { code: 'ENOTFOUND' }), 'ws://h:1').kind, 'dns');
+    assert.equal(describeTransportError(Object.assign(new Error('HTTP 404'), { statusCode: 404 }), 'ws://h:1').kind, 'upgrade-rejected');
+    assert.equal(describeTransportError(Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), 'wss://h:1').kind, 'tls');
+  });
+});
+
+describe('frame decoding', () => {
+  it('accepts events and responses, rejects everything else with a reason', () => {
+    assert.equal(decodeFrame('{"type":"event","event":"tick","payload":{}}', 1000).kind, 'event');
+    assert.equal(decodeFrame('{"type":"res","id":"1","ok":true,"payload":{}}', 1000).kind, 'response');
+    const tooBig = decodeFrame(`{"type":"res","id":"r9","ok":true,"payload":"${'x'.repeat(200)}"}`, 100);
+    assert.deepEqual([tooBig.kind, (tooBig as any).id], ['rejected', 'r9']);
+    assert.equal(decodeFrame('{"type":"res","id":"1","ok":"yes"}', 1000).kind, 'rejected');
+    assert.equal(decodeFrame('null', 1000).kind, 'rejected');
+    assert.equal(decodeFrame('"string"', 1000).kind, 'rejected');
+  });
+  it('counts nesting outside strings only', () => {
+    assert.equal(decodeFrame(`{"type":"event","event":"x","payload":"${'['.repeat(1000)}"}`, 1e6).kind, 'event');
+    assert.equal(decodeFrame(`{"type":"event","event":"x","payload":${'['.repeat(300)}${']'.repeat(300)}}`, 1e6).kind, 'rejected');
+  });
+});
+
+describe('backoff', () => {
+  it('grows exponentially up to the cap, with jitter inside the ceiling', () => {
+    const b = new Backoff({ initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 });
+    assert.deepEqual([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()], [100, 200, 400, 800, 1000, 1000]);
+    const j = new Backoff({ initialMs: 1000, maxMs: 1000, factor: 2, jitter: 0.5 }, () => 0);
+    assert.equal(j.next(), 500);
+    b.reset(); assert.equal(b.next(), 100);
+  });
+});
+
+describe('tree text', () => {
+  it('escapes untrusted text for Markdown tooltips', () => {
+    assert.equal(escapeMarkdown('[click](command:evil) <img src=x> *b*'), '\\[click\\]\\(command:evil\\) \\<img src=x\\> \\*b\\*');
+  });
+  it('formats durations', () => {
+    assert.deepEqual([formatDuration(4_000), formatDuration(252_000), formatDuration(3_900_000), formatDuration(-1)], ['4s', '4m12s', '1h05m', '?']);
+  });
+  it('describes a disconnected gateway with its reason and retry', () => {
+    const d = describeConnection({ name: 'gw', config: { name: 'gw', url: 'ws://x:1', source: 'settings' }, lastSyncError: () => undefined },
+      { state: 'disconnected', url: 'ws://x:1', missingScopes: [], attempts: 3, nextRetryAt: 11_000, problem: describeClose(1006, '') }, undefined, 1_000);
+    assert.equal(d.description, 'connection lost (1006) · retry in 10s');
+    assert.match(d.tooltipMarkdown, /process died/);
+  });
+  it('describes session rows from what the gateway reports', () => {
+    assert.equal(describeSessionRow({ key: 'k', hasActiveRun: true, status: 'running', startedAt: 0 }, 'k', 252_000).description, 'running 4m12s');
+    assert.equal(describeSessionRow({ key: 'k', hasActiveRun: false, status: 'killed' }, 'k').description, 'idle · last run killed');
+    assert.equal(describeSessionRow({ key: 'k', status: 'running' }, 'k').status, 'unknown', 'no active-run fact: unknown, not guessed');
+  });
+});
