@@ -51,19 +51,20 @@ const tests = {
   outdir: path.join(root, 'out/test'),
   outbase: path.join(root, 'test'),
   platform: 'node', format: 'cjs', target: 'node20',
-  external: ['vscode', 'mocha', 'bufferutil', 'utf-8-validate', 'playwright-core', '../../scripts/*', '../../../scripts/*'],
+  external: ['vscode', 'mocha', 'bufferutil', 'utf-8-validate', 'playwright-core'],
 };
 
 function copyAssets() {
   const fontDir = path.join(root, 'dist/webview/codicons');
   mkdirSync(fontDir, { recursive: true });
   for (const f of ['codicon.css', 'codicon.ttf']) cpSync(path.join(root, 'node_modules/@vscode/codicons/dist', f), path.join(fontDir, f));
+  for (const f of readdirSync(path.join(root, 'webview'))) if (f.endsWith('.css')) cpSync(path.join(root, 'webview', f), path.join(root, 'dist/webview', f));
 }
 
 const t0 = Date.now();
 if (!watch) {
   rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-  rmSync(path.join(root, 'out'), { recursive: true, force: true });
+  if (!production) rmSync(path.join(root, 'out'), { recursive: true, force: true });
 }
 const configs = [extension, ...(webviewEntries.length ? [webview] : []), ...(testEntries.length && !production ? [tests] : [])];
 if (watch) {

@@ -9,12 +9,16 @@ import { parseGatewaySettings } from './model/gatewaySettings';
 import { discoverDefaultGateways } from './model/openclawConfig';
 import { describeConnection, describeSessionRow } from './views/describe';
 import { FleetTreeProvider } from './views/fleetTree';
+import { GatewayDetailsPanels } from './views/gatewayDetailsPanel';
 
 export interface LanewatchApi {
   /** Time spent inside activate(), in ms. */
   readonly activationMs: number;
   fleetSnapshot(): Promise<FleetSnapshotGateway[]>;
   onDidChangeFleet(listener: (change: FleetChange) => void): vscode.Disposable;
+  /** The HTML of an open gateway-details panel (for CSP checks) and the DOM facts its script reported. */
+  gatewayDetailsHtml(name: string): string | undefined;
+  onDidReportGatewayDetails(listener: (report: { gateway: string; facts: Record<string, unknown> }) => void): vscode.Disposable;
 }
 
 export interface FleetSnapshotGateway {
@@ -40,6 +44,12 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   const tree = new FleetTreeProvider(activeFleet);
   context.subscriptions.push(tree, vscode.window.createTreeView('lanewatch.fleet', { treeDataProvider: tree, showCollapseAll: true }));
   registerGatewayCommands(context, activeFleet, output, () => tree.refresh());
+  const details = new GatewayDetailsPanels(context.extensionUri, activeFleet, output);
+  context.subscriptions.push(details, vscode.commands.registerCommand('lanewatch.showGatewayDetails', async (arg?: { gateway?: string }) => {
+    const name = arg?.gateway ?? (activeFleet.gateways().length === 1 ? activeFleet.gateways()[0].name : (await vscode.window.showQuickPick(activeFleet.gateways().map((g) => g.name), { placeHolder: 'Details of which gateway?' })));
+    const watcher = name ? activeFleet.gateway(name) : undefined;
+    if (watcher) details.show(watcher);
+  }));
 
   let warnedProblems = '';
   const applySettings = async () => {
@@ -71,6 +81,8 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
       };
     }),
     onDidChangeFleet: (listener) => { const sub = activeFleet.onDidChange(listener); return new vscode.Disposable(() => sub.dispose()); },
+    gatewayDetailsHtml: (name) => details.html(name),
+    onDidReportGatewayDetails: (listener) => details.onDidReport(listener),
   };
 }
 

@@ -98,6 +98,16 @@ const ROLE = 'operator';
 /** ws refuses larger frames outright (close 1009); the gateway's own default limit is 25 MiB. */
 const SOCKET_MAX_PAYLOAD = 64 * 1024 * 1024;
 
+/** Refused connections on loopback cost nothing, so poll fast enough to be back within ~1.5 s of the gateway being ready. */
+const LOOPBACK_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 1_500, factor: 2, jitter: 0.3 };
+
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  } catch { return false; }
+}
+
 export class GatewayConnection {
   private readonly opts: Required<Pick<GatewayConnectionOptions, 'requestTimeoutMs' | 'challengeTimeoutMs' | 'helloTimeoutMs' | 'minTickWatchMs' | 'preHelloMaxBytes' | 'reconnect' | 'slowRetryMs'>> & GatewayConnectionOptions;
   private readonly now: () => number;
@@ -136,7 +146,7 @@ export class GatewayConnection {
       preHelloMaxBytes: 1024 * 1024, reconnect: true, slowRetryMs: 30_000, ...options,
     };
     this.now = options.now ?? Date.now;
-    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.backoff = new Backoff(options.backoff ?? (isLoopbackUrl(options.url) ? LOOPBACK_BACKOFF : DEFAULT_BACKOFF));
     const report = (err: unknown) => this.log('error', `listener failed: ${(err as Error)?.stack ?? String(err)}`);
     this.stateEmitter = new Emitter(report);
     this.anyEventEmitter = new Emitter(report);

@@ -5,13 +5,20 @@
 import type {
   AgentsListResult, ChatAbortParams, ChatHistoryParams, LogsTailParams, LogsTailResult, SessionRow,
   SessionsAbortParams, SessionsDescribeParams, SessionsListParams, SessionsMessagesSubscribeParams,
-  SessionsMessagesUnsubscribeParams, SessionsPreviewParams, SessionsResetParams, SessionsSendParams,
+  SessionsMessagesUnsubscribeParams, SessionsPreviewParams, SessionsResetParams as ProtocolSessionsResetParams, SessionsSendParams,
 } from '@openclaw/gateway-protocol';
 
 export type {
   ChatAbortParams, ChatHistoryParams, LogsTailParams, SessionsAbortParams, SessionsDescribeParams, SessionsListParams,
-  SessionsMessagesSubscribeParams, SessionsMessagesUnsubscribeParams, SessionsPreviewParams, SessionsResetParams, SessionsSendParams,
+  SessionsMessagesSubscribeParams, SessionsMessagesUnsubscribeParams, SessionsPreviewParams, SessionsSendParams,
 };
+
+/**
+ * Version skew: @openclaw/gateway-protocol 2026.9.1 (the newest on npm) lacks `expectedSessionId`, which
+ * gateway 2026.9.6 accepts and which makes a reset refuse a session that changed meanwhile (proven in
+ * test/gateway). Older gateways reject the field, so callers send it only on protocol 4.
+ */
+export type SessionsResetParams = ProtocolSessionsResetParams & { expectedSessionId?: string };
 
 /** A session row as any supported gateway sends it. */
 export type SessionRowView = Partial<SessionRow> & { key: string; [extra: string]: unknown };

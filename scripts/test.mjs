@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// `npm test`: every suite, in order, against the real fixtures.
+//   unit       plain Node (node:test), no network
+//   gateway    the gateway client against a real openclaw gateway (node:test)
+//   extension  mocha inside the real VS Code extension host (code-server), against a real gateway
+//   ui         the packaged .vsix in real VS Code in headless chromium (playwright-core), screenshots
+//
+//   node scripts/test.mjs [unit|gateway|extension|ui ...]     (default: all)
+//
+// Installs (Node 24, openclaw, code-server, chromium) happen first, on the normal network. The suites then
+// run inside a loopback-only network namespace: the real gateway looks up a public host at every start and
+// no setting stops that, so the namespace guarantees every byte under test stays on this machine.
+// Prints each stage's time, then one closing line `N passed, M failed`.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ALL = ['unit', 'gateway', 'extension', 'ui'];
+const args = process.argv.slice(2);
+const inNetns = args.includes('--in-netns');
+const stages = args.filter((a) => !a.startsWith('--'));
+const selected = stages.length ? stages : ALL;
+for (const s of selected) if (!ALL.includes(s)) { console.error(`unknown stage "${s}" (stages: ${ALL.join(', ')})`); process.exit(2); }
+const needsGateway = selected.some((s) => s !== 'unit');
+const needsVscode = selected.includes('extension') || selected.includes('ui');
+
+const t0 = Date.now();
+const say = (m) => console.log(`[test ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+const timings = [];
+async function stage(name, fn) {
+  const s = Date.now();
+  say(`── ${name}`);
+  try { return await fn(); } finally { timings.push([name, Date.now() - s]); }
+}
+
+function run(cmd, argv, opts = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+    let out = '';
+    const relay = (stream, sink) => stream.on('data', (d) => { out += d; sink.write(d); });
+    relay(child.stdout, process.stdout); relay(child.stderr, process.stderr);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), out }));
+  });
+}
+
+const tools = await import('./fixtures/tools.mjs');
+const nodeBin = tools.nodeBin;
+
+if (!inNetns) {
+  await stage('prepare', async () => {
+    if (needsGateway) await tools.ensureInstalled(needsVscode ? 'all' : 'openclaw');
+    // The tool cache can outlive the machine's packages (a restored cache on a new machine).
+    if (needsVscode && !existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium')) spawnSync('bash', [path.join(root, 'scripts/setup-tools.sh'), 'vscode'], { stdio: 'inherit' });
+    const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+    if (build.status !== 0) process.exit(1);
+    const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', '.', '--noEmit'], { cwd: root, stdio: 'inherit' });
+    if (tsc.status !== 0) { console.error('typecheck failed'); process.exit(1); }
+    if (selected.includes('ui')) {
+      const pkg = spawnSync(process.execPath, [path.join(root, 'scripts/package-vsix.mjs')], { cwd: root, stdio: 'inherit' });
+      if (pkg.status !== 0) process.exit(1);
+    }
+  });
+  if (needsGateway && process.env.LANEWATCH_NO_NETNS !== '1') {
+    const unshareArgs = process.getuid?.() === 0 ? ['-n'] : ['-rn'];
+    const probe = spawnSync('unshare', [...unshareArgs, 'true']);
+    if (probe.status === 0) {
+      say('entering a loopback-only network namespace for the suites');
+      const node = existsSync(nodeBin) ? nodeBin : process.execPath;
+      const inner = `ip link set lo up && exec "${node}" "${path.join(root, 'scripts/test.mjs')}" --in-netns ${selected.join(' ')}`;
+      const child = spawn('unshare', [...unshareArgs, 'sh', '-c', inner], { cwd: root, stdio: 'inherit', env: { ...process.env, LANEWATCH_PREPARE_MS: String(Date.now() - t0) } });
+      child.on('close', (code) => process.exit(code ?? 1));
+      await new Promise(() => {});
+    }
+    say('WARNING: cannot create a network namespace (unshare refused); running on the normal network. Set LANEWATCH_NO_NETNS=1 to silence this.');
+  }
+}
+
+// ---------------------------------------------------------------- suites (inside the namespace when possible)
+const results = [];
+const record = (name, passed, failed, code) => { results.push({ name, passed, failed, code }); };
+
+function countNodeTest(out) {
+  const pass = /^[ℹ#] pass (\d+)/m.exec(out), fail = /^[ℹ#] fail (\d+)/m.exec(out);
+  return [Number(pass?.[1] ?? 0), Number(fail?.[1] ?? 0)];
+}
+function countMocha(out) {
+  return [Number(/(\d+) passing/.exec(out)?.[1] ?? 0), Number(/(\d+) failing/.exec(out)?.[1] ?? 0)];
+}
+function countPlain(out) {
+  const m = /^(\d+) passed, (\d+) failed\s*$/m.exec(out);
+  return [Number(m?.[1] ?? 0), Number(m?.[2] ?? 0)];
+}
+
+const resultsDir = path.join(root, 'test-results');
+mkdirSync(resultsDir, { recursive: true });
+
+if (selected.includes('unit')) await stage('unit', async () => {
+  const r = await run(process.execPath, ['--test', '--test-reporter=spec', path.join(root, 'out/test/unit/')]);
+  const [p, f] = countNodeTest(r.out); record('unit', p, f || (r.code ? 1 : 0), r.code);
+});
+
+if (selected.includes('gateway')) await stage('gateway', async () => {
+  const dir = path.join(root, 'out/test/gateway');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).map((f) => path.join(dir, f)) : [];
+  const r = await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files]);
+  const [p, f] = countNodeTest(r.out); record('gateway', p, f || (r.code ? 1 : 0), r.code);
+});
+
+if (selected.includes('extension') || selected.includes('ui')) {
+  const { startFakeModel, startGateway, cleanupAll } = await import('./fixtures/openclaw-gateway.mjs');
+  const { seedDemoSessions } = await import('./fixtures/seed-demo.mjs');
+  const fixtureRoot = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-vscode-fixture-'));
+  let gateway, fake;
+  try {
+    await stage('fixture', async () => {
+      fake = await startFakeModel({ root: fixtureRoot });
+      gateway = await startGateway({ root: fixtureRoot, name: 'demo', modelBaseUrl: `${fake.url}/v1` });
+      say(`gateway ready in ${gateway.readyMs} ms at ${gateway.url}`);
+      const seeded = await seedDemoSessions(gateway, { fakeModel: fake });
+      say(`seeded ${Object.values(seeded.keys).join(', ')}`);
+    });
+    const settings = { 'lanewatch.gateways': [{ name: 'demo', url: gateway.url, configPath: gateway.configPath }] };
+    const workspace = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-ws-'));
+    writeFileSync(path.join(workspace, 'README.md'), '# Lanewatch test workspace\n');
+    const env = { LANEWATCH_TEST_GATEWAY_URL: gateway.url, LANEWATCH_TEST_GATEWAY_CONFIG: gateway.configPath, LANEWATCH_TEST_FAKE_MODEL_URL: fake.url };
+
+    if (selected.includes('extension')) await stage('extension', async () => {
+      const r = await run(process.execPath, [path.join(root, 'scripts/vscode/run-extension-tests.mjs'), '--extension', root, '--tests', path.join(root, 'out/test/extension/index.js'), '--workspace', workspace, '--settings', JSON.stringify(settings)], { env });
+      const [p, f] = countMocha(r.out); record('extension', p, f || (r.code ? 1 : 0), r.code);
+    });
+
+    if (selected.includes('ui')) await stage('ui', async () => {
+      const r = await run(process.execPath, [path.join(root, 'test/ui/run-ui-tests.mjs'), '--vsix', path.join(root, 'lanewatch.vsix'), '--shots', path.join(resultsDir, 'ui'), '--workspace', workspace, '--settings', JSON.stringify(settings),
+        '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*running', '--expect-row', 'demo-idle.*idle'], { env });
+      const [p, f] = countPlain(r.out); record('ui', p, f || (r.code ? 1 : 0), r.code);
+    });
+  } catch (err) {
+    console.error(err);
+    record('fixture', 0, 1, 1);
+  } finally {
+    await cleanupAll();
+  }
+}
+
+const passed = results.reduce((n, r) => n + r.passed, 0), failed = results.reduce((n, r) => n + r.failed, 0);
+console.log('');
+if (process.env.LANEWATCH_PREPARE_MS) console.log(`[test] stage prepare    ${(Number(process.env.LANEWATCH_PREPARE_MS) / 1000).toFixed(1)} s`);
+for (const [name, ms] of timings) console.log(`[test] stage ${name.padEnd(10)} ${(ms / 1000).toFixed(1)} s`);
+for (const r of results) console.log(`[test] ${r.name.padEnd(10)} ${r.passed} passed, ${r.failed} failed${r.code ? ` (exit ${r.code})` : ''}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || results.some((r) => r.code) ? 1 : 0);

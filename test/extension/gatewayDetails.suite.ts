@@ -1,0 +1,30 @@
+// The gateway details webview: strict CSP, renders in the real workbench, and reports back over the
+// typed protocol after the ready handshake.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { LanewatchApi } from '../../src/extension';
+
+describe('gateway details webview', function () {
+  this.timeout(120_000);
+
+  it('opens with a strict CSP and renders the live connection', async () => {
+    const api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
+    const reported = new Promise<Record<string, unknown>>((resolve) => {
+      const sub = api.onDidReportGatewayDetails((r) => { if (r.gateway === 'demo' && r.facts.state === 'connected') { sub.dispose(); resolve(r.facts); } });
+    });
+    await vscode.commands.executeCommand('lanewatch.showGatewayDetails', { gateway: 'demo' });
+    const html = api.gatewayDetailsHtml('demo');
+    assert.ok(html, 'panel open');
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html!)?.[1] ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'nonce-[A-Za-z0-9+/=]{16,}'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.doesNotMatch(html!, /<script(?![^>]*nonce=)/, 'every script carries the nonce');
+    assert.doesNotMatch(html!, /<script[^>]*>[^<]+<\/script>/, 'no inline script bodies');
+    const facts = await reported;
+    assert.equal(facts.rendered, 'demo');
+    assert.equal(facts.buttons, 2);
+    assert.equal(facts.badgeUpgraded, true, 'vscode-elements registered in the webview');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+});

@@ -1,0 +1,260 @@
+// The gateway client against a real openclaw gateway (2026.9.x by default; LANEWATCH_OPENCLAW_VERSION picks
+// another) with the fake model. Every protocol behaviour the extension relies on is proven here.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  GatewayApi, GatewayConnection, GatewayRequestError, MemoryDeviceIdentityStore,
+  type ConnectionSnapshot, type EventFrame, type GatewayConnectionOptions, type OperatorScope,
+} from '../../src/gateway';
+import { importFixture } from '../support/fixtures';
+
+const LONG = { timeout: 240_000 };
+const identities = new MemoryDeviceIdentityStore();
+let gw: any, fake: any, fixtures: any;
+const connections: GatewayConnection[] = [];
+
+function connection(scopes: OperatorScope[] = ['operator.read', 'operator.write', 'operator.admin'], extra: Partial<GatewayConnectionOptions> = {}) {
+  const c = new GatewayConnection({
+    url: gw.url, credentials: () => ({ token: gw.token }), scopes, identityStore: identities, identityKey: 'it', clientVersion: '0.1.0-it',
+    requestTimeoutMs: 60_000, ...extra,
+  });
+  connections.push(c);
+  c.start();
+  return c;
+}
+
+function nextEvent(c: GatewayConnection, name: string, pick: (f: EventFrame) => boolean = () => true, ms = 120_000): Promise<EventFrame> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no ${name} event within ${ms} ms`)); }, ms);
+    const sub = c.onEvent(name, (f) => { if (pick(f)) { clearTimeout(timer); sub.dispose(); resolve(f); } });
+  });
+}
+
+function nextState(c: GatewayConnection, pick: (s: ConnectionSnapshot) => boolean, ms = 120_000): Promise<ConnectionSnapshot> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`state not reached within ${ms} ms; now ${JSON.stringify(c.snapshot().problem ?? c.snapshot().state)}`)); }, ms);
+    const sub = c.onDidChangeState((s) => { if (pick(s)) { clearTimeout(timer); sub.dispose(); resolve(s); } });
+  });
+}
+
+const payload = (f: EventFrame) => (f.payload ?? {}) as Record<string, any>;
+
+before(async () => {
+  fixtures = await importFixture('openclaw-gateway');
+  const root = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-it-'));
+  fake = await fixtures.startFakeModel({});
+  gw = await fixtures.startGateway({ root, name: 'it', modelBaseUrl: `${fake.url}/v1` });
+  console.log(`# gateway ${gw.version} ready in ${gw.readyMs} ms at ${gw.url}`);
+}, LONG);
+
+after(async () => {
+  for (const c of connections) c.dispose();
+  await fixtures?.cleanupAll();
+});
+
+describe('real gateway: handshake', () => {
+  it('negotiates protocol 4 with a device-signed identity and reports phase timings', LONG, async () => {
+    const c = connection();
+    const hello = await c.waitForConnected(60_000);
+    assert.equal(hello.protocol, 4);
+    assert.equal(hello.serverVersion, gw.version);
+    assert.ok(hello.bootId, 'bootId');
+    assert.deepEqual([...hello.grantedScopes].sort(), ['operator.admin', 'operator.read', 'operator.write']);
+    assert.ok(hello.deviceToken, 'device auto-paired on loopback (deviceToken issued)');
+    assert.ok(hello.tickIntervalMs > 0 && hello.maxPayload > 0);
+    assert.equal(hello.sessionDefaults?.mainSessionKey, 'agent:main:main');
+    for (const m of ['health', 'status', 'agents.list', 'sessions.list', 'sessions.subscribe', 'sessions.describe', 'sessions.preview', 'chat.history',
+      'sessions.messages.subscribe', 'sessions.messages.unsubscribe', 'logs.tail', 'diagnostics.lanes', 'chat.send', 'sessions.send', 'chat.abort',
+      'sessions.abort', 'sessions.reset', 'gateway.restart.preflight', 'gateway.restart.request']) assert.ok(hello.methods.has(m), `advertises ${m}`);
+    const t = c.snapshot().handshake!;
+    assert.ok(t.socketOpenMs! >= 0 && t.challengeMs! >= t.socketOpenMs! && t.helloMs! >= t.challengeMs!, JSON.stringify(t));
+    console.log(`# handshake: open ${t.socketOpenMs} ms, challenge ${t.challengeMs} ms, hello ${t.helloMs} ms`);
+  });
+
+  it('a wrong token is refused with AUTH_TOKEN_MISMATCH and advice, without retry storms', LONG, async () => {
+    const c = connection(['operator.read'], { credentials: () => ({ token: 'not-the-token' }), identityKey: 'wrong-token' });
+    await assert.rejects(c.waitForConnected(30_000), (e: GatewayRequestError) => e.problem.kind === 'auth-token-mismatch');
+    const s = c.snapshot();
+    assert.equal(s.problem?.closeCode, 1008);
+    assert.equal(s.nextRetryAt, undefined);
+    assert.match(s.problem!.advice, /Set Gateway Token/);
+  });
+
+  it('a read-only connection gets FORBIDDEN/MISSING_SCOPE for an admin method', LONG, async () => {
+    const c = connection(['operator.read'], { identityKey: 'read-only' });
+    await c.waitForConnected(60_000);
+    assert.deepEqual(c.snapshot().missingScopes, []);
+    await assert.rejects(new GatewayApi(c).sessionsReset({ key: 'agent:main:main', reason: 'new' }),
+      (e: GatewayRequestError) => e.code === 'FORBIDDEN' && e.problem.kind === 'missing-scope' && /operator\.admin/.test(e.problem.summary));
+  });
+});
+
+describe('real gateway: typed calls and events', () => {
+  let c: GatewayConnection, api: GatewayApi;
+  const key = 'agent:main:it-basic';
+  before(async () => { c = connection(); api = new GatewayApi(c); await c.waitForConnected(60_000); });
+
+  it('health, status, agents.list, diagnostics.lanes, gateway.restart.preflight', LONG, async () => {
+    assert.equal((await api.health()).ok, true);
+    assert.ok(typeof (await api.status()).runtimeVersion === 'string');
+    assert.ok((await api.agentsList()).agents.some((a) => a.id === 'main'));
+    const lanes = await api.diagnosticsLanes();
+    assert.ok(lanes.lanes.some((l) => l.lane === 'main' && typeof l.maxConcurrent === 'number'));
+    const pre = await api.restartPreflight();
+    assert.equal(typeof pre.safe, 'boolean');
+    assert.ok(Array.isArray(pre.blockers));
+  });
+
+  it('chat.send runs a real turn: sessions.changed, agent lifecycle and chat final arrive; list/describe/preview/history see it', LONG, async () => {
+    assert.deepEqual(await api.sessionsSubscribe({}), { subscribed: true });
+    const changed = nextEvent(c, 'sessions.changed', (f) => payload(f).sessionKey === key);
+    const lifecycleEnd = nextEvent(c, 'agent', (f) => payload(f).sessionKey === key && payload(f).stream === 'lifecycle' && payload(f).data?.phase === 'end');
+    const final = nextEvent(c, 'chat', (f) => payload(f).sessionKey === key && payload(f).state === 'final' && !!payload(f).message);
+    const started = await api.chatSend({ sessionKey: key, message: 'hello from the integration test', idempotencyKey: `it-${Date.now()}` });
+    assert.equal(started.status, 'started');
+    await changed;
+    const fin = await final;
+    assert.match(JSON.stringify(payload(fin).message), /fake reply/);
+    await lifecycleEnd;
+    const list = await api.sessionsList({ limit: 50 });
+    const row = list.sessions.find((r) => r.key === key);
+    assert.ok(row, 'listed');
+    assert.equal(row!.hasActiveRun, false);
+    assert.equal(typeof list.hasMore, 'boolean');
+    assert.equal((await api.sessionsDescribe({ key })).session?.key, key);
+    assert.equal((await api.sessionsDescribe({ key: 'agent:main:does-not-exist-xyz' })).session, null);
+    const preview = await api.sessionsPreview({ keys: [key, 'agent:main:does-not-exist-xyz'], limit: 5 });
+    assert.deepEqual(preview.previews.map((p) => p.status), ['ok', 'missing']);
+    const history = await api.chatHistory({ sessionKey: key, limit: 20 });
+    assert.ok(history.messages.some((m) => m.role === 'assistant'));
+  });
+
+  it('sessions.send to an existing key, and its clear error for an unknown key', LONG, async () => {
+    const final = nextEvent(c, 'chat', (f) => payload(f).sessionKey === key && payload(f).state === 'final' && !!payload(f).message);
+    assert.equal((await api.sessionsSend({ key, message: 'second turn', idempotencyKey: `it-s-${Date.now()}` })).status, 'started');
+    await final;
+    await assert.rejects(api.sessionsSend({ key: 'agent:main:does-not-exist-xyz', message: 'x' }), (e: GatewayRequestError) => e.answered && /session not found/.test(e.message));
+  });
+
+  it('sessions.messages.subscribe delivers session.message for that key; unsubscribe answers', LONG, async () => {
+    const other = connection(['operator.read', 'operator.write'], { identityKey: 'messages' });
+    const otherApi = new GatewayApi(other);
+    await other.waitForConnected(60_000);
+    assert.equal((await otherApi.sessionsMessagesSubscribe({ key })).subscribed, true);
+    const msg = nextEvent(other, 'session.message', (f) => payload(f).sessionKey === key);
+    await otherApi.chatSend({ sessionKey: key, message: 'third turn', idempotencyKey: `it-m-${Date.now()}` });
+    assert.ok(payload(await msg).message);
+    await otherApi.sessionsMessagesUnsubscribe({ key });
+  });
+
+  it('logs.tail returns JSON lines and a cursor that only yields new lines', LONG, async () => {
+    const first = await api.logsTail({ limit: 50 });
+    assert.ok(first.lines.length > 0);
+    assert.ok(first.lines.every((l) => { try { JSON.parse(l); return true; } catch { return false; } }), 'JSON lines');
+    assert.equal(typeof first.cursor, 'number');
+    const again = await api.logsTail({ cursor: first.cursor, limit: 50 });
+    assert.ok(again.cursor >= first.cursor);
+    const past = await api.logsTail({ cursor: first.cursor + 10_000_000, limit: 5 });
+    assert.equal(past.reset, true, 'a cursor past EOF resets');
+  });
+
+  it('sessions.reset with admin scope gives a new lifecycle revision', LONG, async () => {
+    const before = (await api.sessionsDescribe({ key })).session;
+    const reset = await api.sessionsReset({ key, reason: 'new', expectedSessionId: String(before?.sessionId) });
+    assert.equal(reset.ok, true);
+    assert.equal(reset.key, key);
+    assert.ok(reset.entry?.lifecycleRevision !== undefined);
+    await assert.rejects(api.sessionsReset({ key, reason: 'new', expectedSessionId: 'not-the-session' }), (e: GatewayRequestError) => /changed before reset/.test(e.message));
+  });
+
+  it('tick events arrive within the tick interval', LONG, async () => {
+    const tick = await nextEvent(c, 'tick', () => true, (c.helloSummary!.tickIntervalMs) + 15_000);
+    assert.equal(typeof payload(tick).ts, 'number');
+  });
+});
+
+describe('real gateway: a hung run', () => {
+  it('is running per the row, shows in preflight and lanes, and sessions.abort ends it (chat aborted, row settles)', LONG, async () => {
+    const c = connection(); const api = new GatewayApi(c);
+    await c.waitForConnected(60_000);
+    await api.sessionsSubscribe({});
+    const key = 'agent:main:it-hung';
+    const running = nextEvent(c, 'sessions.changed', (f) => payload(f).sessionKey === key && (payload(f).session?.hasActiveRun === true || payload(f).hasActiveRun === true), 180_000);
+    await api.chatSend({ sessionKey: key, message: 'please [[hang]] forever', idempotencyKey: `it-hang-${Date.now()}` });
+    await running;
+    const row = (await api.sessionsList({ limit: 100 })).sessions.find((r) => r.key === key)!;
+    assert.equal(row.hasActiveRun, true);
+    assert.equal(row.status, 'running');
+    const pre = await api.restartPreflight();
+    assert.equal(pre.safe, false);
+    assert.ok(pre.blockers.length > 0);
+    const aborted = nextEvent(c, 'chat', (f) => payload(f).sessionKey === key && payload(f).state === 'aborted');
+    const res = await api.sessionsAbort({ key });
+    assert.equal(res.status, 'aborted');
+    assert.ok(res.abortedRunId);
+    await aborted;
+    const settled = (await api.sessionsList({ limit: 100 })).sessions.find((r) => r.key === key)!;
+    assert.equal(settled.hasActiveRun, false);
+    assert.equal(settled.status, 'killed');
+    assert.equal((await api.sessionsAbort({ key })).status, 'no-active-run', 'nothing left to abort');
+  });
+
+  it('chat.abort clears the active run and the queued inputs behind it', LONG, async () => {
+    const c = connection(); const api = new GatewayApi(c);
+    await c.waitForConnected(60_000);
+    await api.sessionsSubscribe({});
+    const key = 'agent:main:it-queue';
+    const running = nextEvent(c, 'sessions.changed', (f) => payload(f).sessionKey === key && (payload(f).session?.hasActiveRun === true || payload(f).hasActiveRun === true), 180_000);
+    await api.chatSend({ sessionKey: key, message: 'block the lane [[hang]]', idempotencyKey: `it-q1-${Date.now()}` });
+    await running;
+    await api.chatSend({ sessionKey: key, message: 'queued behind the hang', idempotencyKey: `it-q2-${Date.now()}` });
+    const history = await api.chatHistory({ sessionKey: key, limit: 20 });
+    assert.ok(history.inFlightRun?.runId, 'in-flight run reported');
+    assert.ok((history.pendingInputs?.items.length ?? 0) >= 1, 'queued input reported');
+    const res = await api.chatAbort({ sessionKey: key });
+    assert.equal(res.aborted, true);
+    assert.ok(res.runIds.length >= 2, `aborted the run and the queue: ${res.runIds.join(',')}`);
+    const after = await api.chatHistory({ sessionKey: key, limit: 20 });
+    assert.equal(after.pendingInputs?.items.length ?? 0, 0);
+  });
+});
+
+describe('real gateway: restarts', () => {
+  it('gateway.restart.request: shutdown event, close 1012, prompt reconnect with a new boot', LONG, async () => {
+    const c = connection(); const api = new GatewayApi(c);
+    const first = await c.waitForConnected(60_000);
+    const shutdown = nextEvent(c, 'shutdown');
+    const down = nextState(c, (s) => s.state === 'disconnected');
+    const res = await api.restartRequest({ reason: 'lanewatch integration test', skipDeferral: true });
+    assert.equal(res.ok, true);
+    assert.match(String(payload(await shutdown).reason), /restart/);
+    const d = await down;
+    const downAt = Date.now();
+    assert.equal(d.problem?.kind, 'restarting');
+    assert.equal(d.problem?.closeCode, 1012);
+    const up = await nextState(c, (s) => s.state === 'connected', 180_000);
+    assert.notEqual(up.hello?.bootId, first.bootId, 'a new boot');
+    console.log(`# back ${((up.connectedAt! - downAt) / 1000).toFixed(1)} s after close 1012 (${up.attempts - 1} attempts)`);
+  });
+
+  it('SIGKILL: close 1006 explained, then reconnect once the gateway is started again', LONG, async () => {
+    const c = connection();
+    await c.waitForConnected(60_000);
+    const down = nextState(c, (s) => s.state === 'disconnected');
+    gw.kill('SIGKILL');
+    const d = await down;
+    assert.equal(d.problem?.kind, 'connection-lost');
+    assert.equal(d.problem?.closeCode, 1006);
+    const refused = await nextState(c, (s) => s.state === 'disconnected' && s.problem?.kind === 'unreachable', 30_000);
+    assert.match(refused.problem!.advice, /Nothing listens/);
+    await gw.start();
+    const readyAt = Date.now();
+    const up = await nextState(c, (s) => s.state === 'connected', 60_000);
+    const lagMs = up.connectedAt! - readyAt;
+    console.log(`# reconnect after gateway ready: ${lagMs} ms`);
+    assert.ok(lagMs < 2_000, `reconnected within 2 s of ready (${lagMs} ms)`);
+  });
+});

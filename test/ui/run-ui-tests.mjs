@@ -1,0 +1,239 @@
+// UI smoke tests of the PACKAGED extension in real VS Code (code-server) driven by headless chromium.
+//
+//   node test/ui/run-ui-tests.mjs --vsix lanewatch.vsix --shots test-results/ui --workspace DIR \
+//        [--settings JSON] [--expect-row REGEX]... [--timeout-ms 180000]
+//
+// Installs the VSIX into a fresh profile, opens the workbench, opens the Lanewatch view container and checks
+// the Gateways tree. Prints one line per check, `ok - <check>` / `not ok - <check>`, then `N passed, M failed`
+// alone on the last line; exit code 0 only if every check passed. Screenshots go to --shots
+// (1-fleet.png, 2-fleet-connected.png, failure.png on any failure).
+// --expect-row: a regex the text of one tree row must match: its label, description etc. joined by single
+// spaces ("demo connected"; its aria-label is appended after " | " when different), e.g. 'demo.*\bconnected'
+// or '/^demo connected/i' (`/re/flags` form); repeatable. A check that fails makes the
+// remaining checks `not ok ... # skipped` (they build on each other) unless the step says `independent: true`.
+// To add a check: push a { name, run(ctx) } onto the array returned by steps().
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { startCodeServer, launchChromium, blockExternal, log, onSignals } from '../../scripts/vscode/code-server.mjs';
+
+const CONTAINER_LABEL = 'Lanewatch'; // activity-bar item aria-label prefix (viewsContainers.activitybar title)
+const VIEW_ID = 'lanewatch.fleet';
+const VIEW_TITLE = 'Gateways';
+
+export function toRegExp(s) {
+  const m = /^\/(.*)\/([dgimsuvy]*)$/s.exec(s);
+  return m ? new RegExp(m[1], m[2]) : new RegExp(s);
+}
+
+/** The side-bar pane of the view VIEW_ID (its header carries the view title; the icon class derives from the id). */
+function fleetView(page) {
+  const cls = `view-${VIEW_ID.replace(/\./g, '-')}`;
+  return page.locator(`.pane:has(> .pane-header .icon[class*="${cls}"]), .pane:has(> .pane-header[aria-label^="${VIEW_TITLE}"])`).first();
+}
+
+/**
+ * Texts of the tree rows in `view`: the visible text with a space between label, description etc.
+ * ("demo connected", where textContent would give "democonnected"), plus the row's aria-label if different.
+ */
+async function rowTexts(view) {
+  return view.evaluate((pane) => [...pane.querySelectorAll('.monaco-list-row')].map((row) => {
+    const parts = [];
+    const walk = document.createTreeWalker(row, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) if (n.textContent.trim()) parts.push(n.textContent.trim());
+    const text = parts.join(' ').replace(/\s+/g, ' ');
+    const aria = (row.getAttribute('aria-label') ?? '').trim();
+    return aria && aria !== text ? `${text} | ${aria}` : text;
+  }));
+}
+
+/** Poll until a row of `view` matches `re`; returns the row text. */
+async function waitForRow(view, re, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  let rows = [];
+  for (;;) {
+    rows = await rowTexts(view).catch(() => rows);
+    const hit = rows.find((t) => { re.lastIndex = 0; return re.test(t); });
+    if (hit !== undefined) return hit;
+    if (Date.now() > end) throw new Error(`no row matched ${re} within ${timeoutMs} ms; rows: ${JSON.stringify(rows)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * The checks, in order. Each: { name, run(ctx), independent?: boolean }. `ctx` = { page, server, opts, shot(name), log(msg),
+ * remainingMs() }.
+ * A step throws to fail; ctx.log(msg) prints a `# msg` comment line. Keep per-wait timeouts below the overall --timeout-ms.
+ */
+export function steps(opts) {
+  const list = [
+    {
+      name: 'workbench loads',
+      async run({ page }) {
+        await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+      },
+    },
+    {
+      name: `activity bar item "${CONTAINER_LABEL}" opens the view container`,
+      async run({ page }) {
+        const item = page.locator(`.activitybar [aria-label^="${CONTAINER_LABEL}"]`).first();
+        await item.waitFor({ timeout: 60000 });
+        // Clicking the active container would close the side bar, so click only when the view is not shown.
+        if (!(await fleetView(page).isVisible())) await item.click();
+        await fleetView(page).waitFor({ state: 'visible', timeout: 30000 });
+        await page.mouse.move(700, 600); // no hover tooltip in the screenshots
+      },
+    },
+    {
+      name: `"${VIEW_TITLE}" view (${VIEW_ID}) shows at least one row`,
+      async run({ page, shot }) {
+        await fleetView(page).locator('.monaco-list-row').first().waitFor({ timeout: 30000 });
+        await shot('1-fleet.png');
+      },
+    },
+  ];
+  for (const re of opts.expectRows) {
+    list.push({
+      name: `"${VIEW_TITLE}" has a row matching ${re}`,
+      async run({ page, log, remainingMs }) {
+        const hit = await waitForRow(fleetView(page), re, Math.min(60000, remainingMs() - 3000));
+        log(`row matched ${re}: "${hit}"`);
+      },
+    });
+  }
+  if (opts.expectRows.length) {
+    list.push({ name: 'screenshot 2-fleet-connected.png', run: ({ shot }) => shot('2-fleet-connected.png') });
+  }
+  return list;
+}
+
+/**
+ * @param {object} o
+ * @param {string} o.vsix  @param {string} o.shots  @param {string} o.workspace
+ * @param {object} [o.settings]  @param {object} [o.env]  @param {RegExp[]} [o.expectRows]  @param {number} [o.timeoutMs]
+ * @param {(opts)=>Array} [o.steps]  override the check list
+ * @returns {Promise<{passed:number, failed:number, results:Array<{name:string, ok:boolean, error?:string, ms:number}>}>}
+ */
+export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], timeoutMs = 180000, steps: makeSteps = steps }) {
+  const started = Date.now();
+  shots = path.resolve(shots);
+  mkdirSync(shots, { recursive: true });
+  for (const f of readdirSync(shots)) if (/\.(png|log)$/.test(f)) rmSync(path.join(shots, f), { force: true }); // no stale artifacts
+  const opts = { vsix, shots, workspace, settings, env, expectRows, timeoutMs };
+  const list = makeSteps(opts);
+  const results = [];
+  const report = (name, ok, extra = '') => {
+    console.log(`${ok ? 'ok' : 'not ok'} - ${name}${extra}`);
+  };
+
+  let server, browser, page, deadlineTimer;
+  const pageErrors = [];
+  let cleaning;
+  // Memoized: the signal handler and `finally` may both call it; both wait for the one teardown.
+  const cleanup = () => (cleaning ??= (async () => {
+    clearTimeout(deadlineTimer);
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  })());
+  const removeSignals = onSignals(cleanup);
+  const deadline = new Promise((_, reject) => {
+    deadlineTimer = setTimeout(() => reject(new Error(`overall timeout of ${timeoutMs} ms reached`)), timeoutMs);
+  });
+  deadline.catch(() => {});
+  const withDeadline = (p) => Promise.race([p, deadline]);
+
+  let failedAt = -1;
+  const fail = async (name, e, ms) => {
+    const msg = String(e?.message ?? e).replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, 6).join('\n');
+    results.push({ name, ok: false, error: msg, ms });
+    report(name, false);
+    console.log(msg.split('\n').map((l) => `  # ${l}`).join('\n'));
+    if (page) await page.screenshot({ path: path.join(shots, 'failure.png'), timeout: 10000 }).catch(() => {});
+  };
+
+  try {
+    const setup = async () => {
+      server = await startCodeServer({ workspace, settings, env, installVsix: vsix });
+      browser = await launchChromium(server);
+      page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+      page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`); });
+      await blockExternal(page, server.url);
+      await page.goto(server.workbenchUrl(), { timeout: 60000 });
+    };
+    const t = Date.now(), setupName = 'install the VSIX, start code-server, open the workbench';
+    try {
+      await withDeadline(setup());
+      results.push({ name: setupName, ok: true, ms: Date.now() - t });
+      report(setupName, true);
+      log(`${setupName}: ${Date.now() - t} ms`);
+    } catch (e) {
+      await fail(setupName, e, Date.now() - t);
+      failedAt = 0;
+    }
+    const ctx = { page, server, opts, shot: (name) => page.screenshot({ path: path.join(shots, name) }), log: (m) => console.log(`# ${m}`),
+      remainingMs: () => timeoutMs - (Date.now() - started) };
+    for (const [i, step] of list.entries()) {
+      if (failedAt >= 0 && !step.independent) {
+        results.push({ name: step.name, ok: false, error: 'skipped', ms: 0 });
+        report(step.name, false, ' # skipped (an earlier check failed)');
+        continue;
+      }
+      const ts = Date.now();
+      try {
+        await withDeadline(step.run(ctx));
+        results.push({ name: step.name, ok: true, ms: Date.now() - ts });
+        report(step.name, true);
+        log(`${step.name}: ${Date.now() - ts} ms`);
+      } catch (e) {
+        await fail(step.name, e, Date.now() - ts);
+        if (failedAt < 0) failedAt = i;
+      }
+    }
+  } finally {
+    if (pageErrors.length) writeFileSync(path.join(shots, 'page-errors.log'), pageErrors.join('\n') + '\n');
+    await cleanup();
+    removeSignals();
+  }
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  log(`UI run ${Date.now() - started} ms`);
+  return { passed, failed, results };
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      vsix: { type: 'string' },
+      shots: { type: 'string', default: 'test-results/ui' },
+      workspace: { type: 'string' },
+      settings: { type: 'string' },
+      'expect-row': { type: 'string', multiple: true, default: [] },
+      'timeout-ms': { type: 'string', default: '180000' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || !values.vsix || !values.workspace) {
+    console.error('usage: node test/ui/run-ui-tests.mjs --vsix lanewatch.vsix --shots test-results/ui --workspace DIR [--settings JSON] [--expect-row REGEX]... [--timeout-ms N]');
+    return values.help ? 0 : 2;
+  }
+  let settings = {};
+  if (values.settings) {
+    try { settings = JSON.parse(values.settings); } catch (e) { console.error(`--settings is not JSON: ${e.message}`); return 2; }
+  }
+  let expectRows;
+  try { expectRows = values['expect-row'].map(toRegExp); } catch (e) { console.error(`--expect-row: ${e.message}`); return 2; }
+  const timeoutMs = Number(values['timeout-ms']);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) { console.error('--timeout-ms must be a positive number'); return 2; }
+  // Backstop: never outlive the deadline by much, whatever hangs (the 'exit' hook kills our process groups).
+  setTimeout(() => { console.log('not ok - hard deadline reached\n0 passed, 1 failed'); process.exit(1); }, timeoutMs + 60000).unref();
+
+  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, timeoutMs });
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().then((c) => process.exit(c), (e) => { console.error(e?.stack ?? e); console.log('0 passed, 1 failed'); process.exit(1); });
+}
