@@ -1,4 +1,4 @@
-# Versions and cache paths of the real fixtures (sourced by scripts; scripts/tools.mjs reads the same values).
+# Versions and cache paths of the real fixtures (sourced by scripts; scripts/fixtures/tools.mjs reads the same values).
 LANEWATCH_CACHE=${LANEWATCH_CACHE:-$HOME/.cache/lanewatch}
 LANEWATCH_NODE_VERSION=${LANEWATCH_NODE_VERSION:-24.21.0}
 LANEWATCH_OPENCLAW_VERSION=${LANEWATCH_OPENCLAW_VERSION:-2026.9.6}
