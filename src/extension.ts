@@ -7,7 +7,7 @@ import { SecretDeviceIdentityStore, SecretStorageReader } from './host/secretSto
 import { Fleet, type FleetChange } from './model/fleet';
 import { parseGatewaySettings } from './model/gatewaySettings';
 import { discoverDefaultGateways } from './model/openclawConfig';
-import { describeConnection, describeSessionRow } from './views/describe';
+import { describeConnection, describeSession } from './views/describe';
 import { FleetTreeProvider } from './views/fleetTree';
 import { GatewayDetailsPanels } from './views/gatewayDetailsPanel';
 
@@ -23,7 +23,7 @@ export interface LanewatchApi {
 
 export interface FleetSnapshotGateway {
   name: string; url: string; state: string; description: string; problemKind?: string; serverVersion?: string; protocol?: number;
-  agents: string[]; sessions: Array<{ key: string; description: string; status: string }>;
+  agents: string[]; sessions: Array<{ key: string; description: string; status: string; verified: boolean; facts: string[] }>;
 }
 
 let fleet: Fleet | undefined;
@@ -44,6 +44,12 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   const tree = new FleetTreeProvider(activeFleet);
   context.subscriptions.push(tree, vscode.window.createTreeView('lanewatch.fleet', { treeDataProvider: tree, showCollapseAll: true }));
   registerGatewayCommands(context, activeFleet, output, () => tree.refresh());
+  const setHideIdle = (hide: boolean) => { tree.setHideIdle(hide); void vscode.commands.executeCommand('setContext', 'lanewatch.hideIdle', hide); void context.workspaceState.update('lanewatch.hideIdle', hide); };
+  context.subscriptions.push(
+    vscode.commands.registerCommand('lanewatch.hideIdleSessions', () => setHideIdle(true)),
+    vscode.commands.registerCommand('lanewatch.showIdleSessions', () => setHideIdle(false)),
+  );
+  if (context.workspaceState.get<boolean>('lanewatch.hideIdle')) setHideIdle(true);
   const details = new GatewayDetailsPanels(context.extensionUri, activeFleet, output);
   context.subscriptions.push(details, vscode.commands.registerCommand('lanewatch.showGatewayDetails', async (arg?: { gateway?: string }) => {
     const name = arg?.gateway ?? (activeFleet.gateways().length === 1 ? activeFleet.gateways()[0].name : (await vscode.window.showQuickPick(activeFleet.gateways().map((g) => g.name), { placeHolder: 'Details of which gateway?' })));
@@ -77,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
       return {
         name: g.name, url: g.config.url, state: snap.state, description: describeConnection(g, snap).description, problemKind: snap.problem?.kind,
         serverVersion: snap.hello?.serverVersion, protocol: snap.hello?.protocol, agents: g.agentList().map((a) => a.id),
-        sessions: g.sessionRows().map((r) => { const d = describeSessionRow(r, r.key); return { key: r.key, description: d.description, status: d.status }; }),
+        sessions: g.sessionRows().map((r) => { const status = g.laneStatus(r.key); const d = describeSession(r, r.key, status); return { key: r.key, description: d.description, status: d.status, verified: status.verified, facts: status.facts.map((f) => f.text) }; }),
       };
     }),
     onDidChangeFleet: (listener) => { const sub = activeFleet.onDidChange(listener); return new vscode.Disposable(() => sub.dispose()); },

@@ -512,7 +512,8 @@ export class GatewayConnection {
     else delay = this.backoff.next();
     // While a restart is expected, poll at least every second so we are back within ~1 s of the gateway being ready.
     if (this.now() < this.restartExpectedUntil && problem.reconnect !== 'slow') delay = Math.min(delay, 1_000);
-    if (problem.retryAfterMs) delay = Math.max(delay, problem.retryAfterMs);
+    // Honour the gateway's retryAfterMs, but a starting loopback gateway is cheap to ask again within a second.
+    if (problem.retryAfterMs) delay = Math.max(delay, isLoopbackUrl(this.opts.url) ? Math.min(problem.retryAfterMs, 1_000) : problem.retryAfterMs);
     this.nextRetryAt = this.now() + delay;
     this.retryTimer = setTimeout(() => { this.retryTimer = undefined; if (this.state === 'disconnected') this.open(); }, delay);
   }

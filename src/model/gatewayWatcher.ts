@@ -1,13 +1,20 @@
-// Keeps one gateway's state live for the fleet view: connection, agents and session rows.
+// Keeps one gateway's state live for the fleet view: connection, agents, session rows, live runs from
+// events, the gateway's diagnostic log lines and its lane table; derives each session's lane status.
 // The connection is read-only (operator.read): watching never needs more, and commands that do open their
 // own short-lived connection with the scope they need (least privilege, like the OpenClaw CLI).
-import { GatewayApi, GatewayConnection, type ConnectionSnapshot, type DeviceIdentityStore, type Disposable, type EventFrame, type HelloSummary, type LogLevel, type SessionRowView } from '../gateway';
+//
+// Live where the gateway pushes (sessions.changed, agent, chat); logs.tail and diagnostics.lanes have no push
+// form, so they are read with a cursor on a timer, and only while connected.
+import { GatewayApi, GatewayConnection, type ConnectionSnapshot, type DeviceIdentityStore, type Disposable, type EventFrame, type HelloSummary, type LaneView, type LogLevel, type SessionRowView } from '../gateway';
 import { Emitter } from '../gateway/emitter';
 import type { GatewayConfig } from './gatewaySettings';
+import { deriveLaneStatus, type DiagnosticSighting, type LaneStatus, type LaneWaitSighting } from './laneStatus';
+import { numberField, parseLogLine, type ParsedLogLine } from './logLine';
+import { RunTracker } from './runTracker';
 
 export interface AgentView { id: string; isDefault: boolean }
 
-export type WatcherChange = { gateway: string; what: 'connection' | 'agents' | 'sessions'; keys?: string[] };
+export type WatcherChange = { gateway: string; what: 'connection' | 'agents' | 'sessions' | 'lanes' | 'logs'; keys?: string[] };
 
 export interface WatcherOptions {
   config: GatewayConfig;
@@ -20,6 +27,11 @@ export interface WatcherOptions {
   pageSize?: number;
   /** Upper bound of rows kept per gateway (bounded memory). */
   maxSessions?: number;
+  /** How often logs.tail and diagnostics.lanes are read while connected (ms). */
+  pollIntervalMs?: number;
+  /** Diagnostic log lines kept for the UI (ring buffer). */
+  maxDiagnosticLines?: number;
+  now?: () => number;
 }
 
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -29,13 +41,26 @@ export class GatewayWatcher {
   readonly api: GatewayApi;
   private agents: AgentView[] = [];
   private readonly sessions = new Map<string, SessionRowView>();
+  private readonly runs = new RunTracker();
+  private readonly diagnostics = new Map<string, DiagnosticSighting>();
+  private readonly laneWaits = new Map<string, LaneWaitSighting>();
+  private readonly pendingInputs = new Map<string, number>();
+  private readonly recentDiagnostics: ParsedLogLine[] = [];
+  private lanes?: { lanes: LaneView[]; dynamic: Record<string, number | undefined> | null; at: number };
+  private logCursor?: number;
+  private logFile?: string;
   private syncError?: string;
   private syncing?: Promise<void>;
+  private pollTimer?: NodeJS.Timeout;
+  private polling = false;
+  private readonly historyInFlight = new Set<string>();
   private readonly subscriptions: Disposable[] = [];
   private readonly changes = new Emitter<WatcherChange>();
   readonly onDidChange = this.changes.on.bind(this.changes);
+  private readonly now: () => number;
 
   constructor(private readonly opts: WatcherOptions) {
+    this.now = opts.now ?? Date.now;
     this.connection = new GatewayConnection({
       url: opts.config.url, credentials: opts.credentials, scopes: ['operator.read'], identityStore: opts.identityStore,
       identityKey: `${opts.config.name}|${opts.config.url}`, clientVersion: opts.clientVersion, clientDisplayName: 'Lanewatch',
@@ -43,10 +68,15 @@ export class GatewayWatcher {
     });
     this.api = new GatewayApi(this.connection);
     this.subscriptions.push(
-      this.connection.onDidChangeState(() => this.changes.fire({ gateway: this.name, what: 'connection' })),
-      this.connection.onDidConnect((hello) => { void this.resync(hello); }),
+      this.connection.onDidChangeState((s) => {
+        if (s.state !== 'connected') this.stopPolling();
+        this.changes.fire({ gateway: this.name, what: 'connection' });
+      }),
+      this.connection.onDidConnect((hello) => { this.runs.reset(); void this.resync(hello); this.startPolling(); }),
       this.connection.onSequenceGap(() => { const h = this.connection.helloSummary; if (h) void this.resync(h); }),
       this.connection.onEvent('sessions.changed', (f) => this.onSessionsChanged(f)),
+      this.connection.onEvent('agent', (f) => this.onRunEvent(f)),
+      this.connection.onEvent('chat', (f) => this.onRunEvent(f)),
     );
   }
 
@@ -58,6 +88,25 @@ export class GatewayWatcher {
   sessionRows(): SessionRowView[] { return [...this.sessions.values()]; }
   session(key: string): SessionRowView | undefined { return this.sessions.get(key); }
   lastSyncError(): string | undefined { return this.syncError; }
+  laneTable(): { lanes: LaneView[]; dynamic: Record<string, number | undefined> | null; at: number } | undefined { return this.lanes; }
+  diagnosticLines(): readonly ParsedLogLine[] { return this.recentDiagnostics; }
+  logFilePath(): string | undefined { return this.logFile; }
+
+  /** The derived lane status of one session, with the facts behind it. */
+  laneStatus(key: string): LaneStatus {
+    const snap = this.connection.snapshot();
+    const hello = snap.hello;
+    return deriveLaneStatus({
+      now: this.now(),
+      connected: snap.state === 'connected' && !this.syncError,
+      unavailableReason: snap.state !== 'connected' ? (snap.problem?.summary ?? `gateway ${snap.state}`) : this.syncError,
+      protocol: hello?.protocol, serverVersion: hello?.serverVersion, connectedAt: snap.connectedAt,
+      row: this.sessions.get(key),
+      trackedRuns: this.runs.activeRuns(key), lastRunEnd: this.runs.lastEnded(key),
+      pendingInputs: this.pendingInputs.get(key),
+      diagnostic: this.diagnostics.get(key), laneWait: this.laneWaits.get(key),
+    });
+  }
 
   /** Re-reads everything after a (re)connect: events missed while down are not replayed by the gateway. */
   resync(hello: HelloSummary): Promise<void> {
@@ -75,8 +124,10 @@ export class GatewayWatcher {
       if (hello.methods.has('sessions.subscribe')) await this.api.sessionsSubscribe({});
       const rows = await this.listAllSessions(hello);
       this.sessions.clear();
+      this.pendingInputs.clear();
       for (const row of rows) this.sessions.set(row.key, row);
       this.syncError = undefined;
+      for (const row of rows) if (row.hasActiveRun === true || row.status === 'running') this.refreshPendingInputs(row.key);
     } catch (err) {
       this.syncError = (err as Error).message;
       this.opts.log('warn', `[${this.name}] resync failed: ${this.syncError}`);
@@ -105,14 +156,106 @@ export class GatewayWatcher {
     const key = typeof p.sessionKey === 'string' ? p.sessionKey : undefined;
     if (!key) return;
     // Phase events carry the full row in `session`; reason events carry it flattened at the top level.
-    const row = rec(p.session).key === key ? (p.session as SessionRowView) : typeof p.sessionId === 'string' ? ({ ...(this.sessions.get(key) ?? {}), ...p, key } as SessionRowView) : undefined;
-    if (p.reason === 'deleted' || p.deleted === true) this.sessions.delete(key);
-    else if (row) this.sessions.set(key, { ...(this.sessions.get(key) ?? {}), ...row });
-    else return;
+    const row = rec(p.session).key === key ? (p.session as SessionRowView) : typeof p.sessionId === 'string' ? ({ ...p, key } as SessionRowView) : undefined;
+    if (p.reason === 'deleted' || p.deleted === true) { this.sessions.delete(key); this.pendingInputs.delete(key); }
+    else if (row) {
+      const merged = { ...(this.sessions.get(key) ?? {}), ...row };
+      // activeRunIds is omitted (not emptied) while a run is active: do not keep a stale [] from an older row.
+      if (!('activeRunIds' in row)) delete merged.activeRunIds;
+      this.sessions.set(key, merged);
+      if (merged.hasActiveRun === true || this.pendingInputs.has(key)) this.refreshPendingInputs(key);
+    } else return;
     this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
   }
 
+  private onRunEvent(frame: EventFrame): void {
+    const key = this.runs.apply(frame, this.now());
+    if (key) this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
+  }
+
+  /** Queued inputs behind a run; only for sessions with (possible) active work, one request per key at a time. */
+  private refreshPendingInputs(key: string): void {
+    const hello = this.connection.helloSummary;
+    if (!hello || hello.protocol < 4 || this.historyInFlight.has(key) || this.historyInFlight.size >= 8) return;
+    this.historyInFlight.add(key);
+    this.api.chatHistory({ sessionKey: key, limit: 1 })
+      .then((h) => {
+        const n = h.pendingInputs?.total ?? h.pendingInputs?.items.length;
+        if (n === undefined) return;
+        if (this.pendingInputs.get(key) === n) return;
+        this.pendingInputs.set(key, n);
+        this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
+      })
+      .catch((err: Error) => this.opts.log('debug', `[${this.name}] chat.history for ${key}: ${err.message}`))
+      .finally(() => this.historyInFlight.delete(key));
+  }
+
+  // ---------------------------------------------------------------- logs and lanes (no push form: cursor reads)
+
+  private startPolling(): void {
+    this.stopPolling();
+    const interval = this.opts.pollIntervalMs ?? 5_000;
+    const tick = () => { void this.pollOnce().finally(() => { if (this.connection.isConnected()) this.pollTimer = setTimeout(tick, interval); }); };
+    tick();
+  }
+
+  private stopPolling(): void { clearTimeout(this.pollTimer); this.pollTimer = undefined; }
+
+  /** One read of logs.tail (from the cursor) and diagnostics.lanes. Public for tests. */
+  async pollOnce(): Promise<void> {
+    if (this.polling || !this.connection.isConnected()) return;
+    this.polling = true;
+    try {
+      const hello = this.connection.helloSummary;
+      if (hello?.methods.has('logs.tail')) {
+        const tail = await this.api.logsTail({ ...(this.logCursor !== undefined ? { cursor: this.logCursor } : {}), limit: 1000, maxBytes: 512 * 1024 });
+        this.logCursor = tail.cursor;
+        this.logFile = tail.file ?? this.logFile;
+        const touched = this.ingestLogLines(tail.lines);
+        if (touched.length) this.changes.fire({ gateway: this.name, what: 'sessions', keys: touched });
+        if (tail.lines.length) this.changes.fire({ gateway: this.name, what: 'logs' });
+      }
+      if (hello?.methods.has('diagnostics.lanes')) {
+        const lanes = await this.api.diagnosticsLanes();
+        const before = JSON.stringify(this.lanes && { l: this.lanes.lanes, d: this.lanes.dynamic });
+        this.lanes = { lanes: lanes.lanes, dynamic: lanes.dynamic as Record<string, number | undefined> | null, at: this.now() };
+        if (JSON.stringify({ l: this.lanes.lanes, d: this.lanes.dynamic }) !== before) this.changes.fire({ gateway: this.name, what: 'lanes' });
+      }
+    } catch (err) {
+      this.opts.log('debug', `[${this.name}] log/lane read failed: ${(err as Error).message}`);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Records diagnostics per session key; returns the keys whose evidence changed. */
+  ingestLogLines(lines: readonly string[]): string[] {
+    const touched = new Set<string>();
+    const max = this.opts.maxDiagnosticLines ?? 2_000;
+    for (const raw of lines) {
+      const line = parseLogLine(raw);
+      if (!line.diagnostic) continue;
+      this.recentDiagnostics.push(line);
+      if (this.recentDiagnostics.length > max) this.recentDiagnostics.splice(0, this.recentDiagnostics.length - max);
+      const key = line.sessionKey;
+      if (!key) continue;
+      const at = line.time ?? this.now();
+      if (line.diagnostic === 'lane-wait') {
+        this.laneWaits.set(key, { at, waitedMs: numberField(line.fields, 'waitedMs'), queueAhead: numberField(line.fields, 'queueAhead'), activeAhead: numberField(line.fields, 'activeAhead'), message: line.message });
+        touched.add(key);
+      } else if (line.diagnostic === 'long-running' || line.diagnostic === 'stalled' || line.diagnostic === 'stuck') {
+        const prev = this.diagnostics.get(key);
+        if (!prev || prev.at <= at) { this.diagnostics.set(key, { kind: line.diagnostic, at, message: line.message, fields: line.fields }); touched.add(key); }
+      }
+    }
+    // Bounded: forget evidence about sessions the gateway no longer lists.
+    if (this.diagnostics.size > (this.opts.maxSessions ?? 5000)) for (const k of this.diagnostics.keys()) if (!this.sessions.has(k)) this.diagnostics.delete(k);
+    if (this.laneWaits.size > (this.opts.maxSessions ?? 5000)) for (const k of this.laneWaits.keys()) if (!this.sessions.has(k)) this.laneWaits.delete(k);
+    return [...touched];
+  }
+
   dispose(): void {
+    this.stopPolling();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.connection.dispose();
     this.changes.clear();

@@ -3,6 +3,7 @@
 import type { ConnectionSnapshot, SessionRowView } from '../gateway';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
 import type { TokenSource } from '../model/tokenSources';
+import { LANE_STATE_ORDER, type LaneState, type LaneStatus } from '../model/laneStatus';
 
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
@@ -53,26 +54,53 @@ export function describeConnection(watcher: Pick<GatewayWatcher, 'name' | 'confi
   return { description, icon, color, tooltipMarkdown: lines.join('\n') };
 }
 
-export interface SessionDescription { label: string; description: string; icon: string; color?: string; status: string; tooltipMarkdown: string }
+export interface SessionDescription { label: string; description: string; icon: string; color?: string; status: LaneState; tooltipMarkdown: string }
 
-/**
- * Foundation-level session text: what the row itself says (run state as reported, active run flag where the
- * gateway has it). The derived lane status (stale, stuck, queued…) is computed by the fleet model.
- */
-export function describeSessionRow(row: SessionRowView | undefined, key: string, now = Date.now()): SessionDescription {
-  if (!row) return { label: key, description: 'unknown (not in the last list)', icon: 'question', status: 'unknown', tooltipMarkdown: escapeMarkdown(key) };
-  const label = typeof row.label === 'string' && row.label ? row.label : key;
-  const active = row.hasActiveRun === true;
-  const status = active ? 'running' : row.hasActiveRun === false ? 'idle' : 'unknown';
-  const parts = [status === 'running' && typeof row.startedAt === 'number' ? `running ${formatDuration(now - row.startedAt)}` : status];
-  if (row.status && !(active && row.status === 'running')) parts.push(`last run ${row.status}`);
-  const tooltip = [`**${escapeMarkdown(label)}**`, '', `key \`${escapeMarkdown(key)}\``];
-  if (row.sessionId) tooltip.push(`session ${escapeMarkdown(String(row.sessionId))}`);
-  tooltip.push(`row status: ${escapeMarkdown(String(row.status ?? 'none'))} · hasActiveRun: ${String(row.hasActiveRun ?? 'not reported')}`);
-  return {
-    label, description: parts.join(' · '), status,
-    icon: status === 'running' ? 'sync~spin' : status === 'idle' ? 'circle-outline' : 'question',
-    color: status === 'running' ? 'charts.blue' : undefined,
-    tooltipMarkdown: tooltip.join('\n\n'),
-  };
+const ICONS: Record<LaneState, [string, string | undefined]> = {
+  stuck: ['error', 'errorForeground'],
+  stalled: ['warning', 'list.warningForeground'],
+  stale: ['debug-disconnect', 'list.warningForeground'],
+  'long-running': ['watch', 'charts.yellow'],
+  running: ['sync~spin', 'charts.blue'],
+  queued: ['clock', 'charts.purple'],
+  unknown: ['question', 'disabledForeground'],
+  idle: ['circle-outline', undefined],
+};
+
+/** Tree text for a session: label, "running 4m12s · 2 queued", the icon, and a tooltip listing the facts. */
+export function describeSession(row: SessionRowView | undefined, key: string, status: LaneStatus, now = Date.now()): SessionDescription {
+  const label = row && typeof row.label === 'string' && row.label ? row.label : key;
+  const age = status.startedAt !== undefined ? ` ${formatDuration(now - status.startedAt)}` : '';
+  const parts: string[] = [];
+  switch (status.state) {
+    case 'running': parts.push(`running${status.verified ? '' : ' (unverified)'}${age}`); break;
+    case 'long-running': case 'stalled': case 'stuck': {
+      const f = status.diagnostic?.fields ?? {};
+      parts.push(`${status.state}${age}`);
+      if (f.activeWorkKind) parts.push(f.activeWorkKind);
+      break;
+    }
+    case 'stale': parts.push('stale: row says running, no run'); break;
+    default: parts.push(status.state);
+  }
+  if (status.queued > 0) parts.push(`${status.queued} queued`);
+  if (status.outcome) parts.push(`last run ${status.outcome}`);
+  const [icon, color] = ICONS[status.state];
+  const tooltip = [`**${escapeMarkdown(label)}** — ${status.state}${status.verified ? '' : ' (unverified)'}`, `key \`${escapeMarkdown(key)}\``];
+  if (row?.sessionId) tooltip.push(`session ${escapeMarkdown(String(row.sessionId))}`);
+  if (status.runId) tooltip.push(`run ${escapeMarkdown(status.runId)}`);
+  if (status.startedAt !== undefined) tooltip.push(`started ${new Date(status.startedAt).toISOString()}`);
+  const f = status.diagnostic?.fields;
+  if (f?.lastProgress) tooltip.push(`last progress ${escapeMarkdown(f.lastProgress)}${f.lastProgressAge ? ` (${escapeMarkdown(f.lastProgressAge)} ago)` : ''}`);
+  if (status.diagnostic) tooltip.push(`last diagnostic: \`${escapeMarkdown(status.diagnostic.message.slice(0, 300))}\``);
+  if (row && typeof row.totalTokens === 'number') tooltip.push(`tokens ${row.totalTokens}`);
+  const why = status.facts.map((x) => `- ${escapeMarkdown(x.text)} _(${escapeMarkdown(x.rule)})_`).join('\n');
+  return { label, description: parts.join(' · '), icon, color, status: status.state, tooltipMarkdown: `${tooltip.join('\n\n')}\n\n**Why:**\n${why}` };
+}
+
+/** "1 stalled · 2 running · 5 idle", most urgent first. */
+export function summarizeCounts(states: readonly LaneState[]): string {
+  const counts = new Map<LaneState, number>();
+  for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return LANE_STATE_ORDER.filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`).join(' · ') || 'no sessions';
 }

@@ -1,13 +1,16 @@
-// The "Gateways" tree: gateways → agents → sessions. Node objects are cached by id so that a change on
-// one gateway refreshes only that gateway's subtree (VS Code matches refreshed elements by identity).
+// The "Gateways" tree: gateways → agents → sessions with derived lane status. Node objects are cached by
+// id so that a change on one gateway refreshes only that gateway's subtree (VS Code matches refreshed
+// elements by identity). Stuck, stalled and stale sessions sort first; idle ones can be hidden.
 import * as vscode from 'vscode';
 import type { Fleet, FleetChange } from '../model/fleet';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
-import { describeConnection, describeSessionRow, gatewayContextValue } from './describe';
+import { compareLaneStates } from '../model/laneStatus';
+import { describeConnection, describeSession, gatewayContextValue, summarizeCounts } from './describe';
 
 export type FleetNode =
   | { kind: 'gateway'; id: string; gateway: string }
   | { kind: 'fix'; id: string; gateway: string }
+  | { kind: 'lanes'; id: string; gateway: string }
   | { kind: 'agent'; id: string; gateway: string; agentId: string }
   | { kind: 'session'; id: string; gateway: string; key: string }
   | { kind: 'settings-problem'; id: string; message: string; setting: string };
@@ -17,10 +20,16 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly nodes = new Map<string, FleetNode>();
   private readonly sub: { dispose(): void };
+  private hideIdle = false;
+  private readonly pending = new Set<FleetNode | undefined>();
+  private flushTimer?: NodeJS.Timeout;
 
   constructor(private readonly fleet: Fleet) {
     this.sub = fleet.onDidChange((c) => this.onFleetChange(c));
   }
+
+  get idleHidden(): boolean { return this.hideIdle; }
+  setHideIdle(hide: boolean): void { this.hideIdle = hide; this.refresh(); }
 
   private node<T extends FleetNode>(n: T): T {
     const cached = this.nodes.get(n.id) as T | undefined;
@@ -29,13 +38,25 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     return n;
   }
 
-  private onFleetChange(change: FleetChange): void {
-    if (change.what === 'gateways') { this.nodes.clear(); this.emitter.fire(undefined); return; }
-    const gatewayNode = this.nodes.get(`gw:${change.gateway}`);
-    this.emitter.fire(gatewayNode);
+  /** Event bursts (a turn produces ~27 events) are coalesced into one refresh per gateway every 100 ms. */
+  private queue(node: FleetNode | undefined): void {
+    this.pending.add(node);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      const all = this.pending.has(undefined);
+      const nodes = [...this.pending];
+      this.pending.clear();
+      if (all) this.emitter.fire(undefined); else for (const n of nodes) this.emitter.fire(n);
+    }, 100);
   }
 
-  refresh(): void { this.emitter.fire(undefined); }
+  private onFleetChange(change: FleetChange): void {
+    if (change.what === 'gateways') { this.nodes.clear(); this.queue(undefined); return; }
+    if (change.what === 'logs') return;
+    this.queue(this.nodes.get(`gw:${change.gateway}`));
+  }
+
+  refresh(): void { this.queue(undefined); }
 
   getChildren(element?: FleetNode): FleetNode[] {
     if (!element) {
@@ -48,19 +69,26 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     if (element.kind === 'gateway') {
       const snap = watcher.snapshot();
       if (snap.state !== 'connected') return snap.problem && snap.problem.action !== 'none' ? [this.node({ kind: 'fix' as const, id: `fix:${watcher.name}`, gateway: watcher.name })] : [];
+      const lanes = watcher.laneTable() ? [this.node({ kind: 'lanes' as const, id: `lanes:${watcher.name}`, gateway: watcher.name })] : [];
       const agents = watcher.agentList();
-      if (agents.length <= 1) return this.sessionNodes(watcher, agents[0]?.id);
-      return agents.map((a) => this.node({ kind: 'agent' as const, id: `agent:${watcher.name}:${a.id}`, gateway: watcher.name, agentId: a.id }));
+      if (agents.length <= 1) return [...lanes, ...this.sessionNodes(watcher, undefined)];
+      return [...lanes, ...agents.map((a) => this.node({ kind: 'agent' as const, id: `agent:${watcher.name}:${a.id}`, gateway: watcher.name, agentId: a.id }))];
     }
     if (element.kind === 'agent') return this.sessionNodes(watcher, element.agentId);
     return [];
   }
 
-  private sessionNodes(watcher: GatewayWatcher, agentId: string | undefined): FleetNode[] {
+  private sessionsOf(watcher: GatewayWatcher, agentId: string | undefined) {
     return watcher.sessionRows()
       .filter((r) => !agentId || !r.agentId || r.agentId === agentId)
-      .sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0))
-      .map((r) => this.node({ kind: 'session' as const, id: `session:${watcher.name}:${r.key}`, gateway: watcher.name, key: r.key }));
+      .map((r) => ({ row: r, status: watcher.laneStatus(r.key) }));
+  }
+
+  private sessionNodes(watcher: GatewayWatcher, agentId: string | undefined): FleetNode[] {
+    return this.sessionsOf(watcher, agentId)
+      .filter((s) => !this.hideIdle || s.status.state !== 'idle')
+      .sort((a, b) => compareLaneStates(a.status.state, b.status.state) || (b.row.updatedAt ?? 0) - (a.row.updatedAt ?? 0))
+      .map((s) => this.node({ kind: 'session' as const, id: `session:${watcher.name}:${s.row.key}`, gateway: watcher.name, key: s.row.key }));
   }
 
   getTreeItem(element: FleetNode): vscode.TreeItem {
@@ -76,9 +104,10 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     const snap = watcher.snapshot();
     if (element.kind === 'gateway') {
       const d = describeConnection(watcher, snap, this.fleet.tokenSource(watcher.name));
-      const item = new vscode.TreeItem(watcher.name, snap.state === 'connected' ? vscode.TreeItemCollapsibleState.Expanded : snap.problem?.action && snap.problem.action !== 'none' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+      const hasChildren = snap.state === 'connected' || (snap.problem?.action !== undefined && snap.problem.action !== 'none');
+      const item = new vscode.TreeItem(watcher.name, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
       item.id = element.id;
-      item.description = d.description;
+      item.description = snap.state === 'connected' ? `${d.description} · ${summarizeCounts(this.sessionsOf(watcher, undefined).map((s) => s.status.state))}` : d.description;
       item.tooltip = new vscode.MarkdownString(d.tooltipMarkdown);
       item.iconPath = new vscode.ThemeIcon(d.icon, new vscode.ThemeColor(d.color));
       item.contextValue = gatewayContextValue(snap);
@@ -88,10 +117,10 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       const p = snap.problem!;
       const fixes: Record<string, { label: string; command: string }> = {
         'set-token': { label: 'Set token…', command: 'lanewatch.setGatewayToken' },
-        'approve-pairing': { label: p.requestId ? `Approve pairing: openclaw devices approve ${p.requestId}` : 'Approve pairing on the gateway host', command: 'lanewatch.showConnectionReport' },
+        'approve-pairing': { label: p.requestId ? `Approve pairing: openclaw devices approve ${p.requestId}` : 'Approve pairing on the gateway host', command: 'lanewatch.showGatewayDetails' },
         'check-url': { label: 'Check the URL in settings', command: 'workbench.action.openSettingsJson' },
-        'upgrade-gateway': { label: 'Unsupported gateway version: see report', command: 'lanewatch.showConnectionReport' },
-        'grant-scope': { label: 'Missing scope: see report', command: 'lanewatch.showConnectionReport' },
+        'upgrade-gateway': { label: 'Unsupported gateway version: see details', command: 'lanewatch.showGatewayDetails' },
+        'grant-scope': { label: 'Missing scope: see details', command: 'lanewatch.showGatewayDetails' },
         retry: { label: 'Retry now', command: 'lanewatch.reconnectGateway' },
       };
       const fix = fixes[p.action] ?? fixes.retry;
@@ -103,25 +132,41 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       item.contextValue = `fix.${p.action}`;
       return item;
     }
+    if (element.kind === 'lanes') {
+      const t = watcher.laneTable()!;
+      const busy = t.lanes.filter((l) => l.activeCount > 0 || l.queuedCount > 0);
+      const dyn = t.dynamic;
+      const item = new vscode.TreeItem('Lanes', vscode.TreeItemCollapsibleState.None);
+      item.id = element.id;
+      item.description = [
+        ...busy.map((l) => `${l.lane} ${l.activeCount}/${l.maxConcurrent ?? '?'}${l.queuedCount ? ` +${l.queuedCount} queued` : ''}`),
+        dyn ? `session lanes: ${dyn.activeCount ?? 0} active, ${dyn.queuedCount ?? 0} queued` : '',
+      ].filter(Boolean).join(' · ') || 'all idle';
+      item.tooltip = new vscode.MarkdownString(['| lane | active | queued | max |', '|---|---|---|---|', ...t.lanes.map((l) => `| ${l.lane} | ${l.activeCount} | ${l.queuedCount} | ${l.maxConcurrent ?? ''} |`), '', dyn ? `Session lanes (aggregate): ${JSON.stringify(dyn)}` : 'Session lanes: idle'].join('\n'));
+      item.iconPath = new vscode.ThemeIcon('list-flat');
+      item.contextValue = 'lanes';
+      return item;
+    }
     if (element.kind === 'agent') {
-      const count = watcher.sessionRows().filter((r) => r.agentId === element.agentId).length;
+      const states = this.sessionsOf(watcher, element.agentId).map((s) => s.status.state);
       const item = new vscode.TreeItem(element.agentId, vscode.TreeItemCollapsibleState.Expanded);
       item.id = element.id;
-      item.description = `${count} session${count === 1 ? '' : 's'}`;
+      item.description = summarizeCounts(states);
       item.iconPath = new vscode.ThemeIcon('hubot');
       item.contextValue = 'agent';
       return item;
     }
-    const row = watcher.session(element.key);
-    const d = describeSessionRow(row, element.key);
+    const status = watcher.laneStatus(element.key);
+    const d = describeSession(watcher.session(element.key), element.key, status);
     const item = new vscode.TreeItem(d.label, vscode.TreeItemCollapsibleState.None);
     item.id = element.id;
     item.description = d.description;
     item.tooltip = new vscode.MarkdownString(d.tooltipMarkdown);
     item.iconPath = new vscode.ThemeIcon(d.icon, d.color ? new vscode.ThemeColor(d.color) : undefined);
-    item.contextValue = `session.${d.status}`;
+    item.contextValue = `session.${d.status}${status.verified ? '' : '.unverified'}`;
+    item.accessibilityInformation = { label: `${d.label}, ${d.description}` };
     return item;
   }
 
-  dispose(): void { this.sub.dispose(); this.emitter.dispose(); }
+  dispose(): void { clearTimeout(this.flushTimer); this.sub.dispose(); this.emitter.dispose(); }
 }

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Fleet } from '../model/fleet';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
 import { isWebviewToHost, type GatewayDetailsView, type HostToWebview } from '../../webview/protocol';
-import { describeConnection, describeSessionRow } from './describe';
+import { describeConnection } from './describe';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export function gatewayDetailsView(watcher: GatewayWatcher, fleet: Fleet): GatewayDetailsView {
@@ -16,7 +16,7 @@ export function gatewayDetailsView(watcher: GatewayWatcher, fleet: Fleet): Gatew
     serverVersion: s.hello?.serverVersion, protocol: s.hello?.protocol, bootId: s.hello?.bootId,
     scopes: [...(s.hello?.grantedScopes ?? [])], missingScopes: [...s.missingScopes], methodCount: s.hello?.methods.size,
     tokenSource: fleet.tokenSource(watcher.name)?.source, handshake: s.handshake ? { ...s.handshake } : undefined,
-    sessions: { total: rows.length, running: rows.filter((r) => describeSessionRow(r, r.key).status === 'running').length },
+    sessions: { total: rows.length, running: rows.filter((r) => r.hasActiveRun === true).length },
   };
 }
 

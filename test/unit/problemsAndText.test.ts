@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Backoff, decodeFrame, describeClose, describeGatewayError, describeTransportError } from '../../src/gateway';
-import { describeConnection, describeSessionRow, escapeMarkdown, formatDuration } from '../../src/views/describe';
+import { describeConnection, describeSession, escapeMarkdown, formatDuration, summarizeCounts } from '../../src/views/describe';
+import { deriveLaneStatus } from '../../src/model/laneStatus';
 
 describe('close codes are explained for humans', () => {
   const table: Array<[number, string, string]> = [
@@ -91,9 +92,16 @@ describe('tree text', () => {
     assert.equal(d.description, 'connection lost (1006) · retry in 10s');
     assert.match(d.tooltipMarkdown, /process died/);
   });
-  it('describes session rows from what the gateway reports', () => {
-    assert.equal(describeSessionRow({ key: 'k', hasActiveRun: true, status: 'running', startedAt: 0 }, 'k', 252_000).description, 'running 4m12s');
-    assert.equal(describeSessionRow({ key: 'k', hasActiveRun: false, status: 'killed' }, 'k').description, 'idle · last run killed');
-    assert.equal(describeSessionRow({ key: 'k', status: 'running' }, 'k').status, 'unknown', 'no active-run fact: unknown, not guessed');
+  it('describes sessions from their derived lane status', () => {
+    const at = (row: any, now: number, extra: any = {}) => describeSession(row, row.key, deriveLaneStatus({ now, connected: true, protocol: 4, trackedRuns: [], row, ...extra }), now);
+    assert.equal(at({ key: 'k', hasActiveRun: true, status: 'running', startedAt: 0 }, 252_000, { pendingInputs: 2 }).description, 'running 4m12s · 2 queued');
+    assert.equal(at({ key: 'k', hasActiveRun: false, status: 'killed' }, 0).description, 'idle · last run killed');
+    const stale = at({ key: 'k', hasActiveRun: false, status: 'running', label: '<b>x</b>' }, 0);
+    assert.equal(stale.status, 'stale');
+    assert.equal(stale.icon, 'debug-disconnect');
+    assert.match(stale.tooltipMarkdown, /\\<b\\>x\\</, 'label escaped');
+    assert.ok(stale.tooltipMarkdown.includes('a zombie row\\) _(p4\\.stale)_'), 'tooltip names the facts and rules');
+    assert.doesNotMatch(stale.tooltipMarkdown, /\n\n\n/);
+    assert.equal(summarizeCounts(['idle', 'running', 'stuck', 'idle']), '1 stuck · 1 running · 2 idle');
   });
 });

@@ -1,0 +1,209 @@
+// Lane status of one session, derived from facts and never guessed. Every status carries the facts that
+// produced it and the rule that applied, so the UI can say *why* a session is shown as stuck or stale.
+//
+// Facts used, by strength:
+//   protocol 4 rows: hasActiveRun / activeRunIds (authoritative for "is a run active"), status, startedAt
+//   events on this socket: agent lifecycle start/end, chat final/aborted/error (RunTracker)
+//   gateway diagnostics (log lines): long-running / stalled / stuck session, lane wait exceeded
+//   chat.history pendingInputs (queued work behind a run)
+import type { SessionRowView } from '../gateway';
+import type { RunEnd, TrackedRun } from './runTracker';
+
+export type LaneState = 'stuck' | 'stalled' | 'long-running' | 'stale' | 'running' | 'queued' | 'idle' | 'unknown';
+
+/** Most urgent first: the tree sorts by this. */
+export const LANE_STATE_ORDER: readonly LaneState[] = ['stuck', 'stalled', 'stale', 'long-running', 'running', 'queued', 'unknown', 'idle'];
+
+export interface LaneFact { rule: string; text: string }
+
+export interface DiagnosticSighting {
+  kind: 'long-running' | 'stalled' | 'stuck';
+  at: number;
+  message: string;
+  fields: Record<string, string>;
+}
+
+export interface LaneWaitSighting { at: number; waitedMs?: number; queueAhead?: number; activeAhead?: number; message: string }
+
+export interface SessionEvidence {
+  now: number;
+  connected: boolean;
+  /** Why not connected, or which scope is missing. */
+  unavailableReason?: string;
+  protocol?: number;
+  serverVersion?: string;
+  /** When the socket that produced `trackedRuns` connected. */
+  connectedAt?: number;
+  row?: SessionRowView;
+  trackedRuns: readonly TrackedRun[];
+  lastRunEnd?: RunEnd;
+  /** Queued inputs from chat.history (undefined: not fetched). */
+  pendingInputs?: number;
+  diagnostic?: DiagnosticSighting;
+  laneWait?: LaneWaitSighting;
+}
+
+export interface LaneStatus {
+  state: LaneState;
+  /** false: "running (unverified)": the row says running but no live signal was seen by this socket. */
+  verified: boolean;
+  runId?: string;
+  startedAt?: number;
+  queued: number;
+  /** The last run's outcome, shown as a badge (not a lane state). */
+  outcome?: 'failed' | 'timeout' | 'killed';
+  diagnostic?: DiagnosticSighting;
+  laneWait?: LaneWaitSighting;
+  facts: LaneFact[];
+}
+
+/** A diagnostic is about the current run only if it was logged after the run started and is recent. */
+export const DIAGNOSTIC_FRESH_MS = 10 * 60_000;
+/** A lane-wait line is evidence of queued work for this long. */
+export const LANE_WAIT_FRESH_MS = 5 * 60_000;
+/** A run tracked from events with no event at all for this long is no longer trusted (4.26 ends runs silently). */
+export const RUN_SILENCE_MS = 15 * 60_000;
+
+const OUTCOMES = new Set(['failed', 'timeout', 'killed']);
+
+function freshDiagnostic(ev: SessionEvidence, runStartedAt: number | undefined): DiagnosticSighting | undefined {
+  const d = ev.diagnostic;
+  if (!d || ev.now - d.at > DIAGNOSTIC_FRESH_MS) return undefined;
+  if (runStartedAt !== undefined && d.at < runStartedAt - 1_000) return undefined;
+  if (ev.lastRunEnd && ev.lastRunEnd.at > d.at) return undefined;
+  return d;
+}
+
+function queuedFrom(ev: SessionEvidence, diag: DiagnosticSighting | undefined, facts: LaneFact[]): number {
+  if (ev.pendingInputs !== undefined) {
+    if (ev.pendingInputs > 0) facts.push({ rule: 'history.pendingInputs', text: `${ev.pendingInputs} input(s) queued (chat.history pendingInputs)` });
+    return ev.pendingInputs;
+  }
+  const depth = diag ? Number.parseInt(diag.fields.queueDepth ?? '', 10) : NaN;
+  if (Number.isFinite(depth) && depth > 0) { facts.push({ rule: 'log.queueDepth', text: `queueDepth=${depth} in the last ${diag!.kind} line` }); return depth; }
+  return 0;
+}
+
+function applyDiagnostic(status: LaneStatus, diag: DiagnosticSighting | undefined): void {
+  if (!diag) return;
+  status.diagnostic = diag;
+  status.state = diag.kind;
+  const f = diag.fields;
+  status.facts.push({ rule: `log.${diag.kind}`, text: `gateway logged "${diag.kind} session" ${f.age ? `at age ${f.age}` : ''}${f.reason ? `, reason ${f.reason}` : ''}${f.lastProgress ? `, last progress ${f.lastProgress}${f.lastProgressAge ? ` ${f.lastProgressAge} ago` : ''}` : ''}${f.recovery ? `, recovery ${f.recovery}` : ''}`.replace(/\s+,/g, ',') });
+}
+
+export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
+  const facts: LaneFact[] = [];
+  const base = (state: LaneState, verified = true): LaneStatus => ({ state, verified, queued: 0, facts });
+  if (!ev.connected) {
+    facts.push({ rule: 'connection', text: `no live data: ${ev.unavailableReason ?? 'gateway not connected'}` });
+    return base('unknown');
+  }
+  const row = ev.row;
+  if (!row) {
+    facts.push({ rule: 'row.missing', text: 'the session is not in the gateway\'s last session list' });
+    return base('unknown');
+  }
+  const outcome = typeof row.status === 'string' && OUTCOMES.has(row.status) ? (row.status as LaneStatus['outcome']) : undefined;
+  const live = ev.trackedRuns.filter((r) => ev.now - r.lastEventAt < RUN_SILENCE_MS);
+  const laneWait = ev.laneWait && ev.now - ev.laneWait.at < LANE_WAIT_FRESH_MS ? ev.laneWait : undefined;
+  if (laneWait) facts.push({ rule: 'log.lane-wait', text: `lane wait exceeded: waited ${laneWait.waitedMs ?? '?'} ms with ${laneWait.queueAhead ?? '?'} queued ahead` });
+
+  // ---- protocol 4: the row says whether a run is active.
+  if (typeof row.hasActiveRun === 'boolean') {
+    const activeIds = Array.isArray(row.activeRunIds) ? row.activeRunIds : [];
+    const active = row.hasActiveRun || activeIds.length > 0;
+    if (active) {
+      const status = base('running');
+      status.runId = activeIds[0] ?? live[0]?.runId;
+      status.startedAt = typeof row.startedAt === 'number' ? row.startedAt : live[0]?.startedAt;
+      facts.unshift({ rule: 'p4.hasActiveRun', text: `the gateway reports an active run${status.runId ? ` (${status.runId})` : ''}` });
+      const diag = freshDiagnostic(ev, status.startedAt);
+      status.queued = queuedFrom(ev, diag, facts);
+      applyDiagnostic(status, diag);
+      status.laneWait = laneWait;
+      return status;
+    }
+    if (row.status === 'running') {
+      const status = base('stale');
+      facts.unshift({ rule: 'p4.stale', text: 'the row still says status "running" but the gateway reports no active run: nothing holds this lane (a zombie row)' });
+      status.startedAt = typeof row.startedAt === 'number' ? row.startedAt : undefined;
+      return status;
+    }
+    const status = base('idle');
+    status.outcome = outcome;
+    status.queued = queuedFrom(ev, undefined, facts);
+    if (status.queued > 0 || laneWait || row.status === 'queued') status.state = 'queued';
+    status.laneWait = laneWait;
+    facts.unshift(row.status === 'queued'
+      ? { rule: 'p4.row-queued', text: 'the gateway reports the session\'s work as queued (waiting for a lane)' }
+      : { rule: 'p4.idle', text: `no active run${row.status ? `; last run ${row.status}` : ''}` });
+    return status;
+  }
+
+  // ---- protocol 3 (2026.3.x/2026.4.x): rows keep status "running" after aborts, timeouts, resets and restarts.
+  const observed = live.find((r) => r.observedStart);
+  if (observed || live.length) {
+    const run = observed ?? live[0];
+    const status = base('running', !!observed);
+    status.runId = run.runId;
+    status.startedAt = run.startedAt;
+    facts.unshift(observed
+      ? { rule: 'p3.events', text: `this connection saw the run start (${run.runId}) and no end yet` }
+      : { rule: 'p3.output', text: `output events arrive for run ${run.runId}, whose start this connection did not see` });
+    const diag = freshDiagnostic(ev, undefined);
+    status.queued = queuedFrom(ev, diag, facts);
+    applyDiagnostic(status, diag);
+    status.laneWait = laneWait;
+    return status;
+  }
+  const silent = ev.trackedRuns.find((r) => r.observedStart);
+  if (silent) {
+    // Seen starting, then nothing for a long time: 3.24 hangs silently for hours, 4.26 ends runs without an event.
+    const status = base('running', false);
+    status.runId = silent.runId;
+    status.startedAt = silent.startedAt;
+    facts.unshift({ rule: 'p3.silent', text: `run ${silent.runId} was seen starting but has sent no event for ${Math.round((ev.now - silent.lastEventAt) / 60_000)} min: it may be hung, or may have ended without an event` });
+    const diag = freshDiagnostic(ev, undefined);
+    status.queued = queuedFrom(ev, diag, facts);
+    applyDiagnostic(status, diag);
+    return status;
+  }
+  const stuck = freshDiagnostic(ev, undefined);
+  if (row.status === 'running') {
+    const startedAt = typeof row.startedAt === 'number' ? row.startedAt : undefined;
+    if (stuck) {
+      const status = base('running', false);
+      status.startedAt = startedAt;
+      facts.unshift({ rule: 'p3.row-running+log', text: 'the row says running and the gateway still logs diagnostics for it' });
+      status.queued = queuedFrom(ev, stuck, facts);
+      applyDiagnostic(status, stuck);
+      return status;
+    }
+    const endedWhileWatching = ev.lastRunEnd && startedAt !== undefined && ev.lastRunEnd.at >= startedAt;
+    const startedWhileWatching = ev.connectedAt !== undefined && startedAt !== undefined && startedAt >= ev.connectedAt;
+    if (endedWhileWatching || startedWhileWatching) {
+      const status = base('stale');
+      status.startedAt = startedAt;
+      facts.unshift({ rule: 'p3.stale', text: endedWhileWatching
+        ? `the row says "running" but its run ended (${ev.lastRunEnd!.outcome}) while Lanewatch watched, and nothing has run since`
+        : 'the row says "running" but no run start was seen although Lanewatch was connected before it' });
+      return status;
+    }
+    const status = base('running', false);
+    status.startedAt = startedAt;
+    facts.unshift({ rule: 'p3.unverified', text: `openclaw ${ev.serverVersion ?? ''} (protocol 3) keeps "running" in rows after runs end; Lanewatch connected after this run started and has seen no event for it yet, so it cannot verify it` });
+    return status;
+  }
+  const status = base('idle');
+  status.outcome = outcome;
+  status.queued = queuedFrom(ev, undefined, facts);
+  if (status.queued > 0 || laneWait) status.state = 'queued';
+  status.laneWait = laneWait;
+  facts.unshift({ rule: 'p3.idle', text: `no run seen${row.status ? `; row status ${row.status}` : ''}` });
+  return status;
+}
+
+export function compareLaneStates(a: LaneState, b: LaneState): number {
+  return LANE_STATE_ORDER.indexOf(a) - LANE_STATE_ORDER.indexOf(b);
+}
