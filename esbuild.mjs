@@ -36,9 +36,8 @@ const extension = {
 const webviewEntries = filesUnder(path.join(root, 'webview'), /^[a-z-]+\.entry\.ts$/);
 const webview = {
   ...common,
-  entryPoints: webviewEntries,
+  entryPoints: Object.fromEntries(webviewEntries.map((p) => [path.basename(p).replace(/\.entry\.ts$/, ''), p])),
   outdir: path.join(root, 'dist/webview'),
-  entryNames: '[name]',
   platform: 'browser', format: 'iife', target: 'es2022',
 };
 

@@ -80,7 +80,11 @@ if (!inNetns) {
 
 // ---------------------------------------------------------------- suites (inside the namespace when possible)
 const results = [];
-const record = (name, passed, failed, code) => { results.push({ name, passed, failed, code }); };
+const record = (name, passed, failed, code) => {
+  // A stage that ran no test is a failure, not a pass.
+  if (passed + failed === 0) { console.error(`[test] stage ${name} ran no test`); failed = 1; }
+  results.push({ name, passed, failed, code });
+};
 
 function countNodeTest(out) {
   const pass = /^[ℹ#] pass (\d+)/m.exec(out), fail = /^[ℹ#] fail (\d+)/m.exec(out);
@@ -97,15 +101,15 @@ function countPlain(out) {
 const resultsDir = path.join(root, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
 
+const testFiles = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(dir, f)) : []);
+
 if (selected.includes('unit')) await stage('unit', async () => {
-  const r = await run(process.execPath, ['--test', '--test-reporter=spec', path.join(root, 'out/test/unit/')]);
+  const r = await run(process.execPath, ['--test', '--test-reporter=spec', ...testFiles(path.join(root, 'out/test/unit'))]);
   const [p, f] = countNodeTest(r.out); record('unit', p, f || (r.code ? 1 : 0), r.code);
 });
 
 if (selected.includes('gateway')) await stage('gateway', async () => {
-  const dir = path.join(root, 'out/test/gateway');
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).map((f) => path.join(dir, f)) : [];
-  const r = await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files]);
+  const r = await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles(path.join(root, 'out/test/gateway'))]);
   const [p, f] = countNodeTest(r.out); record('gateway', p, f || (r.code ? 1 : 0), r.code);
 });
 
@@ -134,7 +138,7 @@ if (selected.includes('extension') || selected.includes('ui')) {
 
     if (selected.includes('ui')) await stage('ui', async () => {
       const r = await run(process.execPath, [path.join(root, 'test/ui/run-ui-tests.mjs'), '--vsix', path.join(root, 'lanewatch.vsix'), '--shots', path.join(resultsDir, 'ui'), '--workspace', workspace, '--settings', JSON.stringify(settings),
-        '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*running', '--expect-row', 'demo-idle.*idle'], { env });
+        '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*(running|stalled)', '--expect-row', 'demo-idle.*idle'], { env });
       const [p, f] = countPlain(r.out); record('ui', p, f || (r.code ? 1 : 0), r.code);
     });
   } catch (err) {

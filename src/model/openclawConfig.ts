@@ -1,7 +1,7 @@
 // Reads what Lanewatch needs from an OpenClaw config file (JSON5, as the OpenClaw CLI reads it) and finds
 // local gateways the way OpenClaw does. Read-only: Lanewatch never writes the user's OpenClaw files.
 import JSON5 from 'json5';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { GatewayConfig } from './gatewaySettings';
@@ -65,11 +65,58 @@ export const DEFAULT_GATEWAY_PORT = 18789;
  */
 export async function discoverDefaultGateways(env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig[]> {
   if (env.OPENCLAW_GATEWAY_URL) return [{ name: 'openclaw', url: env.OPENCLAW_GATEWAY_URL, source: 'env' }];
+  const found: GatewayConfig[] = [];
   const configPath = defaultOpenClawConfigPath(env);
   try {
     const facts = await readOpenClawConfig(configPath);
-    return [{ name: 'local', url: `ws://127.0.0.1:${facts.port ?? DEFAULT_GATEWAY_PORT}`, configPath, source: 'openclaw-config' }];
-  } catch {
-    return [];
+    found.push({ name: 'local', url: `ws://127.0.0.1:${facts.port ?? DEFAULT_GATEWAY_PORT}`, configPath, source: 'openclaw-config' });
+  } catch { /* no config file: maybe a running gateway says where it is */ }
+  const home = env.OPENCLAW_HOME || os.homedir();
+  const stateDir = env.OPENCLAW_STATE_DIR ? expandHome(env.OPENCLAW_STATE_DIR, home) : path.join(home, '.openclaw');
+  for (const lock of await findGatewayLocks(stateDir)) {
+    if (!lock.port || !processAlive(lock.pid)) continue;
+    const url = `ws://127.0.0.1:${lock.port}`;
+    if (found.some((g) => g.url === url)) continue;
+    found.push({ name: `local-${lock.port}`, url, configPath: lock.configPath, source: 'lock-file' });
   }
+  return found;
+}
+
+/** What a running gateway writes to <stateDir>/tmp/openclaw-<uid>/gateway*.lock (JSON followed by padding). */
+export interface GatewayLock { pid: number; port?: number; configPath?: string; stateDir?: string; createdAt?: string; file: string }
+
+/** Reads one lock file; a half-written or foreign file yields undefined (never throws). */
+export async function readGatewayLock(file: string): Promise<GatewayLock | undefined> {
+  try {
+    const text = (await readFile(file, 'utf8')).trim();
+    const v = JSON.parse(text) as Record<string, unknown>;
+    if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || v.pid <= 0) return undefined;
+    return {
+      pid: v.pid, file,
+      port: typeof v.port === 'number' ? v.port : undefined,
+      configPath: typeof v.configPath === 'string' ? v.configPath : undefined,
+      stateDir: typeof v.stateDir === 'string' ? v.stateDir : undefined,
+      createdAt: typeof v.createdAt === 'string' ? v.createdAt : undefined,
+    };
+  } catch { return undefined; }
+}
+
+/** Lock files of gateways that use `stateDir` (2026.9.x writes them under <stateDir>/tmp, older ones under $TMPDIR). */
+export async function findGatewayLocks(stateDir: string, uid = process.getuid?.() ?? 0, tmpDir = os.tmpdir()): Promise<GatewayLock[]> {
+  const dirs = [path.join(stateDir, 'tmp', `openclaw-${uid}`), path.join(tmpDir, `openclaw-${uid}`)];
+  const locks: GatewayLock[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try { names = await readdir(dir); } catch { continue; }
+    for (const name of names.filter((n) => /^gateway\..*lock$/.test(n)).sort()) {
+      const lock = await readGatewayLock(path.join(dir, name));
+      if (lock && !locks.some((l) => l.pid === lock.pid)) locks.push(lock);
+    }
+  }
+  return locks;
+}
+
+/** Is `pid` alive (signal 0)? EPERM means alive but not ours. */
+export function processAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
 }

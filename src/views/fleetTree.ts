@@ -104,8 +104,9 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     const snap = watcher.snapshot();
     if (element.kind === 'gateway') {
       const d = describeConnection(watcher, snap, this.fleet.tokenSource(watcher.name));
-      const hasChildren = snap.state === 'connected' || (snap.problem?.action !== undefined && snap.problem.action !== 'none');
-      const item = new vscode.TreeItem(watcher.name, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+      // Always expandable: VS Code remembers a node's collapsible state by id, so a gateway first shown while
+      // connecting (no children) would otherwise stay collapsed once its sessions arrive.
+      const item = new vscode.TreeItem(watcher.name, vscode.TreeItemCollapsibleState.Expanded);
       item.id = element.id;
       item.description = snap.state === 'connected' ? `${d.description} · ${summarizeCounts(this.sessionsOf(watcher, undefined).map((s) => s.status.state))}` : d.description;
       item.tooltip = new vscode.MarkdownString(d.tooltipMarkdown);

@@ -38,7 +38,7 @@ describe('fleet view against a real gateway', function () {
   });
 
   it('connects to the configured gateway and shows its version', async () => {
-    const gws = await fleetWhere(await api(), (g) => g.some((x) => x.name === 'demo' && x.state === 'connected'));
+    const gws = await fleetWhere(await api(), (g) => g.some((x) => x.name === 'demo' && x.state === 'connected' && x.agents.length > 0));
     const demo = gws.find((g) => g.name === 'demo')!;
     assert.equal(demo.url, gatewayUrl);
     assert.equal(demo.protocol, 4);

@@ -89,3 +89,26 @@ describe('token sources', () => {
     assert.equal((await resolveToken(gw, secrets({}), { OPENCLAW_GATEWAY_TOKEN: 't', OPENCLAW_GATEWAY_URL: 'ws://127.0.0.1:18790' })).source, 'environment');
   });
 });
+
+describe('running gateways from lock files', () => {
+  it('reads the lock JSON with padding, ignores half-written and dead ones', async () => {
+    const { findGatewayLocks, readGatewayLock } = await import('../../src/model/openclawConfig');
+    const state = tmp();
+    const dir = path.join(state, 'tmp', `openclaw-${process.getuid?.() ?? 0}`);
+    (await import('node:fs')).mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'gateway.state.lock'), JSON.stringify({ pid: process.pid, port: 28789, configPath: '/x/openclaw.json', stateDir: state }) + ' '.repeat(200));
+    writeFileSync(path.join(dir, 'gateway.abc.lock'), '{"pid": 12');
+    writeFileSync(path.join(dir, 'other.txt'), 'x');
+    const locks = await findGatewayLocks(state, process.getuid?.() ?? 0, path.join(state, 'no-tmp'));
+    assert.deepEqual(locks.map((l) => [l.pid, l.port, l.configPath]), [[process.pid, 28789, '/x/openclaw.json']]);
+    assert.equal(await readGatewayLock(path.join(dir, 'missing.lock')), undefined);
+  });
+  it('offers a running gateway found by its lock file when no config file exists', async () => {
+    const state = tmp();
+    const dir = path.join(state, 'tmp', `openclaw-${process.getuid?.() ?? 0}`);
+    (await import('node:fs')).mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'gateway.state.lock'), JSON.stringify({ pid: process.pid, port: 18790, configPath: path.join(state, 'cfg.json') }));
+    const found = await discoverDefaultGateways({ OPENCLAW_STATE_DIR: state });
+    assert.deepEqual(found, [{ name: 'local-18790', url: 'ws://127.0.0.1:18790', configPath: path.join(state, 'cfg.json'), source: 'lock-file' }]);
+  });
+});
