@@ -131,16 +131,18 @@ if (selected.includes('extension') || selected.includes('ui')) {
     writeFileSync(path.join(workspace, 'README.md'), '# Lanewatch test workspace\n');
     const env = { LANEWATCH_TEST_GATEWAY_URL: gateway.url, LANEWATCH_TEST_GATEWAY_CONFIG: gateway.configPath, LANEWATCH_TEST_FAKE_MODEL_URL: fake.url };
 
+    // UI first: it expects the seeded hung run to be alive; the extension suites then recover it.
+    if (selected.includes('ui')) await stage('ui', async () => {
+      const r = await run(process.execPath, [path.join(root, 'test/ui/run-ui-tests.mjs'), '--vsix', path.join(root, 'lanewatch.vsix'), '--shots', path.join(resultsDir, 'ui'), '--workspace', workspace, '--settings', JSON.stringify(settings),
+        '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*(running|stalled)', '--expect-row', 'demo-idle.*idle',
+        '--hover-row', 'demo-hung', '--toggle-idle', 'demo-idle', '--open-details', 'demo', '--timeout-ms', '300000'], { env });
+      const [p, f] = countPlain(r.out); record('ui', p, f || (r.code ? 1 : 0), r.code);
+    });
     if (selected.includes('extension')) await stage('extension', async () => {
       const r = await run(process.execPath, [path.join(root, 'scripts/vscode/run-extension-tests.mjs'), '--extension', root, '--tests', path.join(root, 'out/test/extension/index.js'), '--workspace', workspace, '--settings', JSON.stringify(settings)], { env });
       const [p, f] = countMocha(r.out); record('extension', p, f || (r.code ? 1 : 0), r.code);
     });
 
-    if (selected.includes('ui')) await stage('ui', async () => {
-      const r = await run(process.execPath, [path.join(root, 'test/ui/run-ui-tests.mjs'), '--vsix', path.join(root, 'lanewatch.vsix'), '--shots', path.join(resultsDir, 'ui'), '--workspace', workspace, '--settings', JSON.stringify(settings),
-        '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*(running|stalled)', '--expect-row', 'demo-idle.*idle'], { env });
-      const [p, f] = countPlain(r.out); record('ui', p, f || (r.code ? 1 : 0), r.code);
-    });
   } catch (err) {
     console.error(err);
     record('fixture', 0, 1, 1);

@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { registerGatewayCommands } from './commands/gatewayCommands';
+import { AuditLog, registerRecoveryCommands, type AuditEntry } from './commands/recoveryCommands';
 import { SecretDeviceIdentityStore, SecretStorageReader } from './host/secretStores';
 import { Fleet, type FleetChange } from './model/fleet';
 import { parseGatewaySettings } from './model/gatewaySettings';
@@ -19,6 +20,8 @@ export interface LanewatchApi {
   /** The HTML of an open gateway-details panel (for CSP checks) and the DOM facts its script reported. */
   gatewayDetailsHtml(name: string): string | undefined;
   onDidReportGatewayDetails(listener: (report: { gateway: string; facts: Record<string, unknown> }) => void): vscode.Disposable;
+  /** Every recovery action and its result, as written to the output channel. */
+  auditEntries(): readonly AuditEntry[];
 }
 
 export interface FleetSnapshotGateway {
@@ -50,6 +53,8 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     vscode.commands.registerCommand('lanewatch.showIdleSessions', () => setHideIdle(false)),
   );
   if (context.workspaceState.get<boolean>('lanewatch.hideIdle')) setHideIdle(true);
+  const audit = new AuditLog(output);
+  registerRecoveryCommands(context, activeFleet, output, audit);
   const details = new GatewayDetailsPanels(context.extensionUri, activeFleet, output);
   context.subscriptions.push(details, vscode.commands.registerCommand('lanewatch.showGatewayDetails', async (arg?: { gateway?: string }) => {
     const name = arg?.gateway ?? (activeFleet.gateways().length === 1 ? activeFleet.gateways()[0].name : (await vscode.window.showQuickPick(activeFleet.gateways().map((g) => g.name), { placeHolder: 'Details of which gateway?' })));
@@ -89,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     onDidChangeFleet: (listener) => { const sub = activeFleet.onDidChange(listener); return new vscode.Disposable(() => sub.dispose()); },
     gatewayDetailsHtml: (name) => details.html(name),
     onDidReportGatewayDetails: (listener) => details.onDidReport(listener),
+    auditEntries: () => audit.entries,
   };
 }
 

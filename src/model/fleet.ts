@@ -37,12 +37,7 @@ export class Fleet {
       if (this.watchers.has(config.name)) continue;
       const watcher = new GatewayWatcher({
         config, identityStore: this.opts.identityStore, clientVersion: this.opts.clientVersion, requestTimeoutMs: this.opts.requestTimeoutMs, log: this.opts.log,
-        credentials: async () => {
-          const resolved = await resolveToken(config, this.opts.secrets, this.opts.env);
-          this.tokenSources.set(config.name, { source: resolved.source, warning: resolved.warning });
-          if (resolved.warning) this.opts.log('warn', `[${config.name}] token: ${resolved.warning}`);
-          return { token: resolved.token };
-        },
+        credentials: () => this.credentialsFor(config),
       });
       const sub = watcher.onDidChange((c) => this.changes.fire(c));
       this.watchers.set(config.name, { watcher, signature: JSON.stringify(config), sub });
@@ -50,6 +45,17 @@ export class Fleet {
     }
     this.changes.fire({ what: 'gateways' });
   }
+
+  /** Resolves the token each time it is needed (it may have been set or changed meanwhile). */
+  async credentialsFor(config: GatewayConfig): Promise<{ token?: string }> {
+    const resolved = await resolveToken(config, this.opts.secrets, this.opts.env);
+    this.tokenSources.set(config.name, { source: resolved.source, warning: resolved.warning });
+    if (resolved.warning) this.opts.log('warn', `[${config.name}] token: ${resolved.warning}`);
+    return { token: resolved.token };
+  }
+
+  get identityStore(): DeviceIdentityStore { return this.opts.identityStore; }
+  get clientVersion(): string { return this.opts.clientVersion; }
 
   gateways(): GatewayWatcher[] { return [...this.watchers.values()].map((e) => e.watcher); }
   gateway(name: string): GatewayWatcher | undefined { return this.watchers.get(name)?.watcher; }

@@ -10,6 +10,9 @@ import {
   type ConnectionSnapshot, type EventFrame, type GatewayConnectionOptions, type OperatorScope,
 } from '../../src/gateway';
 import { importFixture } from '../support/fixtures';
+import { abortRun, readBack, recoverSession, resetSession } from '../../src/model/recovery';
+import { restartGateway, restartPreflight } from '../../src/model/restart';
+import { testSend } from '../../src/model/testSend';
 
 const LONG = { timeout: 240_000 };
 const identities = new MemoryDeviceIdentityStore();
@@ -228,14 +231,83 @@ describe('real gateway: a hung run', () => {
   });
 });
 
+describe('real gateway: recovery that tells the truth', () => {
+  let c: GatewayConnection, api: GatewayApi;
+  before(async () => { c = connection(); api = new GatewayApi(c); await c.waitForConnected(60_000); await api.sessionsSubscribe({}); });
+  const startHung = async (key: string) => {
+    const running = nextEvent(c, 'sessions.changed', (f) => payload(f).sessionKey === key && (payload(f).session?.hasActiveRun === true || payload(f).hasActiveRun === true), 180_000);
+    await api.chatSend({ sessionKey: key, message: `stuck here [[hang]] ${key}`, idempotencyKey: `it-r-${key}-${Date.now()}` });
+    await running;
+  };
+
+  it('recover ladder: abort frees a hung run at step 1 and the read-back proves it', LONG, async () => {
+    const key = 'agent:main:it-recover';
+    await startHung(key);
+    const before = await readBack({ api, connection: c }, key);
+    assert.equal(before.activeRun, true);
+    const report = await recoverSession({ api, connection: c, settleTimeoutMs: 30_000 }, key);
+    assert.equal(report.verdict, 'freed', JSON.stringify(report, null, 1));
+    assert.equal(report.steps.length, 1);
+    assert.equal(report.steps[0].call, 'sessions.abort');
+    assert.equal(report.steps[0].after?.activeRun, false);
+    assert.match(report.steps[0].message, /the run ended/);
+  });
+
+  it('abort on an idle session says nothing was running, not "aborted"', LONG, async () => {
+    const step = await abortRun({ api, connection: c }, 'agent:main:it-recover');
+    assert.equal(step.outcome, 'no-change');
+    assert.equal((step.answer as any).status, 'no-active-run');
+    assert.match(step.message, /nothing was running/);
+  });
+
+  it('reset refuses a key that does not exist instead of creating it', LONG, async () => {
+    const key = `agent:main:it-no-such-${Date.now()}`;
+    const step = await resetSession({ api, connection: c }, key);
+    assert.equal(step.outcome, 'refused');
+    assert.match(step.message, /does not exist/);
+    assert.equal((await readBack({ api, connection: c }, key)).exists, false, 'still does not exist');
+  });
+
+  it('reset without operator.admin is refused with the missing scope named', LONG, async () => {
+    const w = connection(['operator.read', 'operator.write'], { identityKey: 'write-only' });
+    await w.waitForConnected(60_000);
+    const step = await resetSession({ api: new GatewayApi(w), connection: w }, 'agent:main:it-recover');
+    assert.equal(step.outcome, 'refused');
+    assert.match(step.message, /operator\.admin/);
+  });
+
+  it('test send: every phase timed on an idle session; "lane held" named on a hung one', LONG, async () => {
+    const ok = await testSend({ url: gw.url, token: gw.token, identityStore: identities, identityKey: 'probe', sessionKey: 'agent:main:it-probe', replyTimeoutMs: 120_000 });
+    assert.equal(ok.ok, true, ok.summary);
+    assert.deepEqual(ok.phases.map((p) => p.name), ['TCP + WebSocket open', 'connect.challenge', 'hello-ok', 'request accepted', 'first event', 'final reply']);
+    assert.ok(ok.phases.every((p) => p.ok && typeof p.ms === 'number'), JSON.stringify(ok.phases));
+    assert.match(ok.reply ?? '', /fake reply/);
+    console.log(`# test send phases: ${ok.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
+    const key = 'agent:main:it-held';
+    await startHung(key);
+    const held = await testSend({ url: gw.url, token: gw.token, identityStore: identities, identityKey: 'probe', sessionKey: key, replyTimeoutMs: 5_000 });
+    assert.equal(held.ok, false);
+    assert.equal(held.failure, 'lane-held', held.summary);
+    assert.match(held.summary, /lane is held by/);
+    await api.chatAbort({ sessionKey: key });
+  });
+
+  it('test send with a wrong token is classified as auth, with what to do', LONG, async () => {
+    const r = await testSend({ url: gw.url, token: 'wrong', identityStore: identities, identityKey: 'probe-wrong', sessionKey: 'agent:main:it-probe' });
+    assert.equal(r.failure, 'auth');
+    assert.match(r.summary, /Set Gateway Token/);
+  });
+});
+
 describe('real gateway: restarts', () => {
   it('gateway.restart.request: shutdown event, close 1012, prompt reconnect with a new boot', LONG, async () => {
     const c = connection(); const api = new GatewayApi(c);
     const first = await c.waitForConnected(60_000);
+    const pre = await restartPreflight({ api, connection: c });
+    assert.equal(typeof pre.safe, 'boolean');
     const shutdown = nextEvent(c, 'shutdown');
     const down = nextState(c, (s) => s.state === 'disconnected');
-    const res = await api.restartRequest({ reason: 'lanewatch integration test', skipDeferral: true });
-    assert.equal(res.ok, true);
+    const verified = restartGateway({ api, connection: c }, { skipDeferral: true, preflight: pre });
     assert.match(String(payload(await shutdown).reason), /restart/);
     const d = await down;
     const downAt = Date.now();
@@ -244,6 +316,10 @@ describe('real gateway: restarts', () => {
     const up = await nextState(c, (s) => s.state === 'connected', 180_000);
     assert.notEqual(up.hello?.bootId, first.bootId, 'a new boot');
     console.log(`# back ${((up.connectedAt! - downAt) / 1000).toFixed(1)} s after close 1012 (${up.attempts - 1} attempts)`);
+    const report = await verified;
+    assert.equal(report.ok, true, report.summary);
+    assert.equal(report.newBootId, up.hello?.bootId);
+    assert.match(report.summary, /^restarted: new boot/);
   });
 
   it('SIGKILL: close 1006 explained, then reconnect once the gateway is started again', LONG, async () => {

@@ -82,7 +82,15 @@ export function steps(opts) {
         // Clicking the active container would close the side bar, so click only when the view is not shown.
         if (!(await fleetView(page).isVisible())) await item.click();
         await fleetView(page).waitFor({ state: 'visible', timeout: 30000 });
-        await page.mouse.move(700, 600); // no hover tooltip in the screenshots
+        // A wider side bar so the screenshots show the session descriptions, not "long-ru…".
+        const bar = await page.locator('.part.sidebar').boundingBox();
+        if (bar) {
+          await page.mouse.move(bar.x + bar.width - 1, bar.y + bar.height / 2);
+          await page.mouse.down();
+          await page.mouse.move(bar.x + bar.width + 320, bar.y + bar.height / 2, { steps: 8 });
+          await page.mouse.up();
+        }
+        await page.mouse.move(1200, 700); // no hover tooltip in the screenshots
       },
     },
     {
@@ -105,6 +113,51 @@ export function steps(opts) {
   if (opts.expectRows.length) {
     list.push({ name: 'screenshot 2-fleet-connected.png', run: ({ shot }) => shot('2-fleet-connected.png') });
   }
+  if (opts.hoverRow) {
+    list.push({
+      name: `hovering ${opts.hoverRow} shows the facts behind its status`,
+      async run({ page, shot }) {
+        const row = fleetView(page).locator('.monaco-list-row', { hasText: opts.hoverRow }).first();
+        await row.hover();
+        const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Why:' }).first();
+        await hover.waitFor({ state: 'visible', timeout: 15000 });
+        await shot('3-session-tooltip.png');
+        await page.mouse.move(1200, 700);
+      },
+    });
+  }
+  if (opts.toggleIdle) {
+    list.push({
+      name: `"Hide Idle Sessions" hides ${opts.toggleIdle}, "Show Idle Sessions" brings it back`,
+      async run({ page }) {
+        const view = fleetView(page);
+        const pane = page.locator('.pane', { has: view });
+        await pane.hover();
+        await pane.locator('.actions-container [aria-label="Hide Idle Sessions"]').first().click();
+        await view.locator('.monaco-list-row', { hasText: opts.toggleIdle }).waitFor({ state: 'detached', timeout: 15000 });
+        await pane.hover();
+        await pane.locator('.actions-container [aria-label="Show Idle Sessions"]').first().click();
+        await view.locator('.monaco-list-row', { hasText: opts.toggleIdle }).first().waitFor({ timeout: 15000 });
+      },
+    });
+  }
+  if (opts.openDetails) {
+    list.push({
+      name: 'Lanewatch: Show Gateway Details renders the connection in a webview',
+      async run({ page, shot }) {
+        await page.keyboard.press('F1');
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ timeout: 10000 });
+        await input.fill('>Lanewatch: Show Gateway Details');
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Show Gateway Details' }).first().waitFor({ timeout: 10000 });
+        await page.keyboard.press('Enter');
+        const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+        await frame.locator('h1', { hasText: opts.openDetails }).waitFor({ timeout: 30000 });
+        await frame.locator('.phase', { hasText: 'hello-ok' }).first().waitFor({ timeout: 10000 });
+        await shot('4-gateway-details.png');
+      },
+    });
+  }
   return list;
 }
 
@@ -115,12 +168,12 @@ export function steps(opts) {
  * @param {(opts)=>Array} [o.steps]  override the check list
  * @returns {Promise<{passed:number, failed:number, results:Array<{name:string, ok:boolean, error?:string, ms:number}>}>}
  */
-export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], timeoutMs = 180000, steps: makeSteps = steps }) {
+export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], hoverRow, toggleIdle, openDetails, timeoutMs = 180000, steps: makeSteps = steps }) {
   const started = Date.now();
   shots = path.resolve(shots);
   mkdirSync(shots, { recursive: true });
   for (const f of readdirSync(shots)) if (/\.(png|log)$/.test(f)) rmSync(path.join(shots, f), { force: true }); // no stale artifacts
-  const opts = { vsix, shots, workspace, settings, env, expectRows, timeoutMs };
+  const opts = { vsix, shots, workspace, settings, env, expectRows, hoverRow, toggleIdle, openDetails, timeoutMs };
   const list = makeSteps(opts);
   const results = [];
   const report = (name, ok, extra = '') => {
@@ -210,6 +263,9 @@ async function main() {
       workspace: { type: 'string' },
       settings: { type: 'string' },
       'expect-row': { type: 'string', multiple: true, default: [] },
+      'hover-row': { type: 'string' },
+      'toggle-idle': { type: 'string' },
+      'open-details': { type: 'string' },
       'timeout-ms': { type: 'string', default: '180000' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -229,7 +285,7 @@ async function main() {
   // Backstop: never outlive the deadline by much, whatever hangs (the 'exit' hook kills our process groups).
   setTimeout(() => { console.log('not ok - hard deadline reached\n0 passed, 1 failed'); process.exit(1); }, timeoutMs + 60000).unref();
 
-  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, timeoutMs });
+  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], timeoutMs });
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0 ? 0 : 1;
 }

@@ -1,0 +1,201 @@
+// Recovery that tells the truth: every action is a call, then a read-back of the session, and the report
+// says what the gateway answered *and* what changed. "Aborted" is only reported when the run really ended.
+// No `vscode` import: the commands adapt this to progress UI, confirmations and the audit log.
+import type { GatewayApi, GatewayConnection, SessionRowView } from '../gateway';
+import { GatewayRequestError } from '../gateway';
+
+/** What Lanewatch knows about a session at one moment, read from the gateway. */
+export interface SessionReadBack {
+  exists: boolean;
+  /** undefined on gateways whose rows do not say (protocol 3). */
+  activeRun?: boolean;
+  runIds: string[];
+  /** Queued inputs (chat.history pendingInputs); undefined where the gateway does not report them. */
+  pending?: number;
+  status?: string;
+  sessionId?: string;
+  sessionStartedAt?: number;
+  at: number;
+}
+
+export type StepOutcome = 'freed' | 'no-change' | 'refused' | 'failed' | 'cancelled';
+
+export interface RecoveryStep {
+  action: 'abort' | 'abort-clear-queue' | 'reset';
+  call: string;
+  params: Record<string, unknown>;
+  outcome: StepOutcome;
+  /** The gateway's answer, or the error. */
+  answer?: unknown;
+  error?: string;
+  before: SessionReadBack;
+  after?: SessionReadBack;
+  message: string;
+  durationMs: number;
+}
+
+export interface RecoveryReport {
+  sessionKey: string;
+  steps: RecoveryStep[];
+  verdict: 'freed' | 'ineffective' | 'failed' | 'refused' | 'cancelled' | 'nothing-to-do';
+  summary: string;
+}
+
+export interface RecoveryContext {
+  api: GatewayApi;
+  connection: GatewayConnection;
+  signal?: AbortSignal;
+  /** How long to wait for the gateway to settle a session after a call. */
+  settleTimeoutMs?: number;
+  now?: () => number;
+}
+
+const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/** The session row by exact key (sessions.describe lacks hasActiveRun, so the list is searched by key). */
+export async function findSessionRow(api: GatewayApi, key: string, signal?: AbortSignal): Promise<SessionRowView | undefined> {
+  const list = await api.sessionsList({ search: key, limit: 50 }, { signal });
+  return list.sessions.find((r) => r.key === key);
+}
+
+export async function readBack(ctx: RecoveryContext, key: string): Promise<SessionReadBack> {
+  const now = ctx.now ?? Date.now;
+  const row = await findSessionRow(ctx.api, key, ctx.signal);
+  if (!row) return { exists: false, runIds: [], at: now() };
+  let pending: number | undefined;
+  let inFlight: string | undefined;
+  if ((ctx.connection.helloSummary?.protocol ?? 0) >= 4) {
+    try {
+      const h = await ctx.api.chatHistory({ sessionKey: key, limit: 1 }, { signal: ctx.signal });
+      pending = h.pendingInputs?.total ?? h.pendingInputs?.items.length;
+      inFlight = h.inFlightRun?.runId;
+    } catch { /* the row alone still answers "is a run active" */ }
+  }
+  const ids = Array.isArray(row.activeRunIds) ? [...row.activeRunIds] : [];
+  if (inFlight && !ids.includes(inFlight) && row.hasActiveRun) ids.push(inFlight);
+  return {
+    exists: true,
+    activeRun: typeof row.hasActiveRun === 'boolean' ? row.hasActiveRun || ids.length > 0 : undefined,
+    runIds: ids, pending, status: typeof row.status === 'string' ? row.status : undefined,
+    sessionId: typeof row.sessionId === 'string' ? row.sessionId : undefined,
+    sessionStartedAt: typeof rec(row).sessionStartedAt === 'number' ? (rec(row).sessionStartedAt as number) : undefined,
+    at: now(),
+  };
+}
+
+/**
+ * Re-reads the session after every sessions.changed event for it (this connection subscribes), until `done`
+ * holds or the timeout passes; then returns the last read. Events, not sleeps: the gateway says when it changed.
+ */
+export async function settle(ctx: RecoveryContext, key: string, done: (s: SessionReadBack) => boolean): Promise<SessionReadBack> {
+  let latest = await readBack(ctx, key);
+  if (done(latest)) return latest;
+  const timeoutMs = ctx.settleTimeoutMs ?? 15_000;
+  return new Promise<SessionReadBack>((resolve) => {
+    let reading = false, again = false, finished = false;
+    const finish = (s: SessionReadBack) => { if (finished) return; finished = true; clearTimeout(timer); sub.dispose(); ctx.signal?.removeEventListener('abort', onAbort); resolve(s); };
+    const reread = async () => {
+      if (reading) { again = true; return; }
+      reading = true;
+      try { latest = await readBack(ctx, key); if (done(latest)) finish(latest); } catch { /* keep the last good read */ }
+      reading = false;
+      if (again && !finished) { again = false; void reread(); }
+    };
+    const onEvent = (f: { payload?: unknown }) => { if (rec(f.payload).sessionKey === key) void reread(); };
+    const sub = ctx.connection.onEvent('sessions.changed', onEvent);
+    const onAbort = () => finish(latest);
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => { void readBack(ctx, key).then((s) => finish(s), () => finish(latest)); }, timeoutMs);
+  });
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof GatewayRequestError) return `${err.message}${err.problem.advice && err.problem.advice !== err.message ? ` — ${err.problem.advice}` : ''}`;
+  return (err as Error)?.message ?? String(err);
+}
+
+const freed = (s: SessionReadBack | undefined) => !!s && s.exists && s.activeRun === false && (s.pending ?? 0) === 0 && s.status !== 'running';
+
+async function step(ctx: RecoveryContext, action: RecoveryStep['action'], key: string, before: SessionReadBack, call: string, params: Record<string, unknown>, send: () => Promise<unknown>): Promise<RecoveryStep> {
+  const now = ctx.now ?? Date.now;
+  const t0 = now();
+  const base = { action, call, params, before };
+  if (ctx.signal?.aborted) return { ...base, outcome: 'cancelled', message: 'cancelled before sending', durationMs: 0 };
+  let answer: unknown;
+  try {
+    answer = await send();
+  } catch (err) {
+    const missing = err instanceof GatewayRequestError && err.problem.kind === 'missing-scope';
+    return { ...base, outcome: missing ? 'refused' : 'failed', error: errorText(err), message: missing ? `refused: ${err.problem.advice}` : `${call} failed: ${errorText(err)}`, durationMs: now() - t0 };
+  }
+  const wantQueueCleared = action !== 'abort';
+  const after = await settle(ctx, key, (s) => s.activeRun === false && (!wantQueueCleared || (s.pending ?? 0) === 0));
+  const outcome: StepOutcome = freed(after) ? 'freed' : 'no-change';
+  return { ...base, answer, after, outcome, message: describeStep(action, answer, before, after), durationMs: now() - t0 };
+}
+
+function describeStep(action: RecoveryStep['action'], answer: unknown, before: SessionReadBack, after: SessionReadBack): string {
+  const a = rec(answer);
+  const state = (s: SessionReadBack) => `${s.activeRun === undefined ? 'active run: not reported' : s.activeRun ? `active run ${s.runIds[0] ?? ''}`.trim() : 'no active run'}${s.pending !== undefined ? `, ${s.pending} queued` : ''}${s.status ? `, row status ${s.status}` : ''}`;
+  const change = `before: ${state(before)}; after: ${state(after)}`;
+  if (action === 'abort') {
+    if (a.status === 'aborted') return after.activeRun === false ? `aborted run ${String(a.abortedRunId ?? '')}: the run ended (${change})` : `the gateway answered "aborted" but a run is still active (${change})`;
+    if (a.status === 'no-active-run') {
+      if (before.activeRun === true) return `the gateway answered no-active-run while it reports an active run: the API cannot abort this run (on 2026.3.x, runs started by the agent method); restart the gateway (${change})`;
+      if (before.status === 'running') return `nothing was running: the row's "running" status is stale (a leftover the gateway did not clear); a reset clears it (${change})`;
+      return `nothing was running (${change})`;
+    }
+    return `sessions.abort answered ${JSON.stringify(answer)} (${change})`;
+  }
+  if (action === 'abort-clear-queue') {
+    const ids = Array.isArray(a.runIds) ? a.runIds.length : undefined;
+    return `${ids !== undefined ? `aborted ${ids} run(s)/input(s)` : `answered ${JSON.stringify(answer).slice(0, 120)}`}; ${freed(after) ? 'the lane is free and the queue is empty' : 'work is still active or queued'} (${change})`;
+  }
+  const rev = rec(a.entry).lifecycleRevision;
+  return `reset answered ok${rev !== undefined ? ` (lifecycle revision ${String(rev)})` : ''}; ${freed(after) ? 'no run active afterwards' : 'a run is still active afterwards'} (${change})`;
+}
+
+/** The protocol decides the wire form; protocol 3 gateways reject fields they do not know. */
+function isV4(ctx: RecoveryContext): boolean { return (ctx.connection.helloSummary?.protocol ?? 0) >= 4; }
+
+export async function abortRun(ctx: RecoveryContext, key: string, before?: SessionReadBack): Promise<RecoveryStep> {
+  const b = before ?? await readBack(ctx, key);
+  return step(ctx, 'abort', key, b, 'sessions.abort', { key }, () => ctx.api.sessionsAbort({ key }, { signal: ctx.signal }));
+}
+
+export async function abortAndClearQueue(ctx: RecoveryContext, key: string, before?: SessionReadBack): Promise<RecoveryStep> {
+  const b = before ?? await readBack(ctx, key);
+  // chat.abort with only the key cancels the active run and the queued inputs behind it on every version.
+  return step(ctx, 'abort-clear-queue', key, b, 'chat.abort', { sessionKey: key }, () => ctx.api.chatAbort({ sessionKey: key }, { signal: ctx.signal }));
+}
+
+export async function resetSession(ctx: RecoveryContext, key: string, before?: SessionReadBack): Promise<RecoveryStep> {
+  const b = before ?? await readBack(ctx, key);
+  const params: Record<string, unknown> = { key, reason: 'new', ...(isV4(ctx) && b.sessionId ? { expectedSessionId: b.sessionId } : {}) };
+  if (!b.exists) return { action: 'reset', call: 'sessions.reset', params, before: b, outcome: 'refused', message: `refused: ${key} does not exist on this gateway, and sessions.reset would silently create it`, durationMs: 0 };
+  const missing = ctx.connection.snapshot().missingScopes;
+  if (missing.includes('operator.admin')) {
+    return { action: 'reset', call: 'sessions.reset', params, before: b, outcome: 'refused', durationMs: 0,
+      message: 'refused: resetting needs operator.admin and this gateway did not grant it to Lanewatch\'s device. Approve the scope on the gateway host (openclaw devices list, then openclaw devices approve <requestId>), or connect with a token that carries admin rights. (Sending "/new" with write scope does not reset on 2026.9.x.)' };
+  }
+  return step(ctx, 'reset', key, b, 'sessions.reset', params, () => ctx.api.sessionsReset(params as { key: string }, { signal: ctx.signal }));
+}
+
+/** abort → verify → abort + clear queue → verify → reset → verify; stops at the first step that frees the session. */
+export async function recoverSession(ctx: RecoveryContext, key: string, onStep?: (s: RecoveryStep) => void): Promise<RecoveryReport> {
+  const first = await readBack(ctx, key);
+  if (!first.exists) return { sessionKey: key, steps: [], verdict: 'refused', summary: `${key} does not exist on this gateway` };
+  if (freed(first)) return { sessionKey: key, steps: [], verdict: 'nothing-to-do', summary: 'the session has no active run, nothing queued and no stale status: nothing to recover' };
+  const steps: RecoveryStep[] = [];
+  let before = first;
+  for (const run of [abortRun, abortAndClearQueue, resetSession]) {
+    const s = await run(ctx, key, before);
+    steps.push(s);
+    onStep?.(s);
+    if (s.outcome === 'freed') return { sessionKey: key, steps, verdict: 'freed', summary: `freed by ${s.call} (step ${steps.length} of 3)` };
+    if (s.outcome === 'cancelled' || ctx.signal?.aborted) return { sessionKey: key, steps, verdict: 'cancelled', summary: 'cancelled; the steps taken so far are listed' };
+    before = s.after ?? before;
+  }
+  const refused = steps.every((s) => s.outcome === 'refused' || s.outcome === 'failed');
+  return { sessionKey: key, steps, verdict: refused ? 'failed' : 'ineffective', summary: refused ? 'every step failed or was refused; see each step' : 'ineffective: the gateway answered every call, but the session is still not free. Restart the gateway.' };
+}
