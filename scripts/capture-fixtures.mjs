@@ -16,8 +16,9 @@
 //   lane-wait    [[slow]] turn + `agent` run 2 s later -> `lane wait exceeded: lane=session:...`
 //   reset        answered turn, then a [[hang]] turn, then sessions.reset {reason:"new"}
 //   error-turn   [[error]] turn (HTTP 500 on every attempt) -> chat error, row failed
-//   restart      [[hang]] turn, gateway.restart.request {skipDeferral:true} -> shutdown, close, new hello,
-//                restart recovery of the interrupted turn
+//   restart      answered turn, then gateway.restart.request {skipDeferral:true} with nothing running ->
+//                shutdown event, close code/reason, reconnect, new hello (server.bootId). (With a hung run the
+//                gateway drains for up to 5 min first, so this restarts an idle gateway; see the README.)
 // Each file: { openclawVersion, capturedAt, sessionKey, notes[], events:[{t, frame}], results:{name: payload},
 // logLines:[raw JSON line] }. `t` is the arrival time (ms since epoch). `tick` and `health` events are
 // dropped; the gateway token is replaced by "<gateway-token>"; nothing else is changed.
@@ -298,11 +299,13 @@ class Scenario {
     return last;
   }
 
-  end() {
+  /** @param {{ pause?: boolean }} [options] pause: the scenario resumes later (begin() again) */
+  end({ pause = false } = {}) {
     this.endMs = Date.now();
     const open = this.windows.at(-1);
     if (open && open.end === null) open.end = this.endMs;
-    say(`${this.name}: ${this.ok ? "done" : "stopped"} after ${Math.round((this.endMs - this.startMs) / 1000)} s`);
+    const how = pause ? "paused" : this.ok ? "done" : "stopped";
+    say(`${this.name}: ${how} after ${Math.round((this.endMs - this.startMs) / 1000)} s`);
   }
 }
 
@@ -380,7 +383,24 @@ async function hungRunSetup(s) {
   await s.call("gateway.restart.preflight", {}, { name: "gateway.restart.preflight (while hung)" });
   await s.row("sessions.list (while hung, work queued)");
   say(`hung-run: hanging since ${Math.round((Date.now() - s.hangStartMs) / 1000)} s, work queued`);
-  s.end(); // the other scenarios run now; hungRunFinish resumes
+  s.end({ pause: true }); // the other scenarios run now; hungRunFinish resumes
+  // Meanwhile watch the log: snapshot the row, lanes and history when the first long-running line appears.
+  const isFirstLongRunning = (/** @type {any} */ line) => line.message.startsWith("long-running session:") && line.message.includes(`sessionKey=${s.sessionKey} `);
+  s.longRunningSnapshot = new Promise((resolve) => {
+    const timer = setInterval(() => {
+      readNewLogLines();
+      const line = logLines.find(isFirstLongRunning);
+      if (!line) return;
+      clearInterval(timer);
+      say(`hung-run: ${line.message.slice(0, 160)}`);
+      (async () => {
+        await s.row("sessions.list (at the first long-running line)");
+        await s.call("diagnostics.lanes", {}, { name: "diagnostics.lanes (at the first long-running line)" });
+        await s.call("chat.history", { sessionKey: s.sessionKey, limit: 20 }, { name: "chat.history (at the first long-running line)" });
+      })().catch((error) => s.notes.push(`snapshot at the first long-running line failed: ${error.message}`)).finally(() => resolve(undefined));
+    }, 1000);
+    s.stopLongRunningWatch = () => { clearInterval(timer); resolve(undefined); };
+  });
 }
 
 // --- 2. hung-run, part 2: wait for the diagnostics, then abort.
@@ -391,21 +411,17 @@ async function hungRunFinish(s) {
   const isLongRunning = (/** @type {any} */ line) => line.message.startsWith("long-running session:") && line.message.includes(keyPattern);
   const isStalled = (/** @type {any} */ line) => line.message.startsWith("stalled session:") && line.message.includes(keyPattern);
   const deadline = s.hangStartMs + STALLED_MAX_MS;
-  let reportedLongRunning = 0;
+  let reportedLongRunning = 1; // the first one is reported (and snapshotted) by the watcher started in hungRunSetup
   for (;;) {
     readNewLogLines();
     const longRunning = logLines.filter(isLongRunning);
     if (longRunning.length > reportedLongRunning) {
       reportedLongRunning = longRunning.length;
-      say(`hung-run: ${longRunning.at(-1)?.message.slice(0, 140)}`);
-      if (reportedLongRunning === 1) {
-        await s.row("sessions.list (at the first long-running line)");
-        await s.call("diagnostics.lanes", {}, { name: "diagnostics.lanes (at the first long-running line)" });
-      }
+      say(`hung-run: ${longRunning.at(-1)?.message.slice(0, 160)}`);
     }
     const stalled = logLines.find(isStalled);
     if (stalled) {
-      say(`hung-run: ${stalled.message.slice(0, 140)}`);
+      say(`hung-run: ${stalled.message.slice(0, 160)}`);
       s.notes.push(`First "stalled session" line ${Math.round((stalled.timeMs - s.hangStartMs) / 1000)} s after chat.send.`);
       break;
     }
@@ -415,6 +431,9 @@ async function hungRunFinish(s) {
     }
     await sleep(2000);
   }
+  s.stopLongRunningWatch?.();
+  await s.longRunningSnapshot;
+  if (!logLines.some(isLongRunning)) s.notes.push(`No "long-running session" line for ${s.sessionKey}.`);
   await s.row("sessions.list (at the stalled line)");
   await s.call("chat.history", { sessionKey: s.sessionKey, limit: 20 }, { name: "chat.history (at the stalled line)" });
   await s.call("diagnostics.lanes", {}, { name: "diagnostics.lanes (at the stalled line)" });
@@ -635,7 +654,7 @@ function writeReadme(/** @type {string} */ openclawVersion, /** @type {Record<st
     "lane-wait": "`[[slow]]` turn (~15 s of streaming) plus an `agent` RPC to the same key 2 s in: the queued run waits in the session lane and the gateway logs `lane wait exceeded: lane=session:...`.",
     "error-turn": "`[[error]]` turn: HTTP 500 on every attempt, retries (`run_status` `retrying`), then `chat state:\"error\"` and row status failed.",
     reset: "Answered turn, then a `[[hang]]` turn, then `sessions.reset {key, reason:\"new\"}` (operator.admin) while it hangs: the reset result, the events, and the row after.",
-    restart: "`[[hang]]` turn, then `gateway.restart.request {skipDeferral:true}`: the `shutdown` event, the close code/reason the client saw, both hello-ok payloads (server.bootId), and the restart recovery of the interrupted turn.",
+    restart: "Answered turn, then `gateway.restart.request {skipDeferral:true}` with nothing running: the `shutdown` event, the close code/reason the client saw (`results.closes`), the reconnect attempts, both hello-ok payloads (`server.bootId`), the row after.",
   };
   const lines = [
     "# Captured OpenClaw gateway fixtures",
@@ -666,10 +685,11 @@ function writeReadme(/** @type {string} */ openclawVersion, /** @type {Record<st
     "  logLines: [string] }             // raw JSON lines of the gateway log file (tslog: message, _meta.logLevelName, time)",
     "```",
     "",
-    "- Events: those naming the scenario's session key or run ids, plus events naming no session that arrived during the",
-    "  scenario (for restart: every event in its window). `tick` and `health` events are dropped entirely.",
-    "- Log lines: lines naming the scenario's key, sessionId or run ids, plus lines in the scenario's time window that name",
-    "  no session (these may come from a concurrently running scenario).",
+    "- Events: those naming the scenario's session key or run ids, plus events naming no session that arrived while this",
+    "  scenario, and no other, was driving the gateway. `tick` and `health` events are dropped entirely.",
+    "- Log lines: lines naming the scenario's key, sessionId or run ids, plus lines naming no session that were written while",
+    "  this scenario, and no other, was driving the gateway (hung-run has two such windows: setup, and waiting/abort).",
+    "- The machine had 2 cores and other jobs running, so timings (and event spacing) are on the slow side.",
     "- The gateway token is replaced by `<gateway-token>`; nothing else was changed (temp paths, ids and timestamps are real).",
     "",
     "## Files",
@@ -682,7 +702,28 @@ function writeReadme(/** @type {string} */ openclawVersion, /** @type {Record<st
     if (!(file in sizes)) continue;
     lines.push(`| \`${file}\` | ${Math.round(sizes[file] / 1024)} KB | ${/** @type {any} */ (summaries)[s.name] ?? ""}${s.ok ? "" : " **(incomplete: see notes)**"} |`);
   }
-  lines.push("");
+  lines.push("", "## Diagnostic log lines captured", "");
+  const diagnostic = /^(long-running session|stalled session|stuck session|lane wait exceeded|lane task error):/;
+  for (const s of scenarios) {
+    const file = path.join(outDir, `${s.name}.json`);
+    if (!fs.existsSync(file)) continue;
+    const messages = /** @type {string[]} */ (JSON.parse(fs.readFileSync(file, "utf8")).logLines)
+      .map((raw) => { try { return String(JSON.parse(raw).message ?? ""); } catch { return ""; } })
+      .filter((message) => diagnostic.test(message));
+    if (messages.length === 0) continue;
+    lines.push(`\`${s.name}.json\`:`, "", "```", ...messages, "```", "");
+  }
+  lines.push(
+    "## Seen while writing the script (not in these files)",
+    "",
+    "`gateway.restart.request {skipDeferral:true}` while a `[[hang]]` run was active did not restart promptly: the gateway",
+    "logged `draining active work before restart with timeout 299960.12581ms: queueSize=2 pendingReplies=1 embeddedRuns=1",
+    "sessionAdmissions=2 rootRequests=1`, then `still draining active work before restart: ...` every 30 s. No `shutdown` event",
+    "and no `tick` reached the client, whose watchdog closed the socket after ~60 s with code 4000 `tick timeout`; reconnects",
+    "were refused with HTTP 503 `Gateway websocket admission closed`. `skipDeferral` does not skip this drain (up to 5 min),",
+    "so the restart scenario restarts an idle gateway.",
+    "",
+  );
   fs.writeFileSync(path.join(outDir, "README.md"), lines.join("\n"));
 }
 

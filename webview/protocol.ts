@@ -47,3 +47,118 @@ export function isWebviewToHost(value: unknown): value is WebviewToHost {
   if (v.type === 'report') return typeof (v as { facts?: unknown }).facts === 'object';
   return v.type === 'request' && typeof v.id === 'number' && (v.command === 'reconnect' || v.command === 'showReport');
 }
+
+// ---- log tail
+// The Log Tail panel (one per gateway). Filtering happens in the host, which holds the ring buffer: the
+// webview receives only the rows that match, each with a stable `seq`, and renders them virtualized. Rows
+// carry display fields only (never the raw JSON line of a parsed entry); all text is untrusted.
+
+export type LogTailPreset = 'all' | 'lane-waits' | 'stuck' | 'errors' | 'session';
+export type LogTailLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL' | 'UNKNOWN';
+
+export interface LogTailFilterView {
+  preset: LogTailPreset;
+  /** Lowest level shown; 'TRACE' shows everything. Lines without a level always show. */
+  minLevel: LogTailLevel;
+  /** Free text: every word (or "quoted phrase") must occur in the message or subsystem. */
+  text: string;
+  /** For preset 'session': a session key or a session id. */
+  session: string;
+}
+
+export interface LogRowView {
+  kind: 'line';
+  seq: number;
+  time?: number;
+  level: LogTailLevel;
+  subsystem?: string;
+  /** Message text (for a line that did not parse: the raw line), cut at a display limit when `clipped`. */
+  message: string;
+  parsed: boolean;
+  diagnostic?: string;
+  sessionKey?: string;
+  clipped?: boolean;
+}
+
+export interface LogMarkerView {
+  kind: 'marker';
+  /** The marker sits before the line with this seq (or at the end when no such line exists yet). */
+  beforeSeq: number;
+  marker: 'reset' | 'skipped' | 'truncated' | 'source' | 'cleared';
+  text: string;
+  at: number;
+}
+
+export type LogItemView = LogRowView | LogMarkerView;
+
+export interface LogSourceView {
+  kind: 'rpc' | 'file' | 'unavailable';
+  /** "gateway RPC" | "local file <path>" | "no log source" */
+  label: string;
+  path?: string;
+  /** Why the RPC is not used (file, unavailable). */
+  reason?: string;
+  tried?: string[];
+}
+
+export interface LogTailLinesMessage {
+  type: 'logTail/lines';
+  /** true: forget every item and start from these (first chunk of a snapshot). */
+  replace: boolean;
+  /** false while more chunks of the same snapshot follow. */
+  done: boolean;
+  items: LogItemView[];
+  /** Lines with a smaller seq were dropped from the host's buffer; drop them here too. */
+  firstSeq: number;
+  dropped: number;
+  /** Lines kept by the host (all levels and presets) and its capacity. */
+  kept: number;
+  capacity: number;
+}
+
+export type LogTailHostToWebview =
+  | { type: 'logTail/init'; gateway: string; capacity: number; filter: LogTailFilterView }
+  | { type: 'logTail/filter'; filter: LogTailFilterView }
+  | LogTailLinesMessage
+  | { type: 'logTail/source'; source: LogSourceView }
+  | { type: 'logTail/lineDetail'; seq: number; found: boolean; time?: number; level?: LogTailLevel; subsystem?: string; message?: string; fields?: Array<[string, string]> };
+
+export type LogTailWebviewToHost =
+  | { type: 'ready' }
+  | { type: 'report'; facts: Record<string, unknown> }
+  | { type: 'logTail/filter'; filter: LogTailFilterView }
+  | { type: 'logTail/showLine'; seq: number }
+  | { type: 'logTail/clear' };
+
+const LOG_TAIL_PRESETS: readonly string[] = ['all', 'lane-waits', 'stuck', 'errors', 'session'];
+const LOG_TAIL_LEVELS: readonly string[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'UNKNOWN'];
+
+export function isLogTailFilter(value: unknown): value is LogTailFilterView {
+  const f = value as Partial<LogTailFilterView> | null;
+  return !!f && typeof f === 'object' && LOG_TAIL_PRESETS.includes(f.preset as string) && LOG_TAIL_LEVELS.includes(f.minLevel as string)
+    && typeof f.text === 'string' && f.text.length <= 1_000 && typeof f.session === 'string' && f.session.length <= 1_000;
+}
+
+export function isLogTailWebviewToHost(value: unknown): value is LogTailWebviewToHost {
+  const v = value as { type?: unknown; facts?: unknown; filter?: unknown; seq?: unknown } | null;
+  if (!v || typeof v !== 'object') return false;
+  switch (v.type) {
+    case 'ready': case 'logTail/clear': return true;
+    case 'report': return !!v.facts && typeof v.facts === 'object';
+    case 'logTail/filter': return isLogTailFilter(v.filter);
+    case 'logTail/showLine': return typeof v.seq === 'number' && Number.isInteger(v.seq) && v.seq >= 0;
+    default: return false;
+  }
+}
+
+export function isLogTailHostToWebview(value: unknown): value is LogTailHostToWebview {
+  const v = value as { type?: unknown; items?: unknown; filter?: unknown; source?: unknown; seq?: unknown } | null;
+  if (!v || typeof v !== 'object') return false;
+  switch (v.type) {
+    case 'logTail/init': case 'logTail/filter': return isLogTailFilter(v.filter);
+    case 'logTail/lines': return Array.isArray(v.items);
+    case 'logTail/source': return !!v.source && typeof v.source === 'object';
+    case 'logTail/lineDetail': return typeof v.seq === 'number';
+    default: return false;
+  }
+}

@@ -130,7 +130,8 @@ async function step(ctx: RecoveryContext, action: RecoveryStep['action'], key: s
   }
   const wantQueueCleared = action !== 'abort';
   const after = await settle(ctx, key, (s) => s.activeRun === false && (!wantQueueCleared || (s.pending ?? 0) === 0));
-  const outcome: StepOutcome = freed(after) ? 'freed' : 'no-change';
+  // "freed" means this call freed it; a session that was already free stays "no-change".
+  const outcome: StepOutcome = freed(after) && !freed(before) ? 'freed' : 'no-change';
   return { ...base, answer, after, outcome, message: describeStep(action, answer, before, after), durationMs: now() - t0 };
 }
 

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { describePreflight, isGatewayProcess, planLocalRestart } from '../../src/model/restart';
+
+describe('restart planning when the RPC is dead', () => {
+  it('never signals a pid that is not an openclaw gateway (here: this test process)', async () => {
+    assert.equal(await isGatewayProcess(process.pid), false);
+    const plan = await planLocalRestart({ pid: process.pid, port: 1, file: '/tmp/x.lock' }, 4, 'linux', 1000);
+    assert.equal(plan.kind, 'service-manager');
+    assert.deepEqual(plan.kind === 'service-manager' && plan.commands, ['systemctl --user restart openclaw-gateway']);
+    assert.match(plan.why, /not a running openclaw gateway/);
+  });
+
+  it('offers launchctl on macOS and says when there is no lock file', async () => {
+    const plan = await planLocalRestart(undefined, 4, 'darwin', 501);
+    assert.deepEqual(plan.kind === 'service-manager' && plan.commands, ['launchctl kickstart -k gui/501/ai.openclaw.gateway']);
+    assert.match(plan.why, /no lock file/);
+  });
+
+  it('recognises a gateway process by its command line and picks the signal by protocol', async () => {
+    // A stand-in whose command line looks like `node openclaw.mjs gateway run` (it only sleeps).
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', 'openclaw.mjs', 'gateway', 'run'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => child.once('spawn', r));
+      assert.equal(await isGatewayProcess(child.pid!), process.platform === 'linux');
+      if (process.platform === 'linux') {
+        const v4 = await planLocalRestart({ pid: child.pid!, file: '/x.lock' }, 4);
+        const v3 = await planLocalRestart({ pid: child.pid!, file: '/x.lock' }, 3);
+        assert.deepEqual([v4.kind === 'signal' && v4.signal, v3.kind === 'signal' && v3.signal], ['SIGUSR2', 'SIGUSR1']);
+      }
+    } finally { child.kill('SIGKILL'); }
+  });
+
+  it('describes preflight blockers', () => {
+    assert.equal(describePreflight({ safe: true, blockers: [], summary: 'safe to restart now' }), 'safe to restart now');
+    assert.equal(describePreflight({ safe: false, blockers: [{ kind: 'embedded-run', count: 1 }, { kind: 'root-request', count: 2, message: '2 active gateway request(s)' }], summary: 'restart deferred' }),
+      'restart deferred — blockers: embedded-run ×1; root-request ×2 (2 active gateway request(s))');
+  });
+});
