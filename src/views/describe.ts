@@ -86,7 +86,7 @@ export function describeSession(row: SessionRowView | undefined, key: string, st
   if (status.queued > 0) parts.push(`${status.queued} queued`);
   if (status.outcome) parts.push(`last run ${status.outcome}`);
   const [icon, color] = ICONS[status.state];
-  const tooltip = [`**${escapeMarkdown(label)}** — ${status.state}${status.verified ? '' : ' (unverified)'}`, `key \`${escapeMarkdown(key)}\``];
+  const tooltip = [`**${escapeMarkdown(label)}** — ${status.state}${status.verified ? '' : ' (unverified)'}`, `key \`${key.replace(/`/g, "'")}\``];
   if (row?.sessionId) tooltip.push(`session ${escapeMarkdown(String(row.sessionId))}`);
   if (status.runId) tooltip.push(`run ${escapeMarkdown(status.runId)}`);
   if (status.startedAt !== undefined) tooltip.push(`started ${new Date(status.startedAt).toISOString()}`);
