@@ -97,12 +97,15 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
     const events: EventFrame[] = [];
     let runId: string | undefined;
     let firstEventMs: number | undefined;
+    let queuedBehind = false;
     const final = new Promise<{ state: string; payload: Record<string, unknown> }>((resolve) => {
       const onFrame = (f: EventFrame) => {
         const p = rec(f.payload);
         if (p.sessionKey !== opts.sessionKey) return;
         if (!runId || (p.runId !== runId && p.runId !== idempotencyKey)) { events.push(f); return; }
         firstEventMs ??= Date.now() - started;
+        // A message queued behind another run gets a `final` without a message for its own run id: not a reply.
+        if (f.event === 'chat' && p.state === 'final' && !p.message) { queuedBehind = true; return; }
         if (f.event === 'chat' && (p.state === 'final' || p.state === 'aborted' || p.state === 'error')) resolve({ state: String(p.state), payload: p });
       };
       connection.onEvent('chat', onFrame);
@@ -136,7 +139,8 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
         const row = await findSessionRow(api, opts.sessionKey);
         const h = await api.chatHistory({ sessionKey: opts.sessionKey, limit: 1 });
         const other = h.inFlightRun && h.inFlightRun.runId !== runId ? h.inFlightRun.runId : (Array.isArray(row?.activeRunIds) ? (row!.activeRunIds as string[]) : []).find((id) => id !== runId);
-        if (row?.hasActiveRun && other) holder = `run ${other}${typeof row.startedAt === 'number' ? ` (running since ${new Date(row.startedAt).toISOString()})` : ''}`;
+        if (queuedBehind && !other && row?.hasActiveRun) holder = 'an active run (the probe was queued behind it)';
+        else if (row?.hasActiveRun && other) holder = `run ${other}${typeof row.startedAt === 'number' ? ` (running since ${new Date(row.startedAt).toISOString()})` : ''}`;
         else if (row?.hasActiveRun) holder = 'an active run';
       } catch { /* diagnosis is best effort */ }
       return report({ ok: false, failure: holder ? 'lane-held' : 'no-reply', phases, runId,
