@@ -285,11 +285,14 @@ describe('real gateway: recovery that tells the truth', () => {
     console.log(`# test send phases: ${ok.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
     const key = 'agent:main:it-held';
     await startHung(key);
-    const held = await testSend({ url: gw.url, token: gw.token, identityStore: identities, identityKey: 'probe', sessionKey: key, replyTimeoutMs: 5_000 });
-    assert.equal(held.ok, false);
-    assert.equal(held.failure, 'lane-held', held.summary);
-    assert.match(held.summary, /lane is held by/);
-    await api.chatAbort({ sessionKey: key });
+    try {
+      const held = await testSend({ url: gw.url, token: gw.token, identityStore: identities, identityKey: 'probe', sessionKey: key, replyTimeoutMs: 5_000 });
+      assert.equal(held.ok, false, held.summary);
+      assert.equal(held.failure, 'lane-held', held.summary);
+      assert.match(held.summary, /lane is held by/);
+    } finally {
+      await api.chatAbort({ sessionKey: key });
+    }
   });
 
   it('test send with a wrong token is classified as auth, with what to do', LONG, async () => {
@@ -300,6 +303,13 @@ describe('real gateway: recovery that tells the truth', () => {
 });
 
 describe('real gateway: restarts', () => {
+  // A hung run left by an earlier failure would make the gateway drain for 5 minutes before restarting.
+  before(async () => {
+    const c = connection(); const api = new GatewayApi(c);
+    await c.waitForConnected(60_000);
+    for (const row of (await api.sessionsList({ limit: 500 })).sessions) if (row.hasActiveRun) await api.chatAbort({ sessionKey: row.key }).catch(() => undefined);
+  });
+
   it('gateway.restart.request: shutdown event, close 1012, prompt reconnect with a new boot', LONG, async () => {
     const c = connection(); const api = new GatewayApi(c);
     const first = await c.waitForConnected(60_000);
