@@ -100,9 +100,12 @@ export function registerRecoveryCommands(context: vscode.ExtensionContext, fleet
     }
   });
 
-  singleStep('lanewatch.abortRun', 'Abort run', ['operator.read', 'operator.write'], abortRun,
+  // Measured on 2026.9.6: a write-scoped device that does not own the session gets "unauthorized" from
+  // sessions.abort/chat.abort; admin may abort any session. So abort asks for admin too.
+  const ABORT_SCOPES: OperatorScope[] = ['operator.read', 'operator.write', 'operator.admin'];
+  singleStep('lanewatch.abortRun', 'Abort run', ABORT_SCOPES, abortRun,
     (key) => [`Abort the active run of ${key}?`, 'The run is cancelled (its model call is cut off). Queued inputs stay queued. Lanewatch then reads the session back and reports whether the run really ended.', 'Abort Run']);
-  singleStep('lanewatch.abortAndClearQueue', 'Abort and clear queue', ['operator.read', 'operator.write'], abortAndClearQueue,
+  singleStep('lanewatch.abortAndClearQueue', 'Abort and clear queue', ABORT_SCOPES, abortAndClearQueue,
     (key) => [`Abort ${key} and drop its queued inputs?`, 'The active run and every input queued behind it are cancelled (chat.abort). Queued messages are lost.', 'Abort and Clear']);
   singleStep('lanewatch.resetSession', 'Reset session (/new)', ['operator.read', 'operator.write', 'operator.admin'], resetSession,
     (key) => [`Reset ${key} (/new)?`, 'The session starts a new transcript generation (sessions.reset, reason "new"); a run in progress is cancelled. This needs operator.admin. The old transcript stays on the gateway but is no longer shown.', 'Reset Session']);
