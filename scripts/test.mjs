@@ -135,7 +135,7 @@ if (selected.includes('extension') || selected.includes('ui')) {
     if (selected.includes('ui')) await stage('ui', async () => {
       const r = await run(process.execPath, [path.join(root, 'test/ui/run-ui-tests.mjs'), '--vsix', path.join(root, 'lanewatch.vsix'), '--shots', path.join(resultsDir, 'ui'), '--workspace', workspace, '--settings', JSON.stringify(settings),
         '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*(running|stalled)', '--expect-row', 'demo-idle.*idle',
-        '--hover-row', 'demo-hung', '--open-details', 'demo', '--timeout-ms', '300000'], { env });
+        '--hover-row', 'demo-hung', '--timeout-ms', '300000'], { env });
       const [p, f] = countPlain(r.out); record('ui', p, f || (r.code ? 1 : 0), r.code);
     });
     if (selected.includes('extension')) await stage('extension', async () => {
