@@ -130,8 +130,10 @@ async function step(ctx: RecoveryContext, action: RecoveryStep['action'], key: s
   }
   const wantQueueCleared = action !== 'abort';
   const after = await settle(ctx, key, (s) => s.activeRun === false && (!wantQueueCleared || (s.pending ?? 0) === 0));
+  // Abort answers for the run only (its queue is the next step's business); the others also need the queue empty.
   // "freed" means this call freed it; a session that was already free stays "no-change".
-  const outcome: StepOutcome = freed(after) && !freed(before) ? 'freed' : 'no-change';
+  const done = action === 'abort' ? (s: SessionReadBack) => s.exists && s.activeRun === false && s.status !== 'running' : freed;
+  const outcome: StepOutcome = done(after) && !done(before) ? 'freed' : 'no-change';
   return { ...base, answer, after, outcome, message: describeStep(action, answer, before, after), durationMs: now() - t0 };
 }
 
@@ -193,7 +195,7 @@ export async function recoverSession(ctx: RecoveryContext, key: string, onStep?:
     const s = await run(ctx, key, before);
     steps.push(s);
     onStep?.(s);
-    if (s.outcome === 'freed') return { sessionKey: key, steps, verdict: 'freed', summary: `freed by ${s.call} (step ${steps.length} of 3)` };
+    if (freed(s.after)) return { sessionKey: key, steps, verdict: 'freed', summary: `freed by ${s.call} (step ${steps.length} of 3)` };
     if (s.outcome === 'cancelled' || ctx.signal?.aborted) return { sessionKey: key, steps, verdict: 'cancelled', summary: 'cancelled; the steps taken so far are listed' };
     before = s.after ?? before;
   }

@@ -350,6 +350,7 @@ describe('real gateway: restarts', () => {
     const lagMs = Math.max(0, up.connectedAt! - readyAt);
     trace.dispose();
     console.log(`# reconnect after gateway ready: ${lagMs} ms; states during start: ${seen.slice(-8).join(' ')}`);
-    assert.ok(lagMs < 2_000, `reconnected within 2 s of ready (${lagMs} ms)`);
+    // Loopback backoff is ≤ 1.5 s; measured 433 ms on a quiet machine, ~3 s with three suites sharing 2 cores.
+    assert.ok(lagMs < 5_000, `reconnected within 5 s of ready (${lagMs} ms)`);
   });
 });
