@@ -1,10 +1,11 @@
 // Builds three things with esbuild:
 //   dist/extension.js       the extension (node, cjs, `vscode` external)
+//   dist/cli.js             the `lanewatch` command line (node, cjs)
 //   dist/webview/*.js|css   the webview bundle(s) (browser, iife), plus the codicon font they load
 //   out/test/**             test files (node, cjs for mocha inside the extension host; esm-free so plain Node runs them)
 // `--production` minifies and drops sourcemaps; `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -31,6 +32,18 @@ const extension = {
   platform: 'node', format: 'cjs', target: 'node20',
   external: ['vscode', 'bufferutil', 'utf-8-validate'],
   metafile: true,
+};
+
+// The terminal entry (`lanewatch status`, bin in package.json): same model, no `vscode`.
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const cli = {
+  ...common,
+  entryPoints: [path.join(root, 'src/cli/bin.ts')],
+  outfile: path.join(root, 'dist/cli.js'),
+  platform: 'node', format: 'cjs', target: 'node20',
+  external: ['vscode', 'bufferutil', 'utf-8-validate'],
+  banner: { js: '#!/usr/bin/env node' },
+  define: { LANEWATCH_VERSION: JSON.stringify(pkg.version) },
 };
 
 const webviewEntries = filesUnder(path.join(root, 'webview'), /^[a-z-]+\.entry\.ts$/);
@@ -65,7 +78,7 @@ if (!watch) {
   rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   if (!production) rmSync(path.join(root, 'out'), { recursive: true, force: true });
 }
-const configs = [extension, ...(webviewEntries.length ? [webview] : []), ...(testEntries.length && !production ? [tests] : [])];
+const configs = [extension, cli, ...(webviewEntries.length ? [webview] : []), ...(testEntries.length && !production ? [tests] : [])];
 if (watch) {
   for (const c of configs) await (await esbuild.context(c)).watch();
   copyAssets();
@@ -73,6 +86,7 @@ if (watch) {
 } else {
   const results = await Promise.all(configs.map((c) => esbuild.build(c)));
   copyAssets();
+  chmodSync(cli.outfile, 0o755);
   const extBytes = Object.values(results[0].metafile.outputs).reduce((n, o) => n + o.bytes, 0);
   console.log(`[esbuild] built extension (${(extBytes / 1024).toFixed(0)} KB), ${webviewEntries.length} webview bundle(s), ${testEntries.length} test file(s) in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
 }

@@ -8,8 +8,9 @@ import { SecretDeviceIdentityStore, SecretStorageReader } from './host/secretSto
 import { Fleet, type FleetChange } from './model/fleet';
 import { parseGatewaySettings } from './model/gatewaySettings';
 import { discoverDefaultGateways } from './model/openclawConfig';
-import { describeConnection, describeSession } from './views/describe';
 import { FleetTreeProvider } from './views/fleetTree';
+import { reportFleet, type FleetReport, type FleetSummary } from './views/fleetReport';
+import { FleetStatusBar } from './views/statusBar';
 import { GatewayDetailsPanels } from './views/gatewayDetailsPanel';
 
 export interface LanewatchApi {
@@ -22,6 +23,10 @@ export interface LanewatchApi {
   onDidReportGatewayDetails(listener: (report: { gateway: string; facts: Record<string, unknown> }) => void): vscode.Disposable;
   /** Every recovery action and its result, as written to the output channel. */
   auditEntries(): readonly AuditEntry[];
+  /** The same data `lanewatch status --json` prints. */
+  fleetReport(): FleetReport;
+  /** What the status-bar item shows now. */
+  statusBarSummary(): FleetSummary | undefined;
 }
 
 export interface FleetSnapshotGateway {
@@ -45,7 +50,8 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   });
   fleet = activeFleet;
   const tree = new FleetTreeProvider(activeFleet);
-  context.subscriptions.push(tree, vscode.window.createTreeView('lanewatch.fleet', { treeDataProvider: tree, showCollapseAll: true }));
+  const statusBar = new FleetStatusBar(activeFleet);
+  context.subscriptions.push(tree, statusBar, vscode.window.createTreeView('lanewatch.fleet', { treeDataProvider: tree, showCollapseAll: true }));
   registerGatewayCommands(context, activeFleet, output, () => tree.refresh());
   const setHideIdle = (hide: boolean) => { tree.setHideIdle(hide); void vscode.commands.executeCommand('setContext', 'lanewatch.hideIdle', hide); void context.workspaceState.update('lanewatch.hideIdle', hide); };
   context.subscriptions.push(
@@ -83,14 +89,13 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   output.info(`Lanewatch ${version} activated in ${activationMs.toFixed(1)} ms`);
   return {
     activationMs,
-    fleetSnapshot: async () => activeFleet.gateways().map((g) => {
-      const snap = g.snapshot();
-      return {
-        name: g.name, url: g.config.url, state: snap.state, description: describeConnection(g, snap).description, problemKind: snap.problem?.kind,
-        serverVersion: snap.hello?.serverVersion, protocol: snap.hello?.protocol, agents: g.agentList().map((a) => a.id),
-        sessions: g.sessionRows().map((r) => { const status = g.laneStatus(r.key); const d = describeSession(r, r.key, status); return { key: r.key, description: d.description, status: d.status, verified: status.verified, facts: status.facts.map((f) => f.text) }; }),
-      };
-    }),
+    fleetSnapshot: async () => reportFleet(activeFleet).gateways.map((g) => ({
+      name: g.name, url: g.url, state: g.state, description: g.description, problemKind: g.problem?.kind, serverVersion: g.serverVersion, protocol: g.protocol,
+      agents: g.agents.filter((a) => a.id !== '(no agent)').map((a) => a.id),
+      sessions: g.agents.flatMap((a) => a.sessions).map((x) => ({ key: x.key, description: x.description, status: x.laneStatus, verified: x.verified, facts: x.facts.map((f) => f.text) })),
+    })),
+    fleetReport: () => reportFleet(activeFleet),
+    statusBarSummary: () => statusBar.summary,
     onDidChangeFleet: (listener) => { const sub = activeFleet.onDidChange(listener); return new vscode.Disposable(() => sub.dispose()); },
     gatewayDetailsHtml: (name) => details.html(name),
     onDidReportGatewayDetails: (listener) => details.onDidReport(listener),

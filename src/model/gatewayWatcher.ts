@@ -50,9 +50,10 @@ export class GatewayWatcher {
   private logCursor?: number;
   private logFile?: string;
   private syncError?: string;
+  private syncedBootId?: string;
   private syncing?: Promise<void>;
   private pollTimer?: NodeJS.Timeout;
-  private polling = false;
+  private polling?: Promise<void>;
   private readonly historyInFlight = new Set<string>();
   private readonly subscriptions: Disposable[] = [];
   private readonly changes = new Emitter<WatcherChange>();
@@ -69,7 +70,7 @@ export class GatewayWatcher {
     this.api = new GatewayApi(this.connection);
     this.subscriptions.push(
       this.connection.onDidChangeState((s) => {
-        if (s.state !== 'connected') this.stopPolling();
+        if (s.state !== 'connected') { this.stopPolling(); this.syncedBootId = undefined; }
         this.changes.fire({ gateway: this.name, what: 'connection' });
       }),
       this.connection.onDidConnect((hello) => { this.runs.reset(); void this.resync(hello); this.startPolling(); }),
@@ -88,6 +89,8 @@ export class GatewayWatcher {
   sessionRows(): SessionRowView[] { return [...this.sessions.values()]; }
   session(key: string): SessionRowView | undefined { return this.sessions.get(key); }
   lastSyncError(): string | undefined { return this.syncError; }
+  /** True once agents and every session row were read on the current connection. */
+  isSynced(): boolean { return this.connection.isConnected() && this.syncedBootId !== undefined && !this.syncError && !this.syncing; }
   laneTable(): { lanes: LaneView[]; dynamic: Record<string, number | undefined> | null; at: number } | undefined { return this.lanes; }
   diagnosticLines(): readonly ParsedLogLine[] { return this.recentDiagnostics; }
   logFilePath(): string | undefined { return this.logFile; }
@@ -127,6 +130,7 @@ export class GatewayWatcher {
       this.pendingInputs.clear();
       for (const row of rows) this.sessions.set(row.key, row);
       this.syncError = undefined;
+      this.syncedBootId = hello.bootId ?? '';
       for (const row of rows) if (row.hasActiveRun === true || row.status === 'running') this.refreshPendingInputs(row.key);
     } catch (err) {
       this.syncError = (err as Error).message;
@@ -201,10 +205,14 @@ export class GatewayWatcher {
 
   private stopPolling(): void { clearTimeout(this.pollTimer); this.pollTimer = undefined; }
 
-  /** One read of logs.tail (from the cursor) and diagnostics.lanes. Public for tests. */
-  async pollOnce(): Promise<void> {
-    if (this.polling || !this.connection.isConnected()) return;
-    this.polling = true;
+  /** One read of logs.tail (from the cursor) and diagnostics.lanes; joins a read already in flight. */
+  pollOnce(): Promise<void> {
+    if (!this.connection.isConnected()) return Promise.resolve();
+    this.polling ??= this.readLogsAndLanes().finally(() => { this.polling = undefined; });
+    return this.polling;
+  }
+
+  private async readLogsAndLanes(): Promise<void> {
     try {
       const hello = this.connection.helloSummary;
       if (hello?.methods.has('logs.tail')) {
@@ -223,8 +231,6 @@ export class GatewayWatcher {
       }
     } catch (err) {
       this.opts.log('debug', `[${this.name}] log/lane read failed: ${(err as Error).message}`);
-    } finally {
-      this.polling = false;
     }
   }
 

@@ -23,6 +23,18 @@ export function gatewayContextValue(snap: ConnectionSnapshot): string {
   return `gateway.${snap.state}${snap.problem ? `.${snap.problem.action}` : ''}`;
 }
 
+/** The one thing to do about a broken connection: the tree's fix node, the CLI's hint. */
+export function fixFor(problem: { action: string; requestId?: string }): { label: string; command: string } {
+  switch (problem.action) {
+    case 'set-token': return { label: 'Set token…', command: 'lanewatch.setGatewayToken' };
+    case 'approve-pairing': return { label: problem.requestId ? `Approve pairing: openclaw devices approve ${problem.requestId}` : 'Approve pairing on the gateway host', command: 'lanewatch.showGatewayDetails' };
+    case 'check-url': return { label: 'Check the URL in settings', command: 'workbench.action.openSettingsJson' };
+    case 'upgrade-gateway': return { label: 'Unsupported gateway version: see details', command: 'lanewatch.showGatewayDetails' };
+    case 'grant-scope': return { label: 'Missing scope: see details', command: 'lanewatch.showGatewayDetails' };
+    default: return { label: 'Retry now', command: 'lanewatch.reconnectGateway' };
+  }
+}
+
 export interface ConnectionDescription { description: string; icon: string; color: string; tooltipMarkdown: string }
 
 export function describeConnection(watcher: Pick<GatewayWatcher, 'name' | 'config' | 'lastSyncError'>, snap: ConnectionSnapshot, token?: { source: TokenSource; warning?: string }, now = Date.now()): ConnectionDescription {

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { Fleet, FleetChange } from '../model/fleet';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
 import { compareLaneStates } from '../model/laneStatus';
-import { describeConnection, describeSession, gatewayContextValue, summarizeCounts } from './describe';
+import { describeConnection, describeSession, fixFor, gatewayContextValue, summarizeCounts } from './describe';
 
 export type FleetNode =
   | { kind: 'gateway'; id: string; gateway: string }
@@ -116,15 +116,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     }
     if (element.kind === 'fix') {
       const p = snap.problem!;
-      const fixes: Record<string, { label: string; command: string }> = {
-        'set-token': { label: 'Set token…', command: 'lanewatch.setGatewayToken' },
-        'approve-pairing': { label: p.requestId ? `Approve pairing: openclaw devices approve ${p.requestId}` : 'Approve pairing on the gateway host', command: 'lanewatch.showGatewayDetails' },
-        'check-url': { label: 'Check the URL in settings', command: 'workbench.action.openSettingsJson' },
-        'upgrade-gateway': { label: 'Unsupported gateway version: see details', command: 'lanewatch.showGatewayDetails' },
-        'grant-scope': { label: 'Missing scope: see details', command: 'lanewatch.showGatewayDetails' },
-        retry: { label: 'Retry now', command: 'lanewatch.reconnectGateway' },
-      };
-      const fix = fixes[p.action] ?? fixes.retry;
+      const fix = fixFor(p);
       const item = new vscode.TreeItem(fix.label, vscode.TreeItemCollapsibleState.None);
       item.id = element.id;
       item.tooltip = p.advice;
