@@ -133,9 +133,15 @@ if (selected.includes('extension') || selected.includes('ui')) {
 
     // UI first: it expects the seeded hung run to be alive; the extension suites then recover it.
     if (selected.includes('ui')) await stage('ui', async () => {
-      const r = await run(process.execPath, [path.join(root, 'test/ui/run-ui-tests.mjs'), '--vsix', path.join(root, 'lanewatch.vsix'), '--shots', path.join(resultsDir, 'ui'), '--workspace', workspace, '--settings', JSON.stringify(settings),
-        '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*(running|stalled)', '--expect-row', 'demo-idle.*idle',
-        '--hover-row', 'demo-hung', '--timeout-ms', '300000'], { env });
+      // Beside the seeded gateway: one that is down and one without a token, so the tree and the status bar
+      // show offline gateways with their fix actions next to live lane statuses.
+      const { freePort } = await import('./fixtures/openclaw-gateway.mjs');
+      const uiSettings = { 'lanewatch.gateways': [...settings['lanewatch.gateways'], { name: 'offline', url: `ws://127.0.0.1:${await freePort()}` }, { name: 'no-token', url: gateway.url }] };
+      const r = await run(process.execPath, [path.join(root, 'test/ui/run-ui-tests.mjs'), '--vsix', path.join(root, 'lanewatch.vsix'), '--shots', path.join(resultsDir, 'ui'), '--workspace', workspace, '--settings', JSON.stringify(uiSettings),
+        '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*(running|stalled).*2 queued', '--expect-row', 'demo-idle.*idle',
+        '--expect-row', 'offline.*not running \\(connection refused\\)', '--expect-row', 'Check the URL in settings', '--expect-row', 'no-token.*token required', '--expect-row', 'Set token',
+        '--expect-status-bar', 'Lanewatch: .*1 (running|long-running|stalled).*2 of 3 gateways offline',
+        '--hover-row', 'demo-hung', '--open-logs', 'demo', '--timeout-ms', '300000'], { env });
       const [p, f] = countPlain(r.out); record('ui', p, f || (r.code ? 1 : 0), r.code);
     });
     if (selected.includes('extension')) await stage('extension', async () => {

@@ -11,6 +11,9 @@ import { discoverDefaultGateways } from './model/openclawConfig';
 import { FleetTreeProvider } from './views/fleetTree';
 import { reportFleet, type FleetReport, type FleetSummary } from './views/fleetReport';
 import { FleetStatusBar } from './views/statusBar';
+import { LOG_TAIL_VIEW_TYPE, LogTailPanels, type LogTailShowOptions } from './views/logTailPanel';
+import { isLogTailPersistedState, type LogTailFilterView } from '../webview/protocol';
+import type { LogPreset } from './model/logRing';
 import { GatewayDetailsPanels } from './views/gatewayDetailsPanel';
 
 export interface LanewatchApi {
@@ -27,6 +30,12 @@ export interface LanewatchApi {
   fleetReport(): FleetReport;
   /** What the status-bar item shows now. */
   statusBarSummary(): FleetSummary | undefined;
+  /** The HTML of an open gateway-logs panel, and the DOM facts its webview reports. */
+  gatewayLogsHtml(name: string): string | undefined;
+  onDidReportGatewayLogs(listener: (report: { gateway: string; facts: Record<string, unknown> }) => void): vscode.Disposable;
+  setGatewayLogsFilter(name: string, filter: Partial<LogTailFilterView>): boolean;
+  /** Sessions revealed in the tree from a log line's link. */
+  onDidRevealSession(listener: (e: { gateway: string; key: string; found: boolean }) => void): vscode.Disposable;
 }
 
 export interface FleetSnapshotGateway {
@@ -51,7 +60,16 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   fleet = activeFleet;
   const tree = new FleetTreeProvider(activeFleet);
   const statusBar = new FleetStatusBar(activeFleet);
-  context.subscriptions.push(tree, statusBar, vscode.window.createTreeView('lanewatch.fleet', { treeDataProvider: tree, showCollapseAll: true }));
+  const treeView = vscode.window.createTreeView('lanewatch.fleet', { treeDataProvider: tree, showCollapseAll: true });
+  context.subscriptions.push(tree, statusBar, treeView);
+  const revealed = new vscode.EventEmitter<{ gateway: string; key: string; found: boolean }>();
+  const revealSession = (gateway: string, key: string) => {
+    const node = tree.sessionNode(gateway, key);
+    revealed.fire({ gateway, key, found: !!node });
+    if (!node) { void vscode.window.showInformationMessage(`Lanewatch: ${gateway} does not list the session ${key} (it may have been deleted or reset).`); return; }
+    if (tree.idleHidden && activeFleet.gateway(gateway)?.laneStatus(key).state === 'idle') tree.setHideIdle(false);
+    void treeView.reveal(node, { select: true, focus: true, expand: true });
+  };
   registerGatewayCommands(context, activeFleet, output, () => tree.refresh());
   const setHideIdle = (hide: boolean) => { tree.setHideIdle(hide); void vscode.commands.executeCommand('setContext', 'lanewatch.hideIdle', hide); void context.workspaceState.update('lanewatch.hideIdle', hide); };
   context.subscriptions.push(
@@ -67,6 +85,37 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     const watcher = name ? activeFleet.gateway(name) : undefined;
     if (watcher) details.show(watcher);
   }));
+
+  const maxLines = vscode.workspace.getConfiguration('lanewatch').get<number>('logs.maxLines', 20_000);
+  const logs = new LogTailPanels(context.extensionUri, output, { capacity: Number.isInteger(maxLines) && maxLines >= 1_000 && maxLines <= 200_000 ? maxLines : 20_000 }, revealSession);
+  const pickGateway = async (placeHolder: string) => {
+    const all = activeFleet.gateways();
+    const name = all.length === 1 ? all[0].name : await vscode.window.showQuickPick(all.map((g) => g.name), { placeHolder });
+    return name ? activeFleet.gateway(name) : undefined;
+  };
+  context.subscriptions.push(logs, revealed,
+    vscode.commands.registerCommand('lanewatch.openGatewayLogs', async (arg?: { kind?: string; gateway?: string; key?: string; preset?: LogPreset }) => {
+      const watcher = arg?.gateway ? activeFleet.gateway(arg.gateway) : await pickGateway('Logs of which gateway?');
+      if (!watcher) return;
+      // From a session node: the lines about that session; from the lanes node: lane waits.
+      const opts: LogTailShowOptions | undefined = arg?.preset ? { preset: arg.preset, sessionKey: arg.key }
+        : arg?.kind === 'session' && arg.key ? { preset: 'session', sessionKey: arg.key }
+          : arg?.kind === 'lanes' ? { preset: 'lane-waits' } : undefined;
+      logs.show(watcher, opts);
+    }),
+    vscode.window.registerWebviewPanelSerializer(LOG_TAIL_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel, state: unknown) {
+        const watcher = isLogTailPersistedState(state) ? activeFleet.gateway(state.gateway) : undefined;
+        if (!watcher || !isLogTailPersistedState(state)) {
+          // The gateway is gone from the settings (or the state is unreadable): say so rather than show an empty list.
+          panel.webview.options = { enableScripts: false };
+          panel.webview.html = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p>This log panel's gateway is no longer configured in lanewatch.gateways. Close this tab and use "Lanewatch: Open Gateway Logs".</p></body></html>`;
+          return;
+        }
+        logs.restore(panel, watcher, state.filter);
+      },
+    }),
+  );
 
   let warnedProblems = '';
   const applySettings = async () => {
@@ -95,6 +144,10 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
       sessions: g.agents.flatMap((a) => a.sessions).map((x) => ({ key: x.key, description: x.description, status: x.laneStatus, verified: x.verified, facts: x.facts.map((f) => f.text) })),
     })),
     fleetReport: () => reportFleet(activeFleet),
+    gatewayLogsHtml: (name) => logs.html(name),
+    onDidReportGatewayLogs: (listener) => logs.onDidReport(listener),
+    setGatewayLogsFilter: (name, filter) => logs.setFilter(name, filter),
+    onDidRevealSession: (listener) => revealed.event(listener),
     statusBarSummary: () => statusBar.summary,
     onDidChangeFleet: (listener) => { const sub = activeFleet.onDidChange(listener); return new vscode.Disposable(() => sub.dispose()); },
     gatewayDetailsHtml: (name) => details.html(name),

@@ -9,12 +9,12 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { messageSegments } from '../src/model/logRing';
 import {
   isLogTailHostToWebview, type LogItemView, type LogMarkerView, type LogSourceView, type LogTailFilterView, type LogTailHostToWebview,
-  type LogTailLevel, type LogTailLinesMessage, type LogTailPreset, type LogTailWebviewToHost,
+  type LogTailLevel, type LogTailLinesMessage, type LogTailPersistedState, type LogTailPreset, type LogTailWebviewToHost,
 } from './protocol';
 
 // Not via ./host: that module types messages for the gateway-details protocol, and acquireVsCodeApi() may
 // be called only once per page.
-declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
+declare function acquireVsCodeApi(): { postMessage(message: unknown): void; setState(state: unknown): void; getState(): unknown };
 const vscodeApi = acquireVsCodeApi();
 const post = (message: LogTailWebviewToHost) => vscodeApi.postMessage(message);
 
@@ -224,6 +224,18 @@ function fillRow(row: HTMLElement, it: DisplayItem): void {
   if (it.clipped) msg.append(el('span', 'clip', ' … (open the line for the rest)'));
   msg.title = it.message.length > 600 ? `${it.message.slice(0, 600)}…` : it.message;
   row.append(time, level, sub, msg);
+  if (it.diagnostic && it.sessionKey) row.append(sessionLink(it.sessionKey));
+}
+
+/** A lane-wait or stuck line names a session: one click shows that session in the Gateways tree. */
+function sessionLink(sessionKey: string): HTMLElement {
+  const a = el('a', 'session-link');
+  a.href = '#';
+  a.dataset.sessionKey = sessionKey;
+  a.title = `Show ${sessionKey} in the Gateways view`;
+  a.setAttribute('aria-label', a.title);
+  a.append(codicon('go-to-file'));
+  return a;
 }
 
 let frame = 0;
@@ -363,6 +375,7 @@ function applyFilterToControls(f: LogTailFilterView): void {
 function sendFilter(): void {
   if (applyingHostFilter) return;
   post({ type: 'logTail/filter', filter });
+  persist();
   updateChrome();
 }
 
@@ -390,6 +403,8 @@ viewport.addEventListener('scroll', () => {
 new ResizeObserver(() => schedule()).observe(viewport);
 
 rowsEl.addEventListener('click', (e) => {
+  const link = (e.target as HTMLElement).closest<HTMLElement>('.session-link');
+  if (link?.dataset.sessionKey) { e.preventDefault(); e.stopPropagation(); post({ type: 'logTail/revealSession', sessionKey: link.dataset.sessionKey }); return; }
   const row = (e.target as HTMLElement).closest<HTMLElement>('.row.line');
   const seq = row?.dataset.seq;
   if (seq === undefined) return;
@@ -414,11 +429,15 @@ window.addEventListener('message', (event: MessageEvent) => {
       gateway = msg.gateway;
       capacity = msg.capacity;
       applyFilterToControls(msg.filter);
+      persist();
       return;
-    case 'logTail/filter': applyFilterToControls(msg.filter); return;
+    case 'logTail/filter': applyFilterToControls(msg.filter); persist(); return;
     case 'logTail/source': source = msg.source; updateChrome(); return;
     case 'logTail/lines': applyLines(msg); return;
     case 'logTail/lineDetail': showDetail(msg); return;
   }
 });
+/** Enough to reopen this panel after a window reload: the gateway and the filter, nothing from the log. */
+function persist(): void { if (gateway) vscodeApi.setState({ gateway, filter } satisfies LogTailPersistedState); }
+
 post({ type: 'ready' });

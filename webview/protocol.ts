@@ -128,7 +128,16 @@ export type LogTailWebviewToHost =
   | { type: 'report'; facts: Record<string, unknown> }
   | { type: 'logTail/filter'; filter: LogTailFilterView }
   | { type: 'logTail/showLine'; seq: number }
+  | { type: 'logTail/revealSession'; sessionKey: string }
   | { type: 'logTail/clear' };
+
+/** What a log panel keeps across a window reload (webview getState/setState): never log text, never a token. */
+export interface LogTailPersistedState { gateway: string; filter: LogTailFilterView }
+
+export function isLogTailPersistedState(v: unknown): v is LogTailPersistedState {
+  const s = v as { gateway?: unknown; filter?: unknown } | null;
+  return !!s && typeof s === 'object' && typeof s.gateway === 'string' && s.gateway.length > 0 && s.gateway.length < 500 && isLogTailFilter(s.filter);
+}
 
 const LOG_TAIL_PRESETS: readonly string[] = ['all', 'lane-waits', 'stuck', 'errors', 'session'];
 const LOG_TAIL_LEVELS: readonly string[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'UNKNOWN'];
@@ -147,6 +156,7 @@ export function isLogTailWebviewToHost(value: unknown): value is LogTailWebviewT
     case 'report': return !!v.facts && typeof v.facts === 'object';
     case 'logTail/filter': return isLogTailFilter(v.filter);
     case 'logTail/showLine': return typeof v.seq === 'number' && Number.isInteger(v.seq) && v.seq >= 0;
+    case 'logTail/revealSession': return typeof (v as { sessionKey?: unknown }).sessionKey === 'string' && ((v as { sessionKey: string }).sessionKey.length < 1000);
     default: return false;
   }
 }

@@ -58,6 +58,24 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
 
   refresh(): void { this.queue(undefined); }
 
+  /** The node of a session, for TreeView.reveal (from a log line's link); undefined when not listed. */
+  sessionNode(gateway: string, key: string): FleetNode | undefined {
+    const watcher = this.fleet.gateway(gateway);
+    if (!watcher?.session(key)) return undefined;
+    return this.node({ kind: 'session' as const, id: `session:${gateway}:${key}`, gateway, key });
+  }
+
+  getParent(element: FleetNode): FleetNode | undefined {
+    if (element.kind === 'gateway' || element.kind === 'settings-problem') return undefined;
+    const gatewayNode = this.node({ kind: 'gateway' as const, id: `gw:${element.gateway}`, gateway: element.gateway });
+    if (element.kind !== 'session') return gatewayNode;
+    const watcher = this.fleet.gateway(element.gateway);
+    if (!watcher || watcher.agentList().length <= 1) return gatewayNode;
+    const row = watcher.session(element.key);
+    const agentId = row?.agentId ?? /^agent:([^:]+):/.exec(element.key)?.[1];
+    return agentId ? this.node({ kind: 'agent' as const, id: `agent:${element.gateway}:${agentId}`, gateway: element.gateway, agentId }) : gatewayNode;
+  }
+
   getChildren(element?: FleetNode): FleetNode[] {
     if (!element) {
       const problems = this.fleet.problems().map((p, i) => this.node({ kind: 'settings-problem' as const, id: `problem:${i}:${p.message}`, message: p.message, setting: p.setting }));

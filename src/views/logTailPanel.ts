@@ -19,6 +19,8 @@ import {
 } from '../../webview/protocol';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
+export const LOG_TAIL_VIEW_TYPE = 'lanewatch.gatewayLogs';
+
 export interface LogTailShowOptions {
   preset?: LogPreset;
   /** For "This session": a session key (or id). */
@@ -88,6 +90,7 @@ class LogTailPanel {
     initial: LogTailShowOptions | undefined,
     private readonly output: vscode.LogOutputChannel,
     private readonly onReport: (facts: Record<string, unknown>) => void,
+    private readonly onRevealSession: (gateway: string, sessionKey: string) => void,
   ) {
     this.ring = new LogRing<ParsedLogLine>(options.capacity ?? DEFAULT_LOG_CAPACITY);
     this.filter = filterFrom(initial);
@@ -158,6 +161,7 @@ class LogTailPanel {
         this.postSnapshot();
         return;
       case 'report': this.onReport(msg.facts); return;
+      case 'logTail/revealSession': this.onRevealSession(this.watcher.name, msg.sessionKey); return;
       case 'logTail/filter': this.setFilter(msg.filter, false); return;
       case 'logTail/clear':
         this.ring.clear();
@@ -270,7 +274,16 @@ export class LogTailPanels implements vscode.Disposable {
   private readonly reportEmitter = new vscode.EventEmitter<{ gateway: string; facts: Record<string, unknown> }>();
   readonly onDidReport = this.reportEmitter.event;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly output: vscode.LogOutputChannel, private readonly options: LogTailPanelsOptions = {}) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri, private readonly output: vscode.LogOutputChannel, private readonly options: LogTailPanelsOptions = {},
+    private readonly onRevealSession: (gateway: string, sessionKey: string) => void = () => undefined,
+  ) {}
+
+  /** A panel VS Code restores after a window reload (WebviewPanelSerializer), with the filter it had. */
+  restore(panel: vscode.WebviewPanel, watcher: GatewayWatcher, filter: LogTailFilterView): void {
+    this.panels.get(watcher.name)?.panel.dispose();
+    this.attach(panel, watcher, { preset: filter.preset, sessionKey: filter.session || undefined, text: filter.text, minLevel: filter.minLevel });
+  }
 
   show(watcher: GatewayWatcher, opts?: LogTailShowOptions): void {
     const existing = this.panels.get(watcher.name);
@@ -283,12 +296,17 @@ export class LogTailPanels implements vscode.Disposable {
       }
       return;
     }
-    const panel = vscode.window.createWebviewPanel('lanewatch.gatewayLogs', `Logs: ${watcher.name}`, vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
+    this.attach(vscode.window.createWebviewPanel(LOG_TAIL_VIEW_TYPE, `Logs: ${watcher.name}`, vscode.ViewColumn.Active, webviewOptions(this.extensionUri)), watcher, opts);
+  }
+
+  private attach(panel: vscode.WebviewPanel, watcher: GatewayWatcher, opts: LogTailShowOptions | undefined): void {
+    panel.webview.options = webviewOptions(this.extensionUri);
+    panel.title = `Logs: ${watcher.name}`;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lanewatch.svg');
     const entry = new LogTailPanel(panel, watcher, this.options, opts, this.output, (facts) => {
       this.lastReports.set(watcher.name, facts);
       this.reportEmitter.fire({ gateway: watcher.name, facts });
-    });
+    }, this.onRevealSession);
     this.panels.set(watcher.name, entry);
     panel.onDidDispose(() => { entry.dispose(); this.panels.delete(watcher.name); this.lastReports.delete(watcher.name); });
     // The shared shell links webview.css only; this panel's own stylesheet comes from the same folder (CSP style-src).

@@ -1,7 +1,7 @@
 // UI smoke tests of the PACKAGED extension in real VS Code (code-server) driven by headless chromium.
 //
 //   node test/ui/run-ui-tests.mjs --vsix lanewatch.vsix --shots test-results/ui --workspace DIR \
-//        [--settings JSON] [--expect-row REGEX]... [--timeout-ms 180000]
+//        [--settings JSON] [--expect-row REGEX]... [--expect-status-bar REGEX] [--hover-row TEXT] [--timeout-ms 180000]
 //
 // Installs the VSIX into a fresh profile, opens the workbench, opens the Lanewatch view container and checks
 // the Gateways tree. Prints one line per check, `ok - <check>` / `not ok - <check>`, then `N passed, M failed`
@@ -85,9 +85,16 @@ export function steps(opts) {
         // A wider side bar so the screenshots show the session descriptions, not "long-ru…".
         const bar = await page.locator('.part.sidebar').boundingBox();
         if (bar) {
-          await page.mouse.move(bar.x + bar.width - 1, bar.y + bar.height / 2);
+          // Drag the sash on the side bar's right edge (found by position: sashes carry no names).
+          const edge = bar.x + bar.width;
+          let from = { x: edge - 1, y: bar.y + bar.height / 2 };
+          for (const sash of await page.locator('.monaco-sash.vertical').all()) {
+            const b = await sash.boundingBox().catch(() => null);
+            if (b && Math.abs(b.x + b.width / 2 - edge) < 6 && b.height > bar.height / 2) { from = { x: b.x + b.width / 2, y: b.y + b.height / 2 }; break; }
+          }
+          await page.mouse.move(from.x, from.y);
           await page.mouse.down();
-          await page.mouse.move(bar.x + bar.width + 320, bar.y + bar.height / 2, { steps: 8 });
+          await page.mouse.move(from.x + 320, from.y, { steps: 8 });
           await page.mouse.up();
         }
         await page.mouse.move(1200, 700); // no hover tooltip in the screenshots
@@ -107,6 +114,24 @@ export function steps(opts) {
       async run({ page, log, remainingMs }) {
         const hit = await waitForRow(fleetView(page), re, Math.min(60000, remainingMs() - 3000));
         log(`row matched ${re}: "${hit}"`);
+      },
+    });
+  }
+  if (opts.expectStatusBar) {
+    list.push({
+      name: `the status bar summary matches ${opts.expectStatusBar}`,
+      async run({ page, log, remainingMs }) {
+        // The item's accessibility label carries the words ("Lanewatch: 1 running, 2 of 3 gateways offline").
+        const item = page.locator('.part.statusbar [aria-label^="Lanewatch:"]').first();
+        await item.waitFor({ timeout: Math.min(60000, remainingMs() - 3000) });
+        const re = opts.expectStatusBar;
+        const label = await page.waitForFunction((src) => {
+          const el = document.querySelector('.part.statusbar [aria-label^="Lanewatch:"]');
+          const text = el?.getAttribute('aria-label') ?? '';
+          return new RegExp(src.source, src.flags).test(text) ? text : false;
+        }, { source: re.source, flags: re.flags }, { timeout: Math.min(60000, remainingMs() - 3000), polling: 250 }).then((h) => h.jsonValue())
+          .catch(async (e) => { throw new Error(`${e.message}; status bar says "${await item.getAttribute('aria-label')}"`); });
+        log(`status bar: "${label}" / "${(await item.textContent())?.trim()}"`);
       },
     });
   }
@@ -141,6 +166,47 @@ export function steps(opts) {
       },
     });
   }
+  if (opts.openLogs) {
+    list.push({
+      name: `the gateway row's "Open Gateway Logs" action opens a populated log panel for ${opts.openLogs}`,
+      async run({ page, shot }) {
+        const row = fleetView(page).locator('.monaco-list-row', { hasText: opts.openLogs }).first();
+        await row.hover();
+        await row.locator('.action-label[aria-label="Open Gateway Logs"]').first().click();
+        const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+        await frame.locator('.row.line').first().waitFor({ timeout: 30000 });
+        await page.mouse.move(1200, 700);
+        await shot('5-gateway-logs-light.png');
+      },
+    });
+    list.push({
+      name: 'in a dark theme the log panel follows the theme colours',
+      async run({ page, shot }) {
+        const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+        const background = () => frame.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
+        const before = await background();
+        // The theme picker (Ctrl+K Ctrl+T) rather than the palette: fewer keystrokes to race with focus changes.
+        await page.keyboard.press('Control+K');
+        await page.keyboard.press('Control+T');
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ timeout: 10000 });
+        await input.fill('Dark Modern');
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }).first().waitFor({ timeout: 10000 });
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'), undefined, { timeout: 15000 });
+        // VS Code pushes the new theme's colours into the webview as CSS variables on <html>: wait for that change.
+        await frame.locator('body').evaluate((b, was) => new Promise((resolve, reject) => {
+          const changed = () => getComputedStyle(b).backgroundColor !== was;
+          if (changed()) { resolve(undefined); return; }
+          const mo = new MutationObserver(() => { if (changed()) { mo.disconnect(); clearTimeout(t); resolve(undefined); } });
+          mo.observe(document.documentElement, { attributes: true });
+          const t = setTimeout(() => { mo.disconnect(); reject(new Error(`the webview background stayed ${was} after switching to a dark theme`)); }, 15000);
+        }), before);
+        await page.mouse.move(1200, 700);
+        await shot('6-gateway-logs-dark.png');
+      },
+    });
+  }
   if (opts.openDetails) {
     list.push({
       name: 'Lanewatch: Show Gateway Details renders the connection in a webview',
@@ -168,12 +234,12 @@ export function steps(opts) {
  * @param {(opts)=>Array} [o.steps]  override the check list
  * @returns {Promise<{passed:number, failed:number, results:Array<{name:string, ok:boolean, error?:string, ms:number}>}>}
  */
-export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], hoverRow, toggleIdle, openDetails, timeoutMs = 180000, steps: makeSteps = steps }) {
+export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], expectStatusBar, openLogs, hoverRow, toggleIdle, openDetails, timeoutMs = 180000, steps: makeSteps = steps }) {
   const started = Date.now();
   shots = path.resolve(shots);
   mkdirSync(shots, { recursive: true });
   for (const f of readdirSync(shots)) if (/\.(png|log)$/.test(f)) rmSync(path.join(shots, f), { force: true }); // no stale artifacts
-  const opts = { vsix, shots, workspace, settings, env, expectRows, hoverRow, toggleIdle, openDetails, timeoutMs };
+  const opts = { vsix, shots, workspace, settings, env, expectRows, expectStatusBar, openLogs, hoverRow, toggleIdle, openDetails, timeoutMs };
   const list = makeSteps(opts);
   const results = [];
   const report = (name, ok, extra = '') => {
@@ -264,6 +330,8 @@ async function main() {
       settings: { type: 'string' },
       'expect-row': { type: 'string', multiple: true, default: [] },
       'hover-row': { type: 'string' },
+      'expect-status-bar': { type: 'string' },
+      'open-logs': { type: 'string' },
       'toggle-idle': { type: 'string' },
       'open-details': { type: 'string' },
       'timeout-ms': { type: 'string', default: '180000' },
@@ -285,7 +353,7 @@ async function main() {
   // Backstop: never outlive the deadline by much, whatever hangs (the 'exit' hook kills our process groups).
   setTimeout(() => { console.log('not ok - hard deadline reached\n0 passed, 1 failed'); process.exit(1); }, timeoutMs + 60000).unref();
 
-  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], timeoutMs });
+  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, expectStatusBar: values['expect-status-bar'] ? toRegExp(values['expect-status-bar']) : undefined, openLogs: values['open-logs'], hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], timeoutMs });
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0 ? 0 : 1;
 }

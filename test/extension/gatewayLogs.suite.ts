@@ -1,0 +1,58 @@
+// The gateway logs panel in the real workbench against the real seeded gateway: it opens from the command with
+// a strict CSP, fills from logs.tail, keeps a small DOM, and the host-side filters narrow what it shows.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { LanewatchApi } from '../../src/extension';
+
+type Facts = Record<string, any>;
+
+describe('gateway logs panel', function () {
+  this.timeout(120_000);
+  let api: LanewatchApi;
+
+  /** The first report from the demo panel that satisfies `pick` (the webview reports after each render). */
+  const report = (pick: (f: Facts) => boolean, ms = 60_000) => new Promise<Facts>((resolve, reject) => {
+    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no matching report within ${ms} ms`)); }, ms);
+    const sub = api.onDidReportGatewayLogs((r) => { if (r.gateway === 'demo' && pick(r.facts)) { clearTimeout(timer); sub.dispose(); resolve(r.facts); } });
+  });
+
+  before(async () => { api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate(); });
+  after(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
+
+  it('opens from "Lanewatch: Open Gateway Logs" with a strict CSP and fills from logs.tail', async () => {
+    const filled = report((f) => f.source === 'rpc' && f.lines > 0);
+    await vscode.commands.executeCommand('lanewatch.openGatewayLogs', { gateway: 'demo' });
+    const html = api.gatewayLogsHtml('demo');
+    assert.ok(html, 'panel open');
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html!)?.[1] ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'nonce-[A-Za-z0-9+/=]{16,}'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.doesNotMatch(html!, /<script[^>]*>[^<]+<\/script>/, 'no inline script bodies');
+    const f = await filled;
+    assert.equal(f.elementsUpgraded, true, 'vscode-elements registered');
+    assert.equal(f.sourceLabel, 'gateway RPC');
+    assert.ok(f.rowsInDom <= 200, `virtualized: ${f.rowsInDom} rows in the DOM for ${f.lines} lines`);
+    assert.equal(f.dropped, 0);
+  });
+
+  it('a text filter keeps only matching lines; clearing it brings the rest back', async () => {
+    const all = await report((f) => f.preset === 'all' && f.lines > 0);
+    const narrowed = report((f) => f.text === '"gateway ready"' && f.lines >= 1);
+    assert.ok(api.setGatewayLogsFilter('demo', { text: '"gateway ready"' }));
+    const n = await narrowed;
+    assert.ok(n.lines < all.lines, `${n.lines} of ${all.lines} lines match`);
+    assert.match(n.lastRowText, /gateway ready/);
+    const back = report((f) => f.text === '' && f.lines >= all.lines);
+    api.setGatewayLogsFilter('demo', { text: '' });
+    await back;
+  });
+
+  it('the Errors preset shows only error lines', async () => {
+    const errors = report((f) => f.preset === 'errors');
+    api.setGatewayLogsFilter('demo', { preset: 'errors' });
+    const f = await errors;
+    if (f.lines > 0) assert.match(f.lastRowText, /ERROR|FATAL|error/i);
+    api.setGatewayLogsFilter('demo', { preset: 'all' });
+  });
+});
