@@ -3,7 +3,10 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { registerGatewayCommands } from './commands/gatewayCommands';
-import { AuditLog, registerRecoveryCommands, type AuditEntry } from './commands/recoveryCommands';
+import { AuditLog, registerRecoveryCommands } from './commands/recoveryCommands';
+import { WatchdogHost } from './commands/watchdogHost';
+import type { WatchdogEvent } from './model/watchdog';
+import type { AuditEntry } from './model/auditTrail';
 import { SecretDeviceIdentityStore, SecretStorageReader } from './host/secretStores';
 import { Fleet, type FleetChange } from './model/fleet';
 import { parseGatewaySettings } from './model/gatewaySettings';
@@ -34,6 +37,9 @@ export interface LanewatchApi {
   gatewayLogsHtml(name: string): string | undefined;
   onDidReportGatewayLogs(listener: (report: { gateway: string; facts: Record<string, unknown> }) => void): vscode.Disposable;
   setGatewayLogsFilter(name: string, filter: Partial<LogTailFilterView>): boolean;
+  /** The watchdog's decisions (armed, acting, acted, skipped…) since activation. */
+  watchdogEvents(): readonly WatchdogEvent[];
+  onDidWatchdogEvent(listener: (e: WatchdogEvent) => void): vscode.Disposable;
   /** Sessions revealed in the tree from a log line's link. */
   onDidRevealSession(listener: (e: { gateway: string; key: string; found: boolean }) => void): vscode.Disposable;
 }
@@ -79,6 +85,8 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   if (context.workspaceState.get<boolean>('lanewatch.hideIdle')) setHideIdle(true);
   const audit = new AuditLog(output);
   registerRecoveryCommands(context, activeFleet, output, audit);
+  const watchdog = new WatchdogHost(activeFleet, audit, output);
+  context.subscriptions.push(watchdog);
   const details = new GatewayDetailsPanels(context.extensionUri, activeFleet, output);
   context.subscriptions.push(details, vscode.commands.registerCommand('lanewatch.showGatewayDetails', async (arg?: { gateway?: string }) => {
     const name = arg?.gateway ?? (activeFleet.gateways().length === 1 ? activeFleet.gateways()[0].name : (await vscode.window.showQuickPick(activeFleet.gateways().map((g) => g.name), { placeHolder: 'Details of which gateway?' })));
@@ -148,6 +156,8 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     onDidReportGatewayLogs: (listener) => logs.onDidReport(listener),
     setGatewayLogsFilter: (name, filter) => logs.setFilter(name, filter),
     onDidRevealSession: (listener) => revealed.event(listener),
+    watchdogEvents: () => watchdog.events,
+    onDidWatchdogEvent: (listener) => watchdog.onDidEvent(listener),
     statusBarSummary: () => statusBar.summary,
     onDidChangeFleet: (listener) => { const sub = activeFleet.onDidChange(listener); return new vscode.Disposable(() => sub.dispose()); },
     gatewayDetailsHtml: (name) => details.html(name),

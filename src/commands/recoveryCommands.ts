@@ -3,7 +3,9 @@
 // anything destructive, shows cancellable progress, reports only what the read-back proves, and writes an
 // audit line per call to the "Lanewatch" output channel (never a token).
 import * as vscode from 'vscode';
-import { GatewayApi, GatewayConnection, type OperatorScope } from '../gateway';
+import type { GatewayApi, GatewayConnection, OperatorScope } from '../gateway';
+import { AuditTrail } from '../model/auditTrail';
+import { RECOVERY_SCOPES, withOperatorConnection } from '../model/operatorConnection';
 import type { Fleet } from '../model/fleet';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
 import { findGatewayLocks } from '../model/openclawConfig';
@@ -14,17 +16,9 @@ import { testSend, type TestSendReport } from '../model/testSend';
 /** Arguments from tree nodes, or from tests (`assumeYes` is never passed by menus or the palette). */
 export interface SessionArg { gateway?: string; key?: string; message?: string; assumeYes?: boolean }
 
-export interface AuditEntry { time: string; gateway: string; session?: string; call: string; outcome: string; detail?: string }
-
-export class AuditLog {
-  readonly entries: AuditEntry[] = [];
-  constructor(private readonly output: vscode.LogOutputChannel, private readonly max = 1_000) {}
-  record(e: Omit<AuditEntry, 'time'>): void {
-    const entry = { time: new Date().toISOString(), ...e };
-    this.entries.push(entry);
-    if (this.entries.length > this.max) this.entries.splice(0, this.entries.length - this.max);
-    this.output.info(`audit gateway=${entry.gateway}${entry.session ? ` session=${entry.session}` : ''} call=${entry.call} outcome=${entry.outcome}${entry.detail ? ` — ${entry.detail}` : ''}`);
-  }
+/** The audit trail, written to the "Lanewatch" output channel. */
+export class AuditLog extends AuditTrail {
+  constructor(output: vscode.LogOutputChannel, max = 1_000) { super((_e, line) => output.info(line), max); }
 }
 
 async function pickSession(fleet: Fleet, arg: SessionArg | undefined): Promise<{ watcher: GatewayWatcher; key: string } | undefined> {
@@ -42,20 +36,8 @@ async function pickSession(fleet: Fleet, arg: SessionArg | undefined): Promise<{
 }
 
 /** A connection for one command, with exactly `scopes`; closed when the command ends. */
-async function withConnection<T>(fleet: Fleet, watcher: GatewayWatcher, scopes: OperatorScope[], signal: AbortSignal, fn: (api: GatewayApi, c: GatewayConnection) => Promise<T>, reconnect = false): Promise<T> {
-  const c = new GatewayConnection({
-    url: watcher.config.url, credentials: () => fleet.credentialsFor(watcher.config), scopes, identityStore: fleet.identityStore,
-    // One device per scope set: a device paired with read only would need a scope-upgrade approval to abort.
-    identityKey: `${watcher.config.name}|${watcher.config.url}|${scopes.join(',')}`, clientVersion: fleet.clientVersion, clientDisplayName: 'Lanewatch command', reconnect,
-  });
-  try {
-    c.start();
-    await c.waitForConnected(30_000, signal);
-    await new GatewayApi(c).sessionsSubscribe({}).catch(() => undefined);
-    return await fn(new GatewayApi(c), c);
-  } finally {
-    c.dispose();
-  }
+function withConnection<T>(fleet: Fleet, watcher: GatewayWatcher, scopes: OperatorScope[], signal: AbortSignal, fn: (api: GatewayApi, c: GatewayConnection) => Promise<T>, reconnect = false): Promise<T> {
+  return withOperatorConnection(fleet, watcher.config, scopes, signal, fn, reconnect);
 }
 
 async function confirm(arg: SessionArg | undefined, message: string, detail: string, action: string): Promise<boolean> {
@@ -100,9 +82,7 @@ export function registerRecoveryCommands(context: vscode.ExtensionContext, fleet
     }
   });
 
-  // Measured on 2026.9.6: a write-scoped device that does not own the session gets "unauthorized" from
-  // sessions.abort/chat.abort; admin may abort any session. So abort asks for admin too.
-  const ABORT_SCOPES: OperatorScope[] = ['operator.read', 'operator.write', 'operator.admin'];
+  const ABORT_SCOPES = RECOVERY_SCOPES;
   singleStep('lanewatch.abortRun', 'Abort run', ABORT_SCOPES, abortRun,
     (key) => [`Abort the active run of ${key}?`, 'The run is cancelled (its model call is cut off). Queued inputs stay queued. Lanewatch then reads the session back and reports whether the run really ended.', 'Abort Run']);
   singleStep('lanewatch.abortAndClearQueue', 'Abort and clear queue', ABORT_SCOPES, abortAndClearQueue,

@@ -228,4 +228,52 @@ describe('fleet: two real gateways at once', () => {
     if (step.after?.pending) { assert.equal(s.state, 'queued'); assert.equal(s.queued, step.after.pending); }
     else assert.equal(s.state, 'idle');
   });
+
+  it('`lanewatch watch` frees a session that stays wedged past its threshold, then respects the hourly limit', LONG, async () => {
+    const WATCHED = 'agent:main:fleet-watched';
+    const api = new GatewayApi(alphaOps);
+    await api.chatSend({ sessionKey: WATCHED, message: 'watched [[hang]]', idempotencyKey: `fleet-w1-${Date.now()}` });
+    await fleetUntil(() => status('alpha', WATCHED)?.state === 'running', 'watched run running');
+    // Short rules for the test: "running for 3 s" counts as wedged; one action per hour.
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'watch', '--gateway', alpha.url, '--token-env', 'LW_ALPHA_TOKEN', '--json',
+      '--states', 'running,long-running', '--threshold-seconds', '3', '--max-per-hour', '1', '--cooldown-seconds', '0', '--exclude', HUNG, '--exclude', HUNG_ALONE],
+    { env: { ...process.env, LW_ALPHA_TOKEN: alpha.token, LANEWATCH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'lw-watch-')) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const events: any[] = [];
+    let stderr = '';
+    const waiters = new Set<() => void>();
+    let buf = '';
+    child.stdout.on('data', (d) => { buf += d; let i; while ((i = buf.indexOf('\n')) >= 0) { const line = buf.slice(0, i); buf = buf.slice(i + 1); if (line.trim()) events.push(JSON.parse(line)); } for (const w of waiters) w(); });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const nextWatch = (pick: (e: any) => boolean, ms = 120_000) => new Promise<any>((resolve, reject) => {
+      const check = () => { const e = events.find(pick); if (e) { clearTimeout(t); waiters.delete(check); resolve(e); } };
+      const t = setTimeout(() => { waiters.delete(check); reject(new Error(`watch: no such event in ${ms} ms; got ${JSON.stringify(events)}; stderr ${stderr}`)); }, ms);
+      waiters.add(check);
+      check();
+    });
+    try {
+      const acted = await nextWatch((e) => e.kind === 'acted' && e.key === WATCHED);
+      assert.equal(acted.report.verdict, 'freed', JSON.stringify(acted.report));
+      assert.equal(acted.report.steps[0].call, 'sessions.abort');
+      const armed = events.find((e) => e.kind === 'armed' && e.key === WATCHED);
+      const acting = events.find((e) => e.kind === 'acting' && e.key === WATCHED);
+      assert.ok(acting.sinceMs >= 3000, `acted after ${acting.sinceMs} ms`);
+      assert.ok(Date.parse(acting.time) >= armed.actAt - 50);
+      await fleetUntil(() => { const x = status('alpha', WATCHED); return x && x.state === 'idle' ? x : undefined; }, 'watched idle');
+      assert.ok(!events.some((e) => e.kind === 'acting' && (e.key === HUNG || e.key === HUNG_ALONE)), 'excluded sessions untouched');
+
+      // Wedged again within the hour: the watchdog says why it does not act, and leaves the run alone.
+      await api.chatSend({ sessionKey: WATCHED, message: 'watched again [[hang]]', idempotencyKey: `fleet-w2-${Date.now()}` });
+      const skipped = await nextWatch((e) => e.kind === 'skipped' && e.key === WATCHED);
+      assert.match(skipped.reason, /rate limit: 1 action\(s\) in the last hour \(max 1\)/);
+      assert.equal(status('alpha', WATCHED)?.state, 'running', 'not acted on');
+      assert.equal(events.filter((e) => e.kind === 'acting' && e.key === WATCHED).length, 1);
+      assert.match(stderr, /"call":"watchdog recover","outcome":"freed"/);
+      assert.ok(!stderr.includes(alpha.token) && !JSON.stringify(events).includes(alpha.token), 'no token in the watch output');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, stderr);
+    await api.chatAbort({ sessionKey: WATCHED }).catch(() => undefined);
+  });
 });

@@ -166,6 +166,38 @@ export function steps(opts) {
       },
     });
   }
+  if (opts.recoverRow) {
+    list.push({
+      name: `"Recover Session…" from the context menu of ${opts.recoverRow} asks first, frees it and reports each step`,
+      async run({ page, shot, log }) {
+        const view = fleetView(page);
+        const row = view.locator('.monaco-list-row', { hasText: opts.recoverRow }).first();
+        await row.click({ button: 'right' });
+        const item = page.locator('.context-view .action-item', { hasText: 'Recover Session' }).first();
+        await item.waitFor({ timeout: 10000 });
+        await item.click();
+        const dialog = page.locator('.monaco-dialog-box');
+        await dialog.waitFor({ timeout: 10000 });
+        const dialogText = (await dialog.textContent()) ?? '';
+        if (!/abort the run/.test(dialogText)) throw new Error(`the confirmation does not say what will happen: ${dialogText}`);
+        await shot('7-recover-confirm.png');
+        await dialog.locator('.monaco-button', { hasText: /^Recover$/ }).click();
+        // The row turns idle with the killed run as a badge, and a notification carries the verdict.
+        const re = new RegExp(`${opts.recoverRow.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*idle`);
+        const hit = await waitForRow(view, re, 60000);
+        const toast = page.locator('.notification-toast', { hasText: 'Recover' }).first();
+        await toast.waitFor({ timeout: 30000 });
+        const toastText = ((await toast.textContent()) ?? '').replace(/\s+/g, ' ');
+        log(`row: "${hit}"; notification: "${toastText.slice(0, 300)}"`);
+        if (!/freed/.test(toastText)) throw new Error(`the notification does not report the session freed: ${toastText}`);
+        // "Show Log" opens the output channel with the step-by-step report (call, outcome, state read back).
+        await toast.locator('.monaco-button', { hasText: 'Show Log' }).click();
+        await page.locator('.part.panel .view-lines', { hasText: 'recovery report for' }).first().waitFor({ timeout: 15000 });
+        await page.mouse.move(1200, 300);
+        await shot('8-recover-done.png');
+      },
+    });
+  }
   if (opts.openLogs) {
     list.push({
       name: `the gateway row's "Open Gateway Logs" action opens a populated log panel for ${opts.openLogs}`,
@@ -234,12 +266,12 @@ export function steps(opts) {
  * @param {(opts)=>Array} [o.steps]  override the check list
  * @returns {Promise<{passed:number, failed:number, results:Array<{name:string, ok:boolean, error?:string, ms:number}>}>}
  */
-export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], expectStatusBar, openLogs, hoverRow, toggleIdle, openDetails, timeoutMs = 180000, steps: makeSteps = steps }) {
+export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], expectStatusBar, openLogs, recoverRow, hoverRow, toggleIdle, openDetails, timeoutMs = 180000, steps: makeSteps = steps }) {
   const started = Date.now();
   shots = path.resolve(shots);
   mkdirSync(shots, { recursive: true });
   for (const f of readdirSync(shots)) if (/\.(png|log)$/.test(f)) rmSync(path.join(shots, f), { force: true }); // no stale artifacts
-  const opts = { vsix, shots, workspace, settings, env, expectRows, expectStatusBar, openLogs, hoverRow, toggleIdle, openDetails, timeoutMs };
+  const opts = { vsix, shots, workspace, settings, env, expectRows, expectStatusBar, openLogs, recoverRow, hoverRow, toggleIdle, openDetails, timeoutMs };
   const list = makeSteps(opts);
   const results = [];
   const report = (name, ok, extra = '') => {
@@ -332,6 +364,7 @@ async function main() {
       'hover-row': { type: 'string' },
       'expect-status-bar': { type: 'string' },
       'open-logs': { type: 'string' },
+      'recover-row': { type: 'string' },
       'toggle-idle': { type: 'string' },
       'open-details': { type: 'string' },
       'timeout-ms': { type: 'string', default: '180000' },
@@ -353,7 +386,7 @@ async function main() {
   // Backstop: never outlive the deadline by much, whatever hangs (the 'exit' hook kills our process groups).
   setTimeout(() => { console.log('not ok - hard deadline reached\n0 passed, 1 failed'); process.exit(1); }, timeoutMs + 60000).unref();
 
-  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, expectStatusBar: values['expect-status-bar'] ? toRegExp(values['expect-status-bar']) : undefined, openLogs: values['open-logs'], hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], timeoutMs });
+  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, expectStatusBar: values['expect-status-bar'] ? toRegExp(values['expect-status-bar']) : undefined, openLogs: values['open-logs'], recoverRow: values['recover-row'], hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], timeoutMs });
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0 ? 0 : 1;
 }

@@ -34,7 +34,7 @@ function gateway(rows: any[], logLines: string[] = []) {
 
 function capture() {
   const out: string[] = [], err: string[] = [];
-  return { io: { out: (s: string) => { out.push(s); return true; }, err: (s: string) => { err.push(s); return true; } }, out: () => out.join(''), err: () => err.join('') };
+  return { io: { out: (s: string) => { out.push(s); }, err: (s: string) => { err.push(s); }, isTTY: false }, out: () => out.join(''), err: () => err.join('') };
 }
 
 const env = () => ({ LANEWATCH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'lw-cli-unit-')), LW_TOKEN: 'tok' });
@@ -89,7 +89,7 @@ describe('lanewatch status (CLI)', () => {
   it('rejects bad arguments with exit 2 and never takes a token on the command line', async () => {
     assert.throws(() => parseArgs(['status', '--token', 'x']), /environment variable/);
     assert.throws(() => parseArgs(['status', '--gateway']), /needs a value/);
-    assert.throws(() => parseArgs(['status', '--wait-ms', 'soon']), /milliseconds/);
+    assert.throws(() => parseArgs(["status", "--wait-ms", "soon"]), /needs a number/);
     assert.throws(() => parseArgs(['frobnicate']), /unknown command/);
     const c = capture();
     assert.equal(await main(['status', '--gateway', 'http://127.0.0.1:1'], c.io), 2);

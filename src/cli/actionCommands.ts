@@ -1,0 +1,134 @@
+// `lanewatch recover|abort|reset|send|restart|watch`: the extension's verified recovery for terminals and
+// scripts. Each action opens its own connection with the scopes it needs, reports what the read-back proves,
+// and writes an audit line per call (stderr, or JSON lines with --json). Destructive actions ask on a terminal
+// and refuse without --yes when there is no terminal to ask.
+import { createInterface } from 'node:readline/promises';
+import type { Fleet } from '../model/fleet';
+import type { GatewayConfig } from '../model/gatewaySettings';
+import type { GatewayWatcher } from '../model/gatewayWatcher';
+import { AuditTrail } from '../model/auditTrail';
+import { RECOVERY_SCOPES, RESTART_SCOPES, withOperatorConnection } from '../model/operatorConnection';
+import { abortAndClearQueue, abortRun, recoverSession, resetSession, type RecoveryReport, type RecoveryStep } from '../model/recovery';
+import { describePreflight, restartGateway, restartPreflight } from '../model/restart';
+import { testSend } from '../model/testSend';
+import { Watchdog, type WatchdogEvent, type WatchdogRules } from '../model/watchdog';
+import { settled, UsageError } from './cliFleet';
+
+/** Exit codes, stable for scripts. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, ineffective: 3, refused: 4 } as const;
+
+export interface Io { out(s: string): void; err(s: string): void; isTTY: boolean; ask?(question: string): Promise<string> }
+
+export interface ActionContext {
+  fleet: Fleet;
+  config: GatewayConfig;
+  json: boolean;
+  yes: boolean;
+  io: Io;
+  audit: AuditTrail;
+}
+
+export function auditTrailFor(io: Io, json: boolean): AuditTrail {
+  return new AuditTrail((entry, line) => io.err(json ? `${JSON.stringify({ audit: entry })}\n` : `${line}\n`));
+}
+
+async function confirm(ctx: ActionContext, question: string): Promise<boolean> {
+  if (ctx.yes) return true;
+  if (!ctx.io.isTTY) throw new UsageError(`${question} — refusing without --yes (no terminal to ask)`);
+  const ask = ctx.io.ask ?? (async (q: string) => { const rl = createInterface({ input: process.stdin, output: process.stderr }); try { return await rl.question(q); } finally { rl.close(); } });
+  return /^y(es)?$/i.test((await ask(`${question} [y/N] `)).trim());
+}
+
+const stepLine = (s: RecoveryStep) => `${s.call} ${JSON.stringify(s.params)} → ${s.outcome}${s.error ? ` (${s.error})` : ''}: ${s.message} [${s.durationMs} ms]`;
+
+function stepExit(outcome: RecoveryStep['outcome']): number {
+  return outcome === 'freed' ? EXIT.ok : outcome === 'no-change' ? EXIT.ineffective : outcome === 'refused' || outcome === 'cancelled' ? EXIT.refused : EXIT.failed;
+}
+
+export async function runStep(ctx: ActionContext, kind: 'abort' | 'abort-clear-queue' | 'reset', key: string): Promise<number> {
+  const what = { abort: ['Abort the active run of', abortRun], 'abort-clear-queue': ['Abort and drop every queued input of', abortAndClearQueue], reset: ['Reset (/new, a new transcript generation)', resetSession] } as const;
+  const [question, run] = what[kind];
+  if (!(await confirm(ctx, `${question} ${key} on ${ctx.config.name}?`))) { ctx.audit.record({ gateway: ctx.config.name, session: key, call: kind, outcome: 'cancelled by user' }); return EXIT.refused; }
+  const step = await withOperatorConnection(ctx.fleet, ctx.config, RECOVERY_SCOPES, undefined, (api, connection) => run({ api, connection, settleTimeoutMs: 20_000 }, key));
+  ctx.audit.record({ gateway: ctx.config.name, session: key, call: step.call, outcome: step.outcome, detail: step.message });
+  ctx.io.out(ctx.json ? `${JSON.stringify(step, null, 2)}\n` : `${stepLine(step)}\n`);
+  return stepExit(step.outcome);
+}
+
+export function recoverReportText(report: RecoveryReport): string {
+  return [`${report.sessionKey}: ${report.verdict} — ${report.summary}`, ...report.steps.map((s, i) => `  ${i + 1}. ${stepLine(s)}`)].join('\n');
+}
+
+const recoverExit = (v: RecoveryReport['verdict']) => (v === 'freed' || v === 'nothing-to-do' ? EXIT.ok : v === 'ineffective' ? EXIT.ineffective : v === 'refused' || v === 'cancelled' ? EXIT.refused : EXIT.failed);
+
+export async function runRecover(ctx: ActionContext, key: string): Promise<number> {
+  if (!(await confirm(ctx, `Recover ${key} on ${ctx.config.name} (abort → abort + clear queue → reset, stopping at the first step that frees it)?`))) {
+    ctx.audit.record({ gateway: ctx.config.name, session: key, call: 'recover', outcome: 'cancelled by user' });
+    return EXIT.refused;
+  }
+  const report = await withOperatorConnection(ctx.fleet, ctx.config, RECOVERY_SCOPES, undefined, (api, connection) =>
+    recoverSession({ api, connection, settleTimeoutMs: 20_000 }, key, (s) => ctx.audit.record({ gateway: ctx.config.name, session: key, call: s.call, outcome: s.outcome, detail: s.message })));
+  ctx.audit.record({ gateway: ctx.config.name, session: key, call: 'recover', outcome: report.verdict, detail: report.summary });
+  ctx.io.out(ctx.json ? `${JSON.stringify(report, null, 2)}\n` : `${recoverReportText(report)}\n`);
+  return recoverExit(report.verdict);
+}
+
+export async function runSend(ctx: ActionContext, key: string, message: string | undefined, replyTimeoutMs: number): Promise<number> {
+  const creds = await ctx.fleet.credentialsFor(ctx.config);
+  const report = await testSend({
+    url: ctx.config.url, token: creds.token, identityStore: ctx.fleet.identityStore, identityKey: `${ctx.config.name}|${ctx.config.url}|operator.read,operator.write`,
+    sessionKey: key, message, replyTimeoutMs, clientVersion: ctx.fleet.clientVersion,
+  });
+  ctx.audit.record({ gateway: ctx.config.name, session: key, call: 'chat.send', outcome: report.ok ? 'reply received' : report.failure ?? 'failed', detail: `idempotencyKey ${report.idempotencyKey}` });
+  ctx.io.out(ctx.json ? `${JSON.stringify(report, null, 2)}\n`
+    : `${report.ok ? 'ok' : report.failure}: ${report.summary}\n${report.phases.map((p) => `  ${p.ok ? '✓' : '✗'} ${p.name}${p.ms !== undefined ? ` ${p.ms} ms` : ''}${p.detail ? ` (${p.detail})` : ''}`).join('\n')}\n`);
+  if (report.ok) return EXIT.ok;
+  return report.failure === 'no-reply' || report.failure === 'lane-held' ? EXIT.ineffective : report.failure === 'auth' ? EXIT.refused : EXIT.failed;
+}
+
+export async function runRestart(ctx: ActionContext, skipDeferral: boolean): Promise<number> {
+  const report = await withOperatorConnection(ctx.fleet, ctx.config, RESTART_SCOPES, undefined, async (api, connection) => {
+    const pre = await restartPreflight({ api, connection });
+    ctx.audit.record({ gateway: ctx.config.name, call: 'gateway.restart.preflight', outcome: pre.safe ? 'safe' : 'blocked', detail: describePreflight(pre) });
+    if (!ctx.json) ctx.io.err(`preflight: ${describePreflight(pre)}\n`);
+    if (!(await confirm(ctx, `Restart gateway ${ctx.config.name}${skipDeferral ? ' now, interrupting active work' : ' when safe (it may wait up to 5 minutes for active work)'}?`))) return undefined;
+    return restartGateway({ api, connection }, { skipDeferral, preflight: pre });
+  }, true);
+  if (!report) { ctx.audit.record({ gateway: ctx.config.name, call: 'gateway.restart.request', outcome: 'cancelled by user' }); return EXIT.refused; }
+  ctx.audit.record({ gateway: ctx.config.name, call: 'gateway.restart.request', outcome: report.ok ? 'restarted' : 'failed', detail: report.summary });
+  ctx.io.out(ctx.json ? `${JSON.stringify(report, null, 2)}\n` : `${report.summary}\n${report.steps.map((s) => `  - ${s}`).join('\n')}\n`);
+  return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+function watchEventText(e: WatchdogEvent): string {
+  const at = `${e.gateway} ${e.key}`;
+  switch (e.kind) {
+    case 'armed': return `armed    ${at}: ${e.state}; acting at ${new Date(e.actAt).toISOString()} if it stays so`;
+    case 'disarmed': return `cleared  ${at}: no longer ${e.state}`;
+    case 'skipped': return `skipped  ${at}: ${e.reason}`;
+    case 'acting': return `acting   ${at}: ${e.state} for ${Math.round(e.sinceMs / 1000)} s — running the recovery ladder`;
+    case 'acted': return `acted    ${at}: ${recoverReportText(e.report).replace(/\n/g, '\n         ')}`;
+    case 'failed': return `failed   ${at}: ${e.error}`;
+  }
+}
+
+/** The foreground watchdog: runs until SIGINT/SIGTERM (or `until` resolves), printing every decision. */
+export async function runWatch(fleet: Fleet, rules: WatchdogRules, io: Io, json: boolean, until: Promise<void>): Promise<number> {
+  const audit = auditTrailFor(io, json);
+  await settled(fleet, 15_000);
+  const down = fleet.gateways().filter((g) => g.snapshot().state !== 'connected');
+  for (const g of down) io.err(`lanewatch watch: ${g.name} (${g.config.url}) is not connected yet: ${g.snapshot().problem?.summary ?? g.snapshot().state}; watching it anyway\n`);
+  io.err(`lanewatch watch: ${fleet.gateways().map((g) => g.name).join(', ')}; acting on ${rules.states.join('/')} after ${rules.thresholdMs / 1000} s, at most ${rules.maxActionsPerHour}/hour per session, cool-down ${rules.cooldownMs / 1000} s${rules.exclude.length ? `, never on ${rules.exclude.join(', ')}` : ''}\n`);
+  const recover = (w: GatewayWatcher, key: string) => withOperatorConnection(fleet, w.config, RECOVERY_SCOPES, undefined, (api, connection) =>
+    recoverSession({ api, connection, settleTimeoutMs: 20_000 }, key, (s) => audit.record({ gateway: w.name, session: key, call: s.call, outcome: s.outcome, detail: s.message })));
+  const dog = new Watchdog(fleet, {
+    rules, recover,
+    onEvent: (e) => {
+      io.out(json ? `${JSON.stringify({ time: new Date().toISOString(), ...e })}\n` : `${new Date().toISOString()} ${watchEventText(e)}\n`);
+      if (e.kind === 'acted') audit.record({ gateway: e.gateway, session: e.key, call: 'watchdog recover', outcome: e.report.verdict, detail: e.report.summary });
+      if (e.kind === 'skipped') audit.record({ gateway: e.gateway, session: e.key, call: 'watchdog recover', outcome: 'skipped', detail: e.reason });
+    },
+  });
+  try { await until; } finally { dog.dispose(); }
+  return EXIT.ok;
+}

@@ -1,0 +1,142 @@
+// The watchdog's rules on a fake clock: it acts only after a session stayed wedged for the threshold, never on
+// excluded sessions, at most N times per hour with a cool-down, and says why whenever it does not act.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { GatewayWatcher } from '../../src/model/gatewayWatcher';
+import type { LaneState, LaneStatus } from '../../src/model/laneStatus';
+import type { RecoveryReport } from '../../src/model/recovery';
+import { excludedBy, validateWatchdogRules, Watchdog, type WatchdogEvent, type WatchdogRules } from '../../src/model/watchdog';
+import { parseArgs } from '../../src/cli/main';
+
+class FakeClock {
+  t = 1_000_000;
+  private timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
+  now = () => this.t;
+  setTimer = (fn: () => void, ms: number) => { const timer = { at: this.t + ms, fn, live: true }; this.timers.push(timer); return { cancel: () => { timer.live = false; } }; };
+  /** Moves time forward, firing due timers in order (and the promises they start). */
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      const next = this.timers.filter((x) => x.live && x.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!next) break;
+      this.t = Math.max(this.t, next.at);
+      next.live = false;
+      next.fn();
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    }
+    this.t = end;
+  }
+}
+
+function fakeFleet(states: Record<string, LaneState>) {
+  const listeners = new Set<(c: { gateway?: string; what: string; keys?: string[] }) => void>();
+  const watcher = {
+    name: 'gw',
+    sessionRows: () => Object.keys(states).map((key) => ({ key })),
+    laneStatus: (key: string) => ({ state: states[key] ?? 'unknown', verified: true, queued: 0, facts: [] }) as LaneStatus,
+  } as unknown as GatewayWatcher;
+  return {
+    states,
+    fleet: { gateways: () => [watcher], gateway: (n: string) => (n === 'gw' ? watcher : undefined), onDidChange: (l: any) => { listeners.add(l); return { dispose: () => listeners.delete(l) }; } },
+    change: (key: string, state: LaneState) => { states[key] = state; for (const l of listeners) l({ gateway: 'gw', what: 'sessions', keys: [key] }); },
+  };
+}
+
+function setup(states: Record<string, LaneState>, rules: Partial<WatchdogRules>, outcome: (key: string) => LaneState = () => 'idle') {
+  const clock = new FakeClock();
+  const f = fakeFleet(states);
+  const events: WatchdogEvent[] = [];
+  const recovered: string[] = [];
+  const dog = new Watchdog(f.fleet, {
+    rules: { states: ['stalled', 'stuck', 'stale'], thresholdMs: 60_000, maxActionsPerHour: 2, cooldownMs: 300_000, exclude: [], ...rules },
+    recover: async (_w, key) => { recovered.push(key); f.change(key, outcome(key)); return { sessionKey: key, steps: [], verdict: 'freed', summary: 'freed by sessions.abort' } as RecoveryReport; },
+    onEvent: (e) => events.push(e), now: clock.now, setTimer: clock.setTimer,
+  });
+  return { clock, f, events, recovered, dog };
+}
+
+describe('watchdog', () => {
+  it('acts once a session has stayed stalled for the threshold, not before', async () => {
+    const { clock, f, events, recovered, dog } = setup({ 'agent:main:a': 'running' }, {});
+    f.change('agent:main:a', 'stalled');
+    assert.equal(events[0].kind, 'armed');
+    await clock.advance(59_000);
+    assert.deepEqual(recovered, []);
+    await clock.advance(1_000);
+    assert.deepEqual(recovered, ['agent:main:a']);
+    assert.deepEqual(events.map((e) => e.kind), ['armed', 'acting', 'disarmed', 'acted']);
+    dog.dispose();
+  });
+
+  it('forgets a session that recovers on its own before the threshold', async () => {
+    const { clock, f, events, recovered, dog } = setup({ 'agent:main:a': 'stale' }, {});
+    await clock.advance(30_000);
+    f.change('agent:main:a', 'idle');
+    await clock.advance(60_000);
+    assert.deepEqual(recovered, []);
+    assert.deepEqual(events.map((e) => e.kind), ['armed', 'disarmed']);
+    dog.dispose();
+  });
+
+  it('keeps the first "since" when stalled turns stuck', async () => {
+    const { clock, f, recovered, dog } = setup({ 'agent:main:a': 'stalled' }, {});
+    await clock.advance(40_000);
+    f.change('agent:main:a', 'stuck');
+    await clock.advance(20_000);
+    assert.deepEqual(recovered, ['agent:main:a']);
+    dog.dispose();
+  });
+
+  it('never acts on an excluded session, and says so once', async () => {
+    const { clock, events, recovered, dog } = setup({ 'agent:main:main': 'stalled', 'agent:ops:x': 'stalled' }, { exclude: ['agent:main:main', 'agent:ops:*'] });
+    await clock.advance(10 * 60_000);
+    assert.deepEqual(recovered, []);
+    const skipped = events.filter((e) => e.kind === 'skipped');
+    assert.equal(skipped.length, 2);
+    assert.match((skipped[0] as any).reason, /excluded by "agent:main:main"/);
+    assert.match((skipped[1] as any).reason, /excluded by "agent:ops:\*"/);
+    dog.dispose();
+  });
+
+  it('respects the cool-down and the hourly rate limit when recovery does not stick', async () => {
+    // Recovery "frees" nothing: the session stays stalled.
+    const { clock, events, recovered, dog } = setup({ 'agent:main:a': 'stalled' }, { maxActionsPerHour: 2, cooldownMs: 5 * 60_000 }, () => 'stalled');
+    await clock.advance(60_000);
+    assert.equal(recovered.length, 1);
+    await clock.advance(4 * 60_000); // threshold passed again, but within the cool-down
+    assert.equal(recovered.length, 1);
+    await clock.advance(60_000); // cool-down over
+    assert.equal(recovered.length, 2);
+    await clock.advance(30 * 60_000); // 2 in the last hour: rate-limited
+    assert.equal(recovered.length, 2);
+    const limited = events.filter((e) => e.kind === 'skipped' && /rate limit: 2 action\(s\) in the last hour \(max 2\)/.test(e.reason));
+    assert.equal(limited.length, 1, 'the rate limit is reported once');
+    await clock.advance(25 * 60_000); // the first action left the hour window
+    assert.equal(recovered.length, 3);
+    dog.dispose();
+  });
+
+  it('ignores unverified and unknown statuses', async () => {
+    const { clock, recovered, dog } = setup({ 'agent:main:a': 'unknown' }, { states: ['stalled', 'stuck', 'stale'] });
+    await clock.advance(10 * 60_000);
+    assert.deepEqual(recovered, []);
+    dog.dispose();
+  });
+
+  it('validates rules with a message per problem', () => {
+    assert.deepEqual(validateWatchdogRules({ states: ['stalled', 'bogus'], thresholdMs: -1, exclude: [3] }).problems, [
+      'states must be a non-empty list of stuck, stalled, stale, long-running, running, queued', 'thresholdMs must be a number from 1000 to 604800000', 'exclude must be a list of session keys or patterns']);
+    assert.equal(validateWatchdogRules({}).rules.thresholdMs, 600_000);
+    assert.equal(excludedBy('agent:main:x', ['agent:*:x']), 'agent:*:x');
+    assert.equal(excludedBy('agent:main:xy', ['agent:main:x']), undefined);
+  });
+
+  it('lanewatch watch parses its rules; actions need exactly one session key', () => {
+    const p = parseArgs(['watch', '--states', 'running,stalled', '--threshold-seconds', '5', '--max-per-hour', '1', '--cooldown-seconds', '0', '--exclude', 'agent:main:main']);
+    assert.deepEqual(p.watch, { states: ['running', 'stalled'], thresholdMs: 5000, maxActionsPerHour: 1, cooldownMs: 0, exclude: ['agent:main:main'] });
+    assert.throws(() => parseArgs(['recover']), /exactly one session key/);
+    assert.throws(() => parseArgs(['abort', 'a', 'b']), /exactly one session key/);
+    assert.throws(() => parseArgs(['reset', 'k', '--gateway', 'ws://a:1', '--gateway', 'ws://b:1']), /one gateway/);
+    assert.equal(parseArgs(['abort', 'k', '--clear-queue', '--yes']).clearQueue, true);
+  });
+});
