@@ -162,10 +162,14 @@ async function main(cfg: Config): Promise<unknown> {
   }
 
   // ---- A: the provider's own signal
-  const coveredBy = (e: FleetNode | undefined): string[] => (!e ? names : 'gateway' in e ? [e.gateway] : []);
+  const coveredBy = (e: FleetNode | FleetNode[] | undefined | null | void): string[] => {
+    if (!e) return names;
+    const list = Array.isArray(e) ? e : [e];
+    return list.some((n) => !n) ? names : [...new Set(list.flatMap((n) => ('gateway' in n ? [n.gateway] : [])))];
+  };
   provider.onDidChangeTreeData((e) => {
     const fired = now();
-    for (const g of coveredBy(e as FleetNode | undefined)) {
+    for (const g of coveredBy(e)) {
       if (!Number.isNaN(t[g].model) && Number.isNaN(t[g].treeA)) {
         const rows = countSessions(provider.getChildren(gatewayNode(g)));
         if (rows >= cfg.sessions) { t[g].treeA = now(); t[g].rowsA = rows; }
@@ -297,25 +301,32 @@ class ExtHostTreeViewModel {
     private readonly onRefreshed: (gateways: Set<string>, seen: { rows: Map<string, number>; sessions: Map<string, string> }, at: number) => void,
     private readonly watchedKeys: (gateway: string) => string[],
   ) {
-    provider.onDidChangeTreeData((e) => this.onFire(e as FleetNode | undefined));
+    provider.onDidChangeTreeData((e) => {
+      if (Array.isArray(e) && e.length === 0) return; // ExtHostTreeView ignores an empty array
+      this.onFire(e ?? undefined);
+    });
   }
 
-  private onFire(e: FleetNode | Root): void {
+  private onFire(e: FleetNode | FleetNode[] | Root): void {
     this.stats.fires++;
     this.calls++;
-    (this.output ??= []).push(e);
-    if (!this.handle) { const o = this.output; this.output = undefined; this.refresh(o); }
+    if (Array.isArray(e)) (this.output ??= []).push(...e); else (this.output ??= []).push(e);
+    if (!this.handle) { const o = this.output; this.output = undefined; this.enqueue(o); }
     clearTimeout(this.handle);
     this.handle = setTimeout(() => {
       const o = this.output;
       this.output = undefined;
       this.handle = undefined;
-      if (this.calls > 1 && o) this.refresh(o);
+      if (this.calls > 1 && o) this.enqueue(o);
       this.calls = 0;
     }, 200);
   }
 
-  refreshRoot(): void { this.refresh([undefined]); }
+  /** Like ExtHostTreeView's _refreshQueue: refreshes run one after another, each in a promise continuation. */
+  private chain: Promise<void> = Promise.resolve();
+  private enqueue(elements: Array<FleetNode | Root>): void { this.chain = this.chain.then(() => this.refresh(elements)); }
+
+  refreshRoot(): void { this.enqueue([undefined]); }
 
   private refresh(elements: Array<FleetNode | Root>): void {
     const start = now();
