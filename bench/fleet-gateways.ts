@@ -270,26 +270,28 @@ let captured: Captured;
 const scheduler = new Scheduler();
 let loadStats = { turns: {} as Record<string, number>, events: 0, started: 0, ended: 0 };
 
-/** Schedules one turn of `t` on a random idle session of a random gateway, starting at `start` (may be in the past). */
-function scheduleTurn(t: TurnTemplate, start: number, until: number): void {
+/**
+ * Schedules one turn of `t` on a random idle session of a random gateway, starting at `start` (may be in the past).
+ * Only its events in [from, until] are sent; one already due (its timer ran late) is sent at once.
+ */
+function scheduleTurn(t: TurnTemplate, start: number, from: number, until: number): void {
   const g = gateways[Math.floor(rand() * gateways.length)];
   const s = g.idleSession();
   if (!s) return;
   s.busy = true;
   loadStats.turns[t.name] = (loadStats.turns[t.name] ?? 0) + 1;
   const vars: Vars = { key: s.key, sessionId: s.sessionId, runIds: new Map(), shiftMs: start - t.t0 };
-  const nowMs = Date.now();
   for (const e of t.events) {
     const at = start + e.rel;
-    if (at < nowMs || at > until) continue; // a turn already under way at the start: only its remaining events
+    if (at < from || at > until) continue; // a turn already under way at the start: only its remaining events
     scheduler.add(at, () => { g.event(e.event, e.payload.render(vars)); loadStats.events++; });
   }
   for (const l of t.logs) {
     const at = start + l.rel;
-    if (at < nowMs || at > until) continue;
+    if (at < from || at > until) continue;
     scheduler.add(at, () => g.appendLog(l.line.render(vars)));
   }
-  scheduler.add(Math.max(nowMs, Math.min(until, start + t.span)) + 1, () => { s.busy = false; });
+  scheduler.add(Math.max(from, Math.min(until, start + t.span)) + 1, () => { s.busy = false; });
 }
 
 function pickTemplate(): TurnTemplate {
@@ -312,10 +314,10 @@ function runLoad(rate: number, seconds: number): void {
   let at = start - longest;
   const next = () => { at += -Math.log(1 - rand()) / turnsPerMs; };
   next();
-  while (at < start) { scheduleTurn(pickTemplate(), at, until); next(); }
+  while (at < start) { scheduleTurn(pickTemplate(), at, start, until); next(); }
   const arrive = () => {
     if (at > until) return;
-    scheduleTurn(pickTemplate(), at, until);
+    scheduleTurn(pickTemplate(), at, start, until);
     next();
     scheduler.add(at, arrive);
   };
