@@ -37,11 +37,10 @@ const extension = {
 // The terminal entry (`lanewatch status`, bin in package.json): same model, no `vscode`.
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const cli = {
-  ...common,
+  ...extension,
   entryPoints: [path.join(root, 'src/cli/bin.ts')],
   outfile: path.join(root, 'dist/cli.js'),
-  platform: 'node', format: 'cjs', target: 'node20',
-  external: ['vscode', 'bufferutil', 'utf-8-validate'],
+  metafile: false,
   banner: { js: '#!/usr/bin/env node' },
   define: { LANEWATCH_VERSION: JSON.stringify(pkg.version) },
 };

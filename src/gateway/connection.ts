@@ -485,6 +485,8 @@ export class GatewayConnection {
     if (problem) this.problem = problem;
   }
 
+  private lastFailureLine?: string;
+
   private onAttemptEnded(code: number | undefined, problem: ConnectionProblem): void {
     const wasReady = this.phase === 'ready';
     if (this.timing && !wasReady) this.timing.failedIn = this.phase;
@@ -496,7 +498,13 @@ export class GatewayConnection {
     this.connectRequestId = undefined;
     this.connectedAt = undefined;
     this.failPending('CONNECTION_CLOSED', `the connection closed before the gateway answered (${problem.summary}); the request may or may not have been applied`, problem);
-    this.log(problem.reconnect === 'prompt' ? 'info' : 'warn', `disconnected from ${this.opts.url}${code !== undefined ? ` (close ${code})` : ''}: ${problem.summary}`);
+    // A gateway that stays down would otherwise write the same warning at every retry (about one a second on
+    // loopback) and bury everything else in the output channel: the first of a run of identical failures is a
+    // warning, the repeats are debug, and a change of reason is a warning again.
+    const line = `disconnected from ${this.opts.url}${code !== undefined ? ` (close ${code})` : ''}: ${problem.summary}`;
+    const repeat = !wasReady && this.lastFailureLine === line;
+    this.lastFailureLine = wasReady ? undefined : line;
+    this.log(repeat ? 'debug' : problem.reconnect === 'prompt' ? 'info' : 'warn', line);
     if (this.state === 'stopped') return;
     this.state = 'disconnected';
     this.problem = problem;

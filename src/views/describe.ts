@@ -80,7 +80,7 @@ const ICONS: Record<LaneState, [string, string | undefined]> = {
 };
 
 /** Tree text for a session: label, "running 4m12s · 2 queued", the icon, and a tooltip listing the facts. */
-export function describeSession(row: SessionRowView | undefined, key: string, status: LaneStatus, now = Date.now()): SessionDescription {
+export function describeSession(row: SessionRowView | undefined, key: string, status: LaneStatus, now = Date.now(), opts: { tooltip?: boolean } = {}): SessionDescription {
   const label = row && typeof row.label === 'string' && row.label ? row.label : key;
   const age = status.startedAt !== undefined ? ` ${formatDuration(now - status.startedAt)}` : '';
   const parts: string[] = [];
@@ -98,6 +98,7 @@ export function describeSession(row: SessionRowView | undefined, key: string, st
   if (status.queued > 0) parts.push(`${status.queued} queued`);
   if (status.outcome) parts.push(`last run ${status.outcome}`);
   const [icon, color] = ICONS[status.state];
+  if (opts.tooltip === false) return { label, description: parts.join(' · '), icon, color, status: status.state, tooltipMarkdown: '' };
   const tooltip = [`**${escapeMarkdown(label)}** — ${status.state}${status.verified ? '' : ' (unverified)'}`, `key \`${key.replace(/`/g, "'")}\``];
   if (row?.sessionId) tooltip.push(`session ${escapeMarkdown(String(row.sessionId))}`);
   if (status.runId) tooltip.push(`run ${escapeMarkdown(status.runId)}`);

@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { LanewatchApi } from '../../src/extension';
+import { assertStrictCsp } from '../support/csp';
 
 describe('gateway details webview', function () {
   this.timeout(120_000);
@@ -13,14 +14,7 @@ describe('gateway details webview', function () {
       const sub = api.onDidReportGatewayDetails((r) => { if (r.gateway === 'demo' && r.facts.state === 'connected') { sub.dispose(); resolve(r.facts); } });
     });
     await vscode.commands.executeCommand('lanewatch.showGatewayDetails', { gateway: 'demo' });
-    const html = api.gatewayDetailsHtml('demo');
-    assert.ok(html, 'panel open');
-    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html!)?.[1] ?? '';
-    assert.match(csp, /default-src 'none'/);
-    assert.match(csp, /script-src 'nonce-[A-Za-z0-9+/=]{16,}'/);
-    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-    assert.doesNotMatch(html!, /<script(?![^>]*nonce=)/, 'every script carries the nonce');
-    assert.doesNotMatch(html!, /<script[^>]*>[^<]+<\/script>/, 'no inline script bodies');
+    assertStrictCsp(api.gatewayDetailsHtml('demo'));
     const facts = await reported;
     assert.equal(facts.rendered, 'demo');
     assert.equal(facts.buttons, 2);

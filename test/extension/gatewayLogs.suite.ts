@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { LanewatchApi } from '../../src/extension';
+import { assertStrictCsp } from '../support/csp';
 
 type Facts = Record<string, any>;
 
@@ -22,13 +23,7 @@ describe('gateway logs panel', function () {
   it('opens from "Lanewatch: Open Gateway Logs" with a strict CSP and fills from logs.tail', async () => {
     const filled = report((f) => f.source === 'rpc' && f.lines > 0);
     await vscode.commands.executeCommand('lanewatch.openGatewayLogs', { gateway: 'demo' });
-    const html = api.gatewayLogsHtml('demo');
-    assert.ok(html, 'panel open');
-    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html!)?.[1] ?? '';
-    assert.match(csp, /default-src 'none'/);
-    assert.match(csp, /script-src 'nonce-[A-Za-z0-9+/=]{16,}'/);
-    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-    assert.doesNotMatch(html!, /<script[^>]*>[^<]+<\/script>/, 'no inline script bodies');
+    assertStrictCsp(api.gatewayLogsHtml('demo'));
     const f = await filled;
     assert.equal(f.elementsUpgraded, true, 'vscode-elements registered');
     assert.equal(f.sourceLabel, 'gateway RPC');

@@ -24,6 +24,16 @@ const until = (c: GatewayConnection, pick: (s: ConnectionSnapshot) => boolean, m
   waitFor((l) => c.onDidChangeState(l), (s: ConnectionSnapshot) => (pick(s) ? s : undefined), ms);
 async function gateway(opts: ConstructorParameters<typeof Object>[0] = {}) { const g = await ScriptedGateway.start(opts as any); servers.push(g); return g; }
 
+/** A loopback port nothing listens on (bound, then closed). */
+async function freePortNumber(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
 afterEach(() => { for (const c of open.splice(0)) c.dispose(); logs.length = 0; });
 after(async () => { for (const s of servers.splice(0)) await s.close(); });
 
@@ -338,6 +348,16 @@ describe('GatewayConnection liveness and reconnect', () => {
     assert.equal(down.problem?.kind, 'restarting');
     await until(c, (x) => x.state === 'connected' && x.attempts === 2);
     assert.ok(Date.now() - closedAt < 1500, 'did not wait for the 5 s backoff');
+  });
+
+  it('a gateway that stays down is reported once as a warning, not at every retry', async () => {
+    const port = await freePortNumber();
+    const c = connect(`ws://127.0.0.1:${port}`);
+    await until(c, (x) => x.state === 'disconnected' && x.attempts >= 4, 5000);
+    const warnings = logs.filter((l) => l.startsWith('warn ') && l.includes('connection refused'));
+    const repeats = logs.filter((l) => l.startsWith('debug ') && l.includes('connection refused'));
+    assert.equal(warnings.length, 1, logs.join('\n'));
+    assert.ok(repeats.length >= 3, logs.join('\n'));
   });
 
   it('stop() ends everything: no reconnect, pending requests fail', async () => {
