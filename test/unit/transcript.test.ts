@@ -166,6 +166,21 @@ describe('TranscriptModel: a hung run (captured hung-run)', () => {
     assert.ok(model.entries().filter((e) => e.kind === 'notice').every((e) => e.status === 'aborted'));
   });
 
+  it('keeps the executing run when chat.history names a queued input\'s run id as inFlightRun (seen on 2026.9.6)', async () => {
+    const history = HUNG.results['chat.history (at the first long-running line)'];
+    const store: Store = { key: HUNG.sessionKey, sessionId: history.sessionId, generation: 1, messages: history.messages, inFlightRun: history.inFlightRun, pendingInputs: { items: [], total: 0 } };
+    const { gw, model, calls } = await setup(store, { busyPollMs: 50 });
+    assert.equal(model.inFlight()?.runId, 'cap-hung-1');
+    const quirk = HUNG.results['chat.history (queued input while hung)'];
+    store.inFlightRun = quirk.inFlightRun;
+    store.pendingInputs = quirk.pendingInputs;
+    assert.equal(store.inFlightRun.runId, 'cap-hung-queued-chat');
+    const polls = calls.length;
+    await until(model, () => model.pending().length === 1 && calls.length > polls + 1);
+    assert.equal(model.inFlight()?.runId, 'cap-hung-1');
+    void gw;
+  });
+
   it('adopts a run it only learns about from events (joined late), with its phase', async () => {
     const store: Store = { key: HUNG.sessionKey, sessionId: 's', generation: 1, messages: [] };
     const { gw, model } = await setup(store);
@@ -339,10 +354,16 @@ describe('TranscriptModel: reconnects', () => {
     assert.equal(model.inFlight(), undefined);
   });
 
-  it('a sessions.changed "deleted" event while connected', async () => {
+  it('a sessions.changed "delete" event while connected (as 2026.9.6 sends it), confirmed by sessions.describe', async () => {
     const store: Store = { key: 'agent:main:del2', sessionId: 's', generation: 1, messages: [message(1)] };
-    const { gw, model } = await setup(store);
-    gw.broadcast({ type: 'event', event: 'sessions.changed', payload: { sessionKey: store.key, reason: 'deleted' } });
+    const { gw, model, calls } = await setup(store);
+    gw.broadcast({ type: 'event', event: 'sessions.changed', payload: { sessionKey: store.key, reason: 'delete' } });
+    await until(model, () => calls.filter((c) => c.method === 'sessions.describe').length === 2);
+    await sleep(50);
+    assert.equal(model.status().session, 'ok', 'the gateway still knows the key: not deleted');
+    store.deleted = true;
+    gw.broadcast({ type: 'event', event: 'sessions.changed', payload: { sessionKey: store.key, sessionId: 's', agentId: 'main', reason: 'delete' } });
     await until(model, () => model.status().session === 'deleted');
+    assert.equal(model.status().sessionText, 'The session was deleted on the gateway.');
   });
 });
