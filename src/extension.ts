@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { registerGatewayCommands } from './commands/gatewayCommands';
+import { registerTranscriptCommands } from './commands/transcriptCommands';
 import { AuditLog, registerRecoveryCommands, type AuditEntry } from './commands/recoveryCommands';
 import { SecretDeviceIdentityStore, SecretStorageReader } from './host/secretStores';
 import { Fleet, type FleetChange } from './model/fleet';
@@ -11,6 +12,7 @@ import { discoverDefaultGateways } from './model/openclawConfig';
 import { describeConnection, describeSession } from './views/describe';
 import { FleetTreeProvider } from './views/fleetTree';
 import { GatewayDetailsPanels } from './views/gatewayDetailsPanel';
+import { TRANSCRIPT_VIEW_TYPE, TranscriptPanels } from './views/transcriptPanel';
 
 export interface LanewatchApi {
   /** Time spent inside activate(), in ms. */
@@ -22,6 +24,9 @@ export interface LanewatchApi {
   onDidReportGatewayDetails(listener: (report: { gateway: string; facts: Record<string, unknown> }) => void): vscode.Disposable;
   /** Every recovery action and its result, as written to the output channel. */
   auditEntries(): readonly AuditEntry[];
+  /** The HTML of an open transcript panel and the DOM facts its script reported (entries rendered, DOM size, in flight shown). */
+  transcriptHtml(gateway: string, key: string): string | undefined;
+  onDidReportTranscript(listener: (report: { gateway: string; sessionKey: string; facts: Record<string, unknown> }) => void): vscode.Disposable;
 }
 
 export interface FleetSnapshotGateway {
@@ -62,6 +67,10 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     if (watcher) details.show(watcher);
   }));
 
+  const transcripts = new TranscriptPanels(context.extensionUri, activeFleet, output);
+  context.subscriptions.push(transcripts, vscode.window.registerWebviewPanelSerializer(TRANSCRIPT_VIEW_TYPE, transcripts));
+  registerTranscriptCommands(context, activeFleet, transcripts);
+
   let warnedProblems = '';
   const applySettings = async () => {
     const parsed = parseGatewaySettings(vscode.workspace.getConfiguration('lanewatch').get('gateways'));
@@ -95,6 +104,8 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     gatewayDetailsHtml: (name) => details.html(name),
     onDidReportGatewayDetails: (listener) => details.onDidReport(listener),
     auditEntries: () => audit.entries,
+    transcriptHtml: (gateway, key) => transcripts.html(gateway, key),
+    onDidReportTranscript: (listener) => transcripts.onDidReport(listener),
   };
 }
 

@@ -176,6 +176,13 @@ export class TranscriptModel {
     return this.syncing ?? Promise.resolve();
   }
 
+  /** Loads again now (the panel's Retry after an error): a first load if nothing loaded yet, else a full catch-up. */
+  reload(): Promise<void> {
+    this.started = true;
+    if (!this.connection.isConnected()) return Promise.resolve();
+    return this.sync(this.state.loaded ? 'reconnect' : 'initial');
+  }
+
   /** Resolves when no load or catch-up is running (tests, and the panel before an export). */
   async settled(): Promise<void> { while (this.syncing) await this.syncing; }
 
