@@ -36,6 +36,8 @@ interface Prepared {
   countVer: number;
   specs?: RowSpec[];
   specVer: number;
+  /** Bumped when the entry's own layout changes (a part expanded or collapsed), so its rendered rows are rebuilt. */
+  rev: number;
   lower?: Record<string, string>;
 }
 let entries: Prepared[] = [];
@@ -287,7 +289,7 @@ function prepare(v: TranscriptEntryView): Prepared {
   if (v.statusText) src.status = expandTabs(v.statusText);
   if (v.thinking) src.think = expandTabs(v.thinking);
   v.tools?.forEach((t, i) => { src[`t${i}`] = expandTabs(t.text); });
-  return { v, src, count: 0, countVer: 0, specVer: 0 };
+  return { v, src, count: 0, countVer: 0, specVer: 0, rev: 0 };
 }
 
 // ------------------------------------------------------------------------------------------------ rendering
@@ -376,7 +378,7 @@ function fillRow(row: HTMLElement, r: number): void {
   const li = r - starts[i];
   const spec = specsOf(item)[li];
   const key = itemKey(item);
-  const id = `${key}|${li}|${layoutVer}|${searchVer}|${item.t === 'run' || item.t === 'queue' || item.t === 'top' ? liveVer : item.p.specVer}`;
+  const id = `${key}|${li}|${layoutVer}|${searchVer}|${item.t === 'run' || item.t === 'queue' || item.t === 'top' ? liveVer : item.p.rev}`;
   if (row.dataset.id === id) return;
   row.dataset.id = id;
   row.replaceChildren();
@@ -654,7 +656,7 @@ function gotoMatch(delta: number): void {
   const p = (items[at] as { t: 'entry'; p: Prepared }).p;
   if ((m.src === 'think' || /^t\d+$/.test(m.src)) && !expanded.has(`${m.key}#${m.src}`)) {
     expanded.add(`${m.key}#${m.src}`);
-    p.countVer = 0; p.specVer = 0;
+    p.countVer = 0; p.specVer = 0; p.rev++;
     layoutDirty = true;
   }
   ensureLayout();
@@ -720,7 +722,7 @@ function activate(target: HTMLElement): void {
     const id = `${key}#${part}`;
     if (expanded.has(id)) expanded.delete(id); else expanded.add(id);
     const at = indexByKey.get(`e:${key}`);
-    if (at !== undefined) { const p = (items[at] as { t: 'entry'; p: Prepared }).p; p.countVer = 0; p.specVer = 0; }
+    if (at !== undefined) { const p = (items[at] as { t: 'entry'; p: Prepared }).p; p.countVer = 0; p.specVer = 0; p.rev++; }
     const anchor = following ? undefined : captureAnchor();
     layoutDirty = true;
     restoreAnchor(anchor);

@@ -150,12 +150,20 @@ describe('Transcript webview in chromium', () => {
     await w.page.locator('vscode-textfield.search input').press('Enter');
     f = await w.report((x) => x.searchMatches === 1 && /^the needle is here$/m.test(x.renderedText));
     assert.equal(await w.page.locator('mark.hit.current').textContent(), 'needle');
+    assert.equal(await w.page.locator('.row.toggle[data-key="m502"]').getAttribute('aria-expanded'), 'true', 'the toggle row shows it open');
+    await w.page.locator('.row.toggle[data-key="m502"]').click();
+    f = await w.report((x) => x.expanded === 0);
+    assert.doesNotMatch(f.renderedText, /^the needle is here$/m, 'collapsed again by a click');
+    assert.equal(await w.page.locator('.row.toggle[data-key="m502"]').getAttribute('aria-expanded'), 'false');
+    await w.page.locator('.row.toggle[data-key="m502"]').click();
+    f = await w.report((x) => x.expanded === 1 && /^the needle is here$/m.test(x.renderedText));
     // Copy asks the host (which holds the full text).
     await w.page.locator('.row.head[data-key="m502"]').hover();
     await w.page.locator('.row.head[data-key="m502"] [data-action="copy"]').click();
     const posted = await w.posted();
     assert.ok(posted.some((m: any) => m.type === 'transcript/request' && m.request.kind === 'copy' && m.request.key === 'm502'));
-    // The state kept for a window reload.
+    // The state kept for a window reload (saved 300 ms after a change).
+    await w.page.waitForFunction(() => (window as any).__state?.expanded?.includes('m502#t0'));
     const state = await w.page.evaluate(() => (window as any).__state);
     assert.equal(state.gateway, 'gw');
     assert.equal(state.sessionKey, 'agent:main:hostile');
