@@ -292,7 +292,7 @@ export class TranscriptModel {
     const api = this.opts.api;
     const requestedAt = this.now();
     if (!this.deltaCursor && light) {
-      // No cursor (2026.9.6 gives none while a run is in progress): read only the newest message with the run and
+      // No cursor (2026.9.6 omits it from some pages, e.g. while a run starts): read only the newest message with the run and
       // the queue; a full merge is needed only when that message is new to us.
       const probe = await api.chatHistory({ sessionKey: this.sessionKey, limit: 1, ...this.agentParam() });
       const newest = probe.messages.at(-1);
