@@ -413,7 +413,7 @@ function fillRow(row: HTMLElement, r: number): void {
     }
     case 'text': {
       const text = spec.src === 'run' ? expandTabs(live.inFlight?.text ?? '') : p?.src[spec.src] ?? '';
-      row.className = `row text src-${spec.src.startsWith('t') && spec.src !== 'text' ? 'tool' : spec.src}${v?.kind === 'notice' ? ' notice' : ''}`;
+      row.className = `row text src-${/^t\d+$/.test(spec.src) ? 'tool' : spec.src}${v?.kind === 'notice' ? ' notice' : ''}`;
       const span = el('span', 'txt');
       if (spec.src === 'run' && !text) { span.classList.add('muted'); span.textContent = '(no output yet)'; }
       else appendSegments(span, text, spec.start, spec.end, v?.key, spec.src);
