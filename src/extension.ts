@@ -7,6 +7,7 @@ import { AuditLog, registerRecoveryCommands } from './commands/recoveryCommands'
 import { WatchdogHost } from './commands/watchdogHost';
 import type { WatchdogEvent } from './model/watchdog';
 import type { AuditEntry } from './model/auditTrail';
+import { registerTranscriptCommands } from './commands/transcriptCommands';
 import { SecretDeviceIdentityStore, SecretStorageReader } from './host/secretStores';
 import { Fleet, type FleetChange } from './model/fleet';
 import { parseGatewaySettings } from './model/gatewaySettings';
@@ -18,6 +19,7 @@ import { LOG_TAIL_VIEW_TYPE, LogTailPanels, type LogTailShowOptions } from './vi
 import { isLogTailPersistedState, type LogTailFilterView } from '../webview/protocol';
 import type { LogPreset } from './model/logRing';
 import { GatewayDetailsPanels } from './views/gatewayDetailsPanel';
+import { TRANSCRIPT_VIEW_TYPE, TranscriptPanels } from './views/transcriptPanel';
 
 export interface LanewatchApi {
   /** Time spent inside activate(), in ms. */
@@ -42,6 +44,9 @@ export interface LanewatchApi {
   onDidWatchdogEvent(listener: (e: WatchdogEvent) => void): vscode.Disposable;
   /** Sessions revealed in the tree from a log line's link. */
   onDidRevealSession(listener: (e: { gateway: string; key: string; found: boolean }) => void): vscode.Disposable;
+  /** The HTML of an open transcript panel and the DOM facts its script reported (entries rendered, DOM size, in flight shown). */
+  transcriptHtml(gateway: string, key: string): string | undefined;
+  onDidReportTranscript(listener: (report: { gateway: string; sessionKey: string; facts: Record<string, unknown> }) => void): vscode.Disposable;
 }
 
 export interface FleetSnapshotGateway {
@@ -124,6 +129,9 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
       },
     }),
   );
+  const transcripts = new TranscriptPanels(context.extensionUri, activeFleet, output);
+  context.subscriptions.push(transcripts, vscode.window.registerWebviewPanelSerializer(TRANSCRIPT_VIEW_TYPE, transcripts));
+  registerTranscriptCommands(context, activeFleet, transcripts);
 
   let warnedProblems = '';
   const applySettings = async () => {
@@ -163,6 +171,8 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     gatewayDetailsHtml: (name) => details.html(name),
     onDidReportGatewayDetails: (listener) => details.onDidReport(listener),
     auditEntries: () => audit.entries,
+    transcriptHtml: (gateway, key) => transcripts.html(gateway, key),
+    onDidReportTranscript: (listener) => transcripts.onDidReport(listener),
   };
 }
 

@@ -172,3 +172,127 @@ export function isLogTailHostToWebview(value: unknown): value is LogTailHostToWe
     default: return false;
   }
 }
+
+// ---- transcript
+// The Transcript panel (one per gateway and session key). The host holds the TranscriptModel and posts display
+// entries; the webview lays them out as fixed-height rows (wrapped at a column count it measures) and renders only
+// the rows in view. Every string is untrusted and rendered as text; links open only through a `openLink` request
+// the host checks (http and https only), never by navigation.
+
+export interface TranscriptToolView { kind: 'call' | 'result'; name?: string; callId?: string; text: string; isError?: boolean; clipped?: number }
+
+export interface TranscriptEntryView {
+  key: string;
+  kind: 'message' | 'separator' | 'notice';
+  role: 'user' | 'assistant' | 'system' | 'tool' | 'other';
+  /** Display label chosen by the host ("User", "Assistant", "Tool result", "Session reset (/new)", …). */
+  label: string;
+  time?: number;
+  text: string;
+  /** Characters not sent to the webview (copy and export still have them up to the model's bound). */
+  clipped?: number;
+  truncatedByGateway?: boolean;
+  thinking?: string;
+  tools?: TranscriptToolView[];
+  status?: 'error' | 'aborted';
+  statusText?: string;
+  /** Preformatted token usage ("in 10 · out 5 · 15 tokens"). */
+  usage?: string;
+  model?: string;
+}
+
+export interface TranscriptInFlightView { runId: string; startedAt?: number; phase?: string; text: string; source: 'history' | 'events'; lastEventAt?: number }
+export interface TranscriptPendingView { id: string; acceptedAt?: number; state: string; text: string; runId?: string }
+export interface TranscriptLiveView { inFlight?: TranscriptInFlightView; pending: TranscriptPendingView[]; pendingNotListed: number }
+
+export interface TranscriptStatusView {
+  /** The gateway connection: connected, connecting, disconnected, stopped, idle; "waiting" while the gateway is not configured (yet). */
+  connection: string;
+  connectionText?: string;
+  session: 'unknown' | 'ok' | 'missing' | 'deleted';
+  sessionText?: string;
+  loading?: 'initial' | 'older' | 'catch-up';
+  loaded: boolean;
+  hasOlder: boolean;
+  olderStop?: 'start' | 'cap';
+  dropped: number;
+  maxMessages: number;
+  notices: string[];
+  error?: string;
+}
+
+export type TranscriptHostToWebview =
+  | { type: 'transcript/init'; gateway: string; sessionKey: string; title: string }
+  /** replace: forget every entry first. Large snapshots come newest chunk first ('replace'), then older chunks ('prepend'). */
+  | { type: 'transcript/entries'; op: 'replace' | 'append' | 'prepend'; entries: TranscriptEntryView[] }
+  /** The host dropped this many of the oldest entries (memory bound). */
+  | { type: 'transcript/dropped'; count: number }
+  | { type: 'transcript/live'; live: TranscriptLiveView }
+  | { type: 'transcript/status'; status: TranscriptStatusView }
+  | { type: 'transcript/response'; id: number; ok: boolean; error?: string; result?: string };
+
+export type TranscriptRequest =
+  | { kind: 'loadOlder' }
+  | { kind: 'copy'; key: string }
+  | { kind: 'export' }
+  | { kind: 'openLink'; url: string }
+  | { kind: 'retry' };
+
+export type TranscriptWebviewToHost =
+  | { type: 'ready' }
+  | { type: 'report'; facts: Record<string, unknown> }
+  | { type: 'transcript/request'; id: number; request: TranscriptRequest };
+
+/** What the webview keeps with getState/setState; the serializer hands it back after a window reload. */
+export interface TranscriptPanelState {
+  gateway: string;
+  sessionKey: string;
+  following?: boolean;
+  anchorKey?: string;
+  anchorOffset?: number;
+  search?: string;
+  expanded?: string[];
+}
+
+const shortString = (v: unknown, max: number) => typeof v === 'string' && v.length > 0 && v.length <= max;
+
+export function isTranscriptPanelState(value: unknown): value is TranscriptPanelState {
+  const v = value as Partial<TranscriptPanelState> | null;
+  return !!v && typeof v === 'object' && shortString(v.gateway, 200) && shortString(v.sessionKey, 1_000);
+}
+
+function isTranscriptRequest(value: unknown): value is TranscriptRequest {
+  const r = value as { kind?: unknown; key?: unknown; url?: unknown } | null;
+  if (!r || typeof r !== 'object') return false;
+  switch (r.kind) {
+    case 'loadOlder': case 'export': case 'retry': return true;
+    case 'copy': return shortString(r.key, 1_000);
+    case 'openLink': return shortString(r.url, 8_192);
+    default: return false;
+  }
+}
+
+export function isTranscriptWebviewToHost(value: unknown): value is TranscriptWebviewToHost {
+  const v = value as { type?: unknown; id?: unknown; facts?: unknown; request?: unknown } | null;
+  if (!v || typeof v !== 'object') return false;
+  switch (v.type) {
+    case 'ready': return true;
+    case 'report': return !!v.facts && typeof v.facts === 'object';
+    case 'transcript/request': return typeof v.id === 'number' && Number.isInteger(v.id) && isTranscriptRequest(v.request);
+    default: return false;
+  }
+}
+
+export function isTranscriptHostToWebview(value: unknown): value is TranscriptHostToWebview {
+  const v = value as { type?: unknown; entries?: unknown; op?: unknown; live?: unknown; status?: unknown; count?: unknown; id?: unknown } | null;
+  if (!v || typeof v !== 'object') return false;
+  switch (v.type) {
+    case 'transcript/init': return true;
+    case 'transcript/entries': return Array.isArray(v.entries) && (v.op === 'replace' || v.op === 'append' || v.op === 'prepend');
+    case 'transcript/dropped': return typeof v.count === 'number';
+    case 'transcript/live': return !!v.live && typeof v.live === 'object';
+    case 'transcript/status': return !!v.status && typeof v.status === 'object';
+    case 'transcript/response': return typeof v.id === 'number';
+    default: return false;
+  }
+}

@@ -4,7 +4,7 @@
 import type { GatewayConnection, RequestOptions } from './connection';
 import { GatewayRequestError } from './requestError';
 import type {
-  AgentsListResultView, ChatAbortParams, ChatAbortResultView, ChatHistoryParams, ChatHistoryResultView, ChatSendParams,
+  AgentsListResultView, ChatAbortParams, ChatHistoryCursorResultView, ChatAbortResultView, ChatHistoryParams, ChatHistoryResultView, ChatSendParams,
   DiagnosticsLanesResultView, HealthResultView, LogsTailParams, LogsTailResultView, RestartPreflightResultView, RestartRequestParams,
   RestartRequestResultView, RunStartedResult, SessionsAbortParams, SessionsAbortResultView, SessionsDescribeParams,
   SessionsDescribeResultView, SessionsListParams, SessionsListResultView, SessionsMessagesSubscribeParams,
@@ -32,6 +32,8 @@ export class GatewayApi {
   sessionsDescribe(params: SessionsDescribeParams, o?: RequestOptions) { return this.call<SessionsDescribeResultView>('sessions.describe', params, o); }
   sessionsPreview(params: SessionsPreviewParams, o?: RequestOptions) { return this.call<SessionsPreviewResultView>('sessions.preview', params, o); }
   chatHistory(params: ChatHistoryParams, o?: RequestOptions) { return this.call<ChatHistoryResultView>('chat.history', params, o); }
+  /** chat.history with a deltaCursor from an earlier page: only what was appended since (2026.9.x). */
+  chatHistoryDelta(params: { sessionKey: string; cursor: string; agentId?: string }, o?: RequestOptions) { return this.call<ChatHistoryCursorResultView>('chat.history', params, o); }
   sessionsMessagesSubscribe(params: SessionsMessagesSubscribeParams, o?: RequestOptions) { return this.call<{ subscribed: boolean; key: string }>('sessions.messages.subscribe', params, o); }
   sessionsMessagesUnsubscribe(params: SessionsMessagesUnsubscribeParams, o?: RequestOptions) { return this.call<{ subscribed?: boolean; key?: string }>('sessions.messages.unsubscribe', params, o); }
   logsTail(params: LogsTailParams = {}, o?: RequestOptions) { return this.call<LogsTailResultView>('logs.tail', params, o); }

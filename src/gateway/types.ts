@@ -51,9 +51,25 @@ export interface ChatHistoryResultView {
   inFlightRun?: { runId: string; text?: string; startedAt?: number; events?: unknown[]; sessionAbortable?: boolean };
   hasMore?: boolean;
   totalMessages?: number;
-  deltaCursor?: unknown;
+  /** 2026.9.x with `offset`: the tail offset of this page and of the next older one (offsets count from the newest message). */
+  offset?: number;
+  nextOffset?: number | null;
+  /** Opaque; pass it back as `cursor` to read only what was appended since this page (see ChatHistoryCursorResultView). */
+  deltaCursor?: string;
   sessionInfo?: SessionRowView;
 }
+
+/** A `session.message` event payload (also the element type of a chat.history delta's `messages`). */
+export interface SessionMessagePayloadView { sessionKey?: string; agentId?: string; message?: unknown; messageId?: string; messageSeq?: number; sessionId?: string; session?: SessionRowView; [extra: string]: unknown }
+
+/**
+ * chat.history with `cursor` (2026.9.x): a bounded forward catch-up. `delta` carries the messages appended since the
+ * cursor as session.message payloads; `reset` means the cursor no longer applies (transcript reset, too much to
+ * replay): read a fresh tail page instead.
+ */
+export type ChatHistoryCursorResultView =
+  | { kind: 'reset' }
+  | { kind: 'delta'; messages: SessionMessagePayloadView[]; deltaCursor?: string; pendingInputs?: ChatHistoryResultView['pendingInputs']; inFlightRun?: ChatHistoryResultView['inFlightRun']; sessionInfo?: SessionRowView };
 
 export type LogsTailResultView = Partial<LogsTailResult> & { lines: string[]; cursor: number; file?: string; reset?: boolean; truncated?: boolean; skippedBytes?: number };
 

@@ -161,7 +161,7 @@ export class GatewayWatcher {
     if (!key) return;
     // Phase events carry the full row in `session`; reason events carry it flattened at the top level.
     const row = rec(p.session).key === key ? (p.session as SessionRowView) : typeof p.sessionId === 'string' ? ({ ...p, key } as SessionRowView) : undefined;
-    if (p.reason === 'deleted' || p.deleted === true) { this.sessions.delete(key); this.pendingInputs.delete(key); }
+    if (p.reason === 'delete' || p.reason === 'deleted' || p.deleted === true) { this.sessions.delete(key); this.pendingInputs.delete(key); }
     else if (row) {
       const merged = { ...(this.sessions.get(key) ?? {}), ...row };
       // activeRunIds is omitted (not emptied) while a run is active: do not keep a stale [] from an older row.

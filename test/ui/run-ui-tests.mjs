@@ -175,7 +175,9 @@ export function steps(opts) {
         await row.click({ button: 'right' });
         const item = page.locator('.context-view .action-item', { hasText: 'Recover Session' }).first();
         await item.waitFor({ timeout: 10000 });
-        await item.click();
+        // Hover + Enter rather than a click: the menu ignores a click that lands while it is still settling.
+        await item.hover();
+        await page.keyboard.press('Enter');
         const dialog = page.locator('.monaco-dialog-box');
         await dialog.waitFor({ timeout: 10000 });
         const dialogText = (await dialog.textContent()) ?? '';

@@ -1,0 +1,185 @@
+// The built Transcript webview (dist/webview/transcript.js) in headless Debian chromium with a stub
+// acquireVsCodeApi (scripts/fixtures/webview-harness.mjs): hostile transcript text renders inert, the DOM stays
+// small, and follow-tail, search, collapsing, links and the in-flight run behave. The page has no CSP, so nothing
+// here leans on it. Skipped (with the reason) when chromium or the bundle is missing: run `npm run build` first.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { normalizeMessage } from '../../src/model/transcriptEntry';
+import { entryView } from '../../src/views/transcriptView';
+import type { TranscriptEntryView, TranscriptHostToWebview } from '../../webview/protocol';
+import { importFixture, repoRoot } from '../support/fixtures';
+
+const distDir = path.join(repoRoot, 'dist', 'webview');
+let harness: any;
+let skip: string | false = false;
+
+const STATUS: TranscriptHostToWebview = { type: 'transcript/status', status: { connection: 'connected', session: 'ok', loaded: true, hasOlder: false, olderStop: 'start', dropped: 0, maxMessages: 20_000, notices: [] } };
+const INIT: TranscriptHostToWebview = { type: 'transcript/init', gateway: 'gw', sessionKey: 'agent:main:hostile', title: 'hostile · gw' };
+
+// Everything a hostile transcript can throw at a renderer. `window.__pwned` is set if any of it ever runs.
+const HOSTILE = [
+  '<script>window.__pwned = "script"</script>',
+  '<img src=x onerror="window.__pwned = \'img\'">',
+  '<svg onload="window.__pwned = \'svg\'"><a xlink:href="javascript:window.__pwned=\'svg-a\'">x</a></svg>',
+  '[click me](javascript:window.__pwned=\'md\') and javascript:window.__pwned=\'raw\' and <a href="javascript:window.__pwned=\'a\'">a</a>',
+  '<iframe src="javascript:window.__pwned=\'iframe\'"></iframe><style>body{display:none}</style>',
+  'https://example.invalid/"><img src=x onerror="window.__pwned=\'attr\'">',
+  '\x1b[31mred\x1b[0m \x1b]8;;javascript:window.__pwned=1\x07osc8 link\x1b]8;;\x07 \x1b[2J\x1b[H cleared? \x07 bell',
+  `invalid utf-8 ${Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xe2, 0x82]).toString('utf8')} lone ${'\ud800'} and ${'\udfff'} end`,
+  '\u202egnirts desrever\u202c and zero\u200bwidth',
+];
+
+before(async () => {
+  const h = await importFixture('webview-harness');
+  if (!h.chromiumAvailable()) skip = `chromium not found at ${h.CHROMIUM}`;
+  else if (!existsSync(path.join(distDir, 'transcript.js'))) skip = 'dist/webview/transcript.js not built (npm run build)';
+  harness = h;
+});
+
+async function open(state?: unknown) {
+  const w = await harness.openWebview({ distDir, state });
+  return w as { page: any; errors: string[]; post: (...m: unknown[]) => Promise<void>; posted: () => Promise<any[]>; report: (pick?: (f: any) => boolean, ms?: number) => Promise<any>; close: () => Promise<void> };
+}
+
+const opened: Array<{ close: () => Promise<void> }> = [];
+after(async () => { for (const w of opened) await w.close(); });
+
+describe('Transcript webview in chromium', () => {
+  it('hostile text renders inert: no script, handler, element or navigation comes out of it', async (t) => {
+    if (skip) { t.skip(skip); return; }
+    const w = await open();
+    opened.push(w);
+    // Through the real pipeline (normalize → entry view) …
+    const viaModel: TranscriptEntryView[] = HOSTILE.map((text, i) => entryView(normalizeMessage(
+      { role: i === 2 ? '<img src=x onerror="window.__pwned=\'role\'">' : i % 2 ? 'assistant' : 'user', content: [{ type: 'text', text }, { type: 'toolCall', name: '<b onmouseover=x>tool</b>', arguments: { html: text } }], model: '<script>m</script>', __openclaw: { id: `h${i}` } })));
+    // … and raw, as if the host had not cleaned anything: the view alone must already be inert.
+    const raw: TranscriptEntryView[] = HOSTILE.map((text, i) => ({ key: `raw${i}`, kind: 'message', role: 'assistant', label: text, text, model: text, usage: text, tools: [{ kind: 'result', name: text, text, isError: true }], statusText: text, status: 'error' }));
+    // A 1 MB message.
+    const huge = entryView(normalizeMessage({ role: 'user', content: '<b>bold</b><img src=x onerror=window.__pwned=1>\n'.repeat(22_000).slice(0, 1024 * 1024), __openclaw: { id: 'huge' } }));
+    assert.ok(huge.clipped && huge.clipped > 900_000, `the view gets at most 64 KB of it (${huge.text.length} chars, ${huge.clipped} clipped)`);
+    await w.post(INIT, STATUS, { type: 'transcript/entries', op: 'replace', entries: [...viaModel, ...raw, huge] });
+    const facts = await w.report((f) => f.entries === HOSTILE.length * 2 + 1);
+    // Expand every tool part and scroll through everything, so every row has been rendered at least once.
+    const page = w.page;
+    for (let round = 0; round < 400; round++) {
+      const done = await page.evaluate(() => {
+        const vp = document.querySelector('.viewport') as HTMLElement;
+        for (const t of document.querySelectorAll<HTMLElement>('.row.toggle:not(.open)')) t.click();
+        if (vp.scrollTop === 0) return true;
+        vp.scrollTop = Math.max(0, vp.scrollTop - vp.clientHeight);
+        return false;
+      });
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      if (done) break;
+    }
+    // Click every link and every piece of text that looks like one.
+    const linkUrls: string[] = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('.link')].map((l) => { l.click(); return l.dataset.url ?? ''; }));
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+    const verdict = await page.evaluate(() => {
+      const app = document.getElementById('app')!;
+      const all = [...app.querySelectorAll('*')];
+      return {
+        pwned: (window as any).__pwned,
+        dangerous: app.querySelectorAll('script, img, iframe, object, embed, svg, style, a, link, meta, form, input[type=image]').length,
+        handlers: all.flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name) || /javascript:/i.test(a.value) && a.name !== 'data-url' && a.name !== 'title').map((a) => `${e.tagName}.${a.name}`)),
+        hrefs: all.filter((e) => e.hasAttribute('href') || e.hasAttribute('src')).length,
+        url: location.href,
+        text: (document.querySelector('.rows') as HTMLElement).textContent ?? '',
+        domNodes: document.getElementsByTagName('*').length,
+      };
+    });
+    assert.equal(verdict.pwned, undefined, 'nothing ran');
+    assert.equal(verdict.dangerous, 0, 'no element came from the text');
+    assert.deepEqual(verdict.handlers, [], 'no event handler or javascript: attribute');
+    assert.equal(verdict.hrefs, 0, 'no href/src attribute at all (links are spans)');
+    assert.match(verdict.url, /index\.html$/, 'no navigation');
+    assert.ok(linkUrls.length > 0 && linkUrls.every((u) => /^https?:\/\//.test(u)), `only http(s) links: ${JSON.stringify(linkUrls)}`);
+    const posted = await w.posted();
+    const opens = posted.filter((m: any) => m.type === 'transcript/request' && m.request.kind === 'openLink').map((m: any) => m.request.url);
+    assert.ok(opens.length > 0 && opens.every((u: string) => /^https?:\/\//.test(u)), 'a click only asks the host to open an http(s) URL');
+    assert.ok(opens.some((u: string) => u.startsWith('https://example.invalid/')), 'the URL ends where the markup begins');
+    assert.ok(verdict.domNodes < 1_500, `DOM stays small with a 1 MB message (${verdict.domNodes} nodes)`);
+    assert.ok(facts.rowsInDom < 100);
+    assert.deepEqual(w.errors, []);
+  });
+
+  it('the markup shows as text: the reader sees exactly what was written', async (t) => {
+    if (skip) { t.skip(skip); return; }
+    const w = await open();
+    opened.push(w);
+    const entries = [entryView(normalizeMessage({ role: 'user', content: '<script>alert(1)</script> & <b>not bold</b>', __openclaw: { id: 'a' } })), entryView(normalizeMessage({ role: 'assistant', content: [{ type: 'text', text: '\x1b[1mbold?\x1b[0m tab\there' }], __openclaw: { id: 'b' } }))];
+    await w.post(INIT, STATUS, { type: 'transcript/entries', op: 'replace', entries });
+    const facts = await w.report((f) => f.entries === 2);
+    assert.match(facts.renderedText, /<script>alert\(1\)<\/script> & <b>not bold<\/b>/);
+    assert.match(facts.renderedText, /bold\? tab {4}here/, 'ANSI removed by the model, tab expanded');
+  });
+
+  it('follows the tail only at the bottom; "jump to latest" counts new messages; search finds and expands', async (t) => {
+    if (skip) { t.skip(skip); return; }
+    const w = await open();
+    opened.push(w);
+    const mk = (i: number, text = `message number ${i}`): TranscriptEntryView => ({ key: `m${i}`, kind: 'message', role: i % 2 ? 'assistant' : 'user', label: i % 2 ? 'Assistant' : 'User', time: 1_795_290_000_000 + i * 1000, text });
+    await w.post(INIT, STATUS, { type: 'transcript/entries', op: 'replace', entries: Array.from({ length: 500 }, (_, i) => mk(i)) });
+    let f = await w.report((x) => x.entries === 500);
+    assert.equal(f.following, true);
+    assert.equal(f.atBottom, true);
+    assert.match(f.renderedText, /message number 499/);
+    await w.page.evaluate(() => { (document.querySelector('.viewport') as HTMLElement).scrollTop = 0; });
+    f = await w.report((x) => x.following === false);
+    await w.post({ type: 'transcript/entries', op: 'append', entries: [mk(500), mk(501)] });
+    f = await w.report((x) => x.entries === 502);
+    assert.equal(f.following, false, 'scrolled up: does not follow');
+    assert.equal(f.jumpEnabled, true);
+    assert.match(await w.page.locator('vscode-button', { hasText: 'Jump to latest' }).textContent(), /\(2 new\)/);
+    assert.doesNotMatch(f.renderedText, /message number 501/);
+    await w.page.locator('vscode-button', { hasText: 'Jump to latest' }).click();
+    f = await w.report((x) => x.following === true && /message number 501/.test(x.renderedText));
+    // In flight and queued, at the bottom.
+    await w.post({ type: 'transcript/live', live: { inFlight: { runId: 'run-9', startedAt: Date.now() - 5_000, phase: 'starting_model', text: 'partial answer', source: 'events' }, pending: [{ id: 'q', state: 'queued', text: 'next question' }], pendingNotListed: 0 } });
+    f = await w.report((x) => x.inFlightShown && /partial answer/.test(x.renderedText));
+    assert.match(f.renderedText, /In flight.*run run-9/);
+    assert.match(f.renderedText, /Queued behind it \(1\)/);
+    // Search: a tool result is collapsed by default and is expanded when a match is inside it.
+    await w.post({ type: 'transcript/entries', op: 'append', entries: [{ ...mk(502, 'calling a tool'), tools: [{ kind: 'result', name: 'grep', text: 'line one\nthe needle is here\nline three' }] }] });
+    f = await w.report((x) => x.entries === 503);
+    assert.doesNotMatch(f.renderedText, /^the needle is here$/m, 'collapsed: only a one-line preview');
+    assert.match(f.renderedText, /Tool result grepline one the needle is here line three/);
+    await w.page.locator('vscode-textfield.search input').fill('needle');
+    await w.page.locator('vscode-textfield.search input').press('Enter');
+    f = await w.report((x) => x.searchMatches === 1 && /^the needle is here$/m.test(x.renderedText));
+    assert.equal(await w.page.locator('mark.hit.current').textContent(), 'needle');
+    assert.equal(await w.page.locator('.row.toggle[data-key="m502"]').getAttribute('aria-expanded'), 'true', 'the toggle row shows it open');
+    await w.page.locator('.row.toggle[data-key="m502"]').click();
+    f = await w.report((x) => x.expanded === 0);
+    assert.doesNotMatch(f.renderedText, /^the needle is here$/m, 'collapsed again by a click');
+    assert.equal(await w.page.locator('.row.toggle[data-key="m502"]').getAttribute('aria-expanded'), 'false');
+    await w.page.locator('.row.toggle[data-key="m502"]').click();
+    f = await w.report((x) => x.expanded === 1 && /^the needle is here$/m.test(x.renderedText));
+    // Copy asks the host (which holds the full text).
+    await w.page.locator('.row.head[data-key="m502"]').hover();
+    await w.page.locator('.row.head[data-key="m502"] [data-action="copy"]').click();
+    const posted = await w.posted();
+    assert.ok(posted.some((m: any) => m.type === 'transcript/request' && m.request.kind === 'copy' && m.request.key === 'm502'));
+    // The state kept for a window reload (saved 300 ms after a change).
+    await w.page.waitForFunction(() => (window as any).__state?.expanded?.includes('m502#t0'));
+    const state = await w.page.evaluate(() => (window as any).__state);
+    assert.equal(state.gateway, 'gw');
+    assert.equal(state.sessionKey, 'agent:main:hostile');
+    assert.equal(state.search, 'needle');
+    assert.ok(state.expanded.includes('m502#t0'));
+  });
+
+  it('restores its place from getState after a reload (not following, anchored on an entry)', async (t) => {
+    if (skip) { t.skip(skip); return; }
+    const w = await open({ gateway: 'gw', sessionKey: 'agent:main:hostile', following: false, anchorKey: 'm100', anchorOffset: 0 });
+    opened.push(w);
+    const entries: TranscriptEntryView[] = Array.from({ length: 300 }, (_, i) => ({ key: `m${i}`, kind: 'message', role: 'user', label: 'User', text: `entry ${i}` }));
+    await w.post(INIT, STATUS, { type: 'transcript/entries', op: 'replace', entries });
+    const f = await w.report((x) => x.entries === 300);
+    assert.equal(f.following, false);
+    assert.match(f.renderedText, /entry 100\b/);
+    assert.doesNotMatch(f.renderedText, /entry 299/);
+  });
+});
