@@ -141,7 +141,7 @@ if (selected.includes('extension') || selected.includes('ui')) {
         '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*(running|stalled).*2 queued', '--expect-row', 'demo-idle.*idle',
         '--expect-row', 'offline.*not running \\(connection refused\\)', '--expect-row', 'Check the URL in settings', '--expect-row', 'no-token.*token required', '--expect-row', 'Set token',
         '--expect-status-bar', 'Lanewatch: .*(running|long-running|stalled).*2 of 3 gateways offline',
-        '--hover-row', 'demo-hung', '--recover-row', 'demo-wedged', '--open-logs', 'demo', '--timeout-ms', '300000'], { env });
+        '--hover-row', 'demo-hung', '--recover-row', 'demo-wedged', '--open-transcript', 'demo-hung', '--open-logs', 'demo', '--timeout-ms', '300000'], { env });
       const [p, f] = countPlain(r.out); record('ui', p, f || (r.code ? 1 : 0), r.code);
     });
     if (selected.includes('extension')) await stage('extension', async () => {

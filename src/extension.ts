@@ -39,6 +39,8 @@ export interface LanewatchApi {
   gatewayLogsHtml(name: string): string | undefined;
   onDidReportGatewayLogs(listener: (report: { gateway: string; facts: Record<string, unknown> }) => void): vscode.Disposable;
   setGatewayLogsFilter(name: string, filter: Partial<LogTailFilterView>): boolean;
+  /** The last DOM facts the gateway-logs webview reported (it reports only when something changed). */
+  gatewayLogsLastReport(name: string): Record<string, unknown> | undefined;
   /** The watchdog's decisions (armed, acting, acted, skipped…) since activation. */
   watchdogEvents(): readonly WatchdogEvent[];
   onDidWatchdogEvent(listener: (e: WatchdogEvent) => void): vscode.Disposable;
@@ -163,6 +165,7 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     gatewayLogsHtml: (name) => logs.html(name),
     onDidReportGatewayLogs: (listener) => logs.onDidReport(listener),
     setGatewayLogsFilter: (name, filter) => logs.setFilter(name, filter),
+    gatewayLogsLastReport: (name) => logs.lastReports.get(name),
     onDidRevealSession: (listener) => revealed.event(listener),
     watchdogEvents: () => watchdog.events,
     onDidWatchdogEvent: (listener) => watchdog.onDidEvent(listener),

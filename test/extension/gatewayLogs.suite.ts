@@ -11,8 +11,10 @@ describe('gateway logs panel', function () {
   this.timeout(120_000);
   let api: LanewatchApi;
 
-  /** The first report from the demo panel that satisfies `pick` (the webview reports after each render). */
+  /** The current or next report from the demo panel that satisfies `pick` (the webview reports when its facts change). */
   const report = (pick: (f: Facts) => boolean, ms = 60_000) => new Promise<Facts>((resolve, reject) => {
+    const current = api.gatewayLogsLastReport('demo') as Facts | undefined;
+    if (current && pick(current)) { resolve(current); return; }
     const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no matching report within ${ms} ms`)); }, ms);
     const sub = api.onDidReportGatewayLogs((r) => { if (r.gateway === 'demo' && pick(r.facts)) { clearTimeout(timer); sub.dispose(); resolve(r.facts); } });
   });

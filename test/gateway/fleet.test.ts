@@ -15,6 +15,9 @@ import type { GatewayConfig } from '../../src/model/gatewaySettings';
 import type { LaneStatus } from '../../src/model/laneStatus';
 import { tokenSecretKey } from '../../src/model/tokenSources';
 import { reportFleet, summarizeFleet, type FleetReport } from '../../src/views/fleetReport';
+import { parseLogLine, type ParsedLogLine } from '../../src/model/logLine';
+import { compileLogFilter } from '../../src/model/logRing';
+import { GatewayLogSource, logFileCandidates, type LogSourceState } from '../../src/model/logSource';
 import { importFixture, repoRoot } from '../support/fixtures';
 
 const LONG = { timeout: 300_000 };
@@ -23,6 +26,34 @@ let fleet: Fleet;
 let alphaOps: GatewayConnection;
 const HUNG = 'agent:main:fleet-hung', HUNG_ALONE = 'agent:main:fleet-hung-alone', IDLE = 'agent:main:fleet-idle';
 const fleetLog: string[] = [];
+/** What the Gateway Logs panel reads, per gateway: its source (RPC or the local file) and every line, parsed. */
+const logTails = new Map<string, { source: GatewayLogSource; lines: ParsedLogLine[]; states: LogSourceState[]; onLine: Set<() => void> }>();
+
+function tailLogs(name: string): void {
+  const w = fleet.gateway(name)!;
+  const entry = { source: undefined as unknown as GatewayLogSource, lines: [] as ParsedLogLine[], states: [] as LogSourceState[], onLine: new Set<() => void>() };
+  entry.source = new GatewayLogSource({
+    tail: (cursor) => w.api.logsTail({ ...(cursor !== undefined ? { cursor } : {}), limit: 5000, maxBytes: 512 * 1024 }, { timeoutMs: 10_000 }),
+    rpcUnavailable: () => (w.connection.isConnected() ? undefined : w.snapshot().problem?.summary ?? 'down'),
+    localFiles: () => logFileCandidates({ rpcFile: entry.source.lastRpcFile ?? w.logFilePath(), loopback: true }),
+    pollIntervalMs: 500, maxProbeIntervalMs: 1000,
+  });
+  entry.source.onBatch((b) => { entry.lines.push(...b.lines.map((l) => parseLogLine(l))); for (const f of entry.onLine) f(); });
+  entry.source.onDidChangeState((st) => { entry.states.push(st); for (const f of entry.onLine) f(); });
+  entry.source.start();
+  logTails.set(name, entry);
+}
+
+/** Resolves when the log tail of `name` has a line (or state) that `pick` accepts. */
+function logUntil<T>(name: string, pick: () => T | undefined | false, what: string, ms = 120_000): Promise<T> {
+  const e = logTails.get(name)!;
+  return new Promise((resolve, reject) => {
+    const check = () => { const v = pick(); if (v) { clearTimeout(timer); e.onLine.delete(check); resolve(v); } };
+    const timer = setTimeout(() => { e.onLine.delete(check); reject(new Error(`${what}: not within ${ms} ms; source ${JSON.stringify(e.source.state)}, ${e.lines.length} lines`)); }, ms);
+    e.onLine.add(check);
+    check();
+  });
+}
 
 const payload = (f: EventFrame) => (f.payload ?? {}) as Record<string, any>;
 
@@ -91,6 +122,7 @@ before(async () => {
 }, LONG);
 
 after(async () => {
+  for (const t of logTails.values()) t.source.stop();
   // Free the hung run so the gateway stops promptly.
   for (const k of [HUNG, HUNG_ALONE]) await new GatewayApi(alphaOps).chatAbort({ sessionKey: k }).catch(() => undefined);
   alphaOps?.dispose();
@@ -101,6 +133,8 @@ after(async () => {
 describe('fleet: two real gateways at once', () => {
   it('connects to both with their own tokens and reports a wrong token with the set-token fix', LONG, async () => {
     await fleetUntil(() => fleet.gateway('alpha')!.isSynced() && fleet.gateway('beta')!.isSynced(), 'both synced');
+    tailLogs('alpha');
+    tailLogs('beta');
     const report = await fleetUntil(() => { const r = reportFleet(fleet); return r.gateways.find((g) => g.name === 'beta-wrong-token')?.problem ? r : undefined; }, 'wrong token reported');
     const [a, b, wrong] = report.gateways;
     assert.match(a.description, /^connected · openclaw 2026\.9\./);
@@ -166,6 +200,10 @@ describe('fleet: two real gateways at once', () => {
     assert.match(offline.description, /connection lost|not running/);
     assert.equal(status('beta', 'agent:main:main')?.state ?? 'unknown', 'unknown', 'no status is claimed for an offline gateway');
     assert.equal(fleet.gateway('alpha')!.snapshot().state, 'connected');
+    // The logs panel's source: the RPC is dead, the gateway's own log file is on this machine.
+    const fileState = await logUntil('beta', () => logTails.get('beta')!.states.find((x) => x.kind === 'file'), 'log tail switched to the file', 30_000);
+    assert.equal((fileState as Extract<LogSourceState, { kind: 'file' }>).path, beta.logFile);
+    const rpcStatesBefore = logTails.get('beta')!.states.filter((x) => x.kind === 'rpc').length;
     const trace: string[] = [];
     const t = betaWatcher.connection.onDidChangeState((x) => trace.push(`${Date.now()} ${x.state}:${x.problem?.kind ?? ''}${x.nextRetryAt ? ` retry+${x.nextRetryAt - Date.now()}` : ''}`));
     await beta.start();
@@ -177,6 +215,8 @@ describe('fleet: two real gateways at once', () => {
     // The reconnect itself is quick; the first reads on a just-started gateway are slow (it warms up on first use).
     console.log(`# beta reconnected ${connectedAt - readyAt} ms and resynced ${Date.now() - readyAt} ms after its process reported ready; trace: ${trace.map((x) => x.replace(/^\d+/, (n) => `+${Number(n) - readyAt}`)).join(' | ')}`);
     assert.ok(connectedAt - readyAt < 5_000, `reconnected ${connectedAt - readyAt} ms after ready`);
+    await logUntil('beta', () => logTails.get('beta')!.states.filter((x) => x.kind === 'rpc').length > rpcStatesBefore, 'log tail back on the RPC', 30_000);
+    assert.ok(logTails.get('beta')!.lines.some((l) => /gateway ready/.test(l.message)), 'lines of the restarted gateway were read');
     assert.ok(Date.now() - readyAt < 30_000);
   });
 
@@ -199,6 +239,22 @@ describe('fleet: two real gateways at once', () => {
     assert.match(wrong.stderr, /wrong token/);
   });
 
+  it('work that waited in a lane produces a real lane-wait line: the session shows it, the Lane waits preset finds it', LONG, async () => {
+    const LANEWAIT = 'agent:main:fleet-lanewait';
+    const api = new GatewayApi(alphaOps);
+    const firstDelta = nextEvent(alphaOps, 'chat', (f) => payload(f).sessionKey === LANEWAIT && payload(f).state === 'delta');
+    await api.chatSend({ sessionKey: LANEWAIT, message: `lane wait ${Date.now()} [[slow]]`, idempotencyKey: `fleet-lw-${Date.now()}` });
+    await firstDelta;
+    // An agent run on the same key waits in the session lane until the slow turn ends (~15 s).
+    await alphaOps.request('agent', { sessionKey: LANEWAIT, message: 'queued behind the slow turn', idempotencyKey: `fleet-lw-agent-${Date.now()}` });
+    const lanePreset = compileLogFilter({ preset: 'lane-waits' });
+    const line = await logUntil('alpha', () => logTails.get('alpha')!.lines.find((l) => lanePreset(l) && l.sessionKey === LANEWAIT), 'lane wait line', 180_000);
+    assert.match(line.message, /lane wait exceeded: lane=session:agent:main:fleet-lanewait waitedMs=\d+/);
+    console.log(`# ${line.message}`);
+    const s = await fleetUntil(() => { const x = status('alpha', LANEWAIT); return x?.laneWait ? x : undefined; }, 'lane wait in the status', 30_000);
+    assert.ok(s.facts.some((f) => f.rule === 'log.lane-wait'), JSON.stringify(s.facts));
+  });
+
   it('the gateway\'s long-running diagnostic turns the hung session long-running, with the line as evidence', { timeout: 420_000 }, async () => {
     // openclaw 2026.9.x logs it once the model call has made no progress for ~2 minutes (hard-coded).
     const s = await fleetUntil(() => { const x = status('alpha', HUNG); return x && ['long-running', 'stalled', 'stuck'].includes(x.state) ? x : undefined; }, 'long-running', 400_000);
@@ -206,6 +262,11 @@ describe('fleet: two real gateways at once', () => {
     assert.match(s.diagnostic!.message, /(long-running|stalled) session/);
     assert.ok(s.facts.some((f) => f.rule.startsWith('log.')), JSON.stringify(s.facts));
     console.log(`# ${s.state}: ${s.diagnostic!.message.slice(0, 160)}`);
+    // The Gateway Logs panel's "Stuck & stalled" preset shows the same line, linked to this session.
+    const stuckPreset = compileLogFilter({ preset: 'stuck' });
+    const line = await logUntil('alpha', () => logTails.get('alpha')!.lines.find((l) => stuckPreset(l) && l.sessionKey === HUNG), 'stuck preset line');
+    assert.match(line.message, /(long-running|stalled) session/);
+    assert.equal(line.level, 'WARN');
   });
 
   it('after an abort the session is idle with the killed run as a badge', LONG, async () => {

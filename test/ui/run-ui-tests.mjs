@@ -200,6 +200,20 @@ export function steps(opts) {
       },
     });
   }
+  if (opts.openTranscript) {
+    list.push({
+      name: `the session row's "Open Transcript" action shows ${opts.openTranscript} with its messages`,
+      async run({ page, shot }) {
+        const row = fleetView(page).locator('.monaco-list-row', { hasText: opts.openTranscript }).first();
+        await row.hover();
+        await row.locator('.action-label[aria-label="Open Transcript"]').first().click();
+        const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+        await frame.locator('.row.head').first().waitFor({ timeout: 30000 });
+        await page.mouse.move(1200, 700);
+        await shot('4-transcript-light.png');
+      },
+    });
+  }
   if (opts.openLogs) {
     list.push({
       name: `the gateway row's "Open Gateway Logs" action opens a populated log panel for ${opts.openLogs}`,
@@ -238,6 +252,13 @@ export function steps(opts) {
         }), before);
         await page.mouse.move(1200, 700);
         await shot('6-gateway-logs-dark.png');
+        if (opts.openTranscript) {
+          // The transcript tab, now in the dark theme.
+          await page.locator('.tabs-container .tab', { hasText: 'Transcript' }).first().click();
+          await page.frameLocator('iframe.webview.ready').frameLocator('#active-frame').locator('.row.head').first().waitFor({ timeout: 30000 });
+          await page.mouse.move(1200, 700);
+          await shot('6-transcript-dark.png');
+        }
       },
     });
   }
@@ -268,12 +289,12 @@ export function steps(opts) {
  * @param {(opts)=>Array} [o.steps]  override the check list
  * @returns {Promise<{passed:number, failed:number, results:Array<{name:string, ok:boolean, error?:string, ms:number}>}>}
  */
-export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], expectStatusBar, openLogs, recoverRow, hoverRow, toggleIdle, openDetails, timeoutMs = 180000, steps: makeSteps = steps }) {
+export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], expectStatusBar, openLogs, openTranscript, recoverRow, hoverRow, toggleIdle, openDetails, timeoutMs = 180000, steps: makeSteps = steps }) {
   const started = Date.now();
   shots = path.resolve(shots);
   mkdirSync(shots, { recursive: true });
   for (const f of readdirSync(shots)) if (/\.(png|log)$/.test(f)) rmSync(path.join(shots, f), { force: true }); // no stale artifacts
-  const opts = { vsix, shots, workspace, settings, env, expectRows, expectStatusBar, openLogs, recoverRow, hoverRow, toggleIdle, openDetails, timeoutMs };
+  const opts = { vsix, shots, workspace, settings, env, expectRows, expectStatusBar, openLogs, openTranscript, recoverRow, hoverRow, toggleIdle, openDetails, timeoutMs };
   const list = makeSteps(opts);
   const results = [];
   const report = (name, ok, extra = '') => {
@@ -367,6 +388,7 @@ async function main() {
       'expect-status-bar': { type: 'string' },
       'open-logs': { type: 'string' },
       'recover-row': { type: 'string' },
+      'open-transcript': { type: 'string' },
       'toggle-idle': { type: 'string' },
       'open-details': { type: 'string' },
       'timeout-ms': { type: 'string', default: '180000' },
@@ -388,7 +410,7 @@ async function main() {
   // Backstop: never outlive the deadline by much, whatever hangs (the 'exit' hook kills our process groups).
   setTimeout(() => { console.log('not ok - hard deadline reached\n0 passed, 1 failed'); process.exit(1); }, timeoutMs + 60000).unref();
 
-  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, expectStatusBar: values['expect-status-bar'] ? toRegExp(values['expect-status-bar']) : undefined, openLogs: values['open-logs'], recoverRow: values['recover-row'], hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], timeoutMs });
+  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, expectStatusBar: values['expect-status-bar'] ? toRegExp(values['expect-status-bar']) : undefined, openLogs: values['open-logs'], recoverRow: values['recover-row'], openTranscript: values['open-transcript'], hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], timeoutMs });
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0 ? 0 : 1;
 }
