@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore, type EventFrame } from '../../src/gateway';
 import { Fleet } from '../../src/model/fleet';
 import { abortAndClearQueue, abortRun } from '../../src/model/recovery';
+import { restartGateway, restartPreflight } from '../../src/model/restart';
+import { testSend } from '../../src/model/testSend';
 import type { GatewayConfig } from '../../src/model/gatewaySettings';
 import type { LaneStatus } from '../../src/model/laneStatus';
 import { tokenSecretKey } from '../../src/model/tokenSources';
@@ -200,6 +202,11 @@ describe('fleet: two real gateways at once', () => {
     assert.match(offline.description, /connection lost|not running/);
     assert.equal(status('beta', 'agent:main:main')?.state ?? 'unknown', 'unknown', 'no status is claimed for an offline gateway');
     assert.equal(fleet.gateway('alpha')!.snapshot().state, 'connected');
+    // A test send to the dead gateway says so, not "timed out".
+    const probe = await testSend({ url: beta.url, token: beta.token, identityStore: new MemoryDeviceIdentityStore(), identityKey: 'probe', sessionKey: 'agent:main:probe', connectTimeoutMs: 10_000 });
+    assert.equal(probe.ok, false);
+    assert.equal(probe.failure, 'unreachable', probe.summary);
+    assert.match(probe.summary, /not running \(connection refused\)/);
     // The logs panel's source: the RPC is dead, the gateway's own log file is on this machine.
     const fileState = await logUntil('beta', () => logTails.get('beta')!.states.find((x) => x.kind === 'file'), 'log tail switched to the file', 30_000);
     assert.equal((fileState as Extract<LogSourceState, { kind: 'file' }>).path, beta.logFile);
@@ -336,5 +343,32 @@ describe('fleet: two real gateways at once', () => {
     }
     assert.equal(await exited, 0, stderr);
     await api.chatAbort({ sessionKey: WATCHED }).catch(() => undefined);
+  });
+
+  it('restart with a hung run: the preflight names the blocker, "restart now" restarts, reconnects and reports the new boot', { timeout: 600_000 }, async () => {
+    const betaOps = new GatewayConnection({
+      url: beta.url, credentials: () => ({ token: beta.token }), scopes: ['operator.read', 'operator.write', 'operator.admin'],
+      identityStore: new MemoryDeviceIdentityStore(), identityKey: 'beta-ops', clientVersion: '0.1.0-it', requestTimeoutMs: 60_000,
+    });
+    betaOps.start();
+    try {
+      await betaOps.waitForConnected(60_000);
+      const api = new GatewayApi(betaOps);
+      const key = 'agent:main:restart-hung';
+      await api.chatSend({ sessionKey: key, message: `restart with a hung run ${Date.now()} [[hang]]`, idempotencyKey: `fleet-rh-${Date.now()}` });
+      await fleetUntil(() => status('beta', key)?.state === 'running', 'beta hung run');
+      const pre = await restartPreflight({ api, connection: betaOps });
+      console.log(`# preflight with a hung run: safe=${pre.safe} blockers=${JSON.stringify(pre.blockers).slice(0, 300)}`);
+      assert.equal(pre.safe, false);
+      assert.ok(pre.blockers.length > 0);
+      const startedAt = Date.now();
+      const report = await restartGateway({ api, connection: betaOps, timeoutMs: 540_000 }, { skipDeferral: true, preflight: pre });
+      console.log(`# restart with a hung run: ${report.summary} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; steps: ${report.steps.join(' | ')}`);
+      assert.equal(report.ok, true, report.summary);
+      assert.ok(report.newBootId && report.newBootId !== report.oldBootId);
+      await fleetUntil(() => fleet.gateway('beta')!.isSynced() && fleet.gateway('beta')!.snapshot().hello?.bootId === report.newBootId, 'the fleet follows the new boot', 60_000);
+    } finally {
+      betaOps.dispose();
+    }
   });
 });
