@@ -202,7 +202,9 @@ describe('fleet: two real gateways at once', () => {
     assert.match(offline.description, /connection lost|not running/);
     assert.equal(status('beta', 'agent:main:main')?.state ?? 'unknown', 'unknown', 'no status is claimed for an offline gateway');
     assert.equal(fleet.gateway('alpha')!.snapshot().state, 'connected');
-    // A test send to the dead gateway says so, not "timed out".
+    // A test send to the dead gateway says so, not "timed out" (once the port refuses: right after the kill the
+    // dying listener can still reset a connect).
+    await fleetUntil(() => betaWatcher.snapshot().problem?.kind === 'unreachable', 'beta refuses connections', 30_000);
     const probe = await testSend({ url: beta.url, token: beta.token, identityStore: new MemoryDeviceIdentityStore(), identityKey: 'probe', sessionKey: 'agent:main:probe', connectTimeoutMs: 10_000 });
     assert.equal(probe.ok, false);
     assert.equal(probe.failure, 'unreachable', probe.summary);
