@@ -1,7 +1,7 @@
 // What the Log Tail panel posts to its webview, shaped without `vscode`: the row view of one parsed line, the
 // rows a batch of raw lines adds to the ring, and the `logTail/lines` message. LogTailPanel (src/views/logTailPanel.ts)
 // uses exactly these; the webview test and bench/tail.mjs drive them too, so they measure what the panel posts.
-import type { LogItemView, LogRowView, LogTailLinesMessage } from '../../webview/protocol';
+import type { LogItemView, LogRowView, LogTailHostToWebview, LogTailLinesMessage } from '../../webview/protocol';
 import { parseLogLine, type ParsedLogLine } from './logLine';
 import type { LogRing } from './logRing';
 
@@ -35,4 +35,12 @@ export function ingestLogLines(ring: LogRing<ParsedLogLine>, rawLines: readonly 
 /** The `logTail/lines` message for these items, with the ring's counts. */
 export function logLinesMessage(ring: LogRing<unknown>, items: LogItemView[], replace = false, done = true): LogTailLinesMessage {
   return { type: 'logTail/lines', replace, done, items, firstSeq: ring.firstSeq, dropped: ring.dropped, kept: ring.size, capacity: ring.capacity };
+}
+
+/** The `logTail/lineDetail` answer to the webview's `logTail/showLine`: the full kept line, or not found. */
+export function logLineDetail(ring: LogRing<ParsedLogLine>, seq: number): Extract<LogTailHostToWebview, { type: 'logTail/lineDetail' }> {
+  const line = ring.at(seq);
+  return line
+    ? { type: 'logTail/lineDetail', seq, found: true, time: line.time, level: line.level, subsystem: line.subsystem, message: line.message, fields: Object.entries(line.fields) }
+    : { type: 'logTail/lineDetail', seq, found: false };
 }

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
 import type { LogLevel, ParsedLogLine } from '../model/logLine';
 import { compileLogFilter, DEFAULT_LOG_CAPACITY, LogRing, type LogPreset } from '../model/logRing';
-import { ingestLogLines, logLinesMessage, logRowView } from '../model/logRows';
+import { ingestLogLines, logLineDetail, logLinesMessage, logRowView } from '../model/logRows';
 import { DEFAULT_LOG_READ_BYTES, DEFAULT_LOG_READ_LINES, GatewayLogSource, logFileCandidates, type LogBatch, type LogSourceState } from '../model/logSource';
 import { expandHome, readOpenClawConfig } from '../model/openclawConfig';
 import {
@@ -161,13 +161,7 @@ class LogTailPanel {
         this.addMarker('cleared', 'cleared; showing lines read from now on');
         this.postSnapshot();
         return;
-      case 'logTail/showLine': {
-        const line = this.ring.at(msg.seq);
-        this.post(line
-          ? { type: 'logTail/lineDetail', seq: msg.seq, found: true, time: line.time, level: line.level, subsystem: line.subsystem, message: line.message, fields: Object.entries(line.fields) }
-          : { type: 'logTail/lineDetail', seq: msg.seq, found: false });
-        return;
-      }
+      case 'logTail/showLine': this.post(logLineDetail(this.ring, msg.seq)); return;
     }
   }
 
