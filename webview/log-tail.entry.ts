@@ -19,6 +19,10 @@ const vscodeApi = acquireVsCodeApi();
 const post = (message: LogTailWebviewToHost) => vscodeApi.postMessage(message);
 
 const OVERSCAN = 8;
+/** Text rendered per row: the host's own bound (src/model/logRows.ts), kept here too so an unclipped row cannot stall the page. */
+const MAX_ROW_TEXT = 2_000;
+/** key=value fields highlighted per row (a real stalled-session line has 11); the rest stay plain text, so a line made of fields cannot flood the DOM. */
+const MAX_ROW_FIELDS = 12;
 const TEXT_DEBOUNCE_MS = 250;
 
 // ------------------------------------------------------------------------------------------------ state
@@ -215,13 +219,18 @@ function fillRow(row: HTMLElement, it: DisplayItem): void {
   const sub = el('span', 'sub', it.subsystem ?? '');
   sub.title = it.subsystem ?? '';
   const msg = el('span', 'msg');
-  for (const seg of messageSegments(it.message)) {
-    if (!('key' in seg)) { msg.append(document.createTextNode(seg.text)); continue; }
+  const cut = it.message.length > MAX_ROW_TEXT;
+  let fields = 0, plain = '';
+  for (const seg of messageSegments(cut ? it.message.slice(0, MAX_ROW_TEXT) : it.message)) {
+    if (!('key' in seg) || fields >= MAX_ROW_FIELDS) { plain += seg.text; continue; }
+    if (plain) { msg.append(document.createTextNode(plain)); plain = ''; }
+    fields++;
     const f = el('span', seg.operator ? 'f op' : 'f');
     f.append(el('span', 'k', seg.key), document.createTextNode('='), el('span', 'v', seg.value));
     msg.append(f);
   }
-  if (it.clipped) msg.append(el('span', 'clip', ' … (open the line for the rest)'));
+  if (plain) msg.append(document.createTextNode(plain));
+  if (it.clipped || cut) msg.append(el('span', 'clip', ' … (open the line for the rest)'));
   msg.title = it.message.length > 600 ? `${it.message.slice(0, 600)}…` : it.message;
   row.append(time, level, sub, msg);
   if (it.diagnostic && it.sessionKey) row.append(sessionLink(it.sessionKey));

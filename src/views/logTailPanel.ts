@@ -9,12 +9,12 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
 import type { LogLevel, ParsedLogLine } from '../model/logLine';
-import { parseLogLine } from '../model/logLine';
 import { compileLogFilter, DEFAULT_LOG_CAPACITY, LogRing, type LogPreset } from '../model/logRing';
+import { ingestLogLines, logLineDetail, logLinesMessage, logRowView } from '../model/logRows';
 import { DEFAULT_LOG_READ_BYTES, DEFAULT_LOG_READ_LINES, GatewayLogSource, logFileCandidates, type LogBatch, type LogSourceState } from '../model/logSource';
 import { expandHome, readOpenClawConfig } from '../model/openclawConfig';
 import {
-  isLogTailWebviewToHost, type LogItemView, type LogMarkerView, type LogRowView, type LogSourceView, type LogTailFilterView,
+  isLogTailWebviewToHost, type LogItemView, type LogMarkerView, type LogSourceView, type LogTailFilterView,
   type LogTailHostToWebview,
 } from '../../webview/protocol';
 import { webviewHtml, webviewOptions } from './webviewHtml';
@@ -38,21 +38,13 @@ export interface LogTailPanelsOptions {
   rpcTimeoutMs?: number;
 }
 
-/** Longest message text posted per row; the full line (≤ 8,000 chars) is fetched when the row is opened. */
-const MAX_ROW_TEXT = 2_000;
 /** Rows per postMessage when re-sending a filtered snapshot. */
 const SNAPSHOT_CHUNK = 2_000;
 const MAX_MARKERS = 200;
 const CONFIG_CACHE_MS = 30_000;
 
-export function logRowView(seq: number, line: ParsedLogLine): LogRowView {
-  const clipped = line.message.length > MAX_ROW_TEXT;
-  return {
-    kind: 'line', seq, time: line.time, level: line.level, subsystem: line.subsystem,
-    message: clipped ? line.message.slice(0, MAX_ROW_TEXT) : line.message,
-    parsed: line.parsed, diagnostic: line.diagnostic, sessionKey: line.sessionKey, ...(clipped ? { clipped } : {}),
-  };
-}
+// Row shaping lives in src/model/logRows.ts (no `vscode`), so the webview test and bench/tail.mjs post what this panel posts.
+export { logRowView } from '../model/logRows';
 
 export function logSourceView(s: LogSourceState): LogSourceView {
   switch (s.kind) {
@@ -169,13 +161,7 @@ class LogTailPanel {
         this.addMarker('cleared', 'cleared; showing lines read from now on');
         this.postSnapshot();
         return;
-      case 'logTail/showLine': {
-        const line = this.ring.at(msg.seq);
-        this.post(line
-          ? { type: 'logTail/lineDetail', seq: msg.seq, found: true, time: line.time, level: line.level, subsystem: line.subsystem, message: line.message, fields: Object.entries(line.fields) }
-          : { type: 'logTail/lineDetail', seq: msg.seq, found: false });
-        return;
-      }
+      case 'logTail/showLine': this.post(logLineDetail(this.ring, msg.seq)); return;
     }
   }
 
@@ -216,13 +202,7 @@ class LogTailPanel {
     else if (b.truncated && b.initial && b.lines.length) items.push(this.addMarker('truncated', `older lines not loaded: showing the newest ${kib(DEFAULT_LOG_READ_BYTES)} of ${where}`));
     else if (b.truncated && !b.initial) items.push(this.addMarker('truncated', 'more new lines than one read returns: some were left out'));
     if (this.filter.preset === 'session') this.matches = this.compile(); // a reset session gets a new sessionId
-    const firstSeq = this.ring.nextSeq;
-    const parsed = b.lines.map((raw) => parseLogLine(raw));
-    this.ring.push(parsed);
-    parsed.forEach((line, i) => {
-      const seq = firstSeq + i;
-      if (seq >= this.ring.firstSeq && this.matches(line)) items.push(logRowView(seq, line));
-    });
+    ingestLogLines(this.ring, b.lines, this.matches, items);
     this.pruneMarkers();
     // Post even when nothing matched: the webview's counts and its copy of firstSeq/dropped must follow the ring.
     if (items.length || b.lines.length) this.postLines(items);
@@ -236,7 +216,7 @@ class LogTailPanel {
   }
 
   private postLines(items: LogItemView[], replace = false, done = true): void {
-    this.post({ type: 'logTail/lines', replace, done, items, firstSeq: this.ring.firstSeq, dropped: this.ring.dropped, kept: this.ring.size, capacity: this.ring.capacity });
+    this.post(logLinesMessage(this.ring, items, replace, done));
   }
 
   /** Every kept line that matches the filter, markers interleaved by position, in chunks. */
