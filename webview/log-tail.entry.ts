@@ -248,6 +248,7 @@ function sessionLink(sessionKey: string): HTMLElement {
 }
 
 let frame = 0;
+let lastScrollTop = 0;
 function schedule(): void { if (!frame) frame = requestAnimationFrame(render); }
 
 function render(): void {
@@ -255,6 +256,7 @@ function render(): void {
   const total = displayCount();
   spacer.style.height = `${total * rowHeight}px`;
   if (following) viewport.scrollTop = viewport.scrollHeight;
+  lastScrollTop = viewport.scrollTop;
   const top = viewport.scrollTop, height = viewport.clientHeight;
   const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
   const last = Math.min(total, Math.ceil((top + height) / rowHeight) + OVERSCAN);
@@ -404,8 +406,15 @@ sessionField.addEventListener('input', () => { if (!applyingHostFilter) debounce
 jumpButton.addEventListener('click', jumpToLatest);
 clearButton.addEventListener('click', () => post({ type: 'logTail/clear' }));
 
+// Only a scroll upward stops following. When the list area shrinks (a notice such as "older lines dropped"
+// appears) or the content changes under a pinned view, the view is briefly not at the bottom without anyone
+// scrolling: that must re-pin, not unfollow (bench/tail.mjs caught the panel dropping out of follow mode that way).
 viewport.addEventListener('scroll', () => {
+  const top = viewport.scrollTop;
+  const movedUp = top < lastScrollTop - 1;
+  lastScrollTop = top;
   const bottom = atBottom();
+  if (following && !bottom && !movedUp) { schedule(); return; }
   if (bottom !== following) { following = bottom; if (following) unseen = 0; }
   schedule();
 }, { passive: true });
@@ -424,7 +433,7 @@ rowsEl.addEventListener('click', (e) => {
 
 viewport.addEventListener('keydown', (e) => {
   if (e.key === 'End') { e.preventDefault(); jumpToLatest(); }
-  else if (e.key === 'Home') { e.preventDefault(); following = false; viewport.scrollTop = 0; }
+  else if (e.key === 'Home') { e.preventDefault(); following = false; viewport.scrollTop = 0; lastScrollTop = 0; }
 });
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !detail.hidden) closeDetail(); });
 
