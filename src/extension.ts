@@ -109,6 +109,7 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     return name ? activeFleet.gateway(name) : undefined;
   };
   context.subscriptions.push(logs, revealed,
+    vscode.commands.registerCommand('lanewatch.revealSession', (arg?: { gateway?: string; key?: string }) => { if (arg?.gateway && arg.key) revealSession(arg.gateway, arg.key); }),
     vscode.commands.registerCommand('lanewatch.openGatewayLogs', async (arg?: { kind?: string; gateway?: string; key?: string; preset?: LogPreset }) => {
       const watcher = arg?.gateway ? activeFleet.gateway(arg.gateway) : await pickGateway('Logs of which gateway?');
       if (!watcher) return;

@@ -45,6 +45,17 @@ describe('gateway logs panel', function () {
     await back;
   });
 
+  it('a log line\'s session link reveals that session in the Gateways view (and says so when it is gone)', async () => {
+    const seen: Array<{ gateway: string; key: string; found: boolean }> = [];
+    const sub = api.onDidRevealSession((e) => seen.push(e));
+    try {
+      // The webview's link posts logTail/revealSession; the host runs this command with the line's key.
+      await vscode.commands.executeCommand('lanewatch.revealSession', { gateway: 'demo', key: 'agent:main:demo-idle' });
+      await vscode.commands.executeCommand('lanewatch.revealSession', { gateway: 'demo', key: 'agent:main:no-such-session' });
+    } finally { sub.dispose(); }
+    assert.deepEqual(seen, [{ gateway: 'demo', key: 'agent:main:demo-idle', found: true }, { gateway: 'demo', key: 'agent:main:no-such-session', found: false }]);
+  });
+
   it('the Errors preset shows only error lines', async () => {
     const errors = report((f) => f.preset === 'errors');
     api.setGatewayLogsFilter('demo', { preset: 'errors' });
