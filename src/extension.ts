@@ -44,6 +44,8 @@ export interface LanewatchApi {
   /** The watchdog's decisions (armed, acting, acted, skipped…) since activation. */
   watchdogEvents(): readonly WatchdogEvent[];
   onDidWatchdogEvent(listener: (e: WatchdogEvent) => void): vscode.Disposable;
+  /** Where VS Code keeps this extension's logs (the output channel), for the token-leak test. */
+  readonly logUri: vscode.Uri;
   /** Sessions revealed in the tree from a log line's link. */
   onDidRevealSession(listener: (e: { gateway: string; key: string; found: boolean }) => void): vscode.Disposable;
   /** The HTML of an open transcript panel and the DOM facts its script reported (entries rendered, DOM size, in flight shown). */
@@ -163,6 +165,7 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
       sessions: g.agents.flatMap((a) => a.sessions).map((x) => ({ key: x.key, description: x.description, status: x.laneStatus, verified: x.verified, facts: x.facts.map((f) => f.text) })),
     })),
     fleetReport: () => reportFleet(activeFleet),
+    logUri: context.logUri,
     gatewayLogsHtml: (name) => logs.html(name),
     onDidReportGatewayLogs: (listener) => logs.onDidReport(listener),
     setGatewayLogsFilter: (name, filter) => logs.setFilter(name, filter),
