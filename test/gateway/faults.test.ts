@@ -365,6 +365,9 @@ describe('process faults: SIGTERM, in-process restart, restart storm', () => {
     const wUp = await stateOf(watcher.connection, (s) => s.state === 'connected' && s.hello?.bootId !== bootBefore, `${what}: watcher back`, 60_000);
     const lag = Math.max(up.connectedAt!, wUp.connectedAt!) - readyAt;
     figures.reconnectAfterReady.push({ what, ms: lag });
+    // Where the time went: when the successful attempt started relative to ready, and how long its handshake took.
+    const phases = (s: ConnectionSnapshot) => `attempt ${s.handshake!.attempt} started ${s.handshake!.startedAt - readyAt} ms after ready, hello-ok after ${s.handshake!.helloMs} ms`;
+    if (lag > 1_000) console.log(`# ${what}: connection ${phases(up)}; watcher ${phases(wUp)}`);
     await stateOf(admin, (s) => s.state === 'connected' && s.hello?.bootId !== bootBefore, `${what}: admin back`, 60_000);
     await synced(watcher, `${what}: resync`);
     await assertInSync(watcher, what);
