@@ -46,6 +46,7 @@ export interface SoakResult {
   final: SoakSample;
   counts: SoakCounts;
   seed: number;
+  durationMs: number;
 }
 
 const gcNow: () => void = (() => {
@@ -200,7 +201,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   // Let closing sockets and their timers finish before the final count.
   await sleep(500);
   const final = sample(Date.now() - started, undefined);
-  return { baseline, samples: samples.filter((s) => s.atMs >= warmupMs), final, counts, seed };
+  return { baseline, samples: samples.filter((s) => s.atMs >= warmupMs), final, counts, seed, durationMs: opts.durationMs };
 }
 
 const MB = 1024 * 1024;
@@ -237,7 +238,9 @@ export function soakReport(r: SoakResult): { lines: string[]; violations: string
     `heapUsed after GC: first ${(heap(s[0]) / MB).toFixed(1)} MB, last ${(heap(s[s.length - 1]) / MB).toFixed(1)} MB, min ${(min(heap) / MB).toFixed(1)}, max ${(max(heap) / MB).toFixed(1)} MB, slope ${slope.toFixed(2)} MB/h over ${hours < 1 ? `${(hours * 60).toFixed(1)} min` : `${hours.toFixed(2)} h`} (bounds: drift ${SOAK_BOUNDS.heapDriftBytes / MB} MB, spread ${SOAK_BOUNDS.heapSpreadBytes / MB} MB)`,
     `resources: baseline ${JSON.stringify(r.baseline.resources)}, after dispose ${JSON.stringify(r.final.resources)}`,
   ];
-  if (c.connects < 10 || c.serverDrops + c.restarts < 5) violations.push(`too little churn (${c.connects} connects, ${c.serverDrops + c.restarts} drops/restarts)`);
+  // The churn must really have happened: about one reconnect every 2 s and one drop or restart every 4 s are scheduled.
+  const seconds = r.durationMs / 1000;
+  if (c.connects < seconds / 6 || c.serverDrops + c.restarts < seconds / 10) violations.push(`too little churn (${c.connects} connects, ${c.serverDrops + c.restarts} drops/restarts in ${seconds} s)`);
   if (max(sockets) > SOAK_BOUNDS.sockets) violations.push(`sockets reached ${max(sockets)} (bound ${SOAK_BOUNDS.sockets})`);
   if (max(timers) > SOAK_BOUNDS.timers) violations.push(`timers reached ${max(timers)} (bound ${SOAK_BOUNDS.timers})`);
   if (!s.every((x) => x.listeners === s[0].listeners)) violations.push(`listeners changed: ${s.map((x) => x.listeners).join(',')}`);
