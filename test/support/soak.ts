@@ -176,7 +176,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         else if (d < 0.75) { counts.reconnectNow++; watcher.connection.reconnectNow(); }
         else {
           counts.shortLivedWatchers++;
-          const w = makeWatcher(`short-${counts.shortLivedWatchers}`);
+          // A few names in rotation: the device identity store keeps one key per name, as it does per configured gateway.
+          const w = makeWatcher(`short-${counts.shortLivedWatchers % 3}`);
           w.start();
           const until = Date.now() + 1_500;
           while (!w.isSynced() && Date.now() < until) await sleep(10);
@@ -185,6 +186,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       }
       if (now >= nextSample) {
         nextSample = now + sampleEvery;
+        gw.connectParams.length = 0; // the scripted gateway's own record of connects is test state, not the client's
         const s = sample(now - started, gw, conn, watcher);
         samples.push(s);
         log(`soak ${(s.atMs / 1000).toFixed(0)} s: heap ${(s.heapUsed / 1048576).toFixed(1)} MB, rss ${(s.rss / 1048576).toFixed(0)} MB, sockets ${s.resources.TCPSocketWrap ?? 0} (server side ${s.serverSockets}), timers ${s.resources.Timeout ?? 0}, listeners ${s.listeners}, pending ${s.pending}, rows ${s.watcherRows}`);
