@@ -119,8 +119,9 @@ export function checkLanes(v: unknown): Checked<LanesTable> {
   });
   let dynamic: Record<string, number | undefined> | null = null;
   if (isRecord(v.dynamic)) {
+    // Counts only (laneCount, activeCount, queuedCount, queuedLaneCount on 2026.9.6; newer counts kept too, up to 20).
     dynamic = {};
-    for (const k of ['laneCount', 'activeCount', 'queuedCount', 'queuedLaneCount']) dynamic[k] = count(v.dynamic[k]);
+    for (const [k, n] of Object.entries(v.dynamic).slice(0, 20)) if (count(n) !== undefined) dynamic[k] = n as number;
   } else if (v.dynamic !== undefined && v.dynamic !== null) problems.push(`diagnostics.lanes answer: dynamic is ${typeName(v.dynamic)}; ignored`);
   return { value: { lanes, dynamic }, problems };
 }

@@ -10,6 +10,7 @@ import { MemoryDeviceIdentityStore } from '../../src/gateway';
 import { Fleet } from '../../src/model/fleet';
 import type { GatewayConfig } from '../../src/model/gatewaySettings';
 import { tokenSecretKey } from '../../src/model/tokenSources';
+import { checkLanes } from '../../src/model/wireGuards';
 import { renderFleetText, reportFleet } from '../../src/views/fleetReport';
 import { ScriptedGateway } from '../support/scriptedGateway';
 
@@ -319,6 +320,11 @@ describe('a hostile gateway next to a good one, in one Fleet', () => {
     // chat.history is asked for the running row; its count is not a number: counted from items? items is a string, so nothing is stored.
     await until(() => /chat\.history answer: pendingInputs has no usable total or items/.test(logs.join('\n')), 'chat.history reason logged');
     assert.equal(w.laneStatus('agent:main:typed-running').queued, 0);
+  });
+
+  it('lane aggregates keep only counts', () => {
+    const checked = checkLanes({ lanes: [], dynamic: { queuedCount: 'many', activeCount: 2, laneCount: -1, queuedLaneCount: null, newerCount: 3, nested: { a: 1 } } });
+    assert.deepEqual(checked.value?.dynamic, { activeCount: 2, newerCount: 3 });
   });
 
   it('paging that never advances is stopped, with a reason', async () => {
