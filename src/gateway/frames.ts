@@ -55,7 +55,8 @@ export function decodeFrame(data: string, maxBytes: number): DecodedFrame {
   if (type === 'res') {
     if (!isGatewayResponseFrame(value)) {
       const id = (value as { id?: unknown }).id;
-      return { kind: 'rejected', reason: 'malformed response frame (id, ok or error invalid)', bytes, id: typeof id === 'string' ? id : undefined };
+      // Our request ids are short (`lw-<n>`, `connect-<n>`): a longer one cannot fail a request of ours.
+      return { kind: 'rejected', reason: 'malformed response frame (id, ok or error invalid)', bytes, id: typeof id === 'string' && id.length <= 128 ? id : undefined };
     }
     return { kind: 'response', frame: value as ResponseFrame, bytes };
   }

@@ -29,9 +29,19 @@ const optStr = (v: unknown): string | undefined => (typeof v === 'string' && v ?
 export const DEFAULT_MAX_PAYLOAD = 25 * 1024 * 1024;
 export const DEFAULT_TICK_INTERVAL_MS = 30_000;
 
+/** Why a hello-ok payload cannot be used at all (undefined: it can; fields of the wrong type fall back to defaults). */
+export function unusableHelloReason(payload: unknown, offered: { min: number; max: number }): string | undefined {
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return `payload is ${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload}, not an object`;
+  const p = payload as Record<string, unknown>;
+  if (p.type !== 'hello-ok') return `type is ${JSON.stringify(p.type)?.slice(0, 40) ?? 'missing'}, not "hello-ok"`;
+  if (typeof p.protocol !== 'number' || !Number.isInteger(p.protocol)) return `protocol is ${JSON.stringify(p.protocol)?.slice(0, 40) ?? 'missing'}, not an integer`;
+  if (p.protocol < offered.min || p.protocol > offered.max) return `protocol ${p.protocol} is outside the offered range ${offered.min}–${offered.max}`;
+  return undefined;
+}
+
 export function readHello(payload: unknown): HelloSummary | undefined {
   const p = rec(payload) as Partial<HelloOk> & Record<string, unknown>;
-  if (p.type !== 'hello-ok' || typeof p.protocol !== 'number') return undefined;
+  if (p.type !== 'hello-ok' || typeof p.protocol !== 'number' || !Number.isInteger(p.protocol)) return undefined;
   const server = rec(p.server), features = rec(p.features), auth = rec(p.auth), policy = rec(p.policy), snapshot = rec(p.snapshot);
   const defaults = rec(snapshot.sessionDefaults);
   return {

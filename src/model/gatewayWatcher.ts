@@ -5,12 +5,13 @@
 //
 // Live where the gateway pushes (sessions.changed, agent, chat); logs.tail and diagnostics.lanes have no push
 // form, so they are read with a cursor on a timer, and only while connected.
-import { GatewayApi, GatewayConnection, type ConnectionSnapshot, type DeviceIdentityStore, type Disposable, type EventFrame, type HelloSummary, type LaneView, type LogLevel, type SessionRowView } from '../gateway';
+import { GatewayApi, GatewayConnection, type ConnectionSnapshot, type DeviceIdentityStore, type Disposable, type EventFrame, type GatewayConnectionOptions, type HelloSummary, type LaneView, type LogLevel, type SessionRowView } from '../gateway';
 import { Emitter } from '../gateway/emitter';
 import type { GatewayConfig } from './gatewaySettings';
 import { deriveLaneStatus, type DiagnosticSighting, type LaneStatus, type LaneWaitSighting } from './laneStatus';
 import { numberField, parseLogLine, type ParsedLogLine } from './logLine';
 import { RunTracker } from './runTracker';
+import { checkAgentsList, checkLanes, checkLogsTail, checkPendingInputs, checkSessionKey, checkSessionRow, checkSessionsPage } from './wireGuards';
 
 export interface AgentView { id: string; isDefault: boolean }
 
@@ -31,8 +32,15 @@ export interface WatcherOptions {
   pollIntervalMs?: number;
   /** Diagnostic log lines kept for the UI (ring buffer). */
   maxDiagnosticLines?: number;
+  /** Connection timeouts, liveness probe and backoff (defaults: GatewayConnection's). */
+  connection?: Pick<GatewayConnectionOptions, 'challengeTimeoutMs' | 'helloTimeoutMs' | 'pingIntervalMs' | 'minTickWatchMs' | 'backoff' | 'slowRetryMs'>;
   now?: () => number;
 }
+
+/** Unusable values named one by one per answer; the rest of that answer's problems are counted in one line. */
+const MAX_PROBLEMS_PER_ANSWER = 30;
+/** At most this many warnings about unusable gateway data per minute and gateway; the rest are counted. */
+const MAX_DATA_WARNINGS_PER_MINUTE = 200;
 
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
@@ -59,13 +67,15 @@ export class GatewayWatcher {
   private readonly changes = new Emitter<WatcherChange>();
   readonly onDidChange = this.changes.on.bind(this.changes);
   private readonly now: () => number;
+  private warnWindow = { start: 0, count: 0, suppressed: 0 };
+  private capWarned = false;
 
   constructor(private readonly opts: WatcherOptions) {
     this.now = opts.now ?? Date.now;
     this.connection = new GatewayConnection({
       url: opts.config.url, credentials: opts.credentials, scopes: ['operator.read'], identityStore: opts.identityStore,
       identityKey: `${opts.config.name}|${opts.config.url}`, clientVersion: opts.clientVersion, clientDisplayName: 'Lanewatch',
-      requestTimeoutMs: opts.requestTimeoutMs, log: (level, m) => opts.log(level, `[${opts.config.name}] ${m}`),
+      requestTimeoutMs: opts.requestTimeoutMs, log: (level, m) => opts.log(level, `[${opts.config.name}] ${m}`), ...opts.connection,
     });
     this.api = new GatewayApi(this.connection);
     this.subscriptions.push(
@@ -114,20 +124,22 @@ export class GatewayWatcher {
   /** Re-reads everything after a (re)connect: events missed while down are not replayed by the gateway. */
   resync(hello: HelloSummary): Promise<void> {
     if (this.syncing) return this.syncing;
-    this.syncing = this.doResync(hello).finally(() => { this.syncing = undefined; });
+    // The change fires after `syncing` is cleared, so a listener that sees it finds isSynced() already true.
+    this.syncing = this.doResync(hello).finally(() => { this.syncing = undefined; this.changes.fire({ gateway: this.name, what: 'sessions' }); });
     return this.syncing;
   }
 
   private async doResync(hello: HelloSummary): Promise<void> {
     try {
-      const agents = await this.api.agentsList();
-      const defaultId = (agents as { defaultId?: string }).defaultId ?? hello.sessionDefaults?.defaultAgentId;
+      const agents = this.accept(checkAgentsList(await this.api.agentsList()), 'agents.list');
+      const defaultId = agents.defaultId ?? hello.sessionDefaults?.defaultAgentId;
       this.agents = agents.agents.map((a) => ({ id: a.id, isDefault: a.id === defaultId }));
       this.changes.fire({ gateway: this.name, what: 'agents' });
       if (hello.methods.has('sessions.subscribe')) await this.api.sessionsSubscribe({});
       const rows = await this.listAllSessions(hello);
       this.sessions.clear();
       this.pendingInputs.clear();
+      this.capWarned = false;
       for (const row of rows) this.sessions.set(row.key, row);
       this.syncError = undefined;
       this.syncedBootId = hello.bootId ?? '';
@@ -136,33 +148,71 @@ export class GatewayWatcher {
       this.syncError = (err as Error).message;
       this.opts.log('warn', `[${this.name}] resync failed: ${this.syncError}`);
     }
-    this.changes.fire({ gateway: this.name, what: 'sessions' });
   }
 
   /** 2026.9.x pages (100 rows by default); older gateways return everything up to `limit` in one answer. */
   private async listAllSessions(hello: HelloSummary): Promise<SessionRowView[]> {
     const pageSize = this.opts.pageSize ?? 200;
     const max = this.opts.maxSessions ?? 5000;
-    if (hello.protocol < 4) return (await this.api.sessionsList({ limit: max })).sessions;
-    const rows: SessionRowView[] = [];
+    const rows = new Map<string, SessionRowView>();
+    const add = (page: { sessions: SessionRowView[] }) => { for (const r of page.sessions) if (rows.size < max || rows.has(r.key)) rows.set(r.key, r); };
+    if (hello.protocol < 4) { add(this.accept(checkSessionsPage(await this.api.sessionsList({ limit: max })), 'sessions.list')); return [...rows.values()]; }
     let offset = 0;
-    for (;;) {
-      const page = await this.api.sessionsList({ limit: pageSize, offset });
-      rows.push(...page.sessions);
-      if (!page.hasMore || page.sessions.length === 0 || rows.length >= max) break;
-      offset = typeof page.nextOffset === 'number' ? page.nextOffset : offset + page.sessions.length;
+    // A gateway whose paging never ends (or goes backwards) is stopped by the row bound and a page bound.
+    for (let pages = 0; pages <= Math.ceil(max / pageSize); pages++) {
+      const page = this.accept(checkSessionsPage(await this.api.sessionsList({ limit: pageSize, offset })), 'sessions.list');
+      add(page);
+      if (!page.hasMore || page.sessions.length === 0 || rows.size >= max) break;
+      const next = page.nextOffset ?? offset + page.sessions.length;
+      if (next <= offset) { this.warnData(`sessions.list: nextOffset ${next} does not advance past ${offset}; stopped paging`); break; }
+      offset = next;
     }
-    return rows.slice(0, max);
+    return [...rows.values()];
+  }
+
+  /** The checked value, after logging what was dropped; throws (failing the resync with that reason) when nothing is usable. */
+  private accept<T>(checked: { value?: T; problems: string[] }, what: string): T {
+    this.warnProblems(checked.problems, what);
+    if (checked.value === undefined) throw new Error(`unusable ${what} answer: ${checked.problems[0] ?? 'no value'}`);
+    return checked.value;
+  }
+
+  private warnProblems(problems: readonly string[], what: string): void {
+    for (const p of problems.slice(0, MAX_PROBLEMS_PER_ANSWER)) this.warnData(p);
+    if (problems.length > MAX_PROBLEMS_PER_ANSWER) this.warnData(`${what}: ${problems.length - MAX_PROBLEMS_PER_ANSWER} more unusable value(s) in this answer`);
+  }
+
+  /** Logs a reason for dropped gateway data, rate-limited so a hostile gateway cannot flood the log. */
+  private warnData(message: string): void {
+    const now = this.now();
+    const w = this.warnWindow;
+    if (now - w.start >= 60_000) {
+      if (w.suppressed) this.opts.log('warn', `[${this.name}] ${w.suppressed} more unusable value(s) from the gateway in the last minute (not logged one by one)`);
+      this.warnWindow = { start: now, count: 0, suppressed: 0 };
+    }
+    if (this.warnWindow.count++ < MAX_DATA_WARNINGS_PER_MINUTE) this.opts.log('warn', `[${this.name}] ignored: ${message.slice(0, 300)}`);
+    else this.warnWindow.suppressed++;
   }
 
   private onSessionsChanged(frame: EventFrame): void {
     const p = rec(frame.payload);
-    const key = typeof p.sessionKey === 'string' ? p.sessionKey : undefined;
-    if (!key) return;
+    const keyProblem = checkSessionKey(p.sessionKey);
+    if (keyProblem) { this.warnData(`sessions.changed event: ${keyProblem.replace(/^key/, 'sessionKey')}`); return; }
+    const key = p.sessionKey as string;
     // Phase events carry the full row in `session`; reason events carry it flattened at the top level.
-    const row = rec(p.session).key === key ? (p.session as SessionRowView) : typeof p.sessionId === 'string' ? ({ ...p, key } as SessionRowView) : undefined;
+    const raw = rec(p.session).key === key ? p.session : typeof p.sessionId === 'string' ? { ...p, key } : undefined;
+    let row: SessionRowView | undefined;
+    if (raw) {
+      const checked = checkSessionRow(raw, 'sessions.changed');
+      this.warnProblems(checked.problems, 'sessions.changed');
+      row = checked.value;
+    }
     if (p.reason === 'delete' || p.reason === 'deleted' || p.deleted === true) { this.sessions.delete(key); this.pendingInputs.delete(key); }
     else if (row) {
+      if (!this.sessions.has(key) && this.sessions.size >= (this.opts.maxSessions ?? 5000)) {
+        if (!this.capWarned) { this.capWarned = true; this.warnData(`sessions.changed: already ${this.sessions.size} sessions (the bound); new keys are not added until the next resync`); }
+        return;
+      }
       const merged = { ...(this.sessions.get(key) ?? {}), ...row };
       // activeRunIds is omitted (not emptied) while a run is active: do not keep a stale [] from an older row.
       if (!('activeRunIds' in row)) delete merged.activeRunIds;
@@ -184,8 +234,10 @@ export class GatewayWatcher {
     this.historyInFlight.add(key);
     this.api.chatHistory({ sessionKey: key, limit: 1 })
       .then((h) => {
-        const n = h.pendingInputs?.total ?? h.pendingInputs?.items.length;
-        if (n === undefined) return;
+        const checked = checkPendingInputs(h);
+        this.warnProblems(checked.problems, 'chat.history');
+        const n = checked.value;
+        if (n === undefined || !this.sessions.has(key)) return;
         if (this.pendingInputs.get(key) === n) return;
         this.pendingInputs.set(key, n);
         this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
@@ -216,7 +268,7 @@ export class GatewayWatcher {
     try {
       const hello = this.connection.helloSummary;
       if (hello?.methods.has('logs.tail')) {
-        const tail = await this.api.logsTail({ ...(this.logCursor !== undefined ? { cursor: this.logCursor } : {}), limit: 1000, maxBytes: 512 * 1024 });
+        const tail = this.accept(checkLogsTail(await this.api.logsTail({ ...(this.logCursor !== undefined ? { cursor: this.logCursor } : {}), limit: 1000, maxBytes: 512 * 1024 })), 'logs.tail');
         this.logCursor = tail.cursor;
         this.logFile = tail.file ?? this.logFile;
         const touched = this.ingestLogLines(tail.lines);
@@ -224,9 +276,9 @@ export class GatewayWatcher {
         if (tail.lines.length) this.changes.fire({ gateway: this.name, what: 'logs' });
       }
       if (hello?.methods.has('diagnostics.lanes')) {
-        const lanes = await this.api.diagnosticsLanes();
+        const lanes = this.accept(checkLanes(await this.api.diagnosticsLanes()), 'diagnostics.lanes');
         const before = JSON.stringify(this.lanes && { l: this.lanes.lanes, d: this.lanes.dynamic });
-        this.lanes = { lanes: lanes.lanes, dynamic: lanes.dynamic as Record<string, number | undefined> | null, at: this.now() };
+        this.lanes = { lanes: lanes.lanes, dynamic: lanes.dynamic, at: this.now() };
         if (JSON.stringify({ l: this.lanes.lanes, d: this.lanes.dynamic }) !== before) this.changes.fire({ gateway: this.name, what: 'lanes' });
       }
     } catch (err) {
@@ -239,6 +291,7 @@ export class GatewayWatcher {
     const touched = new Set<string>();
     const max = this.opts.maxDiagnosticLines ?? 2_000;
     for (const raw of lines) {
+      if (typeof raw !== 'string') continue;
       const line = parseLogLine(raw);
       if (!line.diagnostic) continue;
       this.recentDiagnostics.push(line);

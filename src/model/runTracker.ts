@@ -3,6 +3,7 @@
 // protocol 3 gateways (their rows keep status "running" after aborts, timeouts, resets and restarts), and a
 // cross-check on protocol 4. A run whose start this socket did not see is "unverified".
 import type { EventFrame } from '../gateway';
+import { MAX_SESSION_KEY_LENGTH } from './wireGuards';
 
 export interface TrackedRun {
   runId: string;
@@ -26,8 +27,8 @@ export class RunTracker {
   /** Returns the session key the event was about when it changed what we know. */
   apply(frame: EventFrame, now = Date.now()): string | undefined {
     const p = rec(frame.payload);
-    const runId = typeof p.runId === 'string' ? p.runId : undefined;
-    const sessionKey = typeof p.sessionKey === 'string' ? p.sessionKey : undefined;
+    const runId = typeof p.runId === 'string' && p.runId.length <= 256 ? p.runId : undefined;
+    const sessionKey = typeof p.sessionKey === 'string' && p.sessionKey.length <= MAX_SESSION_KEY_LENGTH ? p.sessionKey : undefined;
     if (!runId || !sessionKey) return undefined;
     if (frame.event === 'agent') {
       const data = rec(p.data);
@@ -64,13 +65,19 @@ export class RunTracker {
 
   private end(e: RunEnd): string {
     this.runs.delete(e.runId);
+    this.lastEnd.delete(e.sessionKey); // re-insert: the map's order is the order of the latest end
     this.lastEnd.set(e.sessionKey, e);
+    this.bound();
     return e.sessionKey;
   }
 
+  /** Bounded memory: the oldest runs and run ends go first (a hostile gateway can invent any number of keys). */
   private bound(): void {
     while (this.runs.size > this.maxRuns) this.runs.delete(this.runs.keys().next().value as string);
+    while (this.lastEnd.size > this.maxRuns) this.lastEnd.delete(this.lastEnd.keys().next().value as string);
   }
+
+  get size(): { runs: number; ends: number } { return { runs: this.runs.size, ends: this.lastEnd.size }; }
 
   activeRuns(sessionKey: string): TrackedRun[] { return [...this.runs.values()].filter((r) => r.sessionKey === sessionKey); }
   lastEnded(sessionKey: string): RunEnd | undefined { return this.lastEnd.get(sessionKey); }

@@ -337,6 +337,29 @@ describe('GatewayConnection liveness and reconnect', () => {
     await until(c, (x) => x.state === 'connected', 3000);
   });
 
+  it('the liveness probe (pingIntervalMs) keeps an idle healthy link up: pongs count as life', async () => {
+    const gw = await gateway();
+    const c = connect(gw.url, { pingIntervalMs: 100 });
+    await c.waitForConnected(3000);
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal(c.snapshot().state, 'connected');
+    assert.equal(c.snapshot().attempts, 1, 'never declared dead');
+  });
+
+  it('the liveness probe declares a link dead when a ping goes unanswered (peer stopped reading), within ~2.5 × the interval', async () => {
+    const gw = await gateway();
+    const c = connect(gw.url, { pingIntervalMs: 200 });
+    await c.waitForConnected(3000);
+    const started = Date.now();
+    for (const s of gw.sockets) s.pause(); // the server reads nothing more: no pong, like a half-open link
+    const s = await until(c, (x) => x.state === 'disconnected', 3000);
+    assert.equal(s.problem?.kind, 'tick-timeout');
+    assert.match(s.problem!.summary, /no pong to a ping/);
+    assert.ok(Date.now() - started < 200 * 2.5 + 300, `detected in ${Date.now() - started} ms`);
+    assert.ok(logs.some((l) => /no pong \d+ ms after a ping/.test(l)));
+    await until(c, (x) => x.state === 'connected', 3000);
+  });
+
   it('reconnects promptly after shutdown + 1012 (gateway restarting)', async () => {
     const gw = await gateway();
     const c = connect(gw.url, { backoff: { initialMs: 5000, maxMs: 30_000, factor: 2, jitter: 0 } });

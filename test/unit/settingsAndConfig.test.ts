@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseGatewaySettings } from '../../src/model/gatewaySettings';
-import { defaultOpenClawConfigPath, discoverDefaultGateways, parseOpenClawConfig, readOpenClawConfig } from '../../src/model/openclawConfig';
+import { defaultOpenClawConfigPath, discoverDefaultGateways, findGatewayLocks, parseOpenClawConfig, readGatewayLock, readOpenClawConfig } from '../../src/model/openclawConfig';
 import { resolveToken, tokenSecretKey } from '../../src/model/tokenSources';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'lw-cfg-'));
@@ -110,5 +111,148 @@ describe('running gateways from lock files', () => {
     writeFileSync(path.join(dir, 'gateway.state.lock'), JSON.stringify({ pid: process.pid, port: 18790, configPath: path.join(state, 'cfg.json') }));
     const found = await discoverDefaultGateways({ OPENCLAW_STATE_DIR: state });
     assert.deepEqual(found, [{ name: 'local-18790', url: 'ws://127.0.0.1:18790', configPath: path.join(state, 'cfg.json'), source: 'lock-file' }]);
+  });
+});
+
+// ---------------------------------------------------------------- hostile files and settings
+
+/** True when chmod 000 does not stop this process from reading (root, or CAP_DAC_OVERRIDE): then it is said, not assumed. */
+function chmodBlocksReads(dir: string): boolean {
+  const probe = path.join(dir, 'probe-000'); writeFileSync(probe, 'x'); chmodSync(probe, 0);
+  try { readFileSync(probe); return false; } catch { return true; }
+}
+/** A file even root cannot read (write-only sysctl), to reach the EACCES path when chmod cannot. */
+const ROOT_UNREADABLE = '/proc/sys/vm/drop_caches';
+function rootUnreadableAvailable(): boolean { try { readFileSync(ROOT_UNREADABLE); return false; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EACCES'; } }
+
+describe('malformed, mistyped, missing and unreadable files', () => {
+  it('malformed JSON5 in the gateway config: a clear error naming the file, never a throw elsewhere', async () => {
+    const dir = tmp();
+    const cases: Array<[string, string]> = [
+      ['truncated', '{ gateway: { port: 18789, auth: { token: "t'], ['empty', ''], ['only a comment', '// nothing\n'],
+      ['trailing garbage', '{ gateway: {} } }'], ['binary', '\u0000\u0001\u0002\u00ff'], ['unterminated comment', '{ /* gateway: {} '],
+      ['two documents', '{}{}'], ['JSON with NaN key', '{ NaN: }'], ['a BOM then garbage', '\ufeff{ gateway: { port: } }'],
+    ];
+    for (const [name, text] of cases) {
+      const file = path.join(dir, `${name.replace(/\W+/g, '-')}.json`);
+      writeFileSync(file, text);
+      await assert.rejects(readOpenClawConfig(file), (e: Error) => e.name === 'ConfigFileError' && e.message.startsWith(`${file} is not valid JSON5: `), name);
+      const gw = { name: 'g', url: 'ws://127.0.0.1:1', configPath: file, source: 'settings' as const };
+      const r = await resolveToken(gw, { get: async () => undefined }, { OPENCLAW_GATEWAY_TOKEN: 'env-token' });
+      assert.equal(r.token, 'env-token', `${name}: falls back to the environment`);
+      assert.match(r.warning!, /is not valid JSON5/, `${name}: and says why`);
+      writeFileSync(path.join(dir, 'openclaw.json'), text);
+      assert.deepEqual(await discoverDefaultGateways({ OPENCLAW_STATE_DIR: dir }), [], `${name}: discovery finds nothing, quietly`);
+    }
+    // Deep nesting parses (json5 is not recursive) and yields no facts.
+    writeFileSync(path.join(dir, 'deep.json'), `{ gateway: ${'['.repeat(50_000)}${']'.repeat(50_000)} }`);
+    assert.deepEqual(await readOpenClawConfig(path.join(dir, 'deep.json')), { port: undefined, token: undefined, bind: undefined, authMode: undefined, logFile: undefined });
+  });
+
+  it('wrong types in every field of the gateway config are ignored field by field', () => {
+    const none = { port: undefined, token: undefined, bind: undefined, authMode: undefined, logFile: undefined };
+    for (const text of ['null', '[]', '"a string"', '42', 'true', '{ gateway: null }', '{ gateway: "x" }', '{ gateway: [1, 2] }', '{ gateway: { auth: "token" } }', '{ logging: "file" }']) {
+      assert.deepEqual(parseOpenClawConfig(text, 'f'), none, text);
+    }
+    for (const port of ['"18789"', '0', '-1', '1.5', '65536', 'Infinity', 'NaN', '[18789]', '{}', 'null']) {
+      assert.equal(parseOpenClawConfig(`{ gateway: { port: ${port} } }`, 'f').port, undefined, `port ${port}`);
+    }
+    for (const token of ['123', '""', '{}', '[]', 'null', 'true']) assert.equal(parseOpenClawConfig(`{ gateway: { auth: { token: ${token} } } }`, 'f').token, undefined, `token ${token}`);
+    assert.deepEqual(parseOpenClawConfig('{ gateway: { bind: 5, auth: { mode: null } }, logging: { file: [] } }', 'f'), none);
+  });
+
+  it('a wrong-typed config leads to clear fallbacks: default port for discovery, "no token" warning for the token', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'openclaw.json'), '{ gateway: { port: "28789", auth: { token: 12345 } } }');
+    assert.deepEqual(await discoverDefaultGateways({ OPENCLAW_STATE_DIR: dir }), [{ name: 'local', url: 'ws://127.0.0.1:18789', configPath: path.join(dir, 'openclaw.json'), source: 'openclaw-config' }]);
+    const r = await resolveToken({ name: 'g', url: 'ws://127.0.0.1:18789', configPath: path.join(dir, 'openclaw.json'), source: 'settings' }, { get: async () => undefined }, {});
+    assert.deepEqual(r, { source: 'none', warning: `${path.join(dir, 'openclaw.json')} has no gateway.auth.token` });
+  });
+
+  it('missing files and a directory where a file should be', async () => {
+    const dir = tmp();
+    await assert.rejects(readOpenClawConfig(path.join(dir, 'nope', 'openclaw.json')), /does not exist/);
+    mkdirSync(path.join(dir, 'isdir.json'));
+    await assert.rejects(readOpenClawConfig(path.join(dir, 'isdir.json')), /isdir\.json could not be read: EISDIR/);
+    const r = await resolveToken({ name: 'g', url: 'ws://127.0.0.1:1', configPath: path.join(dir, 'gone.json'), source: 'settings' }, { get: async () => undefined }, {});
+    assert.deepEqual(r, { source: 'none', warning: `${path.join(dir, 'gone.json')} does not exist` });
+    assert.deepEqual(await discoverDefaultGateways({ OPENCLAW_STATE_DIR: path.join(dir, 'no-such-state') }), []);
+    assert.deepEqual(await findGatewayLocks(path.join(dir, 'no-such-state'), 0, path.join(dir, 'no-such-tmp')), []);
+    assert.equal(await readGatewayLock(path.join(dir, 'isdir.json')), undefined, 'a directory named like a lock is not one');
+  });
+
+  it('an unreadable config (chmod 000) says "permission denied"; as root, where chmod does not block reads, that is detected and said', async (t) => {
+    const dir = tmp();
+    const locked = path.join(dir, 'locked.json'); writeFileSync(locked, '{ gateway: { port: 28789, auth: { token: "secret" } } }'); chmodSync(locked, 0);
+    if (chmodBlocksReads(dir)) {
+      await assert.rejects(readOpenClawConfig(locked), new RegExp(`${locked} is not readable \\(permission denied\\)`));
+      const r = await resolveToken({ name: 'g', url: 'ws://127.0.0.1:1', configPath: locked, source: 'settings' }, { get: async () => undefined }, {});
+      assert.match(r.warning!, /not readable \(permission denied\)/);
+      return;
+    }
+    t.diagnostic(`running as uid ${process.getuid?.()}: chmod 000 does not block reads here, so the chmod-000 file is read`);
+    console.log(`# settings: uid ${process.getuid?.()} reads a chmod-000 file (root / CAP_DAC_OVERRIDE): chmod cannot make it unreadable; EACCES checked with ${ROOT_UNREADABLE} instead`);
+    assert.equal((await readOpenClawConfig(locked)).token, 'secret', 'as root the file is simply read');
+    if (!rootUnreadableAvailable()) { t.skip(`${ROOT_UNREADABLE} is readable or missing here: no file root cannot read`); return; }
+    await assert.rejects(readOpenClawConfig(ROOT_UNREADABLE), new RegExp(`${ROOT_UNREADABLE} is not readable \\(permission denied\\)`));
+    const r = await resolveToken({ name: 'g', url: 'ws://127.0.0.1:1', configPath: ROOT_UNREADABLE, source: 'settings' }, { get: async () => undefined }, { OPENCLAW_GATEWAY_TOKEN: 'env' });
+    assert.deepEqual(r, { token: 'env', source: 'environment', warning: `${ROOT_UNREADABLE} is not readable (permission denied)` });
+  });
+
+  it('half-written, mistyped, unreadable and stale lock files are skipped; a good one next to them is found', async () => {
+    const state = tmp();
+    const uid = process.getuid?.() ?? 0;
+    const dir = path.join(state, 'tmp', `openclaw-${uid}`);
+    mkdirSync(dir, { recursive: true });
+    const good = { pid: process.pid, port: 28790, configPath: path.join(state, 'openclaw.json') };
+    const full = JSON.stringify(good) + ' '.repeat(512);
+    // A writer caught at every length: each prefix of the real content is either skipped or, once complete, read.
+    for (let n = 0; n < full.length; n += 7) {
+      writeFileSync(path.join(dir, 'gateway.partial.lock'), full.slice(0, n));
+      const lock = await readGatewayLock(path.join(dir, 'gateway.partial.lock'));
+      assert.ok(lock === undefined || (lock.pid === process.pid && lock.port === 28790), `prefix ${n}`);
+    }
+    rmSync(path.join(dir, 'gateway.partial.lock'));
+    const exited = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+    const junk: Record<string, string> = {
+      'gateway.empty.lock': '', 'gateway.spaces.lock': ' '.repeat(4096), 'gateway.null.lock': 'null', 'gateway.array.lock': '[1234]',
+      'gateway.pidstr.lock': '{"pid":"1234","port":1}', 'gateway.pidneg.lock': '{"pid":-5,"port":1}', 'gateway.pidfloat.lock': '{"pid":1.5,"port":1}',
+      'gateway.pidzero.lock': '{"pid":0,"port":1}', 'gateway.binary.lock': '\u0000\u0001\u0002', 'gateway.nul.lock': '{"pid":1,\u0000}',
+      'gateway.dead.lock': JSON.stringify({ pid: exited, port: 28791 }),
+      'gateway.portstr.lock': JSON.stringify({ pid: process.ppid, port: '28792', configPath: 7 }),
+    };
+    for (const [name, text] of Object.entries(junk)) writeFileSync(path.join(dir, name), text);
+    mkdirSync(path.join(dir, 'gateway.dir.lock'));
+    writeFileSync(path.join(dir, 'gateway.good.lock'), full);
+    const locks = await findGatewayLocks(state, uid, path.join(state, 'no-tmp'));
+    // A lock with a string port and a numeric configPath keeps its valid pid, without a port or a config path.
+    assert.deepEqual(locks.map((l) => [path.basename(l.file), l.pid, l.port, l.configPath]), [
+      ['gateway.dead.lock', exited, 28791, undefined],
+      ['gateway.good.lock', process.pid, 28790, good.configPath],
+      ['gateway.portstr.lock', process.ppid, undefined, undefined],
+    ], 'junk skipped');
+    // Discovery offers only the live one: the dead pid is skipped, the string port is not a port.
+    const found = await discoverDefaultGateways({ OPENCLAW_STATE_DIR: state });
+    assert.deepEqual(found.map((g) => g.url), ['ws://127.0.0.1:28790']);
+    // Unreadable lock: skipped without a throw (as root, read; said above).
+    writeFileSync(path.join(dir, 'gateway.locked.lock'), JSON.stringify({ pid: process.pid, port: 28793 })); chmodSync(path.join(dir, 'gateway.locked.lock'), 0);
+    const lock = await readGatewayLock(path.join(dir, 'gateway.locked.lock'));
+    if (chmodBlocksReads(state)) assert.equal(lock, undefined); else assert.equal(lock?.port, 28793, 'root reads it');
+    if (rootUnreadableAvailable()) assert.equal(await readGatewayLock(ROOT_UNREADABLE), undefined, 'EACCES: skipped');
+  });
+
+  it('lanewatch.gateways with the wrong type in every field: each named with its setting path, the good entry kept', () => {
+    for (const v of ['ws://127.0.0.1:1', 42, true, { gateways: [] }]) assert.equal(parseGatewaySettings(v).problems.length, 1, JSON.stringify(v));
+    const { gateways, problems } = parseGatewaySettings([
+      null, 7, [], { name: 5, url: 'ws://127.0.0.1:1' }, { name: '   ', url: 'ws://127.0.0.1:1' }, { name: 'n-url', url: 18789 },
+      { name: 'n-cfg', url: 'ws://127.0.0.1:2', configPath: 5 }, { name: 'creds', url: 'ws://user:pw@127.0.0.1:3' }, { name: 'nohost', url: 'ws://' },
+      { name: 'ok', url: ' ws://127.0.0.1:18789/// ', configPath: '  ' },
+    ]);
+    assert.deepEqual(gateways, [{ name: 'ok', url: 'ws://127.0.0.1:18789', configPath: undefined, source: 'settings' }]);
+    assert.deepEqual(problems.map((p) => p.setting), [
+      'lanewatch.gateways[0]', 'lanewatch.gateways[1]', 'lanewatch.gateways[2]', 'lanewatch.gateways[3].name', 'lanewatch.gateways[4].name',
+      'lanewatch.gateways[5].url', 'lanewatch.gateways[6].configPath', 'lanewatch.gateways[7].url', 'lanewatch.gateways[8].url',
+    ]);
+    assert.match(problems[7].message, /must not carry credentials/);
   });
 });
