@@ -523,7 +523,6 @@ function render(): void {
     pendingRestore = undefined;
   }
   if (following) viewport.scrollTop = viewport.scrollHeight;
-  lastScrollTop = viewport.scrollTop;
   const top = viewport.scrollTop, height = viewport.clientHeight;
   const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
   const last = Math.min(total, Math.ceil((top + height) / rowHeight) + OVERSCAN);
@@ -733,15 +732,8 @@ function activate(target: HTMLElement): void {
 rowsEl.addEventListener('click', (e) => activate(e.target as HTMLElement));
 rowsEl.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { const t = e.target as HTMLElement; if (t.closest('.link,[data-action],.toggle')) { e.preventDefault(); activate(t); } } });
 
-// Only a scroll upward stops following: a banner appearing (which shrinks the list) or content changing under a
-// pinned view leaves it briefly off the bottom without anyone scrolling, and that must re-pin, not unfollow.
-let lastScrollTop = 0;
 viewport.addEventListener('scroll', () => {
-  const top = viewport.scrollTop;
-  const movedUp = top < lastScrollTop - 1;
-  lastScrollTop = top;
   const bottom = atBottom();
-  if (following && !bottom && !movedUp) { schedule(); return; }
   if (bottom !== following) { following = bottom; if (following) unseen = 0; }
   schedule();
 }, { passive: true });
