@@ -60,6 +60,7 @@ export class GatewayWatcher {
   private syncError?: string;
   private syncedBootId?: string;
   private syncing?: Promise<void>;
+  private syncsDone = 0;
   private pollTimer?: NodeJS.Timeout;
   private polling?: Promise<void>;
   private readonly historyInFlight = new Set<string>();
@@ -99,6 +100,10 @@ export class GatewayWatcher {
   sessionRows(): SessionRowView[] { return [...this.sessions.values()]; }
   session(key: string): SessionRowView | undefined { return this.sessions.get(key); }
   lastSyncError(): string | undefined { return this.syncError; }
+  /** A resync (agents + every session row) is being read right now. */
+  isSyncing(): boolean { return this.syncing !== undefined; }
+  /** Resyncs finished (ok or failed) since this watcher started: tells a fresh outcome from a previous one. */
+  completedSyncs(): number { return this.syncsDone; }
   /** True once agents and every session row were read on the current connection. */
   isSynced(): boolean { return this.connection.isConnected() && this.syncedBootId !== undefined && !this.syncError && !this.syncing; }
   laneTable(): { lanes: LaneView[]; dynamic: Record<string, number | undefined> | null; at: number } | undefined { return this.lanes; }
@@ -125,7 +130,7 @@ export class GatewayWatcher {
   resync(hello: HelloSummary): Promise<void> {
     if (this.syncing) return this.syncing;
     // The change fires after `syncing` is cleared, so a listener that sees it finds isSynced() already true.
-    this.syncing = this.doResync(hello).finally(() => { this.syncing = undefined; this.changes.fire({ gateway: this.name, what: 'sessions' }); });
+    this.syncing = this.doResync(hello).finally(() => { this.syncing = undefined; this.syncsDone++; this.changes.fire({ gateway: this.name, what: "sessions" }); });
     return this.syncing;
   }
 

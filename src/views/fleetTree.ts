@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { Fleet, FleetChange } from '../model/fleet';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
 import { compareLaneStates } from '../model/laneStatus';
-import { describeConnection, describeSession, fixFor, gatewayContextValue, summarizeCounts } from './describe';
+import { describeConnection, describeSession, escapeMarkdown, fixFor, gatewayContextValue, summarizeCounts } from './describe';
 
 /** Minimum time between two onDidChangeTreeData fires; see queue(). Just over VS Code's own 200 ms debounce. */
 export const REFRESH_SPACING_MS = 210;
@@ -180,7 +180,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
         ...busy.map((l) => `${l.lane} ${l.activeCount}/${l.maxConcurrent ?? '?'}${l.queuedCount ? ` +${l.queuedCount} queued` : ''}`),
         dyn ? `session lanes: ${dyn.activeCount ?? 0} active, ${dyn.queuedCount ?? 0} queued` : '',
       ].filter(Boolean).join(' · ') || 'all idle';
-      item.tooltip = new vscode.MarkdownString(['| lane | active | queued | max |', '|---|---|---|---|', ...t.lanes.map((l) => `| ${l.lane} | ${l.activeCount} | ${l.queuedCount} | ${l.maxConcurrent ?? ''} |`), '', dyn ? `Session lanes (aggregate): ${JSON.stringify(dyn)}` : 'Session lanes: idle'].join('\n'));
+      item.tooltip = new vscode.MarkdownString(['| lane | active | queued | max |', '|---|---|---|---|', ...t.lanes.map((l) => `| ${escapeMarkdown(String(l.lane))} | ${l.activeCount} | ${l.queuedCount} | ${l.maxConcurrent ?? ''} |`), '', dyn ? `Session lanes (aggregate): ${escapeMarkdown(JSON.stringify(dyn))}` : 'Session lanes: idle'].join('\n'));
       item.iconPath = new vscode.ThemeIcon('list-flat');
       item.contextValue = 'lanes';
       return item;

@@ -128,6 +128,7 @@ async function step(sc: Scenario, what: string, settle: () => boolean, ms = 5_00
   scenario = sc;
   const h = fleet.gateway('hostile')!;
   const attempts = h.snapshot().attempts;
+  syncsAtStep = h.completedSyncs();
   h.connection.reconnectNow();
   await until(() => h.snapshot().attempts > attempts && settle(), what, ms);
   assertFleetSound(what);
@@ -136,7 +137,9 @@ async function step(sc: Scenario, what: string, settle: () => boolean, ms = 5_00
 
 const hostileWatcher = () => fleet.gateway('hostile')!;
 const connectedAndSettled = () => hostileWatcher().snapshot().state === 'connected' && hostileWatcher().isSynced();
-const syncFailed = () => hostileWatcher().snapshot().state === 'connected' && !!hostileWatcher().lastSyncError();
+// The error must come from a resync of this step, not linger from the previous scenario's.
+let syncsAtStep = 0;
+const syncFailed = () => hostileWatcher().snapshot().state === 'connected' && hostileWatcher().completedSyncs() > syncsAtStep && !!hostileWatcher().lastSyncError();
 
 before(async () => {
   good = await ScriptedGateway.start({ helloOverrides: { features: FEATURES }, handleRequest: (m, p) => normalAnswer(m, p, GOOD_ROWS) });
