@@ -122,7 +122,8 @@ describe('Transcript webview in chromium', () => {
     opened.push(w);
     const mk = (i: number, text = `message number ${i}`): TranscriptEntryView => ({ key: `m${i}`, kind: 'message', role: i % 2 ? 'assistant' : 'user', label: i % 2 ? 'Assistant' : 'User', time: 1_795_290_000_000 + i * 1000, text });
     await w.post(INIT, STATUS, { type: 'transcript/entries', op: 'replace', entries: Array.from({ length: 500 }, (_, i) => mk(i)) });
-    let f = await w.report((x) => x.entries === 500);
+    // Wait for the rows, not only the entries: under load the page can report between applying the data and painting.
+    let f = await w.report((x) => x.entries === 500 && x.rowsInDom > 0);
     assert.equal(f.following, true);
     assert.equal(f.atBottom, true);
     assert.match(f.renderedText, /message number 499/);
@@ -143,7 +144,7 @@ describe('Transcript webview in chromium', () => {
     assert.match(f.renderedText, /Queued behind it \(1\)/);
     // Search: a tool result is collapsed by default and is expanded when a match is inside it.
     await w.post({ type: 'transcript/entries', op: 'append', entries: [{ ...mk(502, 'calling a tool'), tools: [{ kind: 'result', name: 'grep', text: 'line one\nthe needle is here\nline three' }] }] });
-    f = await w.report((x) => x.entries === 503);
+    f = await w.report((x) => x.entries === 503 && /Tool result/.test(x.renderedText));
     assert.doesNotMatch(f.renderedText, /^the needle is here$/m, 'collapsed: only a one-line preview');
     assert.match(f.renderedText, /Tool result grepline one the needle is here line three/);
     await w.page.locator('vscode-textfield.search input').fill('needle');
@@ -177,7 +178,7 @@ describe('Transcript webview in chromium', () => {
     opened.push(w);
     const entries: TranscriptEntryView[] = Array.from({ length: 300 }, (_, i) => ({ key: `m${i}`, kind: 'message', role: 'user', label: 'User', text: `entry ${i}` }));
     await w.post(INIT, STATUS, { type: 'transcript/entries', op: 'replace', entries });
-    const f = await w.report((x) => x.entries === 300);
+    const f = await w.report((x) => x.entries === 300 && x.rowsInDom > 0);
     assert.equal(f.following, false);
     assert.match(f.renderedText, /entry 100\b/);
     assert.doesNotMatch(f.renderedText, /entry 299/);
