@@ -7,7 +7,7 @@ import type { Fleet } from '../model/fleet';
 import type { GatewayConfig } from '../model/gatewaySettings';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
 import { AuditTrail } from '../model/auditTrail';
-import { RECOVERY_SCOPES, RESTART_SCOPES, withOperatorConnection } from '../model/operatorConnection';
+import { evidenceFor, RECOVERY_SCOPES, RESTART_SCOPES, withOperatorConnection } from '../model/operatorConnection';
 import { abortAndClearQueue, abortRun, recoverSession, resetSession, type RecoveryReport, type RecoveryStep } from '../model/recovery';
 import { describePreflight, restartGateway, restartPreflight } from '../model/restart';
 import { testSend } from '../model/testSend';
@@ -49,7 +49,7 @@ export async function runStep(ctx: ActionContext, kind: 'abort' | 'abort-clear-q
   const what = { abort: ['Abort the active run of', abortRun], 'abort-clear-queue': ['Abort and drop every queued input of', abortAndClearQueue], reset: ['Reset (/new, a new transcript generation)', resetSession] } as const;
   const [question, run] = what[kind];
   if (!(await confirm(ctx, `${question} ${key} on ${ctx.config.name}?`))) { ctx.audit.record({ gateway: ctx.config.name, session: key, call: kind, outcome: 'cancelled by user' }); return EXIT.refused; }
-  const step = await withOperatorConnection(ctx.fleet, ctx.config, RECOVERY_SCOPES, undefined, (api, connection) => run({ api, connection, settleTimeoutMs: 20_000 }, key));
+  const step = await withOperatorConnection(ctx.fleet, ctx.config, RECOVERY_SCOPES, undefined, (api, connection) => run({ api, connection, settleTimeoutMs: 20_000, evidence: evidenceFor(ctx.fleet, ctx.config) }, key));
   ctx.audit.record({ gateway: ctx.config.name, session: key, call: step.call, outcome: step.outcome, detail: step.message });
   ctx.io.out(ctx.json ? `${JSON.stringify(step, null, 2)}\n` : `${stepLine(step)}\n`);
   return stepExit(step.outcome);
@@ -59,7 +59,7 @@ export function recoverReportText(report: RecoveryReport): string {
   return [`${report.sessionKey}: ${report.verdict} — ${report.summary}`, ...report.steps.map((s, i) => `  ${i + 1}. ${stepLine(s)}`)].join('\n');
 }
 
-const recoverExit = (v: RecoveryReport['verdict']) => (v === 'freed' || v === 'nothing-to-do' ? EXIT.ok : v === 'ineffective' ? EXIT.ineffective : v === 'refused' || v === 'cancelled' ? EXIT.refused : EXIT.failed);
+const recoverExit = (v: RecoveryReport['verdict']) => (v === 'freed' || v === 'nothing-to-do' ? EXIT.ok : v === 'ineffective' || v === 'needs-restart' ? EXIT.ineffective : v === 'refused' || v === 'cancelled' ? EXIT.refused : EXIT.failed);
 
 export async function runRecover(ctx: ActionContext, key: string): Promise<number> {
   if (!(await confirm(ctx, `Recover ${key} on ${ctx.config.name} (abort → abort + clear queue → reset, stopping at the first step that frees it)?`))) {
@@ -67,7 +67,7 @@ export async function runRecover(ctx: ActionContext, key: string): Promise<numbe
     return EXIT.refused;
   }
   const report = await withOperatorConnection(ctx.fleet, ctx.config, RECOVERY_SCOPES, undefined, (api, connection) =>
-    recoverSession({ api, connection, settleTimeoutMs: 20_000 }, key, (s) => ctx.audit.record({ gateway: ctx.config.name, session: key, call: s.call, outcome: s.outcome, detail: s.message })));
+    recoverSession({ api, connection, settleTimeoutMs: 20_000, evidence: evidenceFor(ctx.fleet, ctx.config) }, key, (s) => ctx.audit.record({ gateway: ctx.config.name, session: key, call: s.call, outcome: s.outcome, detail: s.message })));
   ctx.audit.record({ gateway: ctx.config.name, session: key, call: 'recover', outcome: report.verdict, detail: report.summary });
   ctx.io.out(ctx.json ? `${JSON.stringify(report, null, 2)}\n` : `${recoverReportText(report)}\n`);
   return recoverExit(report.verdict);
@@ -120,7 +120,7 @@ export async function runWatch(fleet: Fleet, rules: WatchdogRules, io: Io, json:
   for (const g of down) io.err(`lanewatch watch: ${g.name} (${g.config.url}) is not connected yet: ${g.snapshot().problem?.summary ?? g.snapshot().state}; watching it anyway\n`);
   io.err(`lanewatch watch: ${fleet.gateways().map((g) => g.name).join(', ')}; acting on ${rules.states.join('/')} after ${rules.thresholdMs / 1000} s, at most ${rules.maxActionsPerHour}/hour per session, cool-down ${rules.cooldownMs / 1000} s${rules.exclude.length ? `, never on ${rules.exclude.join(', ')}` : ''}\n`);
   const recover = (w: GatewayWatcher, key: string) => withOperatorConnection(fleet, w.config, RECOVERY_SCOPES, undefined, (api, connection) =>
-    recoverSession({ api, connection, settleTimeoutMs: 20_000 }, key, (s) => audit.record({ gateway: w.name, session: key, call: s.call, outcome: s.outcome, detail: s.message })));
+    recoverSession({ api, connection, settleTimeoutMs: 20_000, evidence: w.evidenceSource() }, key, (s) => audit.record({ gateway: w.name, session: key, call: s.call, outcome: s.outcome, detail: s.message })));
   const dog = new Watchdog(fleet, {
     rules, recover,
     onEvent: (e) => {

@@ -70,7 +70,7 @@ export function registerRecoveryCommands(context: vscode.ExtensionContext, fleet
     const { watcher, key } = target;
     if (ask) { const [m, d, a] = ask(key); if (!(await confirm(arg, m, d, a))) { audit.record({ gateway: watcher.name, session: key, call: id, outcome: 'cancelled by user' }); return undefined; } }
     try {
-      const step = await progress(`${title}: ${key}`, (signal) => withConnection(fleet, watcher, scopes, signal, (api, c) => run({ api, connection: c, signal, settleTimeoutMs: 20_000 }, key)));
+      const step = await progress(`${title}: ${key}`, (signal) => withConnection(fleet, watcher, scopes, signal, (api, c) => run({ api, connection: c, signal, settleTimeoutMs: 20_000, evidence: watcher.evidenceSource() }, key)));
       audit.record({ gateway: watcher.name, session: key, call: step.call, outcome: step.outcome, detail: step.message });
       results.lastReport = step;
       show(step.outcome === 'freed', `${title} (${key}): ${step.message}`);
@@ -100,7 +100,7 @@ export function registerRecoveryCommands(context: vscode.ExtensionContext, fleet
     }
     try {
       const report = await progress(`Recovering ${key}`, (signal, say) => withConnection(fleet, watcher, ['operator.read', 'operator.write', 'operator.admin'], signal,
-        (api, c) => recoverSession({ api, connection: c, signal, settleTimeoutMs: 20_000 }, key, (s) => { say(`${s.call}: ${s.outcome}`); audit.record({ gateway: watcher.name, session: key, call: s.call, outcome: s.outcome, detail: s.message }); })));
+        (api, c) => recoverSession({ api, connection: c, signal, settleTimeoutMs: 20_000, evidence: watcher.evidenceSource() }, key, (s) => { say(`${s.call}: ${s.outcome}`); audit.record({ gateway: watcher.name, session: key, call: s.call, outcome: s.outcome, detail: s.message }); })));
       output.info(`recovery report for ${key} on ${watcher.name}: ${report.verdict} — ${report.summary}\n${report.steps.map((s, i) => `  ${i + 1}. ${stepLine(s)}`).join('\n')}`);
       audit.record({ gateway: watcher.name, session: key, call: 'recover', outcome: report.verdict, detail: report.summary });
       results.lastReport = report;

@@ -5,14 +5,26 @@
 //
 // Live where the gateway pushes (sessions.changed, agent, chat); logs.tail and diagnostics.lanes have no push
 // form, so they are read with a cursor on a timer, and only while connected.
-import { GatewayApi, GatewayConnection, type ConnectionSnapshot, type DeviceIdentityStore, type Disposable, type EventFrame, type HelloSummary, type LaneView, type LogLevel, type SessionRowView } from '../gateway';
+import { GatewayApi, GatewayConnection, type ConnectionSnapshot, type DeviceIdentityStore, type DiagnosticsStabilityResultView, type Disposable, type EventFrame, type HelloSummary, type LaneView, type LogLevel, type SessionRowView } from '../gateway';
 import { Emitter } from '../gateway/emitter';
 import type { GatewayConfig } from './gatewaySettings';
 import { deriveLaneStatus, type DiagnosticSighting, type LaneStatus, type LaneWaitSighting } from './laneStatus';
 import { numberField, parseLogLine, type ParsedLogLine } from './logLine';
 import { RunTracker } from './runTracker';
+import { runExpiryMs } from './versionRules';
+import type { RunEvidence, RunEvidenceSource } from './recovery';
 
 export interface AgentView { id: string; isDefault: boolean }
+
+export interface LaneTable {
+  lanes: LaneView[];
+  dynamic: Record<string, number | undefined> | null;
+  at: number;
+  /** Where the table comes from; older gateways have no lane RPC. */
+  source: 'diagnostics.lanes' | 'diagnostics.stability' | 'logs';
+  /** What the source cannot tell (shown with the table). */
+  note?: string;
+}
 
 export type WatcherChange = { gateway: string; what: 'connection' | 'agents' | 'sessions' | 'lanes' | 'logs'; keys?: string[] };
 
@@ -31,6 +43,8 @@ export interface WatcherOptions {
   pollIntervalMs?: number;
   /** Diagnostic log lines kept for the UI (ring buffer). */
   maxDiagnosticLines?: number;
+  /** Protocol 3: silence after which a tracked run counts as ended (default: by version, see versionRules). */
+  runExpiryMs?: number;
   now?: () => number;
 }
 
@@ -46,7 +60,9 @@ export class GatewayWatcher {
   private readonly laneWaits = new Map<string, LaneWaitSighting>();
   private readonly pendingInputs = new Map<string, number>();
   private readonly recentDiagnostics: ParsedLogLine[] = [];
-  private lanes?: { lanes: LaneView[]; dynamic: Record<string, number | undefined> | null; at: number };
+  private lanes?: LaneTable;
+  private stabilitySeq?: number;
+  private gatewayStartedAt?: number;
   private logCursor?: number;
   private logFile?: string;
   private syncError?: string;
@@ -73,7 +89,12 @@ export class GatewayWatcher {
         if (s.state !== 'connected') { this.stopPolling(); this.syncedBootId = undefined; }
         this.changes.fire({ gateway: this.name, what: 'connection' });
       }),
-      this.connection.onDidConnect((hello) => { this.runs.reset(); void this.resync(hello); this.startPolling(); }),
+      this.connection.onDidConnect((hello) => {
+        this.runs.reset();
+        this.gatewayStartedAt = hello.uptimeMs !== undefined ? this.now() - hello.uptimeMs : undefined;
+        void this.resync(hello);
+        this.startPolling();
+      }),
       this.connection.onSequenceGap(() => { const h = this.connection.helloSummary; if (h) void this.resync(h); }),
       this.connection.onEvent('sessions.changed', (f) => this.onSessionsChanged(f)),
       this.connection.onEvent('agent', (f) => this.onRunEvent(f)),
@@ -91,7 +112,8 @@ export class GatewayWatcher {
   lastSyncError(): string | undefined { return this.syncError; }
   /** True once agents and every session row were read on the current connection. */
   isSynced(): boolean { return this.connection.isConnected() && this.syncedBootId !== undefined && !this.syncError && !this.syncing; }
-  laneTable(): { lanes: LaneView[]; dynamic: Record<string, number | undefined> | null; at: number } | undefined { return this.lanes; }
+  /** The gateway's lanes: diagnostics.lanes (9.x), diagnostics.stability (4.x) or lane-wait log lines (3.x). */
+  laneTable(): LaneTable | undefined { return this.lanes; }
   diagnosticLines(): readonly ParsedLogLine[] { return this.recentDiagnostics; }
   logFilePath(): string | undefined { return this.logFile; }
 
@@ -104,11 +126,21 @@ export class GatewayWatcher {
       connected: snap.state === 'connected' && !this.syncError,
       unavailableReason: snap.state !== 'connected' ? (snap.problem?.summary ?? `gateway ${snap.state}`) : this.syncError,
       protocol: hello?.protocol, serverVersion: hello?.serverVersion, connectedAt: snap.connectedAt,
+      gatewayStartedAt: this.gatewayStartedAt, runExpiryMs: this.opts.runExpiryMs ?? runExpiryMs(hello),
       row: this.sessions.get(key),
       trackedRuns: this.runs.activeRuns(key), lastRunEnd: this.runs.lastEnded(key),
       pendingInputs: this.pendingInputs.get(key),
       diagnostic: this.diagnostics.get(key), laneWait: this.laneWaits.get(key),
     });
+  }
+
+  /** What the lane status says about a live run, for recovery on protocol 3 (whose rows cannot say). */
+  runEvidence(key: string): RunEvidence {
+    const s = this.laneStatus(key);
+    const busy = s.state === 'running' || s.state === 'long-running' || s.state === 'stalled' || s.state === 'stuck';
+    // An unverified "running" is a row nobody saw start; a gateway diagnostic (stuck/stalled line) is evidence of work.
+    const live = busy ? (s.verified || s.state !== 'running' ? true : undefined) : s.state === 'unknown' ? undefined : false;
+    return { live, runId: s.runId, state: `${s.state}${s.verified ? '' : ' (unverified)'}`, why: s.facts.map((f) => `${f.text} (${f.rule})`).join('; ') };
   }
 
   /** Re-reads everything after a (re)connect: events missed while down are not replayed by the gateway. */
@@ -223,15 +255,51 @@ export class GatewayWatcher {
         if (touched.length) this.changes.fire({ gateway: this.name, what: 'sessions', keys: touched });
         if (tail.lines.length) this.changes.fire({ gateway: this.name, what: 'logs' });
       }
+      const before = JSON.stringify(this.lanes && { l: this.lanes.lanes, d: this.lanes.dynamic });
       if (hello?.methods.has('diagnostics.lanes')) {
         const lanes = await this.api.diagnosticsLanes();
-        const before = JSON.stringify(this.lanes && { l: this.lanes.lanes, d: this.lanes.dynamic });
-        this.lanes = { lanes: lanes.lanes, dynamic: lanes.dynamic as Record<string, number | undefined> | null, at: this.now() };
-        if (JSON.stringify({ l: this.lanes.lanes, d: this.lanes.dynamic }) !== before) this.changes.fire({ gateway: this.name, what: 'lanes' });
+        this.lanes = { lanes: lanes.lanes, dynamic: lanes.dynamic as Record<string, number | undefined> | null, at: this.now(), source: 'diagnostics.lanes' };
+      } else if (hello?.methods.has('diagnostics.stability')) {
+        this.lanes = this.lanesFromStability(await this.api.diagnosticsStability({ limit: 1000, ...(this.stabilitySeq !== undefined ? { sinceSeq: this.stabilitySeq } : {}) }));
+      } else if (hello) {
+        this.lanes = this.lanesFromLogs();
       }
+      if (this.lanes && JSON.stringify({ l: this.lanes.lanes, d: this.lanes.dynamic }) !== before) this.changes.fire({ gateway: this.name, what: 'lanes' });
     } catch (err) {
       this.opts.log('debug', `[${this.name}] log/lane read failed: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * 2026.4.x has no lane RPC; diagnostics.stability keeps a ring of `queue.lane.enqueue/dequeue` (lane name and
+   * queue size) and `diagnostic.heartbeat` (aggregate active/waiting/queued) records, without session keys. Read
+   * incrementally by sequence number; the latest size per lane wins.
+   */
+  private lanesFromStability(snap: DiagnosticsStabilityResultView): LaneTable {
+    const prev = this.lanes?.source === 'diagnostics.stability' ? this.lanes : undefined;
+    const byLane = new Map((prev?.lanes ?? []).map((l) => [l.lane, { ...l }]));
+    let dynamic = prev?.dynamic ?? null;
+    for (const e of snap.events ?? []) {
+      if (typeof e.seq === 'number') this.stabilitySeq = Math.max(this.stabilitySeq ?? 0, e.seq);
+      if ((e.type === 'queue.lane.enqueue' || e.type === 'queue.lane.dequeue') && typeof e.source === 'string') {
+        const lane = byLane.get(e.source) ?? { lane: e.source, queuedCount: 0, activeCount: 0 };
+        lane.queuedCount = typeof e.queueSize === 'number' ? e.queueSize : lane.queuedCount;
+        byLane.set(e.source, lane);
+      } else if (e.type === 'diagnostic.heartbeat') {
+        dynamic = { activeCount: typeof e.active === 'number' ? e.active : undefined, waitingCount: typeof e.waiting === 'number' ? e.waiting : undefined, queuedCount: typeof e.queued === 'number' ? e.queued : undefined };
+      }
+    }
+    return { lanes: [...byLane.values()], dynamic, at: this.now(), source: 'diagnostics.stability', note: 'from diagnostics.stability (openclaw 4.x): queue sizes per lane and aggregate active/queued counts; active runs per lane are not reported' };
+  }
+
+  /** 2026.3.x: no lane RPC at all; recent `lane wait exceeded` lines are the only lane evidence. */
+  private lanesFromLogs(): LaneTable {
+    const lanes: LaneView[] = [];
+    for (const [key, w] of this.laneWaits) {
+      if (this.now() - w.at > 5 * 60_000) continue;
+      lanes.push({ lane: `session:${key}`, queuedCount: Math.max(1, (w.queueAhead ?? 0) + 1), activeCount: 1 });
+    }
+    return { lanes, dynamic: null, at: this.now(), source: 'logs', note: 'this gateway has no lane RPC (openclaw 3.x): lanes are inferred from "lane wait exceeded" log lines of the last 5 minutes' };
   }
 
   /** Records diagnostics per session key; returns the keys whose evidence changed. */
@@ -258,6 +326,11 @@ export class GatewayWatcher {
     if (this.diagnostics.size > (this.opts.maxSessions ?? 5000)) for (const k of this.diagnostics.keys()) if (!this.sessions.has(k)) this.diagnostics.delete(k);
     if (this.laneWaits.size > (this.opts.maxSessions ?? 5000)) for (const k of this.laneWaits.keys()) if (!this.sessions.has(k)) this.laneWaits.delete(k);
     return [...touched];
+  }
+
+  /** The watcher as a recovery evidence source: re-read on every change it reports. */
+  evidenceSource(): RunEvidenceSource {
+    return { read: (key) => this.runEvidence(key), onDidChange: (listener) => this.onDidChange(() => listener()) };
   }
 
   dispose(): void {

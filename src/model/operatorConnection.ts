@@ -3,6 +3,7 @@
 import { GatewayApi, GatewayConnection, type OperatorScope } from '../gateway';
 import type { Fleet } from './fleet';
 import type { GatewayConfig } from './gatewaySettings';
+import type { RunEvidenceSource } from './recovery';
 
 /** Abort needs admin on 2026.9.6: a write-only device gets "unauthorized" aborting a session it does not own. */
 export const RECOVERY_SCOPES: OperatorScope[] = ['operator.read', 'operator.write', 'operator.admin'];
@@ -26,4 +27,9 @@ export async function withOperatorConnection<T>(
   } finally {
     c.dispose();
   }
+}
+
+/** The fleet watcher's live-run evidence for recovery on protocol 3 gateways (undefined when not watched). */
+export function evidenceFor(fleet: Fleet, config: GatewayConfig): RunEvidenceSource | undefined {
+  return fleet.gateway(config.name)?.evidenceSource();
 }
