@@ -8,7 +8,7 @@
 import { GatewayApi, GatewayConnection, type ConnectionSnapshot, type DeviceIdentityStore, type DiagnosticsStabilityResultView, type Disposable, type EventFrame, type HelloSummary, type LaneView, type LogLevel, type SessionRowView } from '../gateway';
 import { Emitter } from '../gateway/emitter';
 import type { GatewayConfig } from './gatewaySettings';
-import { deriveLaneStatus, type DiagnosticSighting, type LaneStatus, type LaneWaitSighting } from './laneStatus';
+import { deriveLaneStatus, type DiagnosticSighting, type LaneStatus, type LaneWaitSighting, type TranscriptTail } from './laneStatus';
 import { numberField, parseLogLine, type ParsedLogLine } from './logLine';
 import { RunTracker } from './runTracker';
 import { runExpiryMs } from './versionRules';
@@ -59,6 +59,7 @@ export class GatewayWatcher {
   private readonly diagnostics = new Map<string, DiagnosticSighting>();
   private readonly laneWaits = new Map<string, LaneWaitSighting>();
   private readonly pendingInputs = new Map<string, number>();
+  private readonly transcriptTails = new Map<string, TranscriptTail>();
   private readonly recentDiagnostics: ParsedLogLine[] = [];
   private lanes?: LaneTable;
   private stabilitySeq?: number;
@@ -131,6 +132,7 @@ export class GatewayWatcher {
       trackedRuns: this.runs.activeRuns(key), lastRunEnd: this.runs.lastEnded(key),
       pendingInputs: this.pendingInputs.get(key),
       diagnostic: this.diagnostics.get(key), laneWait: this.laneWaits.get(key),
+      transcriptTail: this.transcriptTails.get(key),
     });
   }
 
@@ -163,6 +165,7 @@ export class GatewayWatcher {
       for (const row of rows) this.sessions.set(row.key, row);
       this.syncError = undefined;
       this.syncedBootId = hello.bootId ?? '';
+      this.transcriptTails.clear();
       for (const row of rows) if (row.hasActiveRun === true || row.status === 'running') this.refreshPendingInputs(row.key);
     } catch (err) {
       this.syncError = (err as Error).message;
@@ -199,7 +202,7 @@ export class GatewayWatcher {
       // activeRunIds is omitted (not emptied) while a run is active: do not keep a stale [] from an older row.
       if (!('activeRunIds' in row)) delete merged.activeRunIds;
       this.sessions.set(key, merged);
-      if (merged.hasActiveRun === true || this.pendingInputs.has(key)) this.refreshPendingInputs(key);
+      if (merged.hasActiveRun === true || this.pendingInputs.has(key) || (typeof merged.hasActiveRun !== 'boolean' && merged.status === 'running')) this.refreshPendingInputs(key);
     } else return;
     this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
   }
@@ -209,10 +212,16 @@ export class GatewayWatcher {
     if (key) this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
   }
 
-  /** Queued inputs behind a run; only for sessions with (possible) active work, one request per key at a time. */
+  /**
+   * Protocol 4: queued inputs behind a run (chat.history pendingInputs). Protocol 3: the transcript's last message,
+   * the evidence that a row still saying "running" belongs to a run that is over. Only for sessions with (possible)
+   * active work, one request per key at a time; a request still in flight is followed by one more.
+   */
   private refreshPendingInputs(key: string): void {
     const hello = this.connection.helloSummary;
-    if (!hello || hello.protocol < 4 || this.historyInFlight.has(key) || this.historyInFlight.size >= 8) return;
+    if (!hello) return;
+    if (hello.protocol < 4) { this.refreshTranscriptTail(key); return; }
+    if (this.historyInFlight.has(key) || this.historyInFlight.size >= 8) return;
     this.historyInFlight.add(key);
     this.api.chatHistory({ sessionKey: key, limit: 1 })
       .then((h) => {
@@ -224,6 +233,31 @@ export class GatewayWatcher {
       })
       .catch((err: Error) => this.opts.log('debug', `[${this.name}] chat.history for ${key}: ${err.message}`))
       .finally(() => this.historyInFlight.delete(key));
+  }
+
+  private readonly tailAgain = new Set<string>();
+
+  private refreshTranscriptTail(key: string): void {
+    if (this.historyInFlight.has(key)) { this.tailAgain.add(key); return; }
+    if (this.historyInFlight.size >= 4) return;
+    this.historyInFlight.add(key);
+    this.api.chatHistory({ sessionKey: key, limit: 4 })
+      .then((h) => {
+        const last = h.messages.filter((m) => m.role === 'user' || m.role === 'assistant').at(-1);
+        if (!last) return;
+        const tail: TranscriptTail = {
+          role: String(last.role), at: typeof last.timestamp === 'number' ? last.timestamp : undefined,
+          stopReason: typeof last.stopReason === 'string' ? last.stopReason : undefined, error: typeof last.errorMessage === 'string' ? last.errorMessage : undefined,
+        };
+        if (JSON.stringify(this.transcriptTails.get(key)) === JSON.stringify(tail)) return;
+        this.transcriptTails.set(key, tail);
+        this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
+      })
+      .catch((err: Error) => this.opts.log('debug', `[${this.name}] chat.history (transcript tail) for ${key}: ${err.message}`))
+      .finally(() => {
+        this.historyInFlight.delete(key);
+        if (this.tailAgain.delete(key)) this.refreshTranscriptTail(key);
+      });
   }
 
   // ---------------------------------------------------------------- logs and lanes (no push form: cursor reads)

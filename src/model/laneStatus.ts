@@ -48,7 +48,11 @@ export interface SessionEvidence {
   pendingInputs?: number;
   diagnostic?: DiagnosticSighting;
   laneWait?: LaneWaitSighting;
+  /** Protocol 3: the last message of the transcript (chat.history), read for rows that say "running". */
+  transcriptTail?: TranscriptTail;
 }
+
+export interface TranscriptTail { role: string; at?: number; stopReason?: string; error?: string }
 
 export interface LaneStatus {
   state: LaneState;
@@ -213,6 +217,13 @@ function deriveProtocol3(ev: SessionEvidence, row: SessionRowView, liveRuns: rea
       const status = base('stale');
       status.startedAt = startedAt;
       facts.unshift({ rule: 'p3.restarted', text: `the row says "running" since ${new Date(startedAt).toISOString()}, but the gateway process started after that (${new Date(ev.gatewayStartedAt).toISOString()}): no run survives a restart, so nothing holds this lane` });
+      return status;
+    }
+    const tail = ev.transcriptTail;
+    if (!stuck && tail?.role === 'assistant' && startedAt !== undefined && (tail.at === undefined || tail.at >= startedAt - 5_000)) {
+      const status = base('stale');
+      status.startedAt = startedAt;
+      facts.unshift({ rule: 'p3.transcript', text: `the row says "running", but the transcript already ends with the run's reply${tail.stopReason ? ` (stopReason ${tail.stopReason}${tail.error ? `: ${tail.error}` : ''})` : ''}: the run is over and nothing holds this lane` });
       return status;
     }
     if (stuck) {

@@ -139,7 +139,9 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
         const row = await findSessionRow(api, opts.sessionKey);
         const h = await api.chatHistory({ sessionKey: opts.sessionKey, limit: 1 });
         const other = h.inFlightRun && h.inFlightRun.runId !== runId ? h.inFlightRun.runId : (Array.isArray(row?.activeRunIds) ? (row!.activeRunIds as string[]) : []).find((id) => id !== runId);
-        if (queuedBehind && !other && row?.hasActiveRun) holder = 'an active run (the probe was queued behind it)';
+        // Protocol 3 rows and histories say nothing about runs: being queued behind another run is the evidence there.
+        const rowsSay = typeof row?.hasActiveRun === 'boolean';
+        if (queuedBehind && !other && (row?.hasActiveRun || !rowsSay)) holder = 'an active run (the probe was queued behind it)';
         else if (row?.hasActiveRun && other) holder = `run ${other}${typeof row.startedAt === 'number' ? ` (running since ${new Date(row.startedAt).toISOString()})` : ''}`;
         else if (row?.hasActiveRun) holder = 'an active run';
       } catch { /* diagnosis is best effort */ }
