@@ -9,7 +9,7 @@ import type { GatewayWatcher } from '../model/gatewayWatcher';
 import { AuditTrail } from '../model/auditTrail';
 import { evidenceFor, RECOVERY_SCOPES, RESTART_SCOPES, withOperatorConnection } from '../model/operatorConnection';
 import { abortAndClearQueue, abortRun, recoverSession, resetSession, type RecoveryReport, type RecoveryStep } from '../model/recovery';
-import { describePreflight, restartGateway, restartPreflight } from '../model/restart';
+import { describePreflight, findLockFor, p3RestartChoice, planLocalRestart, restartGateway, restartPreflight, signalRestart, stopLocalGateway } from '../model/restart';
 import { testSend } from '../model/testSend';
 import { Watchdog, type WatchdogEvent, type WatchdogRules } from '../model/watchdog';
 import { settled, UsageError } from './cliFleet';
@@ -86,7 +86,39 @@ export async function runSend(ctx: ActionContext, key: string, message: string |
   return report.failure === 'no-reply' || report.failure === 'lane-held' ? EXIT.ineffective : report.failure === 'auth' ? EXIT.refused : EXIT.failed;
 }
 
-export async function runRestart(ctx: ActionContext, skipDeferral: boolean): Promise<number> {
+/** Gateways without gateway.restart.* (2026.3.x/2026.4.x): SIGUSR1 to the pid in the lock file, or stop (SIGTERM). */
+async function runSignalRestart(ctx: ActionContext, stop: boolean): Promise<number> {
+  const watcher = ctx.fleet.gateway(ctx.config.name);
+  const hello = watcher?.snapshot().hello;
+  const port = Number(new URL(ctx.config.url).port) || undefined;
+  const lock = await findLockFor({ port, configPath: hello?.configPath ?? ctx.config.configPath, stateDir: hello?.stateDir });
+  const plan = await planLocalRestart(lock, hello?.protocol);
+  if (plan.kind !== 'signal') {
+    ctx.audit.record({ gateway: ctx.config.name, call: 'restart', outcome: 'not possible from here', detail: plan.why });
+    ctx.io.err(`lanewatch: cannot restart ${ctx.config.name} from here: ${plan.why}. openclaw ${hello?.serverVersion ?? ''} has no restart RPC; run one of: ${plan.commands.join('  or  ')}\n`);
+    return EXIT.failed;
+  }
+  const live = (watcher?.sessionRows() ?? []).map((r) => r.key).filter((k) => watcher!.runEvidence(k).live === true);
+  const choice = p3RestartChoice(hello?.serverVersion, live);
+  if (!ctx.json) ctx.io.err(`no restart RPC on openclaw ${hello?.serverVersion ?? '?'}: ${choice.why}\n`);
+  if (stop) {
+    if (!(await confirm(ctx, `Stop gateway ${ctx.config.name} (SIGTERM to pid ${plan.pid}); you start it again yourself?`))) { ctx.audit.record({ gateway: ctx.config.name, call: `kill -TERM ${plan.pid}`, outcome: 'cancelled by user' }); return EXIT.refused; }
+    const report = await stopLocalGateway(plan.pid);
+    ctx.audit.record({ gateway: ctx.config.name, call: `kill -TERM ${plan.pid}`, outcome: report.ok ? 'stopped' : 'failed', detail: report.summary });
+    ctx.io.out(ctx.json ? `${JSON.stringify({ ...report, choice }, null, 2)}\n` : `${report.summary}\n`);
+    return report.ok ? EXIT.ok : EXIT.failed;
+  }
+  if (choice.recommend === 'stop-start' && !ctx.json) ctx.io.err('(use --stop to stop it now instead)\n');
+  if (!(await confirm(ctx, `Send SIGUSR1 to ${ctx.config.name} (pid ${plan.pid})${live.length ? ', which waits for the live runs first' : ''}?`))) { ctx.audit.record({ gateway: ctx.config.name, call: `kill -USR1 ${plan.pid}`, outcome: 'cancelled by user' }); return EXIT.refused; }
+  const report = await withOperatorConnection(ctx.fleet, ctx.config, RESTART_SCOPES, undefined, (api, connection) => signalRestart({ api, connection }, plan), true);
+  ctx.audit.record({ gateway: ctx.config.name, call: `kill -USR1 ${plan.pid}`, outcome: report.ok ? 'restarted' : 'failed', detail: report.summary });
+  ctx.io.out(ctx.json ? `${JSON.stringify({ ...report, choice }, null, 2)}\n` : `${report.summary}\n${report.steps.map((s) => `  - ${s}`).join('\n')}\n`);
+  return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+export async function runRestart(ctx: ActionContext, skipDeferral: boolean, stop = false): Promise<number> {
+  const hello = ctx.fleet.gateway(ctx.config.name)?.snapshot().hello;
+  if (stop || (hello && !hello.methods.has('gateway.restart.request'))) return runSignalRestart(ctx, stop);
   const report = await withOperatorConnection(ctx.fleet, ctx.config, RESTART_SCOPES, undefined, async (api, connection) => {
     const pre = await restartPreflight({ api, connection });
     ctx.audit.record({ gateway: ctx.config.name, call: 'gateway.restart.preflight', outcome: pre.safe ? 'safe' : 'blocked', detail: describePreflight(pre) });

@@ -223,7 +223,7 @@ export class GatewayWatcher {
     if (hello.protocol < 4) { this.refreshTranscriptTail(key); return; }
     if (this.historyInFlight.has(key) || this.historyInFlight.size >= 8) return;
     this.historyInFlight.add(key);
-    this.api.chatHistory({ sessionKey: key, limit: 1 })
+    this.track(this.api.chatHistory({ sessionKey: key, limit: 1 }))
       .then((h) => {
         const n = h.pendingInputs?.total ?? h.pendingInputs?.items.length;
         if (n === undefined) return;
@@ -236,12 +236,24 @@ export class GatewayWatcher {
   }
 
   private readonly tailAgain = new Set<string>();
+  private readonly reads = new Set<Promise<unknown>>();
+
+  /** Resolves once no chat.history read (pending inputs, transcript tails) is in flight: for one-shot readers (CLI). */
+  async whenQuiet(): Promise<void> {
+    while (this.reads.size) await Promise.allSettled([...this.reads]);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.reads.add(p);
+    void p.finally(() => this.reads.delete(p)).catch(() => undefined);
+    return p;
+  }
 
   private refreshTranscriptTail(key: string): void {
     if (this.historyInFlight.has(key)) { this.tailAgain.add(key); return; }
     if (this.historyInFlight.size >= 4) return;
     this.historyInFlight.add(key);
-    this.api.chatHistory({ sessionKey: key, limit: 4 })
+    this.track(this.api.chatHistory({ sessionKey: key, limit: 4 }))
       .then((h) => {
         const last = h.messages.filter((m) => m.role === 'user' || m.role === 'assistant').at(-1);
         if (!last) return;

@@ -132,9 +132,11 @@ export async function signalRestart(ctx: RestartContext, plan: Extract<LocalRest
   const timeoutMs = ctx.timeoutMs ?? 8 * 60_000;
   const sentAt = Date.now();
   let downAt: number | undefined;
-  const down = new Promise<void>((resolve) => {
+  const wasUp = ctx.connection.isConnected();
+  const down = !wasUp ? Promise.resolve() : new Promise<void>((resolve) => {
     const sub = ctx.connection.onDidChangeState((s) => { if (s.state !== 'connected') { downAt = Date.now(); steps.push(`connection closed: ${s.problem?.summary ?? s.state}`); sub.dispose(); resolve(); } });
   });
+  if (!wasUp) steps.push('the connection was already down');
   process.kill(plan.pid, plan.signal);
   steps.push(`sent ${plan.signal} to pid ${plan.pid} (${plan.why})`);
   const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref?.());
@@ -147,4 +149,19 @@ export async function signalRestart(ctx: RestartContext, plan: Extract<LocalRest
   steps.push(`reconnected after ${downMs ?? '?'} ms: openclaw ${back.serverVersion}, uptime ${back.uptimeMs ?? '?'} ms`);
   if (back.uptimeMs !== undefined && !fresh) return { ok: false, summary: 'reconnected, but the gateway\'s uptime predates the signal: it did not restart', downMs, rerunSessions: [], steps };
   return { ok: true, summary: `restarted by ${plan.signal}: a new gateway process after ${downMs !== undefined ? `${(downMs / 1000).toFixed(1)} s` : '?'} down (${((Date.now() - sentAt) / 1000).toFixed(1)} s from the signal)`, downMs, rerunSessions: [], steps };
+}
+
+export interface SignalRestartChoice { recommend: 'stop-start' | 'signal'; why: string }
+
+/**
+ * What to offer on a gateway without gateway.restart.*: SIGUSR1 restarts it in place, but only after the runs it
+ * holds end (300 s deferral + 90 s drain: 6.5 minutes measured on 2026.3.24 with a hung run, after which the row
+ * still says "running"); stop + start frees the lane at once. `liveRuns`: sessions with an evidently live run.
+ */
+export function p3RestartChoice(serverVersion: string | undefined, liveRuns: readonly string[]): SignalRestartChoice {
+  if (!liveRuns.length) return { recommend: 'signal', why: `no run is evidently alive, so SIGUSR1 restarts openclaw ${serverVersion ?? ''} within seconds` };
+  return {
+    recommend: 'stop-start',
+    why: `${liveRuns.length} session(s) have a live run (${liveRuns.slice(0, 5).join(', ')}${liveRuns.length > 5 ? ', …' : ''}). openclaw ${serverVersion ?? ''} has no restart RPC, and SIGUSR1 waits for those runs before restarting: up to 300 s of deferral plus 90 s of drain (6.5 minutes measured on 2026.3.24 with a hung run). Stop + start frees the lane at once: Lanewatch stops the gateway (SIGTERM); start it again the way you run it (openclaw gateway run, or your service manager).`,
+  };
 }

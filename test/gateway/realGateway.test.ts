@@ -61,6 +61,16 @@ before(async () => {
   probe.dispose();
 }, LONG);
 
+/** The row of `key` once `pick` holds (sessions.list re-read every 250 ms, at most `ms`); the last row otherwise. */
+async function rowWhere(api: GatewayApi, key: string, pick: (r: Record<string, any>) => boolean, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const row = await findSessionRow(api, key);
+    if ((row && pick(row)) || Date.now() > deadline) return row;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 const unsupported = (method: string) => (e: GatewayRequestError) => e.code === 'UNSUPPORTED' && e.message.includes(method) && e.message.includes(gw.version);
 /** Resolves with the run id once the gateway broadcasts the lifecycle start of a run on `key` (every version). */
 const runStarted = (c: GatewayConnection, key: string, ms = 180_000) =>
@@ -241,7 +251,8 @@ describe('real gateway: a hung run', () => {
     const running = activeRunSeen(c, key);
     await api.chatSend({ sessionKey: key, message: 'please [[hang]] forever', idempotencyKey: `it-hang-${Date.now()}` });
     await running;
-    const row = (await api.sessionsList({ limit: 100 })).sessions.find((r) => r.key === key)!;
+    // 2026.3.24 broadcasts the start before its session store says "running": read until it does (bounded).
+    const row = (await rowWhere(api, key, (r) => r.status === 'running'))!;
     assert.equal(row.hasActiveRun, V4 ? true : undefined);
     assert.equal(row.status, 'running');
     if (V4) {
