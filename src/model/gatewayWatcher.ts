@@ -210,6 +210,23 @@ export class GatewayWatcher {
   private onRunEvent(frame: EventFrame): void {
     const key = this.runs.apply(frame, this.now());
     if (key) this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
+    const touched = typeof rec(frame.payload).sessionKey === 'string' ? String(rec(frame.payload).sessionKey) : undefined;
+    if (touched) this.armExpiry(touched);
+  }
+
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+
+  /** Protocol 3 with a run expiry: silence changes the status by itself, so say so when the expiry passes. */
+  private armExpiry(key: string): void {
+    const expiry = this.opts.runExpiryMs ?? runExpiryMs(this.connection.helloSummary);
+    if (expiry === undefined) return;
+    clearTimeout(this.expiryTimers.get(key));
+    const runs = this.runs.activeRuns(key);
+    if (!runs.length) { this.expiryTimers.delete(key); return; }
+    const due = Math.max(...runs.map((r) => r.lastEventAt)) + expiry - this.now() + 50;
+    const timer = setTimeout(() => { this.expiryTimers.delete(key); this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] }); }, Math.max(0, due));
+    timer.unref?.();
+    this.expiryTimers.set(key, timer);
   }
 
   /**
@@ -381,6 +398,8 @@ export class GatewayWatcher {
 
   dispose(): void {
     this.stopPolling();
+    for (const t of this.expiryTimers.values()) clearTimeout(t);
+    this.expiryTimers.clear();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.connection.dispose();
     this.changes.clear();
