@@ -20,7 +20,7 @@ export async function withOperatorConnection<T>(
   });
   try {
     c.start();
-    await c.waitForConnected(30_000, signal);
+    await c.waitForConnected(60_000, signal); // 2026.4.x may take 20 s and more to answer connect while it loads plugins
     // Recovery waits for sessions.changed to see a session settle.
     await new GatewayApi(c).sessionsSubscribe({}).catch(() => undefined);
     return await fn(new GatewayApi(c), c);

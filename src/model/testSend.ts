@@ -76,7 +76,7 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
   try {
     connection.start();
     try {
-      await connection.waitForConnected(opts.connectTimeoutMs ?? 30_000, opts.signal);
+      await connection.waitForConnected(opts.connectTimeoutMs ?? 60_000, opts.signal);
     } catch (err) {
       const snap = connection.snapshot();
       const phases = handshakePhases(snap);
@@ -114,7 +114,7 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
     const tSend = Date.now();
     let accepted;
     try {
-      accepted = await api.chatSend({ sessionKey: opts.sessionKey, message: opts.message ?? 'Lanewatch test send: please reply with one short sentence.', idempotencyKey }, { signal: opts.signal, timeoutMs: 30_000 });
+      accepted = await api.chatSend({ sessionKey: opts.sessionKey, message: opts.message ?? 'Lanewatch test send: please reply with one short sentence.', idempotencyKey }, { signal: opts.signal, timeoutMs: 60_000 }); // 2026.4.x stalls up to 55 s
     } catch (err) {
       phases.push({ name: 'request accepted', ok: false, detail: (err as Error).message });
       return report({ ok: false, failure: err instanceof GatewayRequestError && err.problem.kind === 'missing-scope' ? 'auth' : 'not-accepted', phases, summary: `chat.send was not accepted: ${(err as Error).message}` });
