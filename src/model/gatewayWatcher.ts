@@ -69,6 +69,7 @@ export class GatewayWatcher {
   private syncError?: string;
   private syncedBootId?: string;
   private syncing?: Promise<void>;
+  private resyncTimer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
   private polling?: Promise<void>;
   private readonly historyInFlight = new Set<string>();
@@ -169,7 +170,11 @@ export class GatewayWatcher {
       for (const row of rows) if (row.hasActiveRun === true || row.status === 'running') this.refreshPendingInputs(row.key);
     } catch (err) {
       this.syncError = (err as Error).message;
-      this.opts.log('warn', `[${this.name}] resync failed: ${this.syncError}`);
+      this.opts.log('warn', `[${this.name}] resync failed: ${this.syncError}; retrying in 5 s`);
+      // A failed read (a stalled 2026.4.x, a gateway still starting) must not leave the view unsynced until the next reconnect.
+      clearTimeout(this.resyncTimer);
+      this.resyncTimer = setTimeout(() => { const h = this.connection.helloSummary; if (this.connection.isConnected() && h) void this.resync(h); }, 5_000);
+      this.resyncTimer.unref?.();
     }
     this.changes.fire({ gateway: this.name, what: 'sessions' });
   }
@@ -398,6 +403,7 @@ export class GatewayWatcher {
 
   dispose(): void {
     this.stopPolling();
+    clearTimeout(this.resyncTimer);
     for (const t of this.expiryTimers.values()) clearTimeout(t);
     this.expiryTimers.clear();
     for (const s of this.subscriptions.splice(0)) s.dispose();

@@ -219,13 +219,6 @@ function deriveProtocol3(ev: SessionEvidence, row: SessionRowView, liveRuns: rea
       facts.unshift({ rule: 'p3.restarted', text: `the row says "running" since ${new Date(startedAt).toISOString()}, but the gateway process started after that (${new Date(ev.gatewayStartedAt).toISOString()}): no run survives a restart, so nothing holds this lane` });
       return status;
     }
-    const tail = ev.transcriptTail;
-    if (!stuck && tail?.role === 'assistant' && startedAt !== undefined && (tail.at === undefined || tail.at >= startedAt - 5_000)) {
-      const status = base('stale');
-      status.startedAt = startedAt;
-      facts.unshift({ rule: 'p3.transcript', text: `the row says "running", but the transcript already ends with the run's reply${tail.stopReason ? ` (stopReason ${tail.stopReason}${tail.error ? `: ${tail.error}` : ''})` : ''}: the run is over and nothing holds this lane` });
-      return status;
-    }
     if (stuck) {
       const status = base('running', false);
       status.startedAt = startedAt;
@@ -242,6 +235,13 @@ function deriveProtocol3(ev: SessionEvidence, row: SessionRowView, liveRuns: rea
       facts.unshift({ rule: 'p3.stale', text: endedWhileWatching
         ? `the row says "running" but its run ended (${ev.lastRunEnd!.outcome}) while Lanewatch watched, and nothing has run since`
         : 'the row says "running" but no run start was seen although Lanewatch was connected before it' });
+      return status;
+    }
+    const tail = ev.transcriptTail;
+    if (tail?.role === 'assistant' && startedAt !== undefined && (tail.at === undefined || tail.at >= startedAt - 5_000)) {
+      const status = base('stale');
+      status.startedAt = startedAt;
+      facts.unshift({ rule: 'p3.transcript', text: `the row says "running", but the transcript already ends with the run's reply${tail.stopReason ? ` (stopReason ${tail.stopReason}${tail.error ? `: ${tail.error}` : ''})` : ''}: the run is over and nothing holds this lane` });
       return status;
     }
     const status = base('running', false);

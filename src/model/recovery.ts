@@ -235,6 +235,9 @@ function describeStep(action: RecoveryStep['action'], answer: unknown, before: S
         return `cannot abort through the API: openclaw ${serverVersion ?? ''} answered no-active-run while ${before.evidence?.runId ? `run ${before.evidence.runId}` : 'a run'} is evidently alive (${before.evidence?.why ?? 'run events'})${abortReachesAgentRuns(serverVersion) ? '' : '; this version does not register runs started with the agent method (sessions_send, openclaw agent) for abort'}. ${RESTART_ADVICE_P3} (${change})`;
       }
       if (before.activeRun === true) return `the gateway answered no-active-run while it reports an active run: the API cannot abort this run; restart the gateway (${change})`;
+      if (before.activeRun === undefined && before.statusTrusted === false && !abortReachesAgentRuns(serverVersion)) {
+        return `the gateway has no abortable run registered. On openclaw ${serverVersion ?? ''} that is also the answer for a run started with the agent method, which only a restart frees, and Lanewatch has no evidence either way (it connected after the run started and sees no stuck-session line; enable diagnostics.enabled on the gateway to get one). If the lane stays held: ${RESTART_ADVICE_P3} (${change})`;
+      }
       if (before.status === 'running') return `nothing was running: the row's "running" status is stale (a leftover the gateway did not clear)${before.statusTrusted === false ? '' : '; a reset clears it'} (${change})`;
       return `nothing was running (${change})`;
     }

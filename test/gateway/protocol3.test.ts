@@ -36,7 +36,11 @@ function fleetUntil<T>(pick: () => T | undefined | false, what: string, ms = 120
   const now = pick();
   if (now) return Promise.resolve(now);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`${what}: not within ${ms} ms; statuses: ${JSON.stringify(fleet.gateway('p3')!.sessionRows().map((r) => [r.key, r.status, fleet.gateway('p3')!.laneStatus(r.key).state, fleet.gateway('p3')!.laneStatus(r.key).facts.map((f) => f.rule)]))}`)); }, ms);
+    const timer = setTimeout(() => {
+      sub.dispose();
+      const w = fleet.gateway('p3')!;
+      reject(new Error(`${what}: not within ${ms} ms; connection ${w.snapshot().state} ${w.snapshot().problem?.summary ?? ''}, sync error ${w.lastSyncError() ?? 'none'}; statuses: ${JSON.stringify(w.sessionRows().map((r) => [r.key, r.status, w.laneStatus(r.key).state, w.laneStatus(r.key).facts.map((f) => f.rule)]))}; fleet log: ${log.slice(-12).join(' | ')}`));
+    }, ms);
     const sub = fleet.onDidChange(() => { const v = pick(); if (v) { clearTimeout(timer); sub.dispose(); resolve(v); } });
   });
 }
@@ -78,7 +82,7 @@ async function startWatching(extra: { diagnostics?: boolean; extraConfig?: Recor
   gw = await fixtures.startGateway({ root, name: 'p3', version, modelBaseUrl: `${fake.url}/v1`, ...extra });
   console.log(`# openclaw ${gw.version} ready in ${gw.readyMs} ms at ${gw.url}`);
   const configs: GatewayConfig[] = [{ name: 'p3', url: gw.url, configPath: gw.configPath, source: 'settings' }];
-  fleet = new Fleet({ secrets: { get: async () => undefined }, identityStore: identities, clientVersion: '0.1.0-p3', requestTimeoutMs: 60_000, log: (l, m) => log.push(`${l} ${m}`), env: {} });
+  fleet = new Fleet({ secrets: { get: async () => undefined }, identityStore: identities, clientVersion: '0.1.0-p3', requestTimeoutMs: 60_000, log: (l, m) => { if (l !== 'debug') log.push(`${l} ${m}`); }, env: {} });
   fleet.setGateways(configs, []);
   ops = new GatewayConnection({ url: gw.url, credentials: () => ({ token: gw.token }), scopes: ['operator.read', 'operator.write', 'operator.admin'], identityStore: identities, identityKey: 'p3-ops', clientVersion: '0.1.0-p3', requestTimeoutMs: 90_000 });
   ops.start();
