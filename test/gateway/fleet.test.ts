@@ -20,7 +20,7 @@ import { importFixture, repoRoot } from '../support/fixtures';
 // The fleet scenarios here rely on 2026.9.x row fields (hasActiveRun, chat.history pendingInputs) and its
 // long-running diagnostic. On 2026.3.x/2026.4.x the same questions (running, stale, CLI agreement, recovery) are
 // answered by protocol3.test.ts with that version's evidence.
-const V9 = /^2026\.9\./.test(process.env.LANEWATCH_OPENCLAW_VERSION ?? '2026.9');
+const V9 = !/^2026\.[34]\./.test(process.env.LANEWATCH_OPENCLAW_VERSION ?? '');
 
 const LONG = { timeout: 300_000 };
 let fixtures: any, fake: any, alpha: any, beta: any;
