@@ -45,7 +45,17 @@ install_node() {
 }
 
 install_openclaw() {
-  [ -f "$LANEWATCH_OPENCLAW_DIR/node_modules/openclaw/openclaw.mjs" ] && return 0
+  [ -f "$LANEWATCH_OPENCLAW_DIR/.lanewatch-ready" ] && return 0
+  [ -f "$LANEWATCH_OPENCLAW_DIR/node_modules/openclaw/openclaw.mjs" ] || fetch_openclaw
+  # 2026.4.x npm-installs bundled-plugin deps when the gateway starts; the tests run without network, so
+  # stage them now (after the move: the gateway keys the stage dir by the package's absolute path).
+  timed env PATH="$LANEWATCH_NODE_BIN:$PATH" HOME="$LANEWATCH_CACHE/npm-home" npm_config_cache="$LANEWATCH_CACHE/npm-cache" \
+    npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false \
+    "$LANEWATCH_NODE_BIN/node" "$HERE/fixtures/stage-plugin-deps.mjs" "$LANEWATCH_OPENCLAW_DIR/node_modules/openclaw" "$LANEWATCH_OPENCLAW_DIR/plugin-runtime-deps"
+  touch "$LANEWATCH_OPENCLAW_DIR/.lanewatch-ready"
+}
+
+fetch_openclaw() {
   say "installing openclaw@$LANEWATCH_OPENCLAW_VERSION from npm into $LANEWATCH_OPENCLAW_DIR (about 1 min, 650 MB)"
   local st="$LANEWATCH_OPENCLAW_DIR.staging"; rm -rf "$st"; mkdir -p "$st" "$LANEWATCH_CACHE/npm-home"
   # 2026.3.x depends on linkedom@^0.18.12, whose 0.18.15 needs a package missing from the registry.

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: every suite, in order, against the real fixtures.
 //   unit       plain Node (node:test), no network
-//   gateway    the gateway client against a real openclaw gateway (node:test)
+//   gateway    the gateway client against a real openclaw gateway (node:test), 2026.9.x
+//   gateway-legacy  the same suite against the protocol-3 versions of the field reports (2026.3.24, 2026.4.26),
+//              one run per version (LANEWATCH_LEGACY_VERSIONS="v1 v2" overrides the list)
 //   extension  mocha inside the real VS Code extension host (code-server), against a real gateway
 //   ui         the packaged .vsix in real VS Code in headless chromium (playwright-core), screenshots
 //
-//   node scripts/test.mjs [unit|gateway|extension|ui ...]     (default: all)
+//   node scripts/test.mjs [unit|gateway|gateway-legacy|extension|ui ...]     (default: all)
 //
 // Installs (Node 24, openclaw, code-server, chromium) happen first, on the normal network. The suites then
 // run inside a loopback-only network namespace: the real gateway looks up a public host at every start and
@@ -18,7 +20,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ALL = ['unit', 'gateway', 'extension', 'ui'];
+const ALL = ['unit', 'gateway', 'gateway-legacy', 'extension', 'ui'];
+// The versions the field reports came from (protocol 3). Installed in `prepare`, before the network namespace.
+const LEGACY_VERSIONS = (process.env.LANEWATCH_LEGACY_VERSIONS ?? '2026.3.24 2026.4.26').split(/[\s,]+/).filter(Boolean);
 const args = process.argv.slice(2);
 const inNetns = args.includes('--in-netns');
 const stages = args.filter((a) => !a.startsWith('--'));
@@ -52,6 +56,8 @@ const nodeBin = tools.nodeBin;
 if (!inNetns) {
   await stage('prepare', async () => {
     if (needsGateway) await tools.ensureInstalled(needsVscode ? 'all' : 'openclaw');
+    // 2026.3.24 needs an npm override (linkedom) and 2026.4.26 stages its plugins' deps: both need the network.
+    if (selected.includes('gateway-legacy')) for (const v of LEGACY_VERSIONS) await tools.ensureInstalled('openclaw', { openclawVersion: v });
     // The tool cache can outlive the machine's packages (a restored cache on a new machine).
     if (needsVscode && !existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium')) spawnSync('bash', [path.join(root, 'scripts/setup-tools.sh'), 'vscode'], { stdio: 'inherit' });
     const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
@@ -113,6 +119,11 @@ if (selected.includes('gateway')) await stage('gateway', async () => {
   const [p, f] = countNodeTest(r.out); record('gateway', p, f || (r.code ? 1 : 0), r.code);
 });
 
+if (selected.includes('gateway-legacy')) for (const v of LEGACY_VERSIONS) await stage(`gateway@${v}`, async () => {
+  const r = await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles(path.join(root, 'out/test/gateway'))], { env: { LANEWATCH_OPENCLAW_VERSION: v } });
+  const [p, f] = countNodeTest(r.out); record(`gateway@${v}`, p, f || (r.code ? 1 : 0), r.code);
+});
+
 if (selected.includes('extension') || selected.includes('ui')) {
   const { startFakeModel, startGateway, cleanupAll } = await import('./fixtures/openclaw-gateway.mjs');
   const { seedDemoSessions } = await import('./fixtures/seed-demo.mjs');
@@ -160,7 +171,7 @@ if (selected.includes('extension') || selected.includes('ui')) {
 const passed = results.reduce((n, r) => n + r.passed, 0), failed = results.reduce((n, r) => n + r.failed, 0);
 console.log('');
 if (process.env.LANEWATCH_PREPARE_MS) console.log(`[test] stage prepare    ${(Number(process.env.LANEWATCH_PREPARE_MS) / 1000).toFixed(1)} s`);
-for (const [name, ms] of timings) console.log(`[test] stage ${name.padEnd(10)} ${(ms / 1000).toFixed(1)} s`);
-for (const r of results) console.log(`[test] ${r.name.padEnd(10)} ${r.passed} passed, ${r.failed} failed${r.code ? ` (exit ${r.code})` : ''}`);
+for (const [name, ms] of timings) console.log(`[test] stage ${name.padEnd(18)} ${(ms / 1000).toFixed(1)} s`);
+for (const r of results) console.log(`[test] ${r.name.padEnd(18)} ${r.passed} passed, ${r.failed} failed${r.code ? ` (exit ${r.code})` : ''}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || results.some((r) => r.code) ? 1 : 0);

@@ -7,9 +7,9 @@ import type { Fleet } from '../model/fleet';
 import type { GatewayConfig } from '../model/gatewaySettings';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
 import { AuditTrail } from '../model/auditTrail';
-import { RECOVERY_SCOPES, RESTART_SCOPES, withOperatorConnection } from '../model/operatorConnection';
+import { evidenceFor, RECOVERY_SCOPES, RESTART_SCOPES, withOperatorConnection } from '../model/operatorConnection';
 import { abortAndClearQueue, abortRun, recoverSession, resetSession, type RecoveryReport, type RecoveryStep } from '../model/recovery';
-import { describePreflight, restartGateway, restartPreflight } from '../model/restart';
+import { describePreflight, findLockFor, p3RestartChoice, planLocalRestart, restartGateway, restartPreflight, signalRestart, stopLocalGateway } from '../model/restart';
 import { testSend } from '../model/testSend';
 import { Watchdog, type WatchdogEvent, type WatchdogRules } from '../model/watchdog';
 import { settled, UsageError } from './cliFleet';
@@ -49,7 +49,7 @@ export async function runStep(ctx: ActionContext, kind: 'abort' | 'abort-clear-q
   const what = { abort: ['Abort the active run of', abortRun], 'abort-clear-queue': ['Abort and drop every queued input of', abortAndClearQueue], reset: ['Reset (/new, a new transcript generation)', resetSession] } as const;
   const [question, run] = what[kind];
   if (!(await confirm(ctx, `${question} ${key} on ${ctx.config.name}?`))) { ctx.audit.record({ gateway: ctx.config.name, session: key, call: kind, outcome: 'cancelled by user' }); return EXIT.refused; }
-  const step = await withOperatorConnection(ctx.fleet, ctx.config, RECOVERY_SCOPES, undefined, (api, connection) => run({ api, connection, settleTimeoutMs: 20_000 }, key));
+  const step = await withOperatorConnection(ctx.fleet, ctx.config, RECOVERY_SCOPES, undefined, (api, connection) => run({ api, connection, settleTimeoutMs: 20_000, evidence: evidenceFor(ctx.fleet, ctx.config) }, key));
   ctx.audit.record({ gateway: ctx.config.name, session: key, call: step.call, outcome: step.outcome, detail: step.message });
   ctx.io.out(ctx.json ? `${JSON.stringify(step, null, 2)}\n` : `${stepLine(step)}\n`);
   return stepExit(step.outcome);
@@ -59,7 +59,7 @@ export function recoverReportText(report: RecoveryReport): string {
   return [`${report.sessionKey}: ${report.verdict} — ${report.summary}`, ...report.steps.map((s, i) => `  ${i + 1}. ${stepLine(s)}`)].join('\n');
 }
 
-const recoverExit = (v: RecoveryReport['verdict']) => (v === 'freed' || v === 'nothing-to-do' ? EXIT.ok : v === 'ineffective' ? EXIT.ineffective : v === 'refused' || v === 'cancelled' ? EXIT.refused : EXIT.failed);
+const recoverExit = (v: RecoveryReport['verdict']) => (v === 'freed' || v === 'nothing-to-do' ? EXIT.ok : v === 'ineffective' || v === 'needs-restart' ? EXIT.ineffective : v === 'refused' || v === 'cancelled' ? EXIT.refused : EXIT.failed);
 
 export async function runRecover(ctx: ActionContext, key: string): Promise<number> {
   if (!(await confirm(ctx, `Recover ${key} on ${ctx.config.name} (abort → abort + clear queue → reset, stopping at the first step that frees it)?`))) {
@@ -67,7 +67,7 @@ export async function runRecover(ctx: ActionContext, key: string): Promise<numbe
     return EXIT.refused;
   }
   const report = await withOperatorConnection(ctx.fleet, ctx.config, RECOVERY_SCOPES, undefined, (api, connection) =>
-    recoverSession({ api, connection, settleTimeoutMs: 20_000 }, key, (s) => ctx.audit.record({ gateway: ctx.config.name, session: key, call: s.call, outcome: s.outcome, detail: s.message })));
+    recoverSession({ api, connection, settleTimeoutMs: 20_000, evidence: evidenceFor(ctx.fleet, ctx.config) }, key, (s) => ctx.audit.record({ gateway: ctx.config.name, session: key, call: s.call, outcome: s.outcome, detail: s.message })));
   ctx.audit.record({ gateway: ctx.config.name, session: key, call: 'recover', outcome: report.verdict, detail: report.summary });
   ctx.io.out(ctx.json ? `${JSON.stringify(report, null, 2)}\n` : `${recoverReportText(report)}\n`);
   return recoverExit(report.verdict);
@@ -86,7 +86,39 @@ export async function runSend(ctx: ActionContext, key: string, message: string |
   return report.failure === 'no-reply' || report.failure === 'lane-held' ? EXIT.ineffective : report.failure === 'auth' ? EXIT.refused : EXIT.failed;
 }
 
-export async function runRestart(ctx: ActionContext, skipDeferral: boolean): Promise<number> {
+/** Gateways without gateway.restart.* (2026.3.x/2026.4.x): SIGUSR1 to the pid in the lock file, or stop (SIGTERM). */
+async function runSignalRestart(ctx: ActionContext, stop: boolean): Promise<number> {
+  const watcher = ctx.fleet.gateway(ctx.config.name);
+  const hello = watcher?.snapshot().hello;
+  const port = Number(new URL(ctx.config.url).port) || undefined;
+  const lock = await findLockFor({ port, configPath: hello?.configPath ?? ctx.config.configPath, stateDir: hello?.stateDir });
+  const plan = await planLocalRestart(lock, hello?.protocol);
+  if (plan.kind !== 'signal') {
+    ctx.audit.record({ gateway: ctx.config.name, call: 'restart', outcome: 'not possible from here', detail: plan.why });
+    ctx.io.err(`lanewatch: cannot restart ${ctx.config.name} from here: ${plan.why}. openclaw ${hello?.serverVersion ?? ''} has no restart RPC; run one of: ${plan.commands.join('  or  ')}\n`);
+    return EXIT.failed;
+  }
+  const live = (watcher?.sessionRows() ?? []).map((r) => r.key).filter((k) => watcher!.runEvidence(k).live === true);
+  const choice = p3RestartChoice(hello?.serverVersion, live);
+  if (!ctx.json) ctx.io.err(`no restart RPC on openclaw ${hello?.serverVersion ?? '?'}: ${choice.why}\n`);
+  if (stop) {
+    if (!(await confirm(ctx, `Stop gateway ${ctx.config.name} (SIGTERM to pid ${plan.pid}); you start it again yourself?`))) { ctx.audit.record({ gateway: ctx.config.name, call: `kill -TERM ${plan.pid}`, outcome: 'cancelled by user' }); return EXIT.refused; }
+    const report = await stopLocalGateway(plan.pid);
+    ctx.audit.record({ gateway: ctx.config.name, call: `kill -TERM ${plan.pid}`, outcome: report.ok ? 'stopped' : 'failed', detail: report.summary });
+    ctx.io.out(ctx.json ? `${JSON.stringify({ ...report, choice }, null, 2)}\n` : `${report.summary}\n`);
+    return report.ok ? EXIT.ok : EXIT.failed;
+  }
+  if (choice.recommend === 'stop-start' && !ctx.json) ctx.io.err('(use --stop to stop it now instead)\n');
+  if (!(await confirm(ctx, `Send SIGUSR1 to ${ctx.config.name} (pid ${plan.pid})${live.length ? ', which waits for the live runs first' : ''}?`))) { ctx.audit.record({ gateway: ctx.config.name, call: `kill -USR1 ${plan.pid}`, outcome: 'cancelled by user' }); return EXIT.refused; }
+  const report = await withOperatorConnection(ctx.fleet, ctx.config, RESTART_SCOPES, undefined, (api, connection) => signalRestart({ api, connection }, plan), true);
+  ctx.audit.record({ gateway: ctx.config.name, call: `kill -USR1 ${plan.pid}`, outcome: report.ok ? 'restarted' : 'failed', detail: report.summary });
+  ctx.io.out(ctx.json ? `${JSON.stringify({ ...report, choice }, null, 2)}\n` : `${report.summary}\n${report.steps.map((s) => `  - ${s}`).join('\n')}\n`);
+  return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+export async function runRestart(ctx: ActionContext, skipDeferral: boolean, stop = false): Promise<number> {
+  const hello = ctx.fleet.gateway(ctx.config.name)?.snapshot().hello;
+  if (stop || (hello && !hello.methods.has('gateway.restart.request'))) return runSignalRestart(ctx, stop);
   const report = await withOperatorConnection(ctx.fleet, ctx.config, RESTART_SCOPES, undefined, async (api, connection) => {
     const pre = await restartPreflight({ api, connection });
     ctx.audit.record({ gateway: ctx.config.name, call: 'gateway.restart.preflight', outcome: pre.safe ? 'safe' : 'blocked', detail: describePreflight(pre) });
@@ -120,7 +152,7 @@ export async function runWatch(fleet: Fleet, rules: WatchdogRules, io: Io, json:
   for (const g of down) io.err(`lanewatch watch: ${g.name} (${g.config.url}) is not connected yet: ${g.snapshot().problem?.summary ?? g.snapshot().state}; watching it anyway\n`);
   io.err(`lanewatch watch: ${fleet.gateways().map((g) => g.name).join(', ')}; acting on ${rules.states.join('/')} after ${rules.thresholdMs / 1000} s, at most ${rules.maxActionsPerHour}/hour per session, cool-down ${rules.cooldownMs / 1000} s${rules.exclude.length ? `, never on ${rules.exclude.join(', ')}` : ''}\n`);
   const recover = (w: GatewayWatcher, key: string) => withOperatorConnection(fleet, w.config, RECOVERY_SCOPES, undefined, (api, connection) =>
-    recoverSession({ api, connection, settleTimeoutMs: 20_000 }, key, (s) => audit.record({ gateway: w.name, session: key, call: s.call, outcome: s.outcome, detail: s.message })));
+    recoverSession({ api, connection, settleTimeoutMs: 20_000, evidence: w.evidenceSource() }, key, (s) => audit.record({ gateway: w.name, session: key, call: s.call, outcome: s.outcome, detail: s.message })));
   const dog = new Watchdog(fleet, {
     rules, recover,
     onEvent: (e) => {

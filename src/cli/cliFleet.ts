@@ -77,7 +77,8 @@ export function settled(fleet: Fleet, deadlineMs: number): Promise<void> {
     if (snap.state === 'connected') {
       if (!w.isSynced() && !w.lastSyncError()) return false;
       // The diagnostics (stalled, lane waits) only come from the log: one complete read before answering.
-      if (!polling.has(w)) { polling.add(w); void w.pollOnce().then(() => { polled.add(w); check(); }); }
+      // Transcript tails (protocol 3 evidence) and pending inputs are read after the sync: wait for those too.
+      if (!polling.has(w)) { polling.add(w); void w.pollOnce().then(() => w.whenQuiet()).then(() => { polled.add(w); check(); }); }
       return polled.has(w);
     }
     // A failure that stops reconnecting (token, pairing, protocol) or a refused connection is the answer.

@@ -36,7 +36,9 @@ actions:  --yes                   do not ask (required when there is no terminal
           --clear-queue           (abort) also drop queued inputs (chat.abort)
           --message TEXT          (send) the message; default: a probe text
           --reply-timeout-seconds N  (send) wait this long for the reply (default 120)
-          --now                   (restart) interrupt active work instead of waiting for it
+          --now                   (restart) interrupt active work instead of waiting for it (2026.9.x)
+          --stop                  (restart, 2026.3.x/2026.4.x) stop the gateway (SIGTERM) instead of SIGUSR1, which
+                                  waits for hung runs (6.5 min on 2026.3.24); start it again yourself
 watch:    --states LIST           comma-separated: stalled,stuck,stale (default), long-running, running, queued
           --threshold-seconds N   how long a session must stay so before acting (default 600)
           --max-per-hour N        actions per session per hour (default 2)
@@ -55,7 +57,7 @@ type Command = (typeof COMMANDS)[number];
 export interface Parsed {
   command: Command;
   sessionKey?: string;
-  json: boolean; facts: boolean; yes: boolean; clearQueue: boolean; now: boolean;
+  json: boolean; facts: boolean; yes: boolean; clearQueue: boolean; now: boolean; stop: boolean;
   message?: string; replyTimeoutMs: number; waitMs: number;
   watch: Partial<Record<keyof WatchdogRules, unknown>>;
   fleet: Omit<CliFleetOptions, 'version'>;
@@ -66,7 +68,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
   if (!command || command === '--help' || command === '-h' || command === 'help') throw new UsageError('');
   if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}"`);
   const out: Parsed = {
-    command: command as Command, json: false, facts: false, yes: false, clearQueue: false, now: false, replyTimeoutMs: 120_000, waitMs: 15_000, watch: {},
+    command: command as Command, json: false, facts: false, yes: false, clearQueue: false, now: false, stop: false, replyTimeoutMs: 120_000, waitMs: 15_000, watch: {},
     fleet: { gateways: [], requestTimeoutMs: 60_000, verbose: false },
   };
   const positional: string[] = [];
@@ -85,6 +87,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case '--yes': case '-y': out.yes = true; break;
       case '--clear-queue': out.clearQueue = true; break;
       case '--now': out.now = true; break;
+      case '--stop': out.stop = true; break;
       case '--message': out.message = value(); break;
       case '--wait-ms': out.waitMs = number(100); break;
       case '--reply-timeout-seconds': out.replyTimeoutMs = number(1) * 1000; break;
@@ -137,7 +140,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo, until: (
       throw new UsageError(`several gateways found (${configs.map((c) => `${c.name} ${c.url}`).join(', ')}): pass --gateway URL`);
     }
     fleet = createCliFleet(options, (level, m) => io.err(`[${level}] ${m}\n`));
-    if (parsed.command === 'status' || parsed.command === 'watch') fleet.setGateways(configs, []);
+    // Every command watches its gateway: recovery on protocol 3 needs the live-run evidence (events, logs, transcript).
+    fleet.setGateways(configs, []);
+    if (parsed.command !== 'status' && parsed.command !== 'watch' && parsed.command !== 'send') await settled(fleet, parsed.waitMs);
     const ctx = { fleet, config: configs[0], json: parsed.json, yes: parsed.yes, io, audit: auditTrailFor(io, parsed.json) };
     switch (parsed.command) {
       case 'status': return await status(fleet, parsed, io);
@@ -146,7 +151,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo, until: (
       case 'abort': return await runStep(ctx, parsed.clearQueue ? 'abort-clear-queue' : 'abort', parsed.sessionKey!);
       case 'reset': return await runStep(ctx, 'reset', parsed.sessionKey!);
       case 'send': return await runSend(ctx, parsed.sessionKey!, parsed.message, parsed.replyTimeoutMs);
-      case 'restart': return await runRestart(ctx, parsed.now);
+      case 'restart': return await runRestart(ctx, parsed.now, parsed.stop);
     }
     return EXIT.usage;
   } catch (err) {

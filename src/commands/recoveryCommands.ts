@@ -8,9 +8,8 @@ import { AuditTrail } from '../model/auditTrail';
 import { RECOVERY_SCOPES, withOperatorConnection } from '../model/operatorConnection';
 import type { Fleet } from '../model/fleet';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
-import { findGatewayLocks } from '../model/openclawConfig';
 import { abortAndClearQueue, abortRun, recoverSession, resetSession, type RecoveryReport, type RecoveryStep } from '../model/recovery';
-import { describePreflight, planLocalRestart, restartGateway, restartPreflight } from '../model/restart';
+import { describePreflight, findLockFor, p3RestartChoice, planLocalRestart, restartGateway, restartPreflight, signalRestart, stopLocalGateway } from '../model/restart';
 import { testSend, type TestSendReport } from '../model/testSend';
 
 /** Arguments from tree nodes, or from tests (`assumeYes` is never passed by menus or the palette). */
@@ -70,7 +69,7 @@ export function registerRecoveryCommands(context: vscode.ExtensionContext, fleet
     const { watcher, key } = target;
     if (ask) { const [m, d, a] = ask(key); if (!(await confirm(arg, m, d, a))) { audit.record({ gateway: watcher.name, session: key, call: id, outcome: 'cancelled by user' }); return undefined; } }
     try {
-      const step = await progress(`${title}: ${key}`, (signal) => withConnection(fleet, watcher, scopes, signal, (api, c) => run({ api, connection: c, signal, settleTimeoutMs: 20_000 }, key)));
+      const step = await progress(`${title}: ${key}`, (signal) => withConnection(fleet, watcher, scopes, signal, (api, c) => run({ api, connection: c, signal, settleTimeoutMs: 20_000, evidence: watcher.evidenceSource() }, key)));
       audit.record({ gateway: watcher.name, session: key, call: step.call, outcome: step.outcome, detail: step.message });
       results.lastReport = step;
       show(step.outcome === 'freed', `${title} (${key}): ${step.message}`);
@@ -100,7 +99,7 @@ export function registerRecoveryCommands(context: vscode.ExtensionContext, fleet
     }
     try {
       const report = await progress(`Recovering ${key}`, (signal, say) => withConnection(fleet, watcher, ['operator.read', 'operator.write', 'operator.admin'], signal,
-        (api, c) => recoverSession({ api, connection: c, signal, settleTimeoutMs: 20_000 }, key, (s) => { say(`${s.call}: ${s.outcome}`); audit.record({ gateway: watcher.name, session: key, call: s.call, outcome: s.outcome, detail: s.message }); })));
+        (api, c) => recoverSession({ api, connection: c, signal, settleTimeoutMs: 20_000, evidence: watcher.evidenceSource() }, key, (s) => { say(`${s.call}: ${s.outcome}`); audit.record({ gateway: watcher.name, session: key, call: s.call, outcome: s.outcome, detail: s.message }); })));
       output.info(`recovery report for ${key} on ${watcher.name}: ${report.verdict} — ${report.summary}\n${report.steps.map((s, i) => `  ${i + 1}. ${stepLine(s)}`).join('\n')}`);
       audit.record({ gateway: watcher.name, session: key, call: 'recover', outcome: report.verdict, detail: report.summary });
       results.lastReport = report;
@@ -137,21 +136,34 @@ export function registerRecoveryCommands(context: vscode.ExtensionContext, fleet
     if (!watcher) return undefined;
     const protocol = watcher.snapshot().hello?.protocol;
     if (watcher.snapshot().state !== 'connected' || !watcher.snapshot().hello?.methods.has('gateway.restart.request')) {
-      // The RPC is dead (or this version has no restart RPC): offer a local signal, never silently.
-      const stateDir = watcher.snapshot().hello?.stateDir;
-      const locks = stateDir ? await findGatewayLocks(stateDir) : [];
-      const port = new URL(watcher.config.url).port;
-      const plan = await planLocalRestart(locks.find((l) => String(l.port ?? '') === port) ?? locks[0], protocol);
+      // The RPC is dead, or this version (2026.3.x/2026.4.x) has none: offer a local signal or a stop, never silently.
+      const hello = watcher.snapshot().hello;
+      const lock = await findLockFor({ port: Number(new URL(watcher.config.url).port) || undefined, configPath: hello?.configPath ?? watcher.config.configPath, stateDir: hello?.stateDir });
+      const plan = await planLocalRestart(lock, protocol);
       if (plan.kind === 'service-manager') {
         audit.record({ gateway: watcher.name, call: 'restart', outcome: 'not possible from here', detail: plan.why });
         void vscode.window.showWarningMessage(`Lanewatch cannot restart ${watcher.name} itself: ${plan.why}. Run one of: ${plan.commands.join('  or  ')}`, { modal: true });
         return undefined;
       }
-      if (!(await confirm(arg, `Send ${plan.signal} to pid ${plan.pid}?`, `${plan.why}. The gateway restarts itself on this signal (it may wait for active runs first).`, `Send ${plan.signal}`))) return undefined;
-      process.kill(plan.pid, plan.signal);
-      audit.record({ gateway: watcher.name, call: `kill -${plan.signal.slice(3)} ${plan.pid}`, outcome: 'signal sent', detail: plan.why });
-      watcher.connection.reconnectNow();
-      return undefined;
+      const live = watcher.sessionRows().map((r) => r.key).filter((k) => watcher.runEvidence(k).live === true);
+      const choice = p3RestartChoice(hello?.serverVersion, live);
+      const stopNow = 'Stop Now (SIGTERM)', signalIt = `Restart (${plan.signal})`;
+      const picked = arg?.assumeYes ? (choice.recommend === 'stop-start' ? stopNow : signalIt)
+        : await vscode.window.showWarningMessage(`Restart ${watcher.name} (pid ${plan.pid})?`, { modal: true, detail: `${plan.why}. ${choice.why}` }, ...(choice.recommend === 'stop-start' ? [stopNow, signalIt] : [signalIt, stopNow]));
+      if (!picked) { audit.record({ gateway: watcher.name, call: 'restart', outcome: 'cancelled by user' }); return undefined; }
+      if (picked === stopNow) {
+        const stopped = await progress(`Stopping ${watcher.name}`, (signal) => stopLocalGateway(plan.pid, { signal }));
+        audit.record({ gateway: watcher.name, call: `kill -TERM ${plan.pid}`, outcome: stopped.ok ? 'stopped' : 'failed', detail: stopped.summary });
+        results.lastReport = { ok: stopped.ok, summary: stopped.summary };
+        show(stopped.ok, `${watcher.name}: ${stopped.summary}`);
+        return stopped;
+      }
+      const report = await progress(`Restarting ${watcher.name} (${plan.signal})`, (signal) => signalRestart({ api: watcher.api, connection: watcher.connection, signal }, plan));
+      audit.record({ gateway: watcher.name, call: `kill -${plan.signal.slice(3)} ${plan.pid}`, outcome: report.ok ? 'restarted' : 'failed', detail: report.summary });
+      output.info(`restart of ${watcher.name}: ${report.summary}\n${report.steps.map((x) => `  - ${x}`).join('\n')}`);
+      results.lastReport = report;
+      show(report.ok, `Restart ${watcher.name}: ${report.summary}`);
+      return report;
     }
     try {
       const report = await progress(`Restarting ${watcher.name}`, (signal, say) => withConnection(fleet, watcher, ['operator.read', 'operator.admin'], signal, async (api, c) => {

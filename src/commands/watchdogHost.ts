@@ -42,7 +42,7 @@ export class WatchdogHost implements vscode.Disposable {
     this.dog = new Watchdog(this.fleet, {
       rules,
       recover: (w, key) => withOperatorConnection(this.fleet, w.config, RECOVERY_SCOPES, undefined, (api, connection) =>
-        recoverSession({ api, connection, settleTimeoutMs: 20_000 }, key, (s) => this.audit.record({ gateway: w.name, session: key, call: s.call, outcome: s.outcome, detail: s.message }))),
+        recoverSession({ api, connection, settleTimeoutMs: 20_000, evidence: w.evidenceSource() }, key, (s) => this.audit.record({ gateway: w.name, session: key, call: s.call, outcome: s.outcome, detail: s.message }))),
       onEvent: (e) => this.onEvent(e),
     });
   }

@@ -5,7 +5,7 @@ import type { GatewayConnection, RequestOptions } from './connection';
 import { GatewayRequestError } from './requestError';
 import type {
   AgentsListResultView, ChatAbortParams, ChatHistoryCursorResultView, ChatAbortResultView, ChatHistoryParams, ChatHistoryResultView, ChatSendParams,
-  DiagnosticsLanesResultView, HealthResultView, LogsTailParams, LogsTailResultView, RestartPreflightResultView, RestartRequestParams,
+  DiagnosticsLanesResultView, DiagnosticsStabilityResultView, HealthResultView, LogsTailParams, LogsTailResultView, RestartPreflightResultView, RestartRequestParams,
   RestartRequestResultView, RunStartedResult, SessionsAbortParams, SessionsAbortResultView, SessionsDescribeParams,
   SessionsDescribeResultView, SessionsListParams, SessionsListResultView, SessionsMessagesSubscribeParams,
   SessionsMessagesUnsubscribeParams, SessionsPreviewParams, SessionsPreviewResultView, SessionsResetParams,
@@ -38,6 +38,8 @@ export class GatewayApi {
   sessionsMessagesUnsubscribe(params: SessionsMessagesUnsubscribeParams, o?: RequestOptions) { return this.call<{ subscribed?: boolean; key?: string }>('sessions.messages.unsubscribe', params, o); }
   logsTail(params: LogsTailParams = {}, o?: RequestOptions) { return this.call<LogsTailResultView>('logs.tail', params, o); }
   diagnosticsLanes(o?: RequestOptions) { return this.call<DiagnosticsLanesResultView>('diagnostics.lanes', {}, o); }
+  /** 2026.4.x only (no diagnostics.lanes there): limit 1..1000, sinceSeq for incremental reads. */
+  diagnosticsStability(params: { limit?: number; sinceSeq?: number; type?: string } = {}, o?: RequestOptions) { return this.call<DiagnosticsStabilityResultView>('diagnostics.stability', params, o); }
   chatSend(params: ChatSendParams, o?: RequestOptions) { return this.call<RunStartedResult>('chat.send', params, o); }
   sessionsSend(params: SessionsSendParams, o?: RequestOptions) { return this.call<RunStartedResult>('sessions.send', params, o); }
   chatAbort(params: ChatAbortParams, o?: RequestOptions) { return this.call<ChatAbortResultView>('chat.abort', params, o); }

@@ -11,7 +11,7 @@ import { loadOrCreateDeviceIdentity, signDeviceProof, type DeviceIdentityStore }
 import { Emitter, type Disposable } from './emitter';
 import { decodeFrame, type EventFrame, type ResponseFrame } from './frames';
 import { readHello, unusableHelloReason, type HelloSummary } from './hello';
-import { describeClose, describeGatewayError, describeTransportError, type ConnectionProblem } from './problems';
+import { describeClose, describeGatewayError, describeTransportError, missingScopeOf, type ConnectionProblem } from './problems';
 import { GatewayRequestError } from './requestError';
 
 export const MIN_PROTOCOL = 3;
@@ -137,6 +137,8 @@ export class GatewayConnection {
   private lastSeq?: number;
   private requestSeq = 0;
   private connectRequestId?: string;
+  private probeRequestId?: string;
+  private probeHello?: HelloSummary;
   /** An error frame that explains the close that follows it (e.g. AUTH_TOKEN_MISMATCH before 1008). */
   private pendingProblem?: ConnectionProblem;
   private restartExpectedUntil = 0;
@@ -150,7 +152,7 @@ export class GatewayConnection {
 
   constructor(options: GatewayConnectionOptions) {
     this.opts = {
-      requestTimeoutMs: 30_000, challengeTimeoutMs: 10_000, helloTimeoutMs: 30_000, minTickWatchMs: 0,
+      requestTimeoutMs: 60_000, challengeTimeoutMs: 10_000, helloTimeoutMs: 30_000, minTickWatchMs: 0,
       preHelloMaxBytes: 1024 * 1024, reconnect: true, slowRetryMs: 30_000, ...options,
     };
     this.now = options.now ?? Date.now;
@@ -422,6 +424,7 @@ export class GatewayConnection {
 
   private onResponseFrame(frame: ResponseFrame): void {
     if (frame.id === this.connectRequestId && this.phase === 'hello') { this.onConnectResponse(frame); return; }
+    if (this.probeRequestId && frame.id === this.probeRequestId && this.phase === 'hello') { this.onProbeResponse(frame); return; }
     const entry = this.pending.get(frame.id);
     if (!entry) { this.log('warn', `dropped a response for an unknown or expired request id ${JSON.stringify(frame.id).slice(0, 60)}`); return; }
     if (frame.ok) this.settle(frame.id, undefined, frame.payload);
@@ -445,15 +448,50 @@ export class GatewayConnection {
       return;
     }
     if (hello.grantedScopes.length === 0 && this.opts.scopes.length > 0) {
-      this.pendingProblem = {
-        kind: 'no-scopes', summary: 'connected without any scope',
-        advice: 'The gateway accepted the connection but granted no scopes, so it cannot be read. It needs a paired device identity: approve this device on the gateway host (openclaw devices list, then openclaw devices approve <requestId>) — loopback gateways approve it automatically.',
-        action: 'approve-pairing', reconnect: 'slow',
-      };
-      this.log('warn', `hello-ok from ${hello.serverVersion} granted no scopes`);
-      this.socket?.close(1000, 'no scopes granted');
+      // No `auth` block (2026.3.24 issues none without a device token): one read call proves whether the scopes
+      // were kept (device-signed backend client on loopback) or cleared (token only). An empty list is final.
+      if (!hello.authReported && this.opts.scopes.some((s) => s === 'operator.read' || s === 'operator.write')) { this.probeScopes(hello); return; }
+      this.refuseWithoutScopes(hello);
       return;
     }
+    this.completeHandshake(hello);
+  }
+
+  private refuseWithoutScopes(hello: HelloSummary): void {
+    this.pendingProblem = {
+      kind: 'no-scopes', summary: 'this gateway needs a device identity / pairing',
+      advice: `openclaw ${hello.serverVersion} accepted the connection but granted no scopes${hello.authReported ? '' : ' (its hello-ok carried no auth block, and a read call was refused for a missing scope)'}, so it cannot be read. It needs a paired device identity: approve this device on the gateway host (openclaw devices list, then openclaw devices approve <requestId>) — loopback gateways approve it automatically.`,
+      action: 'approve-pairing', reconnect: 'slow',
+    };
+    this.log('warn', `hello-ok from ${hello.serverVersion} granted no scopes`);
+    this.socket?.close(1000, 'no scopes granted');
+  }
+
+  private probeScopes(hello: HelloSummary): void {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    this.probeRequestId = `scope-probe-${this.attemptCount}`;
+    this.probeHello = hello;
+    socket.send(JSON.stringify({ type: 'req', id: this.probeRequestId, method: 'agents.list', params: {} }));
+    this.armPhaseTimer(this.opts.helloTimeoutMs, {
+      kind: 'hello-timeout', summary: 'no answer to the scope check',
+      advice: `The gateway sent hello-ok without an auth block and did not answer a read call within ${this.opts.helloTimeoutMs / 1000} s: it is overloaded or its event loop is blocked.`,
+      action: 'retry', reconnect: 'backoff',
+    });
+  }
+
+  private onProbeResponse(frame: ResponseFrame): void {
+    clearTimeout(this.phaseTimer);
+    const hello = this.probeHello!;
+    this.probeRequestId = undefined;
+    this.probeHello = undefined;
+    if (!frame.ok && missingScopeOf(frame.error)) { this.refuseWithoutScopes(hello); return; }
+    // Any other answer passed the scope check: the requested scopes stand (a later call may still name one missing).
+    this.log('info', `hello-ok from ${hello.serverVersion} reported no scopes; a read call ${frame.ok ? 'succeeded' : `passed the scope check (${frame.error?.code})`}, so the requested scopes are in effect`);
+    this.completeHandshake({ ...hello, grantedScopes: [...this.opts.scopes], scopesInferred: true });
+  }
+
+  private completeHandshake(hello: HelloSummary): void {
     this.timing!.helloMs = this.now() - this.timing!.startedAt;
     this.phase = 'ready';
     this.hello = hello;
@@ -523,6 +561,8 @@ export class GatewayConnection {
     clearTimeout(this.phaseTimer);
     clearInterval(this.watchdogTimer);
     this.connectRequestId = undefined;
+    this.probeRequestId = undefined;
+    this.probeHello = undefined;
     this.connectedAt = undefined;
     this.failPending('CONNECTION_CLOSED', `the connection closed before the gateway answered (${problem.summary}); the request may or may not have been applied`, problem);
     // A gateway that stays down would otherwise write the same warning at every retry (about one a second on

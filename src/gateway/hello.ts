@@ -9,8 +9,16 @@ export interface HelloSummary {
   connId?: string;
   methods: ReadonlySet<string>;
   events: ReadonlySet<string>;
-  /** undefined when the gateway sent no `auth` block (2026.3.24 token-only clients): treat as no scopes. */
+  /** Scopes from hello-ok.auth.scopes; empty when the gateway sent none (see authReported). */
   grantedScopes: readonly string[];
+  /**
+   * false when hello-ok had no `auth` block. 2026.3.24 omits it whenever it issues no device token: for a
+   * token-only client (which it grants nothing) and for a device-signed gateway-client/backend on loopback (which
+   * skips pairing and keeps its requested scopes). The connection tells the two apart with one read call.
+   */
+  authReported: boolean;
+  /** true when grantedScopes were not reported but proven by a scoped call (see authReported). */
+  scopesInferred?: boolean;
   role?: string;
   deviceToken?: string;
   maxPayload: number;
@@ -52,6 +60,7 @@ export function readHello(payload: unknown): HelloSummary | undefined {
     methods: new Set(strings(features.methods)),
     events: new Set(strings(features.events)),
     grantedScopes: strings(auth.scopes),
+    authReported: p.auth !== undefined && p.auth !== null,
     role: optStr(auth.role),
     deviceToken: optStr(auth.deviceToken),
     maxPayload: num(policy.maxPayload, DEFAULT_MAX_PAYLOAD),

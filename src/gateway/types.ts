@@ -80,6 +80,16 @@ export interface DiagnosticsLanesResultView {
   dynamic: { laneCount?: number; activeCount?: number; queuedCount?: number; queuedLaneCount?: number } | null;
 }
 
+/** 2026.4.x: a ring of sanitized diagnostic records (no session keys); `source` is the lane name on queue.lane.* records. */
+export interface DiagnosticsStabilityResultView {
+  generatedAt?: string;
+  count?: number;
+  firstSeq?: number;
+  lastSeq?: number;
+  events: Array<{ seq?: number; ts?: number; type: string; source?: string; queueSize?: number; waitMs?: number; outcome?: string; queueDepth?: number; active?: number; waiting?: number; queued?: number; [extra: string]: unknown }>;
+  summary?: Record<string, unknown>;
+}
+
 export interface ChatSendParams { sessionKey: string; message: string; idempotencyKey: string; agentId?: string; timeoutMs?: number; queueMode?: 'steer' | 'followup' | 'collect' | 'interrupt' }
 export interface RunStartedResult { runId: string; status: 'started' | 'ok' | string; messageSeq?: number }
 

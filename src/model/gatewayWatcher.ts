@@ -5,15 +5,27 @@
 //
 // Live where the gateway pushes (sessions.changed, agent, chat); logs.tail and diagnostics.lanes have no push
 // form, so they are read with a cursor on a timer, and only while connected.
-import { GatewayApi, GatewayConnection, type ConnectionSnapshot, type DeviceIdentityStore, type Disposable, type EventFrame, type GatewayConnectionOptions, type HelloSummary, type LaneView, type LogLevel, type SessionRowView } from '../gateway';
+import { GatewayApi, GatewayConnection, type ConnectionSnapshot, type DeviceIdentityStore, type DiagnosticsStabilityResultView, type Disposable, type EventFrame, type GatewayConnectionOptions, type HelloSummary, type LaneView, type LogLevel, type SessionRowView } from '../gateway';
 import { Emitter } from '../gateway/emitter';
 import type { GatewayConfig } from './gatewaySettings';
-import { deriveLaneStatus, type DiagnosticSighting, type LaneStatus, type LaneWaitSighting } from './laneStatus';
+import { deriveLaneStatus, type DiagnosticSighting, type LaneStatus, type LaneWaitSighting, type TranscriptTail } from './laneStatus';
 import { numberField, parseLogLine, type ParsedLogLine } from './logLine';
 import { RunTracker } from './runTracker';
 import { checkAgentsList, checkLanes, checkLogsTail, checkPendingInputs, checkSessionKey, checkSessionRow, checkSessionsPage } from './wireGuards';
+import { runExpiryMs } from './versionRules';
+import type { RunEvidence, RunEvidenceSource } from './recovery';
 
 export interface AgentView { id: string; isDefault: boolean }
+
+export interface LaneTable {
+  lanes: LaneView[];
+  dynamic: Record<string, number | undefined> | null;
+  at: number;
+  /** Where the table comes from; older gateways have no lane RPC. */
+  source: 'diagnostics.lanes' | 'diagnostics.stability' | 'logs';
+  /** What the source cannot tell (shown with the table). */
+  note?: string;
+}
 
 export type WatcherChange = { gateway: string; what: 'connection' | 'agents' | 'sessions' | 'lanes' | 'logs'; keys?: string[] };
 
@@ -34,6 +46,8 @@ export interface WatcherOptions {
   maxDiagnosticLines?: number;
   /** Connection timeouts, liveness probe and backoff (defaults: GatewayConnection's). */
   connection?: Pick<GatewayConnectionOptions, 'challengeTimeoutMs' | 'helloTimeoutMs' | 'pingIntervalMs' | 'minTickWatchMs' | 'backoff' | 'slowRetryMs'>;
+  /** Protocol 3: silence after which a tracked run counts as ended (default: by version, see versionRules). */
+  runExpiryMs?: number;
   now?: () => number;
 }
 
@@ -53,14 +67,18 @@ export class GatewayWatcher {
   private readonly diagnostics = new Map<string, DiagnosticSighting>();
   private readonly laneWaits = new Map<string, LaneWaitSighting>();
   private readonly pendingInputs = new Map<string, number>();
+  private readonly transcriptTails = new Map<string, TranscriptTail>();
   private readonly recentDiagnostics: ParsedLogLine[] = [];
-  private lanes?: { lanes: LaneView[]; dynamic: Record<string, number | undefined> | null; at: number };
+  private lanes?: LaneTable;
+  private stabilitySeq?: number;
+  private gatewayStartedAt?: number;
   private logCursor?: number;
   private logFile?: string;
   private syncError?: string;
   private syncedBootId?: string;
   private syncing?: Promise<void>;
   private syncsDone = 0;
+  private resyncTimer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
   private polling?: Promise<void>;
   private readonly historyInFlight = new Set<string>();
@@ -84,7 +102,12 @@ export class GatewayWatcher {
         if (s.state !== 'connected') { this.stopPolling(); this.syncedBootId = undefined; }
         this.changes.fire({ gateway: this.name, what: 'connection' });
       }),
-      this.connection.onDidConnect((hello) => { this.runs.reset(); void this.resync(hello); this.startPolling(); }),
+      this.connection.onDidConnect((hello) => {
+        this.runs.reset();
+        this.gatewayStartedAt = hello.uptimeMs !== undefined ? this.now() - hello.uptimeMs : undefined;
+        void this.resync(hello);
+        this.startPolling();
+      }),
       this.connection.onSequenceGap(() => { const h = this.connection.helloSummary; if (h) void this.resync(h); }),
       this.connection.onEvent('sessions.changed', (f) => this.onSessionsChanged(f)),
       this.connection.onEvent('agent', (f) => this.onRunEvent(f)),
@@ -106,7 +129,8 @@ export class GatewayWatcher {
   completedSyncs(): number { return this.syncsDone; }
   /** True once agents and every session row were read on the current connection. */
   isSynced(): boolean { return this.connection.isConnected() && this.syncedBootId !== undefined && !this.syncError && !this.syncing; }
-  laneTable(): { lanes: LaneView[]; dynamic: Record<string, number | undefined> | null; at: number } | undefined { return this.lanes; }
+  /** The gateway's lanes: diagnostics.lanes (9.x), diagnostics.stability (4.x) or lane-wait log lines (3.x). */
+  laneTable(): LaneTable | undefined { return this.lanes; }
   diagnosticLines(): readonly ParsedLogLine[] { return this.recentDiagnostics; }
   logFilePath(): string | undefined { return this.logFile; }
 
@@ -119,11 +143,22 @@ export class GatewayWatcher {
       connected: snap.state === 'connected' && !this.syncError,
       unavailableReason: snap.state !== 'connected' ? (snap.problem?.summary ?? `gateway ${snap.state}`) : this.syncError,
       protocol: hello?.protocol, serverVersion: hello?.serverVersion, connectedAt: snap.connectedAt,
+      gatewayStartedAt: this.gatewayStartedAt, runExpiryMs: this.opts.runExpiryMs ?? runExpiryMs(hello),
       row: this.sessions.get(key),
       trackedRuns: this.runs.activeRuns(key), lastRunEnd: this.runs.lastEnded(key),
       pendingInputs: this.pendingInputs.get(key),
       diagnostic: this.diagnostics.get(key), laneWait: this.laneWaits.get(key),
+      transcriptTail: this.transcriptTails.get(key),
     });
+  }
+
+  /** What the lane status says about a live run, for recovery on protocol 3 (whose rows cannot say). */
+  runEvidence(key: string): RunEvidence {
+    const s = this.laneStatus(key);
+    const busy = s.state === 'running' || s.state === 'long-running' || s.state === 'stalled' || s.state === 'stuck';
+    // An unverified "running" is a row nobody saw start; a gateway diagnostic (stuck/stalled line) is evidence of work.
+    const live = busy ? (s.verified || s.state !== 'running' ? true : undefined) : s.state === 'unknown' ? undefined : false;
+    return { live, runId: s.runId, state: `${s.state}${s.verified ? '' : ' (unverified)'}`, why: s.facts[0] ? `${s.facts[0].text} (${s.facts[0].rule})` : s.state };
   }
 
   /** Re-reads everything after a (re)connect: events missed while down are not replayed by the gateway. */
@@ -148,10 +183,15 @@ export class GatewayWatcher {
       for (const row of rows) this.sessions.set(row.key, row);
       this.syncError = undefined;
       this.syncedBootId = hello.bootId ?? '';
+      this.transcriptTails.clear();
       for (const row of rows) if (row.hasActiveRun === true || row.status === 'running') this.refreshPendingInputs(row.key);
     } catch (err) {
       this.syncError = (err as Error).message;
-      this.opts.log('warn', `[${this.name}] resync failed: ${this.syncError}`);
+      this.opts.log('warn', `[${this.name}] resync failed: ${this.syncError}; retrying in 5 s`);
+      // A failed read (a stalled 2026.4.x, a gateway still starting) must not leave the view unsynced until the next reconnect.
+      clearTimeout(this.resyncTimer);
+      this.resyncTimer = setTimeout(() => { const h = this.connection.helloSummary; if (this.connection.isConnected() && h) void this.resync(h); }, 5_000);
+      this.resyncTimer.unref?.();
     }
   }
 
@@ -222,7 +262,7 @@ export class GatewayWatcher {
       // activeRunIds is omitted (not emptied) while a run is active: do not keep a stale [] from an older row.
       if (!('activeRunIds' in row)) delete merged.activeRunIds;
       this.sessions.set(key, merged);
-      if (merged.hasActiveRun === true || this.pendingInputs.has(key)) this.refreshPendingInputs(key);
+      if (merged.hasActiveRun === true || this.pendingInputs.has(key) || (typeof merged.hasActiveRun !== 'boolean' && merged.status === 'running')) this.refreshPendingInputs(key);
     } else return;
     this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
   }
@@ -230,14 +270,37 @@ export class GatewayWatcher {
   private onRunEvent(frame: EventFrame): void {
     const key = this.runs.apply(frame, this.now());
     if (key) this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
+    const touched = typeof rec(frame.payload).sessionKey === 'string' ? String(rec(frame.payload).sessionKey) : undefined;
+    if (touched) this.armExpiry(touched);
   }
 
-  /** Queued inputs behind a run; only for sessions with (possible) active work, one request per key at a time. */
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+
+  /** Protocol 3 with a run expiry: silence changes the status by itself, so say so when the expiry passes. */
+  private armExpiry(key: string): void {
+    const expiry = this.opts.runExpiryMs ?? runExpiryMs(this.connection.helloSummary);
+    if (expiry === undefined) return;
+    clearTimeout(this.expiryTimers.get(key));
+    const runs = this.runs.activeRuns(key);
+    if (!runs.length) { this.expiryTimers.delete(key); return; }
+    const due = Math.max(...runs.map((r) => r.lastEventAt)) + expiry - this.now() + 50;
+    const timer = setTimeout(() => { this.expiryTimers.delete(key); this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] }); }, Math.max(0, due));
+    timer.unref?.();
+    this.expiryTimers.set(key, timer);
+  }
+
+  /**
+   * Protocol 4: queued inputs behind a run (chat.history pendingInputs). Protocol 3: the transcript's last message,
+   * the evidence that a row still saying "running" belongs to a run that is over. Only for sessions with (possible)
+   * active work, one request per key at a time; a request still in flight is followed by one more.
+   */
   private refreshPendingInputs(key: string): void {
     const hello = this.connection.helloSummary;
-    if (!hello || hello.protocol < 4 || this.historyInFlight.has(key) || this.historyInFlight.size >= 8) return;
+    if (!hello) return;
+    if (hello.protocol < 4) { this.refreshTranscriptTail(key); return; }
+    if (this.historyInFlight.has(key) || this.historyInFlight.size >= 8) return;
     this.historyInFlight.add(key);
-    this.api.chatHistory({ sessionKey: key, limit: 1 })
+    this.track(this.api.chatHistory({ sessionKey: key, limit: 1 }))
       .then((h) => {
         const checked = checkPendingInputs(h);
         this.warnProblems(checked.problems, 'chat.history');
@@ -249,6 +312,43 @@ export class GatewayWatcher {
       })
       .catch((err: Error) => this.opts.log('debug', `[${this.name}] chat.history for ${key}: ${err.message}`))
       .finally(() => this.historyInFlight.delete(key));
+  }
+
+  private readonly tailAgain = new Set<string>();
+  private readonly reads = new Set<Promise<unknown>>();
+
+  /** Resolves once no chat.history read (pending inputs, transcript tails) is in flight: for one-shot readers (CLI). */
+  async whenQuiet(): Promise<void> {
+    while (this.reads.size) await Promise.allSettled([...this.reads]);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.reads.add(p);
+    void p.finally(() => this.reads.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  private refreshTranscriptTail(key: string): void {
+    if (this.historyInFlight.has(key)) { this.tailAgain.add(key); return; }
+    if (this.historyInFlight.size >= 4) return;
+    this.historyInFlight.add(key);
+    this.track(this.api.chatHistory({ sessionKey: key, limit: 4 }))
+      .then((h) => {
+        const last = h.messages.filter((m) => m.role === 'user' || m.role === 'assistant').at(-1);
+        if (!last) return;
+        const tail: TranscriptTail = {
+          role: String(last.role), at: typeof last.timestamp === 'number' ? last.timestamp : undefined,
+          stopReason: typeof last.stopReason === 'string' ? last.stopReason : undefined, error: typeof last.errorMessage === 'string' ? last.errorMessage : undefined,
+        };
+        if (JSON.stringify(this.transcriptTails.get(key)) === JSON.stringify(tail)) return;
+        this.transcriptTails.set(key, tail);
+        this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
+      })
+      .catch((err: Error) => this.opts.log('debug', `[${this.name}] chat.history (transcript tail) for ${key}: ${err.message}`))
+      .finally(() => {
+        this.historyInFlight.delete(key);
+        if (this.tailAgain.delete(key)) this.refreshTranscriptTail(key);
+      });
   }
 
   // ---------------------------------------------------------------- logs and lanes (no push form: cursor reads)
@@ -280,15 +380,60 @@ export class GatewayWatcher {
         if (touched.length) this.changes.fire({ gateway: this.name, what: 'sessions', keys: touched });
         if (tail.lines.length) this.changes.fire({ gateway: this.name, what: 'logs' });
       }
+      const before = JSON.stringify(this.lanes && { l: this.lanes.lanes, d: this.lanes.dynamic });
       if (hello?.methods.has('diagnostics.lanes')) {
         const lanes = this.accept(checkLanes(await this.api.diagnosticsLanes()), 'diagnostics.lanes');
-        const before = JSON.stringify(this.lanes && { l: this.lanes.lanes, d: this.lanes.dynamic });
-        this.lanes = { lanes: lanes.lanes, dynamic: lanes.dynamic, at: this.now() };
-        if (JSON.stringify({ l: this.lanes.lanes, d: this.lanes.dynamic }) !== before) this.changes.fire({ gateway: this.name, what: 'lanes' });
+        this.lanes = { lanes: lanes.lanes, dynamic: lanes.dynamic, at: this.now(), source: 'diagnostics.lanes' };
+      } else if (hello?.methods.has('diagnostics.stability')) {
+        this.lanes = this.lanesFromStability(await this.api.diagnosticsStability({ limit: 1000, ...(this.stabilitySeq !== undefined ? { sinceSeq: this.stabilitySeq } : {}) }));
+      } else if (hello) {
+        this.lanes = this.lanesFromLogs();
       }
+      if (this.lanes && JSON.stringify({ l: this.lanes.lanes, d: this.lanes.dynamic }) !== before) this.changes.fire({ gateway: this.name, what: 'lanes' });
     } catch (err) {
       this.opts.log('debug', `[${this.name}] log/lane read failed: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * 2026.4.x has no lane RPC; diagnostics.stability keeps a ring of `queue.lane.enqueue/dequeue` (lane name and
+   * queue size) and `diagnostic.heartbeat` (aggregate active/waiting/queued) records, without session keys. Read
+   * incrementally by sequence number; the latest size per lane wins.
+   */
+  private lanesFromStability(snap: DiagnosticsStabilityResultView): LaneTable {
+    const prev = this.lanes?.source === 'diagnostics.stability' ? this.lanes : undefined;
+    const byLane = new Map((prev?.lanes ?? []).map((l) => [l.lane, { ...l }]));
+    let dynamic = prev?.dynamic ?? null;
+    // Wire guard (as wireGuards.ts does for diagnostics.lanes): entries of the wrong shape are skipped, counts must be
+    // finite and non-negative, lane names bounded in length and number.
+    const events: unknown[] = Array.isArray((snap as { events?: unknown }).events) ? snap.events! : [];
+    if (!Array.isArray((snap as { events?: unknown }).events) && (snap as { events?: unknown }).events !== undefined) this.warnProblems(['diagnostics.stability answer: events is not an array; ignored'], 'diagnostics.stability');
+    const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+    for (const raw of events) {
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) continue;
+      const e = raw as Record<string, unknown>;
+      const seq = count(e.seq);
+      if (seq !== undefined) this.stabilitySeq = Math.max(this.stabilitySeq ?? 0, seq);
+      if ((e.type === 'queue.lane.enqueue' || e.type === 'queue.lane.dequeue') && typeof e.source === 'string' && e.source.length <= 512) {
+        if (!byLane.has(e.source) && byLane.size >= 500) continue;
+        const lane = byLane.get(e.source) ?? { lane: e.source, queuedCount: 0, activeCount: 0 };
+        lane.queuedCount = count(e.queueSize) ?? lane.queuedCount;
+        byLane.set(e.source, lane);
+      } else if (e.type === 'diagnostic.heartbeat') {
+        dynamic = { activeCount: count(e.active), waitingCount: count(e.waiting), queuedCount: count(e.queued) };
+      }
+    }
+    return { lanes: [...byLane.values()], dynamic, at: this.now(), source: 'diagnostics.stability', note: 'from diagnostics.stability (openclaw 4.x): queue sizes per lane and aggregate active/queued counts; active runs per lane are not reported' };
+  }
+
+  /** 2026.3.x: no lane RPC at all; recent `lane wait exceeded` lines are the only lane evidence. */
+  private lanesFromLogs(): LaneTable {
+    const lanes: LaneView[] = [];
+    for (const [key, w] of this.laneWaits) {
+      if (this.now() - w.at > 5 * 60_000) continue;
+      lanes.push({ lane: `session:${key}`, queuedCount: Math.max(1, (w.queueAhead ?? 0) + 1), activeCount: 1 });
+    }
+    return { lanes, dynamic: null, at: this.now(), source: 'logs', note: 'this gateway has no lane RPC (openclaw 3.x): lanes are inferred from "lane wait exceeded" log lines of the last 5 minutes' };
   }
 
   /** Records diagnostics per session key; returns the keys whose evidence changed. */
@@ -318,8 +463,16 @@ export class GatewayWatcher {
     return [...touched];
   }
 
+  /** The watcher as a recovery evidence source: re-read on every change it reports. */
+  evidenceSource(): RunEvidenceSource {
+    return { read: (key) => this.runEvidence(key), onDidChange: (listener) => this.onDidChange(() => listener()) };
+  }
+
   dispose(): void {
     this.stopPolling();
+    clearTimeout(this.resyncTimer);
+    for (const t of this.expiryTimers.values()) clearTimeout(t);
+    this.expiryTimers.clear();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.connection.dispose();
     this.changes.clear();

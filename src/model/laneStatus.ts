@@ -34,6 +34,13 @@ export interface SessionEvidence {
   serverVersion?: string;
   /** When the socket that produced `trackedRuns` connected. */
   connectedAt?: number;
+  /** When the gateway process started (hello-ok uptimeMs): no run survives a restart. */
+  gatewayStartedAt?: number;
+  /**
+   * Protocol 3: a run seen starting that sends no event for this long is taken as ended (2026.4.x's LLM idle
+   * watchdog ends runs without any event). undefined: silence proves nothing (2026.3.x hangs for up to 48 h).
+   */
+  runExpiryMs?: number;
   row?: SessionRowView;
   trackedRuns: readonly TrackedRun[];
   lastRunEnd?: RunEnd;
@@ -41,7 +48,11 @@ export interface SessionEvidence {
   pendingInputs?: number;
   diagnostic?: DiagnosticSighting;
   laneWait?: LaneWaitSighting;
+  /** Protocol 3: the last message of the transcript (chat.history), read for rows that say "running". */
+  transcriptTail?: TranscriptTail;
 }
+
+export interface TranscriptTail { role: string; at?: number; stopReason?: string; error?: string }
 
 export interface LaneStatus {
   state: LaneState;
@@ -142,6 +153,17 @@ export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
   }
 
   // ---- protocol 3 (2026.3.x/2026.4.x): rows keep status "running" after aborts, timeouts, resets and restarts.
+  const status = deriveProtocol3(ev, row, live, laneWait, outcome);
+  status.facts.push({ rule: 'p3.version', text: `openclaw ${ev.serverVersion ?? '?'} speaks protocol 3: its rows keep status "running" after aborts, timeouts, resets and restarts, so the status comes from run events seen live, gateway log lines and restarts${ev.runExpiryMs !== undefined ? `; a run silent for ${Math.round(ev.runExpiryMs / 1000)} s counts as ended (this version's LLM idle watchdog ends runs without an event)` : '; silence proves nothing on this version (a hung model call is never timed out)'}` });
+  return status;
+}
+
+function deriveProtocol3(ev: SessionEvidence, row: SessionRowView, liveRuns: readonly TrackedRun[], laneWait: LaneWaitSighting | undefined, outcome: LaneStatus['outcome']): LaneStatus {
+  const facts: LaneFact[] = [];
+  const base = (state: LaneState, verified = true): LaneStatus => ({ state, verified, queued: 0, facts });
+  if (laneWait) facts.push({ rule: 'log.lane-wait', text: `lane wait exceeded: waited ${laneWait.waitedMs ?? '?'} ms with ${laneWait.queueAhead ?? '?'} queued ahead` });
+  const expiry = ev.runExpiryMs;
+  const live = expiry === undefined ? liveRuns : liveRuns.filter((r) => ev.now - r.lastEventAt < expiry);
   const observed = live.find((r) => r.observedStart);
   if (observed || live.length) {
     const run = observed ?? live[0];
@@ -158,6 +180,25 @@ export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
     return status;
   }
   const silent = ev.trackedRuns.find((r) => r.observedStart);
+  if (silent && expiry !== undefined) {
+    // 2026.4.x: its LLM idle watchdog ends a run whose model stops answering (after one retry) without any event.
+    const silentFor = ev.now - silent.lastEventAt;
+    const processing = freshDiagnostic(ev, silent.lastEventAt);
+    if (processing) {
+      const status = base('running', false);
+      status.runId = silent.runId;
+      status.startedAt = silent.startedAt;
+      facts.unshift({ rule: 'p3.expired+log', text: `run ${silent.runId} sent no event for ${Math.round(silentFor / 1000)} s, but the gateway still logs "${processing.kind} session" for it: it is still being processed` });
+      status.queued = queuedFrom(ev, processing, facts);
+      applyDiagnostic(status, processing);
+      return status;
+    }
+    const status = base(row.status === 'running' ? 'stale' : 'idle');
+    status.startedAt = silent.startedAt;
+    status.outcome = outcome;
+    facts.unshift({ rule: 'p3.expired', text: `run ${silent.runId} was seen starting but has sent no event for ${Math.round(silentFor / 1000)} s (expiry ${Math.round(expiry / 1000)} s): openclaw ${ev.serverVersion ?? ''} ends such runs with its LLM idle watchdog without any event, so it is taken as ended${row.status === 'running' ? '; the row\'s "running" is stale' : ''}` });
+    return status;
+  }
   if (silent) {
     // Seen starting, then nothing for a long time: 3.24 hangs silently for hours, 4.26 ends runs without an event.
     const status = base('running', false);
@@ -172,6 +213,12 @@ export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
   const stuck = freshDiagnostic(ev, undefined);
   if (row.status === 'running') {
     const startedAt = typeof row.startedAt === 'number' ? row.startedAt : undefined;
+    if (startedAt !== undefined && ev.gatewayStartedAt !== undefined && startedAt < ev.gatewayStartedAt - 1_000 && !(stuck && stuck.at >= ev.gatewayStartedAt)) {
+      const status = base('stale');
+      status.startedAt = startedAt;
+      facts.unshift({ rule: 'p3.restarted', text: `the row says "running" since ${new Date(startedAt).toISOString()}, but the gateway process started after that (${new Date(ev.gatewayStartedAt).toISOString()}): no run survives a restart, so nothing holds this lane` });
+      return status;
+    }
     if (stuck) {
       const status = base('running', false);
       status.startedAt = startedAt;
@@ -188,6 +235,13 @@ export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
       facts.unshift({ rule: 'p3.stale', text: endedWhileWatching
         ? `the row says "running" but its run ended (${ev.lastRunEnd!.outcome}) while Lanewatch watched, and nothing has run since`
         : 'the row says "running" but no run start was seen although Lanewatch was connected before it' });
+      return status;
+    }
+    const tail = ev.transcriptTail;
+    if (tail?.role === 'assistant' && startedAt !== undefined && (tail.at === undefined || tail.at >= startedAt - 5_000)) {
+      const status = base('stale');
+      status.startedAt = startedAt;
+      facts.unshift({ rule: 'p3.transcript', text: `the row says "running", but the transcript already ends with the run's reply${tail.stopReason ? ` (stopReason ${tail.stopReason}${tail.error ? `: ${tail.error}` : ''})` : ''}: the run is over and nothing holds this lane` });
       return status;
     }
     const status = base('running', false);

@@ -3,6 +3,7 @@
 import { GatewayApi, GatewayConnection, type OperatorScope } from '../gateway';
 import type { Fleet } from './fleet';
 import type { GatewayConfig } from './gatewaySettings';
+import type { RunEvidenceSource } from './recovery';
 
 /** Abort needs admin on 2026.9.6: a write-only device gets "unauthorized" aborting a session it does not own. */
 export const RECOVERY_SCOPES: OperatorScope[] = ['operator.read', 'operator.write', 'operator.admin'];
@@ -19,11 +20,16 @@ export async function withOperatorConnection<T>(
   });
   try {
     c.start();
-    await c.waitForConnected(30_000, signal);
+    await c.waitForConnected(60_000, signal); // 2026.4.x may take 20 s and more to answer connect while it loads plugins
     // Recovery waits for sessions.changed to see a session settle.
     await new GatewayApi(c).sessionsSubscribe({}).catch(() => undefined);
     return await fn(new GatewayApi(c), c);
   } finally {
     c.dispose();
   }
+}
+
+/** The fleet watcher's live-run evidence for recovery on protocol 3 gateways (undefined when not watched). */
+export function evidenceFor(fleet: Fleet, config: GatewayConfig): RunEvidenceSource | undefined {
+  return fleet.gateway(config.name)?.evidenceSource();
 }

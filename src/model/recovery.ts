@@ -3,12 +3,36 @@
 // No `vscode` import: the commands adapt this to progress UI, confirmations and the audit log.
 import type { GatewayApi, GatewayConnection, SessionRowView } from '../gateway';
 import { GatewayRequestError } from '../gateway';
+import { abortReachesAgentRuns, rowsReportActiveRuns } from './versionRules';
+
+/**
+ * Live-run evidence from outside the action's own connection: the watcher's lane status (run events it saw,
+ * the gateway's diagnostic log lines, restarts). Protocol 3 rows cannot say whether a run is active.
+ */
+export interface RunEvidence {
+  /** true: a run is evidently alive; false: evidently none; undefined: cannot tell (e.g. "running (unverified)"). */
+  live: boolean | undefined;
+  runId?: string;
+  /** The lane status and the facts behind it, quoted in reports. */
+  state: string;
+  why: string;
+}
+
+export interface RunEvidenceSource {
+  read(key: string): RunEvidence | undefined;
+  /** Fires when the evidence may have changed (re-read then). */
+  onDidChange(listener: () => void): { dispose(): void };
+}
 
 /** What Lanewatch knows about a session at one moment, read from the gateway. */
 export interface SessionReadBack {
   exists: boolean;
-  /** undefined on gateways whose rows do not say (protocol 3). */
+  /** Protocol 4: from the row. Protocol 3: from run evidence (events, logs); undefined when nothing says. */
   activeRun?: boolean;
+  /** false on protocol 3, whose rows keep "running" after runs end: `status` then proves nothing. */
+  statusTrusted?: boolean;
+  /** Protocol 3: where activeRun came from. */
+  evidence?: RunEvidence;
   runIds: string[];
   /** Queued inputs (chat.history pendingInputs); undefined where the gateway does not report them. */
   pending?: number;
@@ -37,7 +61,8 @@ export interface RecoveryStep {
 export interface RecoveryReport {
   sessionKey: string;
   steps: RecoveryStep[];
-  verdict: 'freed' | 'ineffective' | 'failed' | 'refused' | 'cancelled' | 'nothing-to-do';
+  /** needs-restart: the run is evidently alive but this gateway version cannot abort it through its API. */
+  verdict: 'freed' | 'ineffective' | 'failed' | 'refused' | 'cancelled' | 'nothing-to-do' | 'needs-restart';
   summary: string;
 }
 
@@ -47,23 +72,56 @@ export interface RecoveryContext {
   signal?: AbortSignal;
   /** How long to wait for the gateway to settle a session after a call. */
   settleTimeoutMs?: number;
+  /** Protocol 3: whether a run is alive, from the watcher (rows cannot say). */
+  evidence?: RunEvidenceSource;
   now?: () => number;
 }
 
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
-/** The session row by exact key (sessions.describe lacks hasActiveRun, so the list is searched by key). */
+/**
+ * The session row by exact key. sessions.describe exists only on 2026.9.x and lacks hasActiveRun there, so every
+ * version searches sessions.list (the `search` filter exists on 2026.3.24 too) and keeps the exact key.
+ */
 export async function findSessionRow(api: GatewayApi, key: string, signal?: AbortSignal): Promise<SessionRowView | undefined> {
   const list = await api.sessionsList({ search: key, limit: 50 }, { signal });
   return list.sessions.find((r) => r.key === key);
 }
 
-export async function readBack(ctx: RecoveryContext, key: string): Promise<SessionReadBack> {
+/** Runs seen ending on the action's own connection (protocol 3: the abort's own proof). */
+class EndWatch {
+  readonly ended = new Set<string>();
+  private readonly subs: Array<{ dispose(): void }>;
+  constructor(connection: GatewayConnection, key: string, onEnd: () => void) {
+    const on = (f: { event: string; payload?: unknown }) => {
+      const p = rec(f.payload);
+      if (p.sessionKey !== key || typeof p.runId !== 'string') return;
+      const phase = rec(p.data).phase;
+      const end = f.event === 'chat' ? p.state === 'aborted' || p.state === 'error' || (p.state === 'final' && p.message !== undefined)
+        : p.stream === 'lifecycle' && (phase === 'end' || phase === 'error');
+      if (end) { this.ended.add(p.runId); onEnd(); }
+    };
+    this.subs = [connection.onEvent('chat', on), connection.onEvent('agent', on)];
+  }
+  dispose(): void { for (const s of this.subs) s.dispose(); }
+}
+
+export async function readBack(ctx: RecoveryContext, key: string, ended?: ReadonlySet<string>): Promise<SessionReadBack> {
   const now = ctx.now ?? Date.now;
   const row = await findSessionRow(ctx.api, key, ctx.signal);
   if (!row) return { exists: false, runIds: [], at: now() };
   let pending: number | undefined;
   let inFlight: string | undefined;
+  if (!rowsReportActiveRuns(ctx.connection.helloSummary)) {
+    const evidence = ctx.evidence?.read(key);
+    // A run this connection saw end is over even if the watcher has not processed the same event yet.
+    const endedHere = evidence?.runId ? ended?.has(evidence.runId) : (ended?.size ?? 0) > 0;
+    return {
+      exists: true, activeRun: endedHere ? false : evidence?.live, statusTrusted: false, evidence, runIds: evidence?.live && evidence.runId ? [evidence.runId] : [],
+      status: typeof row.status === 'string' ? row.status : undefined,
+      sessionId: typeof row.sessionId === 'string' ? row.sessionId : undefined, at: now(),
+    };
+  }
   if ((ctx.connection.helloSummary?.protocol ?? 0) >= 4) {
     try {
       const h = await ctx.api.chatHistory({ sessionKey: key, limit: 1 }, { signal: ctx.signal });
@@ -74,7 +132,7 @@ export async function readBack(ctx: RecoveryContext, key: string): Promise<Sessi
   const ids = Array.isArray(row.activeRunIds) ? [...row.activeRunIds] : [];
   if (inFlight && !ids.includes(inFlight) && row.hasActiveRun) ids.push(inFlight);
   return {
-    exists: true,
+    exists: true, statusTrusted: true,
     activeRun: typeof row.hasActiveRun === 'boolean' ? row.hasActiveRun || ids.length > 0 : undefined,
     runIds: ids, pending, status: typeof row.status === 'string' ? row.status : undefined,
     sessionId: typeof row.sessionId === 'string' ? row.sessionId : undefined,
@@ -87,25 +145,28 @@ export async function readBack(ctx: RecoveryContext, key: string): Promise<Sessi
  * Re-reads the session after every sessions.changed event for it (this connection subscribes), until `done`
  * holds or the timeout passes; then returns the last read. Events, not sleeps: the gateway says when it changed.
  */
-export async function settle(ctx: RecoveryContext, key: string, done: (s: SessionReadBack) => boolean): Promise<SessionReadBack> {
-  let latest = await readBack(ctx, key);
+export async function settle(ctx: RecoveryContext, key: string, done: (s: SessionReadBack) => boolean, ended?: ReadonlySet<string>, onEnded?: (listener: () => void) => void): Promise<SessionReadBack> {
+  let latest = await readBack(ctx, key, ended);
   if (done(latest)) return latest;
   const timeoutMs = ctx.settleTimeoutMs ?? 15_000;
   return new Promise<SessionReadBack>((resolve) => {
     let reading = false, again = false, finished = false;
-    const finish = (s: SessionReadBack) => { if (finished) return; finished = true; clearTimeout(timer); sub.dispose(); ctx.signal?.removeEventListener('abort', onAbort); resolve(s); };
+    const finish = (s: SessionReadBack) => { if (finished) return; finished = true; clearTimeout(timer); sub.dispose(); evidenceSub?.dispose(); ctx.signal?.removeEventListener('abort', onAbort); resolve(s); };
     const reread = async () => {
       if (reading) { again = true; return; }
       reading = true;
-      try { latest = await readBack(ctx, key); if (done(latest)) finish(latest); } catch { /* keep the last good read */ }
+      try { latest = await readBack(ctx, key, ended); if (done(latest)) finish(latest); } catch { /* keep the last good read */ }
       reading = false;
       if (again && !finished) { again = false; void reread(); }
     };
     const onEvent = (f: { payload?: unknown }) => { if (rec(f.payload).sessionKey === key) void reread(); };
     const sub = ctx.connection.onEvent('sessions.changed', onEvent);
+    // Protocol 3: the row does not change when a run ends; the evidence (watcher) and this connection's events do.
+    const evidenceSub = ctx.evidence?.onDidChange(() => void reread());
+    onEnded?.(() => void reread());
     const onAbort = () => finish(latest);
     ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => { void readBack(ctx, key).then((s) => finish(s), () => finish(latest)); }, timeoutMs);
+    const timer = setTimeout(() => { void readBack(ctx, key, ended).then((s) => finish(s), () => finish(latest)); }, timeoutMs);
   });
 }
 
@@ -114,7 +175,8 @@ function errorText(err: unknown): string {
   return (err as Error)?.message ?? String(err);
 }
 
-const freed = (s: SessionReadBack | undefined) => !!s && s.exists && s.activeRun === false && (s.pending ?? 0) === 0 && s.status !== 'running';
+/** Free: no active run, nothing queued, and (where rows can be trusted) no "running" status left behind. */
+const freed = (s: SessionReadBack | undefined) => !!s && s.exists && s.activeRun === false && (s.pending ?? 0) === 0 && (s.statusTrusted === false || s.status !== 'running');
 
 async function step(ctx: RecoveryContext, action: RecoveryStep['action'], key: string, before: SessionReadBack, call: string, params: Record<string, unknown>, send: () => Promise<unknown>): Promise<RecoveryStep> {
   const now = ctx.now ?? Date.now;
@@ -122,30 +184,61 @@ async function step(ctx: RecoveryContext, action: RecoveryStep['action'], key: s
   const base = { action, call, params, before };
   if (ctx.signal?.aborted) return { ...base, outcome: 'cancelled', message: 'cancelled before sending', durationMs: 0 };
   let answer: unknown;
+  // Protocol 3: the end of the run shows only as events; watch this connection for them from before the call.
+  let onEnded: (() => void) | undefined;
+  const endWatch = rowsReportActiveRuns(ctx.connection.helloSummary) ? undefined : new EndWatch(ctx.connection, key, () => onEnded?.());
   try {
-    answer = await send();
-  } catch (err) {
-    const missing = err instanceof GatewayRequestError && err.problem.kind === 'missing-scope';
-    return { ...base, outcome: missing ? 'refused' : 'failed', error: errorText(err), message: missing ? `refused: ${err.problem.advice}` : `${call} failed: ${errorText(err)}`, durationMs: now() - t0 };
+    try {
+      answer = await send();
+    } catch (err) {
+      const missing = err instanceof GatewayRequestError && err.problem.kind === 'missing-scope';
+      return { ...base, outcome: missing ? 'refused' : 'failed', error: errorText(err), message: missing ? `refused: ${err.problem.advice}` : `${call} failed: ${errorText(err)}`, durationMs: now() - t0 };
+    }
+    const wantQueueCleared = action !== 'abort';
+    // Nothing to wait for when the gateway said it found no run and nothing says one is alive.
+    const nothingToAbort = rec(answer).status === 'no-active-run' && before.activeRun !== true;
+    const after = await settle({ ...ctx, settleTimeoutMs: nothingToAbort ? 0 : ctx.settleTimeoutMs }, key,
+      (s) => s.activeRun === false && (!wantQueueCleared || (s.pending ?? 0) === 0), endWatch?.ended, (l) => { onEnded = l; });
+    // Abort answers for the run only (its queue is the next step's business); the others also need the queue empty.
+    // "freed" means this call freed it; a session that was already free stays "no-change".
+    const done = action === 'abort' ? (s: SessionReadBack) => s.exists && s.activeRun === false && (s.statusTrusted === false || s.status !== 'running') : freed;
+    const outcome: StepOutcome = done(after) && !done(before) ? 'freed' : 'no-change';
+    return { ...base, answer, after, outcome, message: describeStep(action, answer, before, after, ctx.connection.helloSummary?.serverVersion), durationMs: now() - t0 };
+  } finally {
+    endWatch?.dispose();
   }
-  const wantQueueCleared = action !== 'abort';
-  const after = await settle(ctx, key, (s) => s.activeRun === false && (!wantQueueCleared || (s.pending ?? 0) === 0));
-  // Abort answers for the run only (its queue is the next step's business); the others also need the queue empty.
-  // "freed" means this call freed it; a session that was already free stays "no-change".
-  const done = action === 'abort' ? (s: SessionReadBack) => s.exists && s.activeRun === false && s.status !== 'running' : freed;
-  const outcome: StepOutcome = done(after) && !done(before) ? 'freed' : 'no-change';
-  return { ...base, answer, after, outcome, message: describeStep(action, answer, before, after), durationMs: now() - t0 };
 }
 
-function describeStep(action: RecoveryStep['action'], answer: unknown, before: SessionReadBack, after: SessionReadBack): string {
+/**
+ * 2026.3.x: sessions.abort answers no-active-run for a run started with the `agent` method (sessions_send,
+ * `openclaw agent`) although it is alive. The API cannot abort it; only a gateway restart frees the lane.
+ */
+export function cannotAbortThroughApi(step: RecoveryStep, serverVersion: string | undefined): boolean {
+  return step.action === 'abort' && rec(step.answer).status === 'no-active-run' && step.before.activeRun === true && step.after?.activeRun !== false
+    && step.before.statusTrusted === false && !abortReachesAgentRuns(serverVersion);
+}
+
+export const RESTART_ADVICE_P3 = 'Restart the gateway to free it: "Restart Gateway…" offers stop + start, which frees the lane at once (a SIGUSR1 restart first waits for the hung run: 300 s deferral plus 90 s drain, 6.5 minutes measured on 2026.3.24).';
+
+function describeStep(action: RecoveryStep['action'], answer: unknown, before: SessionReadBack, after: SessionReadBack, serverVersion?: string): string {
   const a = rec(answer);
-  const state = (s: SessionReadBack) => `${s.activeRun === undefined ? 'active run: not reported' : s.activeRun ? `active run ${s.runIds[0] ?? ''}`.trim() : 'no active run'}${s.pending !== undefined ? `, ${s.pending} queued` : ''}${s.status ? `, row status ${s.status}` : ''}`;
+  const state = (s: SessionReadBack) => `${s.activeRun === undefined ? `active run: ${s.statusTrusted === false ? 'not verifiable (protocol 3)' : 'not reported'}` : s.activeRun ? `active run ${s.runIds[0] ?? ''}`.trim() : 'no active run'}${s.pending !== undefined ? `, ${s.pending} queued` : ''}${s.status ? `, row status ${s.status}${s.statusTrusted === false && s.status === 'running' ? ' (protocol 3 rows keep it after runs end)' : ''}` : ''}`;
   const change = `before: ${state(before)}; after: ${state(after)}`;
   if (action === 'abort') {
-    if (a.status === 'aborted') return after.activeRun === false ? `aborted run ${String(a.abortedRunId ?? '')}: the run ended (${change})` : `the gateway answered "aborted" but a run is still active (${change})`;
+    if (a.status === 'aborted') {
+      if (after.activeRun === false) return `aborted run ${String(a.abortedRunId ?? '')}: the run ended (${change})`;
+      if (after.activeRun === undefined) return `the gateway answered "aborted" (run ${String(a.abortedRunId ?? '')}) but no end event confirmed it (${change})`;
+      return `the gateway answered "aborted" but a run is still active (${change})`;
+    }
     if (a.status === 'no-active-run') {
-      if (before.activeRun === true) return `the gateway answered no-active-run while it reports an active run: the API cannot abort this run (on 2026.3.x, runs started by the agent method); restart the gateway (${change})`;
-      if (before.status === 'running') return `nothing was running: the row's "running" status is stale (a leftover the gateway did not clear); a reset clears it (${change})`;
+      if (before.activeRun === true && before.statusTrusted === false) {
+        return `cannot abort through the API: openclaw ${serverVersion ?? ''} answered no-active-run while ${before.evidence?.runId ? `run ${before.evidence.runId}` : 'a run'} is evidently alive (${before.evidence?.why ?? 'run events'})${abortReachesAgentRuns(serverVersion) ? '' : '; this version does not register runs started with the agent method (sessions_send, openclaw agent) for abort'}. ${RESTART_ADVICE_P3} (${change})`;
+      }
+      if (before.activeRun === true) return `the gateway answered no-active-run while it reports an active run: the API cannot abort this run; restart the gateway (${change})`;
+      if (before.activeRun === undefined && before.statusTrusted === false && !abortReachesAgentRuns(serverVersion)) {
+        return `the gateway has no abortable run registered. On openclaw ${serverVersion ?? ''} that is also the answer for a run started with the agent method, which only a restart frees, and Lanewatch has no evidence either way (it connected after the run started and sees no stuck-session line; enable diagnostics.enabled on the gateway to get one). If the lane stays held: ${RESTART_ADVICE_P3} (${change})`;
+      }
+      if (before.status === 'running') return `nothing was running: the row's "running" status is stale (a leftover the gateway did not clear)${before.statusTrusted === false ? '' : '; a reset clears it'} (${change})`;
       return `nothing was running (${change})`;
     }
     return `sessions.abort answered ${JSON.stringify(answer)} (${change})`;
@@ -188,14 +281,21 @@ export async function resetSession(ctx: RecoveryContext, key: string, before?: S
 export async function recoverSession(ctx: RecoveryContext, key: string, onStep?: (s: RecoveryStep) => void): Promise<RecoveryReport> {
   const first = await readBack(ctx, key);
   if (!first.exists) return { sessionKey: key, steps: [], verdict: 'refused', summary: `${key} does not exist on this gateway` };
-  if (freed(first)) return { sessionKey: key, steps: [], verdict: 'nothing-to-do', summary: 'the session has no active run, nothing queued and no stale status: nothing to recover' };
+  if (freed(first)) {
+    return { sessionKey: key, steps: [], verdict: 'nothing-to-do', summary: first.statusTrusted === false
+      ? `nothing to recover: ${first.evidence?.why ?? 'no run is alive'}${first.status === 'running' ? ' (the row\'s "running" is a protocol-3 leftover and holds nothing)' : ''}`
+      : 'the session has no active run, nothing queued and no stale status: nothing to recover' };
+  }
   const steps: RecoveryStep[] = [];
   let before = first;
+  const version = ctx.connection.helloSummary?.serverVersion;
   for (const run of [abortRun, abortAndClearQueue, resetSession]) {
     const s = await run(ctx, key, before);
     steps.push(s);
     onStep?.(s);
     if (freed(s.after)) return { sessionKey: key, steps, verdict: 'freed', summary: `freed by ${s.call} (step ${steps.length} of 3)` };
+    // Clearing the queue or resetting the transcript cannot end a run the API cannot reach: say so and stop.
+    if (cannotAbortThroughApi(s, version)) return { sessionKey: key, steps, verdict: 'needs-restart', summary: `the run cannot be aborted through the API on openclaw ${version ?? ''}. ${RESTART_ADVICE_P3}` };
     if (s.outcome === 'cancelled' || ctx.signal?.aborted) return { sessionKey: key, steps, verdict: 'cancelled', summary: 'cancelled; the steps taken so far are listed' };
     before = s.after ?? before;
   }

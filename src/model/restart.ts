@@ -4,7 +4,7 @@
 // only after checking that the process really is that gateway. Nothing is killed silently.
 import { readFile } from 'node:fs/promises';
 import type { GatewayApi, GatewayConnection, RestartPreflightResultView } from '../gateway';
-import { processAlive, type GatewayLock } from './openclawConfig';
+import { findGatewayLocks, processAlive, type GatewayLock } from './openclawConfig';
 
 export interface RestartReport {
   ok: boolean;
@@ -83,4 +83,85 @@ export async function planLocalRestart(lock: GatewayLock | undefined, protocol: 
     return { kind: 'signal', pid: lock.pid, signal, lockFile: lock.file, why: `pid ${lock.pid} from ${lock.file} is an openclaw gateway process` };
   }
   return { kind: 'service-manager', commands: serviceCommands, why: lock ? `pid ${lock.pid} from the lock file is not a running openclaw gateway` : 'no lock file of a local gateway was found' };
+}
+
+// ---------------------------------------------------------------- protocol 3 (2026.3.x/2026.4.x): no restart RPC
+
+/**
+ * The lock file of the gateway a connection talks to. 2026.9.x writes it under <stateDir>/tmp/openclaw-<uid>/ with
+ * its port; 2026.3.x/2026.4.x under $TMPDIR/openclaw-<uid>/ with only {pid, configPath, createdAt}, so there the
+ * config path (hello-ok snapshot or the gateway's configured configPath) identifies it.
+ */
+export async function findLockFor(target: { port?: number; configPath?: string; stateDir?: string; extraTmpDirs?: string[] }): Promise<GatewayLock | undefined> {
+  const locks: GatewayLock[] = [];
+  const seen = new Set<string>();
+  const dirs = [...(target.extraTmpDirs ?? []), undefined];
+  for (const tmpDir of dirs) {
+    for (const lock of await findGatewayLocks(target.stateDir ?? '/nonexistent', undefined, tmpDir)) if (!seen.has(lock.file)) { seen.add(lock.file); locks.push(lock); }
+  }
+  const live = locks.filter((l) => processAlive(l.pid));
+  return live.find((l) => target.port !== undefined && l.port === target.port)
+    ?? live.find((l) => !!target.configPath && l.configPath === target.configPath)
+    ?? (live.length === 1 && live[0].port === undefined && !target.configPath ? live[0] : undefined);
+}
+
+export interface LocalStopReport { ok: boolean; pid: number; summary: string; stoppedMs?: number }
+
+/**
+ * Stops a local gateway with SIGTERM (after checking that the pid is an openclaw gateway) and waits for it to exit.
+ * That frees a hung 2026.3.x lane at once, where SIGUSR1 waits 6.5 minutes for the hung run; starting it again
+ * is the user's (or their service manager's) part: Lanewatch does not know how the gateway was launched.
+ */
+export async function stopLocalGateway(pid: number, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<LocalStopReport> {
+  if (!(await isGatewayProcess(pid))) return { ok: false, pid, summary: `pid ${pid} is not a running openclaw gateway; nothing was signalled` };
+  const t0 = Date.now();
+  process.kill(pid, 'SIGTERM');
+  const deadline = t0 + (opts.timeoutMs ?? 60_000);
+  while (processAlive(pid) && Date.now() < deadline && !opts.signal?.aborted) await new Promise((r) => setTimeout(r, 200));
+  if (processAlive(pid)) return { ok: false, pid, summary: `sent SIGTERM to pid ${pid}, but it was still running after ${Math.round((Date.now() - t0) / 1000)} s` };
+  const ms = Date.now() - t0;
+  return { ok: true, pid, stoppedMs: ms, summary: `stopped pid ${pid} in ${(ms / 1000).toFixed(1)} s (SIGTERM). Start it again the way you run it (e.g. openclaw gateway run, or your service manager); Lanewatch reconnects by itself.` };
+}
+
+/**
+ * Restart by signal for gateways without gateway.restart.* (SIGUSR1 on 2026.3.x/2026.4.x), verified like the RPC
+ * restart: the connection goes down, comes back, and the gateway's uptime shows a new process.
+ */
+export async function signalRestart(ctx: RestartContext, plan: Extract<LocalRestartPlan, { kind: 'signal' }>): Promise<RestartReport> {
+  const steps: string[] = [];
+  const timeoutMs = ctx.timeoutMs ?? 8 * 60_000;
+  const sentAt = Date.now();
+  let downAt: number | undefined;
+  const wasUp = ctx.connection.isConnected();
+  const down = !wasUp ? Promise.resolve() : new Promise<void>((resolve) => {
+    const sub = ctx.connection.onDidChangeState((s) => { if (s.state !== 'connected') { downAt = Date.now(); steps.push(`connection closed: ${s.problem?.summary ?? s.state}`); sub.dispose(); resolve(); } });
+  });
+  if (!wasUp) steps.push('the connection was already down');
+  process.kill(plan.pid, plan.signal);
+  steps.push(`sent ${plan.signal} to pid ${plan.pid} (${plan.why})`);
+  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref?.());
+  if ((await Promise.race([down, timeout])) === 'timeout') {
+    return { ok: false, summary: `sent ${plan.signal}, but the gateway did not go down within ${Math.round(timeoutMs / 1000)} s (it waits for active runs first)`, rerunSessions: [], steps };
+  }
+  const back = await ctx.connection.waitForConnected(Math.max(1_000, timeoutMs - (Date.now() - sentAt)), ctx.signal);
+  const downMs = downAt ? Date.now() - downAt : undefined;
+  const fresh = back.uptimeMs !== undefined && back.uptimeMs < Date.now() - sentAt + 5_000;
+  steps.push(`reconnected after ${downMs ?? '?'} ms: openclaw ${back.serverVersion}, uptime ${back.uptimeMs ?? '?'} ms`);
+  if (back.uptimeMs !== undefined && !fresh) return { ok: false, summary: 'reconnected, but the gateway\'s uptime predates the signal: it did not restart', downMs, rerunSessions: [], steps };
+  return { ok: true, summary: `restarted by ${plan.signal}: a new gateway process after ${downMs !== undefined ? `${(downMs / 1000).toFixed(1)} s` : '?'} down (${((Date.now() - sentAt) / 1000).toFixed(1)} s from the signal)`, downMs, rerunSessions: [], steps };
+}
+
+export interface SignalRestartChoice { recommend: 'stop-start' | 'signal'; why: string }
+
+/**
+ * What to offer on a gateway without gateway.restart.*: SIGUSR1 restarts it in place, but only after the runs it
+ * holds end (300 s deferral + 90 s drain: 6.5 minutes measured on 2026.3.24 with a hung run, after which the row
+ * still says "running"); stop + start frees the lane at once. `liveRuns`: sessions with an evidently live run.
+ */
+export function p3RestartChoice(serverVersion: string | undefined, liveRuns: readonly string[]): SignalRestartChoice {
+  if (!liveRuns.length) return { recommend: 'signal', why: `no run is evidently alive, so SIGUSR1 restarts openclaw ${serverVersion ?? ''} within seconds` };
+  return {
+    recommend: 'stop-start',
+    why: `${liveRuns.length} session(s) have a live run (${liveRuns.slice(0, 5).join(', ')}${liveRuns.length > 5 ? ', …' : ''}). openclaw ${serverVersion ?? ''} has no restart RPC, and SIGUSR1 waits for those runs before restarting: up to 300 s of deferral plus 90 s of drain (6.5 minutes measured on 2026.3.24 with a hung run). Stop + start frees the lane at once: Lanewatch stops the gateway (SIGTERM); start it again the way you run it (openclaw gateway run, or your service manager).`,
+  };
 }

@@ -76,7 +76,7 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
   try {
     connection.start();
     try {
-      await connection.waitForConnected(opts.connectTimeoutMs ?? 30_000, opts.signal);
+      await connection.waitForConnected(opts.connectTimeoutMs ?? 60_000, opts.signal);
     } catch (err) {
       const snap = connection.snapshot();
       const phases = handshakePhases(snap);
@@ -114,7 +114,7 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
     const tSend = Date.now();
     let accepted;
     try {
-      accepted = await api.chatSend({ sessionKey: opts.sessionKey, message: opts.message ?? 'Lanewatch test send: please reply with one short sentence.', idempotencyKey }, { signal: opts.signal, timeoutMs: 30_000 });
+      accepted = await api.chatSend({ sessionKey: opts.sessionKey, message: opts.message ?? 'Lanewatch test send: please reply with one short sentence.', idempotencyKey }, { signal: opts.signal, timeoutMs: 60_000 }); // 2026.4.x stalls up to 55 s
     } catch (err) {
       phases.push({ name: 'request accepted', ok: false, detail: (err as Error).message });
       return report({ ok: false, failure: err instanceof GatewayRequestError && err.problem.kind === 'missing-scope' ? 'auth' : 'not-accepted', phases, summary: `chat.send was not accepted: ${(err as Error).message}` });
@@ -139,7 +139,9 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
         const row = await findSessionRow(api, opts.sessionKey);
         const h = await api.chatHistory({ sessionKey: opts.sessionKey, limit: 1 });
         const other = h.inFlightRun && h.inFlightRun.runId !== runId ? h.inFlightRun.runId : (Array.isArray(row?.activeRunIds) ? (row!.activeRunIds as string[]) : []).find((id) => id !== runId);
-        if (queuedBehind && !other && row?.hasActiveRun) holder = 'an active run (the probe was queued behind it)';
+        // Protocol 3 rows and histories say nothing about runs: being queued behind another run is the evidence there.
+        const rowsSay = typeof row?.hasActiveRun === 'boolean';
+        if (queuedBehind && !other && (row?.hasActiveRun || !rowsSay)) holder = 'an active run (the probe was queued behind it)';
         else if (row?.hasActiveRun && other) holder = `run ${other}${typeof row.startedAt === 'number' ? ` (running since ${new Date(row.startedAt).toISOString()})` : ''}`;
         else if (row?.hasActiveRun) holder = 'an active run';
       } catch { /* diagnosis is best effort */ }

@@ -43,7 +43,8 @@ export function describeConnection(watcher: Pick<GatewayWatcher, 'name' | 'confi
   if (snap.state === 'connected' && snap.hello) {
     description = `connected · openclaw ${snap.hello.serverVersion}`;
     icon = 'vm-running'; color = 'testing.iconPassed';
-    lines.push(`Connected ${snap.connectedAt ? formatDuration(now - snap.connectedAt) : ''} ago · protocol ${snap.hello.protocol} · scopes ${escapeMarkdown(snap.hello.grantedScopes.join(', '))}`);
+    lines.push(`Connected ${snap.connectedAt ? formatDuration(now - snap.connectedAt) : ''} ago · protocol ${snap.hello.protocol} · scopes ${escapeMarkdown(snap.hello.grantedScopes.join(', '))}${snap.hello.scopesInferred ? ' (not reported by this version; proven by a read call)' : ''}`);
+    if (snap.hello.protocol < 4) lines.push('', `openclaw ${escapeMarkdown(snap.hello.serverVersion)} speaks protocol 3: session status comes from run events, logs and transcripts (its rows keep "running" after runs end).`);
     if (snap.missingScopes.length) lines.push('', `Not granted: ${escapeMarkdown(snap.missingScopes.join(', '))}`);
     const sync = watcher.lastSyncError();
     if (sync) { description += ' · sync failed'; lines.push('', `Last sync failed: ${escapeMarkdown(sync)}`); }

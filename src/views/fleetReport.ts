@@ -36,6 +36,9 @@ export interface GatewayReport {
   scopes: string[];
   counts: Partial<Record<LaneState, number>>;
   lanes?: Array<{ lane: string; active: number; queued: number; max?: number }>;
+  /** diagnostics.lanes (9.x), diagnostics.stability (4.x) or logs (3.x: lane-wait lines only). */
+  lanesSource?: string;
+  lanesNote?: string;
   agents: Array<{ id: string; isDefault: boolean; counts: Partial<Record<LaneState, number>>; sessions: SessionReport[] }>;
 }
 
@@ -88,6 +91,7 @@ export function reportGateway(fleet: Fleet, watcher: GatewayWatcher, now = Date.
     serverVersion: snap.hello?.serverVersion, protocol: snap.hello?.protocol, bootId: snap.hello?.bootId, scopes: [...(snap.hello?.grantedScopes ?? [])],
     counts: countStates(sessions.map((s) => s.laneStatus)),
     lanes: table?.lanes.map((l) => ({ lane: l.lane, active: l.activeCount, queued: l.queuedCount, max: l.maxConcurrent ?? undefined })),
+    lanesSource: table?.source, lanesNote: table?.note,
     agents,
   };
 }

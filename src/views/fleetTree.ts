@@ -179,8 +179,8 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       item.description = [
         ...busy.map((l) => `${l.lane} ${l.activeCount}/${l.maxConcurrent ?? '?'}${l.queuedCount ? ` +${l.queuedCount} queued` : ''}`),
         dyn ? `session lanes: ${dyn.activeCount ?? 0} active, ${dyn.queuedCount ?? 0} queued` : '',
-      ].filter(Boolean).join(' · ') || 'all idle';
-      item.tooltip = new vscode.MarkdownString(['| lane | active | queued | max |', '|---|---|---|---|', ...t.lanes.map((l) => `| ${escapeMarkdown(String(l.lane))} | ${l.activeCount} | ${l.queuedCount} | ${l.maxConcurrent ?? ''} |`), '', dyn ? `Session lanes (aggregate): ${escapeMarkdown(JSON.stringify(dyn))}` : 'Session lanes: idle'].join('\n'));
+      ].filter(Boolean).join(' · ') || (t.source === 'logs' ? 'no lane wait logged (this version has no lane RPC)' : 'all idle');
+      item.tooltip = new vscode.MarkdownString(['| lane | active | queued | max |', '|---|---|---|---|', ...t.lanes.map((l) => `| ${escapeMarkdown(String(l.lane))} | ${l.activeCount} | ${l.queuedCount} | ${l.maxConcurrent ?? ''} |`), '', dyn ? `Session lanes (aggregate): ${escapeMarkdown(JSON.stringify(dyn))}` : 'Session lanes: idle', ...(t.note ? ['', `_${escapeMarkdown(t.note)}_`] : [])].join('\n'));
       item.iconPath = new vscode.ThemeIcon('list-flat');
       item.contextValue = 'lanes';
       return item;

@@ -22,6 +22,11 @@ import { compileLogFilter } from '../../src/model/logRing';
 import { GatewayLogSource, logFileCandidates, type LogSourceState } from '../../src/model/logSource';
 import { importFixture, repoRoot } from '../support/fixtures';
 
+// The fleet scenarios here rely on 2026.9.x row fields (hasActiveRun, chat.history pendingInputs) and its
+// long-running diagnostic. On 2026.3.x/2026.4.x the same questions (running, stale, CLI agreement, recovery) are
+// answered by protocol3.test.ts with that version's evidence.
+const V9 = !/^2026\.[34]\./.test(process.env.LANEWATCH_OPENCLAW_VERSION ?? '');
+
 const LONG = { timeout: 300_000 };
 let fixtures: any, fake: any, alpha: any, beta: any;
 let fleet: Fleet;
@@ -92,6 +97,7 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number;
 }
 
 before(async () => {
+  if (!V9) return;
   fixtures = await importFixture('openclaw-gateway');
   const root = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-fleet-'));
   fake = await fixtures.startFakeModel({});
@@ -126,13 +132,13 @@ before(async () => {
 after(async () => {
   for (const t of logTails.values()) t.source.stop();
   // Free the hung run so the gateway stops promptly.
-  for (const k of [HUNG, HUNG_ALONE]) await new GatewayApi(alphaOps).chatAbort({ sessionKey: k }).catch(() => undefined);
+  if (alphaOps) for (const k of [HUNG, HUNG_ALONE]) await new GatewayApi(alphaOps).chatAbort({ sessionKey: k }).catch(() => undefined);
   alphaOps?.dispose();
   fleet?.dispose();
   await fixtures?.cleanupAll();
 });
 
-describe('fleet: two real gateways at once', () => {
+describe('fleet: two real gateways at once', { skip: V9 ? false : 'protocol 3 (2026.3.x/2026.4.x): see protocol3.test.ts' }, () => {
   it('connects to both with their own tokens and reports a wrong token with the set-token fix', LONG, async () => {
     await fleetUntil(() => fleet.gateway('alpha')!.isSynced() && fleet.gateway('beta')!.isSynced(), 'both synced');
     tailLogs('alpha');

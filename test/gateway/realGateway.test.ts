@@ -1,5 +1,7 @@
 // The gateway client against a real openclaw gateway (2026.9.x by default; LANEWATCH_OPENCLAW_VERSION picks
-// another) with the fake model. Every protocol behaviour the extension relies on is proven here.
+// another) with the fake model. Every protocol behaviour the extension relies on is proven here, on every
+// supported version: where 2026.3.24/2026.4.26 (protocol 3) differ, the test asserts that version's documented
+// behaviour (UNSUPPORTED for a missing method, the fallback Lanewatch uses instead) rather than skipping.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -10,13 +12,17 @@ import {
   type ConnectionSnapshot, type EventFrame, type GatewayConnectionOptions, type OperatorScope,
 } from '../../src/gateway';
 import { importFixture } from '../support/fixtures';
-import { abortRun, readBack, recoverSession, resetSession } from '../../src/model/recovery';
-import { restartGateway, restartPreflight } from '../../src/model/restart';
+import { abortRun, findSessionRow, readBack, recoverSession, resetSession } from '../../src/model/recovery';
+import { findLockFor, planLocalRestart, restartGateway, restartPreflight, signalRestart } from '../../src/model/restart';
 import { testSend } from '../../src/model/testSend';
 
-const LONG = { timeout: 240_000 };
+// 2026.4.26 starts in 40-90 s and can stall 20-55 s at a time; 9.x and 3.24 need far less.
+const LONG = { timeout: 420_000 };
 const identities = new MemoryDeviceIdentityStore();
 let gw: any, fake: any, fixtures: any;
+/** Protocol 4 (2026.9.x) or 3 (2026.3.x/2026.4.x), from the gateway's own hello-ok. */
+let V4 = true;
+const is426 = () => /^2026\.4\./.test(gw.version);
 const connections: GatewayConnection[] = [];
 
 function connection(scopes: OperatorScope[] = ['operator.read', 'operator.write', 'operator.admin'], extra: Partial<GatewayConnectionOptions> = {}) {
@@ -29,7 +35,8 @@ function connection(scopes: OperatorScope[] = ['operator.read', 'operator.write'
   return c;
 }
 
-function nextEvent(c: GatewayConnection, name: string, pick: (f: EventFrame) => boolean = () => true, ms = 120_000): Promise<EventFrame> {
+// 240 s: a first turn on 2026.4.26 takes 40-110 s to reach the model (plugin loading blocks its event loop).
+function nextEvent(c: GatewayConnection, name: string, pick: (f: EventFrame) => boolean = () => true, ms = 240_000): Promise<EventFrame> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no ${name} event within ${ms} ms`)); }, ms);
     const sub = c.onEvent(name, (f) => { if (pick(f)) { clearTimeout(timer); sub.dispose(); resolve(f); } });
@@ -51,7 +58,30 @@ before(async () => {
   fake = await fixtures.startFakeModel({});
   gw = await fixtures.startGateway({ root, name: 'it', modelBaseUrl: `${fake.url}/v1` });
   console.log(`# gateway ${gw.version} ready in ${gw.readyMs} ms at ${gw.url}`);
+  const probe = connection(['operator.read'], { identityKey: 'version-probe' });
+  V4 = (await probe.waitForConnected(60_000)).protocol >= 4;
+  probe.dispose();
 }, LONG);
+
+/** The row of `key` once `pick` holds (sessions.list re-read every 250 ms, at most `ms`); the last row otherwise. */
+async function rowWhere(api: GatewayApi, key: string, pick: (r: Record<string, any>) => boolean, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const row = await findSessionRow(api, key);
+    if ((row && pick(row)) || Date.now() > deadline) return row;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const unsupported = (method: string) => (e: GatewayRequestError) => e.code === 'UNSUPPORTED' && e.message.includes(method) && e.message.includes(gw.version);
+/** Resolves with the run id once the gateway broadcasts the lifecycle start of a run on `key` (every version). */
+const runStarted = (c: GatewayConnection, key: string, ms = 180_000) =>
+  nextEvent(c, 'agent', (f) => payload(f).sessionKey === key && payload(f).stream === 'lifecycle' && payload(f).data?.phase === 'start', ms).then((f) => String(payload(f).runId));
+/** 2026.9.x: the row says hasActiveRun; protocol 3 rows cannot, so the lifecycle start is the signal. */
+const activeRunSeen = (c: GatewayConnection, key: string, ms = 180_000) => V4
+  ? nextEvent(c, 'sessions.changed', (f) => payload(f).sessionKey === key && (payload(f).session?.hasActiveRun === true || payload(f).hasActiveRun === true), ms)
+  // Protocol 3: the lifecycle start, and the row update that follows it (status "running"), needs sessions.subscribe.
+  : Promise.all([runStarted(c, key, ms), nextEvent(c, 'sessions.changed', (f) => payload(f).sessionKey === key && (payload(f).session?.status === 'running' || payload(f).status === 'running'), ms)]);
 
 after(async () => {
   for (const c of connections) c.dispose();
@@ -59,19 +89,25 @@ after(async () => {
 });
 
 describe('real gateway: handshake', () => {
-  it('negotiates protocol 4 with a device-signed identity and reports phase timings', LONG, async () => {
+  it('negotiates protocol 4 on 2026.9.x and 3 on 2026.3.x/2026.4.x with a device-signed identity and reports phase timings', LONG, async () => {
     const c = connection();
     const hello = await c.waitForConnected(60_000);
-    assert.equal(hello.protocol, 4);
+    assert.equal(hello.protocol, /^2026\.9\./.test(gw.version) ? 4 : 3);
     assert.equal(hello.serverVersion, gw.version);
-    assert.ok(hello.bootId, 'bootId');
+    if (V4) assert.ok(hello.bootId, 'bootId');
+    else assert.equal(hello.bootId, undefined, 'protocol 3 has no bootId');
     assert.deepEqual([...hello.grantedScopes].sort(), ['operator.admin', 'operator.read', 'operator.write']);
-    console.log(`# device token issued: ${hello.deviceToken ? 'yes' : 'no'} (gateway-client/backend with token + device)`);
+    // 2026.3.24 sends no auth block to a device-signed gateway-client/backend on loopback (it skips pairing and
+    // issues no device token): the connection proved the scopes with a read call instead.
+    console.log(`# device token issued: ${hello.deviceToken ? 'yes' : 'no'}; auth block in hello-ok: ${hello.authReported ? 'yes' : 'no'}${hello.scopesInferred ? ' (scopes proven by a read call)' : ''}`);
+    if (/^2026\.3\./.test(gw.version)) assert.equal(hello.scopesInferred, true);
     assert.ok(hello.tickIntervalMs > 0 && hello.maxPayload > 0);
     assert.equal(hello.sessionDefaults?.mainSessionKey, 'agent:main:main');
-    for (const m of ['health', 'status', 'agents.list', 'sessions.list', 'sessions.subscribe', 'sessions.describe', 'sessions.preview', 'chat.history',
-      'sessions.messages.subscribe', 'sessions.messages.unsubscribe', 'logs.tail', 'diagnostics.lanes', 'chat.send', 'sessions.send', 'chat.abort',
-      'sessions.abort', 'sessions.reset', 'gateway.restart.preflight', 'gateway.restart.request']) assert.ok(hello.methods.has(m), `advertises ${m}`);
+    for (const m of ['health', 'status', 'agents.list', 'sessions.list', 'sessions.subscribe', 'sessions.preview', 'chat.history',
+      'logs.tail', 'chat.send', 'sessions.send', 'chat.abort', 'sessions.abort', 'sessions.reset']) assert.ok(hello.methods.has(m), `advertises ${m}`);
+    const v4Only = ['sessions.describe', 'diagnostics.lanes', 'gateway.restart.preflight', 'gateway.restart.request'];
+    for (const m of v4Only) assert.equal(hello.methods.has(m), V4, `${m} ${V4 ? 'advertised' : 'absent'} on ${gw.version}`);
+    if (!V4) assert.equal(hello.methods.has('diagnostics.stability'), is426(), 'diagnostics.stability exists on 2026.4.x only');
     const t = c.snapshot().handshake!;
     assert.ok(t.socketOpenMs! >= 0 && t.challengeMs! >= t.socketOpenMs! && t.helloMs! >= t.challengeMs!, JSON.stringify(t));
     console.log(`# handshake: open ${t.socketOpenMs} ms, challenge ${t.challengeMs} ms, hello ${t.helloMs} ms`);
@@ -86,12 +122,12 @@ describe('real gateway: handshake', () => {
     assert.match(s.problem!.advice, /Set Gateway Token/);
   });
 
-  it('a read-only connection gets FORBIDDEN/MISSING_SCOPE for an admin method', LONG, async () => {
+  it('a read-only connection is refused an admin method: FORBIDDEN/MISSING_SCOPE (4) or INVALID_REQUEST "missing scope" (3)', LONG, async () => {
     const c = connection(['operator.read'], { identityKey: 'read-only' });
     await c.waitForConnected(60_000);
     assert.deepEqual(c.snapshot().missingScopes, []);
     await assert.rejects(new GatewayApi(c).sessionsReset({ key: 'agent:main:main', reason: 'new' }),
-      (e: GatewayRequestError) => e.code === 'FORBIDDEN' && e.problem.kind === 'missing-scope' && /operator\.admin/.test(e.problem.summary));
+      (e: GatewayRequestError) => e.code === (V4 ? 'FORBIDDEN' : 'INVALID_REQUEST') && e.problem.kind === 'missing-scope' && /operator\.admin/.test(e.problem.summary));
   });
 });
 
@@ -100,15 +136,27 @@ describe('real gateway: typed calls and events', () => {
   const key = 'agent:main:it-basic';
   before(async () => { c = connection(); api = new GatewayApi(c); await c.waitForConnected(60_000); });
 
-  it('health, status, agents.list, diagnostics.lanes, gateway.restart.preflight', LONG, async () => {
+  it('health, status, agents.list; lanes (diagnostics.lanes → diagnostics.stability → none) and restart preflight where offered', LONG, async () => {
     assert.equal((await api.health()).ok, true);
-    assert.ok(typeof (await api.status()).runtimeVersion === 'string');
+    const status = await api.status();
+    if (V4) assert.ok(typeof status.runtimeVersion === 'string');
+    else assert.equal(typeof status, 'object');
     assert.ok((await api.agentsList()).agents.some((a) => a.id === 'main'));
-    const lanes = await api.diagnosticsLanes();
-    assert.ok(lanes.lanes.some((l) => l.lane === 'main' && typeof l.maxConcurrent === 'number'));
-    const pre = await api.restartPreflight();
-    assert.equal(typeof pre.safe, 'boolean');
-    assert.ok(Array.isArray(pre.blockers));
+    if (V4) {
+      const lanes = await api.diagnosticsLanes();
+      assert.ok(lanes.lanes.some((l) => l.lane === 'main' && typeof l.maxConcurrent === 'number'));
+      const pre = await api.restartPreflight();
+      assert.equal(typeof pre.safe, 'boolean');
+      assert.ok(Array.isArray(pre.blockers));
+      return;
+    }
+    await assert.rejects(api.diagnosticsLanes(), unsupported('diagnostics.lanes'));
+    await assert.rejects(api.restartPreflight(), unsupported('gateway.restart.preflight'));
+    if (is426()) {
+      const stability = await api.diagnosticsStability({ limit: 100 });
+      assert.ok(Array.isArray(stability.events));
+      console.log(`# diagnostics.stability: ${stability.events.length} records, types ${[...new Set(stability.events.map((e) => e.type))].join(', ')}`);
+    } else await assert.rejects(api.diagnosticsStability(), unsupported('diagnostics.stability'));
   });
 
   it('chat.send runs a real turn: sessions.changed, agent lifecycle and chat final arrive; list/describe/preview/history see it', LONG, async () => {
@@ -125,10 +173,16 @@ describe('real gateway: typed calls and events', () => {
     const list = await api.sessionsList({ limit: 50 });
     const row = list.sessions.find((r) => r.key === key);
     assert.ok(row, 'listed');
-    assert.equal(row!.hasActiveRun, false);
-    assert.equal(typeof list.hasMore, 'boolean');
-    assert.equal((await api.sessionsDescribe({ key })).session?.key, key);
-    assert.equal((await api.sessionsDescribe({ key: 'agent:main:does-not-exist-xyz' })).session, null);
+    // Protocol 3 rows have no run fields and lists have no paging fields.
+    assert.equal(row!.hasActiveRun, V4 ? false : undefined);
+    assert.equal(typeof list.hasMore, V4 ? 'boolean' : 'undefined');
+    if (V4) {
+      assert.equal((await api.sessionsDescribe({ key })).session?.key, key);
+      assert.equal((await api.sessionsDescribe({ key: 'agent:main:does-not-exist-xyz' })).session, null);
+    } else await assert.rejects(api.sessionsDescribe({ key }), unsupported('sessions.describe'));
+    // One session by key on every version: sessions.list filtered by key (what recovery uses).
+    assert.equal((await findSessionRow(api, key))?.key, key);
+    assert.equal(await findSessionRow(api, 'agent:main:does-not-exist-xyz'), undefined);
     const preview = await api.sessionsPreview({ keys: [key, 'agent:main:does-not-exist-xyz'], limit: 5 });
     assert.deepEqual(preview.previews.map((p) => p.status), ['ok', 'missing']);
     const history = await api.chatHistory({ sessionKey: key, limit: 20 });
@@ -142,7 +196,8 @@ describe('real gateway: typed calls and events', () => {
     await assert.rejects(api.sessionsSend({ key: 'agent:main:does-not-exist-xyz', message: 'x' }), (e: GatewayRequestError) => e.answered && /session not found/.test(e.message));
   });
 
-  it('sessions.messages.subscribe delivers session.message for that key; unsubscribe answers', LONG, async () => {
+  it('sessions.messages.subscribe delivers session.message for that key; unsubscribe answers', LONG, async (t) => {
+    if (!c.helloSummary!.methods.has('sessions.messages.subscribe')) { t.diagnostic(`${gw.version} does not offer sessions.messages.subscribe`); await assert.rejects(api.sessionsMessagesSubscribe({ key }), unsupported('sessions.messages.subscribe')); return; }
     const other = connection(['operator.read', 'operator.write'], { identityKey: 'messages' });
     const otherApi = new GatewayApi(other);
     await other.waitForConnected(60_000);
@@ -164,8 +219,18 @@ describe('real gateway: typed calls and events', () => {
     assert.equal(past.reset, true, 'a cursor past EOF resets');
   });
 
-  it('sessions.reset with admin scope gives a new lifecycle revision', LONG, async () => {
-    const before = (await api.sessionsDescribe({ key })).session;
+  it('sessions.reset with admin scope starts a new session (expectedSessionId only on protocol 4)', LONG, async () => {
+    const before = await findSessionRow(api, key);
+    if (!V4) {
+      // Closed schema: the 2026.9 field is refused, which is why recovery sends it only on protocol 4.
+      await assert.rejects(api.sessionsReset({ key, reason: 'new', expectedSessionId: String(before?.sessionId) }), (e: GatewayRequestError) => e.answered && e.code === 'INVALID_REQUEST');
+      const reset = await api.sessionsReset({ key, reason: 'new' });
+      assert.equal(reset.ok, true);
+      assert.equal(reset.key, key);
+      const after = await findSessionRow(api, key);
+      assert.notEqual(after?.sessionId, before?.sessionId, 'a new session id');
+      return;
+    }
     const reset = await api.sessionsReset({ key, reason: 'new', expectedSessionId: String(before?.sessionId) });
     assert.equal(reset.ok, true);
     assert.equal(reset.key, key);
@@ -174,37 +239,46 @@ describe('real gateway: typed calls and events', () => {
   });
 
   it('tick events arrive within the tick interval', LONG, async () => {
-    const tick = await nextEvent(c, 'tick', () => true, (c.helloSummary!.tickIntervalMs) + 15_000);
+    // 2026.4.26 sends its 30 s ticks 40-45 s apart while its event loop is blocked (hence the 90 s watchdog floor on protocol 3).
+    const tick = await nextEvent(c, 'tick', () => true, (c.helloSummary!.tickIntervalMs) + (V4 ? 15_000 : 60_000));
     assert.equal(typeof payload(tick).ts, 'number');
   });
 });
 
 describe('real gateway: a hung run', () => {
-  it('is running per the row, shows in preflight and lanes, and sessions.abort ends it (chat aborted, row settles)', LONG, async () => {
+  it('is running per the row (4) or the lifecycle start (3), shows in preflight where offered, and sessions.abort ends it', LONG, async () => {
     const c = connection(); const api = new GatewayApi(c);
     await c.waitForConnected(60_000);
     await api.sessionsSubscribe({});
     const key = 'agent:main:it-hung';
-    const running = nextEvent(c, 'sessions.changed', (f) => payload(f).sessionKey === key && (payload(f).session?.hasActiveRun === true || payload(f).hasActiveRun === true), 180_000);
+    const running = activeRunSeen(c, key);
     await api.chatSend({ sessionKey: key, message: 'please [[hang]] forever', idempotencyKey: `it-hang-${Date.now()}` });
     await running;
-    const row = (await api.sessionsList({ limit: 100 })).sessions.find((r) => r.key === key)!;
-    assert.equal(row.hasActiveRun, true);
+    // 2026.3.24 broadcasts the start before its session store says "running": read until it does (bounded).
+    const row = (await rowWhere(api, key, (r) => r.status === 'running'))!;
+    assert.equal(row.hasActiveRun, V4 ? true : undefined);
     assert.equal(row.status, 'running');
-    const pre = await api.restartPreflight();
-    assert.equal(pre.safe, false);
-    assert.ok(pre.blockers.length > 0);
+    if (V4) {
+      const pre = await api.restartPreflight();
+      assert.equal(pre.safe, false);
+      assert.ok(pre.blockers.length > 0);
+    }
     const aborted = nextEvent(c, 'chat', (f) => payload(f).sessionKey === key && payload(f).state === 'aborted');
     const res = await api.sessionsAbort({ key });
     assert.equal(res.status, 'aborted');
     assert.ok(res.abortedRunId);
-    const settledEvent = nextEvent(c, 'sessions.changed', (f) => payload(f).sessionKey === key && (payload(f).session?.hasActiveRun === false || payload(f).hasActiveRun === false));
+    const settledEvent = V4 ? nextEvent(c, 'sessions.changed', (f) => payload(f).sessionKey === key && (payload(f).session?.hasActiveRun === false || payload(f).hasActiveRun === false)) : undefined;
     await aborted;
     await settledEvent;
     const settled = (await api.sessionsList({ limit: 100 })).sessions.find((r) => r.key === key)!;
-    assert.equal(settled.hasActiveRun, false, 'the run really ended');
-    assert.notEqual(settled.status, 'running');
     console.log(`# row after sessions.abort: status ${settled.status}, abortedLastRun ${settled.abortedLastRun}`);
+    if (V4) {
+      assert.equal(settled.hasActiveRun, false, 'the run really ended');
+      assert.notEqual(settled.status, 'running');
+    } else {
+      // The zombie row of the field reports: the run ended (chat aborted above) but the row keeps "running".
+      assert.equal(settled.status, 'running', 'protocol 3 rows keep "running" after an abort');
+    }
     assert.equal((await api.sessionsAbort({ key })).status, 'no-active-run', 'nothing left to abort');
   });
 
@@ -213,18 +287,25 @@ describe('real gateway: a hung run', () => {
     await c.waitForConnected(60_000);
     await api.sessionsSubscribe({});
     const key = 'agent:main:it-queue';
-    const running = nextEvent(c, 'sessions.changed', (f) => payload(f).sessionKey === key && (payload(f).session?.hasActiveRun === true || payload(f).hasActiveRun === true), 180_000);
+    const running = activeRunSeen(c, key);
     const hangId = `it-q1-${Date.now()}`, queuedId = `it-q2-${Date.now()}`;
     await api.chatSend({ sessionKey: key, message: 'block the lane [[hang]]', idempotencyKey: hangId });
     await running;
     await api.chatSend({ sessionKey: key, message: 'queued behind the hang', idempotencyKey: queuedId });
     const history = await api.chatHistory({ sessionKey: key, limit: 20 });
-    assert.ok(history.inFlightRun?.runId, 'in-flight run reported');
-    assert.ok((history.pendingInputs?.items.length ?? 0) >= 1, 'queued input reported');
+    if (V4) {
+      assert.ok(history.inFlightRun?.runId, 'in-flight run reported');
+      assert.ok((history.pendingInputs?.items.length ?? 0) >= 1, 'queued input reported');
+    } else {
+      assert.equal(history.inFlightRun, undefined, 'protocol 3 chat.history has no inFlightRun');
+      assert.equal(history.pendingInputs, undefined, 'protocol 3 chat.history has no pendingInputs');
+    }
     const res = await api.chatAbort({ sessionKey: key });
     assert.equal(res.aborted, true);
     assert.ok(res.runIds.includes(hangId), `aborted the hung run: ${res.runIds.join(',')}`);
-    assert.ok(res.runIds.length >= 2, `aborted the queued input too: ${res.runIds.join(',')}`);
+    console.log(`# chat.abort aborted ${res.runIds.length} run(s)/input(s): ${res.runIds.join(', ')}`);
+    if (V4) assert.ok(res.runIds.length >= 2, `aborted the queued input too: ${res.runIds.join(',')}`);
+    if (!V4) return;
     const after = await api.chatHistory({ sessionKey: key, limit: 20 });
     console.log(`# after chat.abort: pendingInputs ${after.pendingInputs?.items.length ?? 0}, inFlightRun ${after.inFlightRun?.runId ?? 'none'}`);
     assert.ok(!after.inFlightRun || after.inFlightRun.runId !== hangId, 'the hung run is no longer in flight');
@@ -235,8 +316,8 @@ describe('real gateway: recovery that tells the truth', () => {
   let c: GatewayConnection, api: GatewayApi;
   before(async () => { c = connection(); api = new GatewayApi(c); await c.waitForConnected(60_000); await api.sessionsSubscribe({}); });
   const startHung = async (key: string) => {
-    const running = nextEvent(c, 'sessions.changed', (f) => payload(f).sessionKey === key && (payload(f).session?.hasActiveRun === true || payload(f).hasActiveRun === true), 180_000);
-    await api.chatSend({ sessionKey: key, message: `stuck here [[hang]] ${key}`, idempotencyKey: `it-r-${key}-${Date.now()}` });
+    const running = activeRunSeen(c, key);
+    await api.chatSend({ sessionKey: key, message: `stuck here ${key} [[hang]]`, idempotencyKey: `it-r-${key}-${Date.now()}` });
     await running;
   };
 
@@ -244,7 +325,9 @@ describe('real gateway: recovery that tells the truth', () => {
     const key = 'agent:main:it-recover';
     await startHung(key);
     const before = await readBack({ api, connection: c }, key);
-    assert.equal(before.activeRun, true);
+    // Protocol 3 rows cannot say; without a watcher's evidence the read-back says so instead of guessing.
+    assert.equal(before.activeRun, V4 ? true : undefined);
+    assert.equal(before.statusTrusted, V4);
     const report = await recoverSession({ api, connection: c, settleTimeoutMs: 30_000 }, key);
     assert.equal(report.verdict, 'freed', JSON.stringify(report, null, 1));
     assert.equal(report.steps.length, 1);
@@ -257,7 +340,8 @@ describe('real gateway: recovery that tells the truth', () => {
     const step = await abortRun({ api, connection: c }, 'agent:main:it-recover');
     assert.equal(step.outcome, 'no-change');
     assert.equal((step.answer as any).status, 'no-active-run');
-    assert.match(step.message, /nothing was running/);
+    // 2026.3.24 gives the same answer for an `agent`-started run it cannot abort: without evidence Lanewatch says so.
+    assert.match(step.message, /^2026\.3\./.test(gw.version) ? /no abortable run registered.*only a restart frees/ : /nothing was running/);
   });
 
   it('reset refuses a key that does not exist instead of creating it', LONG, async () => {
@@ -307,10 +391,31 @@ describe('real gateway: restarts', () => {
   before(async () => {
     const c = connection(); const api = new GatewayApi(c);
     await c.waitForConnected(60_000);
-    for (const row of (await api.sessionsList({ limit: 500 })).sessions) if (row.hasActiveRun) await api.chatAbort({ sessionKey: row.key }).catch(() => undefined);
+    // Protocol 3 rows cannot say which runs are alive: abort wherever the row says running (harmless otherwise).
+    for (const row of (await api.sessionsList({ limit: 500 })).sessions) if (row.hasActiveRun || (!V4 && row.status === 'running')) await api.chatAbort({ sessionKey: row.key }).catch(() => undefined);
   });
 
-  it('gateway.restart.request: shutdown event, close 1012, prompt reconnect with a new boot', LONG, async () => {
+  it('no restart RPC on protocol 3: SIGUSR1 to the pid from the lock file, verified by a new process (close 1012, reconnect)', LONG, async (t) => {
+    if (V4) { t.diagnostic('2026.9.x has gateway.restart.request (next test)'); return; }
+    const c = connection(['operator.read', 'operator.admin'], { identityKey: 'restart-signal' });
+    const first = await c.waitForConnected(60_000);
+    const lock = await findLockFor({ configPath: first.configPath ?? gw.configPath, stateDir: first.stateDir, extraTmpDirs: [gw.tmpDir] });
+    assert.ok(lock, 'found the gateway\'s lock file by its config path');
+    assert.equal(lock!.pid, gw.pid);
+    const plan = await planLocalRestart(lock, first.protocol);
+    assert.equal(plan.kind, 'signal');
+    if (plan.kind !== 'signal') return;
+    assert.equal(plan.signal, 'SIGUSR1');
+    const oldPid = gw.pid;
+    const report = await signalRestart({ api: new GatewayApi(c), connection: c, timeoutMs: 240_000 }, plan);
+    console.log(`# ${report.summary}; ${report.steps.join(' | ')}`);
+    assert.equal(report.ok, true, report.summary);
+    await gw.waitReady({ timeoutMs: 180_000 });
+    console.log(`# pid ${oldPid} → ${gw.pid}`);
+  });
+
+  it('gateway.restart.request: shutdown event, close 1012, prompt reconnect with a new boot', LONG, async (t) => {
+    if (!V4) { t.diagnostic(`${gw.version} has no gateway.restart.*: restart by signal (previous test)`); const c = connection(); await c.waitForConnected(60_000); await assert.rejects(new GatewayApi(c).restartRequest(), unsupported('gateway.restart.request')); return; }
     const c = connection(); const api = new GatewayApi(c);
     const first = await c.waitForConnected(60_000);
     const pre = await restartPreflight({ api, connection: c });
@@ -349,8 +454,10 @@ describe('real gateway: restarts', () => {
     const up = c.isConnected() ? c.snapshot() : await nextState(c, (s) => s.state === 'connected', 60_000);
     const lagMs = Math.max(0, up.connectedAt! - readyAt);
     trace.dispose();
-    console.log(`# reconnect after gateway ready: ${lagMs} ms; states during start: ${seen.slice(-8).join(' ')}`);
+    // The handshake of the attempt that succeeded is the gateway's time (a just-started 2026.3.24 answers connect slowly).
+    const handshakeMs = up.handshake?.helloMs ?? 0;
+    console.log(`# reconnect after gateway ready: ${lagMs} ms (of which the successful handshake ${handshakeMs} ms); states during start: ${seen.slice(-8).join(' ')}`);
     // Loopback backoff is ≤ 1.5 s; measured 433 ms on a quiet machine, ~3 s with three suites sharing 2 cores.
-    assert.ok(lagMs < 5_000, `reconnected within 5 s of ready (${lagMs} ms)`);
+    assert.ok(lagMs - handshakeMs < 5_000, `reconnect attempted within 5 s of ready (${lagMs} ms, handshake ${handshakeMs} ms)`);
   });
 });

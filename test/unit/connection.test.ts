@@ -78,6 +78,34 @@ describe('GatewayConnection handshake', () => {
     assert.equal(c.isConnected(), false);
   });
 
+  it('hello-ok without an auth block (2026.3.24): a read call that passes proves the requested scopes', async () => {
+    const gw = await gateway({ helloOverrides: { protocol: 3, auth: undefined }, handleRequest: (method: string) => (method === 'agents.list' ? { agents: [{ id: 'main' }] } : { ok: true }) });
+    const c = connect(gw.url, { scopes: ['operator.read', 'operator.write'] });
+    const hello = await c.waitForConnected(3000);
+    assert.equal(hello.authReported, false);
+    assert.equal(hello.scopesInferred, true);
+    assert.deepEqual([...hello.grantedScopes], ['operator.read', 'operator.write']);
+    assert.deepEqual(c.snapshot().missingScopes, []);
+  });
+
+  it('hello-ok without an auth block and a read call refused for a missing scope (3.x wording) is "needs pairing"', async () => {
+    const gw = await gateway({
+      onConnection: (ws: any) => {
+        ws.send(JSON.stringify({ type: 'event', event: 'connect.challenge', payload: { nonce: 'n', ts: Date.now() } }));
+        ws.on('message', (raw: any) => {
+          const f = JSON.parse(String(raw));
+          if (f.method === 'connect') ws.send(JSON.stringify({ type: 'res', id: f.id, ok: true, payload: { type: 'hello-ok', protocol: 3, server: { version: '2026.3.24', connId: 'x' }, features: { methods: ['agents.list'], events: [] }, snapshot: {}, policy: { tickIntervalMs: 30000 } } }));
+          else ws.send(JSON.stringify({ type: 'res', id: f.id, ok: false, error: { code: 'INVALID_REQUEST', message: 'missing scope: operator.read' } }));
+        });
+      },
+    });
+    const c = connect(gw.url, { slowRetryMs: 60_000 });
+    const s = await until(c, (x) => x.state === 'disconnected');
+    assert.equal(s.problem?.kind, 'no-scopes');
+    assert.match(s.problem!.summary, /needs a device identity \/ pairing/);
+    assert.equal(c.isConnected(), false);
+  });
+
   it('reports scopes asked for but not granted while staying connected', async () => {
     const gw = await gateway();
     const c = connect(gw.url, { scopes: ['operator.read', 'operator.admin'] });

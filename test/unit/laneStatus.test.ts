@@ -51,6 +51,15 @@ describe('lane status derivation (table)', () => {
     ['3.x row running, connected before it started, no start seen → stale', { protocol: 3, connectedAt: NOW - 60 * MIN, row: runningRow324 }, 'stale', /no run start was seen/],
     ['3.x row running + stuck session state=processing line → stuck', { protocol: 3, connectedAt: NOW - 5 * MIN, row: runningRow324, diagnostic: STUCK324 }, 'stuck', /"stuck session" at age 55s/, { verified: false, queued: 1 }],
     ['3.x row done → idle', { protocol: 3, row: doneRow324 }, 'idle', /row status done/],
+    ['3.x row running, connected late, transcript ends with the aborted reply → stale', { protocol: 3, serverVersion: '2026.3.24', connectedAt: NOW - MIN, row: runningRow324, transcriptTail: { role: 'assistant', at: NOW - 19 * MIN, stopReason: 'aborted', error: 'Request was aborted.' } }, 'stale', /transcript already ends with the run's reply \(stopReason aborted: Request was aborted\.\)/],
+    ['3.x row running, connected late, transcript ends with the user turn → running (unverified)', { protocol: 3, serverVersion: '2026.3.24', connectedAt: NOW - MIN, row: runningRow324, transcriptTail: { role: 'user', at: NOW - 20 * MIN } }, 'running', /cannot verify/, { verified: false }],
+    ['3.x transcript reply older than the run start proves nothing', { protocol: 3, serverVersion: '2026.3.24', connectedAt: NOW - MIN, row: runningRow324, transcriptTail: { role: 'assistant', at: NOW - 40 * MIN, stopReason: 'stop' } }, 'running', /cannot verify/, { verified: false }],
+    ['3.x row running since before the gateway process started → stale (no run survives a restart)', { protocol: 3, serverVersion: '2026.3.24', connectedAt: NOW - MIN, gatewayStartedAt: NOW - 2 * MIN, row: runningRow324 }, 'stale', /no run survives a restart/],
+    ['3.x restart rule yields to a stuck line logged after the restart', { protocol: 3, connectedAt: NOW - MIN, gatewayStartedAt: NOW - 2 * MIN, row: runningRow324, diagnostic: STUCK324 }, 'stuck', /"stuck session"/],
+    ['3.24: a silent run stays running (no idle watchdog on this version; silence proves nothing)', { protocol: 3, serverVersion: '2026.3.24', connectedAt: NOW - 30 * MIN, row: runningRow324, trackedRuns: [{ runId: 'r4', sessionKey: 'agent:main:main', startedAt: NOW - 5 * MIN, lastEventAt: NOW - 5 * MIN, observedStart: true }] }, 'running', /silence proves nothing/, { verified: true }],
+    ['4.26: a run silent past the expiry is over (idle watchdog ends it without an event) → stale row', { protocol: 3, serverVersion: '2026.4.26', runExpiryMs: 180_000, connectedAt: NOW - 30 * MIN, row: runningRow324, trackedRuns: [{ runId: 'r5', sessionKey: 'agent:main:main', startedAt: NOW - 6 * MIN, lastEventAt: NOW - 4 * MIN, observedStart: true }] }, 'stale', /no event for 240 s \(expiry 180 s\).*LLM idle watchdog/],
+    ['4.26: silent past the expiry but a stuck line after its last event → still processing', { protocol: 3, serverVersion: '2026.4.26', runExpiryMs: 180_000, connectedAt: NOW - 30 * MIN, row: runningRow324, diagnostic: STUCK324, trackedRuns: [{ runId: 'r6', sessionKey: 'agent:main:main', startedAt: NOW - 6 * MIN, lastEventAt: NOW - 4 * MIN, observedStart: true }] }, 'stuck', /still logs "stuck session"/, { verified: false }],
+    ['4.26: within the expiry a seen run is running', { protocol: 3, serverVersion: '2026.4.26', runExpiryMs: 180_000, row: runningRow324, trackedRuns: [{ runId: 'r7', sessionKey: 'agent:main:main', startedAt: NOW - 2 * MIN, lastEventAt: NOW - 2 * MIN, observedStart: true }] }, 'running', /saw the run start/, { verified: true }],
   ];
   for (const [name, evidence, state, factRe, extra] of table) {
     it(name, () => {
@@ -58,6 +67,7 @@ describe('lane status derivation (table)', () => {
       assert.equal(s.state, state, JSON.stringify(s.facts));
       assert.match(s.facts.map((f) => f.text).join(' | '), factRe);
       assert.ok(s.facts.every((f) => f.rule.length > 0), 'every fact names its rule');
+      if (evidence.protocol === 3 && evidence.connected !== false && evidence.row) assert.ok(s.facts.some((f) => f.rule === 'p3.version'), 'protocol-3 statuses say which version rule applies');
       for (const [k, v] of Object.entries(extra ?? {})) assert.deepEqual((s as any)[k], v, k);
     });
   }

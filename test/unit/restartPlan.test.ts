@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { describePreflight, isGatewayProcess, planLocalRestart } from '../../src/model/restart';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describePreflight, findLockFor, isGatewayProcess, p3RestartChoice, planLocalRestart } from '../../src/model/restart';
 
 describe('restart planning when the RPC is dead', () => {
   it('never signals a pid that is not an openclaw gateway (here: this test process)', async () => {
@@ -36,5 +39,24 @@ describe('restart planning when the RPC is dead', () => {
     assert.equal(describePreflight({ safe: true, blockers: [], summary: 'safe to restart now' }), 'safe to restart now');
     assert.equal(describePreflight({ safe: false, blockers: [{ kind: 'embedded-run', count: 1 }, { kind: 'root-request', count: 2, message: '2 active gateway request(s)' }], summary: 'restart deferred' }),
       'restart deferred — blockers: embedded-run ×1; root-request ×2 (2 active gateway request(s))');
+  });
+  it('protocol 3: recommends stop + start while a run is evidently alive (SIGUSR1 would wait for it), the signal otherwise', () => {
+    const busy = p3RestartChoice('2026.3.24', ['agent:main:main']);
+    assert.equal(busy.recommend, 'stop-start');
+    assert.match(busy.why, /agent:main:main/);
+    assert.match(busy.why, /300 s of deferral plus 90 s of drain \(6\.5 minutes/);
+    assert.equal(p3RestartChoice('2026.4.26', []).recommend, 'signal');
+  });
+
+  it('finds a 2026.3/2026.4 lock file (no port, no stateDir) by the gateway\'s config path', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'lw-lock-'));
+    const uid = process.getuid?.() ?? 0;
+    mkdirSync(path.join(tmp, `openclaw-${uid}`));
+    // The pid must be alive: this process stands in; its config path is what identifies the gateway.
+    writeFileSync(path.join(tmp, `openclaw-${uid}`, 'gateway.a1b2.lock'), `${JSON.stringify({ pid: process.pid, createdAt: new Date().toISOString(), configPath: '/srv/gw-a/openclaw.json', startTime: 1 })}${' '.repeat(64)}`);
+    const found = await findLockFor({ configPath: '/srv/gw-a/openclaw.json', extraTmpDirs: [tmp] });
+    assert.equal(found?.pid, process.pid);
+    assert.equal(found?.port, undefined);
+    assert.equal(await findLockFor({ configPath: '/srv/other/openclaw.json', extraTmpDirs: [tmp] }), undefined, 'another gateway\'s config path does not match');
   });
 });
