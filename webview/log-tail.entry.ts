@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { messageSegments } from '../src/model/logRing';
+import { button, codicon, el, select, textfield } from './dom';
 import {
   isLogTailHostToWebview, type LogItemView, type LogMarkerView, type LogSourceView, type LogTailFilterView, type LogTailHostToWebview,
   type LogTailLevel, type LogTailLinesMessage, type LogTailPersistedState, type LogTailPreset, type LogTailWebviewToHost,
@@ -44,48 +45,6 @@ let rowHeight = 20;
 let pendingAnchor: { key: number; offset: number } | undefined;
 let snapshotOpen = false;
 
-// ------------------------------------------------------------------------------------------------ DOM
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function codicon(name: string): HTMLSpanElement {
-  const s = el('span', `codicon codicon-${name}`);
-  s.setAttribute('aria-hidden', 'true');
-  return s;
-}
-
-function select(label: string, options: Array<[string, string]>): HTMLElementTagNameMap['vscode-single-select'] {
-  const s = document.createElement('vscode-single-select');
-  s.setAttribute('aria-label', label);
-  s.title = label;
-  for (const [value, text] of options) {
-    const o = document.createElement('vscode-option');
-    o.value = value;
-    o.textContent = text;
-    s.append(o);
-  }
-  return s;
-}
-
-function textfield(label: string, placeholder: string): HTMLElementTagNameMap['vscode-textfield'] {
-  const t = document.createElement('vscode-textfield');
-  t.setAttribute('aria-label', label);
-  t.placeholder = placeholder;
-  return t;
-}
-
-function button(text: string, icon: string, title: string): HTMLElementTagNameMap['vscode-button'] {
-  const b = document.createElement('vscode-button');
-  b.textContent = text;
-  b.icon = icon;
-  b.title = title;
-  return b;
-}
 
 document.body.classList.add('log-tail-page');
 const app = document.getElementById('app')!;

@@ -12,6 +12,7 @@ import {
   isTranscriptHostToWebview, type TranscriptEntryView, type TranscriptLiveView, type TranscriptPanelState, type TranscriptRequest,
   type TranscriptStatusView, type TranscriptWebviewToHost,
 } from './protocol';
+import { button, codicon, el } from './dom';
 
 // Not via ./host: that module types the gateway-details protocol, and acquireVsCodeApi() may be called once per page.
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): unknown; setState(state: unknown): void };
@@ -60,28 +61,6 @@ let firstPaintMs: number | undefined;
 let firstPaintAt: number | undefined;
 let toast: { text: string; until: number } | undefined;
 
-// ------------------------------------------------------------------------------------------------ DOM helpers
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function codicon(name: string, title?: string): HTMLSpanElement {
-  const s = el('span', `codicon codicon-${name}`);
-  if (title) s.title = title; else s.setAttribute('aria-hidden', 'true');
-  return s;
-}
-
-function button(text: string, icon: string, title: string): HTMLElementTagNameMap['vscode-button'] {
-  const b = document.createElement('vscode-button');
-  b.textContent = text;
-  b.icon = icon;
-  b.title = title;
-  return b;
-}
 
 document.body.classList.add('transcript-page');
 const app = document.getElementById('app')!;

@@ -8,6 +8,7 @@ import vm from 'node:vm';
 import { GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
 import { GatewayWatcher } from '../../src/model/gatewayWatcher';
 import { ScriptedGateway } from './scriptedGateway';
+import { prng } from './prng';
 
 export interface SoakOptions {
   durationMs: number;
@@ -55,17 +56,6 @@ const gcNow: () => void = (() => {
 })();
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Total listeners on every Emitter a connection or watcher owns (private fields: this is a leak probe). */
 export function listenerCount(c: GatewayConnection, w?: GatewayWatcher): number {

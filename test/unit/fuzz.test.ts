@@ -15,6 +15,7 @@ import vm from 'node:vm';
 import { decodeFrame } from '../../src/gateway/frames';
 import { parseLogLine } from '../../src/model/logLine';
 import { repoRoot } from '../support/fixtures';
+import { prng } from '../support/prng';
 
 const SEED = Number(process.env.LANEWATCH_FUZZ_SEED ?? randomInt(1, 2 ** 31));
 const TOTAL = Number(process.env.LANEWATCH_FUZZ_CASES ?? 100_000);
@@ -23,17 +24,6 @@ const LINE_CASES = TOTAL - FRAME_CASES;
 const MAX_CASE_MS = 50;
 const MAX_HEAP_GROWTH_BYTES = 32 * 1024 * 1024;
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const gc: () => void = (() => {
   v8.setFlagsFromString('--expose-gc');
