@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { registerGatewayCommands } from './commands/gatewayCommands';
+import { PlaintextConsent, registerTransportTrustCommands } from './commands/transportTrustCommands';
 import { AuditLog, registerRecoveryCommands } from './commands/recoveryCommands';
 import { WatchdogHost } from './commands/watchdogHost';
 import type { WatchdogEvent } from './model/watchdog';
@@ -67,9 +68,10 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   const version = String(context.extension.packageJSON.version ?? '0.0.0');
   const timeoutSeconds = vscode.workspace.getConfiguration('lanewatch').get<number>('requestTimeoutSeconds', 60);
   const requestTimeoutMs = (Number.isFinite(timeoutSeconds) && timeoutSeconds >= 5 ? Math.min(timeoutSeconds, 600) : 60) * 1000;
+  const plaintextConsent = new PlaintextConsent(context.globalState);
   const activeFleet = new Fleet({
     secrets: new SecretStorageReader(context.secrets), identityStore: new SecretDeviceIdentityStore(context.secrets),
-    clientVersion: version, requestTimeoutMs,
+    clientVersion: version, requestTimeoutMs, plaintextConsent: (c) => plaintextConsent.allows(c),
     log: (level, message) => output[level === 'debug' ? 'debug' : level === 'info' ? 'info' : level === 'warn' ? 'warn' : 'error'](message),
   });
   fleet = activeFleet;
@@ -86,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     void treeView.reveal(node, { select: true, focus: true, expand: true });
   };
   registerGatewayCommands(context, activeFleet, output, () => tree.refresh());
+  registerTransportTrustCommands(context, activeFleet, plaintextConsent, output);
   const setHideIdle = (hide: boolean) => { tree.setHideIdle(hide); void vscode.commands.executeCommand('setContext', 'lanewatch.hideIdle', hide); void context.workspaceState.update('lanewatch.hideIdle', hide); };
   context.subscriptions.push(
     vscode.commands.registerCommand('lanewatch.hideIdleSessions', () => setHideIdle(true)),

@@ -77,7 +77,7 @@ export async function runSend(ctx: ActionContext, key: string, message: string |
   const creds = await ctx.fleet.credentialsFor(ctx.config);
   const report = await testSend({
     url: ctx.config.url, token: creds.token, identityStore: ctx.fleet.identityStore, identityKey: `${ctx.config.name}|${ctx.config.url}|operator.read,operator.write`,
-    sessionKey: key, message, replyTimeoutMs, clientVersion: ctx.fleet.clientVersion,
+    sessionKey: key, message, replyTimeoutMs, clientVersion: ctx.fleet.clientVersion, security: ctx.fleet.connectionSecurity(ctx.config),
   });
   ctx.audit.record({ gateway: ctx.config.name, session: key, call: 'chat.send', outcome: report.ok ? 'reply received' : report.failure ?? 'failed', detail: `idempotencyKey ${report.idempotencyKey}` });
   ctx.io.out(ctx.json ? `${JSON.stringify(report, null, 2)}\n`

@@ -18,6 +18,10 @@ export interface CliFleetOptions {
   tokenEnv?: string;
   /** --config PATH: an openclaw.json to read the token (and, without --gateway, the port) from. */
   configPath?: string;
+  /** --tls-fingerprint SHA256: trust this (self-signed) certificate for the wss:// --gateway URLs. */
+  tlsFingerprint?: string;
+  /** --allow-plaintext: consent to unencrypted ws:// to a host other than this machine. */
+  allowPlaintext?: boolean;
   requestTimeoutMs: number;
   verbose: boolean;
   env?: NodeJS.ProcessEnv;
@@ -37,7 +41,8 @@ export async function gatewayConfigs(opts: CliFleetOptions): Promise<GatewayConf
       const problem = validateGatewayUrl(url);
       if (problem) throw new UsageError(`--gateway ${problem}`);
       const u = new URL(url);
-      return { name: opts.gateways.length === 1 ? u.host : `${u.host}#${i + 1}`, url, configPath: opts.configPath, source: 'settings' as const };
+      const tls = opts.tlsFingerprint && u.protocol === 'wss:' ? { tlsFingerprint: opts.tlsFingerprint } : {};
+      return { name: opts.gateways.length === 1 ? u.host : `${u.host}#${i + 1}`, url, configPath: opts.configPath, ...tls, source: 'settings' as const };
     });
   }
   if (opts.configPath) {
@@ -60,7 +65,7 @@ export function createCliFleet(opts: CliFleetOptions, log: (level: LogLevel, mes
   return new Fleet({
     secrets: { get: async () => undefined },
     identityStore: new FileDeviceIdentityStore(path.join(stateDir(env), 'device-identities')),
-    clientVersion: opts.version, requestTimeoutMs: opts.requestTimeoutMs, env,
+    clientVersion: opts.version, requestTimeoutMs: opts.requestTimeoutMs, env, plaintextConsent: () => opts.allowPlaintext === true,
     log: (level, message) => { if (opts.verbose || level === 'error') log(level, message); },
   });
 }

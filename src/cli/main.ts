@@ -1,6 +1,7 @@
 // `lanewatch` on a terminal: the extension's fleet model and verified recovery without VS Code, for servers,
 // cron jobs and scripts. See USAGE for commands and exit codes.
 import { createCliFleet, gatewayConfigs, settled, UsageError, type CliFleetOptions } from './cliFleet';
+import { normalizeFingerprint } from '../gateway/transportSecurity';
 import { auditTrailFor, EXIT, runRecover, runRestart, runSend, runStep, runWatch, type Io } from './actionCommands';
 import { reportFleet, renderFleetText } from '../views/fleetReport';
 import { validateWatchdogRules, type WatchdogRules } from '../model/watchdog';
@@ -26,6 +27,9 @@ gateway selection (all commands):
   --token-env NAME       read the token from environment variable NAME (default: the gateway's openclaw.json,
                          then OPENCLAW_GATEWAY_TOKEN). Tokens are never taken on the command line.
   --config PATH          an openclaw.json to read the port and token from
+  --tls-fingerprint FP   wss:// --gateway only: trust the certificate with this SHA-256 fingerprint (self-signed)
+  --allow-plaintext      allow unencrypted ws:// to a host other than this machine (refused without it: the token
+                         and transcripts would cross the network in clear)
   --json                 machine-readable output (status: one JSON document; watch: JSON lines; audit lines on
                          stderr as JSON too)
   --wait-ms N            how long status/watch wait for gateways to answer first (default 15000)
@@ -81,6 +85,8 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case '--gateway': out.fleet.gateways.push(value()); break;
       case '--token-env': out.fleet.tokenEnv = value(); break;
       case '--config': out.fleet.configPath = value(); break;
+      case '--tls-fingerprint': { const v = value(); const fp = normalizeFingerprint(v); if (!fp) throw new UsageError(`--tls-fingerprint "${v}" is not a SHA-256 fingerprint (64 hex digits, colons optional)`); out.fleet.tlsFingerprint = fp; break; }
+      case '--allow-plaintext': out.fleet.allowPlaintext = true; break;
       case '--json': out.json = true; break;
       case '--facts': out.facts = true; break;
       case '--verbose': out.fleet.verbose = true; break;
@@ -109,6 +115,13 @@ export function parseArgs(argv: readonly string[]): Parsed {
   if (needsKey || out.command === 'restart') { if (out.fleet.gateways.length > 1) throw new UsageError(`${out.command} acts on one gateway: pass --gateway once`); }
   out.sessionKey = positional[0];
   return out;
+}
+
+/** The command-line form of the fixes the extension offers as buttons. */
+function cliFix(problem: { kind: string; certificateFingerprint?: string }): string {
+  if (problem.kind === 'plaintext-remote') return ' From the command line: --allow-plaintext.';
+  if (problem.kind.startsWith('tls-') && problem.certificateFingerprint) return ` From the command line, after comparing: --tls-fingerprint ${problem.certificateFingerprint}`;
+  return '';
 }
 
 const defaultIo: Io = { out: (s) => { process.stdout.write(s); }, err: (s) => { process.stderr.write(s); }, isTTY: !!process.stdin.isTTY && !!process.stderr.isTTY };
@@ -158,7 +171,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo, until: (
     if (err instanceof UsageError) { io.err(`lanewatch: ${err.message}\n`); return EXIT.usage; }
     const e = err as Error & { problem?: { summary: string; advice: string; kind: string } };
     // A connection or request failure: say what happened and what to do, not a stack trace.
-    io.err(`lanewatch: ${e.problem ? `${e.problem.summary}. ${e.problem.advice}` : e.message}\n`);
+    io.err(`lanewatch: ${e.problem ? `${e.problem.summary}. ${e.problem.advice}${cliFix(e.problem)}` : e.message}\n`);
     return e.problem?.kind === 'missing-scope' || e.problem?.kind === 'forbidden' ? EXIT.refused : EXIT.failed;
   } finally {
     fleet?.dispose();
@@ -170,6 +183,6 @@ async function status(fleet: NonNullable<ReturnType<typeof createCliFleet>>, par
   const report = reportFleet(fleet);
   io.out(parsed.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderFleetText(report, { facts: parsed.facts })}\n`);
   const broken = report.gateways.filter((g) => !g.connected);
-  for (const g of broken) io.err(`lanewatch: ${g.name} (${g.url}): ${g.problem ? `${g.problem.summary}. ${g.problem.advice}` : `no answer within ${parsed.waitMs} ms (${g.state})`}\n`);
+  for (const g of broken) io.err(`lanewatch: ${g.name} (${g.url}): ${g.problem ? `${g.problem.summary}. ${g.problem.advice}${cliFix(g.problem)}` : `no answer within ${parsed.waitMs} ms (${g.state})`}\n`);
   return broken.length ? EXIT.failed : EXIT.ok;
 }

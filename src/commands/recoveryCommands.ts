@@ -121,7 +121,7 @@ export function registerRecoveryCommands(context: vscode.ExtensionContext, fleet
     const message = probe ? arg?.message : arg?.message ?? await vscode.window.showInputBox({ title: `Send to ${key} on ${watcher.name}`, prompt: 'Message to send (verified like a test send: accepted, first event, final reply)' });
     if (!probe && !message) return undefined;
     const creds = await fleet.credentialsFor(watcher.config);
-    const report = await progress(`${title}: ${key}`, (signal) => testSend({ url: watcher.config.url, token: creds.token, identityStore: fleet.identityStore, identityKey: `${watcher.config.name}|${watcher.config.url}|operator.read,operator.write`, sessionKey: key, message, signal, clientVersion: fleet.clientVersion }));
+    const report = await progress(`${title}: ${key}`, (signal) => testSend({ url: watcher.config.url, token: creds.token, identityStore: fleet.identityStore, identityKey: `${watcher.config.name}|${watcher.config.url}|operator.read,operator.write`, sessionKey: key, message, signal, clientVersion: fleet.clientVersion, security: fleet.connectionSecurity(watcher.config) }));
     output.info(`${title.toLowerCase()} to ${key} on ${watcher.name}: ${report.ok ? 'ok' : report.failure} — ${report.summary}\n${report.phases.map((p) => `  ${p.ok ? '✓' : '✗'} ${p.name}${p.ms !== undefined ? ` ${p.ms} ms` : ''}${p.detail ? ` (${p.detail})` : ''}`).join('\n')}`);
     audit.record({ gateway: watcher.name, session: key, call: 'chat.send', outcome: report.ok ? 'reply received' : report.failure ?? 'failed', detail: `idempotencyKey ${report.idempotencyKey}` });
     results.lastReport = report;

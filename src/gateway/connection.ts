@@ -13,6 +13,7 @@ import { decodeFrame, type EventFrame, type ResponseFrame } from './frames';
 import { readHello, unusableHelloReason, type HelloSummary } from './hello';
 import { describeClose, describeGatewayError, describeTransportError, missingScopeOf, type ConnectionProblem } from './problems';
 import { GatewayRequestError } from './requestError';
+import { isLoopbackUrl, plaintextRemoteProblem, verifiedTlsConnection } from './transportSecurity';
 
 export const MIN_PROTOCOL = 3;
 export const MAX_PROTOCOL = 4;
@@ -84,6 +85,10 @@ export interface GatewayConnectionOptions {
   /** Delay between attempts while waiting for a pairing approval. */
   slowRetryMs?: number;
   log?: (level: LogLevel, message: string) => void;
+  /** wss://: trust exactly the certificate with this SHA-256 fingerprint (a self-signed one), instead of a public authority. */
+  tlsFingerprint?: string;
+  /** ws:// to a host other than this machine: read at every attempt; without it nothing is sent (see transportSecurity). */
+  allowPlaintextRemote?: () => boolean;
   /** For tests: build the socket. */
   createSocket?: (url: string, options: WebSocket.ClientOptions) => WebSocket;
   now?: () => number;
@@ -107,13 +112,6 @@ const SOCKET_MAX_PAYLOAD = 64 * 1024 * 1024;
 
 /** Refused connections on loopback cost nothing, so poll fast enough to be back within ~1.5 s of the gateway being ready. */
 const LOOPBACK_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 1_500, factor: 2, jitter: 0.3 };
-
-export function isLoopbackUrl(url: string): boolean {
-  try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host === '::1' || /^127\./.test(host);
-  } catch { return false; }
-}
 
 export class GatewayConnection {
   private readonly opts: Required<Pick<GatewayConnectionOptions, 'requestTimeoutMs' | 'challengeTimeoutMs' | 'helloTimeoutMs' | 'minTickWatchMs' | 'preHelloMaxBytes' | 'reconnect' | 'slowRetryMs'>> & GatewayConnectionOptions;
@@ -286,9 +284,13 @@ export class GatewayConnection {
     this.lastSeq = undefined;
     this.timing = { attempt: this.attemptCount, startedAt: this.now() };
     this.setState('connecting', this.problem);
+    const refusal = this.opts.allowPlaintextRemote?.() ? undefined : plaintextRemoteProblem(this.opts.url);
+    if (refusal) { this.onAttemptEnded(undefined, refusal); return; }
     let socket: WebSocket;
+    let certificateProblem: ConnectionProblem | undefined;
     try {
       const options: WebSocket.ClientOptions = { maxPayload: SOCKET_MAX_PAYLOAD, handshakeTimeout: this.opts.challengeTimeoutMs, perMessageDeflate: false, followRedirects: false };
+      if (this.opts.url.startsWith('wss:')) options.createConnection = verifiedTlsConnection(this.opts.url, this.opts.tlsFingerprint, (p) => { certificateProblem = p; }) as unknown as WebSocket.ClientOptions['createConnection'];
       socket = this.opts.createSocket ? this.opts.createSocket(this.opts.url, options) : new WebSocket(this.opts.url, options);
     } catch (err) {
       this.onAttemptEnded(undefined, { kind: 'bad-url', summary: 'invalid gateway URL', advice: `${this.opts.url} is not a valid ws:// or wss:// URL: ${(err as Error).message}`, action: 'check-url', reconnect: 'stop' });
@@ -315,11 +317,11 @@ export class GatewayConnection {
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (this.socket !== socket) return;
       if (!transportProblem) {
-        transportProblem = /handshake has timed out/i.test(err.message)
+        transportProblem = certificateProblem ?? (/handshake has timed out/i.test(err.message)
           ? { kind: 'upgrade-timeout', summary: 'WebSocket upgrade timed out', advice: `TCP connected but the WebSocket upgrade got no answer within ${this.opts.challengeTimeoutMs / 1000} s: something accepts connections on that port without speaking WebSocket, or the gateway is stuck.`, action: 'check-url', reconnect: 'backoff' }
           : /max payload size exceeded/i.test(err.message)
             ? describeClose(1009, err.message)
-            : describeTransportError(err, this.opts.url);
+            : describeTransportError(err, this.opts.url));
       }
       this.log('debug', `socket error: ${err.code ?? ''} ${err.message}`);
     });

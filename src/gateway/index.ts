@@ -8,3 +8,4 @@ export * from './hello';
 export * from './problems';
 export * from './requestError';
 export * from './types';
+export * from './transportSecurity';

@@ -4,7 +4,7 @@
 import { ConnectErrorDetailCodes } from '@openclaw/gateway-protocol/connect-error-details';
 import { ErrorCodes, GatewayErrorDetailCodes } from '@openclaw/gateway-protocol/gateway-error-details';
 
-export type FixAction = 'set-token' | 'approve-pairing' | 'retry' | 'upgrade-gateway' | 'check-url' | 'grant-scope' | 'none';
+export type FixAction = 'set-token' | 'approve-pairing' | 'retry' | 'upgrade-gateway' | 'check-url' | 'grant-scope' | 'trust-certificate' | 'allow-plaintext' | 'none';
 
 /** How the connection should react to a problem. */
 export type ReconnectPolicy =
@@ -29,6 +29,8 @@ export interface ConnectionProblem {
   /** For pairing: the id to pass to `openclaw devices approve`. */
   requestId?: string;
   retryAfterMs?: number;
+  /** For a rejected wss:// certificate: its SHA-256 fingerprint (`AB:CD:…`), to compare and pin. */
+  certificateFingerprint?: string;
 }
 
 export interface GatewayErrorShape {

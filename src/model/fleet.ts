@@ -1,6 +1,6 @@
 // The set of gateways being watched. Rebuilt from settings; a gateway whose config did not change keeps its
 // live connection across a settings edit.
-import type { DeviceIdentityStore, LogLevel } from '../gateway';
+import type { DeviceIdentityStore, GatewayConnectionOptions, LogLevel } from '../gateway';
 import { Emitter } from '../gateway/emitter';
 import type { GatewayConfig, SettingProblem } from './gatewaySettings';
 import { GatewayWatcher, type WatcherChange } from './gatewayWatcher';
@@ -13,6 +13,8 @@ export interface FleetOptions {
   requestTimeoutMs: number;
   log: (level: LogLevel, message: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** The user allowed unencrypted ws:// to this (non-loopback) gateway. Asked at every connection attempt. */
+  plaintextConsent?: (config: GatewayConfig) => boolean;
 }
 
 export type FleetChange = WatcherChange | { what: 'gateways' };
@@ -37,7 +39,7 @@ export class Fleet {
       if (this.watchers.has(config.name)) continue;
       const watcher = new GatewayWatcher({
         config, identityStore: this.opts.identityStore, clientVersion: this.opts.clientVersion, requestTimeoutMs: this.opts.requestTimeoutMs, log: this.opts.log,
-        credentials: () => this.credentialsFor(config),
+        credentials: () => this.credentialsFor(config), connection: this.connectionSecurity(config),
       });
       const sub = watcher.onDidChange((c) => this.changes.fire(c));
       this.watchers.set(config.name, { watcher, signature: JSON.stringify(config), sub });
@@ -52,6 +54,11 @@ export class Fleet {
     this.tokenSources.set(config.name, { source: resolved.source, warning: resolved.warning });
     if (resolved.warning) this.opts.log('warn', `[${config.name}] token: ${resolved.warning}`);
     return { token: resolved.token };
+  }
+
+  /** What every connection to this gateway (watcher, commands, test send) must hold to: see transportSecurity. */
+  connectionSecurity(config: GatewayConfig): Pick<GatewayConnectionOptions, 'tlsFingerprint' | 'allowPlaintextRemote'> {
+    return { tlsFingerprint: config.tlsFingerprint, allowPlaintextRemote: () => this.opts.plaintextConsent?.(config) ?? false };
   }
 
   get identityStore(): DeviceIdentityStore { return this.opts.identityStore; }

@@ -1,3 +1,5 @@
+import { normalizeFingerprint } from '../gateway/transportSecurity';
+
 // Validates the `lanewatch.gateways` setting. A bad entry is reported with the setting path and a fix,
 // and never stops the valid entries from working.
 export interface GatewayConfig {
@@ -5,6 +7,8 @@ export interface GatewayConfig {
   name: string;
   url: string;
   configPath?: string;
+  /** wss:// only: trust the certificate with this SHA-256 fingerprint (`AB:CD:…`), e.g. the gateway's self-signed one. */
+  tlsFingerprint?: string;
   /** Where this entry came from, for the tree tooltip. */
   source: 'settings' | 'env' | 'openclaw-config' | 'lock-file';
 }
@@ -44,9 +48,15 @@ export function parseGatewaySettings(value: unknown): ParsedGatewaySettings {
     if (urlProblem) { problems.push({ index, setting: `${at}.url`, message: `${at}.url: ${urlProblem}` }); return; }
     if (e.configPath !== undefined && typeof e.configPath !== 'string') { problems.push({ index, setting: `${at}.configPath`, message: `${at}.configPath must be a file path string` }); return; }
     if ('token' in e) problems.push({ index, setting: `${at}.token`, message: `${at}.token is ignored: tokens never live in settings. Use "Lanewatch: Set Gateway Token" and remove it from settings.json` });
+    let tlsFingerprint: string | undefined;
+    if (e.tlsFingerprint !== undefined) {
+      tlsFingerprint = typeof e.tlsFingerprint === 'string' ? normalizeFingerprint(e.tlsFingerprint) : undefined;
+      if (!tlsFingerprint) { problems.push({ index, setting: `${at}.tlsFingerprint`, message: `${at}.tlsFingerprint must be a SHA-256 fingerprint: 64 hex digits, colons optional (openssl x509 -noout -fingerprint -sha256 -in <certificate>)` }); return; }
+      if (!e.url.trim().startsWith('wss:')) { problems.push({ index, setting: `${at}.tlsFingerprint`, message: `${at}.tlsFingerprint only applies to wss:// URLs (gateway "${name}" uses ${e.url.trim().split(':')[0]}://); it is ignored` }); tlsFingerprint = undefined; }
+    }
     if (seen.has(name.toLowerCase())) { problems.push({ index, setting: `${at}.name`, message: `${at}.name "${name}" is used twice; names must be unique` }); return; }
     seen.add(name.toLowerCase());
-    gateways.push({ name, url: e.url.trim().replace(/\/+$/, ''), configPath: typeof e.configPath === 'string' && e.configPath.trim() ? e.configPath.trim() : undefined, source: 'settings' });
+    gateways.push({ name, url: e.url.trim().replace(/\/+$/, ''), configPath: typeof e.configPath === 'string' && e.configPath.trim() ? e.configPath.trim() : undefined, ...(tlsFingerprint ? { tlsFingerprint } : {}), source: 'settings' });
   });
   return { gateways, problems };
 }

@@ -45,7 +45,7 @@ export interface WatcherOptions {
   /** Diagnostic log lines kept for the UI (ring buffer). */
   maxDiagnosticLines?: number;
   /** Connection timeouts, liveness probe and backoff (defaults: GatewayConnection's). */
-  connection?: Pick<GatewayConnectionOptions, 'challengeTimeoutMs' | 'helloTimeoutMs' | 'pingIntervalMs' | 'minTickWatchMs' | 'backoff' | 'slowRetryMs'>;
+  connection?: Pick<GatewayConnectionOptions, 'challengeTimeoutMs' | 'helloTimeoutMs' | 'pingIntervalMs' | 'minTickWatchMs' | 'backoff' | 'slowRetryMs' | 'tlsFingerprint' | 'allowPlaintextRemote'>;
   /** Protocol 3: silence after which a tracked run counts as ended (default: by version, see versionRules). */
   runExpiryMs?: number;
   now?: () => number;

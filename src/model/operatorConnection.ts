@@ -17,6 +17,7 @@ export async function withOperatorConnection<T>(
     url: config.url, credentials: () => fleet.credentialsFor(config), scopes, identityStore: fleet.identityStore,
     // One device per scope set: a device paired with read only would need a scope-upgrade approval to abort.
     identityKey: `${config.name}|${config.url}|${scopes.join(',')}`, clientVersion: fleet.clientVersion, clientDisplayName: 'Lanewatch command', reconnect,
+    ...fleet.connectionSecurity(config),
   });
   try {
     c.start();

@@ -1,7 +1,7 @@
 // Test send: one probe message over a fresh connection, timing every phase a field report may fail in —
 // TCP/WebSocket open, challenge, hello-ok, request accepted, first event, final reply — and classifying a
 // failure for a person. It never retries on its own (the connection does not reconnect).
-import { GatewayApi, GatewayConnection, type ConnectionSnapshot, type DeviceIdentityStore, type EventFrame } from '../gateway';
+import { GatewayApi, GatewayConnection, type ConnectionSnapshot, type DeviceIdentityStore, type GatewayConnectionOptions, type EventFrame } from '../gateway';
 import { GatewayRequestError } from '../gateway';
 import { findSessionRow } from './recovery';
 
@@ -19,6 +19,8 @@ export interface TestSendOptions {
   signal?: AbortSignal;
   /** For the "HTTP answers but the WebSocket does not" diagnosis. */
   fetchHealth?: (httpUrl: string) => Promise<boolean>;
+  /** The gateway's transport rules (pinned certificate, consent to plain ws://): Fleet.connectionSecurity. */
+  security?: Pick<GatewayConnectionOptions, 'tlsFingerprint' | 'allowPlaintextRemote'>;
 }
 
 export interface TestSendPhase { name: string; ms?: number; ok: boolean; detail?: string }
@@ -69,6 +71,7 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
   const connection = new GatewayConnection({
     url: opts.url, credentials: () => ({ token: opts.token }), scopes: ['operator.read', 'operator.write'], identityStore: opts.identityStore,
     identityKey: opts.identityKey, clientVersion: opts.clientVersion, clientDisplayName: 'Lanewatch test send', reconnect: false,
+    ...opts.security,
   });
   const api = new GatewayApi(connection);
   const started = Date.now();

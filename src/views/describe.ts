@@ -31,6 +31,8 @@ export function fixFor(problem: { action: string; requestId?: string }): { label
     case 'check-url': return { label: 'Check the URL in settings', command: 'workbench.action.openSettingsJson' };
     case 'upgrade-gateway': return { label: 'Unsupported gateway version: see details', command: 'lanewatch.showGatewayDetails' };
     case 'grant-scope': return { label: 'Missing scope: see details', command: 'lanewatch.showGatewayDetails' };
+    case 'trust-certificate': return { label: 'Compare and trust this certificate…', command: 'lanewatch.trustGatewayCertificate' };
+    case 'allow-plaintext': return { label: 'Allow unencrypted ws:// for this gateway…', command: 'lanewatch.allowPlaintextGateway' };
     default: return { label: 'Retry now', command: 'lanewatch.reconnectGateway' };
   }
 }

@@ -29,7 +29,7 @@ export interface GatewayReport {
   connected: boolean;
   /** The tree's description: "connected · openclaw 2026.9.6", "not running (connection refused) · retry in 2s", … */
   description: string;
-  problem?: { kind: string; summary: string; advice: string; fix: string };
+  problem?: { kind: string; summary: string; advice: string; fix: string; certificateFingerprint?: string };
   serverVersion?: string;
   protocol?: number;
   bootId?: string;
@@ -87,7 +87,7 @@ export function reportGateway(fleet: Fleet, watcher: GatewayWatcher, now = Date.
   return {
     name: watcher.name, url: watcher.config.url, source: watcher.config.source, state: snap.state, connected: snap.state === 'connected',
     description: describeConnection(watcher, snap, fleet.tokenSource(watcher.name), now).description,
-    problem: snap.problem ? { kind: snap.problem.kind, summary: snap.problem.summary, advice: snap.problem.advice, fix: fixFor(snap.problem).label } : undefined,
+    problem: snap.problem ? { kind: snap.problem.kind, summary: snap.problem.summary, advice: snap.problem.advice, fix: fixFor(snap.problem).label, ...(snap.problem.certificateFingerprint ? { certificateFingerprint: snap.problem.certificateFingerprint } : {}) } : undefined,
     serverVersion: snap.hello?.serverVersion, protocol: snap.hello?.protocol, bootId: snap.hello?.bootId, scopes: [...(snap.hello?.grantedScopes ?? [])],
     counts: countStates(sessions.map((s) => s.laneStatus)),
     lanes: table?.lanes.map((l) => ({ lane: l.lane, active: l.activeCount, queued: l.queuedCount, max: l.maxConcurrent ?? undefined })),

@@ -1,5 +1,6 @@
 // A scripted stand-in for a gateway, for unit tests of the connection's edge cases (the real gateway is
 // used by test/gateway/**). Each behaviour is something a real or broken gateway does on the wire.
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
@@ -9,18 +10,44 @@ export interface ScriptedGatewayOptions {
   helloOverrides?: Record<string, unknown>;
   /** Respond to requests (after hello). Return undefined to not answer. */
   handleRequest?: (method: string, params: any, id: string, ws: WebSocket) => unknown | undefined;
+  /** Serve wss:// with this certificate (PEM) instead of ws://. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export class ScriptedGateway {
   readonly sockets = new Set<WebSocket>();
   readonly connectParams: any[] = [];
   connections = 0;
-  private constructor(readonly wss: WebSocketServer, readonly port: number, private readonly opts: ScriptedGatewayOptions) {}
+  /** wss:// only: TLS handshakes completed, and HTTP requests (upgrades included) that reached the server after one. */
+  tlsHandshakes = 0;
+  httpRequests = 0;
+  /** Resolves when the first TCP connection of a wss:// gateway has closed on the server side: everything it carried has arrived. */
+  readonly firstTlsConnectionClosed: Promise<void>;
+  private tlsClosed!: () => void;
+  private constructor(readonly wss: WebSocketServer, readonly port: number, private readonly opts: ScriptedGatewayOptions, private readonly https?: HttpsServer) {
+    this.firstTlsConnectionClosed = new Promise((r) => { this.tlsClosed = r; });
+  }
 
   static async start(opts: ScriptedGatewayOptions = {}): Promise<ScriptedGateway> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise<void>((r) => wss.once('listening', () => r()));
-    const gw = new ScriptedGateway(wss, (wss.address() as { port: number }).port, opts);
+    let wss: WebSocketServer;
+    let https: HttpsServer | undefined;
+    let port: number;
+    if (opts.tls) {
+      https = createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert });
+      wss = new WebSocketServer({ server: https });
+      await new Promise<void>((r) => https!.listen(0, '127.0.0.1', () => r()));
+      port = (https.address() as { port: number }).port;
+    } else {
+      wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+      await new Promise<void>((r) => wss.once('listening', () => r()));
+      port = (wss.address() as { port: number }).port;
+    }
+    const gw = new ScriptedGateway(wss, port, opts, https);
+    https?.on('connection', (socket) => { socket.once('close', () => gw.tlsClosed()); });
+    https?.on('secureConnection', () => { gw.tlsHandshakes++; });
+    https?.on('request', () => { gw.httpRequests++; });
+    https?.on('upgrade', () => { gw.httpRequests++; });
+    https?.on('tlsClientError', () => {});
     wss.on('connection', (ws) => {
       gw.connections++;
       gw.sockets.add(ws);
@@ -30,7 +57,7 @@ export class ScriptedGateway {
     return gw;
   }
 
-  get url(): string { return `ws://127.0.0.1:${this.port}`; }
+  get url(): string { return `${this.https ? 'wss' : 'ws'}://127.0.0.1:${this.port}`; }
 
   hello(overrides: Record<string, unknown> = {}): Record<string, unknown> {
     return {
@@ -64,6 +91,7 @@ export class ScriptedGateway {
   async close(): Promise<void> {
     for (const s of this.sockets) s.terminate();
     await new Promise<void>((r) => this.wss.close(() => r()));
+    if (this.https) { this.https.closeAllConnections(); await new Promise<void>((r) => this.https!.close(() => r())); }
   }
 }
 
