@@ -13,7 +13,7 @@ import { decodeFrame, type EventFrame, type ResponseFrame } from './frames';
 import { readHello, unusableHelloReason, type HelloSummary } from './hello';
 import { describeClose, describeGatewayError, describeTransportError, missingScopeOf, type ConnectionProblem } from './problems';
 import { GatewayRequestError } from './requestError';
-import { isLoopbackUrl, plaintextRemoteProblem, verifiedTlsConnection } from './transportSecurity';
+import { guardTlsSocket, isLoopbackUrl, plaintextRemoteProblem } from './transportSecurity';
 
 export const MIN_PROTOCOL = 3;
 export const MAX_PROTOCOL = 4;
@@ -290,8 +290,10 @@ export class GatewayConnection {
     let certificateProblem: ConnectionProblem | undefined;
     try {
       const options: WebSocket.ClientOptions = { maxPayload: SOCKET_MAX_PAYLOAD, handshakeTimeout: this.opts.challengeTimeoutMs, perMessageDeflate: false, followRedirects: false };
-      if (this.opts.url.startsWith('wss:')) options.createConnection = verifiedTlsConnection(this.opts.url, this.opts.tlsFingerprint, (p) => { certificateProblem = p; }) as unknown as WebSocket.ClientOptions['createConnection'];
+      const secure = this.opts.url.startsWith('wss:');
+      if (secure) options.rejectUnauthorized = false; // the verdict is ours, made before anything is sent: guardTlsSocket
       socket = this.opts.createSocket ? this.opts.createSocket(this.opts.url, options) : new WebSocket(this.opts.url, options);
+      if (secure) guardTlsSocket(socket as unknown as { _req?: unknown; terminate(): void }, this.opts.url, this.opts.tlsFingerprint, (p) => { certificateProblem = p; });
     } catch (err) {
       this.onAttemptEnded(undefined, { kind: 'bad-url', summary: 'invalid gateway URL', advice: `${this.opts.url} is not a valid ws:// or wss:// URL: ${(err as Error).message}`, action: 'check-url', reconnect: 'stop' });
       return;

@@ -3,8 +3,8 @@
 // certificate a public authority vouches for (with a matching host name) or the one this gateway's settings pin by
 // its SHA-256 fingerprint (OpenClaw's own `gateway.remote.tlsFingerprint` works the same way). Both are decided
 // before a single byte of HTTP is written, so nothing is sent to a host that fails them.
-import type { Socket } from 'node:net';
-import tls from 'node:tls';
+import type { ClientRequest } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { ConnectionProblem } from './problems';
 
 export function isLoopbackUrl(url: string): boolean {
@@ -50,24 +50,38 @@ function tlsProblem(url: string, kind: 'tls-untrusted' | 'tls-pin-mismatch', rea
 }
 
 /**
- * The `createConnection` for ws on a wss:// URL. Verification is ours, done at `secureConnect` before the HTTP upgrade
- * request is written (a destroyed socket flushes nothing): with a pin, the certificate must have exactly that
- * fingerprint (a self-signed one is fine, the host name is not checked: the pin is stronger); without one, Node's
- * own verdict (chain to a trusted authority and host name) must be "authorized".
+ * Verifies the certificate of a wss:// WebSocket's TLS socket at `secureConnect`, before the HTTP upgrade request is
+ * written (a destroyed socket flushes nothing): with a pin, it must have exactly that fingerprint (a self-signed one
+ * is fine; the host name is not checked: the pin is stronger); without one, Node's own verdict (chain to a trusted
+ * authority and host name) must be "authorized". The socket is opened with `rejectUnauthorized: false` so that the
+ * verdict and the certificate reach us instead of a bare TLS error.
+ *
+ * Hooked on the upgrade request's `socket` event rather than ws's `createConnection`, because an http agent takes
+ * precedence over `createConnection`, and VS Code's extension host puts its own proxy agent on every request: the
+ * socket event sees the TLS socket whichever agent made it. If ws's internals ever change so that the request is
+ * not reachable, the connection is refused rather than left unverified.
  */
-export function verifiedTlsConnection(url: string, pinnedFingerprint: string | undefined, onRejected: (problem: ConnectionProblem) => void): (options: tls.ConnectionOptions) => Socket {
+export function guardTlsSocket(ws: { _req?: unknown; terminate(): void }, url: string, pinnedFingerprint: string | undefined, onRejected: (problem: ConnectionProblem) => void): void {
   const pin = pinnedFingerprint ? normalizeFingerprint(pinnedFingerprint) : undefined;
-  return (options) => {
-    const socket = tls.connect({ ...options, rejectUnauthorized: false });
-    socket.once('secureConnect', () => {
-      const fingerprint = socket.getPeerCertificate()?.fingerprint256 || undefined;
+  const req = ws._req as ClientRequest | undefined;
+  if (!req || typeof req.once !== 'function') {
+    onRejected({ kind: 'tls-unverifiable', summary: 'cannot verify the certificate', advice: `Lanewatch could not reach the TLS socket of ${url} to verify its certificate, so it did not connect. Please report this.`, action: 'none', reconnect: 'stop' });
+    ws.terminate();
+    return;
+  }
+  req.once('socket', (raw) => {
+    const socket = raw as TLSSocket;
+    const check = () => {
+      const fingerprint = socket.getPeerCertificate?.()?.fingerprint256 || undefined;
       let problem: ConnectionProblem | undefined;
       if (pin) { if (fingerprint !== pin) problem = tlsProblem(url, 'tls-pin-mismatch', 'pin mismatch', fingerprint, pin); }
       else if (!socket.authorized) problem = tlsProblem(url, 'tls-untrusted', humanTlsReason(String(socket.authorizationError ?? 'unverified')), fingerprint);
       if (problem) { onRejected(problem); socket.destroy(new CertificateRejectedError(problem)); }
-    });
-    return socket;
-  };
+    };
+    // A socket handed over already secure (a proxy tunnel, a pooled socket) is checked now, before the request is flushed.
+    const established = Object.keys(socket.getPeerCertificate?.() ?? {}).length > 0;
+    if (established) check(); else socket.once('secureConnect', check);
+  });
 }
 
 function humanTlsReason(code: string): string {

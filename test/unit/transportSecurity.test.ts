@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
@@ -18,6 +19,7 @@ import { parseGatewaySettings } from '../../src/model/gatewaySettings';
 import { reportFleet } from '../../src/views/fleetReport';
 import { repoRoot } from '../support/fixtures';
 import { ScriptedGateway, waitFor } from '../support/scriptedGateway';
+import WebSocket from 'ws';
 
 const tlsDir = path.join(repoRoot, 'test', 'fixtures', 'tls');
 const pem = (name: string) => readFileSync(path.join(tlsDir, name));
@@ -80,6 +82,18 @@ describe('wss:// certificates', () => {
     await gw.firstTlsConnectionClosed;
     assert.equal(gw.httpRequests, 0);
     assert.equal(gw.connectParams.length, 0);
+  });
+
+  it('an http agent on the request (VS Code puts its proxy agent on every request) does not bypass the check', async () => {
+    const gw = await wssGateway();
+    const viaAgent: GatewayConnectionOptions['createSocket'] = (url, options) => new WebSocket(url, { ...options, agent: new HttpsAgent({ keepAlive: false }) });
+    const c = connect(gw.url, { createSocket: viaAgent });
+    const s = await until(c, (x) => x.state === 'disconnected' && !!x.problem);
+    assert.equal(s.problem!.kind, 'tls-untrusted');
+    await gw.firstTlsConnectionClosed;
+    assert.equal(gw.httpRequests, 0);
+    const pinned = connect(gw.url, { createSocket: viaAgent, tlsFingerprint: GATEWAY_FP });
+    await pinned.waitForConnected(5000);
   });
 
   it('fingerprints: colons, case and a sha256 prefix are accepted; anything else is not a fingerprint', () => {
