@@ -126,7 +126,8 @@ if (selected.includes('gateway-legacy')) for (const v of LEGACY_VERSIONS) await 
 
 if (selected.includes('extension') || selected.includes('ui')) {
   const { startFakeModel, startGateway, cleanupAll } = await import('./fixtures/openclaw-gateway.mjs');
-  const { seedDemoSessions } = await import('./fixtures/seed-demo.mjs');
+  const { seedDemoSessions, seedTranscript } = await import('./fixtures/seed-demo.mjs');
+  const HOSTILE_KEY = 'agent:main:demo-hostile';
   const fixtureRoot = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-vscode-fixture-'));
   let gateway, fake;
   try {
@@ -134,6 +135,14 @@ if (selected.includes('extension') || selected.includes('ui')) {
       fake = await startFakeModel({ root: fixtureRoot });
       gateway = await startGateway({ root: fixtureRoot, name: 'demo', modelBaseUrl: `${fake.url}/v1` });
       say(`gateway ready in ${gateway.readyMs} ms at ${gateway.url}`);
+      if (selected.includes('ui')) {
+        // The hostile-text corpus as a real transcript and session label, for the UI test to read back. Before the demo
+        // sessions, whose hung runs would otherwise share the agent's lane with these turns.
+        const { HOSTILE_SEED, HOSTILE_LABEL } = await import('../test/support/hostileText.mjs');
+        const t = Date.now();
+        await seedTranscript(gateway, { key: HOSTILE_KEY, messages: HOSTILE_SEED.sent, injected: HOSTILE_SEED.injected, label: HOSTILE_LABEL });
+        say(`seeded ${HOSTILE_KEY}: ${HOSTILE_SEED.sent.length} hostile messages sent and answered, ${HOSTILE_SEED.injected.length} injected, label set, in ${Date.now() - t} ms`);
+      }
       const seeded = await seedDemoSessions(gateway, { fakeModel: fake });
       say(`seeded ${Object.values(seeded.keys).join(', ')}`);
     });
@@ -152,7 +161,7 @@ if (selected.includes('extension') || selected.includes('ui')) {
         '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*(running|stalled).*2 queued', '--expect-row', 'demo-idle.*idle',
         '--expect-row', 'offline.*not running \\(connection refused\\)', '--expect-row', 'Check the URL in settings', '--expect-row', 'no-token.*token required', '--expect-row', 'Set token',
         '--expect-status-bar', 'Lanewatch: .*(running|long-running|stalled).*2 of 3 gateways offline',
-        '--hover-row', 'demo-hung', '--recover-row', 'demo-wedged', '--open-transcript', 'demo-hung', '--open-logs', 'demo', '--timeout-ms', '300000'], { env });
+        '--hover-row', 'demo-hung', '--recover-row', 'demo-wedged', '--open-transcript', 'demo-hung', '--open-logs', 'demo', '--hostile-transcript', HOSTILE_KEY, '--timeout-ms', '300000'], { env });
       const [p, f] = countPlain(r.out); record('ui', p, f || (r.code ? 1 : 0), r.code);
     });
     if (selected.includes('extension')) await stage('extension', async () => {

@@ -35,6 +35,16 @@ export const HOSTILE_SHOWN = Object.freeze(HOSTILE.map((text, i) => {
   return text;
 }));
 
+/**
+ * What a reader must see of each HOSTILE string sent as a user message with chat.send to openclaw 2026.9: the gateway
+ * itself strips C0 control characters other than tab and line breaks, and DEL (its chat-input-sanitize), so the
+ * terminal escapes arrive without their ESC and BEL bytes and show as the plain text they leave behind.
+ * (chat.inject stores an assistant message verbatim: for those, HOSTILE_SHOWN holds.)
+ * @type {readonly string[]}
+ */
+export const HOSTILE_SHOWN_AFTER_CHAT_SEND = Object.freeze(HOSTILE_SHOWN.map((shown, i) =>
+  (i === 6 ? '[31mred[0m ]8;;javascript:window.__pwned=1osc8 link]8;; [2J[H cleared?  bell' : shown)));
+
 /** A session label for the tree (sessions.patch `label`, at most 512 characters on 2026.9). */
 export const HOSTILE_LABEL = '<img src=x onerror="window.__pwned=\'label\'"> **label** [x](javascript:window.__pwned=\'label-md\') &amp; <b>b</b>';
 
@@ -46,3 +56,12 @@ export function hugeHostile(chars) {
   const line = '<b>bold</b><img src=x onerror=window.__pwned=1>\n';
   return line.repeat(Math.ceil(chars / line.length)).slice(0, chars);
 }
+
+/** Characters of the huge message the UI test seeds (a real gateway keeps it and shortens it for display). */
+export const HOSTILE_HUGE_CHARS = 100_000;
+
+/**
+ * What the UI test puts into a real transcript: one chat.send (a user message the fake model answers) for every HOSTILE
+ * string and then a huge one, and one chat.inject (an assistant message, stored verbatim) for every HOSTILE string.
+ */
+export const HOSTILE_SEED = Object.freeze({ sent: Object.freeze([...HOSTILE, hugeHostile(HOSTILE_HUGE_CHARS)]), injected: HOSTILE });

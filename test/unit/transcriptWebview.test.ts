@@ -11,7 +11,7 @@ import { entryView } from '../../src/views/transcriptView';
 import type { TranscriptEntryView, TranscriptHostToWebview } from '../../webview/protocol';
 import { importFixture, repoRoot } from '../support/fixtures';
 // The hostile-text corpus, shared with the real-VS Code UI test (which reads it back from a real gateway's transcript).
-import { HOSTILE, HOSTILE_SHOWN, hugeHostile } from '../support/hostileText.mjs';
+import { HOSTILE, HOSTILE_SHOWN, HOSTILE_SHOWN_AFTER_CHAT_SEND, hugeHostile } from '../support/hostileText.mjs';
 
 const distDir = path.join(repoRoot, 'dist', 'webview');
 let harness: any;
@@ -41,6 +41,10 @@ describe('the shared hostile corpus', () => {
     assert.equal(HOSTILE_SHOWN.length, HOSTILE.length);
     HOSTILE.forEach((text, i) => {
       assert.equal(entryView(normalizeMessage({ role: 'user', content: text, __openclaw: { id: `s${i}` } })).text, HOSTILE_SHOWN[i], `entry ${i}`);
+      // openclaw 2026.9's chat.send drops C0 controls but tab and line breaks, and DEL, before storing a message.
+      // eslint-disable-next-line no-control-regex
+      const sent = text.normalize('NFC').replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, '');
+      assert.equal(entryView(normalizeMessage({ role: 'user', content: sent, __openclaw: { id: `c${i}` } })).text, HOSTILE_SHOWN_AFTER_CHAT_SEND[i], `entry ${i} after chat.send`);
     });
   });
 });
