@@ -6,6 +6,8 @@
 //              one run per version (LANEWATCH_LEGACY_VERSIONS="v1 v2" overrides the list)
 //   extension  mocha inside the real VS Code extension host (code-server), against a real gateway
 //   ui         the packaged .vsix in real VS Code in headless chromium (playwright-core), screenshots
+//   token-scan (last, whenever a stage ran real gateways) none of their tokens is in lanewatch.vsix, dist/, out/ or
+//              test-results/ (screenshots, logs, each stage's output in test-results/logs/)
 //
 //   node scripts/test.mjs [unit|gateway|gateway-legacy|extension|ui ...]     (default: all)
 //
@@ -14,7 +16,7 @@
 // no setting stops that, so the namespace guarantees every byte under test stays on this machine.
 // Prints each stage's time, then one closing line `N passed, M failed`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,13 +42,17 @@ async function stage(name, fn) {
   try { return await fn(); } finally { timings.push([name, Date.now() - s]); }
 }
 
+/** Runs a suite, relaying its output; with `opts.log`, the output is also kept in test-results/logs/<log>.log. */
 function run(cmd, argv, opts = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     let out = '';
     const relay = (stream, sink) => stream.on('data', (d) => { out += d; sink.write(d); });
     relay(child.stdout, process.stdout); relay(child.stderr, process.stderr);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), out }));
+    child.on('close', (code, signal) => {
+      if (opts.log) { mkdirSync(path.join(root, 'test-results', 'logs'), { recursive: true }); writeFileSync(path.join(root, 'test-results', 'logs', `${opts.log}.log`), out); }
+      resolve({ code: code ?? (signal ? 1 : 0), out });
+    });
   });
 }
 
@@ -106,27 +112,39 @@ function countPlain(out) {
 
 const resultsDir = path.join(root, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
+rmSync(path.join(resultsDir, 'logs'), { recursive: true, force: true }); // this run's stage output only
+
+// Every fixture gateway started from here on (in this process or a suite's) appends its token to this ledger, outside
+// the repo and outside everything the closing scan reads; the scan then looks for each token in the artifacts.
+let tokenLedgerDir;
+if (needsGateway) {
+  tokenLedgerDir = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-token-ledger-'));
+  if (!path.relative(root, tokenLedgerDir).startsWith('..')) { console.error(`the token ledger must live outside the repo (TMPDIR is ${os.tmpdir()})`); process.exit(2); }
+  process.env.LANEWATCH_TOKEN_LEDGER = path.join(tokenLedgerDir, 'tokens.jsonl');
+  process.on('exit', () => rmSync(tokenLedgerDir, { recursive: true, force: true })); // also when interrupted
+}
 
 const testFiles = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(dir, f)) : []);
 
 if (selected.includes('unit')) await stage('unit', async () => {
-  const r = await run(process.execPath, ['--test', '--test-reporter=spec', ...testFiles(path.join(root, 'out/test/unit'))]);
+  const r = await run(process.execPath, ['--test', '--test-reporter=spec', ...testFiles(path.join(root, 'out/test/unit'))], { log: 'unit' });
   const [p, f] = countNodeTest(r.out); record('unit', p, f || (r.code ? 1 : 0), r.code);
 });
 
 if (selected.includes('gateway')) await stage('gateway', async () => {
-  const r = await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles(path.join(root, 'out/test/gateway'))]);
+  const r = await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles(path.join(root, 'out/test/gateway'))], { log: 'gateway' });
   const [p, f] = countNodeTest(r.out); record('gateway', p, f || (r.code ? 1 : 0), r.code);
 });
 
 if (selected.includes('gateway-legacy')) for (const v of LEGACY_VERSIONS) await stage(`gateway@${v}`, async () => {
-  const r = await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles(path.join(root, 'out/test/gateway'))], { env: { LANEWATCH_OPENCLAW_VERSION: v } });
+  const r = await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles(path.join(root, 'out/test/gateway'))], { env: { LANEWATCH_OPENCLAW_VERSION: v }, log: `gateway@${v}` });
   const [p, f] = countNodeTest(r.out); record(`gateway@${v}`, p, f || (r.code ? 1 : 0), r.code);
 });
 
 if (selected.includes('extension') || selected.includes('ui')) {
   const { startFakeModel, startGateway, cleanupAll } = await import('./fixtures/openclaw-gateway.mjs');
-  const { seedDemoSessions } = await import('./fixtures/seed-demo.mjs');
+  const { seedDemoSessions, seedTranscript } = await import('./fixtures/seed-demo.mjs');
+  const HOSTILE_KEY = 'agent:main:demo-hostile';
   const fixtureRoot = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-vscode-fixture-'));
   let gateway, fake;
   try {
@@ -134,6 +152,14 @@ if (selected.includes('extension') || selected.includes('ui')) {
       fake = await startFakeModel({ root: fixtureRoot });
       gateway = await startGateway({ root: fixtureRoot, name: 'demo', modelBaseUrl: `${fake.url}/v1` });
       say(`gateway ready in ${gateway.readyMs} ms at ${gateway.url}`);
+      if (selected.includes('ui')) {
+        // The hostile-text corpus as a real transcript and session label, for the UI test to read back. Before the demo
+        // sessions, whose hung runs would otherwise share the agent's lane with these turns.
+        const { HOSTILE_SEED, HOSTILE_LABEL } = await import('../test/support/hostileText.mjs');
+        const t = Date.now();
+        await seedTranscript(gateway, { key: HOSTILE_KEY, messages: HOSTILE_SEED.sent, injected: HOSTILE_SEED.injected, label: HOSTILE_LABEL });
+        say(`seeded ${HOSTILE_KEY}: ${HOSTILE_SEED.sent.length} hostile messages sent and answered, ${HOSTILE_SEED.injected.length} injected, label set, in ${Date.now() - t} ms`);
+      }
       const seeded = await seedDemoSessions(gateway, { fakeModel: fake });
       say(`seeded ${Object.values(seeded.keys).join(', ')}`);
     });
@@ -152,11 +178,11 @@ if (selected.includes('extension') || selected.includes('ui')) {
         '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*(running|stalled).*2 queued', '--expect-row', 'demo-idle.*idle',
         '--expect-row', 'offline.*not running \\(connection refused\\)', '--expect-row', 'Check the URL in settings', '--expect-row', 'no-token.*token required', '--expect-row', 'Set token',
         '--expect-status-bar', 'Lanewatch: .*(running|long-running|stalled).*2 of 3 gateways offline',
-        '--hover-row', 'demo-hung', '--recover-row', 'demo-wedged', '--open-transcript', 'demo-hung', '--open-logs', 'demo', '--timeout-ms', '300000'], { env });
+        '--hover-row', 'demo-hung', '--recover-row', 'demo-wedged', '--open-transcript', 'demo-hung', '--open-logs', 'demo', '--hostile-transcript', HOSTILE_KEY, '--timeout-ms', '300000'], { env, log: 'ui' });
       const [p, f] = countPlain(r.out); record('ui', p, f || (r.code ? 1 : 0), r.code);
     });
     if (selected.includes('extension')) await stage('extension', async () => {
-      const r = await run(process.execPath, [path.join(root, 'scripts/vscode/run-extension-tests.mjs'), '--extension', root, '--tests', path.join(root, 'out/test/extension/index.js'), '--workspace', workspace, '--settings', JSON.stringify(settings)], { env });
+      const r = await run(process.execPath, [path.join(root, 'scripts/vscode/run-extension-tests.mjs'), '--extension', root, '--tests', path.join(root, 'out/test/extension/index.js'), '--workspace', workspace, '--settings', JSON.stringify(settings)], { env, log: 'extension' });
       const [p, f] = countMocha(r.out); record('extension', p, f || (r.code ? 1 : 0), r.code);
     });
 
@@ -166,6 +192,14 @@ if (selected.includes('extension') || selected.includes('ui')) {
   } finally {
     await cleanupAll();
   }
+}
+
+// Last: no token of this run's gateways in the .vsix, dist/, out/ or test-results/ (the stage logs included).
+if (tokenLedgerDir) {
+  await stage('token-scan', async () => {
+    const r = await run(process.execPath, [path.join(root, 'scripts/scan-token-leaks.mjs'), ...(selected.includes('ui') ? ['--require-vsix'] : [])], { log: 'token-scan' });
+    const [p, f] = countPlain(r.out); record('token-scan', p, f || (r.code ? 1 : 0), r.code);
+  });
 }
 
 const passed = results.reduce((n, r) => n + r.passed, 0), failed = results.reduce((n, r) => n + r.failed, 0);

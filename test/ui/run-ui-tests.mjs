@@ -6,17 +6,21 @@
 // Installs the VSIX into a fresh profile, opens the workbench, opens the Lanewatch view container and checks
 // the Gateways tree. Prints one line per check, `ok - <check>` / `not ok - <check>`, then `N passed, M failed`
 // alone on the last line; exit code 0 only if every check passed. Screenshots go to --shots
-// (1-fleet.png, 2-fleet-connected.png, failure.png on any failure).
+// (1-fleet.png, 2-fleet-connected.png, …, 9-hostile-label-tooltip.png, 10-hostile-transcript.png, failure.png on any failure).
 // --expect-row: a regex the text of one tree row must match: its label, description etc. joined by single
 // spaces ("demo connected"; its aria-label is appended after " | " when different), e.g. 'demo.*\bconnected'
 // or '/^demo connected/i' (`/re/flags` form); repeatable. A check that fails makes the
 // remaining checks `not ok ... # skipped` (they build on each other) unless the step says `independent: true`.
+// --hostile-transcript KEY: the session KEY holds the hostile corpus (test/support/hostileText.mjs HOSTILE_SEED, one
+// answered chat.send each) and carries HOSTILE_LABEL as its label; the tree row and its tooltip must show the label
+// as text, and the transcript must show every string as text with nothing run or created from it.
 // To add a check: push a { name, run(ctx) } onto the array returned by steps().
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { startCodeServer, launchChromium, blockExternal, log, onSignals } from '../../scripts/vscode/code-server.mjs';
+import { HOSTILE, HOSTILE_LABEL, HOSTILE_SHOWN, HOSTILE_SHOWN_AFTER_CHAT_SEND, hugeHostile } from '../support/hostileText.mjs';
 
 const CONTAINER_LABEL = 'Lanewatch'; // activity-bar item aria-label prefix (viewsContainers.activitybar title)
 const VIEW_ID = 'lanewatch.fleet';
@@ -59,6 +63,85 @@ async function waitForRow(view, re, timeoutMs) {
     if (Date.now() > end) throw new Error(`no row matched ${re} within ${timeoutMs} ms; rows: ${JSON.stringify(rows)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The frame (inside VS Code's webview iframe) of the Transcript panel of `key`, once it shows a message. */
+async function transcriptFrame(page, key, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      const hit = await f.evaluate((k) => document.querySelector('.toolbar .title')?.getAttribute('title')?.startsWith(`${k} on `) && !!document.querySelector('.rows .row.head'), key).catch(() => false);
+      if (hit) return f;
+    }
+    if (Date.now() > end) throw new Error(`no Transcript panel of ${key} showed a message within ${timeoutMs} ms`);
+    await sleep(250);
+  }
+}
+
+/**
+ * Scrolls the transcript in `frame` from top to bottom (rows are virtual: only those in view exist) and returns, per
+ * entry, its role, header text and message text (its wrapped text rows joined), plus everything inside the rows that is
+ * not what the renderer itself makes: an element other than div/span/mark, an attribute outside the renderer's set, a
+ * javascript: value, a link to anything but http(s).
+ */
+function sweepTranscript(frame) {
+  return frame.evaluate(async () => {
+    const vp = document.querySelector('.viewport');
+    const painted = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const ATTRS = new Set(['class', 'data-id', 'data-key', 'data-part', 'data-url', 'data-action', 'title', 'role', 'tabindex', 'aria-expanded', 'aria-hidden']);
+    const rows = new Map();
+    const bad = new Set();
+    let positions = 0, top = '', elements = 0;
+    vp.scrollTop = 0;
+    await painted();
+    for (; positions < 500; positions++) {
+      for (const r of document.querySelectorAll('.rows > .row')) {
+        if (r.classList.contains('top')) top = r.textContent;
+        const parts = (r.dataset.id ?? '').split('|');
+        if (!r.dataset.key || parts.length < 5) continue;
+        rows.set(`${parts.at(-3)}|${r.dataset.key}|${parts.at(-4)}`, { layout: Number(parts.at(-3)), key: r.dataset.key, li: Number(parts.at(-4)), cls: r.className, text: r.textContent ?? '' });
+      }
+      for (const e of document.querySelectorAll('.rows *')) {
+        elements++;
+        if (!['DIV', 'SPAN', 'MARK'].includes(e.tagName)) bad.add(`<${e.tagName.toLowerCase()}> element`);
+        for (const a of e.attributes) {
+          if (!ATTRS.has(a.name)) bad.add(`${e.tagName.toLowerCase()}[${a.name}] attribute`);
+          if (a.name !== 'title' && /^\s*javascript:/i.test(a.value)) bad.add(`${e.tagName.toLowerCase()}[${a.name}="${a.value.slice(0, 60)}"]`);
+        }
+        if (e.classList.contains('link') && !/^https?:\/\//.test(e.getAttribute('data-url') ?? '')) bad.add(`link to ${e.getAttribute('data-url')}`);
+      }
+      if (vp.scrollTop + vp.clientHeight >= vp.scrollHeight - 1) break;
+      vp.scrollTop += Math.max(20, vp.clientHeight - 40);
+      await painted();
+    }
+    const all = [...rows.values()];
+    const layout = Math.max(...all.map((r) => r.layout));
+    const entries = new Map();
+    for (const r of all.filter((x) => x.layout === layout).sort((a, b) => a.li - b.li)) {
+      let e = entries.get(r.key);
+      if (!e) entries.set(r.key, e = { key: r.key, role: '', head: '', text: '', rows: 0 });
+      e.rows++;
+      if (/\bhead\b/.test(r.cls)) { e.role = /\brole-(\w+)/.exec(r.cls)?.[1] ?? ''; e.head = r.text; }
+      else if (/\bsrc-text\b/.test(r.cls)) e.text += r.text === '\u200b' ? '' : r.text;
+    }
+    return { entries: [...entries.values()], bad: [...bad], positions: positions + 1, elements, top, pwned: window.__pwned === undefined ? null : String(window.__pwned) };
+  });
+}
+
+/** `window.__pwned` in every frame of the page (workbench, webview hosts, webview contents). */
+async function pwnedMarkers(page) {
+  const found = [];
+  let checked = 0;
+  for (const f of page.frames()) {
+    const v = await f.evaluate(() => (window.__pwned === undefined ? null : String(window.__pwned))).catch(() => undefined);
+    if (v === undefined) continue; // detached meanwhile
+    checked++;
+    if (v !== null) found.push(`${f.url().slice(0, 80)}: ${v}`);
+  }
+  return { checked, found };
 }
 
 /**
@@ -279,6 +362,80 @@ export function steps(opts) {
       },
     });
   }
+  if (opts.hostileTranscript) {
+    const key = opts.hostileTranscript;
+    list.push({
+      name: `the tree row of ${key} and its tooltip show its hostile label as text`,
+      async run({ page, shot, log, remainingMs }) {
+        const view = fleetView(page);
+        // The row text must contain the label character for character (an escaped literal, not a pattern).
+        const hit = await waitForRow(view, new RegExp(escapeRe(HOSTILE_LABEL)), Math.min(60000, remainingMs() - 3000));
+        log(`row: "${hit.slice(0, 200)}"`);
+        const row = view.locator('.monaco-list-row', { hasText: HOSTILE_LABEL }).first();
+        const created = () => page.evaluate(() => document.querySelectorAll('img[src="x"], a[href^="javascript:" i], [onerror], [onload], [onmouseover]').length);
+        if (await created()) throw new Error('the workbench has an element made from the label (img[src=x], javascript: link or inline handler)');
+        await row.hover();
+        const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Why:' }).first();
+        await hover.waitFor({ state: 'visible', timeout: 15000 });
+        const tip = ((await hover.textContent()) ?? '').replace(/\s+/g, ' ');
+        if (!tip.includes(HOSTILE_LABEL)) throw new Error(`the tooltip does not show the label as written: ${JSON.stringify(tip.slice(0, 300))}`);
+        if (await created()) throw new Error('the tooltip made an element from the label');
+        await shot('9-hostile-label-tooltip.png');
+        await page.mouse.move(1200, 700);
+      },
+    });
+    list.push({
+      name: `${key}'s transcript shows ${HOSTILE.length} hostile strings sent, the same injected, and a huge one, as text; nothing ran, no element came of them`,
+      async run({ page, shot, log, remainingMs }) {
+        // The bottom panel (the recovery log) closed: a taller transcript, fewer scroll positions, a fuller screenshot.
+        const hidePanel = page.locator('.part.panel .action-label[aria-label^="Hide Panel"], .part.panel .action-label[aria-label^="Close Panel"]').first();
+        if (await hidePanel.isVisible()) await hidePanel.click();
+        const row = fleetView(page).locator('.monaco-list-row', { hasText: HOSTILE_LABEL }).first();
+        await row.hover();
+        await row.locator('.action-label[aria-label="Open Transcript"]').first().click();
+        await page.mouse.move(1200, 700);
+        const frame = await transcriptFrame(page, key, Math.min(60000, remainingMs() - 3000));
+        const hugeLine = hugeHostile(1000).split('\n')[0];
+        const end = Date.now() + Math.min(60000, remainingMs() - 3000);
+        let sweep, missing, huge;
+        // Swept again while messages are still arriving (the panel loads, then catches up).
+        for (;;) {
+          sweep = await sweepTranscript(frame);
+          const users = sweep.entries.filter((e) => e.role === 'user'), replies = sweep.entries.filter((e) => e.role === 'assistant');
+          // Character for character: each sent string as a user message, each injected one as an assistant message.
+          missing = [
+            ...HOSTILE_SHOWN_AFTER_CHAT_SEND.map((s, i) => (users.some((e) => e.text === s) ? '' : `sent #${i} ${JSON.stringify(s).slice(0, 80)}`)),
+            ...HOSTILE_SHOWN.map((s, i) => (replies.some((e) => e.text === s) ? '' : `injected #${i} ${JSON.stringify(s).slice(0, 80)}`)),
+          ].filter(Boolean);
+          huge = users.find((e) => e.text.startsWith(hugeLine.repeat(3)));
+          if (!huge) missing.push('the huge message');
+          if (!missing.length || sweep.bad.length || Date.now() > end) {
+            log(`${sweep.entries.length} entries (${users.length} user, ${replies.length} assistant), ${sweep.positions} scroll positions, ${sweep.elements} elements checked; top row "${sweep.top}"` +
+              (huge ? `; the huge message: ${huge.rows} rows, header "${huge.head.replace(/\s+/g, ' ').trim()}"` : ''));
+            break;
+          }
+          await sleep(500);
+        }
+        if (sweep.bad.length) throw new Error(`made from the text: ${sweep.bad.slice(0, 10).join(', ')}`);
+        if (missing.length) {
+          throw new Error(`not shown as written: ${missing.join('; ')}; entries: ${JSON.stringify(sweep.entries.map((e) => `${e.role}: ${e.text.slice(0, 50)}`))}`);
+        }
+        const pwned = await pwnedMarkers(page);
+        log(`window.__pwned undefined in ${pwned.checked} of ${page.frames().length} frames`);
+        if (pwned.found.length || sweep.pwned !== null) throw new Error(`a payload ran: ${[...pwned.found, sweep.pwned].filter(Boolean).join('; ')}`);
+        if (pwned.checked < 3) throw new Error(`only ${pwned.checked} frames could be checked (the workbench, the webview host and its content are expected)`);
+        // The start of the corpus in view for the screenshot.
+        await frame.evaluate(() => new Promise((r) => { document.querySelector('.viewport').scrollTop = 0; requestAnimationFrame(() => requestAnimationFrame(r)); }));
+        // The row's tooltip (shown by the hover that reached its action) must not cover the panel in the screenshot.
+        await page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Why:' }).first().waitFor({ state: 'hidden', timeout: 10000 })
+          .catch(() => page.keyboard.press('Escape'));
+        await shot('10-hostile-transcript.png');
+        // And the end: the injected strings (terminal escapes, bidi and zero-width among them) and the huge message.
+        await frame.evaluate(() => new Promise((r) => { const vp = document.querySelector('.viewport'); vp.scrollTop = vp.scrollHeight; requestAnimationFrame(() => requestAnimationFrame(r)); }));
+        await shot('11-hostile-transcript-end.png');
+      },
+    });
+  }
   return list;
 }
 
@@ -289,12 +446,12 @@ export function steps(opts) {
  * @param {(opts)=>Array} [o.steps]  override the check list
  * @returns {Promise<{passed:number, failed:number, results:Array<{name:string, ok:boolean, error?:string, ms:number}>}>}
  */
-export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], expectStatusBar, openLogs, openTranscript, recoverRow, hoverRow, toggleIdle, openDetails, timeoutMs = 180000, steps: makeSteps = steps }) {
+export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], expectStatusBar, openLogs, openTranscript, recoverRow, hoverRow, toggleIdle, openDetails, hostileTranscript, timeoutMs = 180000, steps: makeSteps = steps }) {
   const started = Date.now();
   shots = path.resolve(shots);
   mkdirSync(shots, { recursive: true });
   for (const f of readdirSync(shots)) if (/\.(png|log)$/.test(f)) rmSync(path.join(shots, f), { force: true }); // no stale artifacts
-  const opts = { vsix, shots, workspace, settings, env, expectRows, expectStatusBar, openLogs, openTranscript, recoverRow, hoverRow, toggleIdle, openDetails, timeoutMs };
+  const opts = { vsix, shots, workspace, settings, env, expectRows, expectStatusBar, openLogs, openTranscript, recoverRow, hoverRow, toggleIdle, openDetails, hostileTranscript, timeoutMs };
   const list = makeSteps(opts);
   const results = [];
   const report = (name, ok, extra = '') => {
@@ -391,6 +548,7 @@ async function main() {
       'open-transcript': { type: 'string' },
       'toggle-idle': { type: 'string' },
       'open-details': { type: 'string' },
+      'hostile-transcript': { type: 'string' },
       'timeout-ms': { type: 'string', default: '180000' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -410,7 +568,7 @@ async function main() {
   // Backstop: never outlive the deadline by much, whatever hangs (the 'exit' hook kills our process groups).
   setTimeout(() => { console.log('not ok - hard deadline reached\n0 passed, 1 failed'); process.exit(1); }, timeoutMs + 60000).unref();
 
-  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, expectStatusBar: values['expect-status-bar'] ? toRegExp(values['expect-status-bar']) : undefined, openLogs: values['open-logs'], recoverRow: values['recover-row'], openTranscript: values['open-transcript'], hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], timeoutMs });
+  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, expectStatusBar: values['expect-status-bar'] ? toRegExp(values['expect-status-bar']) : undefined, openLogs: values['open-logs'], recoverRow: values['recover-row'], openTranscript: values['open-transcript'], hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], hostileTranscript: values['hostile-transcript'], timeoutMs });
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0 ? 0 : 1;
 }

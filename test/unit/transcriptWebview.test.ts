@@ -10,6 +10,8 @@ import { normalizeMessage } from '../../src/model/transcriptEntry';
 import { entryView } from '../../src/views/transcriptView';
 import type { TranscriptEntryView, TranscriptHostToWebview } from '../../webview/protocol';
 import { importFixture, repoRoot } from '../support/fixtures';
+// The hostile-text corpus, shared with the real-VS Code UI test (which reads it back from a real gateway's transcript).
+import { HOSTILE, HOSTILE_SHOWN, HOSTILE_SHOWN_AFTER_CHAT_SEND, hugeHostile } from '../support/hostileText.mjs';
 
 const distDir = path.join(repoRoot, 'dist', 'webview');
 let harness: any;
@@ -18,18 +20,6 @@ let skip: string | false = false;
 const STATUS: TranscriptHostToWebview = { type: 'transcript/status', status: { connection: 'connected', session: 'ok', loaded: true, hasOlder: false, olderStop: 'start', dropped: 0, maxMessages: 20_000, notices: [] } };
 const INIT: TranscriptHostToWebview = { type: 'transcript/init', gateway: 'gw', sessionKey: 'agent:main:hostile', title: 'hostile · gw' };
 
-// Everything a hostile transcript can throw at a renderer. `window.__pwned` is set if any of it ever runs.
-const HOSTILE = [
-  '<script>window.__pwned = "script"</script>',
-  '<img src=x onerror="window.__pwned = \'img\'">',
-  '<svg onload="window.__pwned = \'svg\'"><a xlink:href="javascript:window.__pwned=\'svg-a\'">x</a></svg>',
-  '[click me](javascript:window.__pwned=\'md\') and javascript:window.__pwned=\'raw\' and <a href="javascript:window.__pwned=\'a\'">a</a>',
-  '<iframe src="javascript:window.__pwned=\'iframe\'"></iframe><style>body{display:none}</style>',
-  'https://example.invalid/"><img src=x onerror="window.__pwned=\'attr\'">',
-  '\x1b[31mred\x1b[0m \x1b]8;;javascript:window.__pwned=1\x07osc8 link\x1b]8;;\x07 \x1b[2J\x1b[H cleared? \x07 bell',
-  `invalid utf-8 ${Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xe2, 0x82]).toString('utf8')} lone ${'\ud800'} and ${'\udfff'} end`,
-  '\u202egnirts desrever\u202c and zero\u200bwidth',
-];
 
 before(async () => {
   const h = await importFixture('webview-harness');
@@ -46,6 +36,19 @@ async function open(state?: unknown) {
 const opened: Array<{ close: () => Promise<void> }> = [];
 after(async () => { for (const w of opened) await w.close(); });
 
+describe('the shared hostile corpus', () => {
+  it('says what a reader sees of each string: the model changes only escapes, lone controls and bad code units', () => {
+    assert.equal(HOSTILE_SHOWN.length, HOSTILE.length);
+    HOSTILE.forEach((text, i) => {
+      assert.equal(entryView(normalizeMessage({ role: 'user', content: text, __openclaw: { id: `s${i}` } })).text, HOSTILE_SHOWN[i], `entry ${i}`);
+      // openclaw 2026.9's chat.send drops C0 controls but tab and line breaks, and DEL, before storing a message.
+      // eslint-disable-next-line no-control-regex
+      const sent = text.normalize('NFC').replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, '');
+      assert.equal(entryView(normalizeMessage({ role: 'user', content: sent, __openclaw: { id: `c${i}` } })).text, HOSTILE_SHOWN_AFTER_CHAT_SEND[i], `entry ${i} after chat.send`);
+    });
+  });
+});
+
 describe('Transcript webview in chromium', () => {
   it('hostile text renders inert: no script, handler, element or navigation comes out of it', async (t) => {
     if (skip) { t.skip(skip); return; }
@@ -57,7 +60,7 @@ describe('Transcript webview in chromium', () => {
     // … and raw, as if the host had not cleaned anything: the view alone must already be inert.
     const raw: TranscriptEntryView[] = HOSTILE.map((text, i) => ({ key: `raw${i}`, kind: 'message', role: 'assistant', label: text, text, model: text, usage: text, tools: [{ kind: 'result', name: text, text, isError: true }], statusText: text, status: 'error' }));
     // A 1 MB message.
-    const huge = entryView(normalizeMessage({ role: 'user', content: '<b>bold</b><img src=x onerror=window.__pwned=1>\n'.repeat(22_000).slice(0, 1024 * 1024), __openclaw: { id: 'huge' } }));
+    const huge = entryView(normalizeMessage({ role: 'user', content: hugeHostile(1024 * 1024), __openclaw: { id: 'huge' } }));
     assert.ok(huge.clipped && huge.clipped > 900_000, `the view gets at most 64 KB of it (${huge.text.length} chars, ${huge.clipped} clipped)`);
     await w.post(INIT, STATUS, { type: 'transcript/entries', op: 'replace', entries: [...viaModel, ...raw, huge] });
     const facts = await w.report((f) => f.entries === HOSTILE.length * 2 + 1);
