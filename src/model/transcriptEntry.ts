@@ -3,7 +3,8 @@
 // results, thinking, error/abort status, timestamp and token usage.
 //
 // Every string here came from the gateway and is untrusted. Normalization makes it *displayable* text, never
-// markup: ANSI/terminal escape sequences are removed, other control characters are shown as visible symbols,
+// markup: ANSI/terminal escape sequences are removed, other control characters are shown as visible symbols
+// (bidirectional overrides as named markers: see visibleText),
 // lone UTF-16 surrogates (invalid UTF-8 on the wire becomes U+FFFD in the socket decoder; a JSON "\ud800" does
 // not) become U+FFFD, and each text is clipped at a length bound. Rendering it as text is the webview's job.
 //
@@ -12,6 +13,7 @@
 // totalTokens, cost{total}}, stopReason:"stop"|"error"|"aborted", model, __openclaw{runId, id, seq}}`, tool results
 // `{role:"toolResult", toolCallId, toolName, content, isError}`, the reset marker `{role:"system",
 // content:[{type:"text", text:"Reset"}], __openclaw{kind:"reset", id, seq:1}}`.
+import { revealBidiControls } from './visibleText';
 
 export type TranscriptRole = 'user' | 'assistant' | 'system' | 'tool' | 'other';
 
@@ -78,6 +80,7 @@ export function cleanText(input: string): string {
   LONE_SURROGATE.lastIndex = 0;
   if (s.includes('\x1b') || /[\x9b\x9d]/.test(s)) s = s.replace(ANSI, '');
   s = s.replace(/\r\n?/g, '\n');
+  s = revealBidiControls(s);
   // C0 controls become their visible "control picture" (␀ ␁ … ␛), DEL and C1 controls become U+FFFD.
   return s.replace(CONTROL, (c) => { const code = c.charCodeAt(0); return code < 0x20 ? String.fromCharCode(0x2400 + code) : '\ufffd'; });
 }

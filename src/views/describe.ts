@@ -3,6 +3,7 @@
 import type { ConnectionSnapshot, SessionRowView } from '../gateway';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
 import type { TokenSource } from '../model/tokenSources';
+import { revealBidiControls } from '../model/visibleText';
 import { LANE_STATE_ORDER, type LaneState, type LaneStatus } from '../model/laneStatus';
 
 export function escapeMarkdown(text: string): string {
@@ -84,7 +85,7 @@ const ICONS: Record<LaneState, [string, string | undefined]> = {
 
 /** Tree text for a session: label, "running 4m12s · 2 queued", the icon, and a tooltip listing the facts. */
 export function describeSession(row: SessionRowView | undefined, key: string, status: LaneStatus, now = Date.now(), opts: { tooltip?: boolean } = {}): SessionDescription {
-  const label = row && typeof row.label === 'string' && row.label ? row.label : key;
+  const label = revealBidiControls(row && typeof row.label === 'string' && row.label ? row.label : key);
   const age = status.startedAt !== undefined ? ` ${formatDuration(now - status.startedAt)}` : '';
   const parts: string[] = [];
   switch (status.state) {

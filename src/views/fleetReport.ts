@@ -4,6 +4,7 @@
 import type { Fleet } from '../model/fleet';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
 import { compareLaneStates, type LaneState } from '../model/laneStatus';
+import { revealBidiControls } from '../model/visibleText';
 import { describeConnection, describeSession, fixFor, summarizeCounts } from './describe';
 
 export interface SessionReport {
@@ -105,8 +106,9 @@ const countsText = (counts: Partial<Record<LaneState, number>>): string =>
 
 /** The text tree `lanewatch status` prints: the same words as the sidebar. Untrusted text is stripped of control characters. */
 export function renderFleetText(report: FleetReport, opts: { facts?: boolean; now?: number } = {}): string {
-  // ANSI escapes from agent text would recolour or rewrite the operator's terminal: drop them, then any control character.
-  const clean = (s: string) => s.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  // ANSI escapes from agent text would recolour or rewrite the operator's terminal: drop them, then any control
+  // character; bidirectional overrides would reorder what the terminal shows: name them.
+  const clean = (s: string) => revealBidiControls(s).replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
   const out: string[] = [];
   for (const p of report.settingProblems) out.push(`! settings: ${clean(p)}`);
   for (const g of report.gateways) {

@@ -25,13 +25,15 @@ export const HOSTILE = Object.freeze([
 /**
  * What a reader must see for each HOSTILE string (same index): the string itself, except where Lanewatch's
  * normalization (src/model/transcriptEntry.ts cleanText) deliberately changes it: terminal escape sequences are
- * removed, a lone BEL becomes its control picture ␇, lone surrogates become U+FFFD. Written out by hand (not computed
+ * removed, a lone BEL becomes its control picture ␇, lone surrogates become U+FFFD, bidirectional overrides
+ * (which would show "gnirts desrever" as "reversed string") become named markers ⟨RLO⟩ … ⟨PDF⟩. Written out by hand (not computed
  * with the code under test); the unit test checks the model agrees.
  * @type {readonly string[]}
  */
 export const HOSTILE_SHOWN = Object.freeze(HOSTILE.map((text, i) => {
   if (i === 6) return 'red osc8 link  cleared? \u2407 bell';
   if (i === 7) return `invalid utf-8 ${'\ufffd\ufffd\ufffd(\ufffd'} lone \ufffd and \ufffd end`;
+  if (i === 8) return '\u27e8RLO\u27e9gnirts desrever\u27e8PDF\u27e9 and zero\u200bwidth';
   return text;
 }));
 

@@ -105,3 +105,18 @@ describe('tree text', () => {
     assert.equal(summarizeCounts(['idle', 'running', 'stuck', 'idle']), '1 stuck · 1 running · 2 idle');
   });
 });
+
+describe('bidirectional overrides in untrusted text', () => {
+  it('are shown as named markers in transcripts, tree labels and the CLI, so "gnirts desrever" is not displayed reversed', async () => {
+    const { cleanText } = await import('../../src/model/transcriptEntry');
+    const { renderFleetText } = await import('../../src/views/fleetReport');
+    const hostile = '\u202egnirts desrever\u202c \u2067isolate\u2069';
+    const shown = '\u27e8RLO\u27e9gnirts desrever\u27e8PDF\u27e9 \u27e8RLI\u27e9isolate\u27e8PDI\u27e9';
+    assert.equal(cleanText(hostile), shown);
+    assert.equal(cleanText('left\u200eright\u200f'), 'left\u200eright\u200f', 'implicit marks override nothing and stay');
+    const label = describeSession({ key: 'agent:main:x', label: hostile } as never, 'agent:main:x', { state: 'idle', facts: [] } as never).label;
+    assert.equal(label, shown);
+    const text = renderFleetText({ generatedAt: '', settingProblems: [], gateways: [{ name: hostile, url: 'ws://127.0.0.1:1', description: 'd', connected: false, agents: [], counts: {} } as never] });
+    assert.ok(text.startsWith(shown), text);
+  });
+});
