@@ -46,9 +46,9 @@ export async function gatewayConfigs(opts: CliFleetOptions): Promise<GatewayConf
     });
   }
   if (opts.configPath) {
-    const { readOpenClawConfig, DEFAULT_GATEWAY_PORT } = await import('../model/openclawConfig');
+    const { readOpenClawConfig, gatewayFromConfig } = await import('../model/openclawConfig');
     const facts = await readOpenClawConfig(opts.configPath).catch((err: Error) => { throw new UsageError(`--config: ${err.message}`); });
-    return [{ name: 'local', url: `ws://127.0.0.1:${facts.port ?? DEFAULT_GATEWAY_PORT}`, configPath: opts.configPath, source: 'openclaw-config' }];
+    return [gatewayFromConfig(facts, opts.configPath)];
   }
   return discoverDefaultGateways(env);
 }

@@ -79,7 +79,11 @@ export function registerTransportTrustCommands(context: vscode.ExtensionContext,
       if (answer !== action) return false;
     }
     if (watcher.config.source !== 'settings') {
-      void vscode.window.showWarningMessage(`Lanewatch: ${watcher.name} was found by ${watcher.config.source}, not in settings. Add it to lanewatch.gateways with "tlsFingerprint": "${fingerprint}" to trust this certificate.`);
+      // Lanewatch never writes OpenClaw's files: say the one command that pins it there, for the OpenClaw CLI too.
+      const where = watcher.config.source === 'openclaw-config'
+        ? `run: openclaw config set gateway.remote.tlsFingerprint "${fingerprint}" (the OpenClaw CLI then pins it too), or add`
+        : 'add';
+      void vscode.window.showWarningMessage(`Lanewatch: ${watcher.name} comes from ${watcher.config.source}, not from settings. To trust this certificate, ${where} a lanewatch.gateways entry for ${watcher.config.url} with "tlsFingerprint": "${fingerprint}".`);
       return false;
     }
     const config = vscode.workspace.getConfiguration('lanewatch');

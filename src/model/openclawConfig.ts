@@ -4,7 +4,8 @@ import JSON5 from 'json5';
 import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { GatewayConfig } from './gatewaySettings';
+import { normalizeFingerprint } from '../gateway/transportSecurity';
+import { validateGatewayUrl, type GatewayConfig } from './gatewaySettings';
 
 export interface OpenClawConfigFacts {
   port?: number;
@@ -12,6 +13,10 @@ export interface OpenClawConfigFacts {
   authMode?: string;
   token?: string;
   logFile?: string;
+  /** `gateway.mode`: "remote" means the CLI on this machine talks to `gateway.remote.url`, not a local gateway. */
+  mode?: string;
+  /** `gateway.remote.*`: what the OpenClaw CLI uses for a remote gateway (token only when it is a plain string). */
+  remote?: { url?: string; token?: string; tokenIsSecretRef?: boolean; tlsFingerprint?: string };
 }
 
 export class ConfigFileError extends Error {
@@ -29,7 +34,7 @@ export function parseOpenClawConfig(text: string, file: string): OpenClawConfigF
   try { doc = JSON5.parse(text); } catch (err) {
     throw new ConfigFileError(file, `${file} is not valid JSON5: ${(err as Error).message}`);
   }
-  const gateway = rec(rec(doc).gateway), auth = rec(gateway.auth), logging = rec(rec(doc).logging);
+  const gateway = rec(rec(doc).gateway), auth = rec(gateway.auth), logging = rec(rec(doc).logging), remote = rec(gateway.remote);
   const port = typeof gateway.port === 'number' && Number.isInteger(gateway.port) && gateway.port > 0 && gateway.port < 65536 ? gateway.port : undefined;
   const token = typeof auth.token === 'string' && auth.token ? auth.token : undefined;
   return {
@@ -37,6 +42,13 @@ export function parseOpenClawConfig(text: string, file: string): OpenClawConfigF
     bind: typeof gateway.bind === 'string' ? gateway.bind : undefined,
     authMode: typeof auth.mode === 'string' ? auth.mode : undefined,
     logFile: typeof logging.file === 'string' ? logging.file : undefined,
+    mode: typeof gateway.mode === 'string' ? gateway.mode : undefined,
+    remote: Object.keys(remote).length ? {
+      url: typeof remote.url === 'string' && remote.url.trim() ? remote.url.trim() : undefined,
+      token: typeof remote.token === 'string' && remote.token ? remote.token : undefined,
+      tokenIsSecretRef: !!remote.token && typeof remote.token === 'object',
+      tlsFingerprint: typeof remote.tlsFingerprint === 'string' ? remote.tlsFingerprint : undefined,
+    } : undefined,
   };
 }
 
@@ -60,6 +72,17 @@ export function defaultOpenClawConfigPath(env: NodeJS.ProcessEnv = process.env, 
 export const DEFAULT_GATEWAY_PORT = 18789;
 
 /**
+ * The gateway an OpenClaw config file describes: the local one on its port, or with `gateway.mode: "remote"` the one
+ * the OpenClaw CLI here talks to (`gateway.remote.url`, its pinned `tlsFingerprint`; the token is read when used).
+ */
+export function gatewayFromConfig(facts: OpenClawConfigFacts, configPath: string, name?: string): GatewayConfig {
+  const remoteUrl = facts.mode === 'remote' && facts.remote?.url && !validateGatewayUrl(facts.remote.url) ? facts.remote.url.replace(/\/+$/, '') : undefined;
+  if (!remoteUrl) return { name: name ?? 'local', url: `ws://127.0.0.1:${facts.port ?? DEFAULT_GATEWAY_PORT}`, configPath, source: 'openclaw-config' };
+  const pin = facts.remote?.tlsFingerprint ? normalizeFingerprint(facts.remote.tlsFingerprint) : undefined;
+  return { name: name ?? 'remote', url: remoteUrl, configPath, ...(pin && remoteUrl.startsWith('wss:') ? { tlsFingerprint: pin } : {}), source: 'openclaw-config' };
+}
+
+/**
  * The gateways to watch when the user configured none: OPENCLAW_GATEWAY_URL if set, else the local gateway
  * described by OpenClaw's own config file. Returns [] when neither exists.
  */
@@ -69,7 +92,7 @@ export async function discoverDefaultGateways(env: NodeJS.ProcessEnv = process.e
   const configPath = defaultOpenClawConfigPath(env);
   try {
     const facts = await readOpenClawConfig(configPath);
-    found.push({ name: 'local', url: `ws://127.0.0.1:${facts.port ?? DEFAULT_GATEWAY_PORT}`, configPath, source: 'openclaw-config' });
+    found.push(gatewayFromConfig(facts, configPath));
   } catch { /* no config file: maybe a running gateway says where it is */ }
   const home = env.OPENCLAW_HOME || os.homedir();
   const stateDir = env.OPENCLAW_STATE_DIR ? expandHome(env.OPENCLAW_STATE_DIR, home) : path.join(home, '.openclaw');

@@ -27,8 +27,13 @@ export async function resolveToken(gateway: GatewayConfig, secrets: SecretReader
   if (gateway.configPath) {
     try {
       const facts = await readOpenClawConfig(gateway.configPath);
-      if (facts.token) return { token: facts.token, source: 'config-file' };
-      warning = `${gateway.configPath} has no gateway.auth.token`;
+      // The remote gateway the config points at authenticates with gateway.remote.token, as the OpenClaw CLI does.
+      const remote = facts.remote?.url && sameEndpoint(facts.remote.url, gateway.url) ? facts.remote : undefined;
+      if (remote?.token) return { token: remote.token, source: 'config-file' };
+      if (!remote && facts.token) return { token: facts.token, source: 'config-file' };
+      warning = remote?.tokenIsSecretRef
+        ? `${gateway.configPath} keeps gateway.remote.token as a SecretRef, which Lanewatch does not resolve: use "Lanewatch: Set Gateway Token"`
+        : `${gateway.configPath} has no ${remote ? 'gateway.remote.token' : 'gateway.auth.token'}`;
     } catch (err) {
       warning = (err as Error).message;
     }

@@ -41,7 +41,7 @@ describe('lanewatch.gateways validation', () => {
 describe('OpenClaw config files', () => {
   it('reads port, token and log file from JSON5', () => {
     const facts = parseOpenClawConfig(`// comment\n{ gateway: { mode: "local", port: 28789, auth: { mode: "token", token: 'tok-1', }, }, logging: { file: "/tmp/x.log" } }`, 'f');
-    assert.deepEqual(facts, { port: 28789, token: 'tok-1', bind: undefined, authMode: 'token', logFile: '/tmp/x.log' });
+    assert.deepEqual(facts, { port: 28789, token: 'tok-1', bind: undefined, authMode: 'token', logFile: '/tmp/x.log', mode: 'local', remote: undefined });
   });
 
   it('says clearly what is wrong with a malformed, missing or unreadable file', async () => {
@@ -146,11 +146,11 @@ describe('malformed, mistyped, missing and unreadable files', () => {
     }
     // Deep nesting parses (json5 is not recursive) and yields no facts.
     writeFileSync(path.join(dir, 'deep.json'), `{ gateway: ${'['.repeat(50_000)}${']'.repeat(50_000)} }`);
-    assert.deepEqual(await readOpenClawConfig(path.join(dir, 'deep.json')), { port: undefined, token: undefined, bind: undefined, authMode: undefined, logFile: undefined });
+    assert.deepEqual(await readOpenClawConfig(path.join(dir, 'deep.json')), { port: undefined, token: undefined, bind: undefined, authMode: undefined, logFile: undefined, mode: undefined, remote: undefined });
   });
 
   it('wrong types in every field of the gateway config are ignored field by field', () => {
-    const none = { port: undefined, token: undefined, bind: undefined, authMode: undefined, logFile: undefined };
+    const none = { port: undefined, token: undefined, bind: undefined, authMode: undefined, logFile: undefined, mode: undefined, remote: undefined };
     for (const text of ['null', '[]', '"a string"', '42', 'true', '{ gateway: null }', '{ gateway: "x" }', '{ gateway: [1, 2] }', '{ gateway: { auth: "token" } }', '{ logging: "file" }']) {
       assert.deepEqual(parseOpenClawConfig(text, 'f'), none, text);
     }
@@ -158,6 +158,7 @@ describe('malformed, mistyped, missing and unreadable files', () => {
       assert.equal(parseOpenClawConfig(`{ gateway: { port: ${port} } }`, 'f').port, undefined, `port ${port}`);
     }
     for (const token of ['123', '""', '{}', '[]', 'null', 'true']) assert.equal(parseOpenClawConfig(`{ gateway: { auth: { token: ${token} } } }`, 'f').token, undefined, `token ${token}`);
+    for (const url of ['5', '""', '[]', 'null']) assert.equal(parseOpenClawConfig(`{ gateway: { mode: "remote", remote: { url: ${url}, token: 7 } } }`, 'f').remote?.url, undefined, `remote.url ${url}`);
     assert.deepEqual(parseOpenClawConfig('{ gateway: { bind: 5, auth: { mode: null } }, logging: { file: [] } }', 'f'), none);
   });
 

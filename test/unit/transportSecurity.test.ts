@@ -4,7 +4,7 @@
 // (test/fixtures/tls), counting the TLS handshakes and HTTP requests that reach it.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,8 @@ import {
 import { main } from '../../src/cli/main';
 import { Fleet } from '../../src/model/fleet';
 import { parseGatewaySettings } from '../../src/model/gatewaySettings';
+import { discoverDefaultGateways } from '../../src/model/openclawConfig';
+import { resolveToken } from '../../src/model/tokenSources';
 import { reportFleet } from '../../src/views/fleetReport';
 import { repoRoot } from '../support/fixtures';
 import { ScriptedGateway, waitFor } from '../support/scriptedGateway';
@@ -162,5 +164,30 @@ describe('lanewatch.gateways[].tlsFingerprint', () => {
     assert.deepEqual(gateways.map((g) => [g.name, g.tlsFingerprint]), [['tls', GATEWAY_FP], ['plain', undefined]]);
     assert.match(problems.find((p) => p.setting.startsWith('lanewatch.gateways[1]'))!.message, /SHA-256 fingerprint/);
     assert.match(problems.find((p) => p.setting.startsWith('lanewatch.gateways[2]'))!.message, /only applies to wss:\/\//);
+  });
+});
+
+describe('an OpenClaw config in remote mode (gateway.mode "remote")', () => {
+  it('is discovered as its gateway.remote.url with the pinned certificate, and the CLI connects with gateway.remote.token', async () => {
+    const gw = await wssGateway();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lw-remote-'));
+    const configPath = path.join(dir, 'openclaw.json');
+    // JSON5, as OpenClaw writes it; gateway.auth.token belongs to a local gateway and must not be sent to the remote one.
+    writeFileSync(configPath, `{ gateway: { mode: 'remote', port: 18789, auth: { token: 'local-only-token' },
+      remote: { url: '${gw.url}/', token: '${TOKEN}', tlsFingerprint: '${GATEWAY_FP.replace(/:/g, '').toLowerCase()}' } } }`);
+    const found = await discoverDefaultGateways({ OPENCLAW_CONFIG_PATH: configPath, OPENCLAW_STATE_DIR: dir, HOME: dir });
+    assert.deepEqual(found, [{ name: 'remote', url: gw.url, configPath, tlsFingerprint: GATEWAY_FP, source: 'openclaw-config' }]);
+    const resolved = await resolveToken(found[0], { get: async () => undefined }, {});
+    assert.equal(resolved.token, TOKEN, 'gateway.remote.token, not gateway.auth.token');
+    const out: string[] = [], err: string[] = [];
+    const saved = process.env.LANEWATCH_STATE_DIR;
+    process.env.LANEWATCH_STATE_DIR = dir;
+    try {
+      const code = await main(['status', '--json', '--config', configPath, '--wait-ms', '5000'], { out: (t) => { out.push(t); }, err: (t) => { err.push(t); }, isTTY: false });
+      assert.equal(JSON.parse(out.join('')).gateways[0].url, gw.url, err.join(''));
+      assert.notEqual(code, 2, err.join(''));
+    } finally { if (saved === undefined) delete process.env.LANEWATCH_STATE_DIR; else process.env.LANEWATCH_STATE_DIR = saved; }
+    assert.ok(gw.connectParams.length >= 1, `the CLI connected over the pinned certificate: ${err.join('')}`);
+    assert.ok(gw.connectParams.every((p) => p.auth?.token === TOKEN), 'only the remote token was sent');
   });
 });
