@@ -47,6 +47,8 @@ let status: TranscriptStatusView | undefined;
 const saved = (() => { const s = vscodeApi.getState() as Partial<TranscriptPanelState> | undefined; return s && typeof s === 'object' ? s : {}; })();
 const expanded = new Set<string>(Array.isArray(saved.expanded) ? saved.expanded.filter((x): x is string => typeof x === 'string').slice(-500) : []);
 let following = saved.following !== false;
+/** Where the view was last put or scrolled to: tells a scroll upward (unfollow) from the list changing under it. */
+let lastScrollTop = 0;
 let pendingRestore: { key: string; offset: number } | undefined = !following && typeof saved.anchorKey === 'string' ? { key: saved.anchorKey, offset: Number(saved.anchorOffset) || 0 } : undefined;
 let unseen = 0;
 let rowHeight = 20;
@@ -497,11 +499,11 @@ function render(): void {
   spacer.style.height = `${total * rowHeight}px`;
   if (pendingRestore && entries.length && status?.loaded) {
     const at = indexByKey.get(`e:${pendingRestore.key}`);
-    if (at !== undefined) viewport.scrollTop = starts[at] * rowHeight + pendingRestore.offset;
+    if (at !== undefined) setScrollTop(starts[at] * rowHeight + pendingRestore.offset);
     else following = true;
     pendingRestore = undefined;
   }
-  if (following) viewport.scrollTop = viewport.scrollHeight;
+  if (following) setScrollTop(viewport.scrollHeight);
   const top = viewport.scrollTop, height = viewport.clientHeight;
   const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
   const last = Math.min(total, Math.ceil((top + height) / rowHeight) + OVERSCAN);
@@ -520,6 +522,7 @@ function render(): void {
   scheduleSave();
 }
 
+function setScrollTop(y: number): void { viewport.scrollTop = y; lastScrollTop = viewport.scrollTop; }
 function atBottom(): boolean { return viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - rowHeight / 2; }
 
 function updateJump(): void {
@@ -530,7 +533,7 @@ function updateJump(): void {
 function jumpToLatest(): void {
   following = true;
   unseen = 0;
-  viewport.scrollTop = viewport.scrollHeight;
+  setScrollTop(viewport.scrollHeight);
   schedule();
 }
 
@@ -556,7 +559,7 @@ function restoreAnchor(a: { key: string; offset: number } | undefined): void {
   const i = indexByKey.get(a.key);
   if (i === undefined) return;
   spacer.style.height = `${totalRows() * rowHeight}px`;
-  viewport.scrollTop = starts[i] * rowHeight + a.offset;
+  setScrollTop(starts[i] * rowHeight + a.offset);
 }
 
 /** Applies a change to the item list while keeping the rows the reader looks at in place. */
@@ -645,7 +648,7 @@ function gotoMatch(delta: number): void {
   searchVer++;
   updateMatchCount();
   spacer.style.height = `${totalRows() * rowHeight}px`;
-  viewport.scrollTop = Math.max(0, (starts[at] + li) * rowHeight - viewport.clientHeight / 2);
+  setScrollTop(Math.max(0, (starts[at] + li) * rowHeight - viewport.clientHeight / 2));
   schedule();
 }
 
@@ -711,14 +714,21 @@ function activate(target: HTMLElement): void {
 rowsEl.addEventListener('click', (e) => activate(e.target as HTMLElement));
 rowsEl.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { const t = e.target as HTMLElement; if (t.closest('.link,[data-action],.toggle')) { e.preventDefault(); activate(t); } } });
 
+// Only a scroll upward stops following: when the list area shrinks or rows change height under a pinned view (a
+// tool result expanded, the in-flight run replaced by its message), the view is briefly not at the bottom without
+// anyone scrolling, and that must re-pin, not unfollow (the log panel's rule, found by bench/tail.mjs).
 viewport.addEventListener('scroll', () => {
+  const top = viewport.scrollTop;
+  const movedUp = top < lastScrollTop - 1;
+  lastScrollTop = top;
   const bottom = atBottom();
+  if (following && !bottom && !movedUp) { schedule(); return; }
   if (bottom !== following) { following = bottom; if (following) unseen = 0; }
   schedule();
 }, { passive: true });
 viewport.addEventListener('keydown', (e) => {
   if (e.key === 'End') { e.preventDefault(); jumpToLatest(); }
-  else if (e.key === 'Home') { e.preventDefault(); following = false; viewport.scrollTop = 0; }
+  else if (e.key === 'Home') { e.preventDefault(); following = false; setScrollTop(0); }
 });
 document.addEventListener('keydown', (e) => {
   if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') { e.preventDefault(); searchField.focus(); }
