@@ -65,7 +65,7 @@ fetch_openclaw() {
 }
 
 install_vscode() {
-  apt_install chromium libkrb5-dev python3 make g++
+  apt_install chromium libkrb5-dev python3 make g++ fonts-wqy-microhei fonts-noto-color-emoji
   [ -x "$LANEWATCH_CODE_SERVER_DIR/bin/code-server" ] && return 0
   say "installing code-server@$LANEWATCH_CODE_SERVER_VERSION from npm into $LANEWATCH_CODE_SERVER_DIR (3-4 min: native modules compile)"
   local st="$LANEWATCH_CODE_SERVER_DIR.staging"; rm -rf "$st"; mkdir -p "$LANEWATCH_CACHE/npm-home"

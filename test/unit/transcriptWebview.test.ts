@@ -119,6 +119,50 @@ describe('Transcript webview in chromium', () => {
     assert.match(facts.renderedText, /bold\? tab {4}here/, 'ANSI removed by the model, tab expanded');
   });
 
+  it('wide characters (CJK, emoji) wrap inside the panel: no row runs past its right edge, no pair is split, nothing lost', async (t) => {
+    if (skip) { t.skip(skip); return; }
+    const w = await open();
+    opened.push(w);
+    const lines = ['漢字かなカナ한글'.repeat(60), '🙂🚀'.repeat(120), 'a漢b字'.repeat(150)];
+    const entries: TranscriptEntryView[] = lines.map((text, i) => ({ key: `w${i}`, kind: 'message', role: 'assistant', label: 'Assistant', text }));
+    await w.post(INIT, STATUS, { type: 'transcript/entries', op: 'replace', entries });
+    await w.report((f) => f.entries === 3 && f.renderedText.includes('a漢b字'));
+    // How wide this browser's fonts draw the characters, in columns of the monospace grid (fonts decide; 2 is usual).
+    const ratio = await w.page.evaluate(() => {
+      const probe = (text: string) => { const sp = document.createElement('span'); sp.className = 'txt'; sp.textContent = text; const row = document.createElement('div'); row.className = 'row text'; row.append(sp); document.body.append(row); const wd = sp.getBoundingClientRect().width; row.remove(); return wd; };
+      return { cjk: probe('漢'.repeat(20)) / probe('X'.repeat(20)), emoji: probe('🙂'.repeat(20)) / probe('X'.repeat(20)) };
+    });
+    t.diagnostic(`glyph width in columns: CJK ${ratio.cjk.toFixed(2)}, emoji ${ratio.emoji.toFixed(2)}`);
+    await w.page.evaluate(() => { (document.querySelector('.viewport') as HTMLElement).scrollTop = 0; });
+    const seen = new Map<string, string>();
+    let overflow: string[] = [];
+    // Walk the virtual list top to bottom, collecting each rendered text row once.
+    for (let guard = 0; guard < 200; guard++) {
+      const page = await w.page.evaluate(() => {
+        const vp = document.querySelector('.viewport') as HTMLElement;
+        const right = vp.getBoundingClientRect().right;
+        const rows = [...document.querySelectorAll<HTMLElement>('.row.text')].map((r) => {
+          const span = r.querySelector<HTMLElement>('.txt') ?? r;
+          return { key: `${r.dataset.key ?? ''}@${r.style.top || r.offsetTop}`, text: span.textContent ?? '', over: span.getBoundingClientRect().right - right };
+        });
+        const done = vp.scrollTop + vp.clientHeight >= vp.scrollHeight - 1;
+        vp.scrollTop += vp.clientHeight;
+        return { rows, done };
+      });
+      for (const r of page.rows) { seen.set(r.key, r.text); if (r.over > 1) overflow.push(`${r.text.slice(0, 12)}… by ${r.over.toFixed(1)} px`); }
+      if (page.done) break;
+    }
+    overflow = [...new Set(overflow)];
+    // Without a CJK font (scripts/setup-tools.sh installs one) every glyph is one column and no row can overflow.
+    if (ratio.cjk > 1.5) assert.deepEqual(overflow, [], 'rows past the right edge');
+    else t.diagnostic('no CJK font here: the overflow check cannot fail, only the split-pair and nothing-lost checks count');
+    const texts = [...seen.values()];
+    assert.ok(texts.every((x) => !/^[\udc00-\udfff]/.test(x) && !/[\ud800-\udbff]$/.test(x)), 'no surrogate pair split across rows');
+    const all = texts.join('');
+    for (const line of lines) assert.ok(all.includes(line.slice(0, 40)) && all.includes(line.slice(-40)), 'start and end of each line shown');
+    assert.equal([...all].filter((c) => c === '🚀').length, 120, 'every emoji shown exactly once');
+  });
+
   it('follows the tail only at the bottom; "jump to latest" counts new messages; search finds and expands', async (t) => {
     if (skip) { t.skip(skip); return; }
     const w = await open();
