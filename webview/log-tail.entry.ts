@@ -8,6 +8,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { messageSegments } from '../src/model/logRing';
 import { button, codicon, el, select, textfield } from './dom';
+import { TailFollow } from './tailFollow';
 import {
   isLogTailHostToWebview, type LogItemView, type LogMarkerView, type LogSourceView, type LogTailFilterView, type LogTailHostToWebview,
   type LogTailLevel, type LogTailLinesMessage, type LogTailPersistedState, type LogTailPreset, type LogTailWebviewToHost,
@@ -37,8 +38,6 @@ let firstSeq = 0;
 let dropped = 0;
 let kept = 0;
 let source: LogSourceView | undefined;
-let following = true;
-let unseen = 0;
 let selectedSeq: number | undefined;
 let rowHeight = 20;
 /** While a chunked snapshot arrives, the place to return to once it is complete. */
@@ -73,6 +72,7 @@ viewport.setAttribute('aria-label', 'Gateway log lines');
 const spacer = el('div', 'spacer');
 const rowsEl = el('div', 'rows');
 viewport.append(spacer, rowsEl);
+const tail = new TailFollow(viewport, () => rowHeight, () => schedule());
 const detail = el('section', 'detail');
 detail.hidden = true;
 app.replaceChildren(toolbar, notices, viewport, detail);
@@ -97,7 +97,7 @@ const displayAt = (i: number): DisplayItem | undefined => (dropped > 0 ? (i === 
 const keyOf = (it: DisplayItem) => (it.kind === 'line' ? it.seq : it.kind === 'marker' ? it.beforeSeq - 0.5 : -Infinity);
 
 function captureAnchor(): { key: number; offset: number } | undefined {
-  if (following) return undefined;
+  if (tail.following) return undefined;
   const idx = Math.floor(viewport.scrollTop / rowHeight);
   const it = displayAt(Math.min(idx, displayCount() - 1));
   return it ? { key: keyOf(it), offset: viewport.scrollTop - idx * rowHeight } : undefined;
@@ -127,12 +127,12 @@ function applyLines(m: LogTailLinesMessage): void {
   for (const it of m.items) {
     if (keyOf(it) < firstSeq) continue;
     items.push(it);
-    if (!snapshotOpen && !following && it.kind === 'line') unseen++;
+    if (!snapshotOpen && !tail.following && it.kind === 'line') tail.unseen++;
   }
   lineCount = 0;
   for (const it of items) if (it.kind === 'line') lineCount++;
   if (m.done && snapshotOpen) { snapshotOpen = false; anchor = pendingAnchor; pendingAnchor = undefined; }
-  if (anchor && !following) restoreAnchor(anchor);
+  if (anchor && !tail.following) restoreAnchor(anchor);
   updateChrome();
   schedule();
 }
@@ -207,15 +207,13 @@ function sessionLink(sessionKey: string): HTMLElement {
 }
 
 let frame = 0;
-let lastScrollTop = 0;
 function schedule(): void { if (!frame) frame = requestAnimationFrame(render); }
 
 function render(): void {
   frame = 0;
   const total = displayCount();
   spacer.style.height = `${total * rowHeight}px`;
-  if (following) viewport.scrollTop = viewport.scrollHeight;
-  lastScrollTop = viewport.scrollTop;
+  tail.pin();
   const top = viewport.scrollTop, height = viewport.clientHeight;
   const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
   const last = Math.min(total, Math.ceil((top + height) / rowHeight) + OVERSCAN);
@@ -228,17 +226,13 @@ function render(): void {
   scheduleReport();
 }
 
-function atBottom(): boolean { return viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - rowHeight / 2; }
-
 function updateJump(): void {
-  jumpButton.disabled = following;
-  jumpButton.textContent = !following && unseen > 0 ? `Jump to latest (${unseen.toLocaleString()} new)` : 'Jump to latest';
+  jumpButton.disabled = tail.following;
+  jumpButton.textContent = !tail.following && tail.unseen > 0 ? `Jump to latest (${tail.unseen.toLocaleString()} new)` : 'Jump to latest';
 }
 
 function jumpToLatest(): void {
-  following = true;
-  unseen = 0;
-  viewport.scrollTop = viewport.scrollHeight;
+  tail.jumpToLatest();
   schedule();
 }
 
@@ -311,7 +305,7 @@ function scheduleReport(): void {
     const seqs = rows.map((r) => r.dataset.seq).filter((s): s is string => s !== undefined).map(Number);
     const facts: Record<string, unknown> = {
       gateway, rowsInDom: rows.length, displayRows: displayCount(), lines: lineCount, markers: items.length - lineCount,
-      kept, dropped, capacity, firstSeq, following, atBottom: atBottom(), jumpEnabled: !jumpButton.disabled, unseen,
+      kept, dropped, capacity, firstSeq, following: tail.following, atBottom: tail.atBottom(), jumpEnabled: !jumpButton.disabled, unseen: tail.unseen,
       source: source?.kind, sourceLabel: source?.label, preset: filter.preset, minLevel: filter.minLevel, text: filter.text, session: filter.session,
       notices: [...notices.children].map((n) => n.textContent ?? ''),
       highlightedFields: rowsEl.querySelectorAll('.f.op').length,
@@ -365,18 +359,6 @@ sessionField.addEventListener('input', () => { if (!applyingHostFilter) debounce
 jumpButton.addEventListener('click', jumpToLatest);
 clearButton.addEventListener('click', () => post({ type: 'logTail/clear' }));
 
-// Only a scroll upward stops following. When the list area shrinks (a notice such as "older lines dropped"
-// appears) or the content changes under a pinned view, the view is briefly not at the bottom without anyone
-// scrolling: that must re-pin, not unfollow (bench/tail.mjs caught the panel dropping out of follow mode that way).
-viewport.addEventListener('scroll', () => {
-  const top = viewport.scrollTop;
-  const movedUp = top < lastScrollTop - 1;
-  lastScrollTop = top;
-  const bottom = atBottom();
-  if (following && !bottom && !movedUp) { schedule(); return; }
-  if (bottom !== following) { following = bottom; if (following) unseen = 0; }
-  schedule();
-}, { passive: true });
 new ResizeObserver(() => schedule()).observe(viewport);
 
 rowsEl.addEventListener('click', (e) => {
@@ -392,7 +374,7 @@ rowsEl.addEventListener('click', (e) => {
 
 viewport.addEventListener('keydown', (e) => {
   if (e.key === 'End') { e.preventDefault(); jumpToLatest(); }
-  else if (e.key === 'Home') { e.preventDefault(); following = false; viewport.scrollTop = 0; lastScrollTop = 0; }
+  else if (e.key === 'Home') { e.preventDefault(); tail.stop(); tail.scrollTo(0); }
 });
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !detail.hidden) closeDetail(); });
 

@@ -13,6 +13,7 @@ import {
   type TranscriptStatusView, type TranscriptWebviewToHost,
 } from './protocol';
 import { button, codicon, el } from './dom';
+import { TailFollow } from './tailFollow';
 
 // Not via ./host: that module types the gateway-details protocol, and acquireVsCodeApi() may be called once per page.
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): unknown; setState(state: unknown): void };
@@ -46,11 +47,7 @@ let live: TranscriptLiveView = { pending: [], pendingNotListed: 0 };
 let status: TranscriptStatusView | undefined;
 const saved = (() => { const s = vscodeApi.getState() as Partial<TranscriptPanelState> | undefined; return s && typeof s === 'object' ? s : {}; })();
 const expanded = new Set<string>(Array.isArray(saved.expanded) ? saved.expanded.filter((x): x is string => typeof x === 'string').slice(-500) : []);
-let following = saved.following !== false;
-/** Where the view was last put or scrolled to: tells a scroll upward (unfollow) from the list changing under it. */
-let lastScrollTop = 0;
-let pendingRestore: { key: string; offset: number } | undefined = !following && typeof saved.anchorKey === 'string' ? { key: saved.anchorKey, offset: Number(saved.anchorOffset) || 0 } : undefined;
-let unseen = 0;
+let pendingRestore: { key: string; offset: number } | undefined = saved.following === false && typeof saved.anchorKey === 'string' ? { key: saved.anchorKey, offset: Number(saved.anchorOffset) || 0 } : undefined;
 let rowHeight = 20;
 let cols = 80;
 let layoutVer = 1;
@@ -94,6 +91,7 @@ viewport.setAttribute('aria-label', 'Transcript');
 const spacer = el('div', 'spacer');
 const rowsEl = el('div', 'rows');
 viewport.append(spacer, rowsEl);
+const tail = new TailFollow(viewport, () => rowHeight, () => schedule(), saved.following !== false);
 const toastEl = el('div', 'toast');
 toastEl.hidden = true;
 app.replaceChildren(toolbar, banners, viewport, toastEl);
@@ -536,11 +534,11 @@ function render(): void {
   spacer.style.height = `${total * rowHeight}px`;
   if (pendingRestore && entries.length && status?.loaded) {
     const at = indexByKey.get(`e:${pendingRestore.key}`);
-    if (at !== undefined) setScrollTop(starts[at] * rowHeight + pendingRestore.offset);
-    else following = true;
+    if (at !== undefined) tail.scrollTo(starts[at] * rowHeight + pendingRestore.offset);
+    else tail.following = true;
     pendingRestore = undefined;
   }
-  if (following) setScrollTop(viewport.scrollHeight);
+  tail.pin();
   const top = viewport.scrollTop, height = viewport.clientHeight;
   const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
   const last = Math.min(total, Math.ceil((top + height) / rowHeight) + OVERSCAN);
@@ -559,23 +557,19 @@ function render(): void {
   scheduleSave();
 }
 
-function setScrollTop(y: number): void { viewport.scrollTop = y; lastScrollTop = viewport.scrollTop; }
-function atBottom(): boolean { return viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - rowHeight / 2; }
 
 function updateJump(): void {
-  jumpButton.disabled = following;
-  jumpButton.textContent = !following && unseen > 0 ? `Jump to latest (${unseen.toLocaleString()} new)` : 'Jump to latest';
+  jumpButton.disabled = tail.following;
+  jumpButton.textContent = !tail.following && tail.unseen > 0 ? `Jump to latest (${tail.unseen.toLocaleString()} new)` : 'Jump to latest';
 }
 
 function jumpToLatest(): void {
-  following = true;
-  unseen = 0;
-  setScrollTop(viewport.scrollHeight);
+  tail.jumpToLatest();
   schedule();
 }
 
 function maybeLoadOlder(firstRow: number): void {
-  if (!status?.hasOlder || status.loading || olderRequested || firstRow > LOAD_OLDER_WHEN_ROWS_FROM_TOP || following && totalRows() * rowHeight > viewport.clientHeight) return;
+  if (!status?.hasOlder || status.loading || olderRequested || firstRow > LOAD_OLDER_WHEN_ROWS_FROM_TOP || tail.following && totalRows() * rowHeight > viewport.clientHeight) return;
   olderRequested = true;
   request({ kind: 'loadOlder' }).finally(() => { olderRequested = false; schedule(); });
 }
@@ -591,17 +585,17 @@ function captureAnchor(): { key: string; offset: number } | undefined {
 }
 
 function restoreAnchor(a: { key: string; offset: number } | undefined): void {
-  if (!a || following) return;
+  if (!a || tail.following) return;
   ensureLayout();
   const i = indexByKey.get(a.key);
   if (i === undefined) return;
   spacer.style.height = `${totalRows() * rowHeight}px`;
-  setScrollTop(starts[i] * rowHeight + a.offset);
+  tail.scrollTo(starts[i] * rowHeight + a.offset);
 }
 
 /** Applies a change to the item list while keeping the rows the reader looks at in place. */
 function mutate(fn: () => void): void {
-  const anchor = following ? undefined : captureAnchor();
+  const anchor = tail.following ? undefined : captureAnchor();
   fn();
   rebuildItems();
   restoreAnchor(anchor);
@@ -681,11 +675,11 @@ function gotoMatch(delta: number): void {
   ensureLayout();
   const specs = specsOf(items[at]);
   const li = Math.max(0, specs.findIndex((s) => s.k === 'text' && s.src === m.src && s.start <= m.pos && m.pos < Math.max(s.end, s.start + 1)));
-  following = false;
+  tail.stop();
   searchVer++;
   updateMatchCount();
   spacer.style.height = `${totalRows() * rowHeight}px`;
-  setScrollTop(Math.max(0, (starts[at] + li) * rowHeight - viewport.clientHeight / 2));
+  tail.scrollTo(Math.max(0, (starts[at] + li) * rowHeight - viewport.clientHeight / 2));
   schedule();
 }
 
@@ -742,7 +736,7 @@ function activate(target: HTMLElement): void {
     if (expanded.has(id)) expanded.delete(id); else expanded.add(id);
     const at = indexByKey.get(`e:${key}`);
     if (at !== undefined) { const p = (items[at] as { t: 'entry'; p: Prepared }).p; p.countVer = 0; p.specVer = 0; p.rev++; }
-    const anchor = following ? undefined : captureAnchor();
+    const anchor = tail.following ? undefined : captureAnchor();
     layoutDirty = true;
     restoreAnchor(anchor);
     schedule();
@@ -751,27 +745,15 @@ function activate(target: HTMLElement): void {
 rowsEl.addEventListener('click', (e) => activate(e.target as HTMLElement));
 rowsEl.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { const t = e.target as HTMLElement; if (t.closest('.link,[data-action],.toggle')) { e.preventDefault(); activate(t); } } });
 
-// Only a scroll upward stops following: when the list area shrinks or rows change height under a pinned view (a
-// tool result expanded, the in-flight run replaced by its message), the view is briefly not at the bottom without
-// anyone scrolling, and that must re-pin, not unfollow (the log panel's rule, found by bench/tail.mjs).
-viewport.addEventListener('scroll', () => {
-  const top = viewport.scrollTop;
-  const movedUp = top < lastScrollTop - 1;
-  lastScrollTop = top;
-  const bottom = atBottom();
-  if (following && !bottom && !movedUp) { schedule(); return; }
-  if (bottom !== following) { following = bottom; if (following) unseen = 0; }
-  schedule();
-}, { passive: true });
 viewport.addEventListener('keydown', (e) => {
   if (e.key === 'End') { e.preventDefault(); jumpToLatest(); }
-  else if (e.key === 'Home') { e.preventDefault(); following = false; setScrollTop(0); }
+  else if (e.key === 'Home') { e.preventDefault(); tail.stop(); tail.scrollTo(0); }
 });
 document.addEventListener('keydown', (e) => {
   if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') { e.preventDefault(); searchField.focus(); }
 });
 new ResizeObserver(() => {
-  const anchor = following ? undefined : captureAnchor();
+  const anchor = tail.following ? undefined : captureAnchor();
   if (measure()) { layoutVer++; layoutDirty = true; restoreAnchor(anchor); }
   schedule();
 }).observe(viewport);
@@ -806,8 +788,8 @@ function scheduleSave(): void {
   if (saveTimer || !gateway) return;
   saveTimer = setTimeout(() => {
     saveTimer = undefined;
-    const a = following ? undefined : captureAnchor();
-    const state: TranscriptPanelState = { gateway, sessionKey, following, search: query || undefined, expanded: [...expanded].slice(-200) };
+    const a = tail.following ? undefined : captureAnchor();
+    const state: TranscriptPanelState = { gateway, sessionKey, following: tail.following, search: query || undefined, expanded: [...expanded].slice(-200) };
     if (a && a.key.startsWith('e:')) { state.anchorKey = a.key.slice(2); state.anchorOffset = a.offset; }
     vscodeApi.setState(state);
   }, 300);
@@ -827,7 +809,7 @@ function scheduleReport(): void {
       notices: entries.filter((p) => p.v.kind === 'notice').length,
       rowsInDom: rows.length, domNodes: document.getElementsByTagName('*').length, totalRows: totalRows(), cols, rowHeight,
       inFlightShown: !!live.inFlight && items.some((it) => it.t === 'run'), inFlightRunId: live.inFlight?.runId, inFlightText: (live.inFlight?.text ?? '').slice(0, 300),
-      pendingShown: live.pending.length, following, atBottom: atBottom(), jumpEnabled: !jumpButton.disabled,
+      pendingShown: live.pending.length, following: tail.following, atBottom: tail.atBottom(), jumpEnabled: !jumpButton.disabled,
       hasOlder: status?.hasOlder, olderStop: status?.olderStop, loading: status?.loading, session: status?.session, connection: status?.connection,
       banners: [...banners.children].map((b) => b.textContent ?? ''),
       search: query, searchMatches: matches.length, expanded: expanded.size,
@@ -857,7 +839,7 @@ window.addEventListener('message', (event: MessageEvent) => {
     case 'transcript/entries': {
       if (firstEntriesAt === undefined && msg.entries.length) firstEntriesAt = performance.now();
       const fresh = msg.entries.map(prepare);
-      if (msg.op === 'append' && !following) unseen += fresh.filter((p) => p.v.kind === 'message').length;
+      if (msg.op === 'append' && !tail.following) tail.unseen += fresh.filter((p) => p.v.kind === 'message').length;
       mutate(() => {
         if (msg.op === 'replace') entries = fresh;
         else if (msg.op === 'prepend') entries = fresh.concat(entries);
