@@ -40,3 +40,28 @@ export function textfield(label: string, placeholder: string): HTMLElementTagNam
   t.placeholder = placeholder;
   return t;
 }
+
+/** The toolbar row above a panel's list. */
+export function toolbar(...children: HTMLElement[]): HTMLDivElement {
+  const t = el('div', 'toolbar');
+  t.setAttribute('role', 'toolbar');
+  t.append(...children);
+  return t;
+}
+
+/**
+ * The frame of a fixed-row virtual list: a focusable scrolling viewport, a spacer as tall as every row, and the
+ * few row elements actually drawn; plus the live region for banners or notices above it.
+ */
+export function virtualListShell(statusClass: string, role: 'list' | 'log', label: string): { status: HTMLDivElement; viewport: HTMLDivElement; spacer: HTMLDivElement; rowsEl: HTMLDivElement } {
+  const status = el('div', statusClass);
+  status.setAttribute('role', 'status');
+  const viewport = el('div', 'viewport');
+  viewport.tabIndex = 0;
+  viewport.setAttribute('role', role);
+  viewport.setAttribute('aria-label', label);
+  const spacer = el('div', 'spacer');
+  const rowsEl = el('div', 'rows');
+  viewport.append(spacer, rowsEl);
+  return { status, viewport, spacer, rowsEl };
+}

@@ -7,18 +7,16 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { messageSegments } from '../src/model/logRing';
-import { button, codicon, el, select, textfield } from './dom';
+import { button, codicon, el, select, textfield, toolbar, virtualListShell } from './dom';
+import { vscodeHost } from './host';
 import { TailFollow } from './tailFollow';
 import {
   isLogTailHostToWebview, type LogItemView, type LogMarkerView, type LogSourceView, type LogTailFilterView, type LogTailHostToWebview,
   type LogTailLevel, type LogTailLinesMessage, type LogTailPersistedState, type LogTailPreset, type LogTailWebviewToHost,
 } from './protocol';
 
-// Not via ./host: that module types messages for the gateway-details protocol, and acquireVsCodeApi() may
-// be called only once per page.
-declare function acquireVsCodeApi(): { postMessage(message: unknown): void; setState(state: unknown): void; getState(): unknown };
-const vscodeApi = acquireVsCodeApi();
-const post = (message: LogTailWebviewToHost) => vscodeApi.postMessage(message);
+const vscodeApi = vscodeHost<LogTailWebviewToHost>();
+const post = vscodeApi.post;
 
 const OVERSCAN = 8;
 /** Text rendered per row: the host's own bound (src/model/logRows.ts), kept here too so an unclipped row cannot stall the page. */
@@ -59,23 +57,12 @@ const countEl = el('span', 'count');
 const jumpButton = button('Jump to latest', 'arrow-down', 'Scroll to the newest line and follow the tail (End)');
 const clearButton = button('Clear', 'clear-all', 'Forget the lines read so far');
 clearButton.secondary = true;
-const toolbar = el('div', 'toolbar');
-toolbar.setAttribute('role', 'toolbar');
-toolbar.append(presetSelect, sessionField, levelSelect, textField, countEl, jumpButton, clearButton);
-
-const notices = el('div', 'notices');
-notices.setAttribute('role', 'status');
-const viewport = el('div', 'viewport');
-viewport.tabIndex = 0;
-viewport.setAttribute('role', 'list');
-viewport.setAttribute('aria-label', 'Gateway log lines');
-const spacer = el('div', 'spacer');
-const rowsEl = el('div', 'rows');
-viewport.append(spacer, rowsEl);
+const toolbarEl = toolbar(presetSelect, sessionField, levelSelect, textField, countEl, jumpButton, clearButton);
+const { status: notices, viewport, spacer, rowsEl } = virtualListShell('notices', 'list', 'Gateway log lines');
 const tail = new TailFollow(viewport, () => rowHeight, () => schedule());
 const detail = el('section', 'detail');
 detail.hidden = true;
-app.replaceChildren(toolbar, notices, viewport, detail);
+app.replaceChildren(toolbarEl, notices, viewport, detail);
 
 // Rows are fixed-height; measure the height the stylesheet gives them instead of hard-coding it twice.
 {

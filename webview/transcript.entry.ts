@@ -12,13 +12,12 @@ import {
   isTranscriptHostToWebview, type TranscriptEntryView, type TranscriptLiveView, type TranscriptPanelState, type TranscriptRequest,
   type TranscriptStatusView, type TranscriptWebviewToHost,
 } from './protocol';
-import { button, codicon, el } from './dom';
+import { button, codicon, el, toolbar, virtualListShell } from './dom';
+import { vscodeHost } from './host';
 import { TailFollow } from './tailFollow';
 
-// Not via ./host: that module types the gateway-details protocol, and acquireVsCodeApi() may be called once per page.
-declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): unknown; setState(state: unknown): void };
-const vscodeApi = acquireVsCodeApi();
-const post = (message: TranscriptWebviewToHost) => vscodeApi.postMessage(message);
+const vscodeApi = vscodeHost<TranscriptWebviewToHost>();
+const post = vscodeApi.post;
 
 const OVERSCAN = 10;
 /** Rows shown per text part before "… N more lines" (copy and export have the full text). */
@@ -78,23 +77,12 @@ nextButton.iconOnly = true; nextButton.secondary = true;
 const jumpButton = button('Jump to latest', 'arrow-down', 'Scroll to the newest message and follow the tail (End)');
 const exportButton = button('Export', 'export', 'Export the loaded transcript as Markdown');
 exportButton.secondary = true;
-const toolbar = el('div', 'toolbar');
-toolbar.setAttribute('role', 'toolbar');
-toolbar.append(titleEl, searchField, matchCount, prevButton, nextButton, jumpButton, exportButton);
-
-const banners = el('div', 'banners');
-banners.setAttribute('role', 'status');
-const viewport = el('div', 'viewport');
-viewport.tabIndex = 0;
-viewport.setAttribute('role', 'log');
-viewport.setAttribute('aria-label', 'Transcript');
-const spacer = el('div', 'spacer');
-const rowsEl = el('div', 'rows');
-viewport.append(spacer, rowsEl);
+const toolbarEl = toolbar(titleEl, searchField, matchCount, prevButton, nextButton, jumpButton, exportButton);
+const { status: banners, viewport, spacer, rowsEl } = virtualListShell('banners', 'log', 'Transcript');
 const tail = new TailFollow(viewport, () => rowHeight, () => schedule(), saved.following !== false);
 const toastEl = el('div', 'toast');
 toastEl.hidden = true;
-app.replaceChildren(toolbar, banners, viewport, toastEl);
+app.replaceChildren(toolbarEl, banners, viewport, toastEl);
 
 // Fixed row height and monospace character width, measured from the stylesheet.
 function measure(): boolean {
