@@ -101,6 +101,8 @@ export const P3_HISTORY_LIMIT = 1_000;
 const SENDER_ENVELOPE = /^Sender \(untrusted metadata\):\s*```json[\s\S]*?```\s*(?:\[[^\]\n]*\]\s*)?/;
 /** A reset reason seen this recently explains a new session id (protocol 3 starts a new transcript on /new). */
 const RESET_REASON_FRESH_MS = 60_000;
+/** Protocol 3: an input echo not written within this long, with no run in flight, is no longer shown as queued. */
+const ECHO_EXPIRY_MS = 60_000;
 const MAX_NOTICES = 5;
 const MAX_STREAM_CHARS = 64 * 1024;
 const INACTIVE_PENDING_STATES = new Set(['cancelled', 'canceled', 'consumed', 'completed', 'done', 'failed', 'aborted']);
@@ -730,7 +732,7 @@ export class TranscriptModel {
       const total = num(pending.total) ?? items.length;
       this.pendingMore = Math.max(0, total - items.length);
     }
-    if (this.legacy()) { this.applyEvidence(); return; }
+    if (this.legacy()) { this.applyEvidence(); this.expireEchoes(); return; }
     const queuedRunIds = new Set(this.pendingInputs.map((q) => q.runId).filter((id): id is string => !!id));
     const newerEvents = !!this.run && (this.run.lastEventAt ?? 0) > requestedAt;
     if (inFlight?.runId && this.endedRuns.has(String(inFlight.runId))) {
@@ -775,8 +777,20 @@ export class TranscriptModel {
   private addEcho(message: unknown): void {
     const text = clip(cleanText(textOfMessage(message) ?? ''), 4_000).text;
     if (!text) return;
-    this.pendingInputs = [...this.pendingInputs, { id: `echo:${++this.noticeSeq}`, state: this.run ? 'queued' : 'accepted', text, acceptedAt: num(rec(message).timestamp) ?? this.now() }].slice(-200);
+    this.pendingInputs = [...this.pendingInputs, { id: `echo:${++this.noticeSeq}`, state: this.run ? 'queued' : 'accepted', text, acceptedAt: this.now() }].slice(-200);
     this.emit({ type: 'live' });
+  }
+
+  /**
+   * An echo never written (4.26 drops a /new it does not act on; an input cancelled elsewhere) would stay "accepted"
+   * forever: with no run in flight for ECHO_EXPIRY_MS it is dropped (the re-read while inputs are pending checks).
+   */
+  private expireEchoes(): void {
+    if (this.run) return;
+    const before = this.pendingInputs.length;
+    const cutoff = this.now() - ECHO_EXPIRY_MS;
+    this.pendingInputs = this.pendingInputs.filter((q) => !q.id.startsWith('echo:') || (q.acceptedAt ?? 0) > cutoff);
+    if (before !== this.pendingInputs.length) this.log('debug', `transcript ${this.sessionKey}: dropped ${before - this.pendingInputs.length} input echo(es) never written`);
   }
 
   /** The written user message of an echoed input replaces it. */
