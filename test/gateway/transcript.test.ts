@@ -289,9 +289,18 @@ describe('real gateway: a live transcript', () => {
     if (V9) {
       await until(model, () => !model.inFlight() && model.pending().length === 0, 'abort clears the run and the queue');
     } else {
-      // Protocol 3 aborts only the run: the input queued behind it is taken up next and answered.
-      await until(model, () => model.entries().some((e) => e.role === 'assistant' && /to: queued behind the hang/.test(e.text)) && !model.inFlight() && model.pending().length === 0, 'the queued input runs after the abort');
-      assert.equal(model.entries().filter((e) => e.role === 'user' && e.text === 'queued behind the hang').length, 1, 'the queued input is one user message, not an echo and a message');
+      // Protocol 3 aborts only the run: the input queued behind it is taken up next, as a new run.
+      const queuedWritten = () => model.entries().filter((e) => e.role === 'user' && e.text.includes('queued behind the hang'));
+      await until(model, () => queuedWritten().length > 0 && model.pending().length === 0, 'the queued input is taken up after the abort');
+      assert.equal(queuedWritten().length, 1, 'the queued input is one user message, not an echo and a message');
+      const answered = () => model.entries().some((e) => e.role === 'assistant' && /to: queued behind the hang/.test(e.text));
+      await until(model, () => answered() || (!!model.inFlight() && model.inFlight()!.runId !== hangId), 'the queued input runs');
+      if (!answered()) {
+        // 2026.4.26 writes no message for the aborted run, so the fake model sees the [[hang]] turn again and hangs the follow-up too.
+        console.log(`# after the abort the queued input runs as ${model.inFlight()?.runId} and hangs as well (the model sees the aborted [[hang]] turn again): aborting it`);
+        await admin.chatAbort({ sessionKey: key });
+      }
+      await until(model, () => !model.inFlight() && model.pending().length === 0, 'nothing in flight or queued at the end');
     }
   });
 
