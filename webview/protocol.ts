@@ -201,7 +201,7 @@ export interface TranscriptEntryView {
   model?: string;
 }
 
-export interface TranscriptInFlightView { runId: string; startedAt?: number; phase?: string; text: string; source: 'history' | 'events'; lastEventAt?: number }
+export interface TranscriptInFlightView { runId: string; startedAt?: number; phase?: string; text: string; source: 'history' | 'events' | 'watcher'; lastEventAt?: number }
 export interface TranscriptPendingView { id: string; acceptedAt?: number; state: string; text: string; runId?: string }
 export interface TranscriptLiveView { inFlight?: TranscriptInFlightView; pending: TranscriptPendingView[]; pendingNotListed: number }
 
@@ -214,7 +214,7 @@ export interface TranscriptStatusView {
   loading?: 'initial' | 'older' | 'catch-up';
   loaded: boolean;
   hasOlder: boolean;
-  olderStop?: 'start' | 'cap';
+  olderStop?: 'start' | 'cap' | 'version';
   dropped: number;
   maxMessages: number;
   notices: string[];

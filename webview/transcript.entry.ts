@@ -467,6 +467,7 @@ function fillRow(row: HTMLElement, r: number): void {
       const text = !s || !s.loaded ? (s?.loading ? 'Loading the transcript…' : '')
         : s.loading === 'older' ? 'Loading older messages…'
           : s.hasOlder ? 'Older messages: scroll up to load them'
+            : s.olderStop === 'version' ? `Older messages cannot be loaded: this openclaw version returns only the newest ${(1000).toLocaleString()} messages`
             : s.olderStop === 'cap' ? `Older messages are not loaded: this panel keeps at most ${s.maxMessages.toLocaleString()} entries${s.dropped ? ` (${s.dropped.toLocaleString()} dropped)` : ''}`
               : entries.length ? 'Start of the transcript' : s.session === 'missing' ? 'No messages: the gateway has no session with this key (yet)' : 'No messages yet';
       row.append(codicon(s?.loading === 'older' || s?.loading === 'initial' ? 'loading' : s?.hasOlder ? 'fold-up' : 'debug-start'), el('span', 'txt', text));
@@ -483,7 +484,7 @@ function fillRow(row: HTMLElement, r: number): void {
       const spin = codicon('loading');
       spin.classList.add('codicon-modifier-spin');
       row.append(spin, el('span', 'label', 'In flight'), el('span', 'meta', parts.join(' · ')));
-      row.title = run.source === 'history' ? 'Reported by chat.history (inFlightRun)' : 'Seen in this connection\'s run events';
+      row.title = run.source === 'history' ? 'Reported by chat.history (inFlightRun)' : run.source === 'watcher' ? 'Seen by the Gateways view (run events on its connection); this gateway version\'s history does not report runs' : 'Seen in this connection\'s run events';
       return;
     }
     case 'queueHead':

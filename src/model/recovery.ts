@@ -13,6 +13,8 @@ export interface RunEvidence {
   /** true: a run is evidently alive; false: evidently none; undefined: cannot tell (e.g. "running (unverified)"). */
   live: boolean | undefined;
   runId?: string;
+  /** When the run started, when known. */
+  startedAt?: number;
   /** The lane status and the facts behind it, quoted in reports. */
   state: string;
   why: string;

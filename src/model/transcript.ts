@@ -11,12 +11,17 @@
 //    when the gateway still accepts it, else a fresh tail page merged by message id, paging back until it meets
 //    what is loaded. A /new reset shows as the gateway's own reset marker (system message, `__openclaw.kind:
 //    "reset"`); a changed sessionId adds a separator; a key that is gone is reported as deleted;
+//  - on protocol 3 (openclaw 2026.3.x/2026.4.x), whose chat.history takes only {sessionKey, limit ≤ 1000} and says nothing
+//    about runs or queues: pages back by reading a larger newest page (so at most the newest 1000 messages), takes the
+//    in-flight run from this socket's events or the fleet watcher's run evidence, shows inputs the gateway echoed
+//    without a message id (accepted, not yet in the transcript) as queued, and says plainly what the version cannot do;
 //  - keeps memory bounded: at most `maxMessages` entries and `maxTotalChars` of text (the oldest are dropped and
 //    counted).
 //
 // No `vscode` import: tested in plain Node against a scripted gateway and against a real one.
 import type { ChatHistoryResultView, Disposable, EventFrame, GatewayApi, GatewayConnection, LogLevel, SessionMessagePayloadView } from '../gateway';
 import { Emitter } from '../gateway/emitter';
+import type { RunEvidenceSource } from './recovery';
 import { clip, cleanText, DEFAULT_MAX_TEXT_CHARS, messageIdentity, normalizeMessage, pendingInputText, type TranscriptEntry } from './transcriptEntry';
 
 export interface InFlightRun {
@@ -26,8 +31,8 @@ export interface InFlightRun {
   phase?: string;
   /** Streamed text of the run not yet in the transcript. */
   text: string;
-  /** Where we learnt of the run: chat.history's inFlightRun, or this socket's run events. */
-  source: 'history' | 'events';
+  /** Where we learnt of the run: chat.history's inFlightRun, this socket's run events, or (protocol 3) the watcher's run evidence. */
+  source: 'history' | 'events' | 'watcher';
   /** Last run event seen on this socket (undefined: none since the run was reported). */
   lastEventAt?: number;
 }
@@ -43,8 +48,8 @@ export interface TranscriptStatus {
   loading?: 'initial' | 'older' | 'catch-up';
   loaded: boolean;
   hasOlder: boolean;
-  /** Why there is nothing older to load: the start of the transcript, or the panel's memory bound. */
-  olderStop?: 'start' | 'cap';
+  /** Why there is nothing older to load: the start of the transcript, the panel's memory bound, or the version's history limit. */
+  olderStop?: 'start' | 'cap' | 'version';
   /** Oldest entries dropped to stay within the bounds. */
   dropped: number;
   maxMessages: number;
@@ -81,6 +86,8 @@ export interface TranscriptModelOptions {
   busyPollMs?: number;
   log?: (level: LogLevel, message: string) => void;
   now?: () => number;
+  /** Protocol 3: the fleet watcher's run evidence (chat.history there does not say what is in flight). */
+  evidence?: RunEvidenceSource;
 }
 
 export const DEFAULT_TRANSCRIPT_PAGE = 80;
@@ -88,6 +95,14 @@ export const DEFAULT_OLDER_PAGE = 1_000;
 export const DEFAULT_MAX_MESSAGES = 20_000;
 /** Pages read backwards to close the gap after a long disconnect before giving up and saying so. */
 const MAX_GAP_PAGES = 5;
+/** chat.history's `limit` bound on protocol 3 (2026.3.x/2026.4.x), which takes no offset, messageId or cursor. */
+export const P3_HISTORY_LIMIT = 1_000;
+/** 2026.3.24 wraps live user messages in a sender envelope that chat.history strips: "Sender (untrusted metadata):" + json + "[<time> UTC] ". */
+const SENDER_ENVELOPE = /^Sender \(untrusted metadata\):\s*```json[\s\S]*?```\s*(?:\[[^\]\n]*\]\s*)?/;
+/** A reset reason seen this recently explains a new session id (protocol 3 starts a new transcript on /new). */
+const RESET_REASON_FRESH_MS = 60_000;
+/** Protocol 3: an input echo not written within this long, with no run in flight, is no longer shown as queued. */
+const ECHO_EXPIRY_MS = 60_000;
 const MAX_NOTICES = 5;
 const MAX_STREAM_CHARS = 64 * 1024;
 const INACTIVE_PENDING_STATES = new Set(['cancelled', 'canceled', 'consumed', 'completed', 'done', 'failed', 'aborted']);
@@ -135,6 +150,8 @@ export class TranscriptModel {
   private readonly noticed = new Set<string>();
   /** Set on every reconnect until the catch-up after it ran: what it finds happened "while disconnected". */
   private reconnecting = false;
+  /** When a sessions.changed with reason new/reset was seen (protocol 3 then starts a new session id). */
+  private resetReasonAt?: number;
 
   constructor(options: TranscriptModelOptions) {
     this.opts = {
@@ -155,6 +172,7 @@ export class TranscriptModel {
       this.connection.onEvent('agent', (f) => this.onAgent(f)),
       this.connection.onEvent('sessions.changed', (f) => this.onSessionsChanged(f)),
     );
+    if (options.evidence) this.subs.push(options.evidence.onDidChange(() => { if (this.state.loaded && this.applyEvidence()) this.emit({ type: 'live' }); }));
   }
 
   readonly onDidChange = (listener: (change: TranscriptChange) => void): Disposable => this.changes.on(listener);
@@ -210,6 +228,14 @@ export class TranscriptModel {
     const hello = this.connection.helloSummary;
     return !hello || hello.methods.size === 0 || hello.methods.has(method);
   }
+
+  /** Protocol 3 (2026.3.x/2026.4.x): chat.history takes only {sessionKey, limit} and carries no run or queue. */
+  private legacy(): boolean {
+    const p = this.connection.helloSummary?.protocol;
+    return p !== undefined && p < 4;
+  }
+
+  private versionName(): string { return `openclaw ${this.connection.helloSummary?.serverVersion ?? '(protocol 3)'}`; }
 
   private agentParam(): { agentId?: string } { return this.opts.agentId ? { agentId: this.opts.agentId } : {}; }
 
@@ -272,6 +298,9 @@ export class TranscriptModel {
     this.state.olderStop = this.state.hasOlder ? undefined : 'start';
     this.state.loaded = true;
     if (page.sessionId && this.state.session === 'unknown') this.setSession('ok');
+    if (this.legacy()) {
+      this.recordNotice(`${this.versionName()} (protocol 3): its history has no paging cursor and does not say what runs or is queued. Lanewatch loads at most the newest ${P3_HISTORY_LIMIT.toLocaleString('en-US')} messages and shows a run or queued input only when this connection or the Gateways view saw it.`);
+    }
     this.applyLive(page.inFlightRun, page.pendingInputs, 0);
     this.emit({ type: 'snapshot' });
     this.emit({ type: 'live' });
@@ -338,7 +367,7 @@ export class TranscriptModel {
     for (let round = 0; !overlap && !sessionChanged && this.list.some((e) => e.messageId) && messages.length && round < MAX_GAP_PAGES && !hasResetMarker(messages); round++) {
       const anchor = messages.map(idOf).find((id) => !!id);
       if (!anchor) break;
-      const older = await this.readOlder(anchor);
+      const { older } = await this.readOlder(anchor, messages.length);
       if (!older.length) break;
       messages = [...older, ...messages];
       overlap = older.some(known);
@@ -355,11 +384,32 @@ export class TranscriptModel {
     this.emit({ type: 'live' });
   }
 
-  /** Messages older than `anchorId`, from a chat.history window around it (oldest first). */
-  private async readOlder(anchorId: string): Promise<unknown[]> {
-    const page = await this.opts.api.chatHistory({ sessionKey: this.sessionKey, messageId: anchorId, limit: this.opts.olderPageSize, ...this.agentParam() });
-    const at = page.messages.findIndex((m) => idOf(m) === anchorId);
-    return at > 0 ? page.messages.slice(0, at) : [];
+  /**
+   * Messages older than `anchorId` (oldest first): from a chat.history window around it, or on protocol 3 from a newest
+   * page `have + olderPageSize` long (at most 1000), `have` being about how many newer messages are already read.
+   * `capped`: protocol 3's limit was reached and older messages exist that no request can return.
+   */
+  private async readOlder(anchorId: string, have = 0): Promise<{ older: unknown[]; capped: boolean }> {
+    if (!this.legacy()) {
+      const page = await this.opts.api.chatHistory({ sessionKey: this.sessionKey, messageId: anchorId, limit: this.opts.olderPageSize, ...this.agentParam() });
+      const at = page.messages.findIndex((m) => idOf(m) === anchorId);
+      return { older: at > 0 ? page.messages.slice(0, at) : [], capped: false };
+    }
+    for (let limit = Math.min(P3_HISTORY_LIMIT, have + this.opts.olderPageSize); ; limit = P3_HISTORY_LIMIT) {
+      const page = await this.opts.api.chatHistory({ sessionKey: this.sessionKey, limit, ...this.agentParam() });
+      const at = page.messages.findIndex((m) => idOf(m) === anchorId);
+      const full = page.messages.length >= limit;
+      const capped = limit >= P3_HISTORY_LIMIT && full && page.messages.length > 0 && messageIdentity(page.messages[0]).seq !== 1;
+      // More was appended than expected and the anchor fell out of the page: once more with the largest page.
+      if (at < 0 && full && limit < P3_HISTORY_LIMIT) continue;
+      return { older: at > 0 ? page.messages.slice(0, at) : [], capped };
+    }
+  }
+
+  private versionStop(): void {
+    this.state.hasOlder = false;
+    this.state.olderStop = 'version';
+    this.recordNotice(`${this.versionName()} cannot page back past the newest ${P3_HISTORY_LIMIT.toLocaleString('en-US')} messages (its chat.history takes no offset, message id or cursor); older messages are only in the session's transcript file on the gateway host.`);
   }
 
   /** Loads the next older page; resolves with the number of entries added at the top. */
@@ -372,9 +422,15 @@ export class TranscriptModel {
     this.state.loading = 'older';
     this.emit({ type: 'status' });
     try {
-      let older = (await this.readOlder(anchor)).filter((m) => { const id = idOf(m); return !id || !this.keys.has(id); });
-      if (!older.length) { this.state.hasOlder = false; this.state.olderStop = 'start'; return 0; }
+      const read = await this.readOlder(anchor, this.list.filter((e) => e.messageId).length);
+      let older = read.older.filter((m) => { const id = idOf(m); return !id || !this.keys.has(id); });
+      if (!older.length) {
+        if (read.capped) this.versionStop();
+        else { this.state.hasOlder = false; this.state.olderStop = 'start'; }
+        return 0;
+      }
       if (older.length > room) { older = older.slice(older.length - room); this.state.hasOlder = false; this.state.olderStop = 'cap'; }
+      else if (read.capped) this.versionStop();
       else { this.state.hasOlder = messageIdentity(older[0]).seq !== 1; this.state.olderStop = this.state.hasOlder ? undefined : 'start'; }
       const entries = older.map((m) => this.normalize(m)).filter((e) => !this.keys.has(e.key));
       for (const e of entries) { this.keys.add(e.key); this.totalChars += entryChars(e); }
@@ -399,6 +455,7 @@ export class TranscriptModel {
     const seq = messageSeq ?? ident.seq;
     const key = id ?? (seq !== undefined ? `seq:${this.state.sessionId ?? ''}:${seq}:${this.noticeSeq}` : `anon:${++this.noticeSeq}`);
     const e = normalizeMessage(message, { key, messageId: id, messageSeq: seq, maxTextChars: this.opts.maxTextChars });
+    if (e.role === 'user' && SENDER_ENVELOPE.test(e.text)) e.text = e.text.replace(SENDER_ENVELOPE, '');
     if (this.state.sessionId) e.sessionId = this.state.sessionId;
     return e;
   }
@@ -406,6 +463,7 @@ export class TranscriptModel {
   private appendEntries(entries: TranscriptEntry[]): void {
     const fresh = entries.filter((e) => !this.keys.has(e.key));
     if (!fresh.length) return;
+    this.dropEchoes(fresh);
     for (const e of fresh) {
       this.keys.add(e.key);
       this.totalChars += entryChars(e);
@@ -453,6 +511,22 @@ export class TranscriptModel {
 
   private sessionChanged(sessionId: string, previous = this.state.sessionId): void {
     this.state.sessionId = sessionId;
+    // Protocol 3 answers a /new reset with a new session id (and no reset marker): the sessions.changed reason says which.
+    const reset = this.resetReasonAt !== undefined && this.now() - this.resetReasonAt < RESET_REASON_FRESH_MS;
+    this.resetReasonAt = undefined;
+    const echoes = this.pendingInputs.length;
+    this.pendingInputs = this.pendingInputs.filter((q) => !q.id.startsWith('echo:'));
+    if (echoes !== this.pendingInputs.length) this.emit({ type: 'live' });
+    if (reset) {
+      const text = `The session was reset (/new): new session id ${sessionId}${previous ? ` (was ${previous})` : ''}, a new transcript for this key.`;
+      if (this.noticed.has(`sid:${sessionId}`)) return;
+      this.noticed.add(`sid:${sessionId}`);
+      this.appendEntries([{ key: `lw:sid:${sessionId}:${++this.noticeSeq}`, kind: 'separator', role: 'system', text, timestamp: this.now(), openclawKind: 'reset' }]);
+      this.recordNotice(this.reconnecting
+        ? 'The session was reset (/new) while Lanewatch was disconnected (new session id); the separator marks where.'
+        : `The session was reset (/new) at ${clock(this.now())} UTC (new session id); the separator marks where.`);
+      return;
+    }
     const text = `New session id ${sessionId}${previous ? ` (was ${previous})` : ''}: the gateway started a new transcript for this key.`;
     this.addNotice('separator', `sid:${sessionId}`, text);
     this.recordNotice(this.reconnecting ? `The session was replaced by a new one (new session id) while Lanewatch was disconnected.` : `The session was replaced by a new one (new session id).`);
@@ -484,6 +558,7 @@ export class TranscriptModel {
   private applyPayload(p: SessionMessagePayloadView): void {
     if (p.message === undefined) return;
     const id = str(p.messageId) ?? idOf(p.message);
+    if (!id && this.legacy() && str(rec(p.message).role) === 'user') { this.addEcho(p.message); return; }
     if (id && this.keys.has(id)) return;
     const sid = str(p.sessionId);
     if (sid && this.state.sessionId && sid !== this.state.sessionId) this.sessionChanged(sid);
@@ -610,6 +685,7 @@ export class TranscriptModel {
     if (!this.matches(p.sessionKey) || !this.state.loaded) return;
     // 2026.9.6 sends reason "delete" (after sessions.delete); "deleted" is accepted too. Confirmed by describe.
     if (p.reason === 'delete' || p.reason === 'deleted' || p.deleted === true) { void this.confirmDeleted(); return; }
+    if (p.reason === 'new' || p.reason === 'reset') this.resetReasonAt = this.now();
     if (this.state.session === 'deleted') this.setSession('ok');
     this.scheduleRefresh();
   }
@@ -656,6 +732,7 @@ export class TranscriptModel {
       const total = num(pending.total) ?? items.length;
       this.pendingMore = Math.max(0, total - items.length);
     }
+    if (this.legacy()) { this.applyEvidence(); this.expireEchoes(); return; }
     const queuedRunIds = new Set(this.pendingInputs.map((q) => q.runId).filter((id): id is string => !!id));
     const newerEvents = !!this.run && (this.run.lastEventAt ?? 0) > requestedAt;
     if (inFlight?.runId && this.endedRuns.has(String(inFlight.runId))) {
@@ -677,6 +754,56 @@ export class TranscriptModel {
     } else if (this.run && !newerEvents) {
       this.run = undefined;
     }
+  }
+
+  /**
+   * Protocol 3: a run this socket saw no event of, but the fleet watcher did (it was connected when the run started).
+   * Events seen here win; a run whose end was seen here is not revived. Returns true when the run changed.
+   */
+  private applyEvidence(): boolean {
+    const source = this.opts.evidence;
+    if (!source || !this.legacy()) return false;
+    const ev = source.read(this.canonicalKey) ?? (this.canonicalKey !== this.sessionKey ? source.read(this.sessionKey) : undefined);
+    if (ev?.live === true && ev.runId && !this.endedRuns.has(ev.runId)) {
+      if (this.run) return false;
+      this.run = { runId: ev.runId, ...(ev.startedAt ? { startedAt: ev.startedAt } : {}), text: '', source: 'watcher', phase: ev.state };
+      return true;
+    }
+    if (ev?.live === false && this.run?.source === 'watcher') { this.run = undefined; return true; }
+    return false;
+  }
+
+  /** Protocol 3 echoes an accepted user input without a message id before it is written (at once, or after the run ahead of it). */
+  private addEcho(message: unknown): void {
+    const text = clip(cleanText(textOfMessage(message) ?? ''), 4_000).text;
+    if (!text) return;
+    this.pendingInputs = [...this.pendingInputs, { id: `echo:${++this.noticeSeq}`, state: this.run ? 'queued' : 'accepted', text, acceptedAt: this.now() }].slice(-200);
+    this.emit({ type: 'live' });
+  }
+
+  /**
+   * An echo never written (4.26 drops a /new it does not act on; an input cancelled elsewhere) would stay "accepted"
+   * forever: with no run in flight for ECHO_EXPIRY_MS it is dropped (the re-read while inputs are pending checks).
+   */
+  private expireEchoes(): void {
+    if (this.run) return;
+    const before = this.pendingInputs.length;
+    const cutoff = this.now() - ECHO_EXPIRY_MS;
+    this.pendingInputs = this.pendingInputs.filter((q) => !q.id.startsWith('echo:') || (q.acceptedAt ?? 0) > cutoff);
+    if (before !== this.pendingInputs.length) this.log('debug', `transcript ${this.sessionKey}: dropped ${before - this.pendingInputs.length} input echo(es) never written`);
+  }
+
+  /** The written user message of an echoed input replaces it. */
+  private dropEchoes(entries: TranscriptEntry[]): void {
+    if (!this.pendingInputs.some((q) => q.id.startsWith('echo:'))) return;
+    let changed = false;
+    for (const e of entries) {
+      if (e.role !== 'user' || e.kind !== 'message') continue;
+      const text = e.text.trim();
+      const i = this.pendingInputs.findIndex((q) => q.id.startsWith('echo:') && (text === q.text.trim() || text.endsWith(q.text.trim())));
+      if (i >= 0) { this.pendingInputs = this.pendingInputs.filter((_, j) => j !== i); changed = true; }
+    }
+    if (changed) this.emit({ type: 'live' });
   }
 
   private onConnectionState(): boolean {

@@ -55,7 +55,7 @@ class TranscriptPanel {
     this.watcher = watcher;
     if (watcher) {
       const model = new TranscriptModel({
-        api: watcher.api, sessionKey: this.sessionKey,
+        api: watcher.api, sessionKey: this.sessionKey, evidence: watcher.evidenceSource(),
         log: (level, message) => this.output[level](`[${this.gateway}] ${message}`),
       });
       this.model = model;

@@ -7,6 +7,12 @@
 // helloTimeoutMs 3000, pingIntervalMs 1500 (liveness probe: a ping unanswered for 1.5 s means the link is dead),
 // requestTimeoutMs 5000. The restart tests use the defaults (no ping; the gateway's own close frames drive them).
 // Figures are printed as `# ` lines.
+//
+// Protocol 3 (LANEWATCH_OPENCLAW_VERSION=2026.3.24 / 2026.4.26): there is no gateway.restart.* and no boot id, so the
+// in-process restarts are SIGUSR1 to the pid in the gateway's lock file (what Lanewatch's restart does there) and a
+// "new boot" is a hello whose uptime starts after the fault. Those versions also answer the first connects after
+// /readyz says ready slowly (the socket opens 1–2 s later), so there the bound is on the client: its successful attempt
+// starts within 2 s of ready.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
@@ -18,6 +24,7 @@ import {
   type ConnectionSnapshot, type GatewayConnectionOptions,
 } from '../../src/gateway';
 import { GatewayWatcher, type WatcherOptions } from '../../src/model/gatewayWatcher';
+import { findLockFor, planLocalRestart } from '../../src/model/restart';
 import { FaultProxy, type FaultKind } from '../support/faultProxy';
 import { importFixture } from '../support/fixtures';
 
@@ -30,6 +37,9 @@ const SLACK_MS = 2_500;
 const PROBE_BOUND_MS = 2.5 * FAST.pingIntervalMs;
 const RESET_REASONS = ['network error (ECONNRESET)', 'connection lost (1006)'];
 const STORM_MS = Number(process.env.LANEWATCH_RESTART_STORM_MS ?? 120_000);
+const VERSION = process.env.LANEWATCH_OPENCLAW_VERSION ?? '2026.9.6';
+/** 2026.9.x (protocol 4); the others here are the protocol-3 versions 2026.3.24 and 2026.4.26. */
+const V9 = !/^2026\.[34]\./.test(VERSION);
 
 const identities = new MemoryDeviceIdentityStore();
 const logs: string[] = [];
@@ -210,7 +220,7 @@ describe('network faults through a proxy (GatewayConnection and GatewayWatcher)'
       const impatient = connectionTo(proxy.url, 'latency-impatient', { ...FAST, helloTimeoutMs: 800 });
       const impatientDown = stateOf(impatient, (s) => s.state === 'disconnected', 'impatient hello timeout', 30_000);
       const hello = await patient.waitForConnected(30_000);
-      assert.equal(hello.protocol, 4);
+      assert.equal(hello.protocol, V9 ? 4 : 3);
       const t = patient.snapshot().handshake!;
       console.log(`# latency: request round trip ${rtt} ms; handshake through +500 ms/chunk: open ${t.socketOpenMs} ms, challenge ${t.challengeMs} ms, hello ${t.helloMs} ms`);
       const failed = await impatientDown;
@@ -359,19 +369,34 @@ describe('process faults: SIGTERM, in-process restart, restart storm', () => {
     await synced(watcher, 'direct watcher');
   }, LONG);
 
-  /** After the gateway is ready again: both reconnected, the watcher resynced on the new boot, nothing stale. */
-  async function backAfterReady(what: string, readyAt: number, bootBefore: string | undefined): Promise<number> {
-    const up = await stateOf(conn, (s) => s.state === 'connected' && s.hello?.bootId !== bootBefore, `${what}: connection back`, 60_000);
-    const wUp = await stateOf(watcher.connection, (s) => s.state === 'connected' && s.hello?.bootId !== bootBefore, `${what}: watcher back`, 60_000);
+  /** Connected to the gateway process started after `since`: a new boot id (9.x), or on protocol 3 (no boot id) an uptime that starts after it. */
+  const onNewBoot = (s: ConnectionSnapshot, bootBefore: string | undefined, since: number) => s.state === 'connected' && (bootBefore !== undefined
+    ? s.hello?.bootId !== bootBefore
+    : s.hello?.uptimeMs !== undefined && (s.connectedAt ?? Date.now()) - s.hello.uptimeMs >= since - 1_000);
+
+  /**
+   * After the gateway is ready again: both reconnected, the watcher resynced on the new boot, nothing stale. Returns the
+   * lag from ready to both connected, and the lag from ready to the start of the later successful attempt.
+   */
+  async function backAfterReady(what: string, readyAt: number, bootBefore: string | undefined, since: number): Promise<{ lag: number; startLag: number }> {
+    const up = await stateOf(conn, (s) => onNewBoot(s, bootBefore, since), `${what}: connection back`, 60_000);
+    const wUp = await stateOf(watcher.connection, (s) => onNewBoot(s, bootBefore, since), `${what}: watcher back`, 60_000);
     const lag = Math.max(up.connectedAt!, wUp.connectedAt!) - readyAt;
+    const startLag = Math.max(up.handshake!.startedAt, wUp.handshake!.startedAt) - readyAt;
     figures.reconnectAfterReady.push({ what, ms: lag });
     // Where the time went: when the successful attempt started relative to ready, and how long its handshake took.
-    const phases = (s: ConnectionSnapshot) => `attempt ${s.handshake!.attempt} started ${s.handshake!.startedAt - readyAt} ms after ready, hello-ok after ${s.handshake!.helloMs} ms`;
+    const phases = (s: ConnectionSnapshot) => `attempt ${s.handshake!.attempt} started ${s.handshake!.startedAt - readyAt} ms after ready, socket open after ${s.handshake!.socketOpenMs} ms, hello-ok after ${s.handshake!.helloMs} ms`;
     if (lag > 1_000) console.log(`# ${what}: connection ${phases(up)}; watcher ${phases(wUp)}`);
-    await stateOf(admin, (s) => s.state === 'connected' && s.hello?.bootId !== bootBefore, `${what}: admin back`, 60_000);
+    await stateOf(admin, (s) => onNewBoot(s, bootBefore, since), `${what}: admin back`, 60_000);
     await synced(watcher, `${what}: resync`);
     await assertInSync(watcher, what);
-    return lag;
+    return { lag, startLag };
+  }
+
+  /** 9.x: connected within 2 s of ready. Protocol 3: the client's successful attempt started within 2 s of ready (the gateway then takes 1–2 s to open the socket). */
+  function assertPrompt(what: string, r: { lag: number; startLag: number }): void {
+    if (V9) assert.ok(r.lag < 2_000, `${what}: reconnected within 2 s of ready (${r.lag} ms)`);
+    else assert.ok(r.startLag < 2_000, `${what}: reconnect attempt started within 2 s of ready (${r.startLag} ms; connected ${r.lag} ms after ready)`);
   }
 
   it('SIGTERM: the close is explained, and both are back within 2 s of the gateway being ready, resynced', LONG, async () => {
@@ -390,33 +415,47 @@ describe('process faults: SIGTERM, in-process restart, restart storm', () => {
     const ready = readyAfter(startAt);
     await gw.start();
     const readyAt = Math.min(await ready, Date.now());
-    const lag = await backAfterReady('SIGTERM', readyAt, bootBefore);
-    console.log(`# SIGTERM: stopped in ${startAt - t0} ms; started again in ${gw.readyMs} ms; reconnected ${lag} ms after ready`);
-    assert.ok(lag < 2_000, `reconnected within 2 s of ready (${lag} ms)`);
+    const r = await backAfterReady('SIGTERM', readyAt, bootBefore, startAt);
+    console.log(`# SIGTERM: stopped in ${startAt - t0} ms; started again in ${gw.readyMs} ms; reconnected ${r.lag} ms after ready (attempt started ${r.startLag} ms after)`);
+    assertPrompt('SIGTERM', r);
   });
 
-  async function restartOnce(what: string): Promise<{ lag: number; downMs: number }> {
+  /** 9.x: gateway.restart.request. Protocol 3 (no restart RPC): SIGUSR1 to the pid in the lock file, as Lanewatch's restart does. */
+  async function requestRestart(what: string): Promise<void> {
+    if (V9) {
+      const answer = await adminApi.restartRequest({ skipDeferral: true, reason: `lanewatch faults: ${what}` });
+      assert.equal(answer.ok, true, JSON.stringify(answer).slice(0, 300));
+      return;
+    }
+    const hello = admin.helloSummary!;
+    const lock = await findLockFor({ configPath: hello.configPath ?? gw.configPath, stateDir: hello.stateDir, extraTmpDirs: [gw.tmpDir] });
+    const plan = await planLocalRestart(lock, hello.protocol);
+    assert.ok(plan.kind === 'signal' && plan.signal === 'SIGUSR1', JSON.stringify(plan));
+    process.kill(plan.pid, plan.signal);
+  }
+
+  async function restartOnce(what: string): Promise<{ lag: number; startLag: number; downMs: number }> {
     await admin.waitForConnected(60_000);
     const bootBefore = conn.helloSummary?.bootId;
     const cDown = nextStateOf(conn, (s) => s.state === 'disconnected', `${what}: down`);
     const t0 = Date.now();
-    const answer = await adminApi.restartRequest({ skipDeferral: true, reason: `lanewatch faults: ${what}` });
-    assert.equal(answer.ok, true, JSON.stringify(answer).slice(0, 300));
+    await requestRestart(what);
     const d = await cDown;
     assert.equal(d.problem?.kind, 'restarting', `${what}: ${d.problem?.summary}`);
     assert.equal(d.problem?.closeCode, 1012);
     const readyAt = await readyAfter(t0);
-    const lag = await backAfterReady(what, readyAt, bootBefore);
-    return { lag, downMs: readyAt - d.at };
+    const r = await backAfterReady(what, readyAt, bootBefore, t0);
+    return { ...r, downMs: readyAt - d.at };
   }
 
-  it('gateway.restart.request: 1012 "restarting", back within 2 s of ready on the new boot, resynced', LONG, async () => {
-    const { lag, downMs } = await restartOnce('in-process restart');
-    console.log(`# in-process restart: gateway ready ${downMs} ms after the close; reconnected ${lag} ms after ready`);
-    assert.ok(lag < 2_000, `reconnected within 2 s of ready (${lag} ms)`);
+  it(V9 ? 'gateway.restart.request: 1012 "restarting", back within 2 s of ready on the new boot, resynced'
+    : 'SIGUSR1 restart (no restart RPC on protocol 3): 1012 "restarting", reconnecting within 2 s of ready to the new process, resynced', LONG, async () => {
+    const r = await restartOnce('in-process restart');
+    console.log(`# in-process restart (${V9 ? 'gateway.restart.request' : 'SIGUSR1'}): gateway ready ${r.downMs} ms after the close; reconnected ${r.lag} ms after ready (attempt started ${r.startLag} ms after)`);
+    assertPrompt('in-process restart', r);
   });
 
-  it(`restart storm: as many in-process restarts as fit in ${Math.round(STORM_MS / 1000)} s, each back within 2 s of ready, nothing stale`, { timeout: STORM_MS + 300_000 }, async () => {
+  it(`restart storm${V9 ? '' : ' (SIGUSR1)'}: as many in-process restarts as fit in ${Math.round(STORM_MS / 1000)} s, each back within 2 s of ready, nothing stale`, { timeout: STORM_MS + 300_000 }, async () => {
     const lags: number[] = [];
     const stormStart = Date.now();
     let n = 0;
@@ -426,13 +465,16 @@ describe('process faults: SIGTERM, in-process restart, restart storm', () => {
       await admin.waitForConnected(60_000);
       await admin.request('sessions.create', { key: `agent:main:storm-${n}` }, { timeoutMs: 60_000 });
       if (n > 1) await admin.request('sessions.delete', { key: `agent:main:storm-${n - 1}` }, { timeoutMs: 60_000 });
-      const { lag } = await restartOnce(`storm restart ${n}`);
-      lags.push(lag);
+      const r = await restartOnce(`storm restart ${n}`);
+      lags.push(V9 ? r.lag : r.startLag);
+      if (!V9) console.log(`# storm restart ${n}: down ${r.downMs} ms, reconnected ${r.lag} ms after ready (attempt started ${r.startLag} ms after)`);
     }
     const over = lags.filter((l) => l >= 2_000);
-    console.log(`# restart storm: ${n} restarts in ${((Date.now() - stormStart) / 1000).toFixed(0)} s; reconnect after ready median ${median(lags.map((l) => Math.max(0, l)))} ms, max ${Math.max(...lags)} ms; ${over.length} over 2 s`);
-    assert.ok(n >= 3, `at least 3 restarts fit (${n})`);
-    assert.deepEqual(over, [], 'every reconnect within 2 s of ready');
+    console.log(`# restart storm (${V9 ? 'gateway.restart.request' : 'SIGUSR1'}): ${n} restarts in ${((Date.now() - stormStart) / 1000).toFixed(0)} s; ${V9 ? 'reconnect' : 'reconnect attempt start'} after ready median ${median(lags.map((l) => Math.max(0, l)))} ms, max ${Math.max(...lags)} ms; ${over.length} over 2 s`);
+    // 2026.4.26 stalls 20–55 s at every start while it loads plugins: fewer restarts fit.
+    const minRestarts = /^2026\.4\./.test(VERSION) ? 1 : 3;
+    assert.ok(n >= minRestarts, `at least ${minRestarts} restarts fit (${n})`);
+    assert.deepEqual(over, [], V9 ? 'every reconnect within 2 s of ready' : 'every reconnect attempt started within 2 s of ready');
     assert.equal(watcher.lastSyncError(), undefined);
     assert.ok(watcher.session(`agent:main:storm-${n}`) && !watcher.session(`agent:main:storm-${n - 1}`), 'the last change is reflected');
   });

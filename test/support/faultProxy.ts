@@ -144,7 +144,9 @@ export class FaultProxy {
     }
     if (link.openedUnder === 'no-challenge') { link.poisoned = true; this.stats.withheldBytes += pass.length; return; }
     if (this.fault === 'stall-mid-frame') {
-      const half = Math.floor(pass.length / 2);
+      // Cut inside the chunk's first frame: a chunk may carry several (2026.3.24 sends a response and a broadcast in one),
+      // and half a chunk could hold a whole response.
+      const half = Math.min(Math.floor(pass.length / 2), midFirstFrame(pass));
       if (half > 0) this.enqueue(link, link.toClient, pass.subarray(0, half), () => link.client);
       this.stats.withheldBytes += pass.length - half;
       link.stalled = true;
@@ -212,4 +214,14 @@ export class FaultProxy {
     link.client.destroy();
     link.upstream?.destroy();
   }
+}
+
+/** Offset of the middle of the first (unmasked, server → client) WebSocket frame that starts at the chunk's start. */
+function midFirstFrame(chunk: Buffer): number {
+  if (chunk.length < 2) return 0;
+  const len7 = chunk[1] & 0x7f;
+  const header = len7 === 126 ? 4 : len7 === 127 ? 10 : 2;
+  if (chunk.length < header) return Math.floor(chunk.length / 2);
+  const payload = len7 === 126 ? chunk.readUInt16BE(2) : len7 === 127 ? Number(chunk.readBigUInt64BE(2)) : len7;
+  return header + Math.max(1, Math.floor(payload / 2));
 }
