@@ -1,6 +1,7 @@
 // The one message protocol between the extension host and every Lanewatch webview (imported by both
 // bundles). The webview says `ready` first; the host posts nothing before it (messages sent earlier are lost).
 // Requests carry an id and get exactly one `response`; everything else is a notification.
+import type { TranscriptStatus } from '../src/model/transcript';
 
 export interface HandshakeView {
   attempt: number;
@@ -205,21 +206,11 @@ export interface TranscriptInFlightView { runId: string; startedAt?: number; pha
 export interface TranscriptPendingView { id: string; acceptedAt?: number; state: string; text: string; runId?: string }
 export interface TranscriptLiveView { inFlight?: TranscriptInFlightView; pending: TranscriptPendingView[]; pendingNotListed: number }
 
-export interface TranscriptStatusView {
-  /** The gateway connection: connected, connecting, disconnected, stopped, idle; "waiting" while the gateway is not configured (yet). */
-  connection: string;
-  connectionText?: string;
-  session: 'unknown' | 'ok' | 'missing' | 'deleted';
-  sessionText?: string;
-  loading?: 'initial' | 'older' | 'catch-up';
-  loaded: boolean;
-  hasOlder: boolean;
-  olderStop?: 'start' | 'cap' | 'version';
-  dropped: number;
-  maxMessages: number;
-  notices: string[];
-  error?: string;
-}
+/**
+ * What the panel shows of the transcript model's status: the model's own type (one definition), minus what stays on
+ * the host; the connection may also be "waiting" while the gateway is not configured (yet).
+ */
+export type TranscriptStatusView = Omit<TranscriptStatus, 'connection' | 'sessionId' | 'catchUps'> & { connection: TranscriptStatus['connection'] | 'waiting' };
 
 export type TranscriptHostToWebview =
   | { type: 'transcript/init'; gateway: string; sessionKey: string; title: string }
