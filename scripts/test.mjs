@@ -178,7 +178,7 @@ if (selected.includes('extension') || selected.includes('ui')) {
         '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*(running|stalled).*2 queued', '--expect-row', 'demo-idle.*idle',
         '--expect-row', 'offline.*not running \\(connection refused\\)', '--expect-row', 'Check the URL in settings', '--expect-row', 'no-token.*token required', '--expect-row', 'Set token',
         '--expect-status-bar', 'Lanewatch: .*(running|long-running|stalled).*2 of 3 gateways offline',
-        '--hover-row', 'demo-hung', '--recover-row', 'demo-wedged', '--open-transcript', 'demo-hung', '--open-logs', 'demo', '--hostile-transcript', HOSTILE_KEY, '--timeout-ms', '300000'], { env, log: 'ui' });
+        '--hover-row', 'demo-hung', '--toggle-idle', 'demo-idle', '--recover-row', 'demo-wedged', '--open-transcript', 'demo-hung', '--open-logs', 'demo', '--hostile-transcript', HOSTILE_KEY, '--timeout-ms', '300000'], { env, log: 'ui' });
       const [p, f] = countPlain(r.out); record('ui', p, f || (r.code ? 1 : 0), r.code);
     });
     if (selected.includes('extension')) await stage('extension', async () => {

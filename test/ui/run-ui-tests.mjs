@@ -239,12 +239,13 @@ export function steps(opts) {
       name: `"Hide Idle Sessions" hides ${opts.toggleIdle}, "Show Idle Sessions" brings it back`,
       async run({ page }) {
         const view = fleetView(page);
-        const pane = page.locator('.pane', { has: view });
-        await pane.hover();
-        await pane.locator('.actions-container [aria-label="Hide Idle Sessions"]').first().click();
+        // The only view in its container has no pane header: its title actions sit in the side bar's title.
+        const title = page.locator('.part.sidebar .composite.title');
+        await title.hover();
+        await title.locator('[aria-label="Hide Idle Sessions"]').first().click();
         await view.locator('.monaco-list-row', { hasText: opts.toggleIdle }).waitFor({ state: 'detached', timeout: 15000 });
-        await pane.hover();
-        await pane.locator('.actions-container [aria-label="Show Idle Sessions"]').first().click();
+        await title.hover();
+        await title.locator('[aria-label="Show Idle Sessions"]').first().click();
         await view.locator('.monaco-list-row', { hasText: opts.toggleIdle }).first().waitFor({ timeout: 15000 });
       },
     });
@@ -436,6 +437,16 @@ export function steps(opts) {
       },
     });
   }
+  list.push({
+    name: 'the workbench logged no error from Lanewatch (manifest, activation, commands, webviews)',
+    independent: true,
+    async run({ pageErrors }) {
+      // VS Code reports manifest mistakes (a menu item naming an undeclared command, a bad setting schema) and
+      // extension-host errors on the page console, tagged with the extension id.
+      const ours = pageErrors.filter((e) => /lanewatch/i.test(e));
+      if (ours.length) throw new Error(`${ours.length} error(s): ${[...new Set(ours)].slice(0, 5).join(' | ')}`);
+    },
+  });
   return list;
 }
 
@@ -503,7 +514,7 @@ export async function runUiTests({ vsix, shots, workspace, settings = {}, env = 
       await fail(setupName, e, Date.now() - t);
       failedAt = 0;
     }
-    const ctx = { page, server, opts, shot: (name) => page.screenshot({ path: path.join(shots, name) }), log: (m) => console.log(`# ${m}`),
+    const ctx = { page, server, opts, pageErrors, shot: (name) => page.screenshot({ path: path.join(shots, name) }), log: (m) => console.log(`# ${m}`),
       remainingMs: () => timeoutMs - (Date.now() - started) };
     for (const [i, step] of list.entries()) {
       if (failedAt >= 0 && !step.independent) {
