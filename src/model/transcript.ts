@@ -144,6 +144,9 @@ export class TranscriptModel {
   private syncAgain?: 'reconnect' | 'refresh';
   private refreshTimer?: NodeJS.Timeout;
   private busyTimer?: NodeJS.Timeout;
+  /** Retry of a load the gateway refused with UNAVAILABLE (still starting), and the delay of the next one. */
+  private unavailableTimer?: NodeJS.Timeout;
+  private unavailableDelayMs = 0;
   private started = false;
   private disposed = false;
   private noticeSeq = 0;
@@ -267,10 +270,14 @@ export class TranscriptModel {
       if (first) await this.loadTail();
       else await this.catchUp(mode === 'refresh');
       this.state.error = undefined;
+      this.unavailableDelayMs = 0;
       if (!first) this.state.catchUps++;
     } catch (err) {
       this.state.error = (err as Error).message;
       this.log('warn', `transcript ${this.sessionKey}: ${mode} failed: ${this.state.error}`);
+      // 2026.4.x accepts connects while it still starts its channels and sidecars (20-55 s) and answers chat.history
+      // with UNAVAILABLE "unavailable during gateway startup" meanwhile; no event says when it is ready, so try again.
+      if ((err as { code?: unknown }).code === 'UNAVAILABLE') this.retryWhenAvailable(mode);
     } finally {
       this.state.loading = undefined;
       if (mode === 'reconnect') this.reconnecting = false;
@@ -712,6 +719,17 @@ export class TranscriptModel {
     }, this.opts.busyPollMs);
   }
 
+  private retryWhenAvailable(mode: 'initial' | 'reconnect' | 'refresh'): void {
+    if (this.unavailableTimer || this.disposed) return;
+    this.unavailableDelayMs = Math.min(Math.max(1_000, this.unavailableDelayMs * 2), 10_000);
+    this.unavailableTimer = setTimeout(() => {
+      this.unavailableTimer = undefined;
+      if (!this.connection.isConnected()) return; // the next connect loads anyway
+      if (mode === 'reconnect') this.reconnecting = true; // what the catch-up finds still happened while disconnected
+      void this.sync(this.state.loaded ? (mode === 'refresh' ? 'refresh' : 'reconnect') : 'initial');
+    }, this.unavailableDelayMs);
+  }
+
   private scheduleRefresh(): void {
     if (this.refreshTimer || this.disposed) return;
     this.refreshTimer = setTimeout(() => {
@@ -858,6 +876,7 @@ export class TranscriptModel {
     this.disposed = true;
     clearTimeout(this.refreshTimer);
     clearTimeout(this.busyTimer);
+    clearTimeout(this.unavailableTimer);
     for (const s of this.subs.splice(0)) s.dispose();
     this.changes.clear();
     if (this.connection.isConnected() && this.supports('sessions.messages.unsubscribe')) {

@@ -455,7 +455,9 @@ describe('process faults: SIGTERM, in-process restart, restart storm', () => {
     assertPrompt('in-process restart', r);
   });
 
-  it(`restart storm${V9 ? '' : ' (SIGUSR1)'}: as many in-process restarts as fit in ${Math.round(STORM_MS / 1000)} s, each back within 2 s of ready, nothing stale`, { timeout: STORM_MS + 300_000 }, async () => {
+  // 2026.4.26 takes ~40 s per restart (38-42 s down seen), so only 2-3 restarts fit in 120 s; it must do at least 2.
+  const V426 = /^2026\.4\./.test(VERSION);
+  it(`restart storm${V9 ? '' : ' (SIGUSR1)'}: as many in-process restarts as fit in ${Math.round(STORM_MS / 1000)} s${V426 ? ' (2026.4.26: ~40 s each, so only 2–3)' : ''}, each back within 2 s of ready, nothing stale`, { timeout: STORM_MS + 300_000 }, async () => {
     const lags: number[] = [];
     const stormStart = Date.now();
     let n = 0;
@@ -471,8 +473,8 @@ describe('process faults: SIGTERM, in-process restart, restart storm', () => {
     }
     const over = lags.filter((l) => l >= 2_000);
     console.log(`# restart storm (${V9 ? 'gateway.restart.request' : 'SIGUSR1'}): ${n} restarts in ${((Date.now() - stormStart) / 1000).toFixed(0)} s; ${V9 ? 'reconnect' : 'reconnect attempt start'} after ready median ${median(lags.map((l) => Math.max(0, l)))} ms, max ${Math.max(...lags)} ms; ${over.length} over 2 s`);
-    // 2026.4.26 stalls 20–55 s at every start while it loads plugins: fewer restarts fit.
-    const minRestarts = /^2026\.4\./.test(VERSION) ? 1 : 3;
+    // 2026.4.26 stalls ~40 s at every start while it loads plugins: fewer restarts fit.
+    const minRestarts = V426 ? Math.min(2, Math.max(1, Math.floor(STORM_MS / 60_000))) : 3;
     assert.ok(n >= minRestarts, `at least ${minRestarts} restarts fit (${n})`);
     assert.deepEqual(over, [], V9 ? 'every reconnect within 2 s of ready' : 'every reconnect attempt started within 2 s of ready');
     assert.equal(watcher.lastSyncError(), undefined);
