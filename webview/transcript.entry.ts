@@ -124,7 +124,6 @@ interface Sink { row(spec: RowSpec): void; wrap(src: string, text: string): void
 
 // East Asian wide and fullwidth characters take two columns of the monospace grid, and so (about) do characters
 // outside the BMP (emoji): a row of `cols` code units holding them would run past the right edge and be cut.
-const MAYBE_WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\ud800-\udbff]/;
 function columnsOf(code: number): number {
   return (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3)
     || (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60)
@@ -132,55 +131,55 @@ function columnsOf(code: number): number {
 }
 
 /**
- * Where each row of the line text[pos, end) starts when it is wrapped at `cols` columns, or undefined when every
- * character is one column wide (then rows are plain multiples of `cols`). Never splits a surrogate pair.
+ * How many rows the line text[pos, end) takes wrapped at `cols` columns; with `starts`, also where each of the first
+ * `maxStarts` rows begins. Never splits a surrogate pair. Layout runs this for every line at every resize, so the
+ * common case (no character from U+1100 up, or a line too short to overflow) is plain arithmetic, without a copy.
  */
-function rowStarts(text: string, pos: number, end: number): number[] | undefined {
-  if (end - pos <= cols / 2 || !MAYBE_WIDE.test(text.slice(pos, end))) return undefined;
-  const starts = [pos];
-  let col = 0;
+function wrapLine(text: string, pos: number, end: number, starts?: number[], maxStarts = Infinity): number {
+  let mayBeWide = false;
+  if (end - pos > cols / 2) for (let i = pos; i < end; i++) if (text.charCodeAt(i) >= 0x1100) { mayBeWide = true; break; }
+  if (!mayBeWide) {
+    const rows = Math.max(1, Math.ceil((end - pos) / cols));
+    if (starts) for (let r = 0; r < Math.min(rows, maxStarts); r++) starts.push(pos + r * cols);
+    return rows;
+  }
+  let rows = 1, col = 0;
+  starts?.push(pos);
   for (let i = pos; i < end;) {
     const c = text.charCodeAt(i);
     const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < end;
     const w = pair ? 2 : columnsOf(c);
-    if (col + w > cols && col > 0) { starts.push(i); col = 0; }
+    if (col + w > cols && col > 0) { if (starts && rows < maxStarts) starts.push(i); rows++; col = 0; }
     col += w;
     i += pair ? 2 : 1;
   }
-  return starts;
-}
-
-function rowsOfLine(text: string, pos: number, end: number): number {
-  return rowStarts(text, pos, end)?.length ?? Math.max(1, Math.ceil((end - pos) / cols));
+  return rows;
 }
 
 /** Rows for every line of `text`, `cols` columns each, at most MAX_PART_ROWS. */
 function wrapInto(sink: { row(spec: RowSpec): void }, src: string, text: string, counting: { n: number } | undefined): void {
   let rows = 0, pos = 0;
   const len = text.length;
-  const emit = (start: number, nl: number, starts: number[] | undefined, count: number) => {
-    for (let r = 0; r < count; r++) {
-      sink.row(starts
-        ? { k: 'text', src, start: starts[r], end: starts[r + 1] ?? nl }
-        : { k: 'text', src, start: start + r * cols, end: Math.min(nl, start + (r + 1) * cols) });
-    }
+  const starts: number[] = [];
+  const emit = (nl: number, count: number) => {
+    for (let r = 0; r < count; r++) sink.row({ k: 'text', src, start: starts[r], end: starts[r + 1] ?? nl });
   };
   while (pos <= len) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = len;
-    const starts = counting ? undefined : rowStarts(text, pos, nl);
-    const lineRows = starts?.length ?? rowsOfLine(text, pos, nl);
+    starts.length = 0;
+    const lineRows = wrapLine(text, pos, nl, counting ? undefined : starts, MAX_PART_ROWS - rows + 1);
     if (rows + lineRows > MAX_PART_ROWS) {
       // Count the rest of the lines for the "more" row.
       let hidden = 0;
-      for (let p = pos; p <= len;) { let q = text.indexOf('\n', p); if (q < 0) q = len; hidden += rowsOfLine(text, p, q); p = q + 1; }
+      for (let p = pos; p <= len;) { let q = text.indexOf('\n', p); if (q < 0) q = len; hidden += wrapLine(text, p, q); p = q + 1; }
       const room = MAX_PART_ROWS - rows;
       if (counting) counting.n += room + 1;
-      else { emit(pos, nl, starts, room); sink.row({ k: 'more', src, hidden: hidden - room }); }
+      else { emit(nl, room); sink.row({ k: 'more', src, hidden: hidden - room }); }
       return;
     }
     if (counting) counting.n += lineRows;
-    else emit(pos, nl, starts, lineRows);
+    else emit(nl, lineRows);
     rows += lineRows;
     pos = nl + 1;
   }

@@ -126,15 +126,19 @@ after(async () => {
   await fixtures?.cleanupAll();
 });
 
+/** One answered turn and 12 injected messages: 14 in all, for the paging tests of either protocol. */
+async function seedPagedSession(key: string): Promise<unknown[]> {
+  await answeredTurn(key, 'first turn');
+  for (let i = 1; i <= 12; i++) await inject(key, `injected message ${i}`);
+  const all = (await admin.chatHistory({ sessionKey: key, limit: 100 })).messages;
+  assert.equal(all.length, 14);
+  return all;
+}
+
 describe('real gateway: chat.history paging on 2026.9.6', { skip: V9 ? false : `openclaw ${VERSION} (protocol 3) has no chat.history paging: see the protocol-3 paging tests` }, () => {
   const key = 'agent:main:it-tx-pages';
   let all: unknown[] = [];
-  before(async () => {
-    await answeredTurn(key, 'first turn');
-    for (let i = 1; i <= 12; i++) await inject(key, `injected message ${i}`);
-    all = (await admin.chatHistory({ sessionKey: key, limit: 100 })).messages;
-    assert.equal(all.length, 14);
-  }, LONG);
+  before(async () => { all = await seedPagedSession(key); }, LONG);
 
   it('offset counts from the newest message and shifts with every append; messageId answers a window around the id; cursor answers what was appended', LONG, async () => {
     const ids = idsOf(all);
@@ -190,12 +194,7 @@ describe('real gateway: chat.history paging on 2026.9.6', { skip: V9 ? false : `
 describe(`real gateway: chat.history on protocol 3 (${VERSION})`, { skip: V9 ? `openclaw ${VERSION} pages by message id: see the 2026.9.6 paging tests` : false }, () => {
   const key = 'agent:main:it-tx-pages';
   let all: unknown[] = [];
-  before(async () => {
-    await answeredTurn(key, 'first turn');
-    for (let i = 1; i <= 12; i++) await inject(key, `injected message ${i}`);
-    all = (await admin.chatHistory({ sessionKey: key, limit: 100 })).messages;
-    assert.equal(all.length, 14);
-  }, LONG);
+  before(async () => { all = await seedPagedSession(key); }, LONG);
 
   it('takes only {sessionKey, limit}: offset, messageId and cursor are refused; the page is the newest N, with no paging, run or queue fields', LONG, async () => {
     const ids = idsOf(all);
