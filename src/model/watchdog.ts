@@ -161,6 +161,9 @@ export class Watchdog {
     const status = w.laneStatus(key);
     if (!this.opts.rules.states.includes(status.state) || !status.verified) { this.disarm(gateway, key, t.state); return; }
     const now = this.now();
+    // setTimeout may fire a millisecond before Date.now() reaches the due time (its clock is not Date's): never act
+    // before the session has been wedged for the whole threshold, which is the promise the setting makes.
+    if (now < t.since + this.opts.rules.thresholdMs) { this.schedule(tid, t.since + this.opts.rules.thresholdMs); return; }
     const skip = (reason: string, retryAt?: number) => {
       // Say it once per reason, not on every re-check.
       if (t.skippedFor !== reason) this.opts.onEvent({ kind: 'skipped', gateway, key, state: status.state, reason, retryAt });

@@ -10,9 +10,11 @@ import { parseArgs } from '../../src/cli/main';
 
 class FakeClock {
   t = 1_000_000;
+  /** Fires timers this many ms before they are due, as Node's setTimeout can against Date.now(). */
+  constructor(private readonly early = 0) {}
   private timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
   now = () => this.t;
-  setTimer = (fn: () => void, ms: number) => { const timer = { at: this.t + ms, fn, live: true }; this.timers.push(timer); return { cancel: () => { timer.live = false; } }; };
+  setTimer = (fn: () => void, ms: number) => { const timer = { at: this.t + (ms > 0 ? Math.max(1, ms - this.early) : 0), fn, live: true }; this.timers.push(timer); return { cancel: () => { timer.live = false; } }; };
   /** Moves time forward, firing due timers in order (and the promises they start). */
   async advance(ms: number): Promise<void> {
     const end = this.t + ms;
@@ -42,8 +44,8 @@ function fakeFleet(states: Record<string, LaneState>) {
   };
 }
 
-function setup(states: Record<string, LaneState>, rules: Partial<WatchdogRules>, outcome: (key: string) => LaneState = () => 'idle') {
-  const clock = new FakeClock();
+function setup(states: Record<string, LaneState>, rules: Partial<WatchdogRules>, outcome: (key: string) => LaneState = () => 'idle', earlyTimersMs = 0) {
+  const clock = new FakeClock(earlyTimersMs);
   const f = fakeFleet(states);
   const events: WatchdogEvent[] = [];
   const recovered: string[] = [];
@@ -65,6 +67,18 @@ describe('watchdog', () => {
     await clock.advance(1_000);
     assert.deepEqual(recovered, ['agent:main:a']);
     assert.deepEqual(events.map((e) => e.kind), ['armed', 'acting', 'disarmed', 'acted']);
+    dog.dispose();
+  });
+
+  it('does not act early when the timer fires before the threshold is reached', async () => {
+    const { clock, f, events, recovered, dog } = setup({ 'agent:main:a': 'running' }, { thresholdMs: 3_000 }, () => 'idle', 1);
+    f.change('agent:main:a', 'stalled');
+    await clock.advance(2_999);
+    assert.deepEqual(recovered, [], 'acted 1 ms before the threshold');
+    await clock.advance(1);
+    assert.deepEqual(recovered, ['agent:main:a']);
+    const acting = events.find((e) => e.kind === 'acting') as Extract<WatchdogEvent, { kind: 'acting' }>;
+    assert.ok(acting.sinceMs >= 3_000, `acted after ${acting.sinceMs} ms`);
     dog.dispose();
   });
 
