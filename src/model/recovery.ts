@@ -128,7 +128,9 @@ export async function readBack(ctx: RecoveryContext, key: string, ended?: Readon
     try {
       const h = await ctx.api.chatHistory({ sessionKey: key, limit: 1 }, { signal: ctx.signal });
       pending = h.pendingInputs?.total ?? h.pendingInputs?.items.length;
-      inFlight = h.inFlightRun?.runId;
+      // 2026.9.6 may name a queued input's run as inFlightRun while another run holds the lane: not the active run.
+      const queued = new Set((Array.isArray(h.pendingInputs?.items) ? h.pendingInputs.items : []).map((q) => q?.runId));
+      inFlight = h.inFlightRun?.runId && !queued.has(h.inFlightRun.runId) ? h.inFlightRun.runId : undefined;
     } catch { /* the row alone still answers "is a run active" */ }
   }
   const ids = Array.isArray(row.activeRunIds) ? [...row.activeRunIds] : [];

@@ -105,6 +105,8 @@ const RESET_REASON_FRESH_MS = 60_000;
 const ECHO_EXPIRY_MS = 60_000;
 const MAX_NOTICES = 5;
 const MAX_STREAM_CHARS = 64 * 1024;
+/** The run id shown when a run holds the lane but the gateway named another (queued) one and nothing else names it. */
+export const UNNAMED_RUN = '(not named by the gateway)';
 const INACTIVE_PENDING_STATES = new Set(['cancelled', 'canceled', 'consumed', 'completed', 'done', 'failed', 'aborted']);
 
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -766,12 +768,24 @@ export class TranscriptModel {
       } else if (this.run && !queuedRunIds.has(this.run.runId) && queuedRunIds.has(reported.runId)) {
         // 2026.9.6 sometimes names a *queued* input's run id as inFlightRun while another run holds the lane
         // (seen in the hung-run capture and in test/gateway): keep the run that is really executing.
+      } else if (!this.run && queuedRunIds.has(reported.runId)) {
+        // The same quirk when the panel opens late: the run holding the lane is not the one named. The Gateways
+        // view knows it when its connection saw that run start; otherwise the panel says the id is unknown.
+        this.run = this.laneHolder(queuedRunIds);
       } else if (!newerEvents) {
         this.run = { ...reported, source: 'history', ...(lastPhase ? { phase: lastPhase } : {}) };
       }
     } else if (this.run && !newerEvents) {
       this.run = undefined;
     }
+  }
+
+  /** The run that holds the lane when chat.history named a queued one: from the watcher's evidence, or unnamed. */
+  private laneHolder(queuedRunIds: Set<string>): InFlightRun {
+    const ev = this.opts.evidence?.read(this.canonicalKey);
+    const started = ev?.live === true && ev.startedAt ? { startedAt: ev.startedAt } : {};
+    if (ev?.live === true && ev.runId && !queuedRunIds.has(ev.runId)) return { runId: ev.runId, ...started, text: '', source: 'watcher' };
+    return { runId: UNNAMED_RUN, ...started, text: '', source: 'history' };
   }
 
   /**

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
-import { TranscriptModel, fenced, type TranscriptChange } from '../../src/model/transcript';
+import { TranscriptModel, UNNAMED_RUN, fenced, type TranscriptChange } from '../../src/model/transcript';
 import { cleanText, normalizeMessage } from '../../src/model/transcriptEntry';
 import { repoRoot } from '../support/fixtures';
 import { ScriptedGateway } from '../support/scriptedGateway';
@@ -179,6 +179,25 @@ describe('TranscriptModel: a hung run (captured hung-run)', () => {
     await until(model, () => model.pending().length === 1 && calls.length > polls + 1);
     assert.equal(model.inFlight()?.runId, 'cap-hung-1');
     void gw;
+  });
+
+  it('opened late while chat.history names a queued input\'s run: shows the run the Gateways view saw holding the lane, or says its id is unknown', async () => {
+    const quirk = HUNG.results['chat.history (queued input while hung)'];
+    assert.ok(quirk.pendingInputs.items.some((q: any) => q.runId === quirk.inFlightRun.runId), 'the capture names a queued run');
+    const fresh = (): Store => ({ key: HUNG.sessionKey, sessionId: quirk.sessionId, generation: 1, messages: quirk.messages, inFlightRun: quirk.inFlightRun, pendingInputs: quirk.pendingInputs });
+    const evidence = (runId?: string) => ({ read: () => ({ live: true, runId, startedAt: 1_795_000_000_000, state: 'running', why: 'test' }), onDidChange: () => ({ dispose() {} }) });
+    const seen = await setup(fresh(), { evidence: evidence('cap-hung-1') });
+    assert.equal(seen.model.inFlight()?.runId, 'cap-hung-1');
+    assert.equal(seen.model.inFlight()?.source, 'watcher');
+    assert.equal(seen.model.pending().length, quirk.pendingInputs.items.length, 'the queued input stays queued');
+    const unseen = await setup(fresh(), { evidence: evidence(undefined) });
+    assert.equal(unseen.model.inFlight()?.runId, UNNAMED_RUN);
+    const store = fresh();
+    const none = await setup(store, { busyPollMs: 50 });
+    assert.equal(none.model.inFlight()?.runId, UNNAMED_RUN);
+    // Once the lane frees and the named run really runs (no longer queued), it is shown.
+    store.pendingInputs = { items: [], total: 0 };
+    await until(none.model, () => none.model.inFlight()?.runId === quirk.inFlightRun.runId);
   });
 
   it('adopts a run it only learns about from events (joined late), with its phase', async () => {
