@@ -21,7 +21,7 @@
 // No `vscode` import: tested in plain Node against a scripted gateway and against a real one.
 import type { ChatHistoryResultView, Disposable, EventFrame, GatewayApi, GatewayConnection, LogLevel, SessionMessagePayloadView } from '../gateway';
 import { Emitter } from '../gateway/emitter';
-import type { RunEvidenceSource } from './recovery';
+import { findSessionRow, type RunEvidenceSource } from './recovery';
 import { clip, cleanText, DEFAULT_MAX_TEXT_CHARS, messageIdentity, normalizeMessage, pendingInputText, type TranscriptEntry } from './transcriptEntry';
 
 export interface InFlightRun {
@@ -255,16 +255,16 @@ export class TranscriptModel {
         await api.sessionsMessagesSubscribe({ key: this.sessionKey, ...this.agentParam() })
           .catch((err: Error) => this.log('warn', `sessions.messages.subscribe ${this.sessionKey}: ${err.message}`));
       }
-      if (mode !== 'refresh' && this.supports('sessions.describe')) {
-        const described = await api.sessionsDescribe({ key: this.sessionKey, ...this.agentParam() });
-        if (!described.session) {
+      const found = mode === 'refresh' ? undefined : await this.findSession();
+      if (found) {
+        if (!found.exists) {
           if (first) this.setSession('missing', 'The gateway has no session with this key (yet).');
           else if (this.state.session !== 'deleted' && this.state.session !== 'missing') {
             this.markDeleted(this.reconnecting ? 'The session was deleted on the gateway while Lanewatch was disconnected.' : 'The session was deleted on the gateway.');
           }
           if (!first) return;
         } else {
-          if (typeof described.session.key === 'string') this.canonicalKey = described.session.key;
+          if (found.key) this.canonicalKey = found.key;
           if (this.state.session === 'deleted') this.addNotice('separator', 'session-recreated', 'A session with this key exists again on the gateway (it was deleted and created anew).');
           this.setSession('ok');
         }
@@ -699,11 +699,25 @@ export class TranscriptModel {
     this.scheduleRefresh();
   }
 
+  /**
+   * Whether the gateway knows the session, and its canonical key: sessions.describe where it exists; elsewhere
+   * (protocol 3) the `sessions.list` search by key. undefined: this gateway cannot say. A key that is not canonical
+   * (`agent:<id>:…`) is not looked up in the list, where it could only be missed and wrongly called deleted.
+   */
+  private async findSession(): Promise<{ exists: boolean; key?: string } | undefined> {
+    if (this.supports('sessions.describe')) {
+      const described = await this.opts.api.sessionsDescribe({ key: this.sessionKey, ...this.agentParam() });
+      return described.session ? { exists: true, ...(typeof described.session.key === 'string' ? { key: described.session.key } : {}) } : { exists: false };
+    }
+    if (!this.supports('sessions.list') || !/^agent:[^:]+:./.test(this.sessionKey)) return undefined;
+    return { exists: !!(await findSessionRow(this.opts.api, this.sessionKey)) };
+  }
+
   private async confirmDeleted(): Promise<void> {
     try {
-      if (this.supports('sessions.describe') && (await this.opts.api.sessionsDescribe({ key: this.sessionKey, ...this.agentParam() })).session) { this.scheduleRefresh(); return; }
+      if ((await this.findSession())?.exists) { this.scheduleRefresh(); return; }
     } catch (err) {
-      this.log('debug', `transcript ${this.sessionKey}: sessions.describe after a delete event: ${(err as Error).message}`);
+      this.log('debug', `transcript ${this.sessionKey}: looking the session up after a delete event: ${(err as Error).message}`);
     }
     if (this.state.session !== 'deleted') this.markDeleted('The session was deleted on the gateway.');
   }

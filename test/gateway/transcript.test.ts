@@ -347,6 +347,23 @@ describe('real gateway: reconnects and restarts', () => {
     else assert.equal(deltas, 0, 'protocol 3 has no delta cursor: caught up from a newest page merged by message id');
   });
 
+  it('a session deleted while the panel was disconnected is said to be deleted when it reconnects', LONG, async () => {
+    const key = 'agent:main:it-tx-deleted-offline';
+    await answeredTurn(key, 'before the offline delete');
+    const { model, c } = await openModel(key);
+    assert.equal(model.status().session, 'ok');
+    const shown = model.entries().filter((e) => e.kind === 'message').length;
+    const catchUps = model.status().catchUps;
+    c.stop();
+    await admin.connection.request('sessions.delete', { key });
+    c.start();
+    await until(model, () => model.status().session === 'deleted', 'deleted after the reconnect');
+    assert.match(model.status().sessionText ?? '', /while Lanewatch was disconnected/);
+    assert.equal(model.entries().filter((e) => e.kind === 'message').length, shown, 'what was shown stays readable');
+    assert.equal(model.status().catchUps, catchUps, 'no catch-up of a deleted session');
+    console.log(`# ${VERSION}: ${V9 ? 'sessions.describe' : 'sessions.list search by key (no sessions.describe)'} → ${model.status().sessionText}`);
+  });
+
   it(V9 ? 'across a gateway restart it reconnects, catches up, and follows live again' : 'across a SIGUSR1 restart (no restart RPC on protocol 3) it reconnects, catches up, and follows live again', LONG, async () => {
     const key = 'agent:main:it-tx-restart';
     await answeredTurn(key, 'before the restart');
