@@ -236,7 +236,7 @@ const refilterMs = [];
 let refiltered = 0;
 for (let i = 0; i < 5; i++) {
   const s = performance.now();
-  refiltered = ring.filter(compileLogFilter({ preset: 'session', sessionKey: 'agent:main:main', text: 'lane', minLevel: 'INFO' })).length;
+  refiltered = ring.filter(compileLogFilter({ preset: 'session', sessionKey: 'agent:main:hung-run', text: 'session', minLevel: 'INFO' })).length;
   refilterMs.push(performance.now() - s);
 }
 console.log(`  re-filter the full ring (${ring.size.toLocaleString('en-US')} lines, session preset + text, ${refiltered.toLocaleString('en-US')} hits) ${stat(refilterMs)}`);
