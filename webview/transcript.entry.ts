@@ -764,6 +764,7 @@ function updateBanners(): void {
     if (s.connection === 'waiting') list.push(banner('warning', 'plug', s.connectionText ?? `Waiting for gateway ${gateway}.`));
     else if (s.connection !== 'connected') list.push(banner('warning', 'debug-disconnect', `Gateway ${s.connection}${s.connectionText ? `: ${s.connectionText}` : ''}. Showing what was loaded; Lanewatch catches up when the connection is back.`));
     if (s.session === 'deleted') list.push(banner('error', 'trash', s.sessionText ?? 'The session was deleted on the gateway.'));
+    if (s.runUnverified) list.push(banner('warning', 'question', s.runUnverified));
     if (s.loading === 'catch-up') list.push(banner('info', 'sync', 'Catching up with the gateway…'));
     for (const n of s.notices.slice(-3)) list.push(banner('info', 'history', n));
     if (s.error) list.push(banner('error', 'error', s.error, { label: 'Retry', run: () => void request({ kind: 'retry' }) }));

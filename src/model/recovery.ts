@@ -87,7 +87,8 @@ const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object'
  */
 export async function findSessionRow(api: GatewayApi, key: string, signal?: AbortSignal): Promise<SessionRowView | undefined> {
   const list = await api.sessionsList({ search: key, limit: 50 }, { signal });
-  return list.sessions.find((r) => r.key === key);
+  if (!Array.isArray(list?.sessions)) throw new Error(`sessions.list answered without a "sessions" array (${typeof list?.sessions}): cannot tell whether ${key} exists`);
+  return list.sessions.find((r) => r?.key === key);
 }
 
 /** Runs seen ending on the action's own connection (protocol 3: the abort's own proof). */

@@ -21,7 +21,7 @@
 // No `vscode` import: tested in plain Node against a scripted gateway and against a real one.
 import type { ChatHistoryResultView, Disposable, EventFrame, GatewayApi, GatewayConnection, LogLevel, SessionMessagePayloadView } from '../gateway';
 import { Emitter } from '../gateway/emitter';
-import { findSessionRow, type RunEvidenceSource } from './recovery';
+import { findSessionRow, type RunEvidence, type RunEvidenceSource } from './recovery';
 import { clip, cleanText, DEFAULT_MAX_TEXT_CHARS, messageIdentity, normalizeMessage, pendingInputText, type TranscriptEntry } from './transcriptEntry';
 
 export interface InFlightRun {
@@ -57,6 +57,8 @@ export interface TranscriptStatus {
   /** Plain statements about what happened while watching (reset, deleted, gap), newest last. */
   notices: string[];
   error?: string;
+  /** Protocol 3: why the panel cannot tell whether a run is in flight (the row says running; no event was seen). */
+  runUnverified?: string;
   /** Completed catch-ups after (re)connects and refreshes. */
   catchUps: number;
 }
@@ -710,7 +712,13 @@ export class TranscriptModel {
       return described.session ? { exists: true, ...(typeof described.session.key === 'string' ? { key: described.session.key } : {}) } : { exists: false };
     }
     if (!this.supports('sessions.list') || !/^agent:[^:]+:./.test(this.sessionKey)) return undefined;
-    return { exists: !!(await findSessionRow(this.opts.api, this.sessionKey)) };
+    try {
+      return { exists: !!(await findSessionRow(this.opts.api, this.sessionKey)) };
+    } catch (err) {
+      // The lookup only adds "deleted"/"missing"; the transcript itself can still load.
+      this.log('warn', `transcript ${this.sessionKey}: looking the session up in sessions.list: ${(err as Error).message}`);
+      return undefined;
+    }
   }
 
   private async confirmDeleted(): Promise<void> {
@@ -810,6 +818,7 @@ export class TranscriptModel {
     const source = this.opts.evidence;
     if (!source || !this.legacy()) return false;
     const ev = source.read(this.canonicalKey) ?? (this.canonicalKey !== this.sessionKey ? source.read(this.sessionKey) : undefined);
+    this.setRunUnverified(ev);
     if (ev?.live === true && ev.runId && !this.endedRuns.has(ev.runId)) {
       if (this.run) return false;
       this.run = { runId: ev.runId, ...(ev.startedAt ? { startedAt: ev.startedAt } : {}), text: '', source: 'watcher', phase: ev.state };
@@ -817,6 +826,18 @@ export class TranscriptModel {
     }
     if (ev?.live === false && this.run?.source === 'watcher') { this.run = undefined; return true; }
     return false;
+  }
+
+  /**
+   * Protocol 3, connected after a run began: the row says running and nothing seen can confirm or deny it. The panel
+   * says so, as the tree does ("running (unverified)"), rather than showing a run in flight or an idle session.
+   */
+  private setRunUnverified(ev: RunEvidence | undefined): void {
+    const text = ev && ev.live === undefined && !this.run && /^running\b/.test(ev.state)
+      ? `The session's row says "running", but Lanewatch connected after that run began and has seen no event of it: whether a run is in flight cannot be verified on this gateway version. ${ev.why}` : undefined;
+    if (text === this.state.runUnverified) return;
+    if (text) this.state.runUnverified = text; else delete this.state.runUnverified;
+    this.emit({ type: 'status' });
   }
 
   /** Protocol 3 echoes an accepted user input without a message id before it is written (at once, or after the run ahead of it). */

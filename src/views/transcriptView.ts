@@ -47,7 +47,7 @@ export function statusView(model: TranscriptModel): TranscriptStatusView {
   const s = model.status();
   return {
     connection: s.connection, connectionText: s.connectionText, session: s.session, sessionText: s.sessionText, loading: s.loading, loaded: s.loaded,
-    hasOlder: s.hasOlder, olderStop: s.olderStop, dropped: s.dropped, maxMessages: s.maxMessages, notices: s.notices, error: s.error,
+    hasOlder: s.hasOlder, olderStop: s.olderStop, dropped: s.dropped, maxMessages: s.maxMessages, notices: s.notices, error: s.error, runUnverified: s.runUnverified,
   };
 }
 

@@ -303,6 +303,25 @@ describe('real gateway: a live transcript', () => {
     }
   });
 
+  // Protocol 3 rows say "running" long after runs end, and a run that began before Lanewatch connected sends it no
+  // start: the panel says it cannot verify, as the tree does, and drops that once an end is seen.
+  it('protocol 3, connected after a run began: the panel says whether a run is in flight cannot be verified; after the abort it no longer does', { ...LONG, skip: V9 && 'protocol 4 rows say whether a run is active' }, async () => {
+    const key = 'agent:main:it-tx-late';
+    const hangingBefore = await hanging();
+    await admin.chatSend({ sessionKey: key, message: 'hang before anyone watches [[hang]]', idempotencyKey: `it-tx-late-${Date.now()}` });
+    for (let i = 0; i < 360 && (await hanging()) <= hangingBefore; i++) await sleep(500);
+    const w = watcher('it-tx-late');
+    await watcherSynced(w);
+    assert.deepEqual([w.laneStatus(key).state, w.laneStatus(key).verified], ['running', false], JSON.stringify(w.laneStatus(key).facts));
+    const { model } = await openModel(key, { api: w.api, evidence: w.evidenceSource() });
+    assert.match(model.status().runUnverified ?? '', /cannot be verified/);
+    assert.equal(model.inFlight(), undefined, 'no run shown in flight on a guess');
+    await admin.chatAbort({ sessionKey: key });
+    await until(model, () => model.status().runUnverified === undefined, 'the statement goes once the run is seen to end');
+    console.log(`# ${VERSION}, connected late: tree ${w.laneStatus(key).state} (${w.laneStatus(key).facts[0]?.rule}); panel in flight: ${model.inFlight()?.runId ?? 'none'}`);
+    assert.notEqual(w.laneStatus(key).state, 'running');
+  });
+
   it('a /new reset while open shows a separator; a deleted session is said plainly', LONG, async () => {
     const key = 'agent:main:it-tx-reset';
     await answeredTurn(key, 'before the reset');

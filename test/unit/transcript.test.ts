@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
 import { TranscriptModel, UNNAMED_RUN, fenced, type TranscriptChange } from '../../src/model/transcript';
 import { cleanText, normalizeMessage } from '../../src/model/transcriptEntry';
+import type { RunEvidence } from '../../src/model/recovery';
 import { repoRoot } from '../support/fixtures';
 import { ScriptedGateway } from '../support/scriptedGateway';
 
@@ -40,6 +41,8 @@ interface Store {
   inFlightRun?: any;
   pendingInputs?: any;
   deleted?: boolean;
+  /** What sessions.list answers instead of the session's row (a malformed answer). */
+  listAnswer?: unknown;
 }
 
 /** chat.history as 2026.9.6 answers it (see the gateway's chat-history-page-kernel / transcript-anchor-page). */
@@ -68,15 +71,16 @@ function chatHistory(store: Store, params: any): any {
   return { ...base, messages: page, hasMore: all.length > page.length, totalMessages: all.length, deltaCursor: `c:${store.generation}:${all.length}` };
 }
 
-async function setup(store: Store, opts: Partial<ConstructorParameters<typeof TranscriptModel>[0]> = {}) {
+async function setup(store: Store, opts: Partial<ConstructorParameters<typeof TranscriptModel>[0]> = {}, hello: Record<string, unknown> = {}) {
   const calls: Array<{ method: string; params: any }> = [];
   const gw = await ScriptedGateway.start({
-    helloOverrides: { features: { methods: ['chat.history', 'sessions.describe', 'sessions.messages.subscribe', 'sessions.messages.unsubscribe', 'sessions.subscribe'], events: ['session.message', 'chat', 'agent', 'sessions.changed'] } },
+    helloOverrides: { features: { methods: ['chat.history', 'sessions.describe', 'sessions.messages.subscribe', 'sessions.messages.unsubscribe', 'sessions.subscribe'], events: ['session.message', 'chat', 'agent', 'sessions.changed'] }, ...hello },
     handleRequest: (method, params) => {
       calls.push({ method, params });
       switch (method) {
         case 'chat.history': return chatHistory(store, params);
         case 'sessions.describe': return { session: store.deleted ? null : { key: store.key, sessionId: store.sessionId } };
+        case 'sessions.list': return store.listAnswer ?? { sessions: store.deleted ? [] : [{ key: store.key, sessionId: store.sessionId, status: 'running' }], count: store.deleted ? 0 : 1 };
         case 'sessions.messages.subscribe': case 'sessions.messages.unsubscribe': return { subscribed: method.endsWith('.subscribe'), key: params.key };
         default: return {};
       }
@@ -198,6 +202,34 @@ describe('TranscriptModel: a hung run (captured hung-run)', () => {
     // Once the lane frees and the named run really runs (no longer queued), it is shown.
     store.pendingInputs = { items: [], total: 0 };
     await until(none.model, () => none.model.inFlight()?.runId === quirk.inFlightRun.runId);
+  });
+
+  it('protocol 3, connected after a run began: says whether a run is in flight cannot be verified, until the Gateways view knows', async () => {
+    const store: Store = { key: 'agent:main:p3-late', sessionId: 's', generation: 1, messages: [message(1, 'user', 'a question')] };
+    const listeners = new Set<() => void>();
+    let evidence: RunEvidence = { live: undefined, state: 'running (unverified)', why: 'openclaw 2026.3.24 (protocol 3) keeps "running" in rows after runs end (p3.unverified)' };
+    const source = { read: () => evidence, onDidChange: (l: () => void) => { listeners.add(l); return { dispose: () => listeners.delete(l) }; } };
+    const set = (e: RunEvidence) => { evidence = e; for (const l of listeners) l(); };
+    const p3 = { protocol: 3, server: { version: '2026.3.24', connId: 'c1' }, features: { methods: ['chat.history', 'chat.send', 'chat.abort', 'sessions.list'], events: ['chat', 'agent', 'sessions.changed'] } };
+    const { model } = await setup(store, { evidence: source }, p3);
+    assert.match(model.status().runUnverified ?? '', /cannot be verified.*p3\.unverified/);
+    assert.equal(model.inFlight(), undefined, 'no run is shown as in flight on a guess');
+    set({ live: false, state: 'stale', why: 'the row says "running" but its run ended (aborted) while Lanewatch watched (p3.stale)' });
+    assert.equal(model.status().runUnverified, undefined, 'the stale verdict replaces it');
+    set({ live: true, runId: 'r-2', state: 'running', why: 'this connection saw the run start (p3.events)' });
+    assert.equal(model.inFlight()?.runId, 'r-2');
+    assert.equal(model.status().runUnverified, undefined);
+  });
+
+  it('protocol 3: a sessions.list answer it cannot read does not stop the transcript from loading', async () => {
+    const store: Store = { key: 'agent:main:p3-odd-list', sessionId: 's', generation: 1, messages: [message(1, 'user', 'still shown')], listAnswer: { sessions: 'not a list' } };
+    const p3 = { protocol: 3, server: { version: '2026.3.24', connId: 'c1' }, features: { methods: ['chat.history', 'sessions.list'], events: ['chat', 'agent', 'sessions.changed'] } };
+    const logged: string[] = [];
+    const { model } = await setup(store, { log: (_level, m) => logged.push(m) }, p3);
+    assert.equal(model.status().loaded, true);
+    assert.equal(model.status().error, undefined);
+    assert.deepEqual(model.entries().filter((e) => e.kind === 'message').map((e) => e.text), ['still shown']);
+    assert.match(logged.join('\n'), /sessions\.list answered without a "sessions" array/);
   });
 
   it('adopts a run it only learns about from events (joined late), with its phase', async () => {

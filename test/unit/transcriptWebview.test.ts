@@ -193,7 +193,15 @@ describe('Transcript webview in chromium', () => {
     await w.post(disconnected);
     await w.post({ type: 'transcript/entries', op: 'append', entries: [mk(503, 'after the banners')] });
     f = await w.report((x) => x.entries === 503 && /after the banners/.test(x.renderedText) && x.following === true && x.atBottom === true);
+    // Protocol 3, connected late: the host's "cannot be verified" statement is a warning banner, shown as text.
+    const unverified = 'The session\'s row says "running" <img src=x onerror="window.__pwned=1"> cannot be verified';
+    await w.post({ type: 'transcript/status', status: { ...(STATUS as { status: object }).status, runUnverified: unverified } } as TranscriptHostToWebview);
+    f = await w.report((x) => x.banners.some((b: string) => b.includes('cannot be verified')));
+    assert.ok(f.banners.includes(unverified), JSON.stringify(f.banners));
+    assert.equal(await w.page.evaluate(() => (window as any).__pwned), undefined);
+    assert.equal(await w.page.locator('.banner.warning img').count(), 0);
     await w.post(STATUS);
+    f = await w.report((x) => !x.banners.some((b: string) => b.includes('cannot be verified')));
     // Search: a tool result is collapsed by default and is expanded when a match is inside it.
     await w.post({ type: 'transcript/entries', op: 'append', entries: [{ ...mk(504, 'calling a tool'), tools: [{ kind: 'result', name: 'grep', text: 'line one\nthe needle is here\nline three' }] }] });
     f = await w.report((x) => x.entries === 504 && /Tool result/.test(x.renderedText));
