@@ -606,6 +606,7 @@ export class TranscriptModel {
   private ensureRun(runId: string, startedAt?: number): InFlightRun & { suppress?: string } {
     if (this.run?.runId !== runId) this.run = { runId, startedAt: startedAt ?? this.now(), text: '', source: 'events' };
     this.run.lastEventAt = this.now();
+    if (this.state.runUnverified) this.setRunUnverified(undefined); // a run event is the verification
     return this.run;
   }
 

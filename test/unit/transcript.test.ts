@@ -211,11 +211,18 @@ describe('TranscriptModel: a hung run (captured hung-run)', () => {
     const source = { read: () => evidence, onDidChange: (l: () => void) => { listeners.add(l); return { dispose: () => listeners.delete(l) }; } };
     const set = (e: RunEvidence) => { evidence = e; for (const l of listeners) l(); };
     const p3 = { protocol: 3, server: { version: '2026.3.24', connId: 'c1' }, features: { methods: ['chat.history', 'chat.send', 'chat.abort', 'sessions.list'], events: ['chat', 'agent', 'sessions.changed'] } };
-    const { model } = await setup(store, { evidence: source }, p3);
+    const { model, gw } = await setup(store, { evidence: source }, p3);
     assert.match(model.status().runUnverified ?? '', /cannot be verified.*p3\.unverified/);
     assert.equal(model.inFlight(), undefined, 'no run is shown as in flight on a guess');
     set({ live: false, state: 'stale', why: 'the row says "running" but its run ended (aborted) while Lanewatch watched (p3.stale)' });
     assert.equal(model.status().runUnverified, undefined, 'the stale verdict replaces it');
+    // A run event on the panel's own socket verifies a run even before the Gateways view has processed it.
+    set({ live: undefined, state: 'running (unverified)', why: 'again (p3.unverified)' });
+    assert.ok(model.status().runUnverified);
+    replay(gw, HUNG.events.filter((e: any) => e.frame.event === 'agent' && e.frame.payload.runId === 'cap-hung-1').map((e: any) => ({ frame: { ...e.frame, payload: { ...e.frame.payload, sessionKey: store.key } } })));
+    await until(model, () => model.inFlight()?.runId === 'cap-hung-1');
+    assert.equal(model.status().runUnverified, undefined);
+    set({ live: false, state: 'stale', why: 'ended (p3.stale)' });
     set({ live: true, runId: 'r-2', state: 'running', why: 'this connection saw the run start (p3.events)' });
     assert.equal(model.inFlight()?.runId, 'r-2');
     assert.equal(model.status().runUnverified, undefined);
