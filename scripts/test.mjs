@@ -22,16 +22,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ALL = ['unit', 'gateway', 'gateway-legacy', 'extension', 'ui'];
+const ALL = ['unit', 'gateway', 'gateway-legacy', 'extension', 'ui', 'ui-legacy'];
 // The versions the field reports came from (protocol 3). Installed in `prepare`, before the network namespace.
 const LEGACY_VERSIONS = (process.env.LANEWATCH_LEGACY_VERSIONS ?? '2026.3.24 2026.4.26').split(/[\s,]+/).filter(Boolean);
+// The packaged extension in real VS Code on the version whose zombie rows the field reports describe.
+const UI_LEGACY_VERSION = process.env.LANEWATCH_UI_LEGACY_VERSION ?? '2026.3.24';
 const args = process.argv.slice(2);
 const inNetns = args.includes('--in-netns');
 const stages = args.filter((a) => !a.startsWith('--'));
 const selected = stages.length ? stages : ALL;
 for (const s of selected) if (!ALL.includes(s)) { console.error(`unknown stage "${s}" (stages: ${ALL.join(', ')})`); process.exit(2); }
 const needsGateway = selected.some((s) => s !== 'unit');
-const needsVscode = selected.includes('extension') || selected.includes('ui');
+const needsVscode = selected.includes('extension') || selected.includes('ui') || selected.includes('ui-legacy');
 
 const t0 = Date.now();
 const say = (m) => console.log(`[test ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
@@ -64,13 +66,14 @@ if (!inNetns) {
     if (needsGateway) await tools.ensureInstalled(needsVscode ? 'all' : 'openclaw');
     // 2026.3.24 needs an npm override (linkedom) and 2026.4.26 stages its plugins' deps: both need the network.
     if (selected.includes('gateway-legacy')) for (const v of LEGACY_VERSIONS) await tools.ensureInstalled('openclaw', { openclawVersion: v });
+    if (selected.includes('ui-legacy')) await tools.ensureInstalled('openclaw', { openclawVersion: UI_LEGACY_VERSION });
     // The tool cache can outlive the machine's packages (a restored cache on a new machine).
     if (needsVscode && !existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium')) spawnSync('bash', [path.join(root, 'scripts/setup-tools.sh'), 'vscode'], { stdio: 'inherit' });
     const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
     if (build.status !== 0) process.exit(1);
     const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', '.', '--noEmit'], { cwd: root, stdio: 'inherit' });
     if (tsc.status !== 0) { console.error('typecheck failed'); process.exit(1); }
-    if (selected.includes('ui')) {
+    if (selected.includes('ui') || selected.includes('ui-legacy')) {
       const pkg = spawnSync(process.execPath, [path.join(root, 'scripts/package-vsix.mjs')], { cwd: root, stdio: 'inherit' });
       if (pkg.status !== 0) process.exit(1);
     }
@@ -189,6 +192,42 @@ if (selected.includes('extension') || selected.includes('ui')) {
   } catch (err) {
     console.error(err);
     record('fixture', 0, 1, 1);
+  } finally {
+    await cleanupAll();
+  }
+}
+
+// The packaged extension in real VS Code on a protocol-3 gateway: the zombie row (aborted, row still "running") shown
+// stale, runs that began before VS Code connected shown "running (unverified)" and said so in the transcript, and
+// Recover Session freeing a hung run there. Its own gateway, after the 2026.9 one is gone.
+if (selected.includes('ui-legacy')) {
+  const { startFakeModel, startGateway, cleanupAll } = await import('./fixtures/openclaw-gateway.mjs');
+  const { seedDemoSessions } = await import('./fixtures/seed-demo.mjs');
+  const fixtureRoot = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-vscode-legacy-'));
+  try {
+    let gateway;
+    await stage(`fixture@${UI_LEGACY_VERSION}`, async () => {
+      const fake = await startFakeModel({ root: fixtureRoot });
+      gateway = await startGateway({ root: fixtureRoot, name: 'legacy', version: UI_LEGACY_VERSION, modelBaseUrl: `${fake.url}/v1` });
+      say(`gateway ${UI_LEGACY_VERSION} ready in ${gateway.readyMs} ms at ${gateway.url}`);
+      const seeded = await seedDemoSessions(gateway, { fakeModel: fake });
+      say(`seeded ${Object.values(seeded.keys).join(', ')}`);
+      if (!seeded.keys.zombie) throw new Error(`openclaw ${UI_LEGACY_VERSION} did not get a zombie session: is it a protocol-3 version?`);
+    });
+    const workspace = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-ws-'));
+    writeFileSync(path.join(workspace, 'README.md'), '# Lanewatch test workspace\n');
+    await stage(`ui@${UI_LEGACY_VERSION}`, async () => {
+      const settings = { 'lanewatch.gateways': [{ name: 'legacy', url: gateway.url, configPath: gateway.configPath }] };
+      const r = await run(process.execPath, [path.join(root, 'test/ui/run-ui-tests.mjs'), '--vsix', path.join(root, 'lanewatch.vsix'), '--shots', path.join(resultsDir, `ui-${UI_LEGACY_VERSION}`), '--workspace', workspace, '--settings', JSON.stringify(settings),
+        '--expect-row', `legacy.*\\bconnected.*openclaw ${UI_LEGACY_VERSION.replace(/\./g, '\\.')}`, '--expect-row', 'demo-zombie.*\\bstale\\b', '--expect-row', 'demo-hung.*running \\(unverified\\)', '--expect-row', 'demo-idle.*\\bidle\\b',
+        '--expect-status-bar', 'Lanewatch: .*stale',
+        '--hover-row', 'demo-zombie', '--open-transcript', 'demo-hung', '--expect-transcript', 'cannot be verified',
+        '--recover-row', 'demo-wedged', '--recover-expect', '(idle|stale)', '--timeout-ms', '300000'], { log: `ui@${UI_LEGACY_VERSION}` });
+      const [p, f] = countPlain(r.out); record(`ui@${UI_LEGACY_VERSION}`, p, f || (r.code ? 1 : 0), r.code);
+    });
+  } catch (err) {
+    console.error(err);
+    record(`fixture@${UI_LEGACY_VERSION}`, 0, 1, 1);
   } finally {
     await cleanupAll();
   }

@@ -11,6 +11,9 @@
 // spaces ("demo connected"; its aria-label is appended after " | " when different), e.g. 'demo.*\bconnected'
 // or '/^demo connected/i' (`/re/flags` form); repeatable. A check that fails makes the
 // remaining checks `not ok ... # skipped` (they build on each other) unless the step says `independent: true`.
+// --open-transcript KEY [--expect-transcript REGEX]: opens KEY's transcript from its row; its text must match REGEX.
+// --recover-row KEY [--recover-expect REGEX]: recovers KEY from its context menu; its row must then match REGEX
+// (default "idle"; protocol 3 rows keep "running", so there the status is "stale").
 // --hostile-transcript KEY: the session KEY holds the hostile corpus (test/support/hostileText.mjs HOSTILE_SEED, one
 // answered chat.send each) and carries HOSTILE_LABEL as its label; the tree row and its tooltip must show the label
 // as text, and the transcript must show every string as text with nothing run or created from it.
@@ -268,8 +271,9 @@ export function steps(opts) {
         if (!/abort the run/.test(dialogText)) throw new Error(`the confirmation does not say what will happen: ${dialogText}`);
         await shot('7-recover-confirm.png');
         await dialog.locator('.monaco-button', { hasText: /^Recover$/ }).click();
-        // The row turns idle with the killed run as a badge, and a notification carries the verdict.
-        const re = new RegExp(`${opts.recoverRow.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*idle`);
+        // The row turns idle (protocol 3: stale, its row keeps "running") with the killed run as a badge, and a
+        // notification carries the verdict.
+        const re = new RegExp(`${opts.recoverRow.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*${opts.recoverExpect ?? 'idle'}`);
         const hit = await waitForRow(view, re, 60000);
         const toast = page.locator('.notification-toast', { hasText: 'Recover' }).first();
         await toast.waitFor({ timeout: 30000 });
@@ -286,13 +290,27 @@ export function steps(opts) {
   }
   if (opts.openTranscript) {
     list.push({
-      name: `the session row's "Open Transcript" action shows ${opts.openTranscript} with its messages`,
-      async run({ page, shot }) {
+      name: `the session row's "Open Transcript" action shows ${opts.openTranscript} with its messages${opts.expectTranscript ? ` and ${opts.expectTranscript}` : ''}`,
+      async run({ page, shot, log }) {
         const row = fleetView(page).locator('.monaco-list-row', { hasText: opts.openTranscript }).first();
         await row.hover();
         await row.locator('.action-label[aria-label="Open Transcript"]').first().click();
         const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-        await frame.locator('.row.head').first().waitFor({ timeout: 30000 });
+        // A message's head row; protocol 3 writes a hung run's user message only when the run ends, so there the
+        // panel's own words (--expect-transcript) are waited for instead.
+        if (!opts.expectTranscript) await frame.locator('.row.head').first().waitFor({ timeout: 30000 });
+        else {
+          // What the panel says (banners, rows) must match: e.g. protocol 3's "cannot be verified" for a late-seen run.
+          const re = opts.expectTranscript;
+          const text = await frame.locator('body').evaluate((b, src) => new Promise((resolve, reject) => {
+            const hit = () => new RegExp(src.source, src.flags).test(b.innerText);
+            if (hit()) { resolve(b.innerText); return; }
+            const mo = new MutationObserver(() => { if (hit()) { mo.disconnect(); clearTimeout(t); resolve(b.innerText); } });
+            mo.observe(b, { subtree: true, childList: true, characterData: true });
+            const t = setTimeout(() => { mo.disconnect(); reject(new Error(`the transcript never matched ${src.source}: ${b.innerText.slice(0, 600)}`)); }, 30000);
+          }), { source: re.source, flags: re.flags });
+          log(`transcript matched ${re}: "${text.replace(/\s+/g, ' ').slice(0, 300)}"`);
+        }
         await page.mouse.move(1200, 700);
         await shot('4-transcript-light.png');
       },
@@ -457,12 +475,12 @@ export function steps(opts) {
  * @param {(opts)=>Array} [o.steps]  override the check list
  * @returns {Promise<{passed:number, failed:number, results:Array<{name:string, ok:boolean, error?:string, ms:number}>}>}
  */
-export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], expectStatusBar, openLogs, openTranscript, recoverRow, hoverRow, toggleIdle, openDetails, hostileTranscript, timeoutMs = 180000, steps: makeSteps = steps }) {
+export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], expectStatusBar, openLogs, openTranscript, expectTranscript, recoverRow, recoverExpect, hoverRow, toggleIdle, openDetails, hostileTranscript, timeoutMs = 180000, steps: makeSteps = steps }) {
   const started = Date.now();
   shots = path.resolve(shots);
   mkdirSync(shots, { recursive: true });
   for (const f of readdirSync(shots)) if (/\.(png|log)$/.test(f)) rmSync(path.join(shots, f), { force: true }); // no stale artifacts
-  const opts = { vsix, shots, workspace, settings, env, expectRows, expectStatusBar, openLogs, openTranscript, recoverRow, hoverRow, toggleIdle, openDetails, hostileTranscript, timeoutMs };
+  const opts = { vsix, shots, workspace, settings, env, expectRows, expectStatusBar, openLogs, openTranscript, expectTranscript, recoverRow, recoverExpect, hoverRow, toggleIdle, openDetails, hostileTranscript, timeoutMs };
   const list = makeSteps(opts);
   const results = [];
   const report = (name, ok, extra = '') => {
@@ -557,6 +575,8 @@ async function main() {
       'open-logs': { type: 'string' },
       'recover-row': { type: 'string' },
       'open-transcript': { type: 'string' },
+      'expect-transcript': { type: 'string' },
+      'recover-expect': { type: 'string' },
       'toggle-idle': { type: 'string' },
       'open-details': { type: 'string' },
       'hostile-transcript': { type: 'string' },
@@ -579,7 +599,7 @@ async function main() {
   // Backstop: never outlive the deadline by much, whatever hangs (the 'exit' hook kills our process groups).
   setTimeout(() => { console.log('not ok - hard deadline reached\n0 passed, 1 failed'); process.exit(1); }, timeoutMs + 60000).unref();
 
-  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, expectStatusBar: values['expect-status-bar'] ? toRegExp(values['expect-status-bar']) : undefined, openLogs: values['open-logs'], recoverRow: values['recover-row'], openTranscript: values['open-transcript'], hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], hostileTranscript: values['hostile-transcript'], timeoutMs });
+  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, expectStatusBar: values['expect-status-bar'] ? toRegExp(values['expect-status-bar']) : undefined, openLogs: values['open-logs'], recoverRow: values['recover-row'], openTranscript: values['open-transcript'], expectTranscript: values['expect-transcript'] ? toRegExp(values['expect-transcript']) : undefined, recoverExpect: values['recover-expect'], hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], hostileTranscript: values['hostile-transcript'], timeoutMs });
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0 ? 0 : 1;
 }
