@@ -75,7 +75,7 @@ before(async () => {
   harness = h;
 });
 
-type Webview = { page: any; errors: string[]; post: (...m: unknown[]) => Promise<void>; posted: () => Promise<any[]>; report: (pick?: (f: any) => boolean, ms?: number) => Promise<any>; close: () => Promise<void> };
+type Webview = { page: any; errors: string[]; post: (...m: unknown[]) => Promise<void>; posted: () => Promise<any[]>; report: (pick?: (f: any) => boolean, ms?: number) => Promise<any>; painted: () => Promise<void>; close: () => Promise<void> };
 const opened: Webview[] = [];
 async function open(): Promise<Webview> {
   const w = await harness.openWebview({ distDir, entry: 'log-tail', css: ['webview.css', 'log-tail.css'] }) as Webview;
@@ -171,6 +171,7 @@ describe('Gateway Logs webview in chromium', () => {
     const items = ingestLogLines(ring, [tslog('<script>alert(1)</script> & <b>not bold</b> sessionKey=<i>k</i>', { level: 'INFO' }), '\x1b[1mbold?\x1b[0m raw <img src=x>'], ALL);
     await w.post(INIT, SOURCE, logLinesMessage(ring, items, true, true));
     await w.report((f) => f.lines === 2);
+    await w.painted();
     const texts: string[] = await w.page.evaluate(() => [...document.querySelectorAll('.row.line .msg')].map((m) => m.textContent ?? ''));
     // A raw line loses its SGR colour codes in parseLogLine (console format); the rest is shown as written.
     assert.deepEqual(texts, ['<script>alert(1)</script> & <b>not bold</b> sessionKey=<i>k</i>', 'bold? raw <img src=x>']);

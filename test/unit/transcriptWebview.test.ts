@@ -114,7 +114,9 @@ describe('Transcript webview in chromium', () => {
     opened.push(w);
     const entries = [entryView(normalizeMessage({ role: 'user', content: '<script>alert(1)</script> & <b>not bold</b>', __openclaw: { id: 'a' } })), entryView(normalizeMessage({ role: 'assistant', content: [{ type: 'text', text: '\x1b[1mbold?\x1b[0m tab\there' }], __openclaw: { id: 'b' } }))];
     await w.post(INIT, STATUS, { type: 'transcript/entries', op: 'replace', entries });
-    const facts = await w.report((f) => f.entries === 2);
+    // Both rows painted, not only the entries applied: under load the page can report in between (a report with
+    // entries 2 and no rows failed this once). A view that never paints them fails here, by timeout.
+    const facts = await w.report((f) => f.entries === 2 && f.renderedText.includes('not bold') && f.renderedText.includes('here'));
     assert.match(facts.renderedText, /<script>alert\(1\)<\/script> & <b>not bold<\/b>/);
     assert.match(facts.renderedText, /bold\? tab {4}here/, 'ANSI removed by the model, tab expanded');
   });
