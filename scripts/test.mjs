@@ -127,6 +127,19 @@ if (needsGateway) {
   process.on('exit', () => rmSync(tokenLedgerDir, { recursive: true, force: true })); // also when interrupted
 }
 
+/** An empty folder for VS Code to open. */
+function testWorkspace() {
+  const workspace = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-ws-'));
+  writeFileSync(path.join(workspace, 'README.md'), '# Lanewatch test workspace\n');
+  return workspace;
+}
+
+/** The UI test of the packaged extension (test/ui/run-ui-tests.mjs), recorded as stage `name`, screenshots in test-results/<shots>. */
+async function uiStage(name, { shots, workspace, settings, env, checks }) {
+  const r = await run(process.execPath, [path.join(root, 'test/ui/run-ui-tests.mjs'), '--vsix', path.join(root, 'lanewatch.vsix'), '--shots', path.join(resultsDir, shots), '--workspace', workspace, '--settings', JSON.stringify(settings), ...checks, '--timeout-ms', '300000'], { env, log: name });
+  const [p, f] = countPlain(r.out); record(name, p, f || (r.code ? 1 : 0), r.code);
+}
+
 const testFiles = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(dir, f)) : []);
 
 if (selected.includes('unit')) await stage('unit', async () => {
@@ -167,8 +180,7 @@ if (selected.includes('extension') || selected.includes('ui')) {
       say(`seeded ${Object.values(seeded.keys).join(', ')}`);
     });
     const settings = { 'lanewatch.gateways': [{ name: 'demo', url: gateway.url, configPath: gateway.configPath }] };
-    const workspace = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-ws-'));
-    writeFileSync(path.join(workspace, 'README.md'), '# Lanewatch test workspace\n');
+    const workspace = testWorkspace();
     const env = { LANEWATCH_TEST_GATEWAY_URL: gateway.url, LANEWATCH_TEST_GATEWAY_CONFIG: gateway.configPath, LANEWATCH_TEST_FAKE_MODEL_URL: fake.url };
 
     // UI first: it expects the seeded hung run to be alive; the extension suites then recover it.
@@ -177,12 +189,11 @@ if (selected.includes('extension') || selected.includes('ui')) {
       // show offline gateways with their fix actions next to live lane statuses.
       const { freePort } = await import('./fixtures/openclaw-gateway.mjs');
       const uiSettings = { 'lanewatch.gateways': [...settings['lanewatch.gateways'], { name: 'offline', url: `ws://127.0.0.1:${await freePort()}` }, { name: 'no-token', url: gateway.url }] };
-      const r = await run(process.execPath, [path.join(root, 'test/ui/run-ui-tests.mjs'), '--vsix', path.join(root, 'lanewatch.vsix'), '--shots', path.join(resultsDir, 'ui'), '--workspace', workspace, '--settings', JSON.stringify(uiSettings),
+      await uiStage('ui', { shots: 'ui', workspace, settings: uiSettings, env, checks: [
         '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*(running|stalled).*2 queued', '--expect-row', 'demo-idle.*idle',
         '--expect-row', 'offline.*not running \\(connection refused\\)', '--expect-row', 'Check the URL in settings', '--expect-row', 'no-token.*token required', '--expect-row', 'Set token',
         '--expect-status-bar', 'Lanewatch: .*(running|long-running|stalled).*2 of 3 gateways offline',
-        '--hover-row', 'demo-hung', '--toggle-idle', 'demo-idle', '--recover-row', 'demo-wedged', '--open-transcript', 'demo-hung', '--open-logs', 'demo', '--hostile-transcript', HOSTILE_KEY, '--timeout-ms', '300000'], { env, log: 'ui' });
-      const [p, f] = countPlain(r.out); record('ui', p, f || (r.code ? 1 : 0), r.code);
+        '--hover-row', 'demo-hung', '--toggle-idle', 'demo-idle', '--recover-row', 'demo-wedged', '--open-transcript', 'demo-hung', '--open-logs', 'demo', '--hostile-transcript', HOSTILE_KEY] });
     });
     if (selected.includes('extension')) await stage('extension', async () => {
       const r = await run(process.execPath, [path.join(root, 'scripts/vscode/run-extension-tests.mjs'), '--extension', root, '--tests', path.join(root, 'out/test/extension/index.js'), '--workspace', workspace, '--settings', JSON.stringify(settings)], { env, log: 'extension' });
@@ -214,16 +225,13 @@ if (selected.includes('ui-legacy')) {
       say(`seeded ${Object.values(seeded.keys).join(', ')}`);
       if (!seeded.keys.zombie) throw new Error(`openclaw ${UI_LEGACY_VERSION} did not get a zombie session: is it a protocol-3 version?`);
     });
-    const workspace = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-ws-'));
-    writeFileSync(path.join(workspace, 'README.md'), '# Lanewatch test workspace\n');
     await stage(`ui@${UI_LEGACY_VERSION}`, async () => {
       const settings = { 'lanewatch.gateways': [{ name: 'legacy', url: gateway.url, configPath: gateway.configPath }] };
-      const r = await run(process.execPath, [path.join(root, 'test/ui/run-ui-tests.mjs'), '--vsix', path.join(root, 'lanewatch.vsix'), '--shots', path.join(resultsDir, `ui-${UI_LEGACY_VERSION}`), '--workspace', workspace, '--settings', JSON.stringify(settings),
+      await uiStage(`ui@${UI_LEGACY_VERSION}`, { shots: `ui-${UI_LEGACY_VERSION}`, workspace: testWorkspace(), settings, checks: [
         '--expect-row', `legacy.*\\bconnected.*openclaw ${UI_LEGACY_VERSION.replace(/\./g, '\\.')}`, '--expect-row', 'demo-zombie.*\\bstale\\b', '--expect-row', 'demo-hung.*running \\(unverified\\)', '--expect-row', 'demo-idle.*\\bidle\\b',
         '--expect-status-bar', 'Lanewatch: .*stale',
         '--hover-row', 'demo-zombie', '--open-transcript', 'demo-hung', '--expect-transcript', 'cannot be verified',
-        '--recover-row', 'demo-wedged', '--recover-expect', '(idle|stale)', '--timeout-ms', '300000'], { log: `ui@${UI_LEGACY_VERSION}` });
-      const [p, f] = countPlain(r.out); record(`ui@${UI_LEGACY_VERSION}`, p, f || (r.code ? 1 : 0), r.code);
+        '--recover-row', 'demo-wedged', '--recover-expect', '(idle|stale)'] });
     });
   } catch (err) {
     console.error(err);

@@ -158,7 +158,7 @@ export class GatewayWatcher {
     const busy = s.state === 'running' || s.state === 'long-running' || s.state === 'stalled' || s.state === 'stuck';
     // An unverified "running" is a row nobody saw start; a gateway diagnostic (stuck/stalled line) is evidence of work.
     const live = busy ? (s.verified || s.state !== 'running' ? true : undefined) : s.state === 'unknown' ? undefined : false;
-    return { live, runId: s.runId, ...(s.startedAt ? { startedAt: s.startedAt } : {}), state: `${s.state}${s.verified ? '' : ' (unverified)'}`, why: s.facts[0] ? `${s.facts[0].text} (${s.facts[0].rule})` : s.state };
+    return { live, runId: s.runId, ...(s.startedAt ? { startedAt: s.startedAt } : {}), state: `${s.state}${s.verified ? '' : ' (unverified)'}`, why: s.facts[0] ? `${s.facts[0].text} (${s.facts[0].rule})` : s.state, ...(s.facts[0] ? { rule: s.facts[0].rule } : {}) };
   }
 
   /** Re-reads everything after a (re)connect: events missed while down are not replayed by the gateway. */

@@ -18,6 +18,8 @@ export interface RunEvidence {
   /** The lane status and the facts behind it, quoted in reports. */
   state: string;
   why: string;
+  /** The version rule behind the status (e.g. p3.unverified), when a fact names one. */
+  rule?: string;
 }
 
 export interface RunEvidenceSource {

@@ -834,9 +834,8 @@ export class TranscriptModel {
    * says so, as the tree does ("running (unverified)"), rather than showing a run in flight or an idle session.
    */
   private setRunUnverified(ev: RunEvidence | undefined): void {
-    const rule = ev && /\(([\w.+-]+)\)$/.exec(ev.why)?.[1];
     const text = ev && ev.live === undefined && !this.run && /^running\b/.test(ev.state)
-      ? `The session's row says "running", but Lanewatch connected after that run began and has seen no event of it, so whether a run is in flight cannot be verified: ${this.versionName()} keeps "running" in rows after runs end${rule ? ` (${rule})` : ''}.` : undefined;
+      ? `The session's row says "running", but Lanewatch connected after that run began and has seen no event of it, so whether a run is in flight cannot be verified: ${this.versionName()} keeps "running" in rows after runs end${ev.rule ? ` (${ev.rule})` : ''}.` : undefined;
     if (text === this.state.runUnverified) return;
     if (text) this.state.runUnverified = text; else delete this.state.runUnverified;
     this.emit({ type: 'status' });

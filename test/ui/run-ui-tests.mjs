@@ -301,15 +301,10 @@ export function steps(opts) {
         if (!opts.expectTranscript) await frame.locator('.row.head').first().waitFor({ timeout: 30000 });
         else {
           // What the panel says (banners, rows) must match: e.g. protocol 3's "cannot be verified" for a late-seen run.
-          const re = opts.expectTranscript;
-          const text = await frame.locator('body').evaluate((b, src) => new Promise((resolve, reject) => {
-            const hit = () => new RegExp(src.source, src.flags).test(b.innerText);
-            if (hit()) { resolve(b.innerText); return; }
-            const mo = new MutationObserver(() => { if (hit()) { mo.disconnect(); clearTimeout(t); resolve(b.innerText); } });
-            mo.observe(b, { subtree: true, childList: true, characterData: true });
-            const t = setTimeout(() => { mo.disconnect(); reject(new Error(`the transcript never matched ${src.source}: ${b.innerText.slice(0, 600)}`)); }, 30000);
-          }), { source: re.source, flags: re.flags });
-          log(`transcript matched ${re}: "${text.replace(/\s+/g, ' ').slice(0, 300)}"`);
+          const body = frame.locator('body');
+          await body.filter({ hasText: opts.expectTranscript }).waitFor({ timeout: 30000 })
+            .catch(async (e) => { throw new Error(`the transcript never matched ${opts.expectTranscript}: ${(await body.innerText()).slice(0, 600)} (${e.message.split('\n')[0]})`); });
+          log(`transcript matched ${opts.expectTranscript}: "${(await body.innerText()).replace(/\s+/g, ' ').slice(0, 300)}"`);
         }
         await page.mouse.move(1200, 700);
         await shot('4-transcript-light.png');

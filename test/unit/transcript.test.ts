@@ -207,7 +207,7 @@ describe('TranscriptModel: a hung run (captured hung-run)', () => {
   it('protocol 3, connected after a run began: says whether a run is in flight cannot be verified, until the Gateways view knows', async () => {
     const store: Store = { key: 'agent:main:p3-late', sessionId: 's', generation: 1, messages: [message(1, 'user', 'a question')] };
     const listeners = new Set<() => void>();
-    let evidence: RunEvidence = { live: undefined, state: 'running (unverified)', why: 'openclaw 2026.3.24 (protocol 3) keeps "running" in rows after runs end (p3.unverified)' };
+    let evidence: RunEvidence = { live: undefined, state: 'running (unverified)', why: 'openclaw 2026.3.24 (protocol 3) keeps "running" in rows after runs end (p3.unverified)', rule: 'p3.unverified' };
     const source = { read: () => evidence, onDidChange: (l: () => void) => { listeners.add(l); return { dispose: () => listeners.delete(l) }; } };
     const set = (e: RunEvidence) => { evidence = e; for (const l of listeners) l(); };
     const p3 = { protocol: 3, server: { version: '2026.3.24', connId: 'c1' }, features: { methods: ['chat.history', 'chat.send', 'chat.abort', 'sessions.list'], events: ['chat', 'agent', 'sessions.changed'] } };
@@ -217,7 +217,7 @@ describe('TranscriptModel: a hung run (captured hung-run)', () => {
     set({ live: false, state: 'stale', why: 'the row says "running" but its run ended (aborted) while Lanewatch watched (p3.stale)' });
     assert.equal(model.status().runUnverified, undefined, 'the stale verdict replaces it');
     // A run event on the panel's own socket verifies a run even before the Gateways view has processed it.
-    set({ live: undefined, state: 'running (unverified)', why: 'again (p3.unverified)' });
+    set({ live: undefined, state: 'running (unverified)', why: 'again (p3.unverified)', rule: 'p3.unverified' });
     assert.ok(model.status().runUnverified);
     replay(gw, HUNG.events.filter((e: any) => e.frame.event === 'agent' && e.frame.payload.runId === 'cap-hung-1').map((e: any) => ({ frame: { ...e.frame, payload: { ...e.frame.payload, sessionKey: store.key } } })));
     await until(model, () => model.inFlight()?.runId === 'cap-hung-1');
