@@ -204,7 +204,14 @@ export interface TranscriptEntryView {
 
 export interface TranscriptInFlightView { runId: string; startedAt?: number; phase?: string; text: string; source: 'history' | 'events' | 'watcher'; lastEventAt?: number }
 export interface TranscriptPendingView { id: string; acceptedAt?: number; state: string; text: string; runId?: string }
-export interface TranscriptLiveView { inFlight?: TranscriptInFlightView; pending: TranscriptPendingView[]; pendingNotListed: number }
+export interface TranscriptLiveView {
+  inFlight?: TranscriptInFlightView;
+  /** Inputs waiting to run (state "queued"). */
+  pending: TranscriptPendingView[];
+  pendingNotListed: number;
+  /** Inputs the gateway still lists but will not run (cancelled by an abort, interrupted): history, not queue. */
+  notRun: TranscriptPendingView[];
+}
 
 /**
  * What the panel shows of the transcript model's status: the model's own type (one definition), minus what stays on

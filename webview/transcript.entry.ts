@@ -42,7 +42,7 @@ interface Prepared {
   lower?: Record<string, string>;
 }
 let entries: Prepared[] = [];
-let live: TranscriptLiveView = { pending: [], pendingNotListed: 0 };
+let live: TranscriptLiveView = { pending: [], pendingNotListed: 0, notRun: [] };
 let status: TranscriptStatusView | undefined;
 const saved = (() => { const s = vscodeApi.getState() as Partial<TranscriptPanelState> | undefined; return s && typeof s === 'object' ? s : {}; })();
 const expanded = new Set<string>(Array.isArray(saved.expanded) ? saved.expanded.filter((x): x is string => typeof x === 'string').slice(-500) : []);
@@ -116,9 +116,11 @@ type RowSpec =
   | { k: 'top' }
   | { k: 'runHead' }
   | { k: 'queueHead' }
-  | { k: 'queued'; index: number };
+  | { k: 'queued'; index: number }
+  | { k: 'notRunHead' }
+  | { k: 'notRun'; index: number };
 
-type Item = { t: 'top' } | { t: 'entry'; p: Prepared } | { t: 'run' } | { t: 'queue' };
+type Item = { t: 'top' } | { t: 'entry'; p: Prepared } | { t: 'notRun' } | { t: 'run' } | { t: 'queue' };
 
 interface Sink { row(spec: RowSpec): void; wrap(src: string, text: string): void }
 
@@ -220,6 +222,7 @@ function countRows(item: Item): number {
     }
     case 'run': return 1 + Math.max(1, runRows().length);
     case 'queue': return 1 + live.pending.length + (live.pendingNotListed ? 1 : 0);
+    case 'notRun': return 1 + live.notRun.length;
   }
 }
 
@@ -240,6 +243,7 @@ function specsOf(item: Item): RowSpec[] {
     }
     case 'run': { const rows = runRows(); return [{ k: 'runHead' }, ...(rows.length ? rows : [{ k: 'text', src: 'run', start: 0, end: 0 } as RowSpec])]; }
     case 'queue': return [{ k: 'queueHead' }, ...live.pending.map((_, index) => ({ k: 'queued', index }) as RowSpec), ...(live.pendingNotListed ? [{ k: 'more', src: 'queue', hidden: live.pendingNotListed } as RowSpec] : [])];
+    case 'notRun': return [{ k: 'notRunHead' }, ...live.notRun.map((_, index) => ({ k: 'notRun', index }) as RowSpec)];
   }
 }
 
@@ -262,6 +266,7 @@ const itemKey = (it: Item) => (it.t === 'entry' ? `e:${it.p.v.key}` : it.t);
 
 function rebuildItems(): void {
   items = [{ t: 'top' }, ...entries.map((p) => ({ t: 'entry', p }) as Item)];
+  if (live.notRun.length) items.push({ t: 'notRun' });
   if (live.inFlight) items.push({ t: 'run' });
   if (live.pending.length || live.pendingNotListed) items.push({ t: 'queue' });
   indexByKey = new Map(items.map((it, i) => [itemKey(it), i]));
@@ -381,7 +386,7 @@ function fillRow(row: HTMLElement, r: number): void {
   const li = r - starts[i];
   const spec = specsOf(item)[li];
   const key = itemKey(item);
-  const id = `${key}|${li}|${layoutVer}|${searchVer}|${item.t === 'run' || item.t === 'queue' || item.t === 'top' ? liveVer : item.p.rev}`;
+  const id = `${key}|${li}|${layoutVer}|${searchVer}|${item.t === 'run' || item.t === 'queue' || item.t === 'notRun' || item.t === 'top' ? liveVer : item.p.rev}`;
   if (row.dataset.id === id) return;
   row.dataset.id = id;
   row.replaceChildren();
@@ -497,7 +502,24 @@ function fillRow(row: HTMLElement, r: number): void {
       row.title = q.runId ? `run ${q.runId}` : '';
       return;
     }
+    case 'notRunHead':
+      row.className = 'row head notrun';
+      row.append(codicon('circle-slash'), el('span', 'label', `Not run (${live.notRun.length.toLocaleString()}): the gateway ${notRunVerb()} these inputs`));
+      return;
+    case 'notRun': {
+      const q = live.notRun[spec.index];
+      row.className = 'row queued notrun';
+      row.append(codicon('circle-slash'), el('span', 'time', clock(q.acceptedAt)), el('span', 'badge', q.state), el('span', 'summary', firstLine(q.text) || '(empty)'));
+      row.title = q.runId ? `run ${q.runId}` : '';
+      return;
+    }
   }
+}
+
+/** "cancelled", "interrupted" or "cancelled or interrupted", from the states the gateway gave. */
+function notRunVerb(): string {
+  const states = [...new Set(live.notRun.map((q) => q.state))];
+  return states.length === 1 ? states[0] : 'cancelled or interrupted';
 }
 
 function firstLine(s: string): string {
@@ -798,7 +820,7 @@ function scheduleReport(): void {
       notices: entries.filter((p) => p.v.kind === 'notice').length,
       rowsInDom: rows.length, domNodes: document.getElementsByTagName('*').length, totalRows: totalRows(), cols, rowHeight,
       inFlightShown: !!live.inFlight && items.some((it) => it.t === 'run'), inFlightRunId: live.inFlight?.runId, inFlightText: (live.inFlight?.text ?? '').slice(0, 300),
-      pendingShown: live.pending.length, following: tail.following, atBottom: tail.atBottom(), jumpEnabled: !jumpButton.disabled,
+      pendingShown: live.pending.length, notRunShown: live.notRun.length, following: tail.following, atBottom: tail.atBottom(), jumpEnabled: !jumpButton.disabled,
       hasOlder: status?.hasOlder, olderStop: status?.olderStop, loading: status?.loading, session: status?.session, connection: status?.connection,
       banners: [...banners.children].map((b) => b.textContent ?? ''),
       search: query, searchMatches: matches.length, expanded: expanded.size,
@@ -844,7 +866,7 @@ window.addEventListener('message', (event: MessageEvent) => {
     case 'transcript/live':
       liveVer++;
       runRowsCache = undefined;
-      mutate(() => { live = { inFlight: msg.live.inFlight, pending: Array.isArray(msg.live.pending) ? msg.live.pending : [], pendingNotListed: Number(msg.live.pendingNotListed) || 0 }; });
+      mutate(() => { live = { inFlight: msg.live.inFlight, pending: Array.isArray(msg.live.pending) ? msg.live.pending : [], pendingNotListed: Number(msg.live.pendingNotListed) || 0, notRun: Array.isArray(msg.live.notRun) ? msg.live.notRun : [] }; });
       return;
     case 'transcript/status':
       status = msg.status;

@@ -3,6 +3,7 @@
 // No `vscode` import: the commands adapt this to progress UI, confirmations and the audit log.
 import type { GatewayApi, GatewayConnection, SessionRowView } from '../gateway';
 import { GatewayRequestError } from '../gateway';
+import { describeFinished, isWaitingPendingInput, readPendingInputs } from './pendingInputs';
 import { abortReachesAgentRuns, rowsReportActiveRuns } from './versionRules';
 
 /**
@@ -38,15 +39,25 @@ export interface SessionReadBack {
   /** Protocol 3: where activeRun came from. */
   evidence?: RunEvidence;
   runIds: string[];
-  /** Queued inputs (chat.history pendingInputs); undefined where the gateway does not report them. */
+  /** Inputs waiting to run (chat.history pendingInputs items in state "queued"); undefined where not reported. */
   pending?: number;
+  /** Inputs the gateway lists but will not run, by state (cancelled, interrupted): history, not queue. */
+  notRun?: Record<string, number>;
+  /** State of each listed pending input by id (what became of a queued input is read from this). */
+  inputStates?: Record<string, string>;
+  /** Messages in the transcript (chat.history totalMessages, protocol 4). */
+  messages?: number;
   status?: string;
   sessionId?: string;
   sessionStartedAt?: number;
   at: number;
 }
 
-export type StepOutcome = 'freed' | 'no-change' | 'refused' | 'failed' | 'cancelled';
+/** freed: the step freed the session; reset: a new transcript generation was proven (the session may have been free). */
+export type StepOutcome = 'freed' | 'reset' | 'no-change' | 'refused' | 'failed' | 'cancelled';
+
+/** What became of the inputs that were waiting before a step, read from the gateway after it. */
+export interface QueueFate { cancelled: number; interrupted: number; stillWaiting: number; takenUp: number; other: number }
 
 export interface RecoveryStep {
   action: 'abort' | 'abort-clear-queue' | 'reset';
@@ -58,6 +69,10 @@ export interface RecoveryStep {
   error?: string;
   before: SessionReadBack;
   after?: SessionReadBack;
+  /** The inputs waiting before the step, and what became of them (protocol 4). */
+  queue?: QueueFate;
+  /** Reset: what proves (or fails to prove) a new transcript generation. */
+  resetProof?: string;
   message: string;
   durationMs: number;
 }
@@ -74,7 +89,7 @@ export interface RecoveryContext {
   api: GatewayApi;
   connection: GatewayConnection;
   signal?: AbortSignal;
-  /** How long to wait for the gateway to settle a session after a call. */
+  /** The longest wait for the gateway to settle a session after a call; the wait ends sooner on the proving event. */
   settleTimeoutMs?: number;
   /** Protocol 3: whether a run is alive, from the watcher (rows cannot say). */
   evidence?: RunEvidenceSource;
@@ -111,40 +126,64 @@ class EndWatch {
   dispose(): void { for (const s of this.subs) s.dispose(); }
 }
 
+/** At most this many pages of pending inputs are read (20 items each on 2026.9.x). */
+const MAX_PENDING_PAGES = 5;
+
+/** Protocol 4: the lane's queue and in-flight run as chat.history reports them, every listed item by its state. */
+async function readQueue(ctx: RecoveryContext, key: string) {
+  const h = await ctx.api.chatHistory({ sessionKey: key, limit: 1 }, { signal: ctx.signal });
+  const first = readPendingInputs(h.pendingInputs).value;
+  const items = [...(first?.items ?? [])];
+  // More inputs than one page lists: page back with pendingBefore (bounded) so none is counted by guess.
+  let before = rec(h.pendingInputs).nextBefore;
+  for (let page = 1; page < MAX_PENDING_PAGES && typeof before === 'number' && items.length < (first ? first.items.length + first.unlisted : 0); page++) {
+    const more = await ctx.api.chatHistory({ sessionKey: key, limit: 1, pendingBefore: before }, { signal: ctx.signal });
+    const got = readPendingInputs(more.pendingInputs).value?.items ?? [];
+    if (!got.length) break;
+    items.push(...got);
+    before = rec(more.pendingInputs).nextBefore;
+  }
+  const byId = new Map(items.map((q) => [String(q.id), q]));
+  const waiting = [...byId.values()].filter(isWaitingPendingInput);
+  const notRun: Record<string, number> = {};
+  for (const q of byId.values()) if (!isWaitingPendingInput(q)) notRun[String(q.state)] = (notRun[String(q.state)] ?? 0) + 1;
+  // Counted by the gateway but not listed even after paging: unknown state, counted as waiting (never hide work).
+  const unread = first ? Math.max(0, first.items.length + first.unlisted - byId.size) : 0;
+  // 2026.9.6 may name a queued input's run as inFlightRun while another run holds the lane: not the active run.
+  const queuedRuns = new Set(waiting.map((q) => q.runId));
+  const inFlight = h.inFlightRun?.runId && !queuedRuns.has(h.inFlightRun.runId) ? h.inFlightRun.runId : undefined;
+  return {
+    pending: first ? waiting.length + unread : undefined, notRun, inFlight,
+    inputStates: Object.fromEntries([...byId.values()].map((q) => [String(q.id), String(q.state ?? 'queued')])),
+    messages: typeof h.totalMessages === 'number' ? h.totalMessages : undefined,
+  };
+}
+
 export async function readBack(ctx: RecoveryContext, key: string, ended?: ReadonlySet<string>): Promise<SessionReadBack> {
   const now = ctx.now ?? Date.now;
   const row = await findSessionRow(ctx.api, key, ctx.signal);
   if (!row) return { exists: false, runIds: [], at: now() };
-  let pending: number | undefined;
-  let inFlight: string | undefined;
+  const common = {
+    exists: true, status: typeof row.status === 'string' ? row.status : undefined,
+    sessionId: typeof row.sessionId === 'string' ? row.sessionId : undefined,
+    sessionStartedAt: typeof rec(row).sessionStartedAt === 'number' ? (rec(row).sessionStartedAt as number) : undefined,
+  };
   if (!rowsReportActiveRuns(ctx.connection.helloSummary)) {
     const evidence = ctx.evidence?.read(key);
     // A run this connection saw end is over even if the watcher has not processed the same event yet.
     const endedHere = evidence?.runId ? ended?.has(evidence.runId) : (ended?.size ?? 0) > 0;
-    return {
-      exists: true, activeRun: endedHere ? false : evidence?.live, statusTrusted: false, evidence, runIds: evidence?.live && evidence.runId ? [evidence.runId] : [],
-      status: typeof row.status === 'string' ? row.status : undefined,
-      sessionId: typeof row.sessionId === 'string' ? row.sessionId : undefined, at: now(),
-    };
+    return { ...common, activeRun: endedHere ? false : evidence?.live, statusTrusted: false, evidence, runIds: evidence?.live && evidence.runId ? [evidence.runId] : [], at: now() };
   }
+  let queue: Awaited<ReturnType<typeof readQueue>> | undefined;
   if ((ctx.connection.helloSummary?.protocol ?? 0) >= 4) {
-    try {
-      const h = await ctx.api.chatHistory({ sessionKey: key, limit: 1 }, { signal: ctx.signal });
-      pending = h.pendingInputs?.total ?? h.pendingInputs?.items.length;
-      // 2026.9.6 may name a queued input's run as inFlightRun while another run holds the lane: not the active run.
-      const queued = new Set((Array.isArray(h.pendingInputs?.items) ? h.pendingInputs.items : []).map((q) => q?.runId));
-      inFlight = h.inFlightRun?.runId && !queued.has(h.inFlightRun.runId) ? h.inFlightRun.runId : undefined;
-    } catch { /* the row alone still answers "is a run active" */ }
+    try { queue = await readQueue(ctx, key); } catch { /* the row alone still answers "is a run active" */ }
   }
   const ids = Array.isArray(row.activeRunIds) ? [...row.activeRunIds] : [];
-  if (inFlight && !ids.includes(inFlight) && row.hasActiveRun) ids.push(inFlight);
+  if (queue?.inFlight && !ids.includes(queue.inFlight) && row.hasActiveRun) ids.push(queue.inFlight);
   return {
-    exists: true, statusTrusted: true,
+    ...common, statusTrusted: true,
     activeRun: typeof row.hasActiveRun === 'boolean' ? row.hasActiveRun || ids.length > 0 : undefined,
-    runIds: ids, pending, status: typeof row.status === 'string' ? row.status : undefined,
-    sessionId: typeof row.sessionId === 'string' ? row.sessionId : undefined,
-    sessionStartedAt: typeof rec(row).sessionStartedAt === 'number' ? (rec(row).sessionStartedAt as number) : undefined,
-    at: now(),
+    runIds: ids, pending: queue?.pending, notRun: queue?.notRun, inputStates: queue?.inputStates, messages: queue?.messages, at: now(),
   };
 }
 
@@ -182,10 +221,79 @@ function errorText(err: unknown): string {
   return (err as Error)?.message ?? String(err);
 }
 
-/** Free: no active run, nothing queued, and (where rows can be trusted) no "running" status left behind. */
-const freed = (s: SessionReadBack | undefined) => !!s && s.exists && s.activeRun === false && (s.pending ?? 0) === 0 && (s.statusTrusted === false || s.status !== 'running');
+/**
+ * Free: the session exists, no run is active and no input is waiting. The row's `status` is not part of it: a
+ * "running" left on a row whose run is over holds nothing (2026.9.x says so in hasActiveRun; protocol 3 rows keep it
+ * after every run), and resetting a transcript to clear a word would be harm, not recovery.
+ */
+export const isFree = (s: SessionReadBack | undefined): boolean => !!s && s.exists && s.activeRun === false && (s.pending ?? 0) === 0;
 
-async function step(ctx: RecoveryContext, action: RecoveryStep['action'], key: string, before: SessionReadBack, call: string, params: Record<string, unknown>, send: () => Promise<unknown>): Promise<RecoveryStep> {
+/**
+ * The run that held the lane ended and the lane went on to the next waiting input: the session works again (its
+ * queued input is running, as the user queued it). Proven by a run id that was not active before and one waiting
+ * input fewer (protocol 4), or on protocol 3 by run evidence naming a new run after the old one ended.
+ */
+export function laneMovedOn(before: SessionReadBack, after: SessionReadBack | undefined): boolean {
+  if (!after?.exists || after.activeRun !== true || !before.runIds.length || !after.runIds.length) return false;
+  if (after.runIds.some((id) => before.runIds.includes(id))) return false;
+  return before.pending === undefined ? after.statusTrusted === false : (after.pending ?? 0) < before.pending;
+}
+
+/** Why a session is not free, in words, from the same facts isFree reads. */
+function notFreeBecause(s: SessionReadBack): string {
+  if (!s.exists) return 'the session no longer exists';
+  const why: string[] = [];
+  if (s.activeRun === true) why.push(s.runIds.length ? `run ${s.runIds.join(', ')} is still active` : 'a run is still active');
+  if (s.activeRun === undefined) why.push(s.statusTrusted === false ? 'whether a run is still active cannot be verified on this gateway version' : 'the gateway did not say whether a run is active');
+  if ((s.pending ?? 0) > 0) why.push(`${s.pending} input(s) are still waiting`);
+  return why.join(' and ') || 'nothing';
+}
+
+/** What became of the inputs that were waiting before a step (protocol 4: each by its id and state). */
+function queueFate(before: SessionReadBack, after: SessionReadBack | undefined): QueueFate | undefined {
+  if (!before.inputStates || !after?.inputStates) return undefined;
+  const fate: QueueFate = { cancelled: 0, interrupted: 0, stillWaiting: 0, takenUp: 0, other: 0 };
+  for (const [id, state] of Object.entries(before.inputStates)) {
+    if (state !== 'queued') continue;
+    const now = after.inputStates[id];
+    if (now === undefined) fate.takenUp++;
+    else if (now === 'queued') fate.stillWaiting++;
+    else if (now === 'cancelled') fate.cancelled++;
+    else if (now === 'interrupted') fate.interrupted++;
+    else fate.other++;
+  }
+  return fate;
+}
+
+export function describeQueueFate(f: QueueFate | undefined): string {
+  if (!f) return '';
+  const parts = [
+    f.cancelled ? `${f.cancelled} cancelled by the gateway` : '',
+    f.interrupted ? `${f.interrupted} interrupted` : '',
+    f.takenUp ? `${f.takenUp} taken up to run next` : '',
+    f.stillWaiting ? `${f.stillWaiting} still waiting` : '',
+    f.other ? `${f.other} in another state` : '',
+  ].filter(Boolean);
+  const n = f.cancelled + f.interrupted + f.takenUp + f.stillWaiting + f.other;
+  return n ? `queued inputs (${n}): ${parts.join(', ')}` : '';
+}
+
+/** A reset is proven by a new session id (protocol 3), a cleared history, or a transcript generation the gateway started during the call. */
+function proveReset(before: SessionReadBack, after: SessionReadBack | undefined, answer: unknown, sentAt: number): { proven: boolean; text: string } {
+  const entry = rec(rec(answer).entry);
+  const proofs: string[] = [];
+  if (after?.sessionId && before.sessionId && after.sessionId !== before.sessionId) proofs.push('a new session id');
+  if (before.messages !== undefined && after?.messages !== undefined && after.messages < before.messages) proofs.push(`the history was cleared (${before.messages} → ${after.messages} message(s))`);
+  const started = typeof entry.sessionStartedAt === 'number' ? entry.sessionStartedAt : undefined;
+  // The gateway's clock may differ from ours: a start within a minute of the call counts as started by it.
+  if (started !== undefined && started >= sentAt - 60_000 && started !== before.sessionStartedAt) proofs.push(`a new transcript generation started at ${new Date(started).toISOString()}`);
+  if (proofs.length) return { proven: true, text: `reset proven by ${proofs.join(', ')}${entry.lifecycleRevision !== undefined ? ` (lifecycle revision ${String(entry.lifecycleRevision)})` : ''}` };
+  return { proven: false, text: 'the gateway answered ok, but neither the session id, the history nor the start of the transcript changed' };
+}
+
+type StepAction = RecoveryStep['action'];
+
+async function step(ctx: RecoveryContext, action: StepAction, key: string, before: SessionReadBack, call: string, params: Record<string, unknown>, send: () => Promise<unknown>): Promise<RecoveryStep> {
   const now = ctx.now ?? Date.now;
   const t0 = now();
   const base = { action, call, params, before };
@@ -199,18 +307,25 @@ async function step(ctx: RecoveryContext, action: RecoveryStep['action'], key: s
       answer = await send();
     } catch (err) {
       const missing = err instanceof GatewayRequestError && err.problem.kind === 'missing-scope';
-      return { ...base, outcome: missing ? 'refused' : 'failed', error: errorText(err), message: missing ? `refused: ${err.problem.advice}` : `${call} failed: ${errorText(err)}`, durationMs: now() - t0 };
+      return { ...base, outcome: missing ? 'refused' : 'failed', error: errorText(err), message: missing ? err.problem.advice ?? errorText(err) : `the call failed: ${errorText(err)}`, durationMs: now() - t0 };
     }
-    const wantQueueCleared = action !== 'abort';
-    // Nothing to wait for when the gateway said it found no run and nothing says one is alive.
-    const nothingToAbort = rec(answer).status === 'no-active-run' && before.activeRun !== true;
-    const after = await settle({ ...ctx, settleTimeoutMs: nothingToAbort ? 0 : ctx.settleTimeoutMs }, key,
-      (s) => s.activeRun === false && (!wantQueueCleared || (s.pending ?? 0) === 0), endWatch?.ended, (l) => { onEnded = l; });
-    // Abort answers for the run only (its queue is the next step's business); the others also need the queue empty.
+    const a = rec(answer);
+    // Nothing to wait for when the gateway said it found nothing to abort and nothing says a run is alive.
+    const nothingToWaitFor = before.activeRun !== true && (a.status === 'no-active-run' || (action === 'abort-clear-queue' && a.aborted === false));
+    // The wait ends on the read that proves the outcome: the session free, or (abort) the lane gone on to the next input.
+    const proven = action === 'abort' ? (s: SessionReadBack) => isFree(s) || laneMovedOn(before, s) : isFree;
+    const after = await settle({ ...ctx, settleTimeoutMs: nothingToWaitFor ? 0 : ctx.settleTimeoutMs }, key, proven, endWatch?.ended, (l) => { onEnded = l; });
+    const queue = queueFate(before, after);
+    if (action === 'reset') {
+      const proof = proveReset(before, after, answer, t0);
+      const outcome: StepOutcome = !proof.proven ? 'no-change' : !isFree(before) && isFree(after) ? 'freed' : 'reset';
+      const tail = isFree(after) ? 'the session is free' : `the session is still not free: ${notFreeBecause(after)}`;
+      return { ...base, answer, after, queue, resetProof: proof.text, outcome, durationMs: now() - t0,
+        message: `${proof.proven ? 'reset: ' : 'reset not proven: '}${proof.text}; ${tail}${queue && describeQueueFate(queue) ? `; ${describeQueueFate(queue)}` : ''} (${change(before, after)})` };
+    }
     // "freed" means this call freed it; a session that was already free stays "no-change".
-    const done = action === 'abort' ? (s: SessionReadBack) => s.exists && s.activeRun === false && (s.statusTrusted === false || s.status !== 'running') : freed;
-    const outcome: StepOutcome = done(after) && !done(before) ? 'freed' : 'no-change';
-    return { ...base, answer, after, outcome, message: describeStep(action, answer, before, after, ctx.connection.helloSummary?.serverVersion), durationMs: now() - t0 };
+    const freedNow = !isFree(before) && (isFree(after) || (action === 'abort' && laneMovedOn(before, after)));
+    return { ...base, answer, after, queue, outcome: freedNow ? 'freed' : 'no-change', message: describeStep(action, answer, before, after, queue, ctx.connection.helloSummary?.serverVersion), durationMs: now() - t0 };
   } finally {
     endWatch?.dispose();
   }
@@ -227,35 +342,50 @@ export function cannotAbortThroughApi(step: RecoveryStep, serverVersion: string 
 
 export const RESTART_ADVICE_P3 = 'Restart the gateway to free it: "Restart Gateway…" offers stop + start, which frees the lane at once (a SIGUSR1 restart first waits for the hung run: 300 s deferral plus 90 s drain, 6.5 minutes measured on 2026.3.24).';
 
-function describeStep(action: RecoveryStep['action'], answer: unknown, before: SessionReadBack, after: SessionReadBack, serverVersion?: string): string {
+/** One state in words: the facts the verdict is computed from, so the text cannot contradict it. */
+function stateText(s: SessionReadBack): string {
+  if (!s.exists) return 'no such session';
+  const run = s.activeRun === undefined ? `active run: ${s.statusTrusted === false ? 'not verifiable (protocol 3)' : 'not reported'}` : s.activeRun ? `active run ${s.runIds.join(', ')}`.trim() : 'no active run';
+  const notRun = s.notRun && Object.keys(s.notRun).length ? ` (${describeFinished(s.notRun)} not run)` : '';
+  const queued = s.pending !== undefined ? `, ${s.pending} waiting${notRun}` : '';
+  const status = s.status ? `, row status ${s.status}${s.status === 'running' && s.activeRun !== true ? ' (a leftover: it holds nothing)' : ''}` : '';
+  return `${run}${queued}${status}`;
+}
+
+const change = (before: SessionReadBack, after: SessionReadBack) => `before: ${stateText(before)}; after: ${stateText(after)}`;
+
+function describeStep(action: StepAction, answer: unknown, before: SessionReadBack, after: SessionReadBack, queue: QueueFate | undefined, serverVersion?: string): string {
   const a = rec(answer);
-  const state = (s: SessionReadBack) => `${s.activeRun === undefined ? `active run: ${s.statusTrusted === false ? 'not verifiable (protocol 3)' : 'not reported'}` : s.activeRun ? `active run ${s.runIds[0] ?? ''}`.trim() : 'no active run'}${s.pending !== undefined ? `, ${s.pending} queued` : ''}${s.status ? `, row status ${s.status}${s.statusTrusted === false && s.status === 'running' ? ' (protocol 3 rows keep it after runs end)' : ''}` : ''}`;
-  const change = `before: ${state(before)}; after: ${state(after)}`;
+  const facts = `(${change(before, after)})`;
+  const fate = describeQueueFate(queue);
+  const withFate = (text: string) => `${text}${fate ? `; ${fate}` : ''} ${facts}`;
+  const result = isFree(after) ? 'the session is free' : laneMovedOn(before, after) ? `the lane went on to the next queued input (run ${after.runIds.join(', ')})` : `the session is still not free: ${notFreeBecause(after)}`;
   if (action === 'abort') {
     if (a.status === 'aborted') {
-      if (after.activeRun === false) return `aborted run ${String(a.abortedRunId ?? '')}: the run ended (${change})`;
-      if (after.activeRun === undefined) return `the gateway answered "aborted" (run ${String(a.abortedRunId ?? '')}) but no end event confirmed it (${change})`;
-      return `the gateway answered "aborted" but a run is still active (${change})`;
+      const named = typeof a.abortedRunId === 'string' ? a.abortedRunId : undefined;
+      const other = named && before.runIds.length && !before.runIds.includes(named) ? ` (the run Lanewatch saw active was ${before.runIds.join(', ')})` : '';
+      const ended = after.activeRun === false || laneMovedOn(before, after);
+      if (ended) return withFate(`aborted run ${named ?? '(not named)'}${other}: the run ended; ${result}`);
+      if (after.activeRun === undefined) return withFate(`the gateway answered "aborted" (run ${named ?? 'not named'})${other} but no end event confirmed it`);
+      return withFate(`the gateway answered "aborted" (run ${named ?? 'not named'})${other}, but ${notFreeBecause(after)}`);
     }
     if (a.status === 'no-active-run') {
       if (before.activeRun === true && before.statusTrusted === false) {
-        return `cannot abort through the API: openclaw ${serverVersion ?? ''} answered no-active-run while ${before.evidence?.runId ? `run ${before.evidence.runId}` : 'a run'} is evidently alive (${before.evidence?.why ?? 'run events'})${abortReachesAgentRuns(serverVersion) ? '' : '; this version does not register runs started with the agent method (sessions_send, openclaw agent) for abort'}. ${RESTART_ADVICE_P3} (${change})`;
+        return `cannot abort through the API: openclaw ${serverVersion ?? ''} answered no-active-run while ${before.evidence?.runId ? `run ${before.evidence.runId}` : 'a run'} is evidently alive (${before.evidence?.why ?? 'run events'})${abortReachesAgentRuns(serverVersion) ? '' : '; this version does not register runs started with the agent method (sessions_send, openclaw agent) for abort'}. ${RESTART_ADVICE_P3} ${facts}`;
       }
-      if (before.activeRun === true) return `the gateway answered no-active-run while it reports an active run: the API cannot abort this run; restart the gateway (${change})`;
+      if (before.activeRun === true) return `the gateway answered no-active-run while it reports an active run: the API cannot abort this run; restart the gateway ${facts}`;
       if (before.activeRun === undefined && before.statusTrusted === false && !abortReachesAgentRuns(serverVersion)) {
-        return `the gateway has no abortable run registered. On openclaw ${serverVersion ?? ''} that is also the answer for a run started with the agent method, which only a restart frees, and Lanewatch has no evidence either way (it connected after the run started and sees no stuck-session line; enable diagnostics.enabled on the gateway to get one). If the lane stays held: ${RESTART_ADVICE_P3} (${change})`;
+        return `the gateway has no abortable run registered. On openclaw ${serverVersion ?? ''} that is also the answer for a run started with the agent method, which only a restart frees, and Lanewatch has no evidence either way (it connected after the run started and sees no stuck-session line; enable diagnostics.enabled on the gateway to get one). If the lane stays held: ${RESTART_ADVICE_P3} ${facts}`;
       }
-      if (before.status === 'running') return `nothing was running: the row's "running" status is stale (a leftover the gateway did not clear)${before.statusTrusted === false ? '' : '; a reset clears it'} (${change})`;
-      return `nothing was running (${change})`;
+      if (before.status === 'running') return `nothing was running: the row's "running" status is a leftover the gateway did not clear, and it holds nothing ${facts}`;
+      return withFate(`nothing was running; ${result}`);
     }
-    return `sessions.abort answered ${JSON.stringify(answer)} (${change})`;
+    return withFate(`the gateway answered ${JSON.stringify(answer).slice(0, 160)}; ${result}`);
   }
-  if (action === 'abort-clear-queue') {
-    const ids = Array.isArray(a.runIds) ? a.runIds.length : undefined;
-    return `${ids !== undefined ? `aborted ${ids} run(s)/input(s)` : `answered ${JSON.stringify(answer).slice(0, 120)}`}; ${freed(after) ? 'the lane is free and the queue is empty' : 'work is still active or queued'} (${change})`;
-  }
-  const rev = rec(a.entry).lifecycleRevision;
-  return `reset answered ok${rev !== undefined ? ` (lifecycle revision ${String(rev)})` : ''}; ${freed(after) ? 'no run active afterwards' : 'a run is still active afterwards'} (${change})`;
+  // abort-clear-queue (chat.abort)
+  const ids = Array.isArray(a.runIds) ? a.runIds.length : undefined;
+  const did = a.aborted === false ? 'nothing to abort or drop' : ids !== undefined ? `aborted ${ids} run(s) or queued input(s)` : `answered ${JSON.stringify(answer).slice(0, 120)}`;
+  return withFate(`${did}; ${result}`);
 }
 
 /** The protocol decides the wire form; protocol 3 gateways reject fields they do not know. */
@@ -275,23 +405,29 @@ export async function abortAndClearQueue(ctx: RecoveryContext, key: string, befo
 export async function resetSession(ctx: RecoveryContext, key: string, before?: SessionReadBack): Promise<RecoveryStep> {
   const b = before ?? await readBack(ctx, key);
   const params: Record<string, unknown> = { key, reason: 'new', ...(isV4(ctx) && b.sessionId ? { expectedSessionId: b.sessionId } : {}) };
-  if (!b.exists) return { action: 'reset', call: 'sessions.reset', params, before: b, outcome: 'refused', message: `refused: ${key} does not exist on this gateway, and sessions.reset would silently create it`, durationMs: 0 };
+  if (!b.exists) return { action: 'reset', call: 'sessions.reset', params, before: b, outcome: 'refused', message: `${key} does not exist on this gateway (a reset would silently create it)`, durationMs: 0 };
   const missing = ctx.connection.snapshot().missingScopes;
   if (missing.includes('operator.admin')) {
     return { action: 'reset', call: 'sessions.reset', params, before: b, outcome: 'refused', durationMs: 0,
-      message: 'refused: resetting needs operator.admin and this gateway did not grant it to Lanewatch\'s device. Approve the scope on the gateway host (openclaw devices list, then openclaw devices approve <requestId>), or connect with a token that carries admin rights. (Sending "/new" with write scope does not reset on 2026.9.x.)' };
+      message: 'resetting needs operator.admin and this gateway did not grant it to Lanewatch\'s device. Approve the scope on the gateway host (openclaw devices list, then openclaw devices approve <requestId>), or connect with a token that carries admin rights. (Sending "/new" with write scope does not reset on 2026.9.x.)' };
   }
   return step(ctx, 'reset', key, b, 'sessions.reset', params, () => ctx.api.sessionsReset(params as { key: string }, { signal: ctx.signal }));
 }
 
-/** abort → verify → abort + clear queue → verify → reset → verify; stops at the first step that frees the session. */
+const STEP_WORDS: Record<StepAction, string> = { abort: 'aborting the run', 'abort-clear-queue': 'aborting the run and clearing its queue', reset: 'resetting the session (/new)' };
+
+/**
+ * abort → verify → abort + clear queue → verify → reset → verify. Each step runs only while the session is not free
+ * (a run active, or inputs waiting) and the ladder stops at the first step that frees it; a session an earlier step
+ * freed is never reset.
+ */
 export async function recoverSession(ctx: RecoveryContext, key: string, onStep?: (s: RecoveryStep) => void): Promise<RecoveryReport> {
   const first = await readBack(ctx, key);
   if (!first.exists) return { sessionKey: key, steps: [], verdict: 'refused', summary: `${key} does not exist on this gateway` };
-  if (freed(first)) {
+  if (isFree(first)) {
     return { sessionKey: key, steps: [], verdict: 'nothing-to-do', summary: first.statusTrusted === false
       ? `nothing to recover: ${first.evidence?.why ?? 'no run is alive'}${first.status === 'running' ? ' (the row\'s "running" is a protocol-3 leftover and holds nothing)' : ''}`
-      : 'the session has no active run, nothing queued and no stale status: nothing to recover' };
+      : `nothing to recover: no run is active and nothing is waiting${first.status === 'running' ? ' (the row\'s "running" is a leftover and holds nothing)' : ''}` };
   }
   const steps: RecoveryStep[] = [];
   let before = first;
@@ -300,12 +436,20 @@ export async function recoverSession(ctx: RecoveryContext, key: string, onStep?:
     const s = await run(ctx, key, before);
     steps.push(s);
     onStep?.(s);
-    if (freed(s.after)) return { sessionKey: key, steps, verdict: 'freed', summary: `freed by ${s.call} (step ${steps.length} of 3)` };
+    const moved = s.action === 'abort' && laneMovedOn(before, s.after);
+    if (isFree(s.after) || moved) {
+      const fate = describeQueueFate(steps.map((x) => x.queue).find((q) => q && (q.cancelled || q.interrupted || q.takenUp || q.stillWaiting)));
+      const how = moved ? `; the lane went on to the next queued input (run ${s.after!.runIds.join(', ')})` : '';
+      return { sessionKey: key, steps, verdict: 'freed', summary: `freed by ${STEP_WORDS[s.action]} (step ${steps.length} of 3)${how}${fate ? `; ${fate}` : ''}${s.action === 'reset' ? '; the transcript was reset' : '; the transcript was kept'}` };
+    }
     // Clearing the queue or resetting the transcript cannot end a run the API cannot reach: say so and stop.
     if (cannotAbortThroughApi(s, version)) return { sessionKey: key, steps, verdict: 'needs-restart', summary: `the run cannot be aborted through the API on openclaw ${version ?? ''}. ${RESTART_ADVICE_P3}` };
     if (s.outcome === 'cancelled' || ctx.signal?.aborted) return { sessionKey: key, steps, verdict: 'cancelled', summary: 'cancelled; the steps taken so far are listed' };
-    before = s.after ?? before;
+    // A failed call leaves no after-state: read again rather than act on an old one.
+    before = s.after ?? await readBack(ctx, key);
+    if (isFree(before)) return { sessionKey: key, steps, verdict: 'freed', summary: `the session became free after ${STEP_WORDS[s.action]} (step ${steps.length} of 3), on a later read; the transcript was kept` };
   }
   const refused = steps.every((s) => s.outcome === 'refused' || s.outcome === 'failed');
-  return { sessionKey: key, steps, verdict: refused ? 'failed' : 'ineffective', summary: refused ? 'every step failed or was refused; see each step' : 'ineffective: the gateway answered every call, but the session is still not free. Restart the gateway.' };
+  const last = steps[steps.length - 1]?.after ?? before;
+  return { sessionKey: key, steps, verdict: refused ? 'failed' : 'ineffective', summary: refused ? 'every step failed or was refused; see each step' : `ineffective: the gateway answered every call, but ${notFreeBecause(last)}. Restart the gateway.` };
 }

@@ -22,6 +22,7 @@
 import type { ChatHistoryResultView, Disposable, EventFrame, GatewayApi, GatewayConnection, LogLevel, SessionMessagePayloadView } from '../gateway';
 import { Emitter } from '../gateway/emitter';
 import { findSessionRow, type RunEvidence, type RunEvidenceSource } from './recovery';
+import { isWaitingPendingInput, readPendingInputs, WAITING_PENDING_STATE } from './pendingInputs';
 import { clip, cleanText, DEFAULT_MAX_TEXT_CHARS, messageIdentity, normalizeMessage, pendingInputText, type TranscriptEntry } from './transcriptEntry';
 
 export interface InFlightRun {
@@ -109,7 +110,6 @@ const MAX_NOTICES = 5;
 const MAX_STREAM_CHARS = 64 * 1024;
 /** The run id shown when a run holds the lane but the gateway named another (queued) one and nothing else names it. */
 export const UNNAMED_RUN = '(not named by the gateway)';
-const INACTIVE_PENDING_STATES = new Set(['cancelled', 'canceled', 'consumed', 'completed', 'done', 'failed', 'aborted']);
 
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
@@ -140,6 +140,8 @@ export class TranscriptModel {
   private run?: InFlightRun & { suppress?: string };
   private pendingInputs: PendingInput[] = [];
   private pendingMore = 0;
+  /** Inputs the gateway lists but will not run (cancelled by an abort, interrupted by a restart): history, not queue. */
+  private notRunInputs: PendingInput[] = [];
   private deltaCursor?: string;
   private readonly state: TranscriptStatus;
   private readonly subs: Disposable[] = [];
@@ -189,6 +191,8 @@ export class TranscriptModel {
   pending(): readonly PendingInput[] { return this.pendingInputs; }
   /** Queued inputs the gateway reported beyond those listed. */
   pendingNotListed(): number { return this.pendingMore; }
+  /** Inputs the gateway still lists but will not run (state cancelled, interrupted): shown as history. */
+  notRun(): readonly PendingInput[] { return this.notRunInputs; }
   status(): TranscriptStatus { return { ...this.state, notices: [...this.state.notices] }; }
   entry(key: string): TranscriptEntry | undefined { return this.list.find((e) => e.key === key); }
 
@@ -557,6 +561,7 @@ export class TranscriptModel {
     this.run = undefined;
     this.pendingInputs = [];
     this.pendingMore = 0;
+    this.notRunInputs = [];
     this.deltaCursor = undefined;
     this.emit({ type: 'live' });
   }
@@ -765,15 +770,15 @@ export class TranscriptModel {
 
   /** The gateway's view of the run and queue at `requestedAt`; events newer than that win. */
   private applyLive(inFlight: ChatHistoryResultView['inFlightRun'], pending: ChatHistoryResultView['pendingInputs'], requestedAt: number): void {
-    if (pending) {
-      const items = Array.isArray(pending.items) ? pending.items : [];
-      const active = items.filter((q) => !INACTIVE_PENDING_STATES.has(String(q.state ?? 'queued')));
-      this.pendingInputs = active.slice(0, 200).map((q) => ({
-        id: cleanText(String(q.id)).slice(0, 200), state: cleanText(String(q.state ?? 'queued')).slice(0, 40), text: pendingInputText(q.message),
+    const read = readPendingInputs(pending);
+    if (read.value) {
+      const view = (q: (typeof read.value.items)[number]): PendingInput => ({
+        id: cleanText(String(q.id)).slice(0, 200), state: cleanText(String(q.state ?? WAITING_PENDING_STATE)).slice(0, 40), text: pendingInputText(q.message),
         ...(num(q.acceptedAt) ? { acceptedAt: num(q.acceptedAt) } : {}), ...(str(q.runId) ? { runId: String(q.runId) } : {}),
-      }));
-      const total = num(pending.total) ?? items.length;
-      this.pendingMore = Math.max(0, total - items.length);
+      });
+      this.pendingInputs = read.value.items.filter(isWaitingPendingInput).slice(0, 200).map(view);
+      this.notRunInputs = read.value.items.filter((q) => !isWaitingPendingInput(q)).slice(0, 200).map(view);
+      this.pendingMore = read.value.unlisted;
     }
     if (this.legacy()) { this.applyEvidence(); this.expireEchoes(); return; }
     const queuedRunIds = new Set(this.pendingInputs.map((q) => q.runId).filter((id): id is string => !!id));
@@ -902,6 +907,10 @@ export class TranscriptModel {
     if (this.pendingInputs.length) {
       out.push(`## Queued inputs (${this.pendingInputs.length + this.pendingMore})`, '');
       for (const q of this.pendingInputs) out.push(`- ${q.acceptedAt ? `${new Date(q.acceptedAt).toISOString()} ` : ''}${mdInline(q.state)}:`, '', ...fenced(q.text), '');
+    }
+    if (this.notRunInputs.length) {
+      out.push(`## Inputs the gateway did not run (${this.notRunInputs.length})`, '');
+      for (const q of this.notRunInputs) out.push(`- ${q.acceptedAt ? `${new Date(q.acceptedAt).toISOString()} ` : ''}${mdInline(q.state)}:`, '', ...fenced(q.text), '');
     }
     return out.join('\n');
   }

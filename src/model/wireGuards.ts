@@ -3,6 +3,7 @@
 // send any type in any field. Everything the model stores passes through here: a value of the wrong type is dropped
 // (with a reason the watcher logs), never stored, so the views can rely on the types in src/gateway/types.ts.
 import type { LaneView, SessionRowView } from '../gateway';
+import { readPendingInputs } from './pendingInputs';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
@@ -126,14 +127,17 @@ export function checkLanes(v: unknown): Checked<LanesTable> {
   return { value: { lanes, dynamic }, problems };
 }
 
-/** Queued inputs from a chat.history answer: `pendingInputs.total`, else the length of `pendingInputs.items`. */
+/**
+ * Inputs waiting to run, from a chat.history answer: the `pendingInputs` items in the waiting state. Cancelled and
+ * interrupted items stay listed (and counted in `total`) after an abort; they are history, not queue. Items the
+ * gateway counts but does not list are assumed waiting only when every listed item is (the safer reading for a
+ * queue count: it never hides work that may still run, and never invents work that an abort cancelled).
+ */
 export function checkPendingInputs(v: unknown): Checked<number> {
   if (!isRecord(v)) return { problems: [`chat.history answer is ${typeName(v)}, not an object`] };
-  const p = v.pendingInputs;
-  if (p === undefined) return { problems: [] };
-  if (!isRecord(p)) return { problems: [`chat.history answer: pendingInputs is ${typeName(p)}; ignored`] };
-  const total = count(p.total);
-  if (total !== undefined && Number.isInteger(total)) return { value: total, problems: [] };
-  if (Array.isArray(p.items)) return { value: p.items.length, problems: p.total === undefined ? [] : [`chat.history answer: pendingInputs.total is ${typeName(p.total)}; counted the items instead`] };
-  return { problems: [`chat.history answer: pendingInputs has no usable total or items`] };
+  const read = readPendingInputs(v.pendingInputs);
+  const problems = read.problems.map((p) => `chat.history answer: ${p}`);
+  if (!read.value) return { problems };
+  const { waiting, unlisted, finished } = read.value;
+  return { value: waiting + (Object.keys(finished).length ? 0 : unlisted), problems };
 }

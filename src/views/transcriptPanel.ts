@@ -85,7 +85,7 @@ class TranscriptPanel {
   private postAll(): void {
     this.post({ type: 'transcript/init', gateway: this.gateway, sessionKey: this.sessionKey, title: this.title });
     this.post({ type: 'transcript/status', status: this.statusView() });
-    if (!this.model) { this.post({ type: 'transcript/entries', op: 'replace', entries: [] }); this.post({ type: 'transcript/live', live: { pending: [], pendingNotListed: 0 } }); return; }
+    if (!this.model) { this.post({ type: 'transcript/entries', op: 'replace', entries: [] }); this.post({ type: 'transcript/live', live: { pending: [], pendingNotListed: 0, notRun: [] } }); return; }
     for (const chunk of snapshotChunks(this.model.entries())) this.post({ type: 'transcript/entries', op: chunk.op, entries: chunk.entries });
     this.post({ type: 'transcript/live', live: liveView(this.model) });
   }

@@ -1,9 +1,9 @@
 // TranscriptModel → the Transcript webview's display data (webview/protocol.ts). No `vscode` import: the unit
 // tests and bench/transcript.mjs use it too.
-import type { TranscriptModel } from '../model/transcript';
+import type { PendingInput, TranscriptModel } from '../model/transcript';
 import { roleLabel, usageText } from '../model/transcript';
 import type { TranscriptEntry } from '../model/transcriptEntry';
-import type { TranscriptEntryView, TranscriptLiveView, TranscriptStatusView } from '../../webview/protocol';
+import type { TranscriptEntryView, TranscriptLiveView, TranscriptPendingView, TranscriptStatusView } from '../../webview/protocol';
 
 /** Longest text posted per part; the rest stays in the host (copy and export use it). */
 export const VIEW_TEXT_CHARS = 64 * 1024;
@@ -34,12 +34,15 @@ export function entryView(e: TranscriptEntry): TranscriptEntryView {
   return v;
 }
 
+const pendingView = (q: PendingInput): TranscriptPendingView => ({ id: q.id, acceptedAt: q.acceptedAt, state: q.state, text: cut(q.text).text, runId: q.runId });
+
 export function liveView(model: TranscriptModel): TranscriptLiveView {
   const run = model.inFlight();
   return {
     ...(run ? { inFlight: { runId: run.runId, startedAt: run.startedAt, phase: run.phase, text: cut(run.text).text, source: run.source, lastEventAt: run.lastEventAt } } : {}),
-    pending: model.pending().map((q) => ({ id: q.id, acceptedAt: q.acceptedAt, state: q.state, text: cut(q.text).text, runId: q.runId })),
+    pending: model.pending().map(pendingView),
     pendingNotListed: model.pendingNotListed(),
+    notRun: model.notRun().map(pendingView),
   };
 }
 

@@ -1,0 +1,142 @@
+// The recovery ladder against a scripted gateway that behaves as openclaw 2026.9.6 does (observed with the official
+// client on the real gateway): sessions.abort ends the hung run AND marks the inputs queued behind it "cancelled",
+// keeping them listed in chat.history's pendingInputs with `total` unchanged; sessions.reset keeps the session id and
+// starts a new transcript generation (new sessionStartedAt and lifecycleRevision, history cleared).
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
+import { abortAndClearQueue, recoverSession, resetSession } from '../../src/model/recovery';
+import { checkPendingInputs } from '../../src/model/wireGuards';
+import { ScriptedGateway } from '../support/scriptedGateway';
+
+const KEY = 'agent:main:demo-hung';
+const cleanup: Array<() => unknown> = [];
+after(async () => { for (const c of cleanup.reverse()) await c(); });
+
+interface SimSession {
+  hasActiveRun: boolean; status: string; runId?: string; sessionId: string; startedAt: number;
+  items: Array<{ id: string; state: string; runId: string; acceptedAt: number; message: string }>;
+  messages: number;
+  /** What sessions.abort does to the queued inputs: 2026.9.6 cancels them. */
+  abortCancelsQueue: boolean;
+}
+
+/** A 2026.9.6-like gateway for one session; `calls` records every recovery call in order. */
+async function simulatedGateway(session: SimSession) {
+  const calls: string[] = [];
+  let gw: ScriptedGateway;
+  const row = () => ({ key: KEY, sessionId: session.sessionId, status: session.status, hasActiveRun: session.hasActiveRun, ...(session.hasActiveRun ? {} : { activeRunIds: [] }), updatedAt: Date.now() });
+  const changed = () => setImmediate(() => gw.broadcast({ type: 'event', event: 'sessions.changed', payload: { sessionKey: KEY, reason: 'abort', session: row() } }));
+  gw = await ScriptedGateway.start({
+    helloOverrides: {
+      auth: { role: 'operator', scopes: ['operator.read', 'operator.write', 'operator.admin'] },
+      features: { methods: ['sessions.list', 'sessions.subscribe', 'chat.history', 'sessions.abort', 'chat.abort', 'sessions.reset'], events: ['sessions.changed', 'chat', 'agent'] },
+    },
+    handleRequest: (method, params) => {
+      switch (method) {
+        case 'sessions.subscribe': return { subscribed: true };
+        case 'sessions.list': return { sessions: [row()], count: 1 };
+        case 'chat.history': return {
+          sessionKey: KEY, sessionId: session.sessionId, messages: [], totalMessages: session.messages,
+          pendingInputs: { items: session.items, total: session.items.length },
+          ...(session.hasActiveRun && session.runId ? { inFlightRun: { runId: session.runId, startedAt: session.startedAt, events: [] } } : {}),
+        };
+        case 'sessions.abort': {
+          calls.push(method);
+          const aborted = session.hasActiveRun ? session.runId : null;
+          if (session.hasActiveRun) { session.hasActiveRun = false; session.status = 'killed'; }
+          if (session.abortCancelsQueue) for (const q of session.items) if (q.state === 'queued') q.state = 'cancelled';
+          changed();
+          return { ok: true, abortedRunId: aborted, status: aborted ? 'aborted' : 'no-active-run' };
+        }
+        case 'chat.abort': {
+          calls.push(method);
+          const ids = [...(session.hasActiveRun && session.runId ? [session.runId] : []), ...session.items.filter((q) => q.state === 'queued').map((q) => q.runId)];
+          session.hasActiveRun = false;
+          for (const q of session.items) if (q.state === 'queued') q.state = 'cancelled';
+          changed();
+          return { ok: true, aborted: ids.length > 0, runIds: ids };
+        }
+        case 'sessions.reset': {
+          calls.push(method);
+          assert.equal(params.expectedSessionId, session.sessionId);
+          session.hasActiveRun = false; session.status = 'done'; session.messages = 1; session.items = [];
+          changed();
+          return { ok: true, key: KEY, entry: { sessionId: session.sessionId, lifecycleRevision: 'rev-2', sessionStartedAt: Date.now() } };
+        }
+        default: return {};
+      }
+    },
+  });
+  cleanup.push(() => gw.close());
+  const connection = new GatewayConnection({ url: gw.url, credentials: () => ({ token: 't' }), scopes: ['operator.read', 'operator.write', 'operator.admin'], identityStore: new MemoryDeviceIdentityStore(), clientVersion: 'test', requestTimeoutMs: 5000 });
+  cleanup.push(() => connection.dispose());
+  connection.start();
+  await connection.waitForConnected(5000);
+  const api = new GatewayApi(connection);
+  await api.sessionsSubscribe({});
+  // A settle timeout far longer than the test's own: the ladder must end on the proving read, not on a timer.
+  return { calls, ctx: { api, connection, settleTimeoutMs: 120_000 } };
+}
+
+const queued = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `in-${i}`, state: 'queued', runId: `q-${i}`, acceptedAt: 1, message: `queued ${i}` }));
+const hung = (over: Partial<SimSession> = {}): SimSession => ({ hasActiveRun: true, status: 'running', runId: 'run-hung', sessionId: 'sess-1', startedAt: Date.now() - 60_000, items: queued(2), messages: 6, abortCancelsQueue: true, ...over });
+
+describe('recovery ladder on a 2026.9.6-like gateway', { timeout: 10_000 }, () => {
+  it('a hung run with two inputs queued is freed at step 1 when the gateway cancels the queue: no chat.abort, no reset', async () => {
+    const { calls, ctx } = await simulatedGateway(hung());
+    const report = await recoverSession(ctx, KEY);
+    assert.equal(report.verdict, 'freed', report.summary);
+    assert.deepEqual(calls, ['sessions.abort'], 'only the least destructive step was taken');
+    assert.equal(report.steps.length, 1);
+    assert.equal(report.steps[0].outcome, 'freed');
+    assert.deepEqual(report.steps[0].queue, { cancelled: 2, interrupted: 0, stillWaiting: 0, takenUp: 0, other: 0 });
+    assert.match(report.summary, /step 1 of 3/);
+    assert.match(report.summary, /2 cancelled by the gateway/);
+    assert.match(report.summary, /transcript was kept/);
+    assert.equal(report.steps[0].after?.pending, 0, 'cancelled inputs are not waiting');
+  });
+
+  it('when the abort leaves inputs waiting, the queue is cleared at step 2 and the transcript is never reset', async () => {
+    const { calls, ctx } = await simulatedGateway(hung({ abortCancelsQueue: false }));
+    // Waiting inputs that never start (the lane does not move on) are what step 2 is for: bound the wait on them.
+    const report = await recoverSession({ ...ctx, settleTimeoutMs: 300 }, KEY);
+    assert.equal(report.verdict, 'freed', report.summary);
+    assert.deepEqual(calls, ['sessions.abort', 'chat.abort']);
+    assert.match(report.steps[0].message, /2 input\(s\) are still waiting/);
+    assert.doesNotMatch(report.steps[0].message, /run .* is still active/, 'the text does not contradict its after-state (no active run)');
+    assert.match(report.summary, /step 2 of 3/);
+  });
+
+  it('an idle session with cancelled inputs in its history has nothing to recover', async () => {
+    const { calls, ctx } = await simulatedGateway(hung({ hasActiveRun: false, status: 'killed', items: queued(2).map((q) => ({ ...q, state: 'cancelled' })) }));
+    const report = await recoverSession(ctx, KEY);
+    assert.equal(report.verdict, 'nothing-to-do', report.summary);
+    assert.deepEqual(calls, []);
+  });
+
+  it('abort + clear queue that worked is reported freed, not no-change', async () => {
+    const { ctx } = await simulatedGateway(hung({ abortCancelsQueue: false }));
+    const step = await abortAndClearQueue(ctx, KEY);
+    assert.equal(step.outcome, 'freed', step.message);
+    assert.match(step.message, /the session is free/);
+  });
+
+  it('a reset of an idle session with history is reported as a reset, with its proof', async () => {
+    const { calls, ctx } = await simulatedGateway(hung({ hasActiveRun: false, status: 'done', items: [], messages: 8 }));
+    const step = await resetSession(ctx, KEY);
+    assert.deepEqual(calls, ['sessions.reset']);
+    assert.equal(step.outcome, 'reset', step.message);
+    assert.match(step.message, /history was cleared \(8 → 1 message/);
+    assert.match(step.resetProof ?? '', /new transcript generation/);
+  });
+});
+
+describe('queue count read by the Gateways view', () => {
+  it('counts only inputs still waiting: cancelled ones listed after an abort are history', () => {
+    const history = { sessionKey: KEY, messages: [], pendingInputs: { items: [...queued(1), ...queued(2).map((q) => ({ ...q, id: `c-${q.id}`, state: 'cancelled' }))], total: 3 } };
+    assert.equal(checkPendingInputs(history).value, 1);
+    const afterAbort = { sessionKey: KEY, messages: [], pendingInputs: { items: queued(2).map((q) => ({ ...q, state: 'cancelled' })), total: 2 } };
+    assert.equal(checkPendingInputs(afterAbort).value, 0);
+  });
+});
