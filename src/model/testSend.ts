@@ -34,6 +34,13 @@ export interface TestSendReport {
   runId?: string;
   reply?: string;
   idempotencyKey: string;
+  /** What the probe leaves in the session, in words: the message stays in the transcript once accepted. */
+  leftBehind: string;
+}
+
+/** Said before sending, by the extension's confirmation and the CLI's prompt: a probe is not free of side effects. */
+export function testSendNotice(sessionKey: string): string {
+  return `This writes a message into ${sessionKey}'s transcript. It stays there, and the agent answers it: now, or later if the session is busy.`;
 }
 
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -75,7 +82,15 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
   });
   const api = new GatewayApi(connection);
   const started = Date.now();
-  const report = (r: Omit<TestSendReport, 'idempotencyKey'>): TestSendReport => ({ ...r, idempotencyKey });
+  /** Whether the probe is in the transcript: yes once accepted; unknown when the send got no answer. */
+  let written: 'no' | 'yes' | 'unknown' = 'no';
+  const report = (r: Omit<TestSendReport, 'idempotencyKey' | 'leftBehind'>): TestSendReport => {
+    const leftBehind = written === 'no' ? 'Nothing was written: the gateway did not accept the message.'
+      : written === 'unknown' ? 'The gateway did not answer the send: the message may or may not be in the session\'s transcript.'
+      : r.ok ? 'The message and its reply stay in the session\'s transcript.'
+        : 'The message stays in the session\'s transcript, and the agent may still answer it later.';
+    return { ...r, summary: `${r.summary} ${leftBehind}`, idempotencyKey, leftBehind };
+  };
   try {
     connection.start();
     try {
@@ -119,9 +134,11 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
     try {
       accepted = await api.chatSend({ sessionKey: opts.sessionKey, message: opts.message ?? 'Lanewatch test send: please reply with one short sentence.', idempotencyKey }, { signal: opts.signal, timeoutMs: 60_000 }); // 2026.4.x stalls up to 55 s
     } catch (err) {
+      if (!(err instanceof GatewayRequestError && err.answered)) written = 'unknown';
       phases.push({ name: 'request accepted', ok: false, detail: (err as Error).message });
       return report({ ok: false, failure: err instanceof GatewayRequestError && err.problem.kind === 'missing-scope' ? 'auth' : 'not-accepted', phases, summary: `chat.send was not accepted: ${(err as Error).message}` });
     }
+    written = 'yes';
     runId = accepted.runId ?? idempotencyKey;
     // Events that arrived before the answer to chat.send are replayed against the now-known run id.
     for (const f of events.splice(0)) { const p = rec(f.payload); if (p.runId === runId) firstEventMs ??= Date.now() - started; }

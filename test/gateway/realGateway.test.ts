@@ -366,6 +366,7 @@ describe('real gateway: recovery that tells the truth', () => {
     assert.deepEqual(ok.phases.map((p) => p.name), ['TCP + WebSocket open', 'connect.challenge', 'hello-ok', 'request accepted', 'first event', 'final reply']);
     assert.ok(ok.phases.every((p) => p.ok && typeof p.ms === 'number'), JSON.stringify(ok.phases));
     assert.match(ok.reply ?? '', /fake reply/);
+    assert.match(ok.summary, /message and its reply stay in the session's transcript/);
     console.log(`# test send phases: ${ok.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
     const key = 'agent:main:it-held';
     await startHung(key);
@@ -374,6 +375,7 @@ describe('real gateway: recovery that tells the truth', () => {
       assert.equal(held.ok, false, held.summary);
       assert.equal(held.failure, 'lane-held', held.summary);
       assert.match(held.summary, /lane is held by/);
+      assert.match(held.summary, /message stays in the session's transcript, and the agent may still answer it later/);
     } finally {
       await api.chatAbort({ sessionKey: key });
     }
@@ -383,6 +385,7 @@ describe('real gateway: recovery that tells the truth', () => {
     const r = await testSend({ url: gw.url, token: 'wrong', identityStore: identities, identityKey: 'probe-wrong', sessionKey: 'agent:main:it-probe' });
     assert.equal(r.failure, 'auth');
     assert.match(r.summary, /Set Gateway Token/);
+    assert.match(r.summary, /Nothing was written/);
   });
 });
 

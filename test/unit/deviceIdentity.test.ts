@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { buildDeviceAuthPayloadV3 } from '@openclaw/gateway-client';
-import { createDeviceIdentity, deviceSignaturePayloadV3, FileDeviceIdentityStore, loadOrCreateDeviceIdentity, signDeviceProof } from '../../src/gateway';
+import {
+  createDeviceIdentity, deviceSignaturePayloadV3, FileDeviceIdentityStore, loadOrCreateDeviceIdentity, signDeviceProof,
+  type StoredDeviceIdentity,
+} from '../../src/gateway';
+import { SecretDeviceIdentityStore } from '../../src/host/secretStores';
+
+const freshDir = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'lw-id-')), 'ids');
 
 describe('device identity', () => {
   it('builds the same v3 signature payload as the official gateway client', () => {
@@ -41,5 +47,64 @@ describe('device identity', () => {
     for (const f of readdirSync(dir)) writeFileSync(path.join(dir, f), '{half-written');
     const replaced = await loadOrCreateDeviceIdentity(store, 'gw-a');
     assert.notEqual(replaced.deviceId, one.deviceId);
+  });
+
+  // Issue 12 item 3: the watchdog recovered 2–3 sessions at once, each on its own operator connection with the same
+  // (new) identity key; all but one failed with "could not prepare the connect request".
+  it('concurrent first uses of one key in one process share one identity and leave one file, no temp files', async () => {
+    const dir = freshDir();
+    const store = new FileDeviceIdentityStore(dir);
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => loadOrCreateDeviceIdentity(store, 'gw|ws://127.0.0.1:1|operator.read,operator.write,operator.admin')));
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => String(r.reason));
+    assert.deepEqual(failures, [], 'every concurrent creation resolves');
+    const ids = new Set(results.map((r) => (r as PromiseFulfilledResult<StoredDeviceIdentity>).value.deviceId));
+    assert.equal(ids.size, 1, `one identity for one key, got ${ids.size}`);
+    const files = readdirSync(dir);
+    assert.equal(files.length, 1, `exactly one file, no temp files: ${files.join(', ')}`);
+    assert.equal(statSync(path.join(dir, files[0])).mode & 0o777, 0o600);
+    assert.equal(JSON.parse(readFileSync(path.join(dir, files[0]), 'utf8')).deviceId, [...ids][0], 'the identity handed out is the one on disk');
+  });
+
+  it('two processes racing on one key both use the key that is on disk (the loser adopts the winner\'s)', async () => {
+    const dir = freshDir();
+    // Two store instances on one directory: what the CLI and the extension (or two windows) are to each other.
+    for (let round = 0; round < 5; round++) {
+      const key = `gw-${round}`;
+      const a = new FileDeviceIdentityStore(dir), b = new FileDeviceIdentityStore(dir);
+      const [x, y] = await Promise.all([loadOrCreateDeviceIdentity(a, key), loadOrCreateDeviceIdentity(b, key)]);
+      const onDisk = await new FileDeviceIdentityStore(dir).load(key);
+      assert.ok(onDisk, 'a key is stored');
+      assert.equal(x.deviceId, onDisk.deviceId, `round ${round}: the first process signs with the stored key`);
+      assert.equal(y.deviceId, onDisk.deviceId, `round ${round}: the second process signs with the stored key`);
+    }
+    assert.deepEqual(readdirSync(dir).filter((f) => !f.endsWith('.json')), [], 'no temp files left');
+  });
+
+  it('a key already stored by another process is never replaced by a later creation', async () => {
+    const dir = freshDir();
+    const first = await loadOrCreateDeviceIdentity(new FileDeviceIdentityStore(dir), 'gw');
+    // A second process that looked before the first one saved (it saw nothing) and now stores its own new key.
+    const late = new FileDeviceIdentityStore(dir);
+    const kept = await late.saveIfAbsent('gw', createDeviceIdentity());
+    assert.equal(kept.deviceId, first.deviceId);
+    assert.equal((await late.load('gw'))!.deviceId, first.deviceId);
+  });
+
+  it('SecretStorage: concurrent creations in one extension host store one key and all use it', async () => {
+    // A SecretStorage whose calls take a turn of the event loop, as the keychain's do.
+    const entries = new Map<string, string>();
+    let stores = 0;
+    const later = () => new Promise<void>((r) => setImmediate(r));
+    const secrets = {
+      get: async (k: string) => { await later(); return entries.get(k); },
+      store: async (k: string, v: string) => { await later(); stores++; entries.set(k, v); },
+      delete: async (k: string) => { entries.delete(k); },
+      onDidChange: () => ({ dispose() {} }),
+    } as unknown as ConstructorParameters<typeof SecretDeviceIdentityStore>[0];
+    const one = new SecretDeviceIdentityStore(secrets), two = new SecretDeviceIdentityStore(secrets);
+    const got = await Promise.all([...Array.from({ length: 4 }, () => loadOrCreateDeviceIdentity(one, 'gw')), ...Array.from({ length: 4 }, () => loadOrCreateDeviceIdentity(two, 'gw'))]);
+    const stored = JSON.parse(entries.get('lanewatch.device:gw')!) as StoredDeviceIdentity;
+    assert.deepEqual([...new Set(got.map((x) => x.deviceId))], [stored.deviceId], 'every caller uses the stored key');
+    assert.equal(stores, 1, 'the key is stored once');
   });
 });
