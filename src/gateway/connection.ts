@@ -110,6 +110,17 @@ const ROLE = 'operator';
 /** ws refuses larger frames outright (close 1009); the gateway's own default limit is 25 MiB. */
 const SOCKET_MAX_PAYLOAD = 64 * 1024 * 1024;
 
+/**
+ * Why preparing a connect failed, fit to show and log: the error's message on one line, at most 300 characters,
+ * with the token (if the failure came after it was resolved) and anything shaped like a PEM key masked.
+ */
+function preparationCause(err: unknown, token: string | undefined): string {
+  let text = err instanceof Error ? err.message : String(err);
+  if (token) text = text.split(token).join('***');
+  text = text.replace(/-----BEGIN [A-Z ]*-----[\s\S]*?(-----END [A-Z ]*-----|$)/g, '***').replace(/\s+/g, ' ').trim();
+  return (text.length > 300 ? `${text.slice(0, 299)}…` : text) || 'unknown error';
+}
+
 /** Refused connections on loopback cost nothing, so poll fast enough to be back within ~1.5 s of the gateway being ready. */
 const LOOPBACK_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 1_500, factor: 2, jitter: 0.3 };
 
@@ -399,8 +410,9 @@ export class GatewayConnection {
 
   private async sendConnect(nonce: string, signedAt: number): Promise<void> {
     const socket = this.socket;
+    let token: string | undefined;
     try {
-      const { token } = await this.opts.credentials();
+      ({ token } = await this.opts.credentials());
       const client = { id: CLIENT_ID, version: this.opts.clientVersion ?? '0.0.0', platform: process.platform, mode: CLIENT_MODE, ...(this.opts.clientDisplayName ? { displayName: this.opts.clientDisplayName } : {}) };
       const scopes = [...this.opts.scopes];
       let device: unknown;
@@ -420,7 +432,10 @@ export class GatewayConnection {
         action: 'retry', reconnect: 'backoff',
       });
     } catch (err) {
-      this.pendingProblem = { kind: 'identity', summary: 'could not prepare the connect request', advice: `Preparing credentials or the device signature failed: ${(err as Error).message}`, action: 'retry', reconnect: 'stop' };
+      // The cause goes into the summary: it is what a failed command, the watchdog's audit line and `--verbose` show
+      // (short-lived operator connections log nowhere). Never the token or a key, even if a message quoted one.
+      const cause = preparationCause(err, token);
+      this.pendingProblem = { kind: 'identity', summary: `could not prepare the connect request: ${cause}`, advice: `Preparing credentials or the device signature failed: ${cause}`, action: 'retry', reconnect: 'stop' };
       this.log('error', this.pendingProblem.advice);
       socket?.terminate();
     }

@@ -5,10 +5,11 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { buildDeviceAuthPayloadV3 } from '@openclaw/gateway-client';
 import {
-  createDeviceIdentity, deviceSignaturePayloadV3, FileDeviceIdentityStore, loadOrCreateDeviceIdentity, signDeviceProof,
-  type StoredDeviceIdentity,
+  createDeviceIdentity, deviceSignaturePayloadV3, FileDeviceIdentityStore, GatewayConnection, loadOrCreateDeviceIdentity, signDeviceProof,
+  type DeviceIdentityStore, type StoredDeviceIdentity,
 } from '../../src/gateway';
 import { SecretDeviceIdentityStore } from '../../src/host/secretStores';
+import { ScriptedGateway } from '../support/scriptedGateway';
 
 const freshDir = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'lw-id-')), 'ids');
 
@@ -106,5 +107,24 @@ describe('device identity', () => {
     const stored = JSON.parse(entries.get('lanewatch.device:gw')!) as StoredDeviceIdentity;
     assert.deepEqual([...new Set(got.map((x) => x.deviceId))], [stored.deviceId], 'every caller uses the stored key');
     assert.equal(stores, 1, 'the key is stored once');
+  });
+
+  it('a connect that cannot be prepared says why, without the token', async () => {
+    const gw = await ScriptedGateway.start();
+    const broken: DeviceIdentityStore = {
+      load: async () => undefined,
+      // A message that (however unlikely) quotes the token must not carry it into the problem or the audit trail.
+      save: async () => { throw Object.assign(new Error("EACCES: permission denied, open '/state/device-identities/x.json' (tok-should-not-leak-1234)"), { code: 'EACCES' }); },
+    };
+    const c = new GatewayConnection({ url: gw.url, credentials: () => ({ token: 'tok-should-not-leak-1234' }), scopes: ['operator.read'], identityStore: broken, reconnect: false });
+    try {
+      c.start();
+      const err = await c.waitForConnected(5_000).then(() => undefined, (e: Error) => e);
+      assert.ok(err, 'the connection failed');
+      assert.match(err.message, /could not prepare the connect request: .*EACCES: permission denied/);
+      assert.doesNotMatch(err.message, /tok-should-not-leak/);
+      assert.match(c.snapshot().problem!.summary, /EACCES/);
+      assert.doesNotMatch(`${c.snapshot().problem!.summary} ${c.snapshot().problem!.advice}`, /tok-should-not-leak/);
+    } finally { c.dispose(); await gw.close(); }
   });
 });
