@@ -287,7 +287,7 @@ function proveReset(before: SessionReadBack, after: SessionReadBack | undefined,
   const started = typeof entry.sessionStartedAt === 'number' ? entry.sessionStartedAt : undefined;
   // The gateway's clock may differ from ours: a start within a minute of the call counts as started by it.
   if (started !== undefined && started >= sentAt - 60_000 && started !== before.sessionStartedAt) proofs.push(`a new transcript generation started at ${new Date(started).toISOString()}`);
-  if (proofs.length) return { proven: true, text: `reset proven by ${proofs.join(', ')}${entry.lifecycleRevision !== undefined ? ` (lifecycle revision ${String(entry.lifecycleRevision)})` : ''}` };
+  if (proofs.length) return { proven: true, text: `proven by ${proofs.join(', ')}${entry.lifecycleRevision !== undefined ? ` (lifecycle revision ${String(entry.lifecycleRevision)})` : ''}` };
   return { proven: false, text: 'the gateway answered ok, but neither the session id, the history nor the start of the transcript changed' };
 }
 
@@ -321,7 +321,7 @@ async function step(ctx: RecoveryContext, action: StepAction, key: string, befor
       const outcome: StepOutcome = !proof.proven ? 'no-change' : !isFree(before) && isFree(after) ? 'freed' : 'reset';
       const tail = isFree(after) ? 'the session is free' : `the session is still not free: ${notFreeBecause(after)}`;
       return { ...base, answer, after, queue, resetProof: proof.text, outcome, durationMs: now() - t0,
-        message: `${proof.proven ? 'reset: ' : 'reset not proven: '}${proof.text}; ${tail}${queue && describeQueueFate(queue) ? `; ${describeQueueFate(queue)}` : ''} (${change(before, after)})` };
+        message: `reset ${proof.proven ? '' : 'not proven: '}${proof.text}; ${tail}${queue && describeQueueFate(queue) ? `; ${describeQueueFate(queue)}` : ''} (${change(before, after)})` };
     }
     // "freed" means this call freed it; a session that was already free stays "no-change".
     const freedNow = !isFree(before) && (isFree(after) || (action === 'abort' && laneMovedOn(before, after)));
@@ -440,7 +440,8 @@ export async function recoverSession(ctx: RecoveryContext, key: string, onStep?:
     if (isFree(s.after) || moved) {
       const fate = describeQueueFate(steps.map((x) => x.queue).find((q) => q && (q.cancelled || q.interrupted || q.takenUp || q.stillWaiting)));
       const how = moved ? `; the lane went on to the next queued input (run ${s.after!.runIds.join(', ')})` : '';
-      return { sessionKey: key, steps, verdict: 'freed', summary: `freed by ${STEP_WORDS[s.action]} (step ${steps.length} of 3)${how}${fate ? `; ${fate}` : ''}${s.action === 'reset' ? '; the transcript was reset' : '; the transcript was kept'}` };
+      const unlisted = first.pending === undefined && first.statusTrusted === false ? '; this gateway version does not list queued inputs: any queued behind the run go on to run next' : '';
+      return { sessionKey: key, steps, verdict: 'freed', summary: `freed by ${STEP_WORDS[s.action]} (step ${steps.length} of 3)${how}${fate ? `; ${fate}` : unlisted}${s.action === 'reset' ? '; the transcript was reset' : '; the transcript was kept'}` };
     }
     // Clearing the queue or resetting the transcript cannot end a run the API cannot reach: say so and stop.
     if (cannotAbortThroughApi(s, version)) return { sessionKey: key, steps, verdict: 'needs-restart', summary: `the run cannot be aborted through the API on openclaw ${version ?? ''}. ${RESTART_ADVICE_P3}` };

@@ -1,0 +1,234 @@
+// Recovery judged by an independent oracle. Lanewatch's verdicts (the `lanewatch` CLI, as an operator or a cron job
+// runs it) are checked against the gateway's state as the OFFICIAL client (@openclaw/gateway-client, through the
+// fixtures' connectOperator) reads it — never against Lanewatch's own read-back, which would share any misreading.
+// Runs on every supported version (the gateway and gateway-legacy stages), one gateway for the whole file.
+//
+// Each scenario asserts, from the oracle: the verdict and exit code; that the step that freed the session was the
+// least destructive one (same session id, earlier transcript still there unless a reset was asked for); what became
+// of the queued inputs; that the session answers a fresh message within a bound; and that `lanewatch status --json`
+// agrees with the oracle.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { importFixture, repoRoot } from '../support/fixtures';
+
+const LONG = { timeout: 480_000 };
+let gw: any, fake: any, fixtures: any, oracle: any;
+let V4 = true;
+const is426 = () => /^2026\.4\./.test(gw.version);
+/** How long a free session may take to answer a fresh message (2026.4.26 stalls its event loop for up to a minute). */
+const answerBoundMs = () => (is426() ? 180_000 : 45_000);
+
+before(async () => {
+  fixtures = await importFixture('openclaw-gateway');
+  const seed = await importFixture('seed-demo');
+  const root = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-oracle-'));
+  fake = await fixtures.startFakeModel({});
+  gw = await fixtures.startGateway({ root, name: 'oracle', modelBaseUrl: `${fake.url}/v1` });
+  oracle = await seed.connectOperator({ url: gw.url, token: gw.token, requestTimeoutMs: 180_000 });
+  V4 = (oracle.hello?.protocol ?? 3) >= 4;
+  await oracle.request('sessions.subscribe', {});
+  console.log(`# oracle: official client on openclaw ${gw.version} (protocol ${oracle.hello?.protocol})`);
+}, LONG);
+
+after(async () => {
+  await oracle?.close().catch(() => undefined);
+  await fixtures?.cleanupAll();
+});
+
+// ------------------------------------------------------------------ the oracle's reads (official client only)
+
+async function oracleRow(key: string): Promise<Record<string, any> | undefined> {
+  const list = await oracle.request('sessions.list', { search: key, limit: 50 });
+  return (list.sessions as any[]).find((r) => r.key === key);
+}
+
+async function oracleHistory(key: string): Promise<Record<string, any>> {
+  return oracle.request('chat.history', { sessionKey: key, limit: 200 });
+}
+
+/** Listed pending inputs by state, as the gateway reports them (protocol 4 only). */
+const inputStates = (h: Record<string, any>) => {
+  const out: Record<string, number> = {};
+  for (const q of h.pendingInputs?.items ?? []) out[q.state] = (out[q.state] ?? 0) + 1;
+  return out;
+};
+
+const chatEnded = (runId: string) => (e: any) => e.event === 'chat' && e.payload?.runId === runId && ['error', 'aborted'].includes(e.payload?.state);
+const chatAnswered = (runId: string) => (e: any) => e.event === 'chat' && e.payload?.runId === runId && e.payload?.state === 'final' && e.payload?.message !== undefined;
+
+/** The session answers a new message within the bound: the oracle's own proof that it is free. Returns ms to the reply. */
+async function answersFreshMessage(key: string): Promise<number> {
+  const t0 = Date.now();
+  const sent = await oracle.request('chat.send', { sessionKey: key, message: `oracle probe ${Date.now()}`, idempotencyKey: `oracle-${key}-${Date.now()}` });
+  const runId = String(sent.runId);
+  const end = await oracle.waitForEvent((e: any) => chatAnswered(runId)(e) || chatEnded(runId)(e), { timeoutMs: answerBoundMs(), description: `a reply in ${key}` });
+  assert.equal(end.payload.state, 'final', `the fresh message ended ${end.payload.state}`);
+  return Date.now() - t0;
+}
+
+/** A run held forever by the fake model (and, with `queued`, inputs sent behind it). Returns the hung run's id. */
+async function hang(key: string, queued = 0): Promise<string> {
+  const hangingBefore = (await fake.stats()).hanging;
+  const sent = await oracle.request('chat.send', { sessionKey: key, message: `hold the lane ${key} [[hang]]`, idempotencyKey: `oracle-hang-${key}-${Date.now()}` });
+  const deadline = Date.now() + answerBoundMs();
+  while ((await fake.stats()).hanging <= hangingBefore) {
+    if (Date.now() > deadline) throw new Error(`the [[hang]] request for ${key} never reached the fake model`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  for (let i = 0; i < queued; i++) await oracle.request('chat.send', { sessionKey: key, message: `queued ${i + 1} behind the hang in ${key}`, idempotencyKey: `oracle-q${i}-${key}-${Date.now()}` });
+  if (V4 && queued) {
+    const h = await oracleHistory(key);
+    assert.equal(inputStates(h).queued, queued, `the oracle sees ${queued} inputs queued: ${JSON.stringify(h.pendingInputs)}`);
+  }
+  return String(sent.runId);
+}
+
+/** An idle session with `turns` answered turns. */
+async function answered(key: string, turns = 2): Promise<void> {
+  for (let i = 0; i < turns; i++) await answersFreshMessage(key);
+}
+
+// ------------------------------------------------------------------ Lanewatch, as a terminal user runs it
+
+function lanewatch(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args, '--gateway', gw.url, '--token-env', 'LW_ORACLE_TOKEN'], {
+      env: { ...process.env, LW_ORACLE_TOKEN: gw.token, LANEWATCH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'lw-oracle-')), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, ms: Date.now() - t0 }));
+  });
+}
+
+async function statusOf(key: string): Promise<Record<string, any> | undefined> {
+  const r = await lanewatch(['status', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  for (const g of doc.gateways) for (const a of g.agents ?? []) for (const s of a.sessions ?? []) if (s.key === key) return s;
+  for (const g of doc.gateways) for (const s of g.sessions ?? []) if (s.key === key) return s;
+  return undefined;
+}
+
+// ------------------------------------------------------------------ scenarios
+
+describe('oracle: recovery verdicts checked with the official client', () => {
+  it('hung run with two inputs queued: freed at step 1, transcript kept, queue as the gateway says, answers again', LONG, async () => {
+    const key = 'agent:main:oracle-queued';
+    await answered(key, 1);
+    const before = await oracleRow(key);
+    const messagesBefore = (await oracleHistory(key)).messages.length;
+    await hang(key, 2);
+    const r = await lanewatch(['recover', key, '--yes', '--json']);
+    const report = JSON.parse(r.stdout);
+    console.log(`# recover (hung + 2 queued) on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${report.verdict}: ${report.summary}`);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.equal(report.verdict, 'freed');
+    assert.equal(report.steps.length, 1, 'freed by the first, least destructive step');
+    assert.equal(report.steps[0].call, 'sessions.abort');
+    assert.ok(!report.steps.some((s: any) => s.call === 'sessions.reset'), 'never reset');
+    // The oracle: same session, earlier transcript still there.
+    const afterRow = await oracleRow(key);
+    assert.equal(afterRow?.sessionId, before?.sessionId, 'same session id');
+    const h = await oracleHistory(key);
+    assert.ok(h.messages.length >= messagesBefore, `transcript kept (${messagesBefore} → ${h.messages.length} messages)`);
+    if (V4) {
+      // What became of the queued inputs, by the gateway's word, and Lanewatch's report says the same.
+      const states = inputStates(h);
+      assert.equal(states.queued ?? 0, 0, `nothing waiting: ${JSON.stringify(h.pendingInputs)}`);
+      assert.equal(afterRow?.hasActiveRun, false);
+      if (states.cancelled) assert.match(report.summary, new RegExp(`${states.cancelled} cancelled by the gateway`));
+      // The CLI's status agrees with the oracle: idle, nothing queued.
+      const s = await statusOf(key);
+      assert.ok(s, 'the session is listed');
+      assert.equal(s!.laneStatus, 'idle', JSON.stringify(s));
+      assert.equal(s!.queued ?? 0, 0, JSON.stringify(s));
+    }
+    const ms = await answersFreshMessage(key);
+    console.log(`# fresh message answered ${ms} ms after the recovery`);
+    if (!V4) {
+      // Protocol 3 lists no queue: what became of the two inputs is read from the transcript the oracle sees.
+      const texts = JSON.stringify((await oracleHistory(key)).messages);
+      console.log(`# protocol 3: queued inputs in the transcript afterwards: ${[1, 2].filter((i) => texts.includes(`queued ${i} behind the hang`)).length} of 2`);
+      assert.match(report.summary, /does not list queued inputs/);
+    }
+  });
+
+  it('hung run alone: freed at step 1 with the same session id; answers again', LONG, async () => {
+    const key = 'agent:main:oracle-alone';
+    await answered(key, 1);
+    const before = await oracleRow(key);
+    await hang(key);
+    const r = await lanewatch(['recover', key, '--yes', '--json']);
+    const report = JSON.parse(r.stdout);
+    console.log(`# recover (hung) on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${report.verdict}: ${report.summary}`);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.equal(report.verdict, 'freed');
+    assert.equal(report.steps.length, 1);
+    assert.equal((await oracleRow(key))?.sessionId, before?.sessionId);
+    if (V4) assert.equal((await oracleRow(key))?.hasActiveRun, false);
+    await answersFreshMessage(key);
+  });
+
+  it('idle session: nothing to do, exit 0, no call made (the transcript is untouched)', LONG, async () => {
+    const key = 'agent:main:oracle-idle';
+    await answered(key, 1);
+    const before = (await oracleHistory(key)).messages.length;
+    const r = await lanewatch(['recover', key, '--yes', '--json']);
+    const report = JSON.parse(r.stdout);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(report.verdict, 'nothing-to-do', report.summary);
+    assert.equal(report.steps.length, 0);
+    assert.equal((await oracleHistory(key)).messages.length, before);
+  });
+
+  it('reset of an idle session with history: reported as a reset, exit 0, and the oracle sees a new transcript', LONG, async () => {
+    const key = 'agent:main:oracle-reset';
+    await answered(key, 2);
+    const before = await oracleRow(key);
+    const historyBefore = (await oracleHistory(key)).messages.length;
+    const r = await lanewatch(['reset', key, '--yes', '--json']);
+    const step = JSON.parse(r.stdout);
+    console.log(`# reset on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${step.outcome}: ${step.message}`);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.equal(step.outcome, 'reset');
+    const afterRow = await oracleRow(key);
+    const historyAfter = (await oracleHistory(key)).messages.length;
+    // 2026.9.x keeps the session id and starts a new generation; protocol 3 gives a new session id.
+    if (V4) assert.equal(afterRow?.sessionId, before?.sessionId);
+    assert.ok(afterRow?.sessionId !== before?.sessionId || historyAfter < historyBefore, `the oracle sees a reset (session ${before?.sessionId} → ${afterRow?.sessionId}, ${historyBefore} → ${historyAfter} messages)`);
+  });
+
+  it('unknown key: refused (exit 4), and the session is not created', LONG, async () => {
+    const key = `agent:main:oracle-nope-${Date.now()}`;
+    for (const command of ['recover', 'reset']) {
+      const r = await lanewatch([command, key, '--yes', '--json']);
+      assert.equal(r.code, 4, `${command}: ${r.stdout}\n${r.stderr}`);
+      assert.equal(await oracleRow(key), undefined, `${command} created ${key}`);
+    }
+  });
+
+  it('dead gateway: a clear failure (exit 1) within seconds, not a minute', LONG, async () => {
+    const port = await fixtures.freePort();
+    const t0 = Date.now();
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'recover', 'agent:main:x', '--yes', '--gateway', `ws://127.0.0.1:${port}`, '--token-env', 'LW_ORACLE_TOKEN'], {
+        env: { ...process.env, LW_ORACLE_TOKEN: 'x', LANEWATCH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'lw-oracle-')) }, stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
+    });
+    const ms = Date.now() - t0;
+    console.log(`# dead gateway: exit ${r.code} after ${ms} ms: ${r.stderr.trim().split('\n')[0]}`);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /refused|not running|cannot reach/i);
+    assert.ok(ms < 20_000, `failed after ${ms} ms`);
+  });
+});
