@@ -6,7 +6,7 @@ import type { Fleet } from '../model/fleet';
 import type { AuditTrail } from '../model/auditTrail';
 import { RECOVERY_SCOPES, withOperatorConnection } from '../model/operatorConnection';
 import { recoverSession } from '../model/recovery';
-import { validateWatchdogRules, Watchdog, type WatchdogEvent } from '../model/watchdog';
+import { validateWatchdogRules, Watchdog, watchdogAuditEntry, watchdogRetryText, type WatchdogEvent } from '../model/watchdog';
 
 export class WatchdogHost implements vscode.Disposable {
   private dog?: Watchdog;
@@ -51,18 +51,17 @@ export class WatchdogHost implements vscode.Disposable {
     this.events.push(e);
     if (this.events.length > 500) this.events.splice(0, this.events.length - 500);
     this.emitter.fire(e);
+    // Outcomes and decisions not to act go to the audit trail (a failure with its cause and when it is retried).
+    const entry = watchdogAuditEntry(e);
+    if (entry) this.audit.record(entry);
     switch (e.kind) {
       case 'acted':
-        this.audit.record({ gateway: e.gateway, session: e.key, call: 'watchdog recover', outcome: e.report.verdict, detail: e.report.summary });
         void vscode.window[e.report.verdict === 'freed' ? 'showInformationMessage' : 'showWarningMessage'](`Lanewatch watchdog: ${e.key} on ${e.gateway} was ${e.state}; recovery ${e.report.verdict} — ${e.report.summary}`, 'Show Log')
           .then((x) => x && this.output.show(true));
         break;
       case 'failed':
-        this.audit.record({ gateway: e.gateway, session: e.key, call: 'watchdog recover', outcome: 'failed', detail: e.error });
-        void vscode.window.showWarningMessage(`Lanewatch watchdog could not recover ${e.key} on ${e.gateway}: ${e.error}`);
-        break;
-      case 'skipped':
-        this.audit.record({ gateway: e.gateway, session: e.key, call: 'watchdog recover', outcome: 'skipped', detail: e.reason });
+        void vscode.window.showWarningMessage(`Lanewatch watchdog could not recover ${e.key} on ${e.gateway}: ${e.error} (${watchdogRetryText(e)})`, 'Show Log')
+          .then((x) => x && this.output.show(true));
         break;
       case 'armed':
         this.output.info(`watchdog: ${e.key} on ${e.gateway} is ${e.state}; acting at ${new Date(e.actAt).toISOString()} if it stays so`);

@@ -5,6 +5,7 @@
 // Event-driven: a session is armed when it enters a watched state (from the fleet's change events) and a timer
 // fires when its threshold passes; nothing polls. "Since" is when this watchdog first saw the state, so a
 // restart of the watchdog never acts on a session it has not itself watched for the full threshold.
+import type { AuditEntry } from './auditTrail';
 import type { GatewayWatcher } from './gatewayWatcher';
 import type { LaneState } from './laneStatus';
 import type { RecoveryReport } from './recovery';
@@ -26,7 +27,37 @@ export type WatchdogEvent =
   | { kind: 'skipped'; gateway: string; key: string; state: LaneState; reason: string; retryAt?: number }
   | { kind: 'acting'; gateway: string; key: string; state: LaneState; sinceMs: number }
   | { kind: 'acted'; gateway: string; key: string; state: LaneState; report: RecoveryReport }
-  | { kind: 'failed'; gateway: string; key: string; state: LaneState; error: string };
+  /**
+   * The recovery threw (e.g. its operator connection could not be opened); `error` says why. It counts as an
+   * action (`attemptsInLastHour` includes it): the ladder may have acted before it threw, and a gateway that keeps
+   * failing must not be hit more often than the rules allow. If the session is still in a watched state at
+   * `retryAt` (the cool-down, the hourly limit and at least FAILED_RETRY_MIN_MS), the watchdog tries again; the
+   * threshold does not start over, as it does after a completed action.
+   */
+  | { kind: 'failed'; gateway: string; key: string; state: LaneState; error: string; attemptsInLastHour: number; retryAt: number };
+
+/** A failed attempt is retried no sooner than this, even with a cool-down of 0 (a failing connect fails at once). */
+export const FAILED_RETRY_MIN_MS = 10_000;
+
+/**
+ * The audit line for a watchdog event, or undefined for events that are not audited (armed, disarmed, acting):
+ * every outcome of an attempt (acted, failed with its cause) and every decision not to act (skipped, why). The
+ * extension's WatchdogHost and `lanewatch watch` both record exactly these.
+ */
+export function watchdogAuditEntry(e: WatchdogEvent): Omit<AuditEntry, 'time'> | undefined {
+  const base = { gateway: e.gateway, session: e.key, call: 'watchdog recover' };
+  switch (e.kind) {
+    case 'acted': return { ...base, outcome: e.report.verdict, detail: e.report.summary };
+    case 'failed': return { ...base, outcome: 'failed', detail: `${e.error} (${watchdogRetryText(e)})` };
+    case 'skipped': return { ...base, outcome: 'skipped', detail: e.reason };
+    default: return undefined;
+  }
+}
+
+/** "attempt 1 in the last hour, counted toward the limit; tried again at … if still stalled". */
+export function watchdogRetryText(e: Extract<WatchdogEvent, { kind: 'failed' }>): string {
+  return `attempt ${e.attemptsInLastHour} in the last hour, counted toward the limit; tried again at ${new Date(e.retryAt).toISOString()} if still ${e.state}`;
+}
 
 export interface WatchdogFleet {
   gateways(): GatewayWatcher[];
@@ -184,18 +215,32 @@ export class Watchdog {
     history.push(now);
     this.inFlight.add(tid);
     this.opts.onEvent({ kind: 'acting', gateway, key, state: status.state, sinceMs: now - t.since });
+    let retryAfterFailure: number | undefined;
     try {
       const report = await this.opts.recover(w, key);
       if (!this.disposed) this.opts.onEvent({ kind: 'acted', gateway, key, state: status.state, report });
     } catch (err) {
-      if (!this.disposed) this.opts.onEvent({ kind: 'failed', gateway, key, state: status.state, error: (err as Error).message });
+      const failedAt = this.now();
+      // The next time the rules allow an attempt; `due` checks them again then (and says so if it still cannot act).
+      retryAfterFailure = Math.max(now + this.opts.rules.cooldownMs, failedAt + FAILED_RETRY_MIN_MS);
+      const recent = history.filter((x) => x > failedAt - HOUR);
+      const max = this.opts.rules.maxActionsPerHour;
+      const retryAt = recent.length >= max ? Math.max(retryAfterFailure, recent[recent.length - max] + HOUR) : retryAfterFailure;
+      if (!this.disposed) this.opts.onEvent({ kind: 'failed', gateway, key, state: status.state, error: errorText(err), attemptsInLastHour: recent.length, retryAt });
     } finally {
       this.inFlight.delete(tid);
     }
     if (this.disposed) return;
-    // Start over: if the session is still (or again) wedged, it must stay so for a full threshold again.
     const after = this.tracked.get(tid);
-    if (after) { after.since = this.now(); this.schedule(tid, Math.max(after.since + this.opts.rules.thresholdMs, (history.at(-1) ?? 0) + this.opts.rules.cooldownMs)); }
+    if (after && retryAfterFailure !== undefined) {
+      // Nothing is known to have changed: the session has been wedged past its threshold already, so it is tried
+      // again once the cool-down allows (issue 12: a failed attempt waited a whole new threshold).
+      this.schedule(tid, retryAfterFailure);
+    } else if (after) {
+      // Start over: if the session is still (or again) wedged, it must stay so for a full threshold again.
+      after.since = this.now();
+      this.schedule(tid, Math.max(after.since + this.opts.rules.thresholdMs, (history.at(-1) ?? 0) + this.opts.rules.cooldownMs));
+    }
     this.evaluate(w, key);
   }
 
@@ -207,5 +252,6 @@ export class Watchdog {
   }
 }
 
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err)) || 'unknown error';
 const id = (gateway: string, key: string) => `${gateway}\u0000${key}`;
 const split = (tid: string): [string, string] => { const i = tid.indexOf('\u0000'); return [tid.slice(0, i), tid.slice(i + 1)]; };
