@@ -20,7 +20,8 @@ export interface OpenClawConfigFacts {
 }
 
 export class ConfigFileError extends Error {
-  constructor(readonly file: string, message: string) { super(message); this.name = 'ConfigFileError'; }
+  /** missing: the file does not exist (as opposed to unreadable, malformed or mistyped). */
+  constructor(readonly file: string, message: string, readonly missing = false) { super(message); this.name = 'ConfigFileError'; }
 }
 
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -29,13 +30,55 @@ export function expandHome(p: string, home = os.homedir()): string {
   return p === '~' ? home : p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
 }
 
+/** What a value is, for an error message. Never the content of a string: the field may hold a token. */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number') return Number.isFinite(v) ? `the number ${v}` : `the number ${String(v)}`;
+  if (typeof v === 'string') return 'a string';
+  if (typeof v === 'boolean') return `${v}`;
+  return typeof v === 'object' ? 'an object' : typeof v;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Checks the type of every field Lanewatch reads. A wrong type is an error naming the file, the field and what was
+ * expected: a mistyped `gateway.port` must not quietly become the default port (another gateway may listen there).
+ */
+function configProblems(doc: unknown): string[] {
+  if (!isObject(doc)) return [`the top level must be an object ({ … }), got ${kindOf(doc)}`];
+  const problems: string[] = [];
+  const expect = (field: string, v: unknown, ok: boolean, what: string) => { if (v !== undefined && !ok) problems.push(`${field} must be ${what}, got ${kindOf(v)}`); };
+  const object = (field: string, v: unknown): Record<string, unknown> => { expect(field, v, isObject(v), 'an object'); return rec(v); };
+  const string = (field: string, v: unknown) => expect(field, v, typeof v === 'string', 'a string');
+  const gateway = object('gateway', doc.gateway);
+  const port = gateway.port;
+  expect('gateway.port', port, typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536, 'a port number (an integer 1–65535)');
+  string('gateway.bind', gateway.bind);
+  string('gateway.mode', gateway.mode);
+  const auth = object('gateway.auth', gateway.auth);
+  string('gateway.auth.mode', auth.mode);
+  // A SecretRef (an object) is valid OpenClaw config; Lanewatch does not resolve it (see tokenSources).
+  expect('gateway.auth.token', auth.token, typeof auth.token === 'string' || isObject(auth.token), 'a string (or a SecretRef object)');
+  const remote = object('gateway.remote', gateway.remote);
+  string('gateway.remote.url', remote.url);
+  expect('gateway.remote.token', remote.token, typeof remote.token === 'string' || isObject(remote.token), 'a string (or a SecretRef object)');
+  string('gateway.remote.tlsFingerprint', remote.tlsFingerprint);
+  const logging = object('logging', doc.logging);
+  string('logging.file', logging.file);
+  return problems;
+}
+
 export function parseOpenClawConfig(text: string, file: string): OpenClawConfigFacts {
   let doc: unknown;
   try { doc = JSON5.parse(text); } catch (err) {
     throw new ConfigFileError(file, `${file} is not valid JSON5: ${(err as Error).message}`);
   }
+  const problems = configProblems(doc);
+  if (problems.length) throw new ConfigFileError(file, `${file} is not a usable OpenClaw config: ${problems.join('; ')}`);
   const gateway = rec(rec(doc).gateway), auth = rec(gateway.auth), logging = rec(rec(doc).logging), remote = rec(gateway.remote);
-  const port = typeof gateway.port === 'number' && Number.isInteger(gateway.port) && gateway.port > 0 && gateway.port < 65536 ? gateway.port : undefined;
+  const port = typeof gateway.port === 'number' ? gateway.port : undefined;
   const token = typeof auth.token === 'string' && auth.token ? auth.token : undefined;
   return {
     port, token,
@@ -57,7 +100,7 @@ export async function readOpenClawConfig(file: string): Promise<OpenClawConfigFa
   let text: string;
   try { text = await readFile(resolved, 'utf8'); } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigFileError(resolved, code === 'ENOENT' ? `${resolved} does not exist` : code === 'EACCES' ? `${resolved} is not readable (permission denied)` : `${resolved} could not be read: ${(err as Error).message}`);
+    throw new ConfigFileError(resolved, code === 'ENOENT' ? `${resolved} does not exist` : code === 'EACCES' ? `${resolved} is not readable (permission denied)` : `${resolved} could not be read: ${(err as Error).message}`, code === 'ENOENT');
   }
   return parseOpenClawConfig(text, resolved);
 }
@@ -86,14 +129,17 @@ export function gatewayFromConfig(facts: OpenClawConfigFacts, configPath: string
  * The gateways to watch when the user configured none: OPENCLAW_GATEWAY_URL if set, else the local gateway
  * described by OpenClaw's own config file. Returns [] when neither exists.
  */
-export async function discoverDefaultGateways(env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig[]> {
+export async function discoverDefaultGateways(env: NodeJS.ProcessEnv = process.env, onConfigError?: (err: ConfigFileError) => void): Promise<GatewayConfig[]> {
   if (env.OPENCLAW_GATEWAY_URL) return [{ name: 'openclaw', url: env.OPENCLAW_GATEWAY_URL, source: 'env' }];
   const found: GatewayConfig[] = [];
   const configPath = defaultOpenClawConfigPath(env);
   try {
     const facts = await readOpenClawConfig(configPath);
     found.push(gatewayFromConfig(facts, configPath));
-  } catch { /* no config file: maybe a running gateway says where it is */ }
+  } catch (err) {
+    // No config file: maybe a running gateway says where it is. A broken one is not guessed around: it is reported.
+    if (err instanceof ConfigFileError && !err.missing) onConfigError?.(err);
+  }
   const home = env.OPENCLAW_HOME || os.homedir();
   const stateDir = env.OPENCLAW_STATE_DIR ? expandHome(env.OPENCLAW_STATE_DIR, home) : path.join(home, '.openclaw');
   for (const lock of await findGatewayLocks(stateDir)) {

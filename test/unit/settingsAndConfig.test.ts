@@ -144,30 +144,43 @@ describe('malformed, mistyped, missing and unreadable files', () => {
       writeFileSync(path.join(dir, 'openclaw.json'), text);
       assert.deepEqual(await discoverDefaultGateways({ OPENCLAW_STATE_DIR: dir }), [], `${name}: discovery finds nothing, quietly`);
     }
-    // Deep nesting parses (json5 is not recursive) and yields no facts.
+    // Deep nesting parses (json5 is not recursive); where an object belongs it is a clear error, not a crash.
     writeFileSync(path.join(dir, 'deep.json'), `{ gateway: ${'['.repeat(50_000)}${']'.repeat(50_000)} }`);
-    assert.deepEqual(await readOpenClawConfig(path.join(dir, 'deep.json')), { port: undefined, token: undefined, bind: undefined, authMode: undefined, logFile: undefined, mode: undefined, remote: undefined });
+    await assert.rejects(readOpenClawConfig(path.join(dir, 'deep.json')), /deep\.json is not a usable OpenClaw config: gateway must be an object, got an array$/);
   });
 
-  it('wrong types in every field of the gateway config are ignored field by field', () => {
+  it('wrong types in the gateway config are errors naming the file, the field and what was expected', () => {
     const none = { port: undefined, token: undefined, bind: undefined, authMode: undefined, logFile: undefined, mode: undefined, remote: undefined };
-    for (const text of ['null', '[]', '"a string"', '42', 'true', '{ gateway: null }', '{ gateway: "x" }', '{ gateway: [1, 2] }', '{ gateway: { auth: "token" } }', '{ logging: "file" }']) {
-      assert.deepEqual(parseOpenClawConfig(text, 'f'), none, text);
+    assert.deepEqual(parseOpenClawConfig('{}', 'f'), none);
+    for (const [text, got] of [['null', 'null'], ['[]', 'an array'], ['"a string"', 'a string'], ['42', 'the number 42'], ['true', 'true']]) {
+      assert.throws(() => parseOpenClawConfig(text, '/x/openclaw.json'), new RegExp(`^ConfigFileError: /x/openclaw\\.json is not a usable OpenClaw config: the top level must be an object \\(\\{ … \\}\\), got ${got}$`), text);
     }
-    for (const port of ['"18789"', '0', '-1', '1.5', '65536', 'Infinity', 'NaN', '[18789]', '{}', 'null']) {
-      assert.equal(parseOpenClawConfig(`{ gateway: { port: ${port} } }`, 'f').port, undefined, `port ${port}`);
+    for (const [text, field] of [['{ gateway: null }', 'gateway'], ['{ gateway: "x" }', 'gateway'], ['{ gateway: [1, 2] }', 'gateway'], ['{ gateway: { auth: "token" } }', 'gateway.auth'], ['{ logging: "file" }', 'logging']]) {
+      assert.throws(() => parseOpenClawConfig(text, 'f'), new RegExp(`f is not a usable OpenClaw config: ${field.replace('.', '\\.')} must be an object, got`), text);
     }
-    for (const token of ['123', '""', '{}', '[]', 'null', 'true']) assert.equal(parseOpenClawConfig(`{ gateway: { auth: { token: ${token} } } }`, 'f').token, undefined, `token ${token}`);
-    for (const url of ['5', '""', '[]', 'null']) assert.equal(parseOpenClawConfig(`{ gateway: { mode: "remote", remote: { url: ${url}, token: 7 } } }`, 'f').remote?.url, undefined, `remote.url ${url}`);
-    assert.deepEqual(parseOpenClawConfig('{ gateway: { bind: 5, auth: { mode: null } }, logging: { file: [] } }', 'f'), none);
+    for (const [port, got] of [['"18789"', 'a string'], ['0', 'the number 0'], ['-1', 'the number -1'], ['1.5', 'the number 1.5'], ['65536', 'the number 65536'], ['Infinity', 'the number Infinity'], ['NaN', 'the number NaN'], ['[18789]', 'an array'], ['{}', 'an object'], ['null', 'null']]) {
+      assert.throws(() => parseOpenClawConfig(`{ gateway: { port: ${port} } }`, 'f'), new RegExp(`gateway\\.port must be a port number \\(an integer 1–65535\\), got ${got}$`), `port ${port}`);
+    }
+    for (const token of ['123', '[]', 'null', 'true']) assert.throws(() => parseOpenClawConfig(`{ gateway: { auth: { token: ${token} } } }`, 'f'), /gateway\.auth\.token must be a string \(or a SecretRef object\)/, `token ${token}`);
+    // A SecretRef object and an empty string are valid OpenClaw config: no token, no error.
+    for (const token of ['""', '{ source: "env", id: "X" }']) assert.equal(parseOpenClawConfig(`{ gateway: { auth: { token: ${token} } } }`, 'f').token, undefined, `token ${token}`);
+    for (const url of ['5', '[]', 'null']) assert.throws(() => parseOpenClawConfig(`{ gateway: { mode: "remote", remote: { url: ${url} } } }`, 'f'), /gateway\.remote\.url must be a string/, `remote.url ${url}`);
+    // Every wrong field is named at once; a string's content (it may be a token) never is.
+    assert.throws(() => parseOpenClawConfig('{ gateway: { bind: 5, port: "s3cret", auth: { mode: null } }, logging: { file: [] } }', 'f'),
+      (e: Error) => /gateway\.port must be .*, got a string; gateway\.bind must be a string, got the number 5; gateway\.auth\.mode must be a string, got null; logging\.file must be a string, got an array$/.test(e.message) && !e.message.includes('s3cret'));
   });
 
-  it('a wrong-typed config leads to clear fallbacks: default port for discovery, "no token" warning for the token', async () => {
+  it('a wrong-typed config is never guessed around: discovery and the token source report it', async () => {
     const dir = tmp();
-    writeFileSync(path.join(dir, 'openclaw.json'), '{ gateway: { port: "28789", auth: { token: 12345 } } }');
-    assert.deepEqual(await discoverDefaultGateways({ OPENCLAW_STATE_DIR: dir }), [{ name: 'local', url: 'ws://127.0.0.1:18789', configPath: path.join(dir, 'openclaw.json'), source: 'openclaw-config' }]);
-    const r = await resolveToken({ name: 'g', url: 'ws://127.0.0.1:18789', configPath: path.join(dir, 'openclaw.json'), source: 'settings' }, { get: async () => undefined }, {});
-    assert.deepEqual(r, { source: 'none', warning: `${path.join(dir, 'openclaw.json')} has no gateway.auth.token` });
+    const file = path.join(dir, 'openclaw.json');
+    writeFileSync(file, '{ gateway: { port: "28789", auth: { token: 12345 } } }');
+    const reported: string[] = [];
+    assert.deepEqual(await discoverDefaultGateways({ OPENCLAW_STATE_DIR: dir }, (e) => reported.push(e.message)), [], 'no gateway on the default port');
+    assert.equal(reported.length, 1);
+    assert.match(reported[0], /gateway\.port must be a port number .*, got a string; gateway\.auth\.token must be a string \(or a SecretRef object\), got the number 12345/);
+    const r = await resolveToken({ name: 'g', url: 'ws://127.0.0.1:18789', configPath: file, source: 'settings' }, { get: async () => undefined }, {});
+    assert.equal(r.source, 'none');
+    assert.match(r.warning!, /openclaw\.json is not a usable OpenClaw config: gateway\.port/);
   });
 
   it('missing files and a directory where a file should be', async () => {
