@@ -6,15 +6,19 @@ import path from 'node:path';
 import { FileDeviceIdentityStore, type LogLevel } from '../gateway';
 import { Fleet } from '../model/fleet';
 import { validateGatewayUrl, type GatewayConfig } from '../model/gatewaySettings';
-import { discoverDefaultGateways } from '../model/openclawConfig';
+import { discoverDefaultGateways, gatewayFromConfig, readOpenClawConfig } from '../model/openclawConfig';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
+import { tokenSecretKey } from '../model/tokenSources';
 
 export class UsageError extends Error {}
 
+/** One --gateway URL, with the --token-env that followed it. */
+export interface GatewaySpec { url: string; tokenEnv?: string }
+
 export interface CliFleetOptions {
-  /** --gateway URL (repeatable); with none, discovery as in the extension. */
-  gateways: string[];
-  /** --token-env NAME: the environment variable holding the token for the --gateway URLs. */
+  /** --gateway URL (repeatable), each with its own --token-env; with none, discovery as in the extension. */
+  gateways: GatewaySpec[];
+  /** --token-env NAME given before any --gateway and with none: the token for the one discovered gateway. */
   tokenEnv?: string;
   /** --config PATH: an openclaw.json to read the token (and, without --gateway, the port) from. */
   configPath?: string;
@@ -28,42 +32,57 @@ export interface CliFleetOptions {
   version: string;
 }
 
+/** A gateway to watch, and the environment variable its token comes from when the user named one. */
+export interface CliGateway { config: GatewayConfig; tokenEnv?: string }
+
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.LANEWATCH_STATE_DIR) return env.LANEWATCH_STATE_DIR;
   const base = env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
   return path.join(base, 'lanewatch');
 }
 
-export async function gatewayConfigs(opts: CliFleetOptions): Promise<GatewayConfig[]> {
+export async function gatewayConfigs(opts: CliFleetOptions): Promise<CliGateway[]> {
   const env = opts.env ?? process.env;
+  // A --config that cannot be read is reported as such, never later as "token required" or a default port.
+  const facts = opts.configPath ? await readOpenClawConfig(opts.configPath).catch((err: Error) => { throw new UsageError(`--config: ${err.message}`); }) : undefined;
+  let found: CliGateway[];
   if (opts.gateways.length) {
-    return opts.gateways.map((url, i) => {
+    found = opts.gateways.map(({ url, tokenEnv }, i) => {
       const problem = validateGatewayUrl(url);
       if (problem) throw new UsageError(`--gateway ${problem}`);
       const u = new URL(url);
       const tls = opts.tlsFingerprint && u.protocol === 'wss:' ? { tlsFingerprint: opts.tlsFingerprint } : {};
-      return { name: opts.gateways.length === 1 ? u.host : `${u.host}#${i + 1}`, url, configPath: opts.configPath, ...tls, source: 'settings' as const };
+      return { config: { name: opts.gateways.length === 1 ? u.host : `${u.host}#${i + 1}`, url, configPath: opts.configPath, ...tls, source: 'settings' as const }, tokenEnv };
     });
+  } else if (facts && opts.configPath) {
+    found = [{ config: gatewayFromConfig(facts, opts.configPath) }];
+  } else {
+    const broken: Error[] = [];
+    found = (await discoverDefaultGateways(env, (err) => broken.push(err))).map((config) => ({ config }));
+    if (broken.length) throw new ConfigError(`${broken.map((e) => e.message).join('; ')}. Fix it, or pass --gateway URL (or --config PATH)`);
   }
-  if (opts.configPath) {
-    const { readOpenClawConfig, gatewayFromConfig } = await import('../model/openclawConfig');
-    const facts = await readOpenClawConfig(opts.configPath).catch((err: Error) => { throw new UsageError(`--config: ${err.message}`); });
-    return [gatewayFromConfig(facts, opts.configPath)];
+  if (opts.tokenEnv && !opts.gateways.length) {
+    if (found.length > 1) throw new UsageError(`--token-env ${opts.tokenEnv} names one token, but ${found.length} gateways were found (${found.map((g) => g.config.url).join(', ')}): pass --gateway URL --token-env NAME for each`);
+    for (const g of found) g.tokenEnv = opts.tokenEnv;
   }
-  return discoverDefaultGateways(env);
+  for (const g of found) {
+    if (g.tokenEnv && !env[g.tokenEnv]) throw new UsageError(`--token-env ${g.tokenEnv}: that environment variable is not set or empty (${g.tokenEnv} should hold the token for ${g.config.url})`);
+  }
+  return found;
 }
 
-export function createCliFleet(opts: CliFleetOptions, log: (level: LogLevel, message: string) => void): Fleet {
-  const env = { ...(opts.env ?? process.env) };
-  if (opts.tokenEnv) {
-    const token = env[opts.tokenEnv];
-    if (!token) throw new UsageError(`--token-env ${opts.tokenEnv}: that environment variable is not set or empty`);
-    // The named variable plays the role of OPENCLAW_GATEWAY_TOKEN for the gateways given on the command line.
-    env.OPENCLAW_GATEWAY_TOKEN = token;
-    delete env.OPENCLAW_GATEWAY_URL;
-  }
+/** A config file that exists but cannot be used: a failure (exit 1), not a usage error. */
+export class ConfigError extends Error {}
+
+export function createCliFleet(opts: CliFleetOptions, gateways: readonly CliGateway[], log: (level: LogLevel, message: string) => void): Fleet {
+  const env = opts.env ?? process.env;
+  // A token named with --token-env belongs to its own gateway only: it is served where the extension serves the
+  // token the user stored for that gateway, so it comes first (before the gateway's openclaw.json and
+  // OPENCLAW_GATEWAY_TOKEN), and two gateways never share one by accident.
+  const tokens = new Map<string, string>();
+  for (const g of gateways) if (g.tokenEnv && env[g.tokenEnv]) tokens.set(tokenSecretKey(g.config), env[g.tokenEnv]!);
   return new Fleet({
-    secrets: { get: async () => undefined },
+    secrets: { get: async (key) => tokens.get(key), source: 'environment' },
     identityStore: new FileDeviceIdentityStore(path.join(stateDir(env), 'device-identities')),
     clientVersion: opts.version, requestTimeoutMs: opts.requestTimeoutMs, env, plaintextConsent: () => opts.allowPlaintext === true,
     log: (level, message) => { if (opts.verbose || level === 'error') log(level, message); },

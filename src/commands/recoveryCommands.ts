@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { GatewayApi, GatewayConnection, OperatorScope } from '../gateway';
 import { AuditTrail } from '../model/auditTrail';
-import { RECOVERY_SCOPES, withOperatorConnection } from '../model/operatorConnection';
+import { RECOVERY_SCOPES, requestTimeoutFromSeconds, withOperatorConnection } from '../model/operatorConnection';
 import type { Fleet } from '../model/fleet';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
 import { abortAndClearQueue, abortRun, recoverSession, resetSession, type RecoveryReport, type RecoveryStep } from '../model/recovery';
@@ -36,7 +36,8 @@ async function pickSession(fleet: Fleet, arg: SessionArg | undefined): Promise<{
 
 /** A connection for one command, with exactly `scopes`; closed when the command ends. */
 function withConnection<T>(fleet: Fleet, watcher: GatewayWatcher, scopes: OperatorScope[], signal: AbortSignal, fn: (api: GatewayApi, c: GatewayConnection) => Promise<T>, reconnect = false): Promise<T> {
-  return withOperatorConnection(fleet, watcher.config, scopes, signal, fn, reconnect);
+  const requestTimeoutMs = requestTimeoutFromSeconds(vscode.workspace.getConfiguration('lanewatch').get<unknown>('requestTimeoutSeconds'));
+  return withOperatorConnection(fleet, watcher.config, scopes, { signal, reconnect, requestTimeoutMs }, fn);
 }
 
 async function confirm(arg: SessionArg | undefined, message: string, detail: string, action: string): Promise<boolean> {

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { Fleet } from '../model/fleet';
 import type { AuditTrail } from '../model/auditTrail';
-import { RECOVERY_SCOPES, withOperatorConnection } from '../model/operatorConnection';
+import { RECOVERY_SCOPES, requestTimeoutFromSeconds, withOperatorConnection } from '../model/operatorConnection';
 import { recoverSession } from '../model/recovery';
 import { validateWatchdogRules, Watchdog, watchdogAuditEntry, watchdogRetryText, type WatchdogEvent } from '../model/watchdog';
 
@@ -41,7 +41,7 @@ export class WatchdogHost implements vscode.Disposable {
     this.output.info(`watchdog on: ${rules.states.join('/')} for ${rules.thresholdMs / 1000} s → recovery ladder; max ${rules.maxActionsPerHour}/hour per session; cool-down ${rules.cooldownMs / 1000} s${rules.exclude.length ? `; never ${rules.exclude.join(', ')}` : ''}`);
     this.dog = new Watchdog(this.fleet, {
       rules,
-      recover: (w, key) => withOperatorConnection(this.fleet, w.config, RECOVERY_SCOPES, undefined, (api, connection) =>
+      recover: (w, key) => withOperatorConnection(this.fleet, w.config, RECOVERY_SCOPES, { requestTimeoutMs: requestTimeoutFromSeconds(vscode.workspace.getConfiguration('lanewatch').get<unknown>('requestTimeoutSeconds')) }, (api, connection) =>
         recoverSession({ api, connection, settleTimeoutMs: 20_000, evidence: w.evidenceSource() }, key, (s) => this.audit.record({ gateway: w.name, session: key, call: s.call, outcome: s.outcome, detail: s.message }))),
       onEvent: (e) => this.onEvent(e),
     });

@@ -4,7 +4,11 @@
 import { readOpenClawConfig } from './openclawConfig';
 import type { GatewayConfig } from './gatewaySettings';
 
-export interface SecretReader { get(key: string): Promise<string | undefined> }
+export interface SecretReader {
+  get(key: string): Promise<string | undefined>;
+  /** What a token this reader returns is reported as (default: secret-storage; the CLI's --token-env: environment). */
+  readonly source?: TokenSource;
+}
 
 export type TokenSource = 'secret-storage' | 'config-file' | 'environment' | 'none';
 
@@ -22,7 +26,7 @@ function sameEndpoint(a: string, b: string): boolean {
 
 export async function resolveToken(gateway: GatewayConfig, secrets: SecretReader, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedToken> {
   const stored = await secrets.get(tokenSecretKey(gateway));
-  if (stored) return { token: stored, source: 'secret-storage' };
+  if (stored) return { token: stored, source: secrets.source ?? 'secret-storage' };
   let warning: string | undefined;
   if (gateway.configPath) {
     try {

@@ -83,7 +83,8 @@ describe('lanewatch status (CLI)', () => {
   it('exits 1 and says why when a gateway is unreachable', async () => {
     const c = capture();
     assert.equal(await withEnv(env(), () => main(['status', '--gateway', 'ws://127.0.0.1:9', '--wait-ms', '3000'], c.io)), 1);
-    assert.match(c.err(), /127\.0\.0\.1:9.*not running \(connection refused\)/);
+    assert.match(c.err(), /127\.0\.0\.1:9: cannot reach the gateway at ws:\/\/127\.0\.0\.1:9: connection refused — is it running\?/);
+    assert.match(c.out(), /127\.0\.0\.1:9.*not running \(connection refused\)/);
   });
 
   it('rejects bad arguments with exit 2 and never takes a token on the command line', async () => {

@@ -1,0 +1,122 @@
+// The usage text of `lanewatch` and of each command (`lanewatch <command> --help`).
+
+export const COMMANDS = ['status', 'recover', 'abort', 'reset', 'send', 'restart', 'watch'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+const GATEWAY_OPTIONS = `gateway selection (all commands):
+  --gateway URL          ws:// or wss:// (repeatable for status and watch). Without it: OPENCLAW_GATEWAY_URL, then
+                         ~/.openclaw/openclaw.json (OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR), then running
+                         gateways' lock files — the VS Code extension's discovery.
+  --token-env NAME       the token of the --gateway just before it is in environment variable NAME, e.g.
+                         --gateway URL1 --token-env TOKEN1 --gateway URL2 --token-env TOKEN2. Before any --gateway:
+                         the token of the one gateway given or discovered. Default: the gateway's openclaw.json,
+                         then OPENCLAW_GATEWAY_TOKEN. Tokens are never taken on the command line.
+  --config PATH          an openclaw.json to read the port and token from (an unusable file is an error, never
+                         guessed around)
+  --tls-fingerprint FP   wss:// --gateway only: trust the certificate with this SHA-256 fingerprint (self-signed)
+  --allow-plaintext      allow unencrypted ws:// to a host other than this machine (refused without it: the token
+                         and transcripts would cross the network in clear)
+  --connect-timeout-seconds N  how long a gateway that accepts the connection may take to answer connect (default
+                         30; 2026.4.x loads plugins for ~20 s). A refused port or an unknown host fails at once.
+  --json                 machine-readable output (status: one JSON document; watch: JSON lines; audit lines on
+                         stderr as JSON too)
+  --wait-ms N            how long commands wait for the gateways' first full read (default 15000)
+  --verbose              connection details on stderr
+  -h, --help             usage (lanewatch <command> --help: that command's)`;
+
+const EXIT_CODES = `exit codes: 0 ok (freed, nothing to do, reply received, restarted; status: every gateway answered; --help)
+            1 failed (a gateway unreachable, an unusable config file, an error)   2 usage error
+            3 ineffective (the call was made, the session did not change / no reply in time)
+            4 refused (missing scope, unknown session key, cancelled)`;
+
+const KEY_NOTE = `A bare key such as "idle" is the default agent's session (agent:<defaultAgentId>:idle), as the gateway reads
+it; the resolved key is printed (stderr) when it differs.`;
+
+const SETTLE = '--reply-timeout-seconds N  how long to wait for the session to settle after each call (default 20)';
+const YES = '--yes, -y               do not ask (required when there is no terminal to ask on)';
+
+const COMMAND_USAGE: Record<Command, string> = {
+  status: `usage: lanewatch status [--facts] [--json] [--gateway URL [--token-env NAME]]...
+
+Every gateway's agents and sessions with their lane status and the facts behind it.
+  --facts                 list the facts behind each status in the text tree`,
+  recover: `usage: lanewatch recover <sessionKey> [--yes] [--reply-timeout-seconds N]
+
+abort → abort + clear queue → reset (/new), stopping at the first step that frees it. Refuses keys that do not exist.
+  ${YES}
+  ${SETTLE}
+${KEY_NOTE}`,
+  abort: `usage: lanewatch abort <sessionKey> [--clear-queue] [--yes] [--reply-timeout-seconds N]
+
+Abort the active run. Refuses keys that do not exist.
+  --clear-queue           also drop queued inputs (chat.abort)
+  ${YES}
+  ${SETTLE}
+${KEY_NOTE}`,
+  reset: `usage: lanewatch reset <sessionKey> [--yes] [--reply-timeout-seconds N]
+
+sessions.reset (reason "new") with admin scope. Refuses keys that do not exist.
+  ${YES}
+  ${SETTLE}
+${KEY_NOTE}`,
+  send: `usage: lanewatch send <sessionKey> [--message TEXT] [--reply-timeout-seconds N]
+
+Send a message and wait for the reply, timing every phase (open, challenge, hello, accepted, first event, reply).
+  --message TEXT          the message; default: a probe text
+  --reply-timeout-seconds N  wait this long for the reply (default 120)
+${KEY_NOTE}`,
+  restart: `usage: lanewatch restart [--yes] [--now | --stop]
+
+Restart the gateway (preflight first), verified by a new boot id or a new process.
+  ${YES}
+  --now                   interrupt active work instead of waiting for it (2026.9.x)
+  --stop                  (2026.3.x/2026.4.x) stop the gateway (SIGTERM) instead of SIGUSR1, which waits for hung
+                          runs (6.5 min on 2026.3.24); start it again yourself`,
+  watch: `usage: lanewatch watch [--states LIST] [--threshold-seconds N] [--max-per-hour N] [--cooldown-seconds N] [--exclude KEY]...
+
+Foreground watchdog: recovers sessions that stay wedged past a threshold and prints every decision, until SIGINT/SIGTERM.
+  --states LIST           comma-separated: stalled,stuck,stale (default), long-running, running, queued
+  --threshold-seconds N   how long a session must stay so before acting (default 600)
+  --max-per-hour N        actions per session per hour (default 2)
+  --cooldown-seconds N    quiet time after each action (default 300)
+  --exclude KEY           never act on this session key (or pattern with *); repeatable
+  ${SETTLE}`,
+};
+
+const USAGE = `usage: lanewatch <command> [options]        (lanewatch <command> --help for one command)
+
+commands:
+  status                 every gateway's agents and sessions with their lane status and the facts behind it
+  recover <sessionKey>   abort → abort + clear queue → reset (/new), stopping at the first step that frees it
+  abort <sessionKey>     abort the active run (--clear-queue: and drop queued inputs)
+  reset <sessionKey>     sessions.reset (reason "new") with admin scope; refuses keys that do not exist
+  send <sessionKey>      send --message TEXT and wait for the reply, timing every phase
+  restart                restart the gateway (preflight first; --now skips waiting for active work)
+  watch                  foreground watchdog: recover sessions that stay wedged past a threshold
+
+${GATEWAY_OPTIONS}
+
+status:   --facts                 list the facts behind each status in the text tree
+actions:  ${YES}
+          --clear-queue           (abort) also drop queued inputs (chat.abort)
+          --message TEXT          (send) the message; default: a probe text
+          --reply-timeout-seconds N  (send) wait this long for the reply (default 120); (recover, abort, reset, watch)
+                                  wait this long for the session to settle after each call (default 20)
+          --now                   (restart) interrupt active work instead of waiting for it (2026.9.x)
+          --stop                  (restart, 2026.3.x/2026.4.x) stop the gateway (SIGTERM) instead of SIGUSR1, which
+                                  waits for hung runs (6.5 min on 2026.3.24); start it again yourself
+watch:    --states LIST           comma-separated: stalled,stuck,stale (default), long-running, running, queued
+          --threshold-seconds N   how long a session must stay so before acting (default 600)
+          --max-per-hour N        actions per session per hour (default 2)
+          --cooldown-seconds N    quiet time after each action (default 300)
+          --exclude KEY           never act on this session key (or pattern with *); repeatable
+
+${KEY_NOTE}
+
+${EXIT_CODES}
+`;
+
+/** The usage of one command, or of all. */
+export function usageText(command?: Command): string {
+  return command ? `${COMMAND_USAGE[command]}\n\n${GATEWAY_OPTIONS}\n\n${EXIT_CODES}\n` : USAGE;
+}
