@@ -11,9 +11,9 @@ import type { GatewayApi, GatewayConnection, LogLevel } from '../gateway';
 import { evidenceFor, RECOVERY_SCOPES, RESTART_SCOPES, withOperatorConnection, type OperatorConnectionOptions } from '../model/operatorConnection';
 import { resolveSessionKey, type ResolvedSessionKey } from '../model/sessionKey';
 import { abortAndClearQueue, abortRun, recoverSession, resetSession, type RecoveryReport, type RecoveryStep } from '../model/recovery';
-import { describePreflight, findLockFor, p3RestartChoice, planLocalRestart, restartGateway, restartPreflight, signalRestart, stopLocalGateway } from '../model/restart';
-import { testSend } from '../model/testSend';
-import { Watchdog, type WatchdogEvent, type WatchdogRules } from '../model/watchdog';
+import { describePreflight, findLockFor, findRestartNowTarget, p3RestartChoice, planLocalRestart, restartExpectation, restartGateway, restartPreflight, signalRestart, stopLocalGateway } from '../model/restart';
+import { testSend, testSendNotice } from '../model/testSend';
+import { Watchdog, watchdogAuditEntry, watchdogRetryText, type WatchdogEvent, type WatchdogRules } from '../model/watchdog';
 import { settled, UsageError } from './cliFleet';
 import { cliText, stripOutcomePrefix } from './cliAdvice';
 
@@ -60,7 +60,7 @@ async function confirm(ctx: ActionContext, question: string): Promise<boolean> {
 const stepLine = (s: RecoveryStep, key?: string) => `${s.call} ${JSON.stringify(s.params)} → ${s.outcome}${s.error ? ` (${s.error})` : ''}: ${cliText(stripOutcomePrefix(s.message, s.outcome), { sessionKey: key })} [${s.durationMs} ms]`;
 
 function stepExit(outcome: RecoveryStep['outcome']): number {
-  return outcome === 'freed' ? EXIT.ok : outcome === 'no-change' ? EXIT.ineffective : outcome === 'refused' || outcome === 'cancelled' ? EXIT.refused : EXIT.failed;
+  return outcome === 'freed' || outcome === 'reset' ? EXIT.ok : outcome === 'no-change' ? EXIT.ineffective : outcome === 'refused' || outcome === 'cancelled' ? EXIT.refused : EXIT.failed;
 }
 
 /**
@@ -141,6 +141,7 @@ export async function runSend(ctx: ActionContext, key: string, message: string |
   // with send's own scopes (the same device as the send), which also fails fast when nothing listens.
   const r = await withOperatorConnection(ctx.fleet, ctx.config, ['operator.read', 'operator.write'], connectionOptions(ctx), (api) => resolveKey(ctx, key, api));
   if (!r.exists) ctx.io.err(`${r.key} does not exist yet on ${ctx.config.name}: the gateway creates it with this message\n`);
+  if (!ctx.json) ctx.io.err(`note: ${testSendNotice(r.key)}\n`);
   const creds = await ctx.fleet.credentialsFor(ctx.config);
   const report = await testSend({
     url: ctx.config.url, token: creds.token, identityStore: ctx.fleet.identityStore, identityKey: `${ctx.config.name}|${ctx.config.url}|operator.read,operator.write`,
@@ -183,15 +184,19 @@ async function runSignalRestart(ctx: ActionContext, stop: boolean): Promise<numb
   return report.ok ? EXIT.ok : EXIT.failed;
 }
 
-export async function runRestart(ctx: ActionContext, skipDeferral: boolean, stop = false): Promise<number> {
+export async function runRestart(ctx: ActionContext, now: boolean, stop = false): Promise<number> {
   const hello = ctx.fleet.gateway(ctx.config.name)?.snapshot().hello;
   if (stop || (hello && !hello.methods.has('gateway.restart.request'))) return runSignalRestart(ctx, stop);
   const report = await withOperatorConnection(ctx.fleet, ctx.config, RESTART_SCOPES, connectionOptions(ctx, true), async (api, connection) => {
     const pre = await restartPreflight({ api, connection });
     ctx.audit.record({ gateway: ctx.config.name, call: 'gateway.restart.preflight', outcome: pre.safe ? 'safe' : 'blocked', detail: describePreflight(pre) });
-    if (!ctx.json) ctx.io.err(`preflight: ${describePreflight(pre)}\n`);
-    if (!(await confirm(ctx, `Restart gateway ${ctx.config.name}${skipDeferral ? ' now, interrupting active work' : ' when safe (it may wait up to 5 minutes for active work)'}?`))) return undefined;
-    return restartGateway({ api, connection }, { skipDeferral, preflight: pre });
+    // "Now" interrupts at once when the gateway's lock is readable here (targeted restart, no drain).
+    const hello = connection.helloSummary;
+    const target = now ? await findRestartNowTarget({ port: Number(new URL(ctx.config.url).port) || undefined, configPath: hello?.configPath ?? ctx.config.configPath, stateDir: hello?.stateDir }) : undefined;
+    const expect = restartExpectation(pre, now ? 'now' : 'when-safe', !!target);
+    if (!ctx.json) ctx.io.err(`preflight: ${describePreflight(pre)}\nexpect: ${expect}\n`);
+    if (!(await confirm(ctx, `Restart gateway ${ctx.config.name}${now ? ' now, interrupting active work' : ' when safe (it may wait up to 5 minutes for active work; --now interrupts it)'}?`))) return undefined;
+    return restartGateway({ api, connection }, { mode: now ? 'now' : 'when-safe', target, preflight: pre });
   });
   if (!report) { ctx.audit.record({ gateway: ctx.config.name, call: 'gateway.restart.request', outcome: 'cancelled by user' }); return EXIT.refused; }
   ctx.audit.record({ gateway: ctx.config.name, call: 'gateway.restart.request', outcome: report.ok ? 'restarted' : 'failed', detail: report.summary });
@@ -207,7 +212,7 @@ function watchEventText(e: WatchdogEvent): string {
     case 'skipped': return `skipped  ${at}: ${e.reason}`;
     case 'acting': return `acting   ${at}: ${e.state} for ${Math.round(e.sinceMs / 1000)} s — running the recovery ladder`;
     case 'acted': return `acted    ${at}: ${recoverReportText(e.report).replace(/\n/g, '\n         ')}`;
-    case 'failed': return `failed   ${at}: ${e.error}`;
+    case 'failed': return `failed   ${at}: ${e.error} (${watchdogRetryText(e)})`;
   }
 }
 
@@ -225,8 +230,8 @@ export async function runWatch(fleet: Fleet, rules: WatchdogRules, io: Io, json:
     rules, recover,
     onEvent: (e) => {
       io.out(json ? `${JSON.stringify({ time: new Date().toISOString(), ...e })}\n` : `${new Date().toISOString()} ${watchEventText(e)}\n`);
-      if (e.kind === 'acted') audit.record({ gateway: e.gateway, session: e.key, call: 'watchdog recover', outcome: e.report.verdict, detail: e.report.summary });
-      if (e.kind === 'skipped') audit.record({ gateway: e.gateway, session: e.key, call: 'watchdog recover', outcome: 'skipped', detail: e.reason });
+      const entry = watchdogAuditEntry(e);
+      if (entry) audit.record(entry);
     },
   });
   try { await until; } finally { dog.dispose(); }

@@ -9,8 +9,8 @@ import { RECOVERY_SCOPES, requestTimeoutFromSeconds, withOperatorConnection } fr
 import type { Fleet } from '../model/fleet';
 import type { GatewayWatcher } from '../model/gatewayWatcher';
 import { abortAndClearQueue, abortRun, recoverSession, resetSession, type RecoveryReport, type RecoveryStep } from '../model/recovery';
-import { describePreflight, findLockFor, p3RestartChoice, planLocalRestart, restartGateway, restartPreflight, signalRestart, stopLocalGateway } from '../model/restart';
-import { testSend, type TestSendReport } from '../model/testSend';
+import { describePreflight, findLockFor, findRestartNowTarget, p3RestartChoice, planLocalRestart, restartExpectation, restartGateway, restartPreflight, signalRestart, stopLocalGateway, type RestartMode } from '../model/restart';
+import { testSend, testSendNotice, type TestSendReport } from '../model/testSend';
 
 /** Arguments from tree nodes, or from tests (`assumeYes` is never passed by menus or the palette). */
 export interface SessionArg { gateway?: string; key?: string; message?: string; assumeYes?: boolean }
@@ -73,7 +73,7 @@ export function registerRecoveryCommands(context: vscode.ExtensionContext, fleet
       const step = await progress(`${title}: ${key}`, (signal) => withConnection(fleet, watcher, scopes, signal, (api, c) => run({ api, connection: c, signal, settleTimeoutMs: 20_000, evidence: watcher.evidenceSource() }, key)));
       audit.record({ gateway: watcher.name, session: key, call: step.call, outcome: step.outcome, detail: step.message });
       results.lastReport = step;
-      show(step.outcome === 'freed', `${title} (${key}): ${step.message}`);
+      show(step.outcome === 'freed' || step.outcome === 'reset', `${title} (${key}): ${step.message}`);
       return step;
     } catch (err) {
       audit.record({ gateway: watcher.name, session: key, call: id, outcome: 'failed', detail: (err as Error).message });
@@ -119,8 +119,9 @@ export function registerRecoveryCommands(context: vscode.ExtensionContext, fleet
     else target = await pickSession(fleet, arg);
     if (!target) return undefined;
     const { watcher, key } = target;
-    const message = probe ? arg?.message : arg?.message ?? await vscode.window.showInputBox({ title: `Send to ${key} on ${watcher.name}`, prompt: 'Message to send (verified like a test send: accepted, first event, final reply)' });
+    const message = probe ? arg?.message : arg?.message ?? await vscode.window.showInputBox({ title: `Send to ${key} on ${watcher.name}`, prompt: `Message to send (verified like a test send: accepted, first event, final reply). ${testSendNotice(key)}` });
     if (!probe && !message) return undefined;
+    if (probe && !(await confirm(arg, `Send a test message to ${key}?`, testSendNotice(key), 'Send'))) { audit.record({ gateway: watcher.name, session: key, call: 'chat.send', outcome: 'cancelled by user' }); return undefined; }
     const creds = await fleet.credentialsFor(watcher.config);
     const report = await progress(`${title}: ${key}`, (signal) => testSend({ url: watcher.config.url, token: creds.token, identityStore: fleet.identityStore, identityKey: `${watcher.config.name}|${watcher.config.url}|operator.read,operator.write`, sessionKey: key, message, signal, clientVersion: fleet.clientVersion, security: fleet.connectionSecurity(watcher.config) }));
     output.info(`${title.toLowerCase()} to ${key} on ${watcher.name}: ${report.ok ? 'ok' : report.failure} — ${report.summary}\n${report.phases.map((p) => `  ${p.ok ? '✓' : '✗'} ${p.name}${p.ms !== undefined ? ` ${p.ms} ms` : ''}${p.detail ? ` (${p.detail})` : ''}`).join('\n')}`);
@@ -167,21 +168,31 @@ export function registerRecoveryCommands(context: vscode.ExtensionContext, fleet
       return report;
     }
     try {
-      const report = await progress(`Restarting ${watcher.name}`, (signal, say) => withConnection(fleet, watcher, ['operator.read', 'operator.admin'], signal, async (api, c) => {
-        const pre = await restartPreflight({ api, connection: c, signal });
-        audit.record({ gateway: watcher.name, call: 'gateway.restart.preflight', outcome: pre.safe ? 'safe' : 'blocked', detail: describePreflight(pre) });
-        let skipDeferral = false;
-        if (!arg?.assumeYes) {
-          const now = 'Restart Now', safe = 'Restart When Safe';
-          const choice = await vscode.window.showWarningMessage(`Restart gateway ${watcher.name}?`, { modal: true, detail: `Preflight: ${describePreflight(pre)}.\n\n"${safe}" lets the gateway wait for active work (up to 5 minutes). "${now}" interrupts it; the gateway re-runs interrupted turns after it is back.` }, ...(pre.safe ? [now] : [safe, now]));
-          if (!choice) return { ok: false, summary: 'cancelled', rerunSessions: [], steps: [] };
-          skipDeferral = choice === now;
-        } else skipDeferral = true;
-        say('waiting for the gateway to go down and come back…');
-        return restartGateway({ api, connection: c, signal }, { skipDeferral, preflight: pre });
+      // Preflight and the question first, then the progress notification: nothing says "restarting" before the user agreed.
+      const hello = watcher.snapshot().hello;
+      const target = await findRestartNowTarget({ port: Number(new URL(watcher.config.url).port) || undefined, configPath: hello?.configPath ?? watcher.config.configPath, stateDir: hello?.stateDir });
+      const pre = await withConnection(fleet, watcher, ['operator.read', 'operator.admin'], new AbortController().signal, (api, c) => restartPreflight({ api, connection: c }));
+      audit.record({ gateway: watcher.name, call: 'gateway.restart.preflight', outcome: pre.safe ? 'safe' : 'blocked', detail: describePreflight(pre) });
+      let mode: RestartMode = 'now';
+      if (!arg?.assumeYes) {
+        const now = 'Restart Now', safe = 'Restart When Safe';
+        const detail = `${pre.safe ? 'Nothing is active.' : `Active work: ${describePreflight(pre)}.`}\n\n"${safe}": ${restartExpectation(pre, 'when-safe', !!target)}\n\n"${now}": ${restartExpectation(pre, 'now', !!target)}`;
+        const choice = await vscode.window.showWarningMessage(`Restart gateway ${watcher.name}?`, { modal: true, detail }, safe, now);
+        if (!choice) {
+          audit.record({ gateway: watcher.name, call: 'gateway.restart.request', outcome: 'cancelled by user' });
+          return undefined;
+        }
+        mode = choice === now ? 'now' : 'when-safe';
+      }
+      // "Now" without the lock aborts the active runs first: that needs write scope besides admin.
+      const scopes: OperatorScope[] = mode === 'now' && !target ? ['operator.read', 'operator.write', 'operator.admin'] : ['operator.read', 'operator.admin'];
+      const report = await progress(`Restarting ${watcher.name} (${mode === 'now' ? 'now' : 'when safe'})`, (signal, say) => withConnection(fleet, watcher, scopes, signal, async (api, c) => {
+        say(mode === 'now' ? 'interrupting active work…' : 'waiting for active work to finish, then for the gateway to come back…');
+        return restartGateway({ api, connection: c, signal }, { mode, target: mode === 'now' ? target : undefined, preflight: pre });
       }, true));
-      audit.record({ gateway: watcher.name, call: 'gateway.restart.request', outcome: report.ok ? 'restarted' : report.summary === 'cancelled' ? 'cancelled by user' : 'failed', detail: report.summary });
-      if (report.summary !== 'cancelled') { output.info(`restart of ${watcher.name}: ${report.summary}\n${report.steps.map((s) => `  - ${s}`).join('\n')}`); show(report.ok, `Restart ${watcher.name}: ${report.summary}`); }
+      audit.record({ gateway: watcher.name, call: 'gateway.restart.request', outcome: report.ok ? 'restarted' : 'failed', detail: report.summary });
+      output.info(`restart of ${watcher.name}: ${report.summary}\n${report.steps.map((s) => `  - ${s}`).join('\n')}`);
+      show(report.ok, `Restart ${watcher.name}: ${report.summary}`);
       results.lastReport = report;
       return report;
     } catch (err) {

@@ -99,7 +99,15 @@ export interface SessionsResetResultView { ok: boolean; key: string; entry?: { s
 
 export interface RestartBlocker { kind: string; count?: number; message?: string; [extra: string]: unknown }
 export interface RestartPreflightResultView { safe: boolean; counts?: Record<string, number>; blockers: RestartBlocker[]; summary?: string }
-export interface RestartRequestParams { reason?: string; skipDeferral?: boolean; safe?: boolean }
+/**
+ * 2026.9.6's gateway.restart.request. `restartIntent` is honoured only with `target` (the live lock's pid, ownerId and
+ * port) and without `safe`; `{force: true, drainBudgetMs: 0}` restarts without draining active work.
+ */
+export interface RestartRequestParams {
+  reason?: string; skipDeferral?: boolean; safe?: boolean;
+  target?: { pid: number; ownerId: string; port: number };
+  restartIntent?: { force: true; drainBudgetMs?: number } | { waitMs: number };
+}
 export interface RestartRequestResultView { ok: boolean; status: string; preflight?: RestartPreflightResultView; restart?: { ok?: boolean; pid?: number; signal?: string; delayMs?: number; [extra: string]: unknown } }
 
 export interface HealthResultView { ok: boolean; ts?: number; durationMs?: number; defaultAgentId?: string; agents?: Array<{ agentId: string; isDefault?: boolean; sessions?: { count?: number } }>; sessions?: { count?: number }; [extra: string]: unknown }

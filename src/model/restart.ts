@@ -3,7 +3,7 @@
 // When the RPC is dead and the gateway is local, the fallback is a signal to the pid from its lock file,
 // only after checking that the process really is that gateway. Nothing is killed silently.
 import { readFile } from 'node:fs/promises';
-import type { GatewayApi, GatewayConnection, RestartPreflightResultView } from '../gateway';
+import type { GatewayApi, GatewayConnection, RestartPreflightResultView, RestartRequestParams } from '../gateway';
 import { findGatewayLocks, processAlive, type GatewayLock } from './openclawConfig';
 
 export interface RestartReport {
@@ -15,9 +15,23 @@ export interface RestartReport {
   downMs?: number;
   rerunSessions: string[];
   steps: string[];
+  /** When each phase was seen (ms since the epoch): the request, the gateway going down, answering again. */
+  phases?: { requestedAt: number; shutdownAt?: number; downAt?: number; upAt?: number };
 }
 
 export interface RestartContext { api: GatewayApi; connection: GatewayConnection; signal?: AbortSignal; timeoutMs?: number }
+
+/** when-safe: the gateway waits for active work (up to 5 minutes) before it restarts; now: it interrupts that work. */
+export type RestartMode = 'when-safe' | 'now';
+
+/**
+ * What an interrupting restart needs on 2026.9.x: the gateway's lock identity. Only a *targeted* request may carry a
+ * restart intent, and `{force: true, drainBudgetMs: 0}` is the one that cuts the drain short (openclaw 2026.9.6
+ * restart-request/restart-budget code; measured: shutdown 40–370 ms after the request, answering again 6–20 s later).
+ * An untargeted request, with or without skipDeferral, drains for up to 300 s with a hung run (measured 3 min 25 s).
+ * The owner id is in no RPC, only in the lock file, so this works for a gateway on this machine.
+ */
+export interface RestartNowTarget { pid: number; ownerId: string; port: number; lockFile: string }
 
 export async function restartPreflight(ctx: RestartContext): Promise<RestartPreflightResultView> {
   return ctx.api.restartPreflight({ signal: ctx.signal });
@@ -29,34 +43,93 @@ export function describePreflight(p: RestartPreflightResultView): string {
   return `${p.summary ?? 'restart would be deferred'} — blockers: ${blockers || 'none listed'}`;
 }
 
-/** Requests the restart and waits for the proof. The connection must have operator.admin and reconnect enabled. */
-export async function restartGateway(ctx: RestartContext, opts: { skipDeferral: boolean; preflight?: RestartPreflightResultView }): Promise<RestartReport> {
+/** What each choice will do, from the preflight: said before the user picks, and kept in the report. */
+export function restartExpectation(p: RestartPreflightResultView | undefined, mode: RestartMode, canInterrupt: boolean): string {
+  const busy = p && !p.safe;
+  if (mode === 'when-safe') return busy ? 'The gateway finishes its active work first (it waits up to 5 minutes), then restarts; expect it back about 10 s after that.' : 'Nothing is active: the gateway restarts at once and is back in about 10 s.';
+  if (!busy) return 'Nothing is active: the gateway restarts at once and is back in about 10 s.';
+  return canInterrupt
+    ? 'Active runs are interrupted at once; the gateway is back in about 10 s and re-runs an interrupted turn itself. Inputs queued behind a run are marked "interrupted" and do not run.'
+    : 'This gateway\'s lock file is not readable from here, so Lanewatch aborts the active runs first and then asks for the restart; expect it back within about 30 s.';
+}
+
+/** The owner id of a 2026.9.x lock file (absent on older versions). */
+async function lockOwnerId(file: string): Promise<string | undefined> {
+  try {
+    const v = JSON.parse((await readFile(file, 'utf8')).trim()) as Record<string, unknown>;
+    return typeof v.ownerId === 'string' && v.ownerId ? v.ownerId : undefined;
+  } catch { return undefined; }
+}
+
+/** The lock identity for an interrupting restart of the gateway on `port`, when it runs on this machine. */
+export async function findRestartNowTarget(where: { port?: number; configPath?: string; stateDir?: string }): Promise<RestartNowTarget | undefined> {
+  const lock = await findLockFor(where);
+  if (!lock || lock.port === undefined || (where.port !== undefined && lock.port !== where.port)) return undefined;
+  const ownerId = await lockOwnerId(lock.file);
+  return ownerId ? { pid: lock.pid, ownerId, port: lock.port, lockFile: lock.file } : undefined;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Requests the restart and waits for the proof: the shutdown, a reconnect, a *new* bootId. The connection must have
+ * operator.admin and reconnect enabled. "now" interrupts active work: targeted with a zero drain budget when the lock
+ * is known, else by aborting the active runs first (the drain then has nothing to wait for).
+ */
+export async function restartGateway(ctx: RestartContext, opts: { mode: RestartMode; target?: RestartNowTarget; preflight?: RestartPreflightResultView }): Promise<RestartReport> {
   const steps: string[] = [];
   const hello = ctx.connection.helloSummary;
   const oldBootId = hello?.bootId;
-  const timeoutMs = ctx.timeoutMs ?? 5 * 60_000;
-  let downAt: number | undefined;
+  const timeoutMs = ctx.timeoutMs ?? (opts.mode === 'now' ? 2 * 60_000 : 7 * 60_000);
+  const requestedAt = Date.now();
+  const phases: NonNullable<RestartReport['phases']> = { requestedAt };
+  const since = (t: number | undefined) => (t === undefined ? '?' : seconds(t - requestedAt));
   const down = new Promise<void>((resolve) => {
-    const sub = ctx.connection.onDidChangeState((s) => { if (s.state !== 'connected') { downAt = Date.now(); steps.push(`connection closed: ${s.problem?.summary ?? s.state}`); sub.dispose(); resolve(); } });
+    const sub = ctx.connection.onDidChangeState((s) => { if (s.state !== 'connected') { phases.downAt = Date.now(); steps.push(`connection closed at +${since(phases.downAt)}: ${s.problem?.summary ?? s.state}`); sub.dispose(); resolve(); } });
   });
-  const shutdownSub = ctx.connection.onEvent('shutdown', (f) => steps.push(`shutdown event: ${JSON.stringify(f.payload).slice(0, 160)}`));
+  const shutdownSub = ctx.connection.onEvent('shutdown', (f) => { phases.shutdownAt ??= Date.now(); steps.push(`shutdown event at +${since(phases.shutdownAt)}: ${JSON.stringify(f.payload).slice(0, 160)}`); });
+  const base = { preflight: opts.preflight, oldBootId, rerunSessions: [] as string[], steps, phases };
   try {
-    const answer = await ctx.api.restartRequest({ reason: 'Lanewatch: restart requested by the user', skipDeferral: opts.skipDeferral }, { signal: ctx.signal });
-    steps.push(`gateway.restart.request answered ${answer.status}${answer.restart?.delayMs !== undefined ? ` (delay ${answer.restart.delayMs} ms)` : ''}`);
-    if (!answer.ok) return { ok: false, summary: `the gateway refused the restart (${answer.status})`, preflight: opts.preflight, oldBootId, rerunSessions: [], steps };
+    let params: RestartRequestParams;
+    if (opts.mode === 'now' && opts.target) {
+      params = { reason: 'Lanewatch: Restart Now (interrupts active work)', target: { pid: opts.target.pid, ownerId: opts.target.ownerId, port: opts.target.port }, restartIntent: { force: true, drainBudgetMs: 0 } };
+      steps.push(`interrupting restart of pid ${opts.target.pid} (lock ${opts.target.lockFile}): no drain`);
+    } else {
+      if (opts.mode === 'now') await abortActiveRuns(ctx, steps);
+      params = { reason: opts.mode === 'now' ? 'Lanewatch: Restart Now' : 'Lanewatch: Restart When Safe', skipDeferral: opts.mode === 'now' };
+    }
+    const answer = await ctx.api.restartRequest(params, { signal: ctx.signal });
+    steps.push(`the gateway answered "${answer.status}" at +${since(Date.now())}${answer.restart?.delayMs !== undefined ? ` (delay ${answer.restart.delayMs} ms)` : ''}${answer.status === 'deferred' || (answer.preflight && !answer.preflight.safe && opts.mode === 'when-safe') ? ': draining active work first' : ''}`);
+    if (!answer.ok) return { ...base, ok: false, summary: `the gateway refused the restart (${answer.status})` };
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref?.());
     if ((await Promise.race([down, timeout])) === 'timeout') {
-      return { ok: false, summary: `the restart was scheduled but the gateway did not go down within ${Math.round(timeoutMs / 1000)} s (deferred by active work? ${opts.skipDeferral ? '' : 'try again with "restart now"'})`, preflight: opts.preflight, oldBootId, rerunSessions: [], steps };
+      return { ...base, ok: false, summary: `the restart was accepted but the gateway did not go down within ${Math.round(timeoutMs / 1000)} s: it is still draining active work${opts.mode === 'when-safe' ? '; "Restart Now" interrupts it' : ''}` };
     }
     const back = await ctx.connection.waitForConnected(timeoutMs, ctx.signal);
-    const downMs = downAt ? Date.now() - downAt : undefined;
-    steps.push(`reconnected after ${downMs ?? '?'} ms: openclaw ${back.serverVersion}, boot ${back.bootId ?? 'n/a'}`);
-    if (oldBootId && back.bootId === oldBootId) return { ok: false, summary: 'reconnected, but the bootId is unchanged: the gateway did not restart', preflight: opts.preflight, oldBootId, newBootId: back.bootId, downMs, rerunSessions: [], steps };
+    phases.upAt = Date.now();
+    const downMs = phases.downAt ? phases.upAt - phases.downAt : undefined;
+    steps.push(`answering again at +${since(phases.upAt)}: openclaw ${back.serverVersion}, boot ${back.bootId ?? 'n/a'}`);
+    if (oldBootId && back.bootId === oldBootId) return { ...base, ok: false, summary: 'reconnected, but the boot id is unchanged: the gateway did not restart', newBootId: back.bootId, downMs };
     const rows = (await ctx.api.sessionsList({ limit: 500 })).sessions;
     const rerun = rows.filter((r) => r.hasActiveRun === true).map((r) => r.key);
-    return { ok: true, summary: `restarted: new boot ${back.bootId ?? '(not reported)'} after ${downMs !== undefined ? `${(downMs / 1000).toFixed(1)} s` : '?'} down${rerun.length ? `; re-running ${rerun.length} interrupted session(s): ${rerun.join(', ')}` : ''}`, preflight: opts.preflight, oldBootId, newBootId: back.bootId, downMs, rerunSessions: rerun, steps };
+    const draining = phases.downAt !== undefined && phases.downAt - requestedAt > 2_000 ? `it drained active work for ${since(phases.downAt)}, ` : '';
+    return {
+      ...base, ok: true, newBootId: back.bootId, downMs, rerunSessions: rerun,
+      summary: `restarted: ${draining}went down ${draining ? 'then' : `${since(phases.downAt)} after the request`}, answered again ${downMs !== undefined ? seconds(downMs) : '?'} later (${since(phases.upAt)} in all); new boot ${back.bootId ?? '(not reported)'}${rerun.length ? `; re-running ${rerun.length} interrupted turn(s): ${rerun.join(', ')}` : ''}`,
+    };
   } finally {
     shutdownSub.dispose();
+  }
+}
+
+/** "Restart Now" without the lock: end the active runs first, so the gateway's drain has nothing to wait for. */
+async function abortActiveRuns(ctx: RestartContext, steps: string[]): Promise<void> {
+  const rows = (await ctx.api.sessionsList({ limit: 500 }, { signal: ctx.signal })).sessions.filter((r) => r.hasActiveRun === true);
+  for (const r of rows) {
+    try {
+      const a = await ctx.api.sessionsAbort({ key: r.key }, { signal: ctx.signal });
+      steps.push(`aborted the run of ${r.key} first (${a.status})`);
+    } catch (err) { steps.push(`could not abort ${r.key} first: ${(err as Error).message}`); }
   }
 }
 

@@ -47,7 +47,7 @@ describe('recovery commands against a real gateway', function () {
   });
 
   it('Test Send on the gateway measures every phase and gets a reply', async () => {
-    const report: any = await vscode.commands.executeCommand('lanewatch.testSend', { gateway: 'demo' });
+    const report: any = await vscode.commands.executeCommand('lanewatch.testSend', { gateway: 'demo', assumeYes: true });
     assert.equal(report?.ok, true, report?.summary);
     assert.equal(report.phases.length, 6);
   });

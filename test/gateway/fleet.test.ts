@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore, type EventFrame } from '../../src/gateway';
 import { Fleet } from '../../src/model/fleet';
 import { abortAndClearQueue, abortRun } from '../../src/model/recovery';
-import { restartGateway, restartPreflight } from '../../src/model/restart';
+import { findRestartNowTarget, restartGateway, restartPreflight } from '../../src/model/restart';
 import { testSend } from '../../src/model/testSend';
 import type { GatewayConfig } from '../../src/model/gatewaySettings';
 import type { LaneStatus } from '../../src/model/laneStatus';
@@ -353,7 +353,7 @@ describe('fleet: two real gateways at once', { skip: V9 ? false : 'protocol 3 (2
     await api.chatAbort({ sessionKey: WATCHED }).catch(() => undefined);
   });
 
-  it('restart with a hung run: the preflight names the blocker, "restart now" restarts, reconnects and reports the new boot', { timeout: 600_000 }, async () => {
+  it('restart with a hung run: the preflight names the blocker, "restart now" restarts, reconnects and reports the new boot', { timeout: 240_000 }, async () => {
     const betaOps = new GatewayConnection({
       url: beta.url, credentials: () => ({ token: beta.token }), scopes: ['operator.read', 'operator.write', 'operator.admin'],
       identityStore: new MemoryDeviceIdentityStore(), identityKey: 'beta-ops', clientVersion: '0.1.0-it', requestTimeoutMs: 60_000,
@@ -369,11 +369,27 @@ describe('fleet: two real gateways at once', { skip: V9 ? false : 'protocol 3 (2
       console.log(`# preflight with a hung run: safe=${pre.safe} blockers=${JSON.stringify(pre.blockers).slice(0, 300)}`);
       assert.equal(pre.safe, false);
       assert.ok(pre.blockers.length > 0);
+      // "Restart Now" on a local 2026.9.x gateway: targeted at its lock, no drain (an untargeted request drains 300 s).
+      const hello = betaOps.helloSummary!;
+      const target = await findRestartNowTarget({ port: Number(new URL(beta.url).port), stateDir: hello.stateDir, configPath: hello.configPath });
+      assert.ok(target, 'the lock identity of the local gateway is found');
+      // The oracle: the official client, on its own connection, sees the new boot.
+      const seed = await importFixture('seed-demo');
+      const oracle = await seed.connectOperator({ url: beta.url, token: beta.token });
+      const oldBoot = oracle.hello?.server?.bootId;
+      await oracle.close();
       const startedAt = Date.now();
-      const report = await restartGateway({ api, connection: betaOps, timeoutMs: 540_000 }, { skipDeferral: true, preflight: pre });
-      console.log(`# restart with a hung run: ${report.summary} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; steps: ${report.steps.join(' | ')}`);
+      const report = await restartGateway({ api, connection: betaOps }, { mode: 'now', target, preflight: pre });
+      const tookS = (Date.now() - startedAt) / 1000;
+      console.log(`# Restart Now with a hung run: ${report.summary} in ${tookS.toFixed(1)} s; steps: ${report.steps.join(' | ')}`);
       assert.equal(report.ok, true, report.summary);
       assert.ok(report.newBootId && report.newBootId !== report.oldBootId);
+      assert.ok(tookS < 60, `back in ${tookS.toFixed(1)} s, well under the 300 s drain`);
+      const after = await seed.connectOperator({ url: beta.url, token: beta.token });
+      try {
+        assert.ok(after.hello?.server?.bootId && after.hello.server.bootId !== oldBoot, `the official client sees a new boot (${oldBoot} → ${after.hello?.server?.bootId})`);
+        assert.equal(after.hello.server.bootId, report.newBootId, 'the boot Lanewatch reports is the one the official client sees');
+      } finally { await after.close(); }
       await fleetUntil(() => fleet.gateway('beta')!.isSynced() && fleet.gateway('beta')!.snapshot().hello?.bootId === report.newBootId, 'the fleet follows the new boot', 60_000);
     } finally {
       betaOps.dispose();
