@@ -298,7 +298,9 @@ export class GatewayWatcher {
     const hello = this.connection.helloSummary;
     if (!hello) return;
     if (hello.protocol < 4) { this.refreshTranscriptTail(key); return; }
-    if (this.historyInFlight.has(key) || this.historyInFlight.size >= 8) return;
+    // A change that arrives while this key's read is in flight (or while 8 reads are) is read after it, never dropped:
+    // dropping it left the count of a queue an abort had just cancelled on screen until a manual Refresh.
+    if (this.historyInFlight.has(key) || this.historyInFlight.size >= 8) { this.pendingAgain.add(key); return; }
     this.historyInFlight.add(key);
     this.track(this.api.chatHistory({ sessionKey: key, limit: 1 }))
       .then((h) => {
@@ -311,8 +313,14 @@ export class GatewayWatcher {
         this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
       })
       .catch((err: Error) => this.opts.log('debug', `[${this.name}] chat.history for ${key}: ${err.message}`))
-      .finally(() => this.historyInFlight.delete(key));
+      .finally(() => {
+        this.historyInFlight.delete(key);
+        const next = this.pendingAgain.has(key) ? key : this.pendingAgain.values().next().value;
+        if (next !== undefined && this.sessions.has(next)) { this.pendingAgain.delete(next); this.refreshPendingInputs(next); } else if (next !== undefined) this.pendingAgain.delete(next);
+      });
   }
+
+  private readonly pendingAgain = new Set<string>();
 
   private readonly tailAgain = new Set<string>();
   private readonly reads = new Set<Promise<unknown>>();

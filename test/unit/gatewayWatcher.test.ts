@@ -100,3 +100,39 @@ describe('GatewayWatcher against a scripted gateway', () => {
     assert.equal(w.laneStatus(KEY_IDLE).state, 'idle');
   });
 });
+
+describe('queue count after an abort', () => {
+  it('a change that arrives while the queue is being read is read after it, so a cancelled queue never stays on screen', async () => {
+    const row = { key: KEY_HUNG, sessionId: 's', status: 'running', hasActiveRun: true, startedAt: Date.now(), agentId: 'main' };
+    let states = ['queued', 'queued'];
+    const held: Array<() => void> = [];
+    let holdNext = false;
+    const g = await ScriptedGateway.start({
+      helloOverrides: { features: { methods: ['agents.list', 'sessions.subscribe', 'sessions.list', 'chat.history'], events: ['sessions.changed'] } },
+      handleRequest: (method: string, params: any, id: string, ws: any) => {
+        if (method === 'agents.list') return { defaultId: 'main', agents: [{ id: 'main' }] };
+        if (method === 'sessions.list') return { sessions: [row], hasMore: false, totalCount: 1 };
+        if (method !== 'chat.history') return {};
+        // The answer reflects the queue when the gateway read it, not when it is sent.
+        const payload = { sessionKey: params.sessionKey, messages: [], pendingInputs: { items: states.map((state, i) => ({ id: `q${i}`, state })), total: 2 } };
+        if (!holdNext) return payload;
+        holdNext = false;
+        held.push(() => ws.send(JSON.stringify({ type: 'res', id, ok: true, payload })));
+        return undefined;
+      },
+    });
+    servers.push(g);
+    const w = watch(g.url);
+    await change(w, () => w.laneStatus(KEY_HUNG).queued === 2);
+    // A change starts a read that the gateway answers late; the abort lands meanwhile and its change event arrives
+    // while that read is still in flight.
+    holdNext = true;
+    g.broadcast({ type: 'event', event: 'sessions.changed', payload: { sessionKey: KEY_HUNG, reason: 'send', session: row } });
+    await waitFor((l) => { const t = setInterval(() => l(undefined), 10); return { dispose: () => clearInterval(t) }; }, () => (held.length ? true : undefined));
+    states = ['cancelled', 'cancelled'];
+    Object.assign(row, { status: 'killed', hasActiveRun: false, activeRunIds: [] });
+    g.broadcast({ type: 'event', event: 'sessions.changed', payload: { sessionKey: KEY_HUNG, reason: 'abort', session: row } });
+    held.splice(0).forEach((answer) => answer());
+    await change(w, () => w.laneStatus(KEY_HUNG).queued === 0 && w.laneStatus(KEY_HUNG).state === 'idle');
+  });
+});
