@@ -159,7 +159,7 @@ if (selected.includes('gateway-legacy')) for (const v of LEGACY_VERSIONS) await 
 
 if (selected.includes('extension') || selected.includes('ui')) {
   const { startFakeModel, startGateway, cleanupAll } = await import('./fixtures/openclaw-gateway.mjs');
-  const { seedDemoSessions, seedTranscript } = await import('./fixtures/seed-demo.mjs');
+  const { seedDemoSessions, seedTranscript, rehangDemoSession } = await import('./fixtures/seed-demo.mjs');
   const HOSTILE_KEY = 'agent:main:demo-hostile';
   const fixtureRoot = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-vscode-fixture-'));
   let gateway, fake;
@@ -193,8 +193,14 @@ if (selected.includes('extension') || selected.includes('ui')) {
         '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*(running|stalled).*2 queued', '--expect-row', 'demo-idle.*idle',
         '--expect-row', 'offline.*not running \\(connection refused\\)', '--expect-row', 'Check the URL in settings', '--expect-row', 'no-token.*token required', '--expect-row', 'Set token',
         '--expect-status-bar', 'Lanewatch: .*(running|long-running|stalled).*2 of 3 gateways offline',
-        '--hover-row', 'demo-hung', '--toggle-idle', 'demo-idle', '--recover-row', 'demo-wedged', '--open-transcript', 'demo-hung', '--open-logs', 'demo', '--hostile-transcript', HOSTILE_KEY] });
+        '--hover-row', 'demo-hung', '--toggle-idle', 'demo-idle',
+        // The hung session with work queued behind it: freed by the first step, the tree idle without a Refresh, and the
+        // transcript (history kept) lists the input the gateway cancelled as "Not run".
+        '--recover-row', 'demo-hung', '--recover-toast', 'freed by aborting the run \\(step 1 of 3\\).*cancelled by the gateway.*transcript was kept', '--recover-expect', 'idle', '--recover-within-ms', '5000',
+        '--open-transcript', 'demo-hung', '--expect-transcript', 'Not run', '--open-logs', 'demo', '--hostile-transcript', HOSTILE_KEY] });
     });
+    // The UI test recovered demo-hung; the extension suites expect it hung (with work queued behind it) again.
+    if (selected.includes('ui') && selected.includes('extension')) await rehangDemoSession(gateway, { fakeModel: fake });
     if (selected.includes('extension')) await stage('extension', async () => {
       const r = await run(process.execPath, [path.join(root, 'scripts/vscode/run-extension-tests.mjs'), '--extension', root, '--tests', path.join(root, 'out/test/extension/index.js'), '--workspace', workspace, '--settings', JSON.stringify(settings)], { env, log: 'extension' });
       const [p, f] = countMocha(r.out); record('extension', p, f || (r.code ? 1 : 0), r.code);

@@ -45,6 +45,8 @@ export interface SessionReadBack {
   notRun?: Record<string, number>;
   /** State of each listed pending input by id (what became of a queued input is read from this). */
   inputStates?: Record<string, string>;
+  /** Run ids of the inputs waiting (2026.9.6 may name one of them in an abort's answer or as inFlightRun). */
+  queuedRunIds?: string[];
   /** Messages in the transcript (chat.history totalMessages, protocol 4). */
   messages?: number;
   status?: string;
@@ -155,6 +157,7 @@ async function readQueue(ctx: RecoveryContext, key: string) {
   return {
     pending: first ? waiting.length + unread : undefined, notRun, inFlight,
     inputStates: Object.fromEntries([...byId.values()].map((q) => [String(q.id), String(q.state ?? 'queued')])),
+    queuedRunIds: waiting.map((q) => q.runId).filter((id): id is string => typeof id === 'string'),
     messages: typeof h.totalMessages === 'number' ? h.totalMessages : undefined,
   };
 }
@@ -183,7 +186,7 @@ export async function readBack(ctx: RecoveryContext, key: string, ended?: Readon
   return {
     ...common, statusTrusted: true,
     activeRun: typeof row.hasActiveRun === 'boolean' ? row.hasActiveRun || ids.length > 0 : undefined,
-    runIds: ids, pending: queue?.pending, notRun: queue?.notRun, inputStates: queue?.inputStates, messages: queue?.messages, at: now(),
+    runIds: ids, pending: queue?.pending, notRun: queue?.notRun, inputStates: queue?.inputStates, queuedRunIds: queue?.queuedRunIds, messages: queue?.messages, at: now(),
   };
 }
 
@@ -363,9 +366,12 @@ function describeStep(action: StepAction, answer: unknown, before: SessionReadBa
   if (action === 'abort') {
     if (a.status === 'aborted') {
       const named = typeof a.abortedRunId === 'string' ? a.abortedRunId : undefined;
-      const other = named && before.runIds.length && !before.runIds.includes(named) ? ` (the run Lanewatch saw active was ${before.runIds.join(', ')})` : '';
+      // 2026.9.6 may name a queued input's run in abortedRunId: say so rather than call it the run that was active.
+      const namesQueued = !!named && !!before.queuedRunIds?.includes(named);
+      const other = namesQueued ? ` (the gateway's answer names ${named}, one of the queued inputs)` : named && before.runIds.length && !before.runIds.includes(named) ? ` (the run Lanewatch saw active was ${before.runIds.join(', ')})` : '';
+      const which = namesQueued ? `the active run${before.runIds.length ? ` ${before.runIds.join(', ')}` : ''}` : `run ${named ?? '(not named)'}`;
       const ended = after.activeRun === false || laneMovedOn(before, after);
-      if (ended) return withFate(`aborted run ${named ?? '(not named)'}${other}: the run ended; ${result}`);
+      if (ended) return withFate(`aborted ${which}${other}: the run ended; ${result}`);
       if (after.activeRun === undefined) return withFate(`the gateway answered "aborted" (run ${named ?? 'not named'})${other} but no end event confirmed it`);
       return withFate(`the gateway answered "aborted" (run ${named ?? 'not named'})${other}, but ${notFreeBecause(after)}`);
     }

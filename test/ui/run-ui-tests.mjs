@@ -12,7 +12,8 @@
 // or '/^demo connected/i' (`/re/flags` form); repeatable. A check that fails makes the
 // remaining checks `not ok ... # skipped` (they build on each other) unless the step says `independent: true`.
 // --open-transcript KEY [--expect-transcript REGEX]: opens KEY's transcript from its row; its text must match REGEX.
-// --recover-row KEY [--recover-expect REGEX]: recovers KEY from its context menu; its row must then match REGEX
+// --recover-row KEY [--recover-expect REGEX] [--recover-toast REGEX] [--recover-within-ms N]: recovers KEY from its context
+//   menu; the notification must match --recover-toast and, within N ms of it, the row must match REGEX
 // (default "idle"; protocol 3 rows keep "running", so there the status is "stale").
 // --hostile-transcript KEY: the session KEY holds the hostile corpus (test/support/hostileText.mjs HOSTILE_SEED, one
 // answered chat.send each) and carries HOSTILE_LABEL as its label; the tree row and its tooltip must show the label
@@ -274,15 +275,20 @@ export function steps(opts) {
         // The row turns idle (protocol 3: stale, its row keeps "running") with the killed run as a badge, and a
         // notification carries the verdict.
         const re = new RegExp(`${opts.recoverRow.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*${opts.recoverExpect ?? 'idle'}`);
-        const hit = await waitForRow(view, re, 60000);
-        const toast = page.locator('.notification-toast', { hasText: 'Recover' }).first();
-        await toast.waitFor({ timeout: 30000 });
+        // The verdict's notification, not the progress one ("Recovering …").
+        const toast = page.locator('.notification-toast', { hasText: /Recover \S+: (freed|ineffective|failed|refused|nothing-to-do|needs-restart|cancelled) —/ }).first();
+        await toast.waitFor({ timeout: 90000 });
+        const toastAt = Date.now();
         const toastText = ((await toast.textContent()) ?? '').replace(/\s+/g, ' ');
-        log(`row: "${hit}"; notification: "${toastText.slice(0, 300)}"`);
+        // The tree follows the verdict without a manual Refresh, within the bound the caller sets.
+        const hit = await waitForRow(view, re, opts.recoverWithinMs ?? 60000);
+        log(`notification: "${toastText.slice(0, 300)}"; row "${hit}" ${Date.now() - toastAt} ms after it`);
         if (!/freed/.test(toastText)) throw new Error(`the notification does not report the session freed: ${toastText}`);
+        if (opts.recoverToast && !new RegExp(opts.recoverToast).test(toastText)) throw new Error(`the notification does not match ${opts.recoverToast}: ${toastText}`);
         // "Show Log" opens the output channel with the step-by-step report (call, outcome, state read back).
         await toast.locator('.monaco-button', { hasText: 'Show Log' }).click();
-        await page.locator('.part.panel .view-lines', { hasText: 'recovery report for' }).first().waitFor({ timeout: 15000 });
+        // Monaco renders spaces as no-break spaces, and a long line wraps: match the words, not the exact string.
+        await page.locator('.part.panel .view-lines', { hasText: /recovery\sreport\sfor/ }).first().waitFor({ timeout: 15000 });
         await page.mouse.move(1200, 300);
         await shot('8-recover-done.png');
       },
@@ -470,12 +476,12 @@ export function steps(opts) {
  * @param {(opts)=>Array} [o.steps]  override the check list
  * @returns {Promise<{passed:number, failed:number, results:Array<{name:string, ok:boolean, error?:string, ms:number}>}>}
  */
-export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], expectStatusBar, openLogs, openTranscript, expectTranscript, recoverRow, recoverExpect, hoverRow, toggleIdle, openDetails, hostileTranscript, timeoutMs = 180000, steps: makeSteps = steps }) {
+export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], expectStatusBar, openLogs, openTranscript, expectTranscript, recoverRow, recoverExpect, recoverToast, recoverWithinMs, hoverRow, toggleIdle, openDetails, hostileTranscript, timeoutMs = 180000, steps: makeSteps = steps }) {
   const started = Date.now();
   shots = path.resolve(shots);
   mkdirSync(shots, { recursive: true });
   for (const f of readdirSync(shots)) if (/\.(png|log)$/.test(f)) rmSync(path.join(shots, f), { force: true }); // no stale artifacts
-  const opts = { vsix, shots, workspace, settings, env, expectRows, expectStatusBar, openLogs, openTranscript, expectTranscript, recoverRow, recoverExpect, hoverRow, toggleIdle, openDetails, hostileTranscript, timeoutMs };
+  const opts = { vsix, shots, workspace, settings, env, expectRows, expectStatusBar, openLogs, openTranscript, expectTranscript, recoverRow, recoverExpect, recoverToast, recoverWithinMs, hoverRow, toggleIdle, openDetails, hostileTranscript, timeoutMs };
   const list = makeSteps(opts);
   const results = [];
   const report = (name, ok, extra = '') => {
@@ -572,6 +578,8 @@ async function main() {
       'open-transcript': { type: 'string' },
       'expect-transcript': { type: 'string' },
       'recover-expect': { type: 'string' },
+      'recover-toast': { type: 'string' },
+      'recover-within-ms': { type: 'string' },
       'toggle-idle': { type: 'string' },
       'open-details': { type: 'string' },
       'hostile-transcript': { type: 'string' },
@@ -594,7 +602,7 @@ async function main() {
   // Backstop: never outlive the deadline by much, whatever hangs (the 'exit' hook kills our process groups).
   setTimeout(() => { console.log('not ok - hard deadline reached\n0 passed, 1 failed'); process.exit(1); }, timeoutMs + 60000).unref();
 
-  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, expectStatusBar: values['expect-status-bar'] ? toRegExp(values['expect-status-bar']) : undefined, openLogs: values['open-logs'], recoverRow: values['recover-row'], openTranscript: values['open-transcript'], expectTranscript: values['expect-transcript'] ? toRegExp(values['expect-transcript']) : undefined, recoverExpect: values['recover-expect'], hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], hostileTranscript: values['hostile-transcript'], timeoutMs });
+  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, expectStatusBar: values['expect-status-bar'] ? toRegExp(values['expect-status-bar']) : undefined, openLogs: values['open-logs'], recoverRow: values['recover-row'], openTranscript: values['open-transcript'], expectTranscript: values['expect-transcript'] ? toRegExp(values['expect-transcript']) : undefined, recoverExpect: values['recover-expect'], recoverToast: values['recover-toast'], recoverWithinMs: values['recover-within-ms'] ? Number(values['recover-within-ms']) : undefined, hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], hostileTranscript: values['hostile-transcript'], timeoutMs });
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0 ? 0 : 1;
 }

@@ -19,6 +19,8 @@ interface SimSession {
   messages: number;
   /** What sessions.abort does to the queued inputs: 2026.9.6 cancels them. */
   abortCancelsQueue: boolean;
+  /** 2026.9.6 may name a queued input's run in sessions.abort's abortedRunId. */
+  abortNames?: string;
 }
 
 /** A 2026.9.6-like gateway for one session; `calls` records every recovery call in order. */
@@ -43,7 +45,7 @@ async function simulatedGateway(session: SimSession) {
         };
         case 'sessions.abort': {
           calls.push(method);
-          const aborted = session.hasActiveRun ? session.runId : null;
+          const aborted = session.hasActiveRun ? session.abortNames ?? session.runId : null;
           if (session.hasActiveRun) { session.hasActiveRun = false; session.status = 'killed'; }
           if (session.abortCancelsQueue) for (const q of session.items) if (q.state === 'queued') q.state = 'cancelled';
           changed();
@@ -95,6 +97,13 @@ describe('recovery ladder on a 2026.9.6-like gateway', { timeout: 10_000 }, () =
     assert.match(report.summary, /2 cancelled by the gateway/);
     assert.match(report.summary, /transcript was kept/);
     assert.equal(report.steps[0].after?.pending, 0, 'cancelled inputs are not waiting');
+  });
+
+  it('an abort answer that names a queued input\'s run is not reported as the run that was aborted', async () => {
+    const { ctx } = await simulatedGateway(hung({ abortNames: 'q-0' }));
+    const report = await recoverSession(ctx, KEY);
+    assert.equal(report.verdict, 'freed', report.summary);
+    assert.match(report.steps[0].message, /^aborted the active run run-hung \(the gateway's answer names q-0, one of the queued inputs\)/);
   });
 
   it('when the abort leaves inputs waiting, the queue is cleared at step 2 and the transcript is never reset', async () => {
