@@ -142,9 +142,20 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   registerTranscriptCommands(context, activeFleet, transcripts);
 
   let warnedProblems = '';
+  let warnedConfig = '';
   const applySettings = async () => {
     const parsed = parseGatewaySettings(vscode.workspace.getConfiguration('lanewatch').get('gateways'));
-    const configs = parsed.gateways.length || parsed.problems.length ? parsed.gateways : await discoverDefaultGateways();
+    // A broken (not missing) ~/.openclaw/openclaw.json is said, once per message: discovery never guesses around it.
+    const configErrors: string[] = [];
+    const configs = parsed.gateways.length || parsed.problems.length ? parsed.gateways : await discoverDefaultGateways(process.env, (err) => configErrors.push(err.message));
+    for (const message of configErrors) {
+      output.warn(`gateway discovery: ${message}`);
+      if (message !== warnedConfig) {
+        warnedConfig = message;
+        void vscode.window.showWarningMessage(`Lanewatch: the OpenClaw config file could not be used, so no gateway was discovered from it: ${message}`, 'Add Gateway')
+          .then((choice) => choice && vscode.commands.executeCommand('lanewatch.addGateway'));
+      }
+    }
     if (!parsed.gateways.length && configs.length) output.info(`no lanewatch.gateways configured; watching ${configs.map((c) => `${c.name} (${c.url}, from ${c.source})`).join(', ')}`);
     activeFleet.setGateways(configs, parsed.problems);
     const text = parsed.problems.map((p) => p.message).join('\n');

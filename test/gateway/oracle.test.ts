@@ -176,6 +176,69 @@ describe('oracle: recovery verdicts checked with the official client', () => {
     await answersFreshMessage(key);
   });
 
+  it('zombie row (protocol 3: an aborted run whose row stays "running"): no reset, and the session answers', LONG, async (t) => {
+    if (V4) { t.diagnostic(`openclaw ${gw.version} clears the row when a run is aborted: no zombie to make`); return; }
+    const key = 'agent:main:oracle-zombie';
+    await answered(key, 1);
+    const runId = await hang(key);
+    await oracle.request('chat.abort', { sessionKey: key });
+    await oracle.waitForEvent(chatEnded(runId), { timeoutMs: answerBoundMs(), description: `the aborted run of ${key} to end` });
+    const before = await oracleRow(key);
+    assert.equal(before?.status, 'running', 'the gateway keeps the row at "running" (the zombie)');
+    const messagesBefore = (await oracleHistory(key)).messages.length;
+    const r = await lanewatch(['recover', key, '--yes', '--json']);
+    const report = JSON.parse(r.stdout);
+    console.log(`# recover (zombie) on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${report.verdict}: ${report.summary}`);
+    assert.ok(!report.steps.some((s: any) => s.call === 'sessions.reset'), `a zombie row is not reset: ${JSON.stringify(report.steps.map((s: any) => s.call))}`);
+    const afterRow = await oracleRow(key);
+    assert.equal(afterRow?.sessionId, before?.sessionId, 'same session id');
+    assert.ok((await oracleHistory(key)).messages.length >= messagesBefore, 'transcript kept');
+    await answersFreshMessage(key);
+  });
+
+  it('three wedged sessions at once: the watchdog, from a fresh state directory, frees all three (3 acted, 0 failed)', LONG, async (t) => {
+    // Protocol 3 rows cannot say that a run which began before the watchdog connected is alive ("running
+    // (unverified)"), and the watchdog acts only on verified states.
+    if (!V4) { t.diagnostic(`openclaw ${gw.version}: runs begun before the watchdog connected are unverified; it does not act on them`); return; }
+    const keys = ['agent:main:oracle-w1', 'agent:main:oracle-w2', 'agent:main:oracle-w3'];
+    for (const k of keys) await hang(k);
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'watch', '--gateway', gw.url, '--token-env', 'LW_ORACLE_TOKEN', '--json',
+      '--states', 'running,long-running', '--threshold-seconds', '2', '--cooldown-seconds', '0', '--max-per-hour', '1',
+      ...['agent:main:oracle-queued', 'agent:main:oracle-alone', 'agent:main:oracle-idle', 'agent:main:oracle-reset'].flatMap((k) => ['--exclude', k])], {
+      // A fresh state directory: no device key exists yet, and three recoveries create the same one at once.
+      env: { ...process.env, LW_ORACLE_TOKEN: gw.token, LANEWATCH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'lw-oracle-watch-')) }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const events: any[] = [];
+    let stderr = '', buf = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const settled = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`watch: not 3 outcomes in time; events ${JSON.stringify(events).slice(0, 2000)}; stderr ${stderr.slice(0, 2000)}`)), 240_000);
+      child.stdout.on('data', (d) => {
+        buf += d;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) { const line = buf.slice(0, i); buf = buf.slice(i + 1); if (line.trim()) events.push(JSON.parse(line)); }
+        const outcomes = events.filter((e) => (e.kind === 'acted' || e.kind === 'failed') && keys.includes(e.key));
+        if (new Set(outcomes.map((e) => e.key)).size === keys.length) { clearTimeout(timer); resolve(); }
+      });
+    });
+    child.stderr.on('data', (d) => { stderr += d; });
+    try {
+      await settled;
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, stderr);
+    const acted = events.filter((e) => e.kind === 'acted' && keys.includes(e.key));
+    const failed = events.filter((e) => e.kind === 'failed' && keys.includes(e.key));
+    console.log(`# watchdog, fresh state dir, 3 wedged at once: ${acted.length} acted, ${failed.length} failed; verdicts ${acted.map((e) => e.report.verdict).join(', ')}`);
+    assert.equal(failed.length, 0, JSON.stringify(failed));
+    assert.equal(acted.length, 3);
+    for (const e of acted) assert.equal(e.report.verdict, 'freed', JSON.stringify(e.report));
+    // The oracle: no run active in any of them, and each answers a fresh message.
+    for (const k of keys) assert.equal((await oracleRow(k))?.hasActiveRun, false, k);
+    await Promise.all(keys.map((k) => answersFreshMessage(k)));
+  });
+
   it('idle session: nothing to do, exit 0, no call made (the transcript is untouched)', LONG, async () => {
     const key = 'agent:main:oracle-idle';
     await answered(key, 1);
