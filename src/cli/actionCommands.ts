@@ -122,7 +122,7 @@ export function recoverReportText(report: RecoveryReport): string {
   return [`${k}: ${report.verdict} — ${cliText(report.summary, { sessionKey: k })}`, ...report.steps.map((s, i) => `  ${i + 1}. ${stepLine(s, k)}`)].join('\n');
 }
 
-const recoverExit = (v: RecoveryReport['verdict']) => (v === 'freed' || v === 'nothing-to-do' ? EXIT.ok : v === 'ineffective' || v === 'needs-restart' ? EXIT.ineffective : v === 'refused' || v === 'cancelled' ? EXIT.refused : EXIT.failed);
+const recoverExit = (v: RecoveryReport['verdict']) => (v === 'freed' || v === 'nothing-to-do' ? EXIT.ok : v === 'ineffective' || v === 'needs-restart' || v === 'unverified' ? EXIT.ineffective : v === 'refused' || v === 'cancelled' ? EXIT.refused : EXIT.failed);
 
 export async function runRecover(ctx: ActionContext, key: string): Promise<number> {
   const settleTimeoutMs = ctx.replyTimeoutMs ?? DEFAULT_SETTLE_MS;

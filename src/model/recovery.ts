@@ -82,8 +82,12 @@ export interface RecoveryStep {
 export interface RecoveryReport {
   sessionKey: string;
   steps: RecoveryStep[];
-  /** needs-restart: the run is evidently alive but this gateway version cannot abort it through its API. */
-  verdict: 'freed' | 'ineffective' | 'failed' | 'refused' | 'cancelled' | 'nothing-to-do' | 'needs-restart';
+  /**
+   * needs-restart: the run is evidently alive but this gateway version cannot abort it through its API.
+   * unverified: protocol 3, the gateway had nothing to abort and nothing shows whether a run holds the lane; the
+   * ladder stops there rather than reset a transcript on a guess.
+   */
+  verdict: 'freed' | 'ineffective' | 'failed' | 'refused' | 'cancelled' | 'nothing-to-do' | 'needs-restart' | 'unverified';
   summary: string;
 }
 
@@ -439,6 +443,11 @@ export async function recoverSession(ctx: RecoveryContext, key: string, onStep?:
   let before = first;
   const version = ctx.connection.helloSummary?.serverVersion;
   for (const run of [abortRun, abortAndClearQueue, resetSession]) {
+    // Protocol 3 cannot show whether a run holds the lane. When both aborts found nothing to abort and no evidence says
+    // a run is alive, a reset would wipe the transcript on a guess (and cannot end a run the API does not reach).
+    if (run === resetSession && before.statusTrusted === false && before.activeRun !== true) {
+      return { sessionKey: key, steps, verdict: 'unverified', summary: `the gateway had no run to abort, and whether one holds this session cannot be verified on openclaw ${version ?? ''} (protocol 3); nothing more was done: a reset would wipe the transcript without freeing a run the API cannot reach. Send a test message to see whether it answers; if it does not, restart the gateway.` };
+    }
     const s = await run(ctx, key, before);
     steps.push(s);
     onStep?.(s);

@@ -24,7 +24,7 @@ interface SimSession {
 }
 
 /** A 2026.9.6-like gateway for one session; `calls` records every recovery call in order. */
-async function simulatedGateway(session: SimSession) {
+async function simulatedGateway(session: SimSession, hello: Record<string, unknown> = {}) {
   const calls: string[] = [];
   let gw: ScriptedGateway;
   const row = () => ({ key: KEY, sessionId: session.sessionId, status: session.status, hasActiveRun: session.hasActiveRun, ...(session.hasActiveRun ? {} : { activeRunIds: [] }), updatedAt: Date.now() });
@@ -33,6 +33,7 @@ async function simulatedGateway(session: SimSession) {
     helloOverrides: {
       auth: { role: 'operator', scopes: ['operator.read', 'operator.write', 'operator.admin'] },
       features: { methods: ['sessions.list', 'sessions.subscribe', 'chat.history', 'sessions.abort', 'chat.abort', 'sessions.reset'], events: ['sessions.changed', 'chat', 'agent'] },
+      ...hello,
     },
     handleRequest: (method, params) => {
       switch (method) {
@@ -147,5 +148,16 @@ describe('queue count read by the Gateways view', () => {
     assert.equal(checkPendingInputs(history).value, 1);
     const afterAbort = { sessionKey: KEY, messages: [], pendingInputs: { items: queued(2).map((q) => ({ ...q, state: 'cancelled' })), total: 2 } };
     assert.equal(checkPendingInputs(afterAbort).value, 0);
+  });
+});
+
+describe('recovery ladder on a protocol-3 gateway', { timeout: 10_000 }, () => {
+  it('when nothing is there to abort and nothing shows a run, it stops unverified instead of resetting on a guess', async () => {
+    // 2026.4.26: rows keep "running" and carry no hasActiveRun; no run events were seen (connected late).
+    const { calls, ctx } = await simulatedGateway(hung({ hasActiveRun: false, status: 'running', items: [] }), { protocol: 3, server: { version: '2026.4.26', connId: 'c1' } });
+    const report = await recoverSession({ ...ctx, settleTimeoutMs: 200 }, KEY);
+    assert.equal(report.verdict, 'unverified', report.summary);
+    assert.ok(!calls.includes('sessions.reset'), `no reset: ${calls.join(', ')}`);
+    assert.match(report.summary, /cannot be verified/);
   });
 });
