@@ -13,6 +13,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
+import { TranscriptModel } from '../../src/model/transcript';
 import { importFixture, repoRoot } from '../support/fixtures';
 
 const LONG = { timeout: 480_000 };
@@ -65,7 +67,12 @@ async function answersFreshMessage(key: string): Promise<number> {
   const t0 = Date.now();
   const sent = await oracle.request('chat.send', { sessionKey: key, message: `oracle probe ${Date.now()}`, idempotencyKey: `oracle-${key}-${Date.now()}` });
   const runId = String(sent.runId);
-  const end = await oracle.waitForEvent((e: any) => chatAnswered(runId)(e) || chatEnded(runId)(e), { timeoutMs: answerBoundMs(), description: `a reply in ${key}` });
+  const end = await oracle.waitForEvent((e: any) => chatAnswered(runId)(e) || chatEnded(runId)(e), { timeoutMs: answerBoundMs(), description: `a reply in ${key}` })
+    .catch(async (err: Error) => {
+      const h = await oracleHistory(key).catch(() => ({ messages: [] }));
+      const tail = (h.messages as any[]).slice(-4).map((m) => `${m.role}: ${JSON.stringify(m.content).slice(0, 120)}`);
+      throw new Error(`${err.message}; the transcript ends with ${JSON.stringify(tail)}; row ${JSON.stringify(await oracleRow(key).catch(() => undefined))?.slice(0, 300)}; fake model ${JSON.stringify(await fake.stats())}`);
+    });
   assert.equal(end.payload.state, 'final', `the fresh message ended ${end.payload.state}`);
   return Date.now() - t0;
 }
@@ -74,6 +81,10 @@ async function answersFreshMessage(key: string): Promise<number> {
 async function hang(key: string, queued = 0): Promise<string> {
   const hangingBefore = (await fake.stats()).hanging;
   const sent = await oracle.request('chat.send', { sessionKey: key, message: `hold the lane ${key} [[hang]]`, idempotencyKey: `oracle-hang-${key}-${Date.now()}` });
+  // This run started (its own lifecycle event; another session's run reaching the model must not count) and a request
+  // is held at the model.
+  await oracle.waitForEvent((e: any) => e.event === 'agent' && e.payload?.runId === sent.runId && e.payload?.stream === 'lifecycle' && e.payload?.data?.phase === 'start',
+    { timeoutMs: answerBoundMs(), description: `the start of the [[hang]] run in ${key}` });
   const deadline = Date.now() + answerBoundMs();
   while ((await fake.stats()).hanging <= hangingBefore) {
     if (Date.now() > deadline) throw new Error(`the [[hang]] request for ${key} never reached the fake model`);
@@ -116,6 +127,28 @@ async function statusOf(key: string): Promise<Record<string, any> | undefined> {
   return undefined;
 }
 
+/** The transcript panel's model, opened the way the panel opens it (a read-only connection that subscribed). */
+async function openTranscript(key: string): Promise<{ model: TranscriptModel; close(): void }> {
+  const c = new GatewayConnection({ url: gw.url, credentials: () => ({ token: gw.token }), scopes: ['operator.read'], identityStore: new MemoryDeviceIdentityStore(), identityKey: `oracle-panel-${key}`, clientVersion: '0.1.0-it', requestTimeoutMs: 120_000 });
+  c.start();
+  await c.waitForConnected(120_000);
+  const api = new GatewayApi(c);
+  await api.sessionsSubscribe({});
+  const model = new TranscriptModel({ api, sessionKey: key });
+  await model.start();
+  await model.settled();
+  return { model, close: () => { model.dispose(); c.dispose(); } };
+}
+
+/** Resolves once `pick` holds for the model, checked now and at each of its changes; rejects after `ms`. */
+function modelWhere(model: TranscriptModel, pick: () => boolean, ms: number, what: string): Promise<void> {
+  if (pick()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`${what}: not within ${ms} ms (waiting ${model.pending().length}, not run ${model.notRun().length})`)); }, ms);
+    const sub = model.onDidChange(() => { if (pick()) { clearTimeout(timer); sub.dispose(); resolve(); } });
+  });
+}
+
 // ------------------------------------------------------------------ scenarios
 
 describe('oracle: recovery verdicts checked with the official client', () => {
@@ -125,7 +158,10 @@ describe('oracle: recovery verdicts checked with the official client', () => {
     const before = await oracleRow(key);
     const messagesBefore = (await oracleHistory(key)).messages.length;
     await hang(key, 2);
+    const panel = V4 ? await openTranscript(key) : undefined;
+    if (panel) await modelWhere(panel.model, () => panel.model.pending().length === 2, 10_000, 'the transcript shows the two queued inputs');
     const r = await lanewatch(['recover', key, '--yes', '--json']);
+    const verdictAt = Date.now();
     const report = JSON.parse(r.stdout);
     console.log(`# recover (hung + 2 queued) on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${report.verdict}: ${report.summary}`);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
@@ -144,6 +180,11 @@ describe('oracle: recovery verdicts checked with the official client', () => {
       assert.equal(states.queued ?? 0, 0, `nothing waiting: ${JSON.stringify(h.pendingInputs)}`);
       assert.equal(afterRow?.hasActiveRun, false);
       if (states.cancelled) assert.match(report.summary, new RegExp(`${states.cancelled} cancelled by the gateway`));
+      // The transcript panel's queue agrees with the oracle within 2 s of the verdict: nothing waiting, the cancelled
+      // inputs listed as not run.
+      await modelWhere(panel!.model, () => panel!.model.pending().length === (states.queued ?? 0) && panel!.model.notRun().length === (states.cancelled ?? 0) + (states.interrupted ?? 0),
+        Math.max(0, 2_000 - (Date.now() - verdictAt)), 'the transcript panel agrees with the oracle');
+      panel!.close();
       // The CLI's status agrees with the oracle: idle, nothing queued.
       const s = await statusOf(key);
       assert.ok(s, 'the session is listed');
