@@ -9,7 +9,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import {
-  isTranscriptHostToWebview, type TranscriptEntryView, type TranscriptLiveView, type TranscriptPanelState, type TranscriptRequest,
+  isTranscriptHostToWebview, type TranscriptEntryView, type TranscriptLiveView, type TranscriptPanelState, type TranscriptPendingView, type TranscriptRequest,
   type TranscriptStatusView, type TranscriptWebviewToHost,
 } from './protocol';
 import { button, codicon, el, toolbar, virtualListShell } from './dom';
@@ -495,25 +495,20 @@ function fillRow(row: HTMLElement, r: number): void {
       row.className = 'row head queue';
       row.append(codicon('clock'), el('span', 'label', `Queued behind it (${(live.pending.length + live.pendingNotListed).toLocaleString()})`));
       return;
-    case 'queued': {
-      const q = live.pending[spec.index];
-      row.className = 'row queued';
-      row.append(codicon('watch'), el('span', 'time', clock(q.acceptedAt)), el('span', 'badge', q.state), el('span', 'summary', firstLine(q.text) || '(empty)'));
-      row.title = q.runId ? `run ${q.runId}` : '';
-      return;
-    }
+    case 'queued': return inputRow(row, live.pending[spec.index], 'row queued', 'watch');
     case 'notRunHead':
       row.className = 'row head notrun';
       row.append(codicon('circle-slash'), el('span', 'label', `Not run (${live.notRun.length.toLocaleString()}): the gateway ${notRunVerb()} these inputs`));
       return;
-    case 'notRun': {
-      const q = live.notRun[spec.index];
-      row.className = 'row queued notrun';
-      row.append(codicon('circle-slash'), el('span', 'time', clock(q.acceptedAt)), el('span', 'badge', q.state), el('span', 'summary', firstLine(q.text) || '(empty)'));
-      row.title = q.runId ? `run ${q.runId}` : '';
-      return;
-    }
+    case 'notRun': return inputRow(row, live.notRun[spec.index], 'row queued notrun', 'circle-slash');
   }
+}
+
+/** One pending input: waiting (queued) or one the gateway will not run (cancelled, interrupted). */
+function inputRow(row: HTMLElement, q: TranscriptPendingView, className: string, icon: string): void {
+  row.className = className;
+  row.append(codicon(icon), el('span', 'time', clock(q.acceptedAt)), el('span', 'badge', q.state), el('span', 'summary', firstLine(q.text) || '(empty)'));
+  row.title = q.runId ? `run ${q.runId}` : '';
 }
 
 /** "cancelled", "interrupted" or "cancelled or interrupted", from the states the gateway gave. */

@@ -80,10 +80,11 @@ async function answersFreshMessage(key: string): Promise<number> {
 /** A run held forever by the fake model (and, with `queued`, inputs sent behind it). Returns the hung run's id. */
 async function hang(key: string, queued = 0): Promise<string> {
   const hangingBefore = (await fake.stats()).hanging;
+  const earlier = new Set(oracle.events);
   const sent = await oracle.request('chat.send', { sessionKey: key, message: `hold the lane ${key} [[hang]]`, idempotencyKey: `oracle-hang-${key}-${Date.now()}` });
-  // This run started (its own lifecycle event; another session's run reaching the model must not count) and a request
-  // is held at the model.
-  await oracle.waitForEvent((e: any) => e.event === 'agent' && e.payload?.runId === sent.runId && e.payload?.stream === 'lifecycle' && e.payload?.data?.phase === 'start',
+  // A run of this session started after the send (protocol 3 names its runs differently from chat.send's answer, so by
+  // session, not run id; another session's run reaching the model must not count) and a request is held at the model.
+  await oracle.waitForEvent((e: any) => !earlier.has(e) && e.event === 'agent' && e.payload?.sessionKey === key && e.payload?.stream === 'lifecycle' && e.payload?.data?.phase === 'start',
     { timeoutMs: answerBoundMs(), description: `the start of the [[hang]] run in ${key}` });
   const deadline = Date.now() + answerBoundMs();
   while ((await fake.stats()).hanging <= hangingBefore) {
