@@ -47,6 +47,8 @@ export interface SessionReadBack {
   inputStates?: Record<string, string>;
   /** Run ids of the inputs waiting (2026.9.6 may name one of them in an abort's answer or as inFlightRun). */
   queuedRunIds?: string[];
+  /** A run that started after the action's call and has not ended (the next queued input), seen on its connection. */
+  nextRun?: { runId: string; progressed: boolean };
   /** Messages in the transcript (chat.history totalMessages, protocol 4). */
   messages?: number;
   status?: string;
@@ -114,20 +116,36 @@ export async function findSessionRow(api: GatewayApi, key: string, signal?: Abor
   return list.sessions.find((r) => r?.key === key);
 }
 
-/** Runs seen ending on the action's own connection (protocol 3: the abort's own proof). */
-class EndWatch {
+/**
+ * The session's runs as the action's own connection sees them, from before the call: which ended (protocol 3: the
+ * abort's own proof), which started after it (the next queued input taken up), and which of those made progress
+ * (output, or an end). A run that took over the lane and shows no progress is not a free session.
+ */
+export class RunWatch {
   readonly ended = new Set<string>();
+  /** Runs that started after the watch began, in order, with whether they made progress. */
+  readonly started = new Map<string, { progressed: boolean }>();
   private readonly subs: Array<{ dispose(): void }>;
-  constructor(connection: GatewayConnection, key: string, onEnd: () => void) {
+  constructor(connection: GatewayConnection, key: string, onChange: () => void) {
     const on = (f: { event: string; payload?: unknown }) => {
       const p = rec(f.payload);
       if (p.sessionKey !== key || typeof p.runId !== 'string') return;
       const phase = rec(p.data).phase;
       const end = f.event === 'chat' ? p.state === 'aborted' || p.state === 'error' || (p.state === 'final' && p.message !== undefined)
         : p.stream === 'lifecycle' && (phase === 'end' || phase === 'error');
-      if (end) { this.ended.add(p.runId); onEnd(); }
+      if (f.event === 'agent' && p.stream === 'lifecycle' && phase === 'start' && !this.started.has(p.runId)) { this.started.set(p.runId, { progressed: false }); onChange(); }
+      const output = (f.event === 'agent' && p.stream === 'assistant') || (f.event === 'chat' && p.state === 'delta');
+      const run = this.started.get(p.runId);
+      if (run && !run.progressed && (output || end)) { run.progressed = true; onChange(); }
+      if (end && !this.ended.has(p.runId)) { this.ended.add(p.runId); onChange(); }
     };
     this.subs = [connection.onEvent('chat', on), connection.onEvent('agent', on)];
+  }
+  /** A run that started after the call and has not ended: the lane's new holder. */
+  newRun(): { runId: string; progressed: boolean } | undefined {
+    const open = [...this.started].filter(([id]) => !this.ended.has(id));
+    const last = open[open.length - 1];
+    return last && { runId: last[0], progressed: last[1].progressed };
   }
   dispose(): void { for (const s of this.subs) s.dispose(); }
 }
@@ -166,7 +184,8 @@ async function readQueue(ctx: RecoveryContext, key: string) {
   };
 }
 
-export async function readBack(ctx: RecoveryContext, key: string, ended?: ReadonlySet<string>): Promise<SessionReadBack> {
+export async function readBack(ctx: RecoveryContext, key: string, watch?: RunWatch): Promise<SessionReadBack> {
+  const ended = watch?.ended;
   const now = ctx.now ?? Date.now;
   const row = await findSessionRow(ctx.api, key, ctx.signal);
   if (!row) return { exists: false, runIds: [], at: now() };
@@ -179,7 +198,10 @@ export async function readBack(ctx: RecoveryContext, key: string, ended?: Readon
     const evidence = ctx.evidence?.read(key);
     // A run this connection saw end is over even if the watcher has not processed the same event yet.
     const endedHere = evidence?.runId ? ended?.has(evidence.runId) : (ended?.size ?? 0) > 0;
-    return { ...common, activeRun: endedHere ? false : evidence?.live, statusTrusted: false, evidence, runIds: evidence?.live && evidence.runId ? [evidence.runId] : [], at: now() };
+    // A run this connection saw start after the call (the next queued input taken up) holds the lane until it ends.
+    const next = watch?.newRun();
+    if (next && next.runId !== evidence?.runId) return { ...common, activeRun: true, statusTrusted: false, evidence, runIds: [next.runId], nextRun: next, at: now() };
+    return { ...common, activeRun: endedHere ? false : evidence?.live, statusTrusted: false, evidence, runIds: evidence?.live && evidence.runId ? [evidence.runId] : [], nextRun: next, at: now() };
   }
   let queue: Awaited<ReturnType<typeof readQueue>> | undefined;
   if ((ctx.connection.helloSummary?.protocol ?? 0) >= 4) {
@@ -190,7 +212,8 @@ export async function readBack(ctx: RecoveryContext, key: string, ended?: Readon
   return {
     ...common, statusTrusted: true,
     activeRun: typeof row.hasActiveRun === 'boolean' ? row.hasActiveRun || ids.length > 0 : undefined,
-    runIds: ids, pending: queue?.pending, notRun: queue?.notRun, inputStates: queue?.inputStates, queuedRunIds: queue?.queuedRunIds, messages: queue?.messages, at: now(),
+    runIds: ids, pending: queue?.pending, notRun: queue?.notRun, inputStates: queue?.inputStates, queuedRunIds: queue?.queuedRunIds, messages: queue?.messages,
+    nextRun: watch?.newRun(), at: now(),
   };
 }
 
@@ -198,8 +221,8 @@ export async function readBack(ctx: RecoveryContext, key: string, ended?: Readon
  * Re-reads the session after every sessions.changed event for it (this connection subscribes), until `done`
  * holds or the timeout passes; then returns the last read. Events, not sleeps: the gateway says when it changed.
  */
-export async function settle(ctx: RecoveryContext, key: string, done: (s: SessionReadBack) => boolean, ended?: ReadonlySet<string>, onEnded?: (listener: () => void) => void): Promise<SessionReadBack> {
-  let latest = await readBack(ctx, key, ended);
+export async function settle(ctx: RecoveryContext, key: string, done: (s: SessionReadBack) => boolean, watch?: RunWatch, onEnded?: (listener: () => void) => void): Promise<SessionReadBack> {
+  let latest = await readBack(ctx, key, watch);
   if (done(latest)) return latest;
   const timeoutMs = ctx.settleTimeoutMs ?? 15_000;
   return new Promise<SessionReadBack>((resolve) => {
@@ -208,7 +231,7 @@ export async function settle(ctx: RecoveryContext, key: string, done: (s: Sessio
     const reread = async () => {
       if (reading) { again = true; return; }
       reading = true;
-      try { latest = await readBack(ctx, key, ended); if (done(latest)) finish(latest); } catch { /* keep the last good read */ }
+      try { latest = await readBack(ctx, key, watch); if (done(latest)) finish(latest); } catch { /* keep the last good read */ }
       reading = false;
       if (again && !finished) { again = false; void reread(); }
     };
@@ -219,7 +242,7 @@ export async function settle(ctx: RecoveryContext, key: string, done: (s: Sessio
     onEnded?.(() => void reread());
     const onAbort = () => finish(latest);
     ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => { void readBack(ctx, key, ended).then((s) => finish(s), () => finish(latest)); }, timeoutMs);
+    const timer = setTimeout(() => { void readBack(ctx, key, watch).then((s) => finish(s), () => finish(latest)); }, timeoutMs);
   });
 }
 
@@ -236,21 +259,23 @@ function errorText(err: unknown): string {
 export const isFree = (s: SessionReadBack | undefined): boolean => !!s && s.exists && s.activeRun === false && (s.pending ?? 0) === 0;
 
 /**
- * The run that held the lane ended and the lane went on to the next waiting input: the session works again (its
- * queued input is running, as the user queued it). Proven by a run id that was not active before and one waiting
- * input fewer (protocol 4), or on protocol 3 by run evidence naming a new run after the old one ended.
+ * The run that held the lane ended and the lane went on to the next waiting input, which is working: a run that
+ * started after the call (seen on the action's own connection), is the one active now, and has made progress (output,
+ * or an end). A next run that shows no progress is not "moved on": it may be as stuck as the one aborted (2026.4.26
+ * takes up the queued input, and with the aborted message in its context it can hang again).
  */
 export function laneMovedOn(before: SessionReadBack, after: SessionReadBack | undefined): boolean {
-  if (!after?.exists || after.activeRun !== true || !before.runIds.length || !after.runIds.length) return false;
-  if (after.runIds.some((id) => before.runIds.includes(id))) return false;
-  return before.pending === undefined ? after.statusTrusted === false : (after.pending ?? 0) < before.pending;
+  const next = after?.nextRun;
+  if (!after?.exists || after.activeRun !== true || !next?.progressed || before.runIds.includes(next.runId)) return false;
+  return after.runIds.length === 0 || after.runIds.includes(next.runId);
 }
 
 /** Why a session is not free, in words, from the same facts isFree reads. */
 function notFreeBecause(s: SessionReadBack): string {
   if (!s.exists) return 'the session no longer exists';
   const why: string[] = [];
-  if (s.activeRun === true) why.push(s.runIds.length ? `run ${s.runIds.join(', ')} is still active` : 'a run is still active');
+  if (s.activeRun === true && s.nextRun && !s.nextRun.progressed && (!s.runIds.length || s.runIds.includes(s.nextRun.runId))) why.push(`the next queued input took the lane as run ${s.nextRun.runId} and shows no progress`);
+  else if (s.activeRun === true) why.push(s.runIds.length ? `run ${s.runIds.join(', ')} is still active` : 'a run is still active');
   if (s.activeRun === undefined) why.push(s.statusTrusted === false ? 'whether a run is still active cannot be verified on this gateway version' : 'the gateway did not say whether a run is active');
   if ((s.pending ?? 0) > 0) why.push(`${s.pending} input(s) are still waiting`);
   return why.join(' and ') || 'nothing';
@@ -308,7 +333,7 @@ async function step(ctx: RecoveryContext, action: StepAction, key: string, befor
   let answer: unknown;
   // Protocol 3: the end of the run shows only as events; watch this connection for them from before the call.
   let onEnded: (() => void) | undefined;
-  const endWatch = rowsReportActiveRuns(ctx.connection.helloSummary) ? undefined : new EndWatch(ctx.connection, key, () => onEnded?.());
+  const watch = new RunWatch(ctx.connection, key, () => onEnded?.());
   try {
     try {
       answer = await send();
@@ -321,7 +346,7 @@ async function step(ctx: RecoveryContext, action: StepAction, key: string, befor
     const nothingToWaitFor = before.activeRun !== true && (a.status === 'no-active-run' || (action === 'abort-clear-queue' && a.aborted === false));
     // The wait ends on the read that proves the outcome: the session free, or (abort) the lane gone on to the next input.
     const proven = action === 'abort' ? (s: SessionReadBack) => isFree(s) || laneMovedOn(before, s) : isFree;
-    const after = await settle({ ...ctx, settleTimeoutMs: nothingToWaitFor ? 0 : ctx.settleTimeoutMs }, key, proven, endWatch?.ended, (l) => { onEnded = l; });
+    const after = await settle({ ...ctx, settleTimeoutMs: nothingToWaitFor ? 0 : ctx.settleTimeoutMs }, key, proven, watch, (l) => { onEnded = l; });
     const queue = queueFate(before, after);
     if (action === 'reset') {
       const proof = proveReset(before, after, answer, t0);
@@ -334,7 +359,7 @@ async function step(ctx: RecoveryContext, action: StepAction, key: string, befor
     const freedNow = !isFree(before) && (isFree(after) || (action === 'abort' && laneMovedOn(before, after)));
     return { ...base, answer, after, queue, outcome: freedNow ? 'freed' : 'no-change', message: describeStep(action, answer, before, after, queue, ctx.connection.helloSummary?.serverVersion), durationMs: now() - t0 };
   } finally {
-    endWatch?.dispose();
+    watch.dispose();
   }
 }
 
@@ -374,7 +399,8 @@ function describeStep(action: StepAction, answer: unknown, before: SessionReadBa
       const namesQueued = !!named && !!before.queuedRunIds?.includes(named);
       const other = namesQueued ? ` (the gateway's answer names ${named}, one of the queued inputs)` : named && before.runIds.length && !before.runIds.includes(named) ? ` (the run Lanewatch saw active was ${before.runIds.join(', ')})` : '';
       const which = namesQueued ? `the active run${before.runIds.length ? ` ${before.runIds.join(', ')}` : ''}` : `run ${named ?? '(not named)'}`;
-      const ended = after.activeRun === false || laneMovedOn(before, after);
+      // A new run holding the lane means the aborted one ended (it gave the lane up).
+      const ended = after.activeRun === false || !!after.nextRun;
       if (ended) return withFate(`aborted ${which}${other}: the run ended; ${result}`);
       if (after.activeRun === undefined) return withFate(`the gateway answered "aborted" (run ${named ?? 'not named'})${other} but no end event confirmed it`);
       return withFate(`the gateway answered "aborted" (run ${named ?? 'not named'})${other}, but ${notFreeBecause(after)}`);

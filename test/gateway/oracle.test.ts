@@ -167,9 +167,12 @@ describe('oracle: recovery verdicts checked with the official client', () => {
     console.log(`# recover (hung + 2 queued) on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${report.verdict}: ${report.summary}`);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.equal(report.verdict, 'freed');
-    assert.equal(report.steps.length, 1, 'freed by the first, least destructive step');
-    assert.equal(report.steps[0].call, 'sessions.abort');
     assert.ok(!report.steps.some((s: any) => s.call === 'sessions.reset'), 'never reset');
+    assert.equal(report.steps[0].call, 'sessions.abort');
+    // 2026.9.x cancels the queue on abort: step 1 frees it. Protocol 3 takes the next input up as a new run; if that
+    // run makes no progress (2026.4.26 can hang it again), clearing the queue (step 2) is the least that frees it.
+    if (V4) assert.equal(report.steps.length, 1, 'freed by the first, least destructive step');
+    else if (report.steps.length === 2) assert.match(report.steps[0].message, /shows no progress/, 'step 2 only when the next input did not progress');
     // The oracle: same session, earlier transcript still there.
     const afterRow = await oracleRow(key);
     assert.equal(afterRow?.sessionId, before?.sessionId, 'same session id');

@@ -24,11 +24,13 @@ interface SimSession {
 }
 
 /** A 2026.9.6-like gateway for one session; `calls` records every recovery call in order. */
-async function simulatedGateway(session: SimSession, hello: Record<string, unknown> = {}) {
+async function simulatedGateway(session: SimSession, hello: Record<string, unknown> = {}, afterCall?: (method: string, emit: (event: string, payload: Record<string, unknown>) => void) => void) {
   const calls: string[] = [];
   let gw: ScriptedGateway;
   const row = () => ({ key: KEY, sessionId: session.sessionId, status: session.status, hasActiveRun: session.hasActiveRun, ...(session.hasActiveRun ? {} : { activeRunIds: [] }), updatedAt: Date.now() });
   const changed = () => setImmediate(() => gw.broadcast({ type: 'event', event: 'sessions.changed', payload: { sessionKey: KEY, reason: 'abort', session: row() } }));
+  const emit = (event: string, payload: Record<string, unknown>) => setImmediate(() => gw.broadcast({ type: 'event', event, payload: { sessionKey: KEY, ...payload } }));
+  const after = (method: string) => afterCall?.(method, emit);
   gw = await ScriptedGateway.start({
     helloOverrides: {
       auth: { role: 'operator', scopes: ['operator.read', 'operator.write', 'operator.admin'] },
@@ -50,6 +52,7 @@ async function simulatedGateway(session: SimSession, hello: Record<string, unkno
           if (session.hasActiveRun) { session.hasActiveRun = false; session.status = 'killed'; }
           if (session.abortCancelsQueue) for (const q of session.items) if (q.state === 'queued') q.state = 'cancelled';
           changed();
+          after(method);
           return { ok: true, abortedRunId: aborted, status: aborted ? 'aborted' : 'no-active-run' };
         }
         case 'chat.abort': {
@@ -58,6 +61,7 @@ async function simulatedGateway(session: SimSession, hello: Record<string, unkno
           session.hasActiveRun = false;
           for (const q of session.items) if (q.state === 'queued') q.state = 'cancelled';
           changed();
+          after(method);
           return { ok: true, aborted: ids.length > 0, runIds: ids };
         }
         case 'sessions.reset': {
@@ -159,5 +163,43 @@ describe('recovery ladder on a protocol-3 gateway', { timeout: 10_000 }, () => {
     assert.equal(report.verdict, 'unverified', report.summary);
     assert.ok(!calls.includes('sessions.reset'), `no reset: ${calls.join(', ')}`);
     assert.match(report.summary, /cannot be verified/);
+  });
+
+  it('an abort whose lane is taken by a next input that shows no progress is not "freed": step 2 clears it, no reset', async () => {
+    const P3 = { protocol: 3, server: { version: '2026.4.26', connId: 'c1' } };
+    // 2026.4.26: the aborted run ends, the queued input is taken up as a new run, and (the aborted message in its
+    // context) it hangs too; chat.abort then ends it and drops the rest of the queue.
+    // The Gateways view's evidence follows the same events: the hung run, then the next one, then none.
+    let seen = { live: true, runId: 'run-hung', state: 'running', why: 'run events' };
+    const { calls, ctx } = await simulatedGateway(hung({ items: [] }), P3, (method, emit) => {
+      if (method === 'sessions.abort') {
+        emit('chat', { runId: 'run-hung', state: 'aborted' });
+        emit('agent', { runId: 'q-0', stream: 'lifecycle', data: { phase: 'start' } });
+        seen = { ...seen, runId: 'q-0' };
+      }
+      if (method === 'chat.abort') { emit('chat', { runId: 'q-0', state: 'aborted' }); seen = { ...seen, live: false, state: 'idle' }; }
+    });
+    const evidence = { read: () => seen, onDidChange: () => ({ dispose() {} }) };
+    const report = await recoverSession({ ...ctx, evidence, settleTimeoutMs: 300 }, KEY);
+    assert.deepEqual(calls, ['sessions.abort', 'chat.abort'], report.summary);
+    assert.equal(report.verdict, 'freed', report.summary);
+    assert.match(report.summary, /step 2 of 3/);
+    assert.match(report.steps[0].message, /took the lane as run q-0 and shows no progress/);
+  });
+
+  it('a next input that makes progress after the abort means the lane moved on: freed at step 1', async () => {
+    const P3 = { protocol: 3, server: { version: '2026.4.26', connId: 'c1' } };
+    const { calls, ctx } = await simulatedGateway(hung({ items: [] }), P3, (method, emit) => {
+      if (method === 'sessions.abort') {
+        emit('chat', { runId: 'run-hung', state: 'aborted' });
+        emit('agent', { runId: 'q-0', stream: 'lifecycle', data: { phase: 'start' } });
+        emit('agent', { runId: 'q-0', stream: 'assistant', data: { text: 'working on it' } });
+      }
+    });
+    const evidence = { read: () => ({ live: true, runId: 'run-hung', state: 'running', why: 'run events' }), onDidChange: () => ({ dispose() {} }) };
+    const report = await recoverSession({ ...ctx, evidence, settleTimeoutMs: 5_000 }, KEY);
+    assert.deepEqual(calls, ['sessions.abort']);
+    assert.equal(report.verdict, 'freed', report.summary);
+    assert.match(report.summary, /step 1 of 3.*went on to the next queued input \(run q-0\)/);
   });
 });
