@@ -481,7 +481,7 @@ export async function recoverSession(ctx: RecoveryContext, key: string, onStep?:
     if (isFree(s.after) || moved) {
       const fate = describeQueueFate(steps.map((x) => x.queue).find((q) => q && (q.cancelled || q.interrupted || q.takenUp || q.stillWaiting)));
       const how = moved ? `; the lane went on to the next queued input (run ${s.after!.runIds.join(', ')})` : '';
-      const unlisted = first.pending === undefined && first.statusTrusted === false ? '; this gateway version does not list queued inputs: any queued behind the run go on to run next' : '';
+      const unlisted = first.pending === undefined && first.statusTrusted === false ? '; this gateway version does not list queued inputs, so what became of any queued behind the run cannot be read (open the transcript to see which ran)' : '';
       return { sessionKey: key, steps, verdict: 'freed', summary: `freed by ${STEP_WORDS[s.action]} (step ${steps.length} of 3)${how}${fate ? `; ${fate}` : unlisted}${s.action === 'reset' ? '; the transcript was reset' : '; the transcript was kept'}` };
     }
     // Clearing the queue or resetting the transcript cannot end a run the API cannot reach: say so and stop.
