@@ -413,6 +413,8 @@ function describeStep(action: StepAction, answer: unknown, before: SessionReadBa
       if (before.activeRun === undefined && before.statusTrusted === false && !abortReachesAgentRuns(serverVersion)) {
         return `the gateway has no abortable run registered. On openclaw ${serverVersion ?? ''} that is also the answer for a run started with the agent method, which only a restart frees, and Lanewatch has no evidence either way (it connected after the run started and sees no stuck-session line; enable diagnostics.enabled on the gateway to get one). If the lane stays held: ${RESTART_ADVICE_P3} ${facts}`;
       }
+      // Protocol 3 with no evidence either way: "nothing to abort" is the gateway's word, not proof that nothing runs.
+      if (before.activeRun === undefined) return withFate(`the gateway had no abortable run registered for this session; whether a run holds it cannot be verified on openclaw ${serverVersion ?? ''}; ${result}`);
       if (before.status === 'running') return `nothing was running: the row's "running" status is a leftover the gateway did not clear, and it holds nothing ${facts}`;
       return withFate(`nothing was running; ${result}`);
     }

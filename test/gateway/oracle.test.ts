@@ -104,6 +104,25 @@ async function answered(key: string, turns = 2): Promise<void> {
   for (let i = 0; i < turns; i++) await answersFreshMessage(key);
 }
 
+/**
+ * 2026.4.26 sometimes answers both aborts with "nothing to abort" for a chat.send run that hangs at the model (seen in
+ * CI: sessions.abort no-active-run, chat.abort aborted:false, while the fake model held the request). Lanewatch must
+ * then say it cannot verify the session (exit 3), reset nothing, and the oracle must agree that it is not free: the
+ * hung message has no reply. Returns true when that happened (the caller then releases the hung request itself).
+ */
+async function unverifiedAndOracleAgrees(key: string, r: { code: number }, report: any, messagesBefore: number): Promise<boolean> {
+  if (V4 || report.verdict !== 'unverified') return false;
+  assert.equal(r.code, 3, 'unverified exits 3');
+  assert.ok(!report.steps.some((s: any) => s.call === 'sessions.reset'), 'never reset on a guess');
+  const h = await oracleHistory(key);
+  const last = h.messages[h.messages.length - 1];
+  assert.equal(last?.role, 'user', `the oracle agrees the session is not free: the hung message has no reply (${JSON.stringify(last).slice(0, 200)})`);
+  assert.ok(h.messages.length >= messagesBefore, 'transcript kept');
+  const released = await fake.release();
+  console.log(`# ${gw.version}: unverified, as the oracle sees it (no reply to the hung message); released ${released} hung model request(s)`);
+  return true;
+}
+
 // ------------------------------------------------------------------ Lanewatch, as a terminal user runs it
 
 function lanewatch(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
@@ -165,6 +184,7 @@ describe('oracle: recovery verdicts checked with the official client', () => {
     const verdictAt = Date.now();
     const report = JSON.parse(r.stdout);
     console.log(`# recover (hung + 2 queued) on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${report.verdict}: ${report.summary}`);
+    if (await unverifiedAndOracleAgrees(key, r, report, messagesBefore)) return;
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.equal(report.verdict, 'freed');
     assert.ok(!report.steps.some((s: any) => s.call === 'sessions.reset'), 'never reset');
@@ -213,6 +233,7 @@ describe('oracle: recovery verdicts checked with the official client', () => {
     const r = await lanewatch(['recover', key, '--yes', '--json']);
     const report = JSON.parse(r.stdout);
     console.log(`# recover (hung) on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${report.verdict}: ${report.summary}`);
+    if (await unverifiedAndOracleAgrees(key, r, report, 0)) return;
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.equal(report.verdict, 'freed');
     assert.equal(report.steps.length, 1);
@@ -226,8 +247,19 @@ describe('oracle: recovery verdicts checked with the official client', () => {
     const key = 'agent:main:oracle-zombie';
     await answered(key, 1);
     const runId = await hang(key);
-    await oracle.request('chat.abort', { sessionKey: key });
-    await oracle.waitForEvent(chatEnded(runId), { timeoutMs: answerBoundMs(), description: `the aborted run of ${key} to end` });
+    const aborted = await oracle.request('chat.abort', { sessionKey: key });
+    if (!aborted.aborted) {
+      // 2026.4.26 at times registers no abortable run for a hung chat.send run, for the official client too.
+      await fake.release();
+      t.skip(`openclaw ${gw.version} had no run to abort for the official client either (chat.abort ${JSON.stringify(aborted)}): no zombie to make`);
+      return;
+    }
+    const ended = await oracle.waitForEvent(chatEnded(runId), { timeoutMs: 60_000, description: `the aborted run of ${key} to end` }).then(() => true, () => false);
+    if (!ended) {
+      await fake.release();
+      t.skip(`openclaw ${gw.version} answered chat.abort ${JSON.stringify(aborted)} but the run never ended for the official client: no zombie to make`);
+      return;
+    }
     const before = await oracleRow(key);
     assert.equal(before?.status, 'running', 'the gateway keeps the row at "running" (the zombie)');
     const messagesBefore = (await oracleHistory(key)).messages.length;
