@@ -60,20 +60,34 @@ const inputStates = (h: Record<string, any>) => {
 };
 
 const chatEnded = (runId: string) => (e: any) => e.event === 'chat' && e.payload?.runId === runId && ['error', 'aborted'].includes(e.payload?.state);
-const chatAnswered = (runId: string) => (e: any) => e.event === 'chat' && e.payload?.runId === runId && e.payload?.state === 'final' && e.payload?.message !== undefined;
 
-/** The session answers a new message within the bound: the oracle's own proof that it is free. Returns ms to the reply. */
+/**
+ * The session answers a new message within the bound: the oracle's own proof that it is free. Judged by the transcript
+ * (the probe, then the model's reply after it), re-read at each chat event of the session: 2026.4.26 may take a new
+ * message up under another run id, and a queued input's own run id gets a "final" without a message. Returns ms.
+ */
 async function answersFreshMessage(key: string): Promise<number> {
   const t0 = Date.now();
-  const sent = await oracle.request('chat.send', { sessionKey: key, message: `oracle probe ${Date.now()}`, idempotencyKey: `oracle-${key}-${Date.now()}` });
-  const runId = String(sent.runId);
-  const end = await oracle.waitForEvent((e: any) => chatAnswered(runId)(e) || chatEnded(runId)(e), { timeoutMs: answerBoundMs(), description: `a reply in ${key}` })
-    .catch(async (err: Error) => {
+  const text = `oracle probe ${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const seen = new Set(oracle.events);
+  await oracle.request('chat.send', { sessionKey: key, message: text, idempotencyKey: `oracle-${key}-${Date.now()}` });
+  const replied = async () => {
+    const messages = (await oracleHistory(key)).messages as any[];
+    const at = messages.findIndex((m) => m.role === 'user' && JSON.stringify(m.content).includes(text));
+    return at >= 0 && messages.slice(at + 1).some((m) => m.role === 'assistant' && JSON.stringify(m.content).includes('fake reply'));
+  };
+  const deadline = t0 + answerBoundMs();
+  while (!(await replied())) {
+    const left = deadline - Date.now();
+    const next = left > 0 && await oracle.waitForEvent((e: any) => !seen.has(e) && e.event === 'chat' && e.payload?.sessionKey === key && ['final', 'error', 'aborted'].includes(e.payload?.state),
+      { timeoutMs: left, description: `a reply in ${key}` }).catch(() => undefined);
+    if (!next) {
       const h = await oracleHistory(key).catch(() => ({ messages: [] }));
       const tail = (h.messages as any[]).slice(-4).map((m) => `${m.role}: ${JSON.stringify(m.content).slice(0, 120)}`);
-      throw new Error(`${err.message}; the transcript ends with ${JSON.stringify(tail)}; row ${JSON.stringify(await oracleRow(key).catch(() => undefined))?.slice(0, 300)}; fake model ${JSON.stringify(await fake.stats())}`);
-    });
-  assert.equal(end.payload.state, 'final', `the fresh message ended ${end.payload.state}`);
+      throw new Error(`no reply to "${text}" in ${key} within ${answerBoundMs()} ms; the transcript ends with ${JSON.stringify(tail)}; fake model ${JSON.stringify(await fake.stats())}`);
+    }
+    seen.add(next);
+  }
   return Date.now() - t0;
 }
 
@@ -172,12 +186,7 @@ function modelWhere(model: TranscriptModel, pick: () => boolean, ms: number, wha
 // ------------------------------------------------------------------ scenarios
 
 describe('oracle: recovery verdicts checked with the official client', () => {
-  // 2026.4.26 lists no queue, takes a queued input up after the abort and (the aborted message in its context) can hang
-  // it again after Lanewatch's verdict was read: Lanewatch then said "freed" and the oracle's fresh message got no
-  // reply. A known failure, kept running and reported as TODO there until Lanewatch can tell (issue 12, still open).
-  const TODO_426 = /^2026\.4\./.test(process.env.LANEWATCH_OPENCLAW_VERSION ?? '')
-    ? 'openclaw 2026.4.26: a queued input taken up after the abort can hang again after the verdict; Lanewatch cannot see it yet' : undefined;
-  it('hung run with two inputs queued: freed at step 1, transcript kept, queue as the gateway says, answers again', { ...LONG, todo: TODO_426 }, async () => {
+  it('hung run with two inputs queued: freed at step 1, transcript kept, queue as the gateway says, answers again', LONG, async () => {
     const key = 'agent:main:oracle-queued';
     await answered(key, 1);
     const before = await oracleRow(key);
