@@ -24,9 +24,9 @@ const GATEWAY_OPTIONS = `gateway selection (all commands):
   --verbose              connection details on stderr
   -h, --help             usage (lanewatch <command> --help: that command's)`;
 
-const EXIT_CODES = `exit codes: 0 ok (freed, nothing to do, reply received, restarted; status: every gateway answered; --help)
+const EXIT_CODES = `exit codes: 0 ok (freed, nothing to do, reset proven, reply received, restarted; status: every gateway answered; --help)
             1 failed (a gateway unreachable, an unusable config file, an error)   2 usage error
-            3 ineffective (the call was made, the session did not change / no reply in time)
+            3 ineffective (the call was made, the session did not change / no reply in time; unverified on protocol 3)
             4 refused (missing scope, unknown session key, cancelled)`;
 
 const KEY_NOTE = `A bare key such as "idle" is the default agent's session (agent:<defaultAgentId>:idle), as the gateway reads
