@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore, type ConnectionSnapshot, type OperatorScope } from '../../src/gateway';
 import { GatewayWatcher } from '../../src/model/gatewayWatcher';
+import { findSessionRow } from '../../src/model/recovery';
 import { findLockFor, planLocalRestart, signalRestart } from '../../src/model/restart';
 import { P3_HISTORY_LIMIT, TranscriptModel } from '../../src/model/transcript';
 import { messageIdentity } from '../../src/model/transcriptEntry';
@@ -310,6 +311,9 @@ describe('real gateway: a live transcript', () => {
     const hangingBefore = await hanging();
     await admin.chatSend({ sessionKey: key, message: 'hang before anyone watches [[hang]]', idempotencyKey: `it-tx-late-${Date.now()}` });
     for (let i = 0; i < 360 && (await hanging()) <= hangingBefore; i++) await sleep(500);
+    // The hanging count can also rise for another session's re-run: wait for this session's own row to say "running"
+    // (protocol 3 rows do while a run holds them) before the late watcher connects.
+    for (let i = 0; i < 360 && (await findSessionRow(admin, key))?.status !== 'running'; i++) await sleep(500);
     const w = watcher('it-tx-late');
     await watcherSynced(w);
     assert.deepEqual([w.laneStatus(key).state, w.laneStatus(key).verified], ['running', false], JSON.stringify(w.laneStatus(key).facts));
