@@ -27,7 +27,7 @@ const common = { bundle: true, sourcemap: production ? false : 'linked', minify:
 
 const extension = {
   ...common,
-  entryPoints: [path.join(root, 'src/extension.ts')],
+  entryPoints: [path.join(root, 'src/vscode/extension.ts')],
   outfile: path.join(root, 'dist/extension.js'),
   platform: 'node', format: 'cjs', target: 'node20',
   external: ['vscode', 'bufferutil', 'utf-8-validate'],
@@ -69,7 +69,8 @@ function copyAssets() {
   const fontDir = path.join(root, 'dist/webview/codicons');
   mkdirSync(fontDir, { recursive: true });
   for (const f of ['codicon.css', 'codicon.ttf']) cpSync(path.join(root, 'node_modules/@vscode/codicons/dist', f), path.join(fontDir, f));
-  for (const f of readdirSync(path.join(root, 'webview'))) if (f.endsWith('.css')) cpSync(path.join(root, 'webview', f), path.join(root, 'dist/webview', f));
+  // Each panel's stylesheet sits beside its entry (webview/<panel>/*.css, webview/shared/*.css); dist/webview is flat.
+  for (const f of filesUnder(path.join(root, 'webview'), /\.css$/)) cpSync(f, path.join(root, 'dist/webview', path.basename(f)));
 }
 
 const t0 = Date.now();

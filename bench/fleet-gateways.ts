@@ -222,7 +222,7 @@ function loadCaptured(dir: string): Captured {
   const list = normal.results['sessions.list (after final)'];
   const { sessions, ...listEnvelope } = list;
   const hello = restart.results['hello-ok (before restart)'];
-  // The watcher asks for operator.read only (src/model/gatewayWatcher.ts); a gateway grants what a paired device asks.
+  // The watcher asks for operator.read only (src/fleet/gatewayWatcher.ts); a gateway grants what a paired device asks.
   hello.auth = { ...hello.auth, scopes: ['operator.read'] };
   const d = hello.snapshot.sessionDefaults;
   return {

@@ -15,10 +15,10 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { MemoryDeviceIdentityStore } from '../src/gateway';
-import { Fleet, type FleetChange } from '../src/model/fleet';
-import type { GatewayConfig } from '../src/model/gatewaySettings';
-import { describeSession } from '../src/views/describe';
-import { FleetTreeProvider, type FleetNode } from '../src/views/fleetTree';
+import { Fleet, type FleetChange } from '../src/fleet/fleet';
+import type { GatewayConfig } from '../src/config/gatewaySettings';
+import { describeSession } from '../src/report/describe';
+import { FleetTreeProvider, type FleetNode } from '../src/vscode/fleetTree';
 
 const now = () => performance.now();
 const wall = () => performance.timeOrigin + performance.now();

@@ -9,7 +9,7 @@
 //                  GatewayClient (token-only gateway-client/backend, and device-signed for a like-for-like row)
 //   sessions-list  creates 200 sessions (sessions.create, 10 in flight) and times sessions.list {limit:200}, the
 //                  default (100 rows) and a paged fetch of every row (pages of 100 via offset/nextOffset, as
-//                  src/model/gatewayWatcher.ts does): ms, KB and rows/ms per call
+//                  src/fleet/gatewayWatcher.ts does): ms, KB and rows/ms per call
 //   frames         CPU cost of decodeFrame (src/gateway/frames.ts) on frames recorded in this run — a ~5 KB
 //                  sessions.changed event and the ~250 KB sessions.list {limit:200} response — against bare JSON.parse
 //

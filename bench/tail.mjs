@@ -7,7 +7,7 @@
 // Host side (this process, plain Node): the panel's own vscode-free code, bundled by esbuild from src/ into
 // bench/.build/tail-host.cjs: parseLogLine → LogRing (capacity 20,000, the lanewatch.logs.maxLines default) →
 // compileLogFilter (preset "all") → logRowView, and the `logTail/lines` message from logLinesMessage, which is what
-// LogTailPanel.onBatch/postLines post (src/model/logRows.ts). Every --batch-ms the lines that are due at --rate are
+// LogTailPanel.onBatch/postLines post (src/logs/logRows.ts). Every --batch-ms the lines that are due at --rate are
 // ingested as one batch (50 lines per 10 ms), like one logs.tail poll returning what was written since the cursor.
 // The lines are the real gateway log lines in test/fixtures/captured/*.json (logLines), with the captured
 // lane-wait, long-running and stalled lines mixed in more often than they occur (one line in 25 is a diagnostic).
@@ -55,9 +55,9 @@ mkdirSync(buildDir, { recursive: true });
   const esbuild = await import('esbuild');
   const helper = path.join(buildDir, 'tail-host-entry.ts');
   writeFileSync(helper, [
-    "export { parseLogLine } from '../../src/model/logLine';",
-    "export { LogRing, compileLogFilter } from '../../src/model/logRing';",
-    "export { ingestLogLines, logLinesMessage } from '../../src/model/logRows';", '',
+    "export { parseLogLine } from '../../src/logs/logLine';",
+    "export { LogRing, compileLogFilter } from '../../src/logs/logRing';",
+    "export { ingestLogLines, logLinesMessage } from '../../src/logs/logRows';", '',
   ].join('\n'));
   await esbuild.build({ entryPoints: [helper], outfile: path.join(buildDir, 'tail-host.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
 }

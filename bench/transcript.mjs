@@ -3,7 +3,7 @@
 //
 //   node bench/transcript.mjs [--messages 10000] [--runs 7]
 //
-// Bundles webview/transcript.entry.ts as the extension ships it (esbuild, minified) into bench/.build/webview/,
+// Bundles webview/transcript/transcript.entry.ts as the extension ships it (esbuild, minified) into bench/.build/webview/,
 // builds 10,000 transcript messages in the 2026.9.6 shapes (from test/fixtures/captured: user text, assistant text
 // with usage, every tenth assistant message with a tool call followed by a tool result, multi-line answers),
 // normalizes them with the extension's own code (normalizeMessage → entryView → snapshotChunks) and loads the
@@ -41,16 +41,16 @@ const esbuild = await import('esbuild');
 {
   const s = performance.now();
   await esbuild.build({
-    entryPoints: { transcript: path.join(root, 'webview/transcript.entry.ts') }, outdir: webDir, bundle: true,
+    entryPoints: { transcript: path.join(root, 'webview/transcript/transcript.entry.ts') }, outdir: webDir, bundle: true,
     platform: 'browser', format: 'iife', target: 'es2022', minify: true, sourcemap: false, logLevel: 'warning', legalComments: 'none',
   });
   const helper = path.join(buildDir, 'transcript-view-entry.ts');
-  writeFileSync(helper, `export { normalizeMessage } from '../../src/model/transcriptEntry';\nexport { entryView, snapshotChunks } from '../../src/views/transcriptView';\n`);
+  writeFileSync(helper, `export { normalizeMessage } from '../../src/transcript/transcriptEntry';\nexport { entryView, snapshotChunks } from '../../src/transcript/transcriptView';\n`);
   await esbuild.build({ entryPoints: [helper], outfile: path.join(buildDir, 'transcript-view.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
-  for (const f of ['webview.css', 'transcript.css']) cpSync(path.join(root, 'webview', f), path.join(webDir, f));
+  for (const f of ['shared/webview.css', 'transcript/transcript.css']) cpSync(path.join(root, 'webview', f), path.join(webDir, path.basename(f)));
   for (const f of ['codicon.css', 'codicon.ttf']) cpSync(path.join(root, 'node_modules/@vscode/codicons/dist', f), path.join(webDir, 'codicons', f));
   const bytes = readFileSync(path.join(webDir, 'transcript.js')).length;
-  say(`bundled webview/transcript.entry.ts (${(bytes / 1024).toFixed(0)} KB minified) in ${(performance.now() - s).toFixed(0)} ms`);
+  say(`bundled webview/transcript/transcript.entry.ts (${(bytes / 1024).toFixed(0)} KB minified) in ${(performance.now() - s).toFixed(0)} ms`);
 }
 const require = createRequire(import.meta.url);
 const { normalizeMessage, entryView, snapshotChunks } = require(path.join(buildDir, 'transcript-view.cjs'));

@@ -3,17 +3,17 @@
 // and writes an audit line per call (stderr, or JSON lines with --json). Destructive actions ask on a terminal
 // and refuse without --yes when there is no terminal to ask.
 import { createInterface } from 'node:readline/promises';
-import type { Fleet } from '../model/fleet';
-import type { GatewayConfig } from '../model/gatewaySettings';
-import type { GatewayWatcher } from '../model/gatewayWatcher';
-import { AuditTrail } from '../model/auditTrail';
+import type { Fleet } from '../fleet/fleet';
+import type { GatewayConfig } from '../config/gatewaySettings';
+import type { GatewayWatcher } from '../fleet/gatewayWatcher';
+import { AuditTrail } from '../actions/auditTrail';
 import type { GatewayApi, GatewayConnection, LogLevel } from '../gateway';
-import { evidenceFor, RECOVERY_SCOPES, RESTART_SCOPES, withOperatorConnection, type OperatorConnectionOptions } from '../model/operatorConnection';
-import { resolveSessionKey, type ResolvedSessionKey } from '../model/sessionKey';
-import { abortAndClearQueue, abortRun, recoverSession, resetSession, type RecoveryReport, type RecoveryStep } from '../model/recovery';
-import { describePreflight, findLockFor, findRestartNowTarget, p3RestartChoice, planLocalRestart, restartExpectation, restartGateway, restartPreflight, signalRestart, stopLocalGateway } from '../model/restart';
-import { testSend, testSendNotice } from '../model/testSend';
-import { Watchdog, watchdogAuditEntry, watchdogRetryText, type WatchdogEvent, type WatchdogRules } from '../model/watchdog';
+import { evidenceFor, RECOVERY_SCOPES, RESTART_SCOPES, withOperatorConnection, type OperatorConnectionOptions } from '../actions/operatorConnection';
+import { resolveSessionKey, type ResolvedSessionKey } from '../lanes/sessionKey';
+import { abortAndClearQueue, abortRun, recoverSession, resetSession, type RecoveryReport, type RecoveryStep } from '../actions/recovery';
+import { describePreflight, findLockFor, findRestartNowTarget, p3RestartChoice, planLocalRestart, restartExpectation, restartGateway, restartPreflight, signalRestart, stopLocalGateway } from '../actions/restart';
+import { testSend, testSendNotice } from '../actions/testSend';
+import { Watchdog, watchdogAuditEntry, watchdogRetryText, type WatchdogEvent, type WatchdogRules } from '../watchdog/watchdog';
 import { settled, UsageError } from './cliFleet';
 import { cliText, stripOutcomePrefix } from './cliAdvice';
 

@@ -4,11 +4,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { FileDeviceIdentityStore, type LogLevel } from '../gateway';
-import { Fleet } from '../model/fleet';
-import { validateGatewayUrl, type GatewayConfig } from '../model/gatewaySettings';
-import { discoverDefaultGateways, gatewayFromConfig, readOpenClawConfig } from '../model/openclawConfig';
-import type { GatewayWatcher } from '../model/gatewayWatcher';
-import { tokenSecretKey } from '../model/tokenSources';
+import { Fleet } from '../fleet/fleet';
+import { validateGatewayUrl, type GatewayConfig } from '../config/gatewaySettings';
+import { discoverDefaultGateways, gatewayFromConfig, readOpenClawConfig } from '../config/openclawConfig';
+import type { GatewayWatcher } from '../fleet/gatewayWatcher';
+import { tokenSecretKey } from '../config/tokenSources';
 
 export class UsageError extends Error {}
 

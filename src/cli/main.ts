@@ -6,9 +6,9 @@ import { GatewayRequestError } from '../gateway/requestError';
 import { auditTrailFor, EXIT, runRecover, runRestart, runSend, runStep, runWatch, type ActionContext, type Io } from './actionCommands';
 import { cliFix, cliProblemText, type AdviceContext } from './cliAdvice';
 import { COMMANDS, usageText, type Command } from './usage';
-import type { Fleet } from '../model/fleet';
-import { reportFleet, renderFleetText, type FleetReport } from '../views/fleetReport';
-import { validateWatchdogRules, type WatchdogRules } from '../model/watchdog';
+import type { Fleet } from '../fleet/fleet';
+import { reportFleet, renderFleetText, type FleetReport } from '../report/fleetReport';
+import { validateWatchdogRules, type WatchdogRules } from '../watchdog/watchdog';
 
 declare const LANEWATCH_VERSION: string;
 const version = typeof LANEWATCH_VERSION === 'string' ? LANEWATCH_VERSION : '0.0.0-dev';

@@ -2,7 +2,7 @@
 // scripts/test.mjs (settings point at it; the token is read from its openclaw.json).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { FleetSnapshotGateway, LanewatchApi } from '../../src/extension';
+import type { FleetSnapshotGateway, LanewatchApi } from '../../src/vscode/extension';
 
 const EXTENSION_ID = 'lanewatch.lanewatch';
 

@@ -2,7 +2,7 @@
 // typed protocol after the ready handshake.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { LanewatchApi } from '../../src/extension';
+import type { LanewatchApi } from '../../src/vscode/extension';
 import { assertStrictCsp } from '../support/csp';
 
 describe('gateway details webview', function () {

@@ -2,7 +2,7 @@
 // a strict CSP, fills from logs.tail, keeps a small DOM, and the host-side filters narrow what it shows.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { LanewatchApi } from '../../src/extension';
+import type { LanewatchApi } from '../../src/vscode/extension';
 import { assertStrictCsp } from '../support/csp';
 
 type Facts = Record<string, any>;

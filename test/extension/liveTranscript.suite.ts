@@ -3,7 +3,7 @@
 // queued inputs. (Runs before recovery.suite, which aborts demo-hung.)
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { LanewatchApi } from '../../src/extension';
+import type { LanewatchApi } from '../../src/vscode/extension';
 import { assertStrictCsp } from '../support/csp';
 
 type Facts = Record<string, any>;

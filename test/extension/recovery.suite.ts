@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { FleetSnapshotGateway, LanewatchApi } from '../../src/extension';
+import type { FleetSnapshotGateway, LanewatchApi } from '../../src/vscode/extension';
 
 const HUNG = 'agent:main:demo-hung', IDLE = 'agent:main:demo-idle';
 

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { FleetSnapshotGateway, LanewatchApi } from '../../src/extension';
+import type { FleetSnapshotGateway, LanewatchApi } from '../../src/vscode/extension';
 import { repoRoot } from '../support/fixtures';
 import { ScriptedGateway } from '../support/scriptedGateway';
 

@@ -4,9 +4,9 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { LanewatchApi } from '../../src/extension';
+import type { LanewatchApi } from '../../src/vscode/extension';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
-import type { WatchdogEvent } from '../../src/model/watchdog';
+import type { WatchdogEvent } from '../../src/watchdog/watchdog';
 
 const WEDGED = 'agent:main:watchdog-wedged';
 

@@ -23,8 +23,8 @@ import {
   GatewayApi, GatewayConnection, GatewayRequestError, MemoryDeviceIdentityStore,
   type ConnectionSnapshot, type GatewayConnectionOptions,
 } from '../../src/gateway';
-import { GatewayWatcher, type WatcherOptions } from '../../src/model/gatewayWatcher';
-import { findLockFor, planLocalRestart } from '../../src/model/restart';
+import { GatewayWatcher, type WatcherOptions } from '../../src/fleet/gatewayWatcher';
+import { findLockFor, planLocalRestart } from '../../src/actions/restart';
 import { FaultProxy, type FaultKind } from '../support/faultProxy';
 import { importFixture } from '../support/fixtures';
 

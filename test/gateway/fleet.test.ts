@@ -9,17 +9,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore, type EventFrame } from '../../src/gateway';
-import { Fleet } from '../../src/model/fleet';
-import { abortAndClearQueue, abortRun } from '../../src/model/recovery';
-import { findRestartNowTarget, restartGateway, restartPreflight } from '../../src/model/restart';
-import { testSend } from '../../src/model/testSend';
-import type { GatewayConfig } from '../../src/model/gatewaySettings';
-import type { LaneStatus } from '../../src/model/laneStatus';
-import { tokenSecretKey } from '../../src/model/tokenSources';
-import { reportFleet, summarizeFleet, type FleetReport } from '../../src/views/fleetReport';
-import { parseLogLine, type ParsedLogLine } from '../../src/model/logLine';
-import { compileLogFilter } from '../../src/model/logRing';
-import { GatewayLogSource, logFileCandidates, type LogSourceState } from '../../src/model/logSource';
+import { Fleet } from '../../src/fleet/fleet';
+import { abortAndClearQueue, abortRun } from '../../src/actions/recovery';
+import { findRestartNowTarget, restartGateway, restartPreflight } from '../../src/actions/restart';
+import { testSend } from '../../src/actions/testSend';
+import type { GatewayConfig } from '../../src/config/gatewaySettings';
+import type { LaneStatus } from '../../src/lanes/laneStatus';
+import { tokenSecretKey } from '../../src/config/tokenSources';
+import { reportFleet, summarizeFleet, type FleetReport } from '../../src/report/fleetReport';
+import { parseLogLine, type ParsedLogLine } from '../../src/logs/logLine';
+import { compileLogFilter } from '../../src/logs/logRing';
+import { GatewayLogSource, logFileCandidates, type LogSourceState } from '../../src/logs/logSource';
 import { importFixture, repoRoot } from '../support/fixtures';
 
 // The fleet scenarios here rely on 2026.9.x row fields (hasActiveRun, chat.history pendingInputs) and its

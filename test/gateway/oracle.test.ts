@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
-import { TranscriptModel } from '../../src/model/transcript';
+import { TranscriptModel } from '../../src/transcript/transcript';
 import { importFixture, repoRoot } from '../support/fixtures';
 
 const LONG = { timeout: 480_000 };

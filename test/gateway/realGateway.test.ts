@@ -12,9 +12,9 @@ import {
   type ConnectionSnapshot, type EventFrame, type GatewayConnectionOptions, type OperatorScope,
 } from '../../src/gateway';
 import { importFixture } from '../support/fixtures';
-import { abortRun, findSessionRow, readBack, recoverSession, resetSession } from '../../src/model/recovery';
-import { findLockFor, planLocalRestart, restartGateway, restartPreflight, signalRestart } from '../../src/model/restart';
-import { testSend } from '../../src/model/testSend';
+import { abortRun, findSessionRow, readBack, recoverSession, resetSession } from '../../src/actions/recovery';
+import { findLockFor, planLocalRestart, restartGateway, restartPreflight, signalRestart } from '../../src/actions/restart';
+import { testSend } from '../../src/actions/testSend';
 
 // 2026.4.26 starts in 40-90 s and can stall 20-55 s at a time; 9.x and 3.24 need far less.
 const LONG = { timeout: 420_000 };

@@ -10,11 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore, type ConnectionSnapshot, type OperatorScope } from '../../src/gateway';
-import { GatewayWatcher } from '../../src/model/gatewayWatcher';
-import { findSessionRow } from '../../src/model/recovery';
-import { findLockFor, planLocalRestart, signalRestart } from '../../src/model/restart';
-import { P3_HISTORY_LIMIT, TranscriptModel } from '../../src/model/transcript';
-import { messageIdentity } from '../../src/model/transcriptEntry';
+import { GatewayWatcher } from '../../src/fleet/gatewayWatcher';
+import { findSessionRow } from '../../src/actions/recovery';
+import { findLockFor, planLocalRestart, signalRestart } from '../../src/actions/restart';
+import { P3_HISTORY_LIMIT, TranscriptModel } from '../../src/transcript/transcript';
+import { messageIdentity } from '../../src/transcript/transcriptEntry';
 import { importFixture } from '../support/fixtures';
 
 const VERSION = process.env.LANEWATCH_OPENCLAW_VERSION ?? '2026.9.6';

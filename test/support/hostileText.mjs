@@ -24,7 +24,7 @@ export const HOSTILE = Object.freeze([
 
 /**
  * What a reader must see for each HOSTILE string (same index): the string itself, except where Lanewatch's
- * normalization (src/model/transcriptEntry.ts cleanText) deliberately changes it: terminal escape sequences are
+ * normalization (src/transcript/transcriptEntry.ts cleanText) deliberately changes it: terminal escape sequences are
  * removed, a lone BEL becomes its control picture ␇, lone surrogates become U+FFFD, bidirectional overrides
  * (which would show "gnirts desrever" as "reversed string") become named markers ⟨RLO⟩ … ⟨PDF⟩. Written out by hand (not computed
  * with the code under test); the unit test checks the model agrees.

@@ -6,7 +6,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
-import { GatewayWatcher } from '../../src/model/gatewayWatcher';
+import { GatewayWatcher } from '../../src/fleet/gatewayWatcher';
 import { ScriptedGateway } from './scriptedGateway';
 import { prng } from './prng';
 

@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import type { WebSocket } from 'ws';
 import { main, parseArgs } from '../../src/cli/main';
 import { GatewayApi, GatewayConnection } from '../../src/gateway';
-import { resolveSessionKey } from '../../src/model/sessionKey';
+import { resolveSessionKey } from '../../src/lanes/sessionKey';
 import { ScriptedGateway } from '../support/scriptedGateway';
 
 const servers: ScriptedGateway[] = [];

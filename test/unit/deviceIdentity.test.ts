@@ -8,7 +8,7 @@ import {
   createDeviceIdentity, deviceSignaturePayloadV3, FileDeviceIdentityStore, GatewayConnection, loadOrCreateDeviceIdentity, signDeviceProof,
   type DeviceIdentityStore, type StoredDeviceIdentity,
 } from '../../src/gateway';
-import { SecretDeviceIdentityStore } from '../../src/host/secretStores';
+import { SecretDeviceIdentityStore } from '../../src/vscode/secretStores';
 import { ScriptedGateway } from '../support/scriptedGateway';
 
 const freshDir = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'lw-id-')), 'ids');

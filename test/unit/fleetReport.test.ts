@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { main, parseArgs } from '../../src/cli/main';
-import { agentOfSession, renderFleetText, summarizeFleet, type FleetReport, type GatewayReport } from '../../src/views/fleetReport';
+import { agentOfSession, renderFleetText, summarizeFleet, type FleetReport, type GatewayReport } from '../../src/report/fleetReport';
 import { ScriptedGateway } from '../support/scriptedGateway';
 
 const servers: ScriptedGateway[] = [];

@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { decodeFrame } from '../../src/gateway/frames';
-import { parseLogLine } from '../../src/model/logLine';
+import { parseLogLine } from '../../src/logs/logLine';
 import { repoRoot } from '../support/fixtures';
 import { prng } from '../support/prng';
 

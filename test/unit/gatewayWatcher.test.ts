@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { MemoryDeviceIdentityStore } from '../../src/gateway';
-import { GatewayWatcher, type WatcherChange } from '../../src/model/gatewayWatcher';
+import { GatewayWatcher, type WatcherChange } from '../../src/fleet/gatewayWatcher';
 import { ScriptedGateway, waitFor } from '../support/scriptedGateway';
 
 const servers: ScriptedGateway[] = [];

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WebSocket } from 'ws';
 import { MemoryDeviceIdentityStore } from '../../src/gateway';
-import { Fleet } from '../../src/model/fleet';
-import type { GatewayConfig } from '../../src/model/gatewaySettings';
-import { tokenSecretKey } from '../../src/model/tokenSources';
-import { checkLanes } from '../../src/model/wireGuards';
-import { renderFleetText, reportFleet } from '../../src/views/fleetReport';
+import { Fleet } from '../../src/fleet/fleet';
+import type { GatewayConfig } from '../../src/config/gatewaySettings';
+import { tokenSecretKey } from '../../src/config/tokenSources';
+import { checkLanes } from '../../src/fleet/wireGuards';
+import { renderFleetText, reportFleet } from '../../src/report/fleetReport';
 import { ScriptedGateway } from '../support/scriptedGateway';
 
 // ---------------------------------------------------------------- the good gateway

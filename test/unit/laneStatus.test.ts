@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareLaneStates, deriveLaneStatus, LANE_STATE_ORDER, type LaneState, type SessionEvidence } from '../../src/model/laneStatus';
-import { parseLogLine } from '../../src/model/logLine';
-import { RunTracker } from '../../src/model/runTracker';
+import { compareLaneStates, deriveLaneStatus, LANE_STATE_ORDER, type LaneState, type SessionEvidence } from '../../src/lanes/laneStatus';
+import { parseLogLine } from '../../src/logs/logLine';
+import { RunTracker } from '../../src/lanes/runTracker';
 import type { SessionRowView } from '../../src/gateway';
 
 const NOW = 1_795_280_000_000;

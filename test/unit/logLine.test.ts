@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { numberField, parseLogLine } from '../../src/model/logLine';
+import { numberField, parseLogLine } from '../../src/logs/logLine';
 
 // Lines as written by real gateways (2026.9.6 JSON with `message`; 2026.3.24 JSON without it; console format).
 const LANE_WAIT_96 = '{"0":"{\\"subsystem\\":\\"diagnostic\\"}","1":"lane wait exceeded: lane=session:agent:main:main waitedMs=37167 queueAhead=0 activeAhead=1 activeNow=0 queueBehind=0","_meta":{"runtime":"node","runtimeVersion":"26.10.0","hostname":"vm","date":"2026-11-21T14:47:37.128Z","logLevelId":4,"logLevelName":"WARN","name":"{\\"subsystem\\":\\"diagnostic\\"}","parentNames":["openclaw"]},"time":"2026-11-21T14:47:37.128+00:00","hostname":"vm","message":"lane wait exceeded: lane=session:agent:main:main waitedMs=37167 queueAhead=0 activeAhead=1 activeNow=0 queueBehind=0","traceId":"t","spanId":"s","traceFlags":"01"}';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseLogLine, type ParsedLogLine } from '../../src/model/logLine';
-import { compileLogFilter, DEFAULT_LOG_CAPACITY, levelPasses, LogRing, matchesPreset, mentions, messageSegments, searchTerms, type LogPreset } from '../../src/model/logRing';
+import { parseLogLine, type ParsedLogLine } from '../../src/logs/logLine';
+import { compileLogFilter, DEFAULT_LOG_CAPACITY, levelPasses, LogRing, matchesPreset, mentions, messageSegments, searchTerms, type LogPreset } from '../../src/logs/logRing';
 
 // Line shapes as the gateways write them (gateway-reference §6/§7): 2026.9.x JSON with `message`, 2026.3.24 JSON
 // without it, console format, and lines that are not JSON at all.

@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { LogsTailResultView } from '../../src/gateway/types';
-import { parseLogLine } from '../../src/model/logLine';
+import { parseLogLine } from '../../src/logs/logLine';
 import {
   defaultOpenClawLogFile, GatewayLogSource, isRpcDownError, localDateStamp, logFileCandidates, maskSecrets, resolveLocalLogFile,
   rollingLogFileForDate, type GatewayLogSourceOptions, type LogBatch, type LogSourceState,
-} from '../../src/model/logSource';
+} from '../../src/logs/logSource';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-logsource-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 // The built Gateway Logs webview (dist/webview/log-tail.js) in headless Debian chromium with a stub acquireVsCodeApi
 // (scripts/fixtures/webview-harness.mjs), fed by the panel's own host-side code (parseLogLine → LogRing → filter →
-// logRowView / logLinesMessage / logLineDetail from src/model/logRows.ts, what LogTailPanel posts): hostile log text
+// logRowView / logLinesMessage / logLineDetail from src/logs/logRows.ts, what LogTailPanel posts): hostile log text
 // renders inert, the DOM stays small, the panel stays responsive after a 1 MB line, and the session link of a
 // lane-wait or stalled line asks the host to reveal the session without navigating. The page has no CSP, so nothing
 // here leans on it. Skipped (with the reason) when chromium or the bundle is missing: run `npm run build` first.
@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ParsedLogLine } from '../../src/model/logLine';
-import { compileLogFilter, LogRing } from '../../src/model/logRing';
-import { ingestLogLines, logLineDetail, logLinesMessage } from '../../src/model/logRows';
-import type { LogItemView, LogRowView, LogTailHostToWebview } from '../../webview/protocol';
+import type { ParsedLogLine } from '../../src/logs/logLine';
+import { compileLogFilter, LogRing } from '../../src/logs/logRing';
+import { ingestLogLines, logLineDetail, logLinesMessage } from '../../src/logs/logRows';
+import type { LogItemView, LogRowView, LogTailHostToWebview } from '../../src/protocol/webviewMessages';
 import { importFixture, repoRoot } from '../support/fixtures';
 
 const distDir = path.join(repoRoot, 'dist', 'webview');

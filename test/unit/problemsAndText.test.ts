@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Backoff, decodeFrame, describeClose, describeGatewayError, describeTransportError } from '../../src/gateway';
-import { describeConnection, describeSession, escapeMarkdown, formatDuration, summarizeCounts } from '../../src/views/describe';
-import { deriveLaneStatus } from '../../src/model/laneStatus';
+import { describeConnection, describeSession, escapeMarkdown, formatDuration, summarizeCounts } from '../../src/report/describe';
+import { deriveLaneStatus } from '../../src/lanes/laneStatus';
 
 describe('close codes are explained for humans', () => {
   const table: Array<[number, string, string]> = [
@@ -108,8 +108,8 @@ describe('tree text', () => {
 
 describe('bidirectional overrides in untrusted text', () => {
   it('are shown as named markers in transcripts, tree labels and the CLI, so "gnirts desrever" is not displayed reversed', async () => {
-    const { cleanText } = await import('../../src/model/transcriptEntry');
-    const { renderFleetText } = await import('../../src/views/fleetReport');
+    const { cleanText } = await import('../../src/transcript/transcriptEntry');
+    const { renderFleetText } = await import('../../src/report/fleetReport');
     const hostile = '\u202egnirts desrever\u202c \u2067isolate\u2069';
     const shown = '\u27e8RLO\u27e9gnirts desrever\u27e8PDF\u27e9 \u27e8RLI\u27e9isolate\u27e8PDI\u27e9';
     assert.equal(cleanText(hostile), shown);

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
-import { abortAndClearQueue, recoverSession, resetSession } from '../../src/model/recovery';
-import { checkPendingInputs } from '../../src/model/wireGuards';
+import { abortAndClearQueue, recoverSession, resetSession } from '../../src/actions/recovery';
+import { checkPendingInputs } from '../../src/fleet/wireGuards';
 import { ScriptedGateway } from '../support/scriptedGateway';
 
 const KEY = 'agent:main:demo-hung';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
-import { readBack } from '../../src/model/recovery';
+import { readBack } from '../../src/actions/recovery';
 import { repoRoot } from '../support/fixtures';
 import { ScriptedGateway } from '../support/scriptedGateway';
 

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describePreflight, findLockFor, isGatewayProcess, p3RestartChoice, planLocalRestart } from '../../src/model/restart';
+import { describePreflight, findLockFor, isGatewayProcess, p3RestartChoice, planLocalRestart } from '../../src/actions/restart';
 
 describe('restart planning when the RPC is dead', () => {
   it('never signals a pid that is not an openclaw gateway (here: this test process)', async () => {

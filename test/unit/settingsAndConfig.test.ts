@@ -4,9 +4,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseGatewaySettings } from '../../src/model/gatewaySettings';
-import { defaultOpenClawConfigPath, discoverDefaultGateways, findGatewayLocks, parseOpenClawConfig, readGatewayLock, readOpenClawConfig } from '../../src/model/openclawConfig';
-import { resolveToken, tokenSecretKey } from '../../src/model/tokenSources';
+import { parseGatewaySettings } from '../../src/config/gatewaySettings';
+import { defaultOpenClawConfigPath, discoverDefaultGateways, findGatewayLocks, parseOpenClawConfig, readGatewayLock, readOpenClawConfig } from '../../src/config/openclawConfig';
+import { resolveToken, tokenSecretKey } from '../../src/config/tokenSources';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'lw-cfg-'));
 
@@ -93,7 +93,7 @@ describe('token sources', () => {
 
 describe('running gateways from lock files', () => {
   it('reads the lock JSON with padding, ignores half-written and dead ones', async () => {
-    const { findGatewayLocks, readGatewayLock } = await import('../../src/model/openclawConfig');
+    const { findGatewayLocks, readGatewayLock } = await import('../../src/config/openclawConfig');
     const state = tmp();
     const dir = path.join(state, 'tmp', `openclaw-${process.getuid?.() ?? 0}`);
     (await import('node:fs')).mkdirSync(dir, { recursive: true });

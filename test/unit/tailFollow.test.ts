@@ -3,7 +3,7 @@
 // upward is the user leaving the tail; a view that is merely not at the bottom yet stays pinned.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TailFollow } from '../../webview/tailFollow';
+import { TailFollow } from '../../webview/shared/tailFollow';
 
 const ROW = 20;
 

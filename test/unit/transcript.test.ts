@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
-import { TranscriptModel, UNNAMED_RUN, fenced, type TranscriptChange } from '../../src/model/transcript';
-import { cleanText, normalizeMessage } from '../../src/model/transcriptEntry';
-import type { RunEvidence } from '../../src/model/recovery';
+import { TranscriptModel, UNNAMED_RUN, fenced, type TranscriptChange } from '../../src/transcript/transcript';
+import { cleanText, normalizeMessage } from '../../src/transcript/transcriptEntry';
+import type { RunEvidence } from '../../src/actions/recovery';
 import { repoRoot } from '../support/fixtures';
 import { ScriptedGateway } from '../support/scriptedGateway';
 

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { normalizeMessage } from '../../src/model/transcriptEntry';
-import { entryView } from '../../src/views/transcriptView';
-import type { TranscriptEntryView, TranscriptHostToWebview } from '../../webview/protocol';
+import { normalizeMessage } from '../../src/transcript/transcriptEntry';
+import { entryView } from '../../src/transcript/transcriptView';
+import type { TranscriptEntryView, TranscriptHostToWebview } from '../../src/protocol/webviewMessages';
 import { importFixture, repoRoot } from '../support/fixtures';
 // The hostile-text corpus, shared with the real-VS Code UI test (which reads it back from a real gateway's transcript).
 import { HOSTILE, HOSTILE_SHOWN, HOSTILE_SHOWN_AFTER_CHAT_SEND, hugeHostile } from '../support/hostileText.mjs';

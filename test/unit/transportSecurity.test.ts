@@ -14,11 +14,11 @@ import {
   type ConnectionSnapshot, type GatewayConnectionOptions,
 } from '../../src/gateway';
 import { main } from '../../src/cli/main';
-import { Fleet } from '../../src/model/fleet';
-import { parseGatewaySettings } from '../../src/model/gatewaySettings';
-import { discoverDefaultGateways } from '../../src/model/openclawConfig';
-import { resolveToken } from '../../src/model/tokenSources';
-import { reportFleet } from '../../src/views/fleetReport';
+import { Fleet } from '../../src/fleet/fleet';
+import { parseGatewaySettings } from '../../src/config/gatewaySettings';
+import { discoverDefaultGateways } from '../../src/config/openclawConfig';
+import { resolveToken } from '../../src/config/tokenSources';
+import { reportFleet } from '../../src/report/fleetReport';
 import { repoRoot } from '../support/fixtures';
 import { ScriptedGateway, waitFor } from '../support/scriptedGateway';
 import WebSocket from 'ws';

@@ -2,11 +2,11 @@
 // excluded sessions, at most N times per hour with a cool-down, and says why whenever it does not act.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { GatewayWatcher } from '../../src/model/gatewayWatcher';
-import type { LaneState, LaneStatus } from '../../src/model/laneStatus';
-import type { RecoveryReport } from '../../src/model/recovery';
-import { AuditTrail } from '../../src/model/auditTrail';
-import { excludedBy, validateWatchdogRules, Watchdog, watchdogAuditEntry, type WatchdogEvent, type WatchdogRules } from '../../src/model/watchdog';
+import type { GatewayWatcher } from '../../src/fleet/gatewayWatcher';
+import type { LaneState, LaneStatus } from '../../src/lanes/laneStatus';
+import type { RecoveryReport } from '../../src/actions/recovery';
+import { AuditTrail } from '../../src/actions/auditTrail';
+import { excludedBy, validateWatchdogRules, Watchdog, watchdogAuditEntry, type WatchdogEvent, type WatchdogRules } from '../../src/watchdog/watchdog';
 import { parseArgs } from '../../src/cli/main';
 
 class FakeClock {
