@@ -23,13 +23,21 @@ function filesUnder(dir, pattern) {
   return out;
 }
 
-const common = { bundle: true, sourcemap: production ? false : 'linked', minify: production, logLevel: 'warning', legalComments: 'none' };
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
 
 const extension = {
   ...common,
   entryPoints: [path.join(root, 'src/vscode/extension.ts')],
   outfile: path.join(root, 'dist/extension.js'),
-  platform: 'node', format: 'cjs', target: 'node20',
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
   external: ['vscode', 'bufferutil', 'utf-8-validate'],
   metafile: true,
 };
@@ -50,27 +58,35 @@ const webview = {
   ...common,
   entryPoints: Object.fromEntries(webviewEntries.map((p) => [path.basename(p).replace(/\.entry\.ts$/, ''), p])),
   outdir: path.join(root, 'dist/webview'),
-  platform: 'browser', format: 'iife', target: 'es2022',
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
 };
 
 // Tests are built file by file (not one bundle) so mocha/node:test see one module per suite. Imports of
 // src/ are bundled into each file; fixtures under scripts/ stay plain ESM/CJS on disk and are loaded at run time.
 const testEntries = filesUnder(path.join(root, 'test'), /\.(test|suite)\.ts$|^index\.ts$/);
 const tests = {
-  ...common, sourcemap: 'inline', minify: false,
+  ...common,
+  sourcemap: 'inline',
+  minify: false,
   entryPoints: testEntries,
   outdir: path.join(root, 'out/test'),
   outbase: path.join(root, 'test'),
-  platform: 'node', format: 'cjs', target: 'node20',
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
   external: ['vscode', 'mocha', 'bufferutil', 'utf-8-validate', 'playwright-core'],
 };
 
 function copyAssets() {
   const fontDir = path.join(root, 'dist/webview/codicons');
   mkdirSync(fontDir, { recursive: true });
-  for (const f of ['codicon.css', 'codicon.ttf']) cpSync(path.join(root, 'node_modules/@vscode/codicons/dist', f), path.join(fontDir, f));
+  for (const f of ['codicon.css', 'codicon.ttf'])
+    cpSync(path.join(root, 'node_modules/@vscode/codicons/dist', f), path.join(fontDir, f));
   // Each panel's stylesheet sits beside its entry (webview/<panel>/*.css, webview/shared/*.css); dist/webview is flat.
-  for (const f of filesUnder(path.join(root, 'webview'), /\.css$/)) cpSync(f, path.join(root, 'dist/webview', path.basename(f)));
+  for (const f of filesUnder(path.join(root, 'webview'), /\.css$/))
+    cpSync(f, path.join(root, 'dist/webview', path.basename(f)));
 }
 
 const t0 = Date.now();
@@ -78,7 +94,12 @@ if (!watch) {
   rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   if (!production) rmSync(path.join(root, 'out'), { recursive: true, force: true });
 }
-const configs = [extension, cli, ...(webviewEntries.length ? [webview] : []), ...(testEntries.length && !production ? [tests] : [])];
+const configs = [
+  extension,
+  cli,
+  ...(webviewEntries.length ? [webview] : []),
+  ...(testEntries.length && !production ? [tests] : []),
+];
 if (watch) {
   for (const c of configs) await (await esbuild.context(c)).watch();
   copyAssets();
@@ -88,5 +109,7 @@ if (watch) {
   copyAssets();
   chmodSync(cli.outfile, 0o755);
   const extBytes = Object.values(results[0].metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  console.log(`[esbuild] built extension (${(extBytes / 1024).toFixed(0)} KB), ${webviewEntries.length} webview bundle(s), ${testEntries.length} test file(s) in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
+  console.log(
+    `[esbuild] built extension (${(extBytes / 1024).toFixed(0)} KB), ${webviewEntries.length} webview bundle(s), ${testEntries.length} test file(s) in ${Date.now() - t0} ms${production ? ' (production)' : ''}`,
+  );
 }

@@ -26,8 +26,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const gc = (globalThis as { gc?: () => void }).gc;
 
 interface Config {
-  urls: string[]; token: string; sessions: number; rate: number; seconds: number; heapEveryMs: number;
-  quietTurns: number; quietGapMs: number; completeTimeoutMs: number;
+  urls: string[];
+  token: string;
+  sessions: number;
+  rate: number;
+  seconds: number;
+  heapEveryMs: number;
+  quietTurns: number;
+  quietGapMs: number;
+  completeTimeoutMs: number;
 }
 
 // ---------------------------------------------------------------- IPC with fleet.mjs (and, relayed, the gateways process)
@@ -36,8 +43,15 @@ const send = (m: unknown) => process.send?.(m);
 const waiters = new Map<string, (m: any) => void>();
 function waitMessage(type: string, timeoutMs: number): Promise<any> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { waiters.delete(type); reject(new Error(`no "${type}" from the gateways within ${timeoutMs} ms`)); }, timeoutMs);
-    waiters.set(type, (m) => { clearTimeout(timer); waiters.delete(type); resolve(m); });
+    const timer = setTimeout(() => {
+      waiters.delete(type);
+      reject(new Error(`no "${type}" from the gateways within ${timeoutMs} ms`));
+    }, timeoutMs);
+    waiters.set(type, (m) => {
+      clearTimeout(timer);
+      waiters.delete(type);
+      resolve(m);
+    });
   });
 }
 const toGateways = (msg: unknown) => send({ type: 'to-gateways', msg });
@@ -64,21 +78,43 @@ const KINDS = ['sessions.changed', 'agent', 'chat', 'other'] as const;
 
 class Records {
   n = 0;
-  readonly sent: Float64Array; readonly applied: Float64Array; readonly doneA: Float64Array; readonly doneB: Float64Array;
-  readonly phase: Uint8Array; readonly kind: Uint8Array; readonly changed: Uint8Array; readonly matchA: Uint8Array; readonly matchB: Uint8Array;
+  readonly sent: Float64Array;
+  readonly applied: Float64Array;
+  readonly doneA: Float64Array;
+  readonly doneB: Float64Array;
+  readonly phase: Uint8Array;
+  readonly kind: Uint8Array;
+  readonly changed: Uint8Array;
+  readonly matchA: Uint8Array;
+  readonly matchB: Uint8Array;
   constructor(readonly capacity: number) {
-    this.sent = new Float64Array(capacity); this.applied = new Float64Array(capacity); this.doneA = new Float64Array(capacity).fill(NaN); this.doneB = new Float64Array(capacity).fill(NaN);
-    this.phase = new Uint8Array(capacity); this.kind = new Uint8Array(capacity); this.changed = new Uint8Array(capacity); this.matchA = new Uint8Array(capacity); this.matchB = new Uint8Array(capacity);
+    this.sent = new Float64Array(capacity);
+    this.applied = new Float64Array(capacity);
+    this.doneA = new Float64Array(capacity).fill(NaN);
+    this.doneB = new Float64Array(capacity).fill(NaN);
+    this.phase = new Uint8Array(capacity);
+    this.kind = new Uint8Array(capacity);
+    this.changed = new Uint8Array(capacity);
+    this.matchA = new Uint8Array(capacity);
+    this.matchB = new Uint8Array(capacity);
   }
   add(phase: number, kind: number, sent: number, applied: number, changed: boolean): number {
     if (this.n >= this.capacity) return -1;
     const i = this.n++;
-    this.phase[i] = phase; this.kind[i] = kind; this.sent[i] = sent; this.applied[i] = applied; this.changed[i] = changed ? 1 : 0;
+    this.phase[i] = phase;
+    this.kind[i] = kind;
+    this.sent[i] = sent;
+    this.applied[i] = applied;
+    this.changed[i] = changed ? 1 : 0;
     return i;
   }
 }
 
-interface Pending { id: number; key: string; expected: string }
+interface Pending {
+  id: number;
+  key: string;
+  expected: string;
+}
 
 // ---------------------------------------------------------------- the run
 
@@ -90,8 +126,14 @@ async function main(cfg: Config): Promise<unknown> {
   const warnings: string[] = [];
   let logCounts = { debug: 0, info: 0, warn: 0, error: 0 };
   const fleet = new Fleet({
-    secrets: { get: async () => cfg.token }, identityStore: new MemoryDeviceIdentityStore(), clientVersion: 'bench-fleet', requestTimeoutMs: 60_000,
-    log: (level, message) => { logCounts[level]++; if ((level === 'warn' || level === 'error') && warnings.length < 20) warnings.push(`${level}: ${message}`); },
+    secrets: { get: async () => cfg.token },
+    identityStore: new MemoryDeviceIdentityStore(),
+    clientVersion: 'bench-fleet',
+    requestTimeoutMs: 60_000,
+    log: (level, message) => {
+      logCounts[level]++;
+      if ((level === 'warn' || level === 'error') && warnings.length < 20) warnings.push(`${level}: ${message}`);
+    },
     env: {},
   });
   const provider = new FleetTreeProvider(fleet);
@@ -105,11 +147,20 @@ async function main(cfg: Config): Promise<unknown> {
   const noChange: Record<string, number> = {};
   let phase = 0;
   let overflow = 0;
-  let sequenceGaps = 0, disconnects = 0, measuring = true;
+  let sequenceGaps = 0,
+    disconnects = 0,
+    measuring = true;
 
   // Per gateway: hello-ok, model complete (every row in the watcher), tree complete as read by A and by B.
-  const t = Object.fromEntries(names.map((n) => [n, { hello: NaN, model: NaN, treeA: NaN, treeB: NaN, rowsA: 0, rowsB: 0 }]));
-  const sessionNode = (gateway: string, key: string): FleetNode => ({ kind: 'session', id: `session:${gateway}:${key}`, gateway, key });
+  const t = Object.fromEntries(
+    names.map((n) => [n, { hello: NaN, model: NaN, treeA: NaN, treeB: NaN, rowsA: 0, rowsB: 0 }]),
+  );
+  const sessionNode = (gateway: string, key: string): FleetNode => ({
+    kind: 'session',
+    id: `session:${gateway}:${key}`,
+    gateway,
+    key,
+  });
   const gatewayNode = (gateway: string): FleetNode => ({ kind: 'gateway', id: `gw:${gateway}`, gateway });
   const countSessions = (nodes: FleetNode[]) => nodes.filter((n) => n.kind === 'session').length;
 
@@ -119,12 +170,18 @@ async function main(cfg: Config): Promise<unknown> {
   // dropped by the microtask, so they are never charged to the next frame of that gateway.
   const changedKeys = new Map<string, Set<string>>(names.map((n) => [n, new Set()]));
   let clearQueued = false;
-  const clearChangedKeys = () => { clearQueued = false; for (const s of changedKeys.values()) s.clear(); };
+  const clearChangedKeys = () => {
+    clearQueued = false;
+    for (const s of changedKeys.values()) s.clear();
+  };
   fleet.onDidChange((c: FleetChange) => {
     if (c.what === 'gateways') return;
     if (c.what === 'sessions' && c.keys) {
       for (const k of c.keys) changedKeys.get(c.gateway)?.add(k);
-      if (!clearQueued) { clearQueued = true; queueMicrotask(clearChangedKeys); }
+      if (!clearQueued) {
+        clearQueued = true;
+        queueMicrotask(clearChangedKeys);
+      }
     }
     if (c.what === 'sessions' && !c.keys) {
       const w = fleet.gateway(c.gateway);
@@ -136,15 +193,27 @@ async function main(cfg: Config): Promise<unknown> {
   fleet.setGateways(configs, []);
   for (const name of names) {
     const w = fleet.gateway(name)!;
-    w.connection.onDidConnect(() => { if (Number.isNaN(t[name].hello)) t[name].hello = now(); });
-    w.connection.onDidChangeState((s) => { if (measuring && s.state !== 'connected' && !Number.isNaN(t[name].hello)) disconnects++; });
-    w.connection.onSequenceGap(() => { if (measuring) sequenceGaps++; });
+    w.connection.onDidConnect(() => {
+      if (Number.isNaN(t[name].hello)) t[name].hello = now();
+    });
+    w.connection.onDidChangeState((s) => {
+      if (measuring && s.state !== 'connected' && !Number.isNaN(t[name].hello)) disconnects++;
+    });
+    w.connection.onSequenceGap(() => {
+      if (measuring) sequenceGaps++;
+    });
     // Runs after the watcher's own listeners for this frame (onAnyEvent fires after the per-event emitters).
     w.connection.onAnyEvent((frame) => {
       const stamp = (frame as { benchSentAt?: unknown }).benchSentAt;
       const keys = changedKeys.get(name)!;
-      if (typeof stamp !== 'number' || !phase) { keys.clear(); return; }
-      if (!keys.size) { noChange[frame.event] = (noChange[frame.event] ?? 0) + 1; return; }
+      if (typeof stamp !== 'number' || !phase) {
+        keys.clear();
+        return;
+      }
+      if (!keys.size) {
+        noChange[frame.event] = (noChange[frame.event] ?? 0) + 1;
+        return;
+      }
       const applied = now();
       const k = KINDS.indexOf(frame.event as (typeof KINDS)[number]);
       const kind = k >= 0 ? k : KINDS.length - 1;
@@ -153,7 +222,10 @@ async function main(cfg: Config): Promise<unknown> {
         const changed = lastDesc.get(key) !== expected;
         lastDesc.set(key, expected);
         const id = records.add(phase, kind, toLocal(stamp), applied, changed);
-        if (id < 0) { overflow++; continue; }
+        if (id < 0) {
+          overflow++;
+          continue;
+        }
         pendingA.get(name)!.push({ id, key, expected });
         pendingB.get(name)!.push({ id, key, expected });
       }
@@ -172,14 +244,20 @@ async function main(cfg: Config): Promise<unknown> {
     for (const g of coveredBy(e)) {
       if (!Number.isNaN(t[g].model) && Number.isNaN(t[g].treeA)) {
         const rows = countSessions(provider.getChildren(gatewayNode(g)));
-        if (rows >= cfg.sessions) { t[g].treeA = now(); t[g].rowsA = rows; }
+        if (rows >= cfg.sessions) {
+          t[g].treeA = now();
+          t[g].rowsA = rows;
+        }
       }
       const list = pendingA.get(g)!;
       if (!list.length) continue;
       const seen = new Map<string, string>();
       for (const p of list) {
         let d = seen.get(p.key);
-        if (d === undefined) { d = maskDurations(String(provider.getTreeItem(sessionNode(g, p.key)).description)); seen.set(p.key, d); }
+        if (d === undefined) {
+          d = maskDurations(String(provider.getTreeItem(sessionNode(g, p.key)).description));
+          seen.set(p.key, d);
+        }
         records.doneA[p.id] = fired;
         records.matchA[p.id] = d === lastDesc.get(p.key) ? 1 : 0;
       }
@@ -188,32 +266,45 @@ async function main(cfg: Config): Promise<unknown> {
   });
 
   // ---- B: what VS Code's extension host does with those fires
-  const view = new ExtHostTreeViewModel(provider, (refreshedGateways, descs, at) => {
-    for (const g of refreshedGateways) {
-      const rows = descs.rows.get(g) ?? 0;
-      if (!Number.isNaN(t[g].model) && Number.isNaN(t[g].treeB) && rows >= cfg.sessions) { t[g].treeB = at; t[g].rowsB = rows; }
-      const list = pendingB.get(g)!;
-      for (const p of list) {
-        records.doneB[p.id] = at;
-        const d = descs.sessions.get(`${g}\u0000${p.key}`);
-        records.matchB[p.id] = d !== undefined && maskDurations(d) === lastDesc.get(p.key) ? 1 : 0;
+  const view = new ExtHostTreeViewModel(
+    provider,
+    (refreshedGateways, descs, at) => {
+      for (const g of refreshedGateways) {
+        const rows = descs.rows.get(g) ?? 0;
+        if (!Number.isNaN(t[g].model) && Number.isNaN(t[g].treeB) && rows >= cfg.sessions) {
+          t[g].treeB = at;
+          t[g].rowsB = rows;
+        }
+        const list = pendingB.get(g)!;
+        for (const p of list) {
+          records.doneB[p.id] = at;
+          const d = descs.sessions.get(`${g}\u0000${p.key}`);
+          records.matchB[p.id] = d !== undefined && maskDurations(d) === lastDesc.get(p.key) ? 1 : 0;
+        }
+        list.length = 0;
       }
-      list.length = 0;
-    }
-  }, (g) => pendingB.get(g)!.map((p) => p.key));
+    },
+    (g) => pendingB.get(g)!.map((p) => p.key),
+  );
   view.refreshRoot(); // the view is open when the extension starts
 
   // ---- 1. hello-ok → complete model, all gateways
   const deadline = now() + cfg.completeTimeoutMs;
   while (names.some((n) => Number.isNaN(t[n].treeA) || Number.isNaN(t[n].treeB))) {
     if (now() > deadline) {
-      const state = names.map((n) => `${n}: ${fleet.gateway(n)!.snapshot().state}, ${fleet.gateway(n)!.sessionRows().length} rows`).join('; ');
-      throw new Error(`the model was not complete within ${cfg.completeTimeoutMs} ms (${state}); warnings: ${warnings.join(' | ')}`);
+      const state = names
+        .map((n) => `${n}: ${fleet.gateway(n)!.snapshot().state}, ${fleet.gateway(n)!.sessionRows().length} rows`)
+        .join('; ');
+      throw new Error(
+        `the model was not complete within ${cfg.completeTimeoutMs} ms (${state}); warnings: ${warnings.join(' | ')}`,
+      );
     }
     await sleep(5);
   }
   const complete = names.map((n) => ({ name: n, ...t[n] }));
-  for (const n of names) for (const r of fleet.gateway(n)!.sessionRows()) lastDesc.set(r.key, maskDurations(String(provider.getTreeItem(sessionNode(n, r.key)).description)));
+  for (const n of names)
+    for (const r of fleet.gateway(n)!.sessionRows())
+      lastDesc.set(r.key, maskDurations(String(provider.getTreeItem(sessionNode(n, r.key)).description)));
 
   // ---- 2. isolated events (each alone, quietGapMs apart)
   await sleep(2_000);
@@ -225,18 +316,27 @@ async function main(cfg: Config): Promise<unknown> {
   phase = 0;
 
   // ---- 3. load: rate events/s for `seconds`, heap sampled with a forced gc
-  const heap: Array<{ label: string; atS: number; heapUsed: number; rss: number; gcMs: number }> = new Array(Math.ceil(cfg.seconds * 1000 / cfg.heapEveryMs) + 4);
+  const heap: Array<{ label: string; atS: number; heapUsed: number; rss: number; gcMs: number }> = new Array(
+    Math.ceil((cfg.seconds * 1000) / cfg.heapEveryMs) + 4,
+  );
   let heapN = 0;
   const gcWindows: Array<[number, number]> = new Array(heap.length);
   let gcN = 0;
   let loadStart = 0;
   const sample = (label: string) => {
     const a = now();
-    gc(); gc();
+    gc();
+    gc();
     const b = now();
     gcWindows[gcN++] = [a, b];
     const m = process.memoryUsage();
-    heap[heapN++] = { label, atS: loadStart ? (a - loadStart) / 1000 : 0, heapUsed: m.heapUsed, rss: m.rss, gcMs: b - a };
+    heap[heapN++] = {
+      label,
+      atS: loadStart ? (a - loadStart) / 1000 : 0,
+      heapUsed: m.heapUsed,
+      rss: m.rss,
+      gcMs: b - a,
+    };
   };
   sample('start');
   const elDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -260,22 +360,60 @@ async function main(cfg: Config): Promise<unknown> {
   const gatewayStats = (await statsReply).gateways;
 
   // ---- results: plain arrays from here on (after the last heap sample)
-  const inGc = (a: number, b: number) => { for (let i = 0; i < gcN; i++) if (a <= gcWindows[i][1] && b >= gcWindows[i][0]) return true; return false; };
+  const inGc = (a: number, b: number) => {
+    for (let i = 0; i < gcN; i++) if (a <= gcWindows[i][1] && b >= gcWindows[i][0]) return true;
+    return false;
+  };
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < records.n; i++) {
     const end = Math.max(records.doneA[i] || 0, records.doneB[i] || 0, records.applied[i]);
-    out.push({ phase: records.phase[i], kind: KINDS[records.kind[i]], sent: records.sent[i], applied: records.applied[i], a: records.doneA[i] - records.sent[i], b: records.doneB[i] - records.sent[i], changed: records.changed[i] === 1, matchA: records.matchA[i] === 1, matchB: records.matchB[i] === 1, gc: inGc(records.sent[i], end) });
+    out.push({
+      phase: records.phase[i],
+      kind: KINDS[records.kind[i]],
+      sent: records.sent[i],
+      applied: records.applied[i],
+      a: records.doneA[i] - records.sent[i],
+      b: records.doneB[i] - records.sent[i],
+      changed: records.changed[i] === 1,
+      matchA: records.matchA[i] === 1,
+      matchB: records.matchB[i] === 1,
+      gc: inGc(records.sent[i], end),
+    });
   }
   measuring = false;
   provider.dispose();
   fleet.dispose();
   return {
-    node: process.version, clock, startToLastHelloMs: Math.max(...complete.map((c) => c.hello)) - t0, t0, complete,
-    quiet, load, loadSeconds: (loadEnd - loadStart) / 1000, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000,
+    node: process.version,
+    clock,
+    startToLastHelloMs: Math.max(...complete.map((c) => c.hello)) - t0,
+    t0,
+    complete,
+    quiet,
+    load,
+    loadSeconds: (loadEnd - loadStart) / 1000,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
     eventLoopDelay: { p50: elDelay.percentile(50) / 1e6, p99: elDelay.percentile(99) / 1e6, max: elDelay.max / 1e6 },
-    heap: heap.slice(0, heapN), records: out, overflow, noChange,
-    view: { fires: view.stats.fires, refreshes: view.stats.refreshes, itemsResolved: view.stats.itemsResolved, dtoBytes: view.stats.dtoBytes, refreshMs: Array.from(view.stats.refreshMs.subarray(0, view.stats.refreshN)), refreshAt: Array.from(view.stats.refreshAt.subarray(0, view.stats.refreshN)) },
-    loadStart, loadEnd, logCounts, warnings, sequenceGaps, disconnects, gatewayStats,
+    heap: heap.slice(0, heapN),
+    records: out,
+    overflow,
+    noChange,
+    view: {
+      fires: view.stats.fires,
+      refreshes: view.stats.refreshes,
+      itemsResolved: view.stats.itemsResolved,
+      dtoBytes: view.stats.dtoBytes,
+      refreshMs: Array.from(view.stats.refreshMs.subarray(0, view.stats.refreshN)),
+      refreshAt: Array.from(view.stats.refreshAt.subarray(0, view.stats.refreshN)),
+    },
+    loadStart,
+    loadEnd,
+    logCounts,
+    warnings,
+    sequenceGaps,
+    disconnects,
+    gatewayStats,
   };
 }
 
@@ -294,11 +432,23 @@ class ExtHostTreeViewModel {
   private handle?: NodeJS.Timeout;
   private output?: Array<FleetNode | Root>;
   private calls = 0;
-  readonly stats = { fires: 0, refreshes: 0, itemsResolved: 0, dtoBytes: 0, refreshMs: new Float64Array(50_000), refreshAt: new Float64Array(50_000), refreshN: 0 };
+  readonly stats = {
+    fires: 0,
+    refreshes: 0,
+    itemsResolved: 0,
+    dtoBytes: 0,
+    refreshMs: new Float64Array(50_000),
+    refreshAt: new Float64Array(50_000),
+    refreshN: 0,
+  };
 
   constructor(
     private readonly provider: FleetTreeProvider,
-    private readonly onRefreshed: (gateways: Set<string>, seen: { rows: Map<string, number>; sessions: Map<string, string> }, at: number) => void,
+    private readonly onRefreshed: (
+      gateways: Set<string>,
+      seen: { rows: Map<string, number>; sessions: Map<string, string> },
+      at: number,
+    ) => void,
     private readonly watchedKeys: (gateway: string) => string[],
   ) {
     provider.onDidChangeTreeData((e) => {
@@ -310,8 +460,13 @@ class ExtHostTreeViewModel {
   private onFire(e: FleetNode | FleetNode[] | Root): void {
     this.stats.fires++;
     this.calls++;
-    if (Array.isArray(e)) (this.output ??= []).push(...e); else (this.output ??= []).push(e);
-    if (!this.handle) { const o = this.output; this.output = undefined; this.enqueue(o); }
+    if (Array.isArray(e)) (this.output ??= []).push(...e);
+    else (this.output ??= []).push(e);
+    if (!this.handle) {
+      const o = this.output;
+      this.output = undefined;
+      this.enqueue(o);
+    }
     clearTimeout(this.handle);
     this.handle = setTimeout(() => {
       const o = this.output;
@@ -324,9 +479,13 @@ class ExtHostTreeViewModel {
 
   /** Like ExtHostTreeView's _refreshQueue: refreshes run one after another, each in a promise continuation. */
   private chain: Promise<void> = Promise.resolve();
-  private enqueue(elements: Array<FleetNode | Root>): void { this.chain = this.chain.then(() => this.refresh(elements)); }
+  private enqueue(elements: Array<FleetNode | Root>): void {
+    this.chain = this.chain.then(() => this.refresh(elements));
+  }
 
-  refreshRoot(): void { this.enqueue([undefined]); }
+  refreshRoot(): void {
+    this.enqueue([undefined]);
+  }
 
   private refresh(elements: Array<FleetNode | Root>): void {
     const start = now();
@@ -334,7 +493,14 @@ class ExtHostTreeViewModel {
     const seen = { rows: new Map<string, number>(), sessions: new Map<string, string>() };
     const gateways = new Set<string>();
     const watch = new Map<string, Set<string>>();
-    const watched = (g: string) => { let s = watch.get(g); if (!s) { s = new Set(this.watchedKeys(g)); watch.set(g, s); } return s; };
+    const watched = (g: string) => {
+      let s = watch.get(g);
+      if (!s) {
+        s = new Set(this.watchedKeys(g));
+        watch.set(g, s);
+      }
+      return s;
+    };
     const dtos: unknown[] = [];
     const fetchChildren = (parent: FleetNode | Root) => {
       const children = this.provider.getChildren(parent);
@@ -345,7 +511,10 @@ class ExtHostTreeViewModel {
         gateways.add(g);
         seen.rows.set(g, (seen.rows.get(g) ?? 0) + children.filter((c) => c.kind === 'session').length);
         const keys = watched(g);
-        children.forEach((c, i) => { if (c.kind === 'session' && keys.has(c.key)) seen.sessions.set(`${g}\u0000${c.key}`, String(items[i].description)); });
+        children.forEach((c, i) => {
+          if (c.kind === 'session' && keys.has(c.key))
+            seen.sessions.set(`${g}\u0000${c.key}`, String(items[i].description));
+        });
       }
       items.forEach((item, i) => {
         dtos.push(toDto(item));
@@ -354,20 +523,40 @@ class ExtHostTreeViewModel {
     };
     const distinct = [...new Set(elements)];
     if (distinct.includes(undefined)) fetchChildren(undefined);
-    else for (const e of distinct as FleetNode[]) { dtos.push(toDto(this.provider.getTreeItem(e) as vscode.TreeItem)); fetchChildren(e); }
+    else
+      for (const e of distinct as FleetNode[]) {
+        dtos.push(toDto(this.provider.getTreeItem(e) as vscode.TreeItem));
+        fetchChildren(e);
+      }
     this.stats.dtoBytes += JSON.stringify(dtos).length; // what the RPC to the renderer serializes
     const at = now();
-    if (this.stats.refreshN < this.stats.refreshMs.length) { this.stats.refreshAt[this.stats.refreshN] = start; this.stats.refreshMs[this.stats.refreshN++] = at - start; }
+    if (this.stats.refreshN < this.stats.refreshMs.length) {
+      this.stats.refreshAt[this.stats.refreshN] = start;
+      this.stats.refreshMs[this.stats.refreshN++] = at - start;
+    }
     this.onRefreshed(gateways, seen, at);
   }
 }
 
 function toDto(item: vscode.TreeItem): Record<string, unknown> {
-  const tooltip = item.tooltip instanceof vscode.MarkdownString ? { value: item.tooltip.value, isTrusted: item.tooltip.isTrusted } : item.tooltip;
-  const icon = item.iconPath instanceof vscode.ThemeIcon ? { id: item.iconPath.id, color: item.iconPath.color ? { id: item.iconPath.color.id } : undefined } : undefined;
+  const tooltip =
+    item.tooltip instanceof vscode.MarkdownString
+      ? { value: item.tooltip.value, isTrusted: item.tooltip.isTrusted }
+      : item.tooltip;
+  const icon =
+    item.iconPath instanceof vscode.ThemeIcon
+      ? { id: item.iconPath.id, color: item.iconPath.color ? { id: item.iconPath.color.id } : undefined }
+      : undefined;
   return {
-    handle: `1/${item.id ?? String(item.label)}`, label: { label: item.label }, description: item.description, tooltip, contextValue: item.contextValue,
-    themeIcon: icon, collapsibleState: item.collapsibleState ?? vscode.TreeItemCollapsibleState.None, accessibilityInformation: item.accessibilityInformation, command: item.command,
+    handle: `1/${item.id ?? String(item.label)}`,
+    label: { label: item.label },
+    description: item.description,
+    tooltip,
+    contextValue: item.contextValue,
+    themeIcon: icon,
+    collapsibleState: item.collapsibleState ?? vscode.TreeItemCollapsibleState.None,
+    accessibilityInformation: item.accessibilityInformation,
+    command: item.command,
   };
 }
 
@@ -375,7 +564,10 @@ function toDto(item: vscode.TreeItem): Record<string, unknown> {
 
 process.on('message', (m: any) => {
   if (m?.type === 'run') {
-    main(m.config).then((result) => send({ type: 'result', result }), (err: Error) => send({ type: 'failed', message: err.stack ?? String(err) }));
+    main(m.config).then(
+      (result) => send({ type: 'result', result }),
+      (err: Error) => send({ type: 'failed', message: err.stack ?? String(err) }),
+    );
     return;
   }
   const w = m?.type ? waiters.get(m.type) : undefined;

@@ -22,19 +22,32 @@ import { fileURLToPath } from 'node:url';
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(benchDir, '..');
 const args = process.argv.slice(2);
-const option = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback; };
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
+};
 const minutes = option('minutes', 120);
 const seed = option('seed', 42);
 const strict = args.includes('--strict');
-if (!(minutes > 0) || !Number.isFinite(seed)) { console.error('usage: node bench/soak.mjs [--minutes N] [--seed N] [--strict]'); process.exit(2); }
+if (!(minutes > 0) || !Number.isFinite(seed)) {
+  console.error('usage: node bench/soak.mjs [--minutes N] [--seed N] [--strict]');
+  process.exit(2);
+}
 
 const buildDir = path.join(benchDir, '.build');
 mkdirSync(buildDir, { recursive: true });
 const bundle = path.join(buildDir, 'soak.cjs');
 const esbuild = await import('esbuild');
 await esbuild.build({
-  entryPoints: [path.join(root, 'test/support/soak.ts')], outfile: bundle, bundle: true,
-  platform: 'node', format: 'cjs', target: 'node20', sourcemap: false, minify: false, logLevel: 'warning',
+  entryPoints: [path.join(root, 'test/support/soak.ts')],
+  outfile: bundle,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: false,
+  minify: false,
+  logLevel: 'warning',
   external: ['bufferutil', 'utf-8-validate'],
 });
 const { runSoak, soakReport, SOAK_BOUNDS } = createRequire(import.meta.url)(bundle);
@@ -43,9 +56,20 @@ const durationMs = minutes * 60_000;
 const sampleEveryMs = minutes >= 60 ? 60_000 : 5_000;
 const warmupMs = Math.min(60_000, durationMs / 10);
 const t0 = Date.now();
-console.log(`# soak: ${minutes} min, seed ${seed}, a sample every ${sampleEveryMs / 1000} s after ${warmupMs / 1000} s of warm-up; Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `# soak: ${minutes} min, seed ${seed}, a sample every ${sampleEveryMs / 1000} s after ${warmupMs / 1000} s of warm-up; Node ${process.version}, ${os.cpus().length} CPUs, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 console.log(`# bounds: ${JSON.stringify(SOAK_BOUNDS)}`);
-const result = await runSoak({ durationMs, sampleEveryMs, warmupMs, seed, log: (line) => console.log(`[${((Date.now() - t0) / 60_000).toFixed(1)} min] ${line}`) });
+const result = await runSoak({
+  durationMs,
+  sampleEveryMs,
+  warmupMs,
+  seed,
+  log: (line) => console.log(`[${((Date.now() - t0) / 60_000).toFixed(1)} min] ${line}`),
+});
 const { lines, violations } = soakReport(result);
 console.log('');
 for (const line of lines) console.log(`# ${line}`);

@@ -9,9 +9,22 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const step = (args, what) => {
   const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) { console.error(`package: ${what} failed`); process.exit(1); }
+  if (r.status !== 0) {
+    console.error(`package: ${what} failed`);
+    process.exit(1);
+  }
 };
 step(['esbuild.mjs', '--production'], 'production build');
-step([path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', 'lanewatch.vsix'], 'vsce package');
+step(
+  [
+    path.join(root, 'node_modules/@vscode/vsce/vsce'),
+    'package',
+    '--no-dependencies',
+    '--no-rewrite-relative-links',
+    '-o',
+    'lanewatch.vsix',
+  ],
+  'vsce package',
+);
 step(['esbuild.mjs'], 'development build');
 console.log(`package: lanewatch.vsix ${(statSync(path.join(root, 'lanewatch.vsix')).size / 1024).toFixed(0)} KB`);

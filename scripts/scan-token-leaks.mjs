@@ -27,17 +27,26 @@ export const VSIX = 'lanewatch.vsix';
 export function* zipEntries(buf) {
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) throw new Error('not a zip archive (no end-of-central-directory record)');
-  const count = buf.readUInt16LE(eocd + 10), cdOffset = buf.readUInt32LE(eocd + 16);
+  const count = buf.readUInt16LE(eocd + 10),
+    cdOffset = buf.readUInt32LE(eocd + 16);
   if (count === 0xffff || cdOffset === 0xffffffff) throw new Error('ZIP64 archives are not supported');
   let p = cdOffset;
   for (let n = 0; n < count; n++) {
     if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`central directory entry ${n} is damaged`);
-    const flags = buf.readUInt16LE(p + 8), method = buf.readUInt16LE(p + 10), crc = buf.readUInt32LE(p + 16);
-    const compressed = buf.readUInt32LE(p + 20), size = buf.readUInt32LE(p + 24);
-    const nameLen = buf.readUInt16LE(p + 28), extraLen = buf.readUInt16LE(p + 30), commentLen = buf.readUInt16LE(p + 32);
+    const flags = buf.readUInt16LE(p + 8),
+      method = buf.readUInt16LE(p + 10),
+      crc = buf.readUInt32LE(p + 16);
+    const compressed = buf.readUInt32LE(p + 20),
+      size = buf.readUInt32LE(p + 24);
+    const nameLen = buf.readUInt16LE(p + 28),
+      extraLen = buf.readUInt16LE(p + 30),
+      commentLen = buf.readUInt16LE(p + 32);
     const local = buf.readUInt32LE(p + 42);
     const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
     p += 46 + nameLen + extraLen + commentLen;
@@ -51,7 +60,7 @@ export function* zipEntries(buf) {
     else if (method === 8) data = zlib.inflateRawSync(raw);
     else throw new Error(`${name}: compression method ${method} is not supported`);
     if (data.length !== size) throw new Error(`${name}: ${data.length} bytes unzipped, the directory says ${size}`);
-    if (typeof zlib.crc32 === 'function' && (zlib.crc32(data) >>> 0) !== crc) throw new Error(`${name}: CRC-32 mismatch`);
+    if (typeof zlib.crc32 === 'function' && zlib.crc32(data) >>> 0 !== crc) throw new Error(`${name}: CRC-32 mismatch`);
     yield { name, data };
   }
 }
@@ -74,9 +83,14 @@ export function readLedger(file) {
     if (!line.trim()) continue;
     let parsed;
     // Not JSON.parse's own message: it quotes the line, token included.
-    try { parsed = JSON.parse(line); } catch { throw new Error(`ledger line ${n + 1} is not JSON`); }
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new Error(`ledger line ${n + 1} is not JSON`);
+    }
     const { token, gateway, version } = parsed ?? {};
-    if (typeof token === 'string' && token.length >= 8 && !seen.has(token)) seen.set(token, { token, gateway: String(gateway ?? '?'), version: String(version ?? '?') });
+    if (typeof token === 'string' && token.length >= 8 && !seen.has(token))
+      seen.set(token, { token, gateway: String(gateway ?? '?'), version: String(version ?? '?') });
   }
   return [...seen.values()];
 }
@@ -86,8 +100,18 @@ export function readLedger(file) {
  * @returns {{ files: number, onDisk: number, inZips: number, bytes: number, zips: string[], hits: Array<{ file: string, offset: number, token: number, encoding: string }> }}
  */
 export function scanForTokens({ tokens, base = root, dirs = SCANNED_DIRS, vsix = VSIX }) {
-  const needles = tokens.flatMap((t, i) => [{ token: i, encoding: 'utf-8', bytes: Buffer.from(t.token, 'utf8') }, { token: i, encoding: 'utf-16le', bytes: Buffer.from(t.token, 'utf16le') }]);
-  const result = { files: 0, onDisk: 0, inZips: 0, bytes: 0, zips: /** @type {string[]} */ ([]), hits: /** @type {any[]} */ ([]) };
+  const needles = tokens.flatMap((t, i) => [
+    { token: i, encoding: 'utf-8', bytes: Buffer.from(t.token, 'utf8') },
+    { token: i, encoding: 'utf-16le', bytes: Buffer.from(t.token, 'utf16le') },
+  ]);
+  const result = {
+    files: 0,
+    onDisk: 0,
+    inZips: 0,
+    bytes: 0,
+    zips: /** @type {string[]} */ ([]),
+    hits: /** @type {any[]} */ ([]),
+  };
   const look = (/** @type {string} */ name, /** @type {Buffer} */ data) => {
     result.files++;
     result.bytes += data.length;
@@ -97,7 +121,8 @@ export function scanForTokens({ tokens, base = root, dirs = SCANNED_DIRS, vsix =
     }
   };
   const paths = dirs.flatMap((d) => (existsSync(path.join(base, d)) ? filesUnder(path.join(base, d)) : []));
-  if (vsix && existsSync(path.join(base, vsix)) && lstatSync(path.join(base, vsix)).isFile()) paths.unshift(path.join(base, vsix));
+  if (vsix && existsSync(path.join(base, vsix)) && lstatSync(path.join(base, vsix)).isFile())
+    paths.unshift(path.join(base, vsix));
   for (const file of paths) {
     const data = readFileSync(file);
     const rel = path.relative(base, file);
@@ -106,7 +131,10 @@ export function scanForTokens({ tokens, base = root, dirs = SCANNED_DIRS, vsix =
     // Zip archives (the .vsix, anything zipped that a stage left) are searched entry by entry, decompressed.
     if (data.length >= 22 && data.readUInt32LE(0) === 0x04034b50) {
       result.zips.push(rel);
-      for (const e of zipEntries(data)) { look(`${rel}!${e.name}`, e.data); result.inZips++; }
+      for (const e of zipEntries(data)) {
+        look(`${rel}!${e.name}`, e.data);
+        result.inZips++;
+      }
     }
   }
   return result;
@@ -124,7 +152,8 @@ async function main() {
   };
   if (!ledger || !existsSync(ledger)) return fail('no token ledger (LANEWATCH_TOKEN_LEDGER): nothing to look for');
   const tokens = readLedger(ledger);
-  if (!tokens.length) return fail(`the ledger lists no token: no fixture gateway recorded its token, so the scan would prove nothing`);
+  if (!tokens.length)
+    return fail(`the ledger lists no token: no fixture gateway recorded its token, so the scan would prove nothing`);
   if (values['require-vsix'] && !existsSync(path.join(root, VSIX))) return fail(`${VSIX} is missing`);
   const t0 = Date.now();
   let r;
@@ -134,9 +163,19 @@ async function main() {
     return fail(`scan failed: ${/** @type {Error} */ (e).message}`);
   }
   const gateways = new Set(tokens.map((t) => `${t.gateway}@${t.version}`));
-  console.log(`# ${tokens.length} token(s) of ${gateways.size} fixture gateway name(s); ${r.files} files scanned (${r.onDisk} on disk, ${r.inZips} inside ${r.zips.join(', ') || 'no zip'}), ${(r.bytes / 1048576).toFixed(1)} MB in ${Date.now() - t0} ms`);
+  console.log(
+    `# ${tokens.length} token(s) of ${gateways.size} fixture gateway name(s); ${r.files} files scanned (${r.onDisk} on disk, ${r.inZips} inside ${r.zips.join(', ') || 'no zip'}), ${(r.bytes / 1048576).toFixed(1)} MB in ${Date.now() - t0} ms`,
+  );
   if (r.hits.length) {
-    return fail(`${r.hits.length} hit(s) in ${r.files} files scanned`, r.hits.slice(0, 30).map((h) => `token #${h.token + 1} (gateway "${tokens[h.token].gateway}", openclaw ${tokens[h.token].version}) as ${h.encoding} in ${h.file} at byte ${h.offset}`));
+    return fail(
+      `${r.hits.length} hit(s) in ${r.files} files scanned`,
+      r.hits
+        .slice(0, 30)
+        .map(
+          (h) =>
+            `token #${h.token + 1} (gateway "${tokens[h.token].gateway}", openclaw ${tokens[h.token].version}) as ${h.encoding} in ${h.file} at byte ${h.offset}`,
+        ),
+    );
   }
   console.log(`ok - ${name} (${r.files} files scanned)`);
   console.log('1 passed, 0 failed');
@@ -144,5 +183,11 @@ async function main() {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().then((c) => process.exit(c), (e) => { console.log(`not ok - token scan crashed: ${e?.message ?? e}\n0 passed, 1 failed`); process.exit(1); });
+  main().then(
+    (c) => process.exit(c),
+    (e) => {
+      console.log(`not ok - token scan crashed: ${e?.message ?? e}\n0 passed, 1 failed`);
+      process.exit(1);
+    },
+  );
 }

@@ -18,27 +18,42 @@ const say = (m) => console.log(`[lanewatch ${((Date.now() - t0) / 1000).toFixed(
 const stops = [];
 let stopping = false;
 async function stopAll(code = 0) {
-  if (stopping) return; stopping = true;
+  if (stopping) return;
+  stopping = true;
   say('stopping what npm start started…');
-  for (const stop of stops.reverse()) { try { await stop(); } catch (err) { console.error(err?.message ?? err); } }
+  for (const stop of stops.reverse()) {
+    try {
+      await stop();
+    } catch (err) {
+      console.error(err?.message ?? err);
+    }
+  }
   process.exit(code);
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-function hasCommand(cmd) { return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0; }
+function hasCommand(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
 
 function userGateway() {
-  if (process.env.OPENCLAW_GATEWAY_URL && process.env.OPENCLAW_GATEWAY_TOKEN) return { why: 'OPENCLAW_GATEWAY_URL and OPENCLAW_GATEWAY_TOKEN' };
+  if (process.env.OPENCLAW_GATEWAY_URL && process.env.OPENCLAW_GATEWAY_TOKEN)
+    return { why: 'OPENCLAW_GATEWAY_URL and OPENCLAW_GATEWAY_TOKEN' };
   const home = process.env.OPENCLAW_HOME || os.homedir();
-  const config = process.env.OPENCLAW_CONFIG_PATH || path.join(process.env.OPENCLAW_STATE_DIR || path.join(home, '.openclaw'), 'openclaw.json');
+  const config =
+    process.env.OPENCLAW_CONFIG_PATH ||
+    path.join(process.env.OPENCLAW_STATE_DIR || path.join(home, '.openclaw'), 'openclaw.json');
   if (existsSync(config) && process.env.LANEWATCH_DEMO !== '1') return { why: config };
   return undefined;
 }
 
 try {
   say('building and packaging the extension');
-  const pkg = spawnSync(process.execPath, [path.join(root, 'scripts/package-vsix.mjs')], { cwd: root, stdio: 'inherit' });
+  const pkg = spawnSync(process.execPath, [path.join(root, 'scripts/package-vsix.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (pkg.status !== 0) throw new Error('packaging failed');
   const vsix = path.join(root, 'lanewatch.vsix');
 
@@ -50,23 +65,38 @@ try {
     say(`using your gateway (${mine.why}); starting none`);
   } else {
     const tools = await import('./fixtures/tools.mjs');
-    say('no gateway of yours found: starting a local OpenClaw gateway with a fake model (first run installs Node 24 and openclaw, ~1–2 min)');
+    say(
+      'no gateway of yours found: starting a local OpenClaw gateway with a fake model (first run installs Node 24 and openclaw, ~1–2 min)',
+    );
     await tools.ensureInstalled('openclaw');
     const { startFakeModel, startGateway, cleanupAll } = await import('./fixtures/openclaw-gateway.mjs');
     const { seedDemoSessions } = await import('./fixtures/seed-demo.mjs');
     stops.push(() => cleanupAll());
     const fake = await startFakeModel({ logFile: path.join(root, '.lanewatch-start', 'fake-model.log') });
     say(`fake model at ${fake.url}`);
-    const gateway = await startGateway({ root: path.join(root, '.lanewatch-start', 'gateways'), name: 'demo', modelBaseUrl: `${fake.url}/v1` });
-    say(`gateway openclaw ${gateway.version} ready at ${gateway.url} in ${(gateway.readyMs / 1000).toFixed(0)} s (log ${gateway.logFile})`);
+    const gateway = await startGateway({
+      root: path.join(root, '.lanewatch-start', 'gateways'),
+      name: 'demo',
+      modelBaseUrl: `${fake.url}/v1`,
+    });
+    say(
+      `gateway openclaw ${gateway.version} ready at ${gateway.url} in ${(gateway.readyMs / 1000).toFixed(0)} s (log ${gateway.logFile})`,
+    );
     say('seeding demo sessions (the first turn on a fresh gateway takes up to a minute)…');
     const seeded = await seedDemoSessions(gateway, { fakeModel: fake });
-    say(`seeded: ${Object.entries(seeded.keys).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    say(
+      `seeded: ${Object.entries(seeded.keys)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
     // The token stays in the gateway's own config file; settings only point at it.
     settings = { 'lanewatch.gateways': [{ name: 'demo', url: gateway.url, configPath: gateway.configPath }] };
   }
   writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
-  writeFileSync(path.join(workspace, 'README.md'), '# Lanewatch demo workspace\n\nOpen the Lanewatch view in the activity bar.\n');
+  writeFileSync(
+    path.join(workspace, 'README.md'),
+    '# Lanewatch demo workspace\n\nOpen the Lanewatch view in the activity bar.\n',
+  );
 
   if (hasCommand('code') && process.env.LANEWATCH_USE_CODE_SERVER !== '1') {
     say('installing lanewatch.vsix into your VS Code and opening the demo workspace');
@@ -80,8 +110,13 @@ try {
     const { startCodeServer } = await import('./vscode/code-server.mjs');
     const server = await startCodeServer({ workspace, installVsix: vsix, settings });
     stops.push(() => server.stop());
-    const url = typeof server.workbenchUrl === 'function' ? server.workbenchUrl() : `${server.url}/?folder=${encodeURIComponent(workspace)}`;
-    console.log(`\n  Lanewatch is running in VS Code (code-server). Open:\n\n    ${url}\n\n  then click the Lanewatch icon in the activity bar. Ctrl-C stops everything.\n`);
+    const url =
+      typeof server.workbenchUrl === 'function'
+        ? server.workbenchUrl()
+        : `${server.url}/?folder=${encodeURIComponent(workspace)}`;
+    console.log(
+      `\n  Lanewatch is running in VS Code (code-server). Open:\n\n    ${url}\n\n  then click the Lanewatch icon in the activity bar. Ctrl-C stops everything.\n`,
+    );
   }
   await new Promise(() => {});
 } catch (err) {

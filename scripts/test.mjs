@@ -24,14 +24,20 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ALL = ['unit', 'gateway', 'gateway-legacy', 'extension', 'ui', 'ui-legacy'];
 // The versions the field reports came from (protocol 3). Installed in `prepare`, before the network namespace.
-const LEGACY_VERSIONS = (process.env.LANEWATCH_LEGACY_VERSIONS ?? '2026.3.24 2026.4.26').split(/[\s,]+/).filter(Boolean);
+const LEGACY_VERSIONS = (process.env.LANEWATCH_LEGACY_VERSIONS ?? '2026.3.24 2026.4.26')
+  .split(/[\s,]+/)
+  .filter(Boolean);
 // The packaged extension in real VS Code on the version whose zombie rows the field reports describe.
 const UI_LEGACY_VERSION = process.env.LANEWATCH_UI_LEGACY_VERSION ?? '2026.3.24';
 const args = process.argv.slice(2);
 const inNetns = args.includes('--in-netns');
 const stages = args.filter((a) => !a.startsWith('--'));
 const selected = stages.length ? stages : ALL;
-for (const s of selected) if (!ALL.includes(s)) { console.error(`unknown stage "${s}" (stages: ${ALL.join(', ')})`); process.exit(2); }
+for (const s of selected)
+  if (!ALL.includes(s)) {
+    console.error(`unknown stage "${s}" (stages: ${ALL.join(', ')})`);
+    process.exit(2);
+  }
 const needsGateway = selected.some((s) => s !== 'unit');
 const needsVscode = selected.includes('extension') || selected.includes('ui') || selected.includes('ui-legacy');
 
@@ -41,18 +47,34 @@ const timings = [];
 async function stage(name, fn) {
   const s = Date.now();
   say(`── ${name}`);
-  try { return await fn(); } finally { timings.push([name, Date.now() - s]); }
+  try {
+    return await fn();
+  } finally {
+    timings.push([name, Date.now() - s]);
+  }
 }
 
 /** Runs a suite, relaying its output; with `opts.log`, the output is also kept in test-results/logs/<log>.log. */
 function run(cmd, argv, opts = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+    const child = spawn(cmd, argv, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
+    });
     let out = '';
-    const relay = (stream, sink) => stream.on('data', (d) => { out += d; sink.write(d); });
-    relay(child.stdout, process.stdout); relay(child.stderr, process.stderr);
+    const relay = (stream, sink) =>
+      stream.on('data', (d) => {
+        out += d;
+        sink.write(d);
+      });
+    relay(child.stdout, process.stdout);
+    relay(child.stderr, process.stderr);
     child.on('close', (code, signal) => {
-      if (opts.log) { mkdirSync(path.join(root, 'test-results', 'logs'), { recursive: true }); writeFileSync(path.join(root, 'test-results', 'logs', `${opts.log}.log`), out); }
+      if (opts.log) {
+        mkdirSync(path.join(root, 'test-results', 'logs'), { recursive: true });
+        writeFileSync(path.join(root, 'test-results', 'logs', `${opts.log}.log`), out);
+      }
       resolve({ code: code ?? (signal ? 1 : 0), out });
     });
   });
@@ -65,16 +87,28 @@ if (!inNetns) {
   await stage('prepare', async () => {
     if (needsGateway) await tools.ensureInstalled(needsVscode ? 'all' : 'openclaw');
     // 2026.3.24 needs an npm override (linkedom) and 2026.4.26 stages its plugins' deps: both need the network.
-    if (selected.includes('gateway-legacy')) for (const v of LEGACY_VERSIONS) await tools.ensureInstalled('openclaw', { openclawVersion: v });
+    if (selected.includes('gateway-legacy'))
+      for (const v of LEGACY_VERSIONS) await tools.ensureInstalled('openclaw', { openclawVersion: v });
     if (selected.includes('ui-legacy')) await tools.ensureInstalled('openclaw', { openclawVersion: UI_LEGACY_VERSION });
     // The tool cache can outlive the machine's packages (a restored cache on a new machine).
-    if (needsVscode && !existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium')) spawnSync('bash', [path.join(root, 'scripts/setup-tools.sh'), 'vscode'], { stdio: 'inherit' });
+    if (needsVscode && !existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium'))
+      spawnSync('bash', [path.join(root, 'scripts/setup-tools.sh'), 'vscode'], { stdio: 'inherit' });
     const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
     if (build.status !== 0) process.exit(1);
-    const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', '.', '--noEmit'], { cwd: root, stdio: 'inherit' });
-    if (tsc.status !== 0) { console.error('typecheck failed'); process.exit(1); }
+    const tsc = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', '.', '--noEmit'],
+      { cwd: root, stdio: 'inherit' },
+    );
+    if (tsc.status !== 0) {
+      console.error('typecheck failed');
+      process.exit(1);
+    }
     if (selected.includes('ui') || selected.includes('ui-legacy')) {
-      const pkg = spawnSync(process.execPath, [path.join(root, 'scripts/package-vsix.mjs')], { cwd: root, stdio: 'inherit' });
+      const pkg = spawnSync(process.execPath, [path.join(root, 'scripts/package-vsix.mjs')], {
+        cwd: root,
+        stdio: 'inherit',
+      });
       if (pkg.status !== 0) process.exit(1);
     }
   });
@@ -85,11 +119,17 @@ if (!inNetns) {
       say('entering a loopback-only network namespace for the suites');
       const node = existsSync(nodeBin) ? nodeBin : process.execPath;
       const inner = `ip link set lo up && exec "${node}" "${path.join(root, 'scripts/test.mjs')}" --in-netns ${selected.join(' ')}`;
-      const child = spawn('unshare', [...unshareArgs, 'sh', '-c', inner], { cwd: root, stdio: 'inherit', env: { ...process.env, LANEWATCH_PREPARE_MS: String(Date.now() - t0) } });
+      const child = spawn('unshare', [...unshareArgs, 'sh', '-c', inner], {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, LANEWATCH_PREPARE_MS: String(Date.now() - t0) },
+      });
       child.on('close', (code) => process.exit(code ?? 1));
       await new Promise(() => {});
     }
-    say('WARNING: cannot create a network namespace (unshare refused); running on the normal network. Set LANEWATCH_NO_NETNS=1 to silence this.');
+    say(
+      'WARNING: cannot create a network namespace (unshare refused); running on the normal network. Set LANEWATCH_NO_NETNS=1 to silence this.',
+    );
   }
 }
 
@@ -97,12 +137,16 @@ if (!inNetns) {
 const results = [];
 const record = (name, passed, failed, code) => {
   // A stage that ran no test is a failure, not a pass.
-  if (passed + failed === 0) { console.error(`[test] stage ${name} ran no test`); failed = 1; }
+  if (passed + failed === 0) {
+    console.error(`[test] stage ${name} ran no test`);
+    failed = 1;
+  }
   results.push({ name, passed, failed, code });
 };
 
 function countNodeTest(out) {
-  const pass = /^[ℹ#] pass (\d+)/m.exec(out), fail = /^[ℹ#] fail (\d+)/m.exec(out);
+  const pass = /^[ℹ#] pass (\d+)/m.exec(out),
+    fail = /^[ℹ#] fail (\d+)/m.exec(out);
   return [Number(pass?.[1] ?? 0), Number(fail?.[1] ?? 0)];
 }
 function countMocha(out) {
@@ -122,7 +166,10 @@ rmSync(path.join(resultsDir, 'logs'), { recursive: true, force: true }); // this
 let tokenLedgerDir;
 if (needsGateway) {
   tokenLedgerDir = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-token-ledger-'));
-  if (!path.relative(root, tokenLedgerDir).startsWith('..')) { console.error(`the token ledger must live outside the repo (TMPDIR is ${os.tmpdir()})`); process.exit(2); }
+  if (!path.relative(root, tokenLedgerDir).startsWith('..')) {
+    console.error(`the token ledger must live outside the repo (TMPDIR is ${os.tmpdir()})`);
+    process.exit(2);
+  }
   process.env.LANEWATCH_TOKEN_LEDGER = path.join(tokenLedgerDir, 'tokens.jsonl');
   process.on('exit', () => rmSync(tokenLedgerDir, { recursive: true, force: true })); // also when interrupted
 }
@@ -136,26 +183,69 @@ function testWorkspace() {
 
 /** The UI test of the packaged extension (test/ui/run-ui-tests.mjs), recorded as stage `name`, screenshots in test-results/<shots>. */
 async function uiStage(name, { shots, workspace, settings, env, checks }) {
-  const r = await run(process.execPath, [path.join(root, 'test/ui/run-ui-tests.mjs'), '--vsix', path.join(root, 'lanewatch.vsix'), '--shots', path.join(resultsDir, shots), '--workspace', workspace, '--settings', JSON.stringify(settings), ...checks, '--timeout-ms', '300000'], { env, log: name });
-  const [p, f] = countPlain(r.out); record(name, p, f || (r.code ? 1 : 0), r.code);
+  const r = await run(
+    process.execPath,
+    [
+      path.join(root, 'test/ui/run-ui-tests.mjs'),
+      '--vsix',
+      path.join(root, 'lanewatch.vsix'),
+      '--shots',
+      path.join(resultsDir, shots),
+      '--workspace',
+      workspace,
+      '--settings',
+      JSON.stringify(settings),
+      ...checks,
+      '--timeout-ms',
+      '300000',
+    ],
+    { env, log: name },
+  );
+  const [p, f] = countPlain(r.out);
+  record(name, p, f || (r.code ? 1 : 0), r.code);
 }
 
-const testFiles = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(dir, f)) : []);
+const testFiles = (dir) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.test.js'))
+        .sort()
+        .map((f) => path.join(dir, f))
+    : [];
 
-if (selected.includes('unit')) await stage('unit', async () => {
-  const r = await run(process.execPath, ['--test', '--test-reporter=spec', ...testFiles(path.join(root, 'out/test/unit'))], { log: 'unit' });
-  const [p, f] = countNodeTest(r.out); record('unit', p, f || (r.code ? 1 : 0), r.code);
-});
+if (selected.includes('unit'))
+  await stage('unit', async () => {
+    const r = await run(
+      process.execPath,
+      ['--test', '--test-reporter=spec', ...testFiles(path.join(root, 'out/test/unit'))],
+      { log: 'unit' },
+    );
+    const [p, f] = countNodeTest(r.out);
+    record('unit', p, f || (r.code ? 1 : 0), r.code);
+  });
 
-if (selected.includes('gateway')) await stage('gateway', async () => {
-  const r = await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles(path.join(root, 'out/test/gateway'))], { log: 'gateway' });
-  const [p, f] = countNodeTest(r.out); record('gateway', p, f || (r.code ? 1 : 0), r.code);
-});
+if (selected.includes('gateway'))
+  await stage('gateway', async () => {
+    const r = await run(
+      process.execPath,
+      ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles(path.join(root, 'out/test/gateway'))],
+      { log: 'gateway' },
+    );
+    const [p, f] = countNodeTest(r.out);
+    record('gateway', p, f || (r.code ? 1 : 0), r.code);
+  });
 
-if (selected.includes('gateway-legacy')) for (const v of LEGACY_VERSIONS) await stage(`gateway@${v}`, async () => {
-  const r = await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles(path.join(root, 'out/test/gateway'))], { env: { LANEWATCH_OPENCLAW_VERSION: v }, log: `gateway@${v}` });
-  const [p, f] = countNodeTest(r.out); record(`gateway@${v}`, p, f || (r.code ? 1 : 0), r.code);
-});
+if (selected.includes('gateway-legacy'))
+  for (const v of LEGACY_VERSIONS)
+    await stage(`gateway@${v}`, async () => {
+      const r = await run(
+        process.execPath,
+        ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles(path.join(root, 'out/test/gateway'))],
+        { env: { LANEWATCH_OPENCLAW_VERSION: v }, log: `gateway@${v}` },
+      );
+      const [p, f] = countNodeTest(r.out);
+      record(`gateway@${v}`, p, f || (r.code ? 1 : 0), r.code);
+    });
 
 if (selected.includes('extension') || selected.includes('ui')) {
   const { startFakeModel, startGateway, cleanupAll } = await import('./fixtures/openclaw-gateway.mjs');
@@ -173,39 +263,110 @@ if (selected.includes('extension') || selected.includes('ui')) {
         // sessions, whose hung runs would otherwise share the agent's lane with these turns.
         const { HOSTILE_SEED, HOSTILE_LABEL } = await import('../test/support/hostileText.mjs');
         const t = Date.now();
-        await seedTranscript(gateway, { key: HOSTILE_KEY, messages: HOSTILE_SEED.sent, injected: HOSTILE_SEED.injected, label: HOSTILE_LABEL });
-        say(`seeded ${HOSTILE_KEY}: ${HOSTILE_SEED.sent.length} hostile messages sent and answered, ${HOSTILE_SEED.injected.length} injected, label set, in ${Date.now() - t} ms`);
+        await seedTranscript(gateway, {
+          key: HOSTILE_KEY,
+          messages: HOSTILE_SEED.sent,
+          injected: HOSTILE_SEED.injected,
+          label: HOSTILE_LABEL,
+        });
+        say(
+          `seeded ${HOSTILE_KEY}: ${HOSTILE_SEED.sent.length} hostile messages sent and answered, ${HOSTILE_SEED.injected.length} injected, label set, in ${Date.now() - t} ms`,
+        );
       }
       const seeded = await seedDemoSessions(gateway, { fakeModel: fake });
       say(`seeded ${Object.values(seeded.keys).join(', ')}`);
     });
     const settings = { 'lanewatch.gateways': [{ name: 'demo', url: gateway.url, configPath: gateway.configPath }] };
     const workspace = testWorkspace();
-    const env = { LANEWATCH_TEST_GATEWAY_URL: gateway.url, LANEWATCH_TEST_GATEWAY_CONFIG: gateway.configPath, LANEWATCH_TEST_FAKE_MODEL_URL: fake.url };
+    const env = {
+      LANEWATCH_TEST_GATEWAY_URL: gateway.url,
+      LANEWATCH_TEST_GATEWAY_CONFIG: gateway.configPath,
+      LANEWATCH_TEST_FAKE_MODEL_URL: fake.url,
+    };
 
     // UI first: it expects the seeded hung run to be alive; the extension suites then recover it.
-    if (selected.includes('ui')) await stage('ui', async () => {
-      // Beside the seeded gateway: one that is down and one without a token, so the tree and the status bar
-      // show offline gateways with their fix actions next to live lane statuses.
-      const { freePort } = await import('./fixtures/openclaw-gateway.mjs');
-      const uiSettings = { 'lanewatch.gateways': [...settings['lanewatch.gateways'], { name: 'offline', url: `ws://127.0.0.1:${await freePort()}` }, { name: 'no-token', url: gateway.url }] };
-      await uiStage('ui', { shots: 'ui', workspace, settings: uiSettings, env, checks: [
-        '--expect-row', 'demo.*\\bconnected', '--expect-row', 'demo-hung.*(running|stalled).*2 queued', '--expect-row', 'demo-idle.*idle',
-        '--expect-row', 'offline.*not running \\(connection refused\\)', '--expect-row', 'Check the URL in settings', '--expect-row', 'no-token.*token required', '--expect-row', 'Set token',
-        '--expect-status-bar', 'Lanewatch: .*(running|long-running|stalled).*2 of 3 gateways offline',
-        '--hover-row', 'demo-hung', '--toggle-idle', 'demo-idle',
-        // The hung session with work queued behind it: freed by the first step, the tree idle without a Refresh, and the
-        // transcript (history kept) lists the input the gateway cancelled as "Not run".
-        '--recover-row', 'demo-hung', '--recover-toast', 'freed by aborting the run \\(step 1 of 3\\).*cancelled by the gateway.*transcript was kept', '--recover-expect', 'idle', '--recover-within-ms', '5000',
-        '--open-transcript', 'demo-hung', '--expect-transcript', 'Not run', '--open-logs', 'demo', '--hostile-transcript', HOSTILE_KEY] });
-    });
+    if (selected.includes('ui'))
+      await stage('ui', async () => {
+        // Beside the seeded gateway: one that is down and one without a token, so the tree and the status bar
+        // show offline gateways with their fix actions next to live lane statuses.
+        const { freePort } = await import('./fixtures/openclaw-gateway.mjs');
+        const uiSettings = {
+          'lanewatch.gateways': [
+            ...settings['lanewatch.gateways'],
+            { name: 'offline', url: `ws://127.0.0.1:${await freePort()}` },
+            { name: 'no-token', url: gateway.url },
+          ],
+        };
+        await uiStage('ui', {
+          shots: 'ui',
+          workspace,
+          settings: uiSettings,
+          env,
+          checks: [
+            '--expect-row',
+            'demo.*\\bconnected',
+            '--expect-row',
+            'demo-hung.*(running|stalled).*2 queued',
+            '--expect-row',
+            'demo-idle.*idle',
+            '--expect-row',
+            'offline.*not running \\(connection refused\\)',
+            '--expect-row',
+            'Check the URL in settings',
+            '--expect-row',
+            'no-token.*token required',
+            '--expect-row',
+            'Set token',
+            '--expect-status-bar',
+            'Lanewatch: .*(running|long-running|stalled).*2 of 3 gateways offline',
+            '--hover-row',
+            'demo-hung',
+            '--toggle-idle',
+            'demo-idle',
+            // The hung session with work queued behind it: freed by the first step, the tree idle without a Refresh, and the
+            // transcript (history kept) lists the input the gateway cancelled as "Not run".
+            '--recover-row',
+            'demo-hung',
+            '--recover-toast',
+            'freed by aborting the run \\(step 1 of 3\\).*cancelled by the gateway.*transcript was kept',
+            '--recover-expect',
+            'idle',
+            '--recover-within-ms',
+            '5000',
+            '--open-transcript',
+            'demo-hung',
+            '--expect-transcript',
+            'Not run',
+            '--open-logs',
+            'demo',
+            '--hostile-transcript',
+            HOSTILE_KEY,
+          ],
+        });
+      });
     // The UI test recovered demo-hung; the extension suites expect it hung (with work queued behind it) again.
-    if (selected.includes('ui') && selected.includes('extension')) await rehangDemoSession(gateway, { fakeModel: fake });
-    if (selected.includes('extension')) await stage('extension', async () => {
-      const r = await run(process.execPath, [path.join(root, 'scripts/vscode/run-extension-tests.mjs'), '--extension', root, '--tests', path.join(root, 'out/test/extension/index.js'), '--workspace', workspace, '--settings', JSON.stringify(settings)], { env, log: 'extension' });
-      const [p, f] = countMocha(r.out); record('extension', p, f || (r.code ? 1 : 0), r.code);
-    });
-
+    if (selected.includes('ui') && selected.includes('extension'))
+      await rehangDemoSession(gateway, { fakeModel: fake });
+    if (selected.includes('extension'))
+      await stage('extension', async () => {
+        const r = await run(
+          process.execPath,
+          [
+            path.join(root, 'scripts/vscode/run-extension-tests.mjs'),
+            '--extension',
+            root,
+            '--tests',
+            path.join(root, 'out/test/extension/index.js'),
+            '--workspace',
+            workspace,
+            '--settings',
+            JSON.stringify(settings),
+          ],
+          { env, log: 'extension' },
+        );
+        const [p, f] = countMocha(r.out);
+        record('extension', p, f || (r.code ? 1 : 0), r.code);
+      });
   } catch (err) {
     console.error(err);
     record('fixture', 0, 1, 1);
@@ -225,19 +386,47 @@ if (selected.includes('ui-legacy')) {
     let gateway;
     await stage(`fixture@${UI_LEGACY_VERSION}`, async () => {
       const fake = await startFakeModel({ root: fixtureRoot });
-      gateway = await startGateway({ root: fixtureRoot, name: 'legacy', version: UI_LEGACY_VERSION, modelBaseUrl: `${fake.url}/v1` });
+      gateway = await startGateway({
+        root: fixtureRoot,
+        name: 'legacy',
+        version: UI_LEGACY_VERSION,
+        modelBaseUrl: `${fake.url}/v1`,
+      });
       say(`gateway ${UI_LEGACY_VERSION} ready in ${gateway.readyMs} ms at ${gateway.url}`);
       const seeded = await seedDemoSessions(gateway, { fakeModel: fake });
       say(`seeded ${Object.values(seeded.keys).join(', ')}`);
-      if (!seeded.keys.zombie) throw new Error(`openclaw ${UI_LEGACY_VERSION} did not get a zombie session: is it a protocol-3 version?`);
+      if (!seeded.keys.zombie)
+        throw new Error(`openclaw ${UI_LEGACY_VERSION} did not get a zombie session: is it a protocol-3 version?`);
     });
     await stage(`ui@${UI_LEGACY_VERSION}`, async () => {
       const settings = { 'lanewatch.gateways': [{ name: 'legacy', url: gateway.url, configPath: gateway.configPath }] };
-      await uiStage(`ui@${UI_LEGACY_VERSION}`, { shots: `ui-${UI_LEGACY_VERSION}`, workspace: testWorkspace(), settings, checks: [
-        '--expect-row', `legacy.*\\bconnected.*openclaw ${UI_LEGACY_VERSION.replace(/\./g, '\\.')}`, '--expect-row', 'demo-zombie.*\\bstale\\b', '--expect-row', 'demo-hung.*running \\(unverified\\)', '--expect-row', 'demo-idle.*\\bidle\\b',
-        '--expect-status-bar', 'Lanewatch: .*stale',
-        '--hover-row', 'demo-zombie', '--open-transcript', 'demo-hung', '--expect-transcript', 'cannot be verified',
-        '--recover-row', 'demo-wedged', '--recover-expect', '(idle|stale)'] });
+      await uiStage(`ui@${UI_LEGACY_VERSION}`, {
+        shots: `ui-${UI_LEGACY_VERSION}`,
+        workspace: testWorkspace(),
+        settings,
+        checks: [
+          '--expect-row',
+          `legacy.*\\bconnected.*openclaw ${UI_LEGACY_VERSION.replace(/\./g, '\\.')}`,
+          '--expect-row',
+          'demo-zombie.*\\bstale\\b',
+          '--expect-row',
+          'demo-hung.*running \\(unverified\\)',
+          '--expect-row',
+          'demo-idle.*\\bidle\\b',
+          '--expect-status-bar',
+          'Lanewatch: .*stale',
+          '--hover-row',
+          'demo-zombie',
+          '--open-transcript',
+          'demo-hung',
+          '--expect-transcript',
+          'cannot be verified',
+          '--recover-row',
+          'demo-wedged',
+          '--recover-expect',
+          '(idle|stale)',
+        ],
+      });
     });
   } catch (err) {
     console.error(err);
@@ -250,15 +439,23 @@ if (selected.includes('ui-legacy')) {
 // Last: no token of this run's gateways in the .vsix, dist/, out/ or test-results/ (the stage logs included).
 if (tokenLedgerDir) {
   await stage('token-scan', async () => {
-    const r = await run(process.execPath, [path.join(root, 'scripts/scan-token-leaks.mjs'), ...(selected.includes('ui') ? ['--require-vsix'] : [])], { log: 'token-scan' });
-    const [p, f] = countPlain(r.out); record('token-scan', p, f || (r.code ? 1 : 0), r.code);
+    const r = await run(
+      process.execPath,
+      [path.join(root, 'scripts/scan-token-leaks.mjs'), ...(selected.includes('ui') ? ['--require-vsix'] : [])],
+      { log: 'token-scan' },
+    );
+    const [p, f] = countPlain(r.out);
+    record('token-scan', p, f || (r.code ? 1 : 0), r.code);
   });
 }
 
-const passed = results.reduce((n, r) => n + r.passed, 0), failed = results.reduce((n, r) => n + r.failed, 0);
+const passed = results.reduce((n, r) => n + r.passed, 0),
+  failed = results.reduce((n, r) => n + r.failed, 0);
 console.log('');
-if (process.env.LANEWATCH_PREPARE_MS) console.log(`[test] stage prepare    ${(Number(process.env.LANEWATCH_PREPARE_MS) / 1000).toFixed(1)} s`);
+if (process.env.LANEWATCH_PREPARE_MS)
+  console.log(`[test] stage prepare    ${(Number(process.env.LANEWATCH_PREPARE_MS) / 1000).toFixed(1)} s`);
 for (const [name, ms] of timings) console.log(`[test] stage ${name.padEnd(18)} ${(ms / 1000).toFixed(1)} s`);
-for (const r of results) console.log(`[test] ${r.name.padEnd(18)} ${r.passed} passed, ${r.failed} failed${r.code ? ` (exit ${r.code})` : ''}`);
+for (const r of results)
+  console.log(`[test] ${r.name.padEnd(18)} ${r.passed} passed, ${r.failed} failed${r.code ? ` (exit ${r.code})` : ''}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || results.some((r) => r.code) ? 1 : 0);

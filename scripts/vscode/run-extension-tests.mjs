@@ -51,7 +51,12 @@ function isNoise(text) {
  * @returns {Promise<number>} the exit code (0 = all tests passed)
  */
 export async function runExtensionTests({
-  extensionPath, testsPath, workspace, settings = {}, env = {}, timeoutMs = 180000,
+  extensionPath,
+  testsPath,
+  workspace,
+  settings = {},
+  env = {},
+  timeoutMs = 180000,
   screenshot = 'test-results/extension-host-failure.png',
 }) {
   const started = Date.now();
@@ -61,19 +66,25 @@ export async function runExtensionTests({
   if (!existsSync(path.join(extensionPath, 'package.json'))) throw new Error(`no package.json in ${extensionPath}`);
   if (!existsSync(testsPath)) throw new Error(`tests module ${testsPath} not found (build first: node esbuild.mjs)`);
 
-  if (screenshot) { // no stale artifacts from an earlier run
+  if (screenshot) {
+    // no stale artifacts from an earlier run
     rmSync(path.resolve(screenshot), { force: true });
     rmSync(path.join(path.dirname(path.resolve(screenshot)), 'extension-host-logs'), { recursive: true, force: true });
   }
 
-  let server, browser, page, timer, finished = false;
+  let server,
+    browser,
+    page,
+    timer,
+    finished = false;
   let cleaning;
   // Memoized: the signal handler and `finally` may both call it; both wait for the one teardown.
-  const cleanup = () => (cleaning ??= (async () => {
-    clearTimeout(timer);
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  })());
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      clearTimeout(timer);
+      await browser?.close().catch(() => {});
+      await server?.stop();
+    })());
   const removeSignals = onSignals(cleanup);
   let code = 1;
   try {
@@ -82,8 +93,14 @@ export async function runExtensionTests({
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await blockExternal(page, server.url);
 
-    let settle, settled = false;
-    const exited = new Promise((r) => { settle = (v) => { settled = true; r(v); }; });
+    let settle,
+      settled = false;
+    const exited = new Promise((r) => {
+      settle = (v) => {
+        settled = true;
+        r(v);
+      };
+    });
     let workbenchLogs = [];
     await page.exposeFunction('codeAutomationExit', (c, logs) => {
       if (Array.isArray(logs)) workbenchLogs = logs;
@@ -98,15 +115,24 @@ export async function runExtensionTests({
     });
     // The raw page console repeats the same log with %c styling; only show it when asked.
     if (VERBOSE) page.on('console', (m) => console.error(`[page ${m.type()}] ${m.text()}`));
-    page.on('crash', () => { log('page crashed'); settle(1); });
+    page.on('crash', () => {
+      log('page crashed');
+      settle(1);
+    });
 
     const remaining = () => Math.max(1000, timeoutMs - (Date.now() - started));
-    timer = setTimeout(() => { log(`timeout after ${timeoutMs} ms`); settle('timeout'); }, remaining());
+    timer = setTimeout(() => {
+      log(`timeout after ${timeoutMs} ms`);
+      settle('timeout');
+    }, remaining());
     const tHost = Date.now();
-    await page.goto(server.workbenchUrl([
-      ['extensionDevelopmentPath', server.remoteUri(extensionPath)],
-      ['extensionTestsPath', server.remoteUri(testsPath)],
-    ]), { timeout: remaining() });
+    await page.goto(
+      server.workbenchUrl([
+        ['extensionDevelopmentPath', server.remoteUri(extensionPath)],
+        ['extensionTestsPath', server.remoteUri(testsPath)],
+      ]),
+      { timeout: remaining() },
+    );
     const r = await exited;
     finished = true;
     clearTimeout(timer);
@@ -133,14 +159,19 @@ async function saveFailure(page, screenshot, logs, server) {
   if (!screenshot) return;
   const file = path.resolve(screenshot);
   mkdirSync(path.dirname(file), { recursive: true });
-  await page.screenshot({ path: file, timeout: 10000 }).then(() => log(`screenshot: ${file}`), () => {});
+  await page.screenshot({ path: file, timeout: 10000 }).then(
+    () => log(`screenshot: ${file}`),
+    () => {},
+  );
   const dir = path.join(path.dirname(file), 'extension-host-logs');
   try {
     mkdirSync(path.join(dir, 'server'), { recursive: true });
     cpSync(server.logFile, path.join(dir, 'server', 'code-server.log'));
     const serverLogs = path.join(server.root, 'ud', 'logs');
     if (existsSync(serverLogs)) cpSync(serverLogs, path.join(dir, 'server'), { recursive: true });
-  } catch (e) { log(`could not copy server logs: ${e.message}`); }
+  } catch (e) {
+    log(`could not copy server logs: ${e.message}`);
+  }
   if (logs.length) {
     for (const { relativePath, contents } of logs) {
       const p = path.join(dir, relativePath);
@@ -165,23 +196,46 @@ async function main() {
     },
   });
   if (values.help || !values.workspace) {
-    console.error('usage: node scripts/vscode/run-extension-tests.mjs --extension . --tests out/test/extension/index.js --workspace DIR [--settings JSON] [--timeout-ms N] [--screenshot FILE]');
+    console.error(
+      'usage: node scripts/vscode/run-extension-tests.mjs --extension . --tests out/test/extension/index.js --workspace DIR [--settings JSON] [--timeout-ms N] [--screenshot FILE]',
+    );
     return values.help ? 0 : 2;
   }
   let settings = {};
   if (values.settings) {
-    try { settings = JSON.parse(values.settings); } catch (e) { console.error(`--settings is not JSON: ${e.message}`); return 2; }
+    try {
+      settings = JSON.parse(values.settings);
+    } catch (e) {
+      console.error(`--settings is not JSON: ${e.message}`);
+      return 2;
+    }
   }
   const timeoutMs = Number(values['timeout-ms']);
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) { console.error('--timeout-ms must be a positive number'); return 2; }
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    console.error('--timeout-ms must be a positive number');
+    return 2;
+  }
   // Backstop: never outlive the deadline by much, whatever hangs (the 'exit' hook kills our process groups).
-  setTimeout(() => { log('hard deadline reached'); process.exit(1); }, timeoutMs + 60000).unref();
+  setTimeout(() => {
+    log('hard deadline reached');
+    process.exit(1);
+  }, timeoutMs + 60000).unref();
   return runExtensionTests({
-    extensionPath: values.extension, testsPath: values.tests, workspace: values.workspace,
-    settings, timeoutMs, screenshot: values.screenshot,
+    extensionPath: values.extension,
+    testsPath: values.tests,
+    workspace: values.workspace,
+    settings,
+    timeoutMs,
+    screenshot: values.screenshot,
   });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().then((c) => process.exit(c), (e) => { console.error(e?.stack ?? e); process.exit(1); });
+  main().then(
+    (c) => process.exit(c),
+    (e) => {
+      console.error(e?.stack ?? e);
+      process.exit(1);
+    },
+  );
 }

@@ -1,6 +1,13 @@
 // A short-lived connection for one action (abort, reset, restart, send), with exactly the scopes that action
 // needs: the watcher's own connection stays read-only (least privilege, as the OpenClaw CLI does it).
-import { GatewayApi, GatewayConnection, GatewayRequestError, type ConnectionProblem, type LogLevel, type OperatorScope } from '../gateway';
+import {
+  GatewayApi,
+  GatewayConnection,
+  GatewayRequestError,
+  type ConnectionProblem,
+  type LogLevel,
+  type OperatorScope,
+} from '../gateway';
 import type { Fleet } from '../fleet/fleet';
 import type { GatewayConfig } from '../config/gatewaySettings';
 import type { RunEvidenceSource } from './recovery';
@@ -36,18 +43,33 @@ export function requestTimeoutFromSeconds(seconds: unknown): number {
 }
 
 export async function withOperatorConnection<T>(
-  fleet: Fleet, config: GatewayConfig, scopes: OperatorScope[], options: OperatorConnectionOptions,
+  fleet: Fleet,
+  config: GatewayConfig,
+  scopes: OperatorScope[],
+  options: OperatorConnectionOptions,
   fn: (api: GatewayApi, connection: GatewayConnection) => Promise<T>,
 ): Promise<T> {
   const c = new GatewayConnection({
-    url: config.url, credentials: () => fleet.credentialsFor(config), scopes, identityStore: fleet.identityStore,
+    url: config.url,
+    credentials: () => fleet.credentialsFor(config),
+    scopes,
+    identityStore: fleet.identityStore,
     // One device per scope set: a device paired with read only would need a scope-upgrade approval to abort.
-    identityKey: `${config.name}|${config.url}|${scopes.join(',')}`, clientVersion: fleet.clientVersion, clientDisplayName: 'Lanewatch command',
-    reconnect: options.reconnect ?? false, requestTimeoutMs: options.requestTimeoutMs, log: options.log,
+    identityKey: `${config.name}|${config.url}|${scopes.join(',')}`,
+    clientVersion: fleet.clientVersion,
+    clientDisplayName: 'Lanewatch command',
+    reconnect: options.reconnect ?? false,
+    requestTimeoutMs: options.requestTimeoutMs,
+    log: options.log,
     ...fleet.connectionSecurity(config),
   });
   try {
-    await connectWithin(c, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, options.signal, options.reconnect ?? false);
+    await connectWithin(
+      c,
+      options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      options.signal,
+      options.reconnect ?? false,
+    );
     // Recovery waits for sessions.changed to see a session settle.
     await new GatewayApi(c).sessionsSubscribe({}).catch(() => undefined);
     return await fn(new GatewayApi(c), c);
@@ -57,7 +79,11 @@ export async function withOperatorConnection<T>(
 }
 
 const connectError = (problem: ConnectionProblem) =>
-  new GatewayRequestError('connect', problem, { code: problem.errorCode ?? 'CONNECT_FAILED', message: `connect: ${problem.summary}`, answered: problem.errorCode !== undefined });
+  new GatewayRequestError('connect', problem, {
+    code: problem.errorCode ?? 'CONNECT_FAILED',
+    message: `connect: ${problem.summary}`,
+    answered: problem.errorCode !== undefined,
+  });
 
 /**
  * Starts `c` and resolves once it is connected. Within `timeoutMs` a transient failure is tried again (the
@@ -65,28 +91,70 @@ const connectError = (problem: ConnectionProblem) =>
  * resolve is tried once more after a short pause and then reported; a problem that retrying cannot fix (wrong
  * token, protocol, certificate) or one that needs a person elsewhere (pairing approval) is reported at once.
  */
-export function connectWithin(c: GatewayConnection, timeoutMs: number, signal: AbortSignal | undefined, reconnect: boolean): Promise<void> {
+export function connectWithin(
+  c: GatewayConnection,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  reconnect: boolean,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let unreachable = 0;
     let transient = 0;
     let retry: NodeJS.Timeout | undefined;
-    const done = (fn: () => void) => { clearTimeout(timer); clearTimeout(retry); sub.dispose(); signal?.removeEventListener('abort', onAbort); fn(); };
+    const done = (fn: () => void) => {
+      clearTimeout(timer);
+      clearTimeout(retry);
+      sub.dispose();
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
     const timer = setTimeout(() => {
       const p = c.snapshot().problem;
-      done(() => reject(GatewayRequestError.local('connect', 'TIMEOUT', `not connected within ${Math.round(timeoutMs / 1000)} s${p ? ` (${p.summary})` : ''}`, p ? { ...p, summary: `not connected within ${Math.round(timeoutMs / 1000)} s (${p.summary})` } : { kind: 'connect-timeout' })));
+      done(() =>
+        reject(
+          GatewayRequestError.local(
+            'connect',
+            'TIMEOUT',
+            `not connected within ${Math.round(timeoutMs / 1000)} s${p ? ` (${p.summary})` : ''}`,
+            p
+              ? { ...p, summary: `not connected within ${Math.round(timeoutMs / 1000)} s (${p.summary})` }
+              : { kind: 'connect-timeout' },
+          ),
+        ),
+      );
     }, timeoutMs);
     const onAbort = () => done(() => reject(GatewayRequestError.local('connect', 'CANCELLED', 'cancelled')));
-    if (signal?.aborted) { onAbort(); return; }
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
     signal?.addEventListener('abort', onAbort, { once: true });
-    const again = (ms: number) => { if (!reconnect) { clearTimeout(retry); retry = setTimeout(() => c.start(), ms); } };
+    const again = (ms: number) => {
+      if (!reconnect) {
+        clearTimeout(retry);
+        retry = setTimeout(() => c.start(), ms);
+      }
+    };
     const sub = c.onDidChangeState((s) => {
-      if (s.state === 'connected' && s.hello) { done(resolve); return; }
-      if (s.state === 'stopped') { done(() => reject(GatewayRequestError.local('connect', 'CONNECTION_CLOSED', 'connection stopped'))); return; }
+      if (s.state === 'connected' && s.hello) {
+        done(resolve);
+        return;
+      }
+      if (s.state === 'stopped') {
+        done(() => reject(GatewayRequestError.local('connect', 'CONNECTION_CLOSED', 'connection stopped')));
+        return;
+      }
       if (s.state !== 'disconnected' || !s.problem) return;
       const p = s.problem;
-      if (p.reconnect === 'stop' || p.reconnect === 'slow') { done(() => reject(connectError(p))); return; }
+      if (p.reconnect === 'stop' || p.reconnect === 'slow') {
+        done(() => reject(connectError(p)));
+        return;
+      }
       if (UNREACHABLE_KINDS.has(p.kind)) {
-        if (++unreachable >= 2) { done(() => reject(connectError(p))); return; }
+        if (++unreachable >= 2) {
+          done(() => reject(connectError(p)));
+          return;
+        }
         again(UNREACHABLE_RETRY_MS);
         return;
       }

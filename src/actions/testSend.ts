@@ -1,7 +1,14 @@
 // Test send: one probe message over a fresh connection, timing every phase a field report may fail in —
 // TCP/WebSocket open, challenge, hello-ok, request accepted, first event, final reply — and classifying a
 // failure for a person. It never retries on its own (the connection does not reconnect).
-import { GatewayApi, GatewayConnection, type ConnectionSnapshot, type DeviceIdentityStore, type GatewayConnectionOptions, type EventFrame } from '../gateway';
+import {
+  GatewayApi,
+  GatewayConnection,
+  type ConnectionSnapshot,
+  type DeviceIdentityStore,
+  type GatewayConnectionOptions,
+  type EventFrame,
+} from '../gateway';
 import { GatewayRequestError } from '../gateway';
 import { findSessionRow } from './recovery';
 
@@ -23,7 +30,12 @@ export interface TestSendOptions {
   security?: Pick<GatewayConnectionOptions, 'tlsFingerprint' | 'allowPlaintextRemote'>;
 }
 
-export interface TestSendPhase { name: string; ms?: number; ok: boolean; detail?: string }
+export interface TestSendPhase {
+  name: string;
+  ms?: number;
+  ok: boolean;
+  detail?: string;
+}
 
 export interface TestSendReport {
   ok: boolean;
@@ -43,7 +55,8 @@ export function testSendNotice(sessionKey: string): string {
   return `This writes a message into ${sessionKey}'s transcript. It stays there, and the agent answers it: now, or later if the session is busy.`;
 }
 
-const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const rec = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 function httpUrlOf(wsUrl: string): string {
   const u = new URL(wsUrl);
@@ -53,7 +66,12 @@ function httpUrlOf(wsUrl: string): string {
 }
 
 async function defaultFetchHealth(url: string): Promise<boolean> {
-  try { const r = await fetch(url, { signal: AbortSignal.timeout(5_000) }); return r.ok; } catch { return false; }
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    return r.ok;
+  } catch {
+    return false;
+  }
 }
 
 function handshakePhases(s: ConnectionSnapshot): TestSendPhase[] {
@@ -62,7 +80,12 @@ function handshakePhases(s: ConnectionSnapshot): TestSendPhase[] {
   return [
     { name: 'TCP + WebSocket open', ms: t?.socketOpenMs, ok: t?.socketOpenMs !== undefined },
     { name: 'connect.challenge', ms: t?.challengeMs, ok: t?.challengeMs !== undefined },
-    { name: 'hello-ok', ms: t?.helloMs, ok: t?.helloMs !== undefined, detail: failedIn ? `failed during ${failedIn}` : undefined },
+    {
+      name: 'hello-ok',
+      ms: t?.helloMs,
+      ok: t?.helloMs !== undefined,
+      detail: failedIn ? `failed during ${failedIn}` : undefined,
+    },
   ];
 }
 
@@ -76,8 +99,14 @@ function replyText(payload: Record<string, unknown>): string | undefined {
 export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
   const idempotencyKey = `lanewatch-probe-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const connection = new GatewayConnection({
-    url: opts.url, credentials: () => ({ token: opts.token }), scopes: ['operator.read', 'operator.write'], identityStore: opts.identityStore,
-    identityKey: opts.identityKey, clientVersion: opts.clientVersion, clientDisplayName: 'Lanewatch test send', reconnect: false,
+    url: opts.url,
+    credentials: () => ({ token: opts.token }),
+    scopes: ['operator.read', 'operator.write'],
+    identityStore: opts.identityStore,
+    identityKey: opts.identityKey,
+    clientVersion: opts.clientVersion,
+    clientDisplayName: 'Lanewatch test send',
+    reconnect: false,
     ...opts.security,
   });
   const api = new GatewayApi(connection);
@@ -85,10 +114,14 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
   /** Whether the probe is in the transcript: yes once accepted; unknown when the send got no answer. */
   let written: 'no' | 'yes' | 'unknown' = 'no';
   const report = (r: Omit<TestSendReport, 'idempotencyKey' | 'leftBehind'>): TestSendReport => {
-    const leftBehind = written === 'no' ? 'Nothing was written: the gateway did not accept the message.'
-      : written === 'unknown' ? 'The gateway did not answer the send: the message may or may not be in the session\'s transcript.'
-      : r.ok ? 'The message and its reply stay in the session\'s transcript.'
-        : 'The message stays in the session\'s transcript, and the agent may still answer it later.';
+    const leftBehind =
+      written === 'no'
+        ? 'Nothing was written: the gateway did not accept the message.'
+        : written === 'unknown'
+          ? "The gateway did not answer the send: the message may or may not be in the session's transcript."
+          : r.ok
+            ? "The message and its reply stay in the session's transcript."
+            : "The message stays in the session's transcript, and the agent may still answer it later.";
     return { ...r, summary: `${r.summary} ${leftBehind}`, idempotencyKey, leftBehind };
   };
   try {
@@ -102,14 +135,40 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
       const failedIn = snap.handshake?.failedIn;
       if (p?.kind === 'no-challenge' || p?.kind === 'upgrade-timeout' || p?.kind === 'hello-timeout') {
         const healthy = await (opts.fetchHealth ?? defaultFetchHealth)(httpUrlOf(opts.url));
-        return report({ ok: false, failure: healthy ? 'ws-wedged' : 'ws-timeout', phases,
-          summary: healthy ? `HTTP /healthz answers but the WebSocket ${p.kind === 'upgrade-timeout' ? 'upgrade' : p.kind === 'no-challenge' ? 'sends no challenge' : 'never answers connect'}: the gateway's WebSocket handling is wedged (event loop blocked?). Restart the gateway.` : `${p.summary}; /healthz does not answer either: the gateway is down or overloaded.` });
+        return report({
+          ok: false,
+          failure: healthy ? 'ws-wedged' : 'ws-timeout',
+          phases,
+          summary: healthy
+            ? `HTTP /healthz answers but the WebSocket ${p.kind === 'upgrade-timeout' ? 'upgrade' : p.kind === 'no-challenge' ? 'sends no challenge' : 'never answers connect'}: the gateway's WebSocket handling is wedged (event loop blocked?). Restart the gateway.`
+            : `${p.summary}; /healthz does not answer either: the gateway is down or overloaded.`,
+        });
       }
       if (p?.closeCode === 1000 && failedIn && failedIn !== 'ready') {
-        return report({ ok: false, failure: 'preauth-timeout', phases, summary: `gateway closed (1000 normal closure) during the ${failedIn} phase: its pre-auth handshake timeout passed before hello-ok (the gateway is overloaded or its event loop is blocked).` });
+        return report({
+          ok: false,
+          failure: 'preauth-timeout',
+          phases,
+          summary: `gateway closed (1000 normal closure) during the ${failedIn} phase: its pre-auth handshake timeout passed before hello-ok (the gateway is overloaded or its event loop is blocked).`,
+        });
       }
-      const authKinds = ['auth-token-mismatch', 'auth-required', 'auth-password', 'auth-not-configured', 'auth-rate-limited', 'auth-device', 'pairing-required', 'device-identity-required', 'no-scopes'];
-      return report({ ok: false, failure: p && authKinds.includes(p.kind) ? 'auth' : p?.kind ?? 'connect', phases, summary: p ? `${p.summary}: ${p.advice}` : (err as Error).message });
+      const authKinds = [
+        'auth-token-mismatch',
+        'auth-required',
+        'auth-password',
+        'auth-not-configured',
+        'auth-rate-limited',
+        'auth-device',
+        'pairing-required',
+        'device-identity-required',
+        'no-scopes',
+      ];
+      return report({
+        ok: false,
+        failure: p && authKinds.includes(p.kind) ? 'auth' : (p?.kind ?? 'connect'),
+        phases,
+        summary: p ? `${p.summary}: ${p.advice}` : (err as Error).message,
+      });
     }
     const phases = handshakePhases(connection.snapshot());
     const events: EventFrame[] = [];
@@ -120,11 +179,18 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
       const onFrame = (f: EventFrame) => {
         const p = rec(f.payload);
         if (p.sessionKey !== opts.sessionKey) return;
-        if (!runId || (p.runId !== runId && p.runId !== idempotencyKey)) { events.push(f); return; }
+        if (!runId || (p.runId !== runId && p.runId !== idempotencyKey)) {
+          events.push(f);
+          return;
+        }
         firstEventMs ??= Date.now() - started;
         // A message queued behind another run gets a `final` without a message for its own run id: not a reply.
-        if (f.event === 'chat' && p.state === 'final' && !p.message) { queuedBehind = true; return; }
-        if (f.event === 'chat' && (p.state === 'final' || p.state === 'aborted' || p.state === 'error')) resolve({ state: String(p.state), payload: p });
+        if (f.event === 'chat' && p.state === 'final' && !p.message) {
+          queuedBehind = true;
+          return;
+        }
+        if (f.event === 'chat' && (p.state === 'final' || p.state === 'aborted' || p.state === 'error'))
+          resolve({ state: String(p.state), payload: p });
       };
       connection.onEvent('chat', onFrame);
       connection.onEvent('agent', onFrame);
@@ -132,46 +198,115 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
     const tSend = Date.now();
     let accepted;
     try {
-      accepted = await api.chatSend({ sessionKey: opts.sessionKey, message: opts.message ?? 'Lanewatch test send: please reply with one short sentence.', idempotencyKey }, { signal: opts.signal, timeoutMs: 60_000 }); // 2026.4.x stalls up to 55 s
+      accepted = await api.chatSend(
+        {
+          sessionKey: opts.sessionKey,
+          message: opts.message ?? 'Lanewatch test send: please reply with one short sentence.',
+          idempotencyKey,
+        },
+        { signal: opts.signal, timeoutMs: 60_000 },
+      ); // 2026.4.x stalls up to 55 s
     } catch (err) {
       if (!(err instanceof GatewayRequestError && err.answered)) written = 'unknown';
       phases.push({ name: 'request accepted', ok: false, detail: (err as Error).message });
-      return report({ ok: false, failure: err instanceof GatewayRequestError && err.problem.kind === 'missing-scope' ? 'auth' : 'not-accepted', phases, summary: `chat.send was not accepted: ${(err as Error).message}` });
+      return report({
+        ok: false,
+        failure: err instanceof GatewayRequestError && err.problem.kind === 'missing-scope' ? 'auth' : 'not-accepted',
+        phases,
+        summary: `chat.send was not accepted: ${(err as Error).message}`,
+      });
     }
     written = 'yes';
     runId = accepted.runId ?? idempotencyKey;
     // Events that arrived before the answer to chat.send are replayed against the now-known run id.
-    for (const f of events.splice(0)) { const p = rec(f.payload); if (p.runId === runId) firstEventMs ??= Date.now() - started; }
-    phases.push({ name: 'request accepted', ms: Date.now() - started, ok: true, detail: `${accepted.status} in ${Date.now() - tSend} ms` });
+    for (const f of events.splice(0)) {
+      const p = rec(f.payload);
+      if (p.runId === runId) firstEventMs ??= Date.now() - started;
+    }
+    phases.push({
+      name: 'request accepted',
+      ms: Date.now() - started,
+      ok: true,
+      detail: `${accepted.status} in ${Date.now() - tSend} ms`,
+    });
     const timeoutMs = opts.replyTimeoutMs ?? 60_000;
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       final,
-      new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), timeoutMs); opts.signal?.addEventListener('abort', () => resolve(undefined), { once: true }); }),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), timeoutMs);
+        opts.signal?.addEventListener('abort', () => resolve(undefined), { once: true });
+      }),
     ]);
     clearTimeout(timer);
     phases.push({ name: 'first event', ms: firstEventMs, ok: firstEventMs !== undefined });
     if (!outcome) {
-      phases.push({ name: 'final reply', ok: false, detail: opts.signal?.aborted ? 'cancelled' : `none within ${Math.round(timeoutMs / 1000)} s` });
-      if (opts.signal?.aborted) return report({ ok: false, failure: 'cancelled', phases, runId, summary: 'cancelled while waiting for the reply (the message was accepted and may still be answered)' });
+      phases.push({
+        name: 'final reply',
+        ok: false,
+        detail: opts.signal?.aborted ? 'cancelled' : `none within ${Math.round(timeoutMs / 1000)} s`,
+      });
+      if (opts.signal?.aborted)
+        return report({
+          ok: false,
+          failure: 'cancelled',
+          phases,
+          runId,
+          summary: 'cancelled while waiting for the reply (the message was accepted and may still be answered)',
+        });
       let holder = '';
       try {
         const row = await findSessionRow(api, opts.sessionKey);
         const h = await api.chatHistory({ sessionKey: opts.sessionKey, limit: 1 });
-        const other = h.inFlightRun && h.inFlightRun.runId !== runId ? h.inFlightRun.runId : (Array.isArray(row?.activeRunIds) ? (row!.activeRunIds as string[]) : []).find((id) => id !== runId);
+        const other =
+          h.inFlightRun && h.inFlightRun.runId !== runId
+            ? h.inFlightRun.runId
+            : (Array.isArray(row?.activeRunIds) ? (row!.activeRunIds as string[]) : []).find((id) => id !== runId);
         // Protocol 3 rows and histories say nothing about runs: being queued behind another run is the evidence there.
         const rowsSay = typeof row?.hasActiveRun === 'boolean';
-        if (queuedBehind && !other && (row?.hasActiveRun || !rowsSay)) holder = 'an active run (the probe was queued behind it)';
-        else if (row?.hasActiveRun && other) holder = `run ${other}${typeof row.startedAt === 'number' ? ` (running since ${new Date(row.startedAt).toISOString()})` : ''}`;
+        if (queuedBehind && !other && (row?.hasActiveRun || !rowsSay))
+          holder = 'an active run (the probe was queued behind it)';
+        else if (row?.hasActiveRun && other)
+          holder = `run ${other}${typeof row.startedAt === 'number' ? ` (running since ${new Date(row.startedAt).toISOString()})` : ''}`;
         else if (row?.hasActiveRun) holder = 'an active run';
-      } catch { /* diagnosis is best effort */ }
-      return report({ ok: false, failure: holder ? 'lane-held' : 'no-reply', phases, runId,
-        summary: holder ? `accepted, but no reply within ${Math.round(timeoutMs / 1000)} s because the session's lane is held by ${holder}. Abort it or run "Recover Session…".` : `accepted, but no reply within ${Math.round(timeoutMs / 1000)} s and nothing else holds the lane: the model call itself is slow or hung.` });
+      } catch {
+        /* diagnosis is best effort */
+      }
+      return report({
+        ok: false,
+        failure: holder ? 'lane-held' : 'no-reply',
+        phases,
+        runId,
+        summary: holder
+          ? `accepted, but no reply within ${Math.round(timeoutMs / 1000)} s because the session's lane is held by ${holder}. Abort it or run "Recover Session…".`
+          : `accepted, but no reply within ${Math.round(timeoutMs / 1000)} s and nothing else holds the lane: the model call itself is slow or hung.`,
+      });
     }
     const reply = replyText(outcome.payload);
-    phases.push({ name: 'final reply', ms: Date.now() - started, ok: outcome.state === 'final', detail: outcome.state !== 'final' ? `${outcome.state}${typeof outcome.payload.errorMessage === 'string' ? `: ${outcome.payload.errorMessage}` : ''}` : undefined });
-    if (outcome.state !== 'final') return report({ ok: false, failure: outcome.state === 'error' ? 'run-error' : 'run-aborted', phases, runId, summary: `the run ended ${outcome.state}${typeof outcome.payload.errorMessage === 'string' ? `: ${outcome.payload.errorMessage}` : ''}` });
-    return report({ ok: true, phases, runId, reply, summary: `reply in ${Date.now() - started} ms: ${JSON.stringify((reply ?? '').slice(0, 120))}` });
+    phases.push({
+      name: 'final reply',
+      ms: Date.now() - started,
+      ok: outcome.state === 'final',
+      detail:
+        outcome.state !== 'final'
+          ? `${outcome.state}${typeof outcome.payload.errorMessage === 'string' ? `: ${outcome.payload.errorMessage}` : ''}`
+          : undefined,
+    });
+    if (outcome.state !== 'final')
+      return report({
+        ok: false,
+        failure: outcome.state === 'error' ? 'run-error' : 'run-aborted',
+        phases,
+        runId,
+        summary: `the run ended ${outcome.state}${typeof outcome.payload.errorMessage === 'string' ? `: ${outcome.payload.errorMessage}` : ''}`,
+      });
+    return report({
+      ok: true,
+      phases,
+      runId,
+      reply,
+      summary: `reply in ${Date.now() - started} ms: ${JSON.stringify((reply ?? '').slice(0, 120))}`,
+    });
   } finally {
     connection.dispose();
   }

@@ -3,7 +3,17 @@
 import { ConfigError, createCliFleet, gatewayConfigs, settled, UsageError, type CliFleetOptions } from './cliFleet';
 import { normalizeFingerprint } from '../gateway/transportSecurity';
 import { GatewayRequestError } from '../gateway/requestError';
-import { auditTrailFor, EXIT, runRecover, runRestart, runSend, runStep, runWatch, type ActionContext, type Io } from './actionCommands';
+import {
+  auditTrailFor,
+  EXIT,
+  runRecover,
+  runRestart,
+  runSend,
+  runStep,
+  runWatch,
+  type ActionContext,
+  type Io,
+} from './actionCommands';
 import { cliFix, cliProblemText, type AdviceContext } from './cliAdvice';
 import { COMMANDS, usageText, type Command } from './usage';
 import type { Fleet } from '../fleet/fleet';
@@ -19,7 +29,12 @@ export interface Parsed {
   /** --help / -h / `help`: print the usage (of `command`, if one was named) on stdout and exit 0. */
   help?: boolean;
   sessionKey?: string;
-  json: boolean; facts: boolean; yes: boolean; clearQueue: boolean; now: boolean; stop: boolean;
+  json: boolean;
+  facts: boolean;
+  yes: boolean;
+  clearQueue: boolean;
+  now: boolean;
+  stop: boolean;
   message?: string;
   /** --reply-timeout-seconds; undefined: each command's default (send: 120 s for the reply; others: 20 s to settle). */
   replyTimeoutMs?: number;
@@ -30,8 +45,19 @@ export interface Parsed {
   fleet: Omit<CliFleetOptions, 'version'>;
 }
 
-const TOKEN_REFUSED = '--token is not accepted: other users can read command lines. Put the token in an environment variable and pass --token-env NAME';
-const FLAGS = new Set(['--allow-plaintext', '--json', '--facts', '--verbose', '--yes', '-y', '--clear-queue', '--now', '--stop']);
+const TOKEN_REFUSED =
+  '--token is not accepted: other users can read command lines. Put the token in an environment variable and pass --token-env NAME';
+const FLAGS = new Set([
+  '--allow-plaintext',
+  '--json',
+  '--facts',
+  '--verbose',
+  '--yes',
+  '-y',
+  '--clear-queue',
+  '--now',
+  '--stop',
+]);
 /** An option's name without its `=value`, which may be a secret: the only part of an option an error repeats. */
 const optionName = (a: string) => (a.startsWith('--') && a.includes('=') ? a.slice(0, a.indexOf('=')) : a);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -39,7 +65,16 @@ const isHelp = (a: string) => a === '--help' || a === '-h';
 
 function emptyParsed(command: Command): Parsed {
   return {
-    command, json: false, facts: false, yes: false, clearQueue: false, now: false, stop: false, waitMs: 15_000, connectTimeoutMs: 30_000, watch: {},
+    command,
+    json: false,
+    facts: false,
+    yes: false,
+    clearQueue: false,
+    now: false,
+    stop: false,
+    waitMs: 15_000,
+    connectTimeoutMs: 30_000,
+    watch: {},
     fleet: { gateways: [], requestTimeoutMs: 60_000, verbose: false },
   };
 }
@@ -48,10 +83,13 @@ export function parseArgs(argv: readonly string[]): Parsed {
   const [command, ...rest] = argv;
   if (!command) throw new UsageError('');
   const known = (c: string | undefined): c is Command => (COMMANDS as readonly string[]).includes(c ?? '');
-  if (isHelp(command) || command === 'help') return { ...emptyParsed(known(rest[0]) ? rest[0] : (undefined as unknown as Command)), help: true };
+  if (isHelp(command) || command === 'help')
+    return { ...emptyParsed(known(rest[0]) ? rest[0] : (undefined as unknown as Command)), help: true };
   if (command.startsWith('-')) {
     if (optionName(command) === '--token') throw new UsageError(TOKEN_REFUSED);
-    throw new UsageError(`the command comes first: lanewatch <command> [options] (got the option ${optionName(command)} first)`);
+    throw new UsageError(
+      `the command comes first: lanewatch <command> [options] (got the option ${optionName(command)} first)`,
+    );
   }
   if (!known(command)) throw new UsageError(`unknown command "${command.slice(0, 40)}"`);
   const out = emptyParsed(command);
@@ -66,47 +104,111 @@ export function parseArgs(argv: readonly string[]): Parsed {
     if (name === '--token') throw new UsageError(TOKEN_REFUSED);
     if (inline !== undefined && FLAGS.has(name)) throw new UsageError(`${name} takes no value`);
     const value = () => {
-      if (inline !== undefined) { if (!inline) throw new UsageError(`${name} needs a value`); return inline; }
+      if (inline !== undefined) {
+        if (!inline) throw new UsageError(`${name} needs a value`);
+        return inline;
+      }
       const v = rest[++i];
       if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
       return v;
     };
-    const number = (min: number) => { const n = Number(value()); if (!Number.isFinite(n) || n < min) throw new UsageError(`${name} needs a number ≥ ${min}`); return n; };
+    const number = (min: number) => {
+      const n = Number(value());
+      if (!Number.isFinite(n) || n < min) throw new UsageError(`${name} needs a number ≥ ${min}`);
+      return n;
+    };
     switch (name) {
-      case '--gateway': out.fleet.gateways.push({ url: value() }); break;
+      case '--gateway':
+        out.fleet.gateways.push({ url: value() });
+        break;
       case '--token-env': {
         const v = value();
         // Not repeated back when it is no variable name: it may be the token itself, pasted by mistake.
-        if (!ENV_NAME.test(v)) throw new UsageError('--token-env needs the NAME of an environment variable (letters, digits and _), not the token itself');
+        if (!ENV_NAME.test(v))
+          throw new UsageError(
+            '--token-env needs the NAME of an environment variable (letters, digits and _), not the token itself',
+          );
         const last = out.fleet.gateways.at(-1);
         if (!last) {
-          if (leadingTokenEnv) throw new UsageError(`--token-env given twice before any --gateway (${leadingTokenEnv}, ${v}): put each --token-env right after its --gateway URL`);
+          if (leadingTokenEnv)
+            throw new UsageError(
+              `--token-env given twice before any --gateway (${leadingTokenEnv}, ${v}): put each --token-env right after its --gateway URL`,
+            );
           leadingTokenEnv = v;
         } else {
-          if (last.tokenEnv) throw new UsageError(`two --token-env for --gateway ${last.url} (${last.tokenEnv}, ${v}): give each gateway one --token-env, right after its --gateway URL`);
+          if (last.tokenEnv)
+            throw new UsageError(
+              `two --token-env for --gateway ${last.url} (${last.tokenEnv}, ${v}): give each gateway one --token-env, right after its --gateway URL`,
+            );
           last.tokenEnv = v;
         }
         break;
       }
-      case '--config': out.fleet.configPath = value(); break;
-      case '--tls-fingerprint': { const v = value(); const fp = normalizeFingerprint(v); if (!fp) throw new UsageError('--tls-fingerprint needs a SHA-256 fingerprint (64 hex digits, colons optional)'); out.fleet.tlsFingerprint = fp; break; }
-      case '--allow-plaintext': out.fleet.allowPlaintext = true; break;
-      case '--json': out.json = true; break;
-      case '--facts': out.facts = true; break;
-      case '--verbose': out.fleet.verbose = true; break;
-      case '--yes': case '-y': out.yes = true; break;
-      case '--clear-queue': out.clearQueue = true; break;
-      case '--now': out.now = true; break;
-      case '--stop': out.stop = true; break;
-      case '--message': out.message = value(); break;
-      case '--wait-ms': out.waitMs = number(100); break;
-      case '--reply-timeout-seconds': out.replyTimeoutMs = number(1) * 1000; break;
-      case '--connect-timeout-seconds': out.connectTimeoutMs = number(1) * 1000; break;
-      case '--states': out.watch.states = value().split(',').map((s) => s.trim()).filter(Boolean); break;
-      case '--threshold-seconds': out.watch.thresholdMs = number(1) * 1000; break;
-      case '--max-per-hour': out.watch.maxActionsPerHour = number(0); break;
-      case '--cooldown-seconds': out.watch.cooldownMs = number(0) * 1000; break;
-      case '--exclude': exclude.push(value()); break;
+      case '--config':
+        out.fleet.configPath = value();
+        break;
+      case '--tls-fingerprint': {
+        const v = value();
+        const fp = normalizeFingerprint(v);
+        if (!fp) throw new UsageError('--tls-fingerprint needs a SHA-256 fingerprint (64 hex digits, colons optional)');
+        out.fleet.tlsFingerprint = fp;
+        break;
+      }
+      case '--allow-plaintext':
+        out.fleet.allowPlaintext = true;
+        break;
+      case '--json':
+        out.json = true;
+        break;
+      case '--facts':
+        out.facts = true;
+        break;
+      case '--verbose':
+        out.fleet.verbose = true;
+        break;
+      case '--yes':
+      case '-y':
+        out.yes = true;
+        break;
+      case '--clear-queue':
+        out.clearQueue = true;
+        break;
+      case '--now':
+        out.now = true;
+        break;
+      case '--stop':
+        out.stop = true;
+        break;
+      case '--message':
+        out.message = value();
+        break;
+      case '--wait-ms':
+        out.waitMs = number(100);
+        break;
+      case '--reply-timeout-seconds':
+        out.replyTimeoutMs = number(1) * 1000;
+        break;
+      case '--connect-timeout-seconds':
+        out.connectTimeoutMs = number(1) * 1000;
+        break;
+      case '--states':
+        out.watch.states = value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        break;
+      case '--threshold-seconds':
+        out.watch.thresholdMs = number(1) * 1000;
+        break;
+      case '--max-per-hour':
+        out.watch.maxActionsPerHour = number(0);
+        break;
+      case '--cooldown-seconds':
+        out.watch.cooldownMs = number(0) * 1000;
+        break;
+      case '--exclude':
+        exclude.push(value());
+        break;
       default:
         // The name only: the value of an unknown --opt=value may be a secret.
         if (arg.startsWith('-')) throw new UsageError(`unknown option ${name}`);
@@ -115,24 +217,45 @@ export function parseArgs(argv: readonly string[]): Parsed {
   }
   if (leadingTokenEnv) {
     const gws = out.fleet.gateways;
-    if (gws.length > 1) throw new UsageError(`--token-env ${leadingTokenEnv} comes before any --gateway, but there are ${gws.length} gateways: put each --token-env right after its --gateway URL`);
-    if (gws.length === 1 && gws[0].tokenEnv) throw new UsageError(`two --token-env for --gateway ${gws[0].url} (${leadingTokenEnv} before it, ${gws[0].tokenEnv} after it): give it one`);
+    if (gws.length > 1)
+      throw new UsageError(
+        `--token-env ${leadingTokenEnv} comes before any --gateway, but there are ${gws.length} gateways: put each --token-env right after its --gateway URL`,
+      );
+    if (gws.length === 1 && gws[0].tokenEnv)
+      throw new UsageError(
+        `two --token-env for --gateway ${gws[0].url} (${leadingTokenEnv} before it, ${gws[0].tokenEnv} after it): give it one`,
+      );
     if (gws.length === 1) gws[0].tokenEnv = leadingTokenEnv;
     else out.fleet.tokenEnv = leadingTokenEnv;
   }
   if (exclude.length) out.watch.exclude = exclude;
   const needsKey = ['recover', 'abort', 'reset', 'send'].includes(out.command);
-  if (needsKey && positional.length !== 1) throw new UsageError(`${out.command} needs exactly one session key, e.g. lanewatch ${out.command} agent:main:main`);
-  if (!needsKey && positional.length) throw new UsageError(`${out.command} takes no positional argument (got ${positional.length})`);
-  if (needsKey || out.command === 'restart') { if (out.fleet.gateways.length > 1) throw new UsageError(`${out.command} acts on one gateway: pass --gateway once`); }
+  if (needsKey && positional.length !== 1)
+    throw new UsageError(`${out.command} needs exactly one session key, e.g. lanewatch ${out.command} agent:main:main`);
+  if (!needsKey && positional.length)
+    throw new UsageError(`${out.command} takes no positional argument (got ${positional.length})`);
+  if (needsKey || out.command === 'restart') {
+    if (out.fleet.gateways.length > 1) throw new UsageError(`${out.command} acts on one gateway: pass --gateway once`);
+  }
   out.sessionKey = positional[0];
   return out;
 }
 
-const defaultIo: Io = { out: (s) => { process.stdout.write(s); }, err: (s) => { process.stderr.write(s); }, isTTY: !!process.stdin.isTTY && !!process.stderr.isTTY };
+const defaultIo: Io = {
+  out: (s) => {
+    process.stdout.write(s);
+  },
+  err: (s) => {
+    process.stderr.write(s);
+  },
+  isTTY: !!process.stdin.isTTY && !!process.stderr.isTTY,
+};
 
 function stopSignal(): Promise<void> {
-  return new Promise((resolve) => { process.once('SIGINT', () => resolve()); process.once('SIGTERM', () => resolve()); });
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 }
 
 /** A failed connect or call, for a terminal: what happened and which option or command helps. */
@@ -146,19 +269,30 @@ export function cliErrorText(err: unknown, ctx: AdviceContext): string {
   return (err as Error).message;
 }
 
-export async function main(argv: readonly string[], io: Io = defaultIo, until: () => Promise<void> = stopSignal): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: Io = defaultIo,
+  until: () => Promise<void> = stopSignal,
+): Promise<number> {
   let parsed: Parsed;
   let rules: WatchdogRules | undefined;
   try {
     parsed = parseArgs(argv);
-    if (parsed.help) { io.out(usageText(parsed.command)); return EXIT.ok; }
+    if (parsed.help) {
+      io.out(usageText(parsed.command));
+      return EXIT.ok;
+    }
     if (parsed.command === 'watch') {
       const v = validateWatchdogRules(parsed.watch);
       if (v.problems.length) throw new UsageError(`watch: ${v.problems.join('; ')}`);
       rules = v.rules;
     }
   } catch (err) {
-    if (err instanceof UsageError) { if (err.message) io.err(`lanewatch: ${err.message}\n`); io.err(usageText()); return EXIT.usage; }
+    if (err instanceof UsageError) {
+      if (err.message) io.err(`lanewatch: ${err.message}\n`);
+      io.err(usageText());
+      return EXIT.usage;
+    }
     throw err;
   }
   const options = { ...parsed.fleet, version };
@@ -166,36 +300,74 @@ export async function main(argv: readonly string[], io: Io = defaultIo, until: (
   let advice = (): AdviceContext => ({ url: '?' });
   try {
     const gateways = await gatewayConfigs(options);
-    if (!gateways.length) { io.err('lanewatch: no gateway to read: pass --gateway URL (with --token-env NAME) or start a local gateway\n'); return EXIT.failed; }
-    if (parsed.command !== 'status' && parsed.command !== 'watch' && gateways.length > 1) {
-      throw new UsageError(`several gateways found (${gateways.map((g) => `${g.config.name} ${g.config.url}`).join(', ')}): pass --gateway URL`);
+    if (!gateways.length) {
+      io.err('lanewatch: no gateway to read: pass --gateway URL (with --token-env NAME) or start a local gateway\n');
+      return EXIT.failed;
     }
-    const f = fleet = createCliFleet(options, gateways, (level, m) => io.err(`[${level}] ${m}\n`));
+    if (parsed.command !== 'status' && parsed.command !== 'watch' && gateways.length > 1) {
+      throw new UsageError(
+        `several gateways found (${gateways.map((g) => `${g.config.name} ${g.config.url}`).join(', ')}): pass --gateway URL`,
+      );
+    }
+    const f = (fleet = createCliFleet(options, gateways, (level, m) => io.err(`[${level}] ${m}\n`)));
     const adviceFor = (name: string): AdviceContext => {
       const g = gateways.find((x) => x.config.name === name)!;
-      return { url: g.config.url, tokenEnv: g.tokenEnv, tokenWarning: f.tokenSource(name)?.warning, sessionKey: parsed.sessionKey };
+      return {
+        url: g.config.url,
+        tokenEnv: g.tokenEnv,
+        tokenWarning: f.tokenSource(name)?.warning,
+        sessionKey: parsed.sessionKey,
+      };
     };
     // Every command watches its gateway: recovery on protocol 3 needs the live-run evidence (events, logs, transcript).
-    fleet.setGateways(gateways.map((g) => g.config), []);
+    fleet.setGateways(
+      gateways.map((g) => g.config),
+      [],
+    );
     const first = gateways[0];
     advice = () => adviceFor(first.config.name);
     if (parsed.command === 'status') return await status(fleet, parsed, io, adviceFor);
     const log = options.verbose ? (level: string, m: string) => io.err(`[${level}] [command] ${m}\n`) : undefined;
-    const timeouts = { connectTimeoutMs: parsed.connectTimeoutMs, requestTimeoutMs: options.requestTimeoutMs, replyTimeoutMs: parsed.replyTimeoutMs, log };
-    if (parsed.command === 'watch') return await runWatch(fleet, rules!, io, parsed.json, until(), { ...timeouts, waitMs: parsed.waitMs });
+    const timeouts = {
+      connectTimeoutMs: parsed.connectTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      replyTimeoutMs: parsed.replyTimeoutMs,
+      log,
+    };
+    if (parsed.command === 'watch')
+      return await runWatch(fleet, rules!, io, parsed.json, until(), { ...timeouts, waitMs: parsed.waitMs });
     if (parsed.command !== 'send') await settled(fleet, parsed.waitMs);
-    const ctx: ActionContext = { fleet, config: first.config, json: parsed.json, yes: parsed.yes, io, audit: auditTrailFor(io, parsed.json), ...timeouts };
+    const ctx: ActionContext = {
+      fleet,
+      config: first.config,
+      json: parsed.json,
+      yes: parsed.yes,
+      io,
+      audit: auditTrailFor(io, parsed.json),
+      ...timeouts,
+    };
     switch (parsed.command) {
-      case 'recover': return await runRecover(ctx, parsed.sessionKey!);
-      case 'abort': return await runStep(ctx, parsed.clearQueue ? 'abort-clear-queue' : 'abort', parsed.sessionKey!);
-      case 'reset': return await runStep(ctx, 'reset', parsed.sessionKey!);
-      case 'send': return await runSend(ctx, parsed.sessionKey!, parsed.message);
-      case 'restart': return await runRestart(ctx, parsed.now, parsed.stop);
+      case 'recover':
+        return await runRecover(ctx, parsed.sessionKey!);
+      case 'abort':
+        return await runStep(ctx, parsed.clearQueue ? 'abort-clear-queue' : 'abort', parsed.sessionKey!);
+      case 'reset':
+        return await runStep(ctx, 'reset', parsed.sessionKey!);
+      case 'send':
+        return await runSend(ctx, parsed.sessionKey!, parsed.message);
+      case 'restart':
+        return await runRestart(ctx, parsed.now, parsed.stop);
     }
     return EXIT.usage;
   } catch (err) {
-    if (err instanceof UsageError) { io.err(`lanewatch: ${err.message}\n`); return EXIT.usage; }
-    if (err instanceof ConfigError) { io.err(`lanewatch: ${err.message}\n`); return EXIT.failed; }
+    if (err instanceof UsageError) {
+      io.err(`lanewatch: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof ConfigError) {
+      io.err(`lanewatch: ${err.message}\n`);
+      return EXIT.failed;
+    }
     if (!(err instanceof GatewayRequestError)) throw err;
     // A connection or request failure: say what happened and what to do, not a stack trace.
     io.err(`lanewatch: ${cliErrorText(err, advice())}\n`);
@@ -212,16 +384,33 @@ export function cliReport(report: FleetReport, fleet: Fleet, adviceFor: (name: s
     gateways: report.gateways.map((g) => {
       if (!g.problem) return g;
       const raw = fleet.gateway(g.name)?.snapshot().problem;
-      return { ...g, problem: { ...g.problem, advice: cliProblemText(raw ?? g.problem, adviceFor(g.name)), fix: raw ? cliFix(raw, g.url) : g.problem.fix } };
+      return {
+        ...g,
+        problem: {
+          ...g.problem,
+          advice: cliProblemText(raw ?? g.problem, adviceFor(g.name)),
+          fix: raw ? cliFix(raw, g.url) : g.problem.fix,
+        },
+      };
     }),
   };
 }
 
-async function status(fleet: Fleet, parsed: Parsed, io: Io, adviceFor: (name: string) => AdviceContext): Promise<number> {
+async function status(
+  fleet: Fleet,
+  parsed: Parsed,
+  io: Io,
+  adviceFor: (name: string) => AdviceContext,
+): Promise<number> {
   await settled(fleet, parsed.waitMs);
   const report = cliReport(reportFleet(fleet), fleet, adviceFor);
-  io.out(parsed.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderFleetText(report, { facts: parsed.facts })}\n`);
+  io.out(
+    parsed.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderFleetText(report, { facts: parsed.facts })}\n`,
+  );
   const broken = report.gateways.filter((g) => !g.connected);
-  for (const g of broken) io.err(`lanewatch: ${g.name}: ${g.problem ? g.problem.advice : `no answer from ${g.url} within ${parsed.waitMs} ms (${g.state})`}\n`);
+  for (const g of broken)
+    io.err(
+      `lanewatch: ${g.name}: ${g.problem ? g.problem.advice : `no answer from ${g.url} within ${parsed.waitMs} ms (${g.state})`}\n`,
+    );
   return broken.length ? EXIT.failed : EXIT.ok;
 }

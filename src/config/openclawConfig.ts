@@ -21,10 +21,18 @@ export interface OpenClawConfigFacts {
 
 export class ConfigFileError extends Error {
   /** missing: the file does not exist (as opposed to unreadable, malformed or mistyped). */
-  constructor(readonly file: string, message: string, readonly missing = false) { super(message); this.name = 'ConfigFileError'; }
+  constructor(
+    readonly file: string,
+    message: string,
+    readonly missing = false,
+  ) {
+    super(message);
+    this.name = 'ConfigFileError';
+  }
 }
 
-const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const rec = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 export function expandHome(p: string, home = os.homedir()): string {
   return p === '~' ? home : p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
@@ -49,21 +57,41 @@ const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v =
 function configProblems(doc: unknown): string[] {
   if (!isObject(doc)) return [`the top level must be an object ({ … }), got ${kindOf(doc)}`];
   const problems: string[] = [];
-  const expect = (field: string, v: unknown, ok: boolean, what: string) => { if (v !== undefined && !ok) problems.push(`${field} must be ${what}, got ${kindOf(v)}`); };
-  const object = (field: string, v: unknown): Record<string, unknown> => { expect(field, v, isObject(v), 'an object'); return rec(v); };
+  const expect = (field: string, v: unknown, ok: boolean, what: string) => {
+    if (v !== undefined && !ok) problems.push(`${field} must be ${what}, got ${kindOf(v)}`);
+  };
+  const object = (field: string, v: unknown): Record<string, unknown> => {
+    expect(field, v, isObject(v), 'an object');
+    return rec(v);
+  };
   const string = (field: string, v: unknown) => expect(field, v, typeof v === 'string', 'a string');
   const gateway = object('gateway', doc.gateway);
   const port = gateway.port;
-  expect('gateway.port', port, typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536, 'a port number (an integer 1–65535)');
+  expect(
+    'gateway.port',
+    port,
+    typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536,
+    'a port number (an integer 1–65535)',
+  );
   string('gateway.bind', gateway.bind);
   string('gateway.mode', gateway.mode);
   const auth = object('gateway.auth', gateway.auth);
   string('gateway.auth.mode', auth.mode);
   // A SecretRef (an object) is valid OpenClaw config; Lanewatch does not resolve it (see tokenSources).
-  expect('gateway.auth.token', auth.token, typeof auth.token === 'string' || isObject(auth.token), 'a string (or a SecretRef object)');
+  expect(
+    'gateway.auth.token',
+    auth.token,
+    typeof auth.token === 'string' || isObject(auth.token),
+    'a string (or a SecretRef object)',
+  );
   const remote = object('gateway.remote', gateway.remote);
   string('gateway.remote.url', remote.url);
-  expect('gateway.remote.token', remote.token, typeof remote.token === 'string' || isObject(remote.token), 'a string (or a SecretRef object)');
+  expect(
+    'gateway.remote.token',
+    remote.token,
+    typeof remote.token === 'string' || isObject(remote.token),
+    'a string (or a SecretRef object)',
+  );
   string('gateway.remote.tlsFingerprint', remote.tlsFingerprint);
   const logging = object('logging', doc.logging);
   string('logging.file', logging.file);
@@ -72,41 +100,63 @@ function configProblems(doc: unknown): string[] {
 
 export function parseOpenClawConfig(text: string, file: string): OpenClawConfigFacts {
   let doc: unknown;
-  try { doc = JSON5.parse(text); } catch (err) {
+  try {
+    doc = JSON5.parse(text);
+  } catch (err) {
     throw new ConfigFileError(file, `${file} is not valid JSON5: ${(err as Error).message}`);
   }
   const problems = configProblems(doc);
-  if (problems.length) throw new ConfigFileError(file, `${file} is not a usable OpenClaw config: ${problems.join('; ')}`);
-  const gateway = rec(rec(doc).gateway), auth = rec(gateway.auth), logging = rec(rec(doc).logging), remote = rec(gateway.remote);
+  if (problems.length)
+    throw new ConfigFileError(file, `${file} is not a usable OpenClaw config: ${problems.join('; ')}`);
+  const gateway = rec(rec(doc).gateway),
+    auth = rec(gateway.auth),
+    logging = rec(rec(doc).logging),
+    remote = rec(gateway.remote);
   const port = typeof gateway.port === 'number' ? gateway.port : undefined;
   const token = typeof auth.token === 'string' && auth.token ? auth.token : undefined;
   return {
-    port, token,
+    port,
+    token,
     bind: typeof gateway.bind === 'string' ? gateway.bind : undefined,
     authMode: typeof auth.mode === 'string' ? auth.mode : undefined,
     logFile: typeof logging.file === 'string' ? logging.file : undefined,
     mode: typeof gateway.mode === 'string' ? gateway.mode : undefined,
-    remote: Object.keys(remote).length ? {
-      url: typeof remote.url === 'string' && remote.url.trim() ? remote.url.trim() : undefined,
-      token: typeof remote.token === 'string' && remote.token ? remote.token : undefined,
-      tokenIsSecretRef: !!remote.token && typeof remote.token === 'object',
-      tlsFingerprint: typeof remote.tlsFingerprint === 'string' ? remote.tlsFingerprint : undefined,
-    } : undefined,
+    remote: Object.keys(remote).length
+      ? {
+          url: typeof remote.url === 'string' && remote.url.trim() ? remote.url.trim() : undefined,
+          token: typeof remote.token === 'string' && remote.token ? remote.token : undefined,
+          tokenIsSecretRef: !!remote.token && typeof remote.token === 'object',
+          tlsFingerprint: typeof remote.tlsFingerprint === 'string' ? remote.tlsFingerprint : undefined,
+        }
+      : undefined,
   };
 }
 
 export async function readOpenClawConfig(file: string): Promise<OpenClawConfigFacts> {
   const resolved = expandHome(file);
   let text: string;
-  try { text = await readFile(resolved, 'utf8'); } catch (err) {
+  try {
+    text = await readFile(resolved, 'utf8');
+  } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigFileError(resolved, code === 'ENOENT' ? `${resolved} does not exist` : code === 'EACCES' ? `${resolved} is not readable (permission denied)` : `${resolved} could not be read: ${(err as Error).message}`, code === 'ENOENT');
+    throw new ConfigFileError(
+      resolved,
+      code === 'ENOENT'
+        ? `${resolved} does not exist`
+        : code === 'EACCES'
+          ? `${resolved} is not readable (permission denied)`
+          : `${resolved} could not be read: ${(err as Error).message}`,
+      code === 'ENOENT',
+    );
   }
   return parseOpenClawConfig(text, resolved);
 }
 
 /** Where OpenClaw itself looks for its config: OPENCLAW_CONFIG_PATH, else <OPENCLAW_STATE_DIR or ~/.openclaw>/openclaw.json. */
-export function defaultOpenClawConfigPath(env: NodeJS.ProcessEnv = process.env, home = env.OPENCLAW_HOME || os.homedir()): string {
+export function defaultOpenClawConfigPath(
+  env: NodeJS.ProcessEnv = process.env,
+  home = env.OPENCLAW_HOME || os.homedir(),
+): string {
   if (env.OPENCLAW_CONFIG_PATH) return expandHome(env.OPENCLAW_CONFIG_PATH, home);
   const stateDir = env.OPENCLAW_STATE_DIR ? expandHome(env.OPENCLAW_STATE_DIR, home) : path.join(home, '.openclaw');
   return path.join(stateDir, 'openclaw.json');
@@ -119,17 +169,35 @@ export const DEFAULT_GATEWAY_PORT = 18789;
  * the OpenClaw CLI here talks to (`gateway.remote.url`, its pinned `tlsFingerprint`; the token is read when used).
  */
 export function gatewayFromConfig(facts: OpenClawConfigFacts, configPath: string, name?: string): GatewayConfig {
-  const remoteUrl = facts.mode === 'remote' && facts.remote?.url && !validateGatewayUrl(facts.remote.url) ? facts.remote.url.replace(/\/+$/, '') : undefined;
-  if (!remoteUrl) return { name: name ?? 'local', url: `ws://127.0.0.1:${facts.port ?? DEFAULT_GATEWAY_PORT}`, configPath, source: 'openclaw-config' };
+  const remoteUrl =
+    facts.mode === 'remote' && facts.remote?.url && !validateGatewayUrl(facts.remote.url)
+      ? facts.remote.url.replace(/\/+$/, '')
+      : undefined;
+  if (!remoteUrl)
+    return {
+      name: name ?? 'local',
+      url: `ws://127.0.0.1:${facts.port ?? DEFAULT_GATEWAY_PORT}`,
+      configPath,
+      source: 'openclaw-config',
+    };
   const pin = facts.remote?.tlsFingerprint ? normalizeFingerprint(facts.remote.tlsFingerprint) : undefined;
-  return { name: name ?? 'remote', url: remoteUrl, configPath, ...(pin && remoteUrl.startsWith('wss:') ? { tlsFingerprint: pin } : {}), source: 'openclaw-config' };
+  return {
+    name: name ?? 'remote',
+    url: remoteUrl,
+    configPath,
+    ...(pin && remoteUrl.startsWith('wss:') ? { tlsFingerprint: pin } : {}),
+    source: 'openclaw-config',
+  };
 }
 
 /**
  * The gateways to watch when the user configured none: OPENCLAW_GATEWAY_URL if set, else the local gateway
  * described by OpenClaw's own config file. Returns [] when neither exists.
  */
-export async function discoverDefaultGateways(env: NodeJS.ProcessEnv = process.env, onConfigError?: (err: ConfigFileError) => void): Promise<GatewayConfig[]> {
+export async function discoverDefaultGateways(
+  env: NodeJS.ProcessEnv = process.env,
+  onConfigError?: (err: ConfigFileError) => void,
+): Promise<GatewayConfig[]> {
   if (env.OPENCLAW_GATEWAY_URL) return [{ name: 'openclaw', url: env.OPENCLAW_GATEWAY_URL, source: 'env' }];
   const found: GatewayConfig[] = [];
   const configPath = defaultOpenClawConfigPath(env);
@@ -152,7 +220,14 @@ export async function discoverDefaultGateways(env: NodeJS.ProcessEnv = process.e
 }
 
 /** What a running gateway writes to <stateDir>/tmp/openclaw-<uid>/gateway*.lock (JSON followed by padding). */
-export interface GatewayLock { pid: number; port?: number; configPath?: string; stateDir?: string; createdAt?: string; file: string }
+export interface GatewayLock {
+  pid: number;
+  port?: number;
+  configPath?: string;
+  stateDir?: string;
+  createdAt?: string;
+  file: string;
+}
 
 /** Reads one lock file; a half-written or foreign file yields undefined (never throws). */
 export async function readGatewayLock(file: string): Promise<GatewayLock | undefined> {
@@ -161,22 +236,33 @@ export async function readGatewayLock(file: string): Promise<GatewayLock | undef
     const v = JSON.parse(text) as Record<string, unknown>;
     if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || v.pid <= 0) return undefined;
     return {
-      pid: v.pid, file,
+      pid: v.pid,
+      file,
       port: typeof v.port === 'number' ? v.port : undefined,
       configPath: typeof v.configPath === 'string' ? v.configPath : undefined,
       stateDir: typeof v.stateDir === 'string' ? v.stateDir : undefined,
       createdAt: typeof v.createdAt === 'string' ? v.createdAt : undefined,
     };
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 /** Lock files of gateways that use `stateDir` (2026.9.x writes them under <stateDir>/tmp, older ones under $TMPDIR). */
-export async function findGatewayLocks(stateDir: string, uid = process.getuid?.() ?? 0, tmpDir = os.tmpdir()): Promise<GatewayLock[]> {
+export async function findGatewayLocks(
+  stateDir: string,
+  uid = process.getuid?.() ?? 0,
+  tmpDir = os.tmpdir(),
+): Promise<GatewayLock[]> {
   const dirs = [path.join(stateDir, 'tmp', `openclaw-${uid}`), path.join(tmpDir, `openclaw-${uid}`)];
   const locks: GatewayLock[] = [];
   for (const dir of dirs) {
     let names: string[];
-    try { names = await readdir(dir); } catch { continue; }
+    try {
+      names = await readdir(dir);
+    } catch {
+      continue;
+    }
     for (const name of names.filter((n) => /^gateway\..*lock$/.test(n)).sort()) {
       const lock = await readGatewayLock(path.join(dir, name));
       if (lock && !locks.some((l) => l.pid === lock.pid)) locks.push(lock);
@@ -187,5 +273,10 @@ export async function findGatewayLocks(stateDir: string, uid = process.getuid?.(
 
 /** Is `pid` alive (signal 0)? EPERM means alive but not ours. */
 export function processAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

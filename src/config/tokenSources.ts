@@ -12,19 +12,31 @@ export interface SecretReader {
 
 export type TokenSource = 'secret-storage' | 'config-file' | 'environment' | 'none';
 
-export interface ResolvedToken { token?: string; source: TokenSource; warning?: string }
+export interface ResolvedToken {
+  token?: string;
+  source: TokenSource;
+  warning?: string;
+}
 
-export const tokenSecretKey = (gateway: Pick<GatewayConfig, 'name' | 'url'>): string => `lanewatch.token:${gateway.name}:${gateway.url}`;
+export const tokenSecretKey = (gateway: Pick<GatewayConfig, 'name' | 'url'>): string =>
+  `lanewatch.token:${gateway.name}:${gateway.url}`;
 
 function sameEndpoint(a: string, b: string): boolean {
   try {
-    const x = new URL(a), y = new URL(b);
+    const x = new URL(a),
+      y = new URL(b);
     const norm = (h: string) => (h === 'localhost' || h === '[::1]' ? '127.0.0.1' : h);
     return x.protocol === y.protocol && norm(x.hostname) === norm(y.hostname) && x.port === y.port;
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
-export async function resolveToken(gateway: GatewayConfig, secrets: SecretReader, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedToken> {
+export async function resolveToken(
+  gateway: GatewayConfig,
+  secrets: SecretReader,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedToken> {
   const stored = await secrets.get(tokenSecretKey(gateway));
   if (stored) return { token: stored, source: secrets.source ?? 'secret-storage' };
   let warning: string | undefined;
@@ -43,6 +55,7 @@ export async function resolveToken(gateway: GatewayConfig, secrets: SecretReader
     }
   }
   const envToken = env.OPENCLAW_GATEWAY_TOKEN;
-  if (envToken && (!env.OPENCLAW_GATEWAY_URL || sameEndpoint(env.OPENCLAW_GATEWAY_URL, gateway.url))) return { token: envToken, source: 'environment', warning };
+  if (envToken && (!env.OPENCLAW_GATEWAY_URL || sameEndpoint(env.OPENCLAW_GATEWAY_URL, gateway.url)))
+    return { token: envToken, source: 'environment', warning };
   return { source: 'none', warning };
 }

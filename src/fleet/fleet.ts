@@ -20,7 +20,10 @@ export interface FleetOptions {
 export type FleetChange = WatcherChange | { what: 'gateways' };
 
 export class Fleet {
-  private readonly watchers = new Map<string, { watcher: GatewayWatcher; signature: string; sub: { dispose(): void } }>();
+  private readonly watchers = new Map<
+    string,
+    { watcher: GatewayWatcher; signature: string; sub: { dispose(): void } }
+  >();
   private settingProblems: SettingProblem[] = [];
   private readonly tokenSources = new Map<string, { source: TokenSource; warning?: string }>();
   private readonly changes = new Emitter<FleetChange>();
@@ -33,13 +36,22 @@ export class Fleet {
     const wanted = new Map(configs.map((c) => [c.name, c]));
     for (const [name, entry] of [...this.watchers]) {
       const next = wanted.get(name);
-      if (!next || JSON.stringify(next) !== entry.signature) { entry.sub.dispose(); entry.watcher.dispose(); this.watchers.delete(name); }
+      if (!next || JSON.stringify(next) !== entry.signature) {
+        entry.sub.dispose();
+        entry.watcher.dispose();
+        this.watchers.delete(name);
+      }
     }
     for (const config of configs) {
       if (this.watchers.has(config.name)) continue;
       const watcher = new GatewayWatcher({
-        config, identityStore: this.opts.identityStore, clientVersion: this.opts.clientVersion, requestTimeoutMs: this.opts.requestTimeoutMs, log: this.opts.log,
-        credentials: () => this.credentialsFor(config), connection: this.connectionSecurity(config),
+        config,
+        identityStore: this.opts.identityStore,
+        clientVersion: this.opts.clientVersion,
+        requestTimeoutMs: this.opts.requestTimeoutMs,
+        log: this.opts.log,
+        credentials: () => this.credentialsFor(config),
+        connection: this.connectionSecurity(config),
       });
       const sub = watcher.onDidChange((c) => this.changes.fire(c));
       this.watchers.set(config.name, { watcher, signature: JSON.stringify(config), sub });
@@ -58,19 +70,37 @@ export class Fleet {
 
   /** What every connection to this gateway (watcher, commands, test send) must hold to: see transportSecurity. */
   connectionSecurity(config: GatewayConfig): Pick<GatewayConnectionOptions, 'tlsFingerprint' | 'allowPlaintextRemote'> {
-    return { tlsFingerprint: config.tlsFingerprint, allowPlaintextRemote: () => this.opts.plaintextConsent?.(config) ?? false };
+    return {
+      tlsFingerprint: config.tlsFingerprint,
+      allowPlaintextRemote: () => this.opts.plaintextConsent?.(config) ?? false,
+    };
   }
 
-  get identityStore(): DeviceIdentityStore { return this.opts.identityStore; }
-  get clientVersion(): string { return this.opts.clientVersion; }
+  get identityStore(): DeviceIdentityStore {
+    return this.opts.identityStore;
+  }
+  get clientVersion(): string {
+    return this.opts.clientVersion;
+  }
 
-  gateways(): GatewayWatcher[] { return [...this.watchers.values()].map((e) => e.watcher); }
-  gateway(name: string): GatewayWatcher | undefined { return this.watchers.get(name)?.watcher; }
-  problems(): readonly SettingProblem[] { return this.settingProblems; }
-  tokenSource(name: string): { source: TokenSource; warning?: string } | undefined { return this.tokenSources.get(name); }
+  gateways(): GatewayWatcher[] {
+    return [...this.watchers.values()].map((e) => e.watcher);
+  }
+  gateway(name: string): GatewayWatcher | undefined {
+    return this.watchers.get(name)?.watcher;
+  }
+  problems(): readonly SettingProblem[] {
+    return this.settingProblems;
+  }
+  tokenSource(name: string): { source: TokenSource; warning?: string } | undefined {
+    return this.tokenSources.get(name);
+  }
 
   dispose(): void {
-    for (const e of this.watchers.values()) { e.sub.dispose(); e.watcher.dispose(); }
+    for (const e of this.watchers.values()) {
+      e.sub.dispose();
+      e.watcher.dispose();
+    }
     this.watchers.clear();
     this.changes.clear();
   }

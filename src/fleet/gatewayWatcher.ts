@@ -5,17 +5,47 @@
 //
 // Live where the gateway pushes (sessions.changed, agent, chat); logs.tail and diagnostics.lanes have no push
 // form, so they are read with a cursor on a timer, and only while connected.
-import { GatewayApi, GatewayConnection, type ConnectionSnapshot, type DeviceIdentityStore, type DiagnosticsStabilityResultView, type Disposable, type EventFrame, type GatewayConnectionOptions, type HelloSummary, type LaneView, type LogLevel, type SessionRowView } from '../gateway';
+import {
+  GatewayApi,
+  GatewayConnection,
+  type ConnectionSnapshot,
+  type DeviceIdentityStore,
+  type DiagnosticsStabilityResultView,
+  type Disposable,
+  type EventFrame,
+  type GatewayConnectionOptions,
+  type HelloSummary,
+  type LaneView,
+  type LogLevel,
+  type SessionRowView,
+} from '../gateway';
 import { Emitter } from '../gateway/emitter';
 import type { GatewayConfig } from '../config/gatewaySettings';
-import { deriveLaneStatus, type DiagnosticSighting, type LaneStatus, type LaneWaitSighting, type TranscriptTail } from '../lanes/laneStatus';
+import {
+  deriveLaneStatus,
+  type DiagnosticSighting,
+  type LaneStatus,
+  type LaneWaitSighting,
+  type TranscriptTail,
+} from '../lanes/laneStatus';
 import { numberField, parseLogLine, type ParsedLogLine } from '../logs/logLine';
 import { RunTracker } from '../lanes/runTracker';
-import { checkAgentsList, checkLanes, checkLogsTail, checkPendingInputs, checkSessionKey, checkSessionRow, checkSessionsPage } from './wireGuards';
+import {
+  checkAgentsList,
+  checkLanes,
+  checkLogsTail,
+  checkPendingInputs,
+  checkSessionKey,
+  checkSessionRow,
+  checkSessionsPage,
+} from './wireGuards';
 import { runExpiryMs } from '../gateway/versionRules';
 import type { RunEvidence, RunEvidenceSource } from '../actions/recovery';
 
-export interface AgentView { id: string; isDefault: boolean }
+export interface AgentView {
+  id: string;
+  isDefault: boolean;
+}
 
 export interface LaneTable {
   lanes: LaneView[];
@@ -27,7 +57,11 @@ export interface LaneTable {
   note?: string;
 }
 
-export type WatcherChange = { gateway: string; what: 'connection' | 'agents' | 'sessions' | 'lanes' | 'logs'; keys?: string[] };
+export type WatcherChange = {
+  gateway: string;
+  what: 'connection' | 'agents' | 'sessions' | 'lanes' | 'logs';
+  keys?: string[];
+};
 
 export interface WatcherOptions {
   config: GatewayConfig;
@@ -45,7 +79,17 @@ export interface WatcherOptions {
   /** Diagnostic log lines kept for the UI (ring buffer). */
   maxDiagnosticLines?: number;
   /** Connection timeouts, liveness probe and backoff (defaults: GatewayConnection's). */
-  connection?: Pick<GatewayConnectionOptions, 'challengeTimeoutMs' | 'helloTimeoutMs' | 'pingIntervalMs' | 'minTickWatchMs' | 'backoff' | 'slowRetryMs' | 'tlsFingerprint' | 'allowPlaintextRemote'>;
+  connection?: Pick<
+    GatewayConnectionOptions,
+    | 'challengeTimeoutMs'
+    | 'helloTimeoutMs'
+    | 'pingIntervalMs'
+    | 'minTickWatchMs'
+    | 'backoff'
+    | 'slowRetryMs'
+    | 'tlsFingerprint'
+    | 'allowPlaintextRemote'
+  >;
   /** Protocol 3: silence after which a tracked run counts as ended (default: by version, see versionRules). */
   runExpiryMs?: number;
   now?: () => number;
@@ -56,7 +100,8 @@ const MAX_PROBLEMS_PER_ANSWER = 30;
 /** At most this many warnings about unusable gateway data per minute and gateway; the rest are counted. */
 const MAX_DATA_WARNINGS_PER_MINUTE = 200;
 
-const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const rec = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 export class GatewayWatcher {
   readonly connection: GatewayConnection;
@@ -92,14 +137,24 @@ export class GatewayWatcher {
   constructor(private readonly opts: WatcherOptions) {
     this.now = opts.now ?? Date.now;
     this.connection = new GatewayConnection({
-      url: opts.config.url, credentials: opts.credentials, scopes: ['operator.read'], identityStore: opts.identityStore,
-      identityKey: `${opts.config.name}|${opts.config.url}`, clientVersion: opts.clientVersion, clientDisplayName: 'Lanewatch',
-      requestTimeoutMs: opts.requestTimeoutMs, log: (level, m) => opts.log(level, `[${opts.config.name}] ${m}`), ...opts.connection,
+      url: opts.config.url,
+      credentials: opts.credentials,
+      scopes: ['operator.read'],
+      identityStore: opts.identityStore,
+      identityKey: `${opts.config.name}|${opts.config.url}`,
+      clientVersion: opts.clientVersion,
+      clientDisplayName: 'Lanewatch',
+      requestTimeoutMs: opts.requestTimeoutMs,
+      log: (level, m) => opts.log(level, `[${opts.config.name}] ${m}`),
+      ...opts.connection,
     });
     this.api = new GatewayApi(this.connection);
     this.subscriptions.push(
       this.connection.onDidChangeState((s) => {
-        if (s.state !== 'connected') { this.stopPolling(); this.syncedBootId = undefined; }
+        if (s.state !== 'connected') {
+          this.stopPolling();
+          this.syncedBootId = undefined;
+        }
         this.changes.fire({ gateway: this.name, what: 'connection' });
       }),
       this.connection.onDidConnect((hello) => {
@@ -108,31 +163,62 @@ export class GatewayWatcher {
         void this.resync(hello);
         this.startPolling();
       }),
-      this.connection.onSequenceGap(() => { const h = this.connection.helloSummary; if (h) void this.resync(h); }),
+      this.connection.onSequenceGap(() => {
+        const h = this.connection.helloSummary;
+        if (h) void this.resync(h);
+      }),
       this.connection.onEvent('sessions.changed', (f) => this.onSessionsChanged(f)),
       this.connection.onEvent('agent', (f) => this.onRunEvent(f)),
       this.connection.onEvent('chat', (f) => this.onRunEvent(f)),
     );
   }
 
-  get name(): string { return this.opts.config.name; }
-  get config(): GatewayConfig { return this.opts.config; }
-  start(): void { this.connection.start(); }
-  snapshot(): ConnectionSnapshot { return this.connection.snapshot(); }
-  agentList(): readonly AgentView[] { return this.agents; }
-  sessionRows(): SessionRowView[] { return [...this.sessions.values()]; }
-  session(key: string): SessionRowView | undefined { return this.sessions.get(key); }
-  lastSyncError(): string | undefined { return this.syncError; }
+  get name(): string {
+    return this.opts.config.name;
+  }
+  get config(): GatewayConfig {
+    return this.opts.config;
+  }
+  start(): void {
+    this.connection.start();
+  }
+  snapshot(): ConnectionSnapshot {
+    return this.connection.snapshot();
+  }
+  agentList(): readonly AgentView[] {
+    return this.agents;
+  }
+  sessionRows(): SessionRowView[] {
+    return [...this.sessions.values()];
+  }
+  session(key: string): SessionRowView | undefined {
+    return this.sessions.get(key);
+  }
+  lastSyncError(): string | undefined {
+    return this.syncError;
+  }
   /** A resync (agents + every session row) is being read right now. */
-  isSyncing(): boolean { return this.syncing !== undefined; }
+  isSyncing(): boolean {
+    return this.syncing !== undefined;
+  }
   /** Resyncs finished (ok or failed) since this watcher started: tells a fresh outcome from a previous one. */
-  completedSyncs(): number { return this.syncsDone; }
+  completedSyncs(): number {
+    return this.syncsDone;
+  }
   /** True once agents and every session row were read on the current connection. */
-  isSynced(): boolean { return this.connection.isConnected() && this.syncedBootId !== undefined && !this.syncError && !this.syncing; }
+  isSynced(): boolean {
+    return this.connection.isConnected() && this.syncedBootId !== undefined && !this.syncError && !this.syncing;
+  }
   /** The gateway's lanes: diagnostics.lanes (9.x), diagnostics.stability (4.x) or lane-wait log lines (3.x). */
-  laneTable(): LaneTable | undefined { return this.lanes; }
-  diagnosticLines(): readonly ParsedLogLine[] { return this.recentDiagnostics; }
-  logFilePath(): string | undefined { return this.logFile; }
+  laneTable(): LaneTable | undefined {
+    return this.lanes;
+  }
+  diagnosticLines(): readonly ParsedLogLine[] {
+    return this.recentDiagnostics;
+  }
+  logFilePath(): string | undefined {
+    return this.logFile;
+  }
 
   /** The derived lane status of one session, with the facts behind it. */
   laneStatus(key: string): LaneStatus {
@@ -141,13 +227,19 @@ export class GatewayWatcher {
     return deriveLaneStatus({
       now: this.now(),
       connected: snap.state === 'connected' && !this.syncError,
-      unavailableReason: snap.state !== 'connected' ? (snap.problem?.summary ?? `gateway ${snap.state}`) : this.syncError,
-      protocol: hello?.protocol, serverVersion: hello?.serverVersion, connectedAt: snap.connectedAt,
-      gatewayStartedAt: this.gatewayStartedAt, runExpiryMs: this.opts.runExpiryMs ?? runExpiryMs(hello),
+      unavailableReason:
+        snap.state !== 'connected' ? (snap.problem?.summary ?? `gateway ${snap.state}`) : this.syncError,
+      protocol: hello?.protocol,
+      serverVersion: hello?.serverVersion,
+      connectedAt: snap.connectedAt,
+      gatewayStartedAt: this.gatewayStartedAt,
+      runExpiryMs: this.opts.runExpiryMs ?? runExpiryMs(hello),
       row: this.sessions.get(key),
-      trackedRuns: this.runs.activeRuns(key), lastRunEnd: this.runs.lastEnded(key),
+      trackedRuns: this.runs.activeRuns(key),
+      lastRunEnd: this.runs.lastEnded(key),
       pendingInputs: this.pendingInputs.get(key),
-      diagnostic: this.diagnostics.get(key), laneWait: this.laneWaits.get(key),
+      diagnostic: this.diagnostics.get(key),
+      laneWait: this.laneWaits.get(key),
       transcriptTail: this.transcriptTails.get(key),
     });
   }
@@ -157,15 +249,32 @@ export class GatewayWatcher {
     const s = this.laneStatus(key);
     const busy = s.state === 'running' || s.state === 'long-running' || s.state === 'stalled' || s.state === 'stuck';
     // An unverified "running" is a row nobody saw start; a gateway diagnostic (stuck/stalled line) is evidence of work.
-    const live = busy ? (s.verified || s.state !== 'running' ? true : undefined) : s.state === 'unknown' ? undefined : false;
-    return { live, runId: s.runId, ...(s.startedAt ? { startedAt: s.startedAt } : {}), state: `${s.state}${s.verified ? '' : ' (unverified)'}`, why: s.facts[0] ? `${s.facts[0].text} (${s.facts[0].rule})` : s.state, ...(s.facts[0] ? { rule: s.facts[0].rule } : {}) };
+    const live = busy
+      ? s.verified || s.state !== 'running'
+        ? true
+        : undefined
+      : s.state === 'unknown'
+        ? undefined
+        : false;
+    return {
+      live,
+      runId: s.runId,
+      ...(s.startedAt ? { startedAt: s.startedAt } : {}),
+      state: `${s.state}${s.verified ? '' : ' (unverified)'}`,
+      why: s.facts[0] ? `${s.facts[0].text} (${s.facts[0].rule})` : s.state,
+      ...(s.facts[0] ? { rule: s.facts[0].rule } : {}),
+    };
   }
 
   /** Re-reads everything after a (re)connect: events missed while down are not replayed by the gateway. */
   resync(hello: HelloSummary): Promise<void> {
     if (this.syncing) return this.syncing;
     // The change fires after `syncing` is cleared, so a listener that sees it finds isSynced() already true.
-    this.syncing = this.doResync(hello).finally(() => { this.syncing = undefined; this.syncsDone++; this.changes.fire({ gateway: this.name, what: "sessions" }); });
+    this.syncing = this.doResync(hello).finally(() => {
+      this.syncing = undefined;
+      this.syncsDone++;
+      this.changes.fire({ gateway: this.name, what: 'sessions' });
+    });
     return this.syncing;
   }
 
@@ -184,13 +293,17 @@ export class GatewayWatcher {
       this.syncError = undefined;
       this.syncedBootId = hello.bootId ?? '';
       this.transcriptTails.clear();
-      for (const row of rows) if (row.hasActiveRun === true || row.status === 'running') this.refreshPendingInputs(row.key);
+      for (const row of rows)
+        if (row.hasActiveRun === true || row.status === 'running') this.refreshPendingInputs(row.key);
     } catch (err) {
       this.syncError = (err as Error).message;
       this.opts.log('warn', `[${this.name}] resync failed: ${this.syncError}; retrying in 5 s`);
       // A failed read (a stalled 2026.4.x, a gateway still starting) must not leave the view unsynced until the next reconnect.
       clearTimeout(this.resyncTimer);
-      this.resyncTimer = setTimeout(() => { const h = this.connection.helloSummary; if (this.connection.isConnected() && h) void this.resync(h); }, 5_000);
+      this.resyncTimer = setTimeout(() => {
+        const h = this.connection.helloSummary;
+        if (this.connection.isConnected() && h) void this.resync(h);
+      }, 5_000);
       this.resyncTimer.unref?.();
     }
   }
@@ -200,16 +313,27 @@ export class GatewayWatcher {
     const pageSize = this.opts.pageSize ?? 200;
     const max = this.opts.maxSessions ?? 5000;
     const rows = new Map<string, SessionRowView>();
-    const add = (page: { sessions: SessionRowView[] }) => { for (const r of page.sessions) if (rows.size < max || rows.has(r.key)) rows.set(r.key, r); };
-    if (hello.protocol < 4) { add(this.accept(checkSessionsPage(await this.api.sessionsList({ limit: max })), 'sessions.list')); return [...rows.values()]; }
+    const add = (page: { sessions: SessionRowView[] }) => {
+      for (const r of page.sessions) if (rows.size < max || rows.has(r.key)) rows.set(r.key, r);
+    };
+    if (hello.protocol < 4) {
+      add(this.accept(checkSessionsPage(await this.api.sessionsList({ limit: max })), 'sessions.list'));
+      return [...rows.values()];
+    }
     let offset = 0;
     // A gateway whose paging never ends (or goes backwards) is stopped by the row bound and a page bound.
     for (let pages = 0; pages <= Math.ceil(max / pageSize); pages++) {
-      const page = this.accept(checkSessionsPage(await this.api.sessionsList({ limit: pageSize, offset })), 'sessions.list');
+      const page = this.accept(
+        checkSessionsPage(await this.api.sessionsList({ limit: pageSize, offset })),
+        'sessions.list',
+      );
       add(page);
       if (!page.hasMore || page.sessions.length === 0 || rows.size >= max) break;
       const next = page.nextOffset ?? offset + page.sessions.length;
-      if (next <= offset) { this.warnData(`sessions.list: nextOffset ${next} does not advance past ${offset}; stopped paging`); break; }
+      if (next <= offset) {
+        this.warnData(`sessions.list: nextOffset ${next} does not advance past ${offset}; stopped paging`);
+        break;
+      }
       offset = next;
     }
     return [...rows.values()];
@@ -224,7 +348,8 @@ export class GatewayWatcher {
 
   private warnProblems(problems: readonly string[], what: string): void {
     for (const p of problems.slice(0, MAX_PROBLEMS_PER_ANSWER)) this.warnData(p);
-    if (problems.length > MAX_PROBLEMS_PER_ANSWER) this.warnData(`${what}: ${problems.length - MAX_PROBLEMS_PER_ANSWER} more unusable value(s) in this answer`);
+    if (problems.length > MAX_PROBLEMS_PER_ANSWER)
+      this.warnData(`${what}: ${problems.length - MAX_PROBLEMS_PER_ANSWER} more unusable value(s) in this answer`);
   }
 
   /** Logs a reason for dropped gateway data, rate-limited so a hostile gateway cannot flood the log. */
@@ -232,17 +357,25 @@ export class GatewayWatcher {
     const now = this.now();
     const w = this.warnWindow;
     if (now - w.start >= 60_000) {
-      if (w.suppressed) this.opts.log('warn', `[${this.name}] ${w.suppressed} more unusable value(s) from the gateway in the last minute (not logged one by one)`);
+      if (w.suppressed)
+        this.opts.log(
+          'warn',
+          `[${this.name}] ${w.suppressed} more unusable value(s) from the gateway in the last minute (not logged one by one)`,
+        );
       this.warnWindow = { start: now, count: 0, suppressed: 0 };
     }
-    if (this.warnWindow.count++ < MAX_DATA_WARNINGS_PER_MINUTE) this.opts.log('warn', `[${this.name}] ignored: ${message.slice(0, 300)}`);
+    if (this.warnWindow.count++ < MAX_DATA_WARNINGS_PER_MINUTE)
+      this.opts.log('warn', `[${this.name}] ignored: ${message.slice(0, 300)}`);
     else this.warnWindow.suppressed++;
   }
 
   private onSessionsChanged(frame: EventFrame): void {
     const p = rec(frame.payload);
     const keyProblem = checkSessionKey(p.sessionKey);
-    if (keyProblem) { this.warnData(`sessions.changed event: ${keyProblem.replace(/^key/, 'sessionKey')}`); return; }
+    if (keyProblem) {
+      this.warnData(`sessions.changed event: ${keyProblem.replace(/^key/, 'sessionKey')}`);
+      return;
+    }
     const key = p.sessionKey as string;
     // Phase events carry the full row in `session`; reason events carry it flattened at the top level.
     const raw = rec(p.session).key === key ? p.session : typeof p.sessionId === 'string' ? { ...p, key } : undefined;
@@ -252,17 +385,29 @@ export class GatewayWatcher {
       this.warnProblems(checked.problems, 'sessions.changed');
       row = checked.value;
     }
-    if (p.reason === 'delete' || p.reason === 'deleted' || p.deleted === true) { this.sessions.delete(key); this.pendingInputs.delete(key); }
-    else if (row) {
+    if (p.reason === 'delete' || p.reason === 'deleted' || p.deleted === true) {
+      this.sessions.delete(key);
+      this.pendingInputs.delete(key);
+    } else if (row) {
       if (!this.sessions.has(key) && this.sessions.size >= (this.opts.maxSessions ?? 5000)) {
-        if (!this.capWarned) { this.capWarned = true; this.warnData(`sessions.changed: already ${this.sessions.size} sessions (the bound); new keys are not added until the next resync`); }
+        if (!this.capWarned) {
+          this.capWarned = true;
+          this.warnData(
+            `sessions.changed: already ${this.sessions.size} sessions (the bound); new keys are not added until the next resync`,
+          );
+        }
         return;
       }
       const merged = { ...(this.sessions.get(key) ?? {}), ...row };
       // activeRunIds is omitted (not emptied) while a run is active: do not keep a stale [] from an older row.
       if (!('activeRunIds' in row)) delete merged.activeRunIds;
       this.sessions.set(key, merged);
-      if (merged.hasActiveRun === true || this.pendingInputs.has(key) || (typeof merged.hasActiveRun !== 'boolean' && merged.status === 'running')) this.refreshPendingInputs(key);
+      if (
+        merged.hasActiveRun === true ||
+        this.pendingInputs.has(key) ||
+        (typeof merged.hasActiveRun !== 'boolean' && merged.status === 'running')
+      )
+        this.refreshPendingInputs(key);
     } else return;
     this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
   }
@@ -270,7 +415,8 @@ export class GatewayWatcher {
   private onRunEvent(frame: EventFrame): void {
     const key = this.runs.apply(frame, this.now());
     if (key) this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
-    const touched = typeof rec(frame.payload).sessionKey === 'string' ? String(rec(frame.payload).sessionKey) : undefined;
+    const touched =
+      typeof rec(frame.payload).sessionKey === 'string' ? String(rec(frame.payload).sessionKey) : undefined;
     if (touched) this.armExpiry(touched);
   }
 
@@ -282,9 +428,18 @@ export class GatewayWatcher {
     if (expiry === undefined) return;
     clearTimeout(this.expiryTimers.get(key));
     const runs = this.runs.activeRuns(key);
-    if (!runs.length) { this.expiryTimers.delete(key); return; }
+    if (!runs.length) {
+      this.expiryTimers.delete(key);
+      return;
+    }
     const due = Math.max(...runs.map((r) => r.lastEventAt)) + expiry - this.now() + 50;
-    const timer = setTimeout(() => { this.expiryTimers.delete(key); this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] }); }, Math.max(0, due));
+    const timer = setTimeout(
+      () => {
+        this.expiryTimers.delete(key);
+        this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
+      },
+      Math.max(0, due),
+    );
     timer.unref?.();
     this.expiryTimers.set(key, timer);
   }
@@ -297,10 +452,16 @@ export class GatewayWatcher {
   private refreshPendingInputs(key: string): void {
     const hello = this.connection.helloSummary;
     if (!hello) return;
-    if (hello.protocol < 4) { this.refreshTranscriptTail(key); return; }
+    if (hello.protocol < 4) {
+      this.refreshTranscriptTail(key);
+      return;
+    }
     // A change that arrives while this key's read is in flight (or while 8 reads are) is read after it, never dropped:
     // dropping it left the count of a queue an abort had just cancelled on screen until a manual Refresh.
-    if (this.historyInFlight.has(key) || this.historyInFlight.size >= 8) { this.pendingAgain.add(key); return; }
+    if (this.historyInFlight.has(key) || this.historyInFlight.size >= 8) {
+      this.pendingAgain.add(key);
+      return;
+    }
     this.historyInFlight.add(key);
     this.track(this.api.chatHistory({ sessionKey: key, limit: 1 }))
       .then((h) => {
@@ -316,7 +477,10 @@ export class GatewayWatcher {
       .finally(() => {
         this.historyInFlight.delete(key);
         const next = this.pendingAgain.has(key) ? key : this.pendingAgain.values().next().value;
-        if (next !== undefined && this.sessions.has(next)) { this.pendingAgain.delete(next); this.refreshPendingInputs(next); } else if (next !== undefined) this.pendingAgain.delete(next);
+        if (next !== undefined && this.sessions.has(next)) {
+          this.pendingAgain.delete(next);
+          this.refreshPendingInputs(next);
+        } else if (next !== undefined) this.pendingAgain.delete(next);
       });
   }
 
@@ -337,7 +501,10 @@ export class GatewayWatcher {
   }
 
   private refreshTranscriptTail(key: string): void {
-    if (this.historyInFlight.has(key)) { this.tailAgain.add(key); return; }
+    if (this.historyInFlight.has(key)) {
+      this.tailAgain.add(key);
+      return;
+    }
     if (this.historyInFlight.size >= 4) return;
     this.historyInFlight.add(key);
     this.track(this.api.chatHistory({ sessionKey: key, limit: 4 }))
@@ -345,14 +512,18 @@ export class GatewayWatcher {
         const last = h.messages.filter((m) => m.role === 'user' || m.role === 'assistant').at(-1);
         if (!last) return;
         const tail: TranscriptTail = {
-          role: String(last.role), at: typeof last.timestamp === 'number' ? last.timestamp : undefined,
-          stopReason: typeof last.stopReason === 'string' ? last.stopReason : undefined, error: typeof last.errorMessage === 'string' ? last.errorMessage : undefined,
+          role: String(last.role),
+          at: typeof last.timestamp === 'number' ? last.timestamp : undefined,
+          stopReason: typeof last.stopReason === 'string' ? last.stopReason : undefined,
+          error: typeof last.errorMessage === 'string' ? last.errorMessage : undefined,
         };
         if (JSON.stringify(this.transcriptTails.get(key)) === JSON.stringify(tail)) return;
         this.transcriptTails.set(key, tail);
         this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
       })
-      .catch((err: Error) => this.opts.log('debug', `[${this.name}] chat.history (transcript tail) for ${key}: ${err.message}`))
+      .catch((err: Error) =>
+        this.opts.log('debug', `[${this.name}] chat.history (transcript tail) for ${key}: ${err.message}`),
+      )
       .finally(() => {
         this.historyInFlight.delete(key);
         if (this.tailAgain.delete(key)) this.refreshTranscriptTail(key);
@@ -364,16 +535,25 @@ export class GatewayWatcher {
   private startPolling(): void {
     this.stopPolling();
     const interval = this.opts.pollIntervalMs ?? 5_000;
-    const tick = () => { void this.pollOnce().finally(() => { if (this.connection.isConnected()) this.pollTimer = setTimeout(tick, interval); }); };
+    const tick = () => {
+      void this.pollOnce().finally(() => {
+        if (this.connection.isConnected()) this.pollTimer = setTimeout(tick, interval);
+      });
+    };
     tick();
   }
 
-  private stopPolling(): void { clearTimeout(this.pollTimer); this.pollTimer = undefined; }
+  private stopPolling(): void {
+    clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+  }
 
   /** One read of logs.tail (from the cursor) and diagnostics.lanes; joins a read already in flight. */
   pollOnce(): Promise<void> {
     if (!this.connection.isConnected()) return Promise.resolve();
-    this.polling ??= this.readLogsAndLanes().finally(() => { this.polling = undefined; });
+    this.polling ??= this.readLogsAndLanes().finally(() => {
+      this.polling = undefined;
+    });
     return this.polling;
   }
 
@@ -381,7 +561,16 @@ export class GatewayWatcher {
     try {
       const hello = this.connection.helloSummary;
       if (hello?.methods.has('logs.tail')) {
-        const tail = this.accept(checkLogsTail(await this.api.logsTail({ ...(this.logCursor !== undefined ? { cursor: this.logCursor } : {}), limit: 1000, maxBytes: 512 * 1024 })), 'logs.tail');
+        const tail = this.accept(
+          checkLogsTail(
+            await this.api.logsTail({
+              ...(this.logCursor !== undefined ? { cursor: this.logCursor } : {}),
+              limit: 1000,
+              maxBytes: 512 * 1024,
+            }),
+          ),
+          'logs.tail',
+        );
         this.logCursor = tail.cursor;
         this.logFile = tail.file ?? this.logFile;
         const touched = this.ingestLogLines(tail.lines);
@@ -393,11 +582,17 @@ export class GatewayWatcher {
         const lanes = this.accept(checkLanes(await this.api.diagnosticsLanes()), 'diagnostics.lanes');
         this.lanes = { lanes: lanes.lanes, dynamic: lanes.dynamic, at: this.now(), source: 'diagnostics.lanes' };
       } else if (hello?.methods.has('diagnostics.stability')) {
-        this.lanes = this.lanesFromStability(await this.api.diagnosticsStability({ limit: 1000, ...(this.stabilitySeq !== undefined ? { sinceSeq: this.stabilitySeq } : {}) }));
+        this.lanes = this.lanesFromStability(
+          await this.api.diagnosticsStability({
+            limit: 1000,
+            ...(this.stabilitySeq !== undefined ? { sinceSeq: this.stabilitySeq } : {}),
+          }),
+        );
       } else if (hello) {
         this.lanes = this.lanesFromLogs();
       }
-      if (this.lanes && JSON.stringify({ l: this.lanes.lanes, d: this.lanes.dynamic }) !== before) this.changes.fire({ gateway: this.name, what: 'lanes' });
+      if (this.lanes && JSON.stringify({ l: this.lanes.lanes, d: this.lanes.dynamic }) !== before)
+        this.changes.fire({ gateway: this.name, what: 'lanes' });
     } catch (err) {
       this.opts.log('debug', `[${this.name}] log/lane read failed: ${(err as Error).message}`);
     }
@@ -415,14 +610,20 @@ export class GatewayWatcher {
     // Wire guard (as wireGuards.ts does for diagnostics.lanes): entries of the wrong shape are skipped, counts must be
     // finite and non-negative, lane names bounded in length and number.
     const events: unknown[] = Array.isArray((snap as { events?: unknown }).events) ? snap.events! : [];
-    if (!Array.isArray((snap as { events?: unknown }).events) && (snap as { events?: unknown }).events !== undefined) this.warnProblems(['diagnostics.stability answer: events is not an array; ignored'], 'diagnostics.stability');
-    const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+    if (!Array.isArray((snap as { events?: unknown }).events) && (snap as { events?: unknown }).events !== undefined)
+      this.warnProblems(['diagnostics.stability answer: events is not an array; ignored'], 'diagnostics.stability');
+    const count = (v: unknown): number | undefined =>
+      typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
     for (const raw of events) {
       if (!raw || typeof raw !== 'object' || Array.isArray(raw)) continue;
       const e = raw as Record<string, unknown>;
       const seq = count(e.seq);
       if (seq !== undefined) this.stabilitySeq = Math.max(this.stabilitySeq ?? 0, seq);
-      if ((e.type === 'queue.lane.enqueue' || e.type === 'queue.lane.dequeue') && typeof e.source === 'string' && e.source.length <= 512) {
+      if (
+        (e.type === 'queue.lane.enqueue' || e.type === 'queue.lane.dequeue') &&
+        typeof e.source === 'string' &&
+        e.source.length <= 512
+      ) {
         if (!byLane.has(e.source) && byLane.size >= 500) continue;
         const lane = byLane.get(e.source) ?? { lane: e.source, queuedCount: 0, activeCount: 0 };
         lane.queuedCount = count(e.queueSize) ?? lane.queuedCount;
@@ -431,7 +632,13 @@ export class GatewayWatcher {
         dynamic = { activeCount: count(e.active), waitingCount: count(e.waiting), queuedCount: count(e.queued) };
       }
     }
-    return { lanes: [...byLane.values()], dynamic, at: this.now(), source: 'diagnostics.stability', note: 'from diagnostics.stability (openclaw 4.x): queue sizes per lane and aggregate active/queued counts; active runs per lane are not reported' };
+    return {
+      lanes: [...byLane.values()],
+      dynamic,
+      at: this.now(),
+      source: 'diagnostics.stability',
+      note: 'from diagnostics.stability (openclaw 4.x): queue sizes per lane and aggregate active/queued counts; active runs per lane are not reported',
+    };
   }
 
   /** 2026.3.x: no lane RPC at all; recent `lane wait exceeded` lines are the only lane evidence. */
@@ -441,7 +648,13 @@ export class GatewayWatcher {
       if (this.now() - w.at > 5 * 60_000) continue;
       lanes.push({ lane: `session:${key}`, queuedCount: Math.max(1, (w.queueAhead ?? 0) + 1), activeCount: 1 });
     }
-    return { lanes, dynamic: null, at: this.now(), source: 'logs', note: 'this gateway has no lane RPC (openclaw 3.x): lanes are inferred from "lane wait exceeded" log lines of the last 5 minutes' };
+    return {
+      lanes,
+      dynamic: null,
+      at: this.now(),
+      source: 'logs',
+      note: 'this gateway has no lane RPC (openclaw 3.x): lanes are inferred from "lane wait exceeded" log lines of the last 5 minutes',
+    };
   }
 
   /** Records diagnostics per session key; returns the keys whose evidence changed. */
@@ -458,16 +671,27 @@ export class GatewayWatcher {
       if (!key) continue;
       const at = line.time ?? this.now();
       if (line.diagnostic === 'lane-wait') {
-        this.laneWaits.set(key, { at, waitedMs: numberField(line.fields, 'waitedMs'), queueAhead: numberField(line.fields, 'queueAhead'), activeAhead: numberField(line.fields, 'activeAhead'), message: line.message });
+        this.laneWaits.set(key, {
+          at,
+          waitedMs: numberField(line.fields, 'waitedMs'),
+          queueAhead: numberField(line.fields, 'queueAhead'),
+          activeAhead: numberField(line.fields, 'activeAhead'),
+          message: line.message,
+        });
         touched.add(key);
       } else if (line.diagnostic === 'long-running' || line.diagnostic === 'stalled' || line.diagnostic === 'stuck') {
         const prev = this.diagnostics.get(key);
-        if (!prev || prev.at <= at) { this.diagnostics.set(key, { kind: line.diagnostic, at, message: line.message, fields: line.fields }); touched.add(key); }
+        if (!prev || prev.at <= at) {
+          this.diagnostics.set(key, { kind: line.diagnostic, at, message: line.message, fields: line.fields });
+          touched.add(key);
+        }
       }
     }
     // Bounded: forget evidence about sessions the gateway no longer lists.
-    if (this.diagnostics.size > (this.opts.maxSessions ?? 5000)) for (const k of this.diagnostics.keys()) if (!this.sessions.has(k)) this.diagnostics.delete(k);
-    if (this.laneWaits.size > (this.opts.maxSessions ?? 5000)) for (const k of this.laneWaits.keys()) if (!this.sessions.has(k)) this.laneWaits.delete(k);
+    if (this.diagnostics.size > (this.opts.maxSessions ?? 5000))
+      for (const k of this.diagnostics.keys()) if (!this.sessions.has(k)) this.diagnostics.delete(k);
+    if (this.laneWaits.size > (this.opts.maxSessions ?? 5000))
+      for (const k of this.laneWaits.keys()) if (!this.sessions.has(k)) this.laneWaits.delete(k);
     return [...touched];
   }
 

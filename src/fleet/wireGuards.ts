@@ -23,16 +23,31 @@ const strings: FieldCheck = (v) => Array.isArray(v) && v.every((x) => typeof x =
 
 /** The row fields the model and the views read, with the type each must have. Other fields are kept as they are. */
 const ROW_FIELDS: Record<string, FieldCheck> = {
-  sessionId: str, status: str, hasActiveRun: bool, activeRunIds: strings, startedAt: time, updatedAt: time, endedAt: time,
-  label: strOrNull, displayName: strOrNull, agentId: str, totalTokens: finite, abortedLastRun: bool, lastRunId: strOrNull,
+  sessionId: str,
+  status: str,
+  hasActiveRun: bool,
+  activeRunIds: strings,
+  startedAt: time,
+  updatedAt: time,
+  endedAt: time,
+  label: strOrNull,
+  displayName: strOrNull,
+  agentId: str,
+  totalTokens: finite,
+  abortedLastRun: bool,
+  lastRunId: strOrNull,
 };
 
-export interface Checked<T> { value?: T; /** why the value (or some of its fields) was not kept */ problems: string[] }
+export interface Checked<T> {
+  value?: T;
+  /** why the value (or some of its fields) was not kept */ problems: string[];
+}
 
 export function checkSessionKey(key: unknown): string | undefined {
   if (typeof key !== 'string') return `key is ${typeName(key)}, not a string`;
   if (!key) return 'key is empty';
-  if (key.length > MAX_SESSION_KEY_LENGTH) return `key is ${key.length} characters long (limit ${MAX_SESSION_KEY_LENGTH})`;
+  if (key.length > MAX_SESSION_KEY_LENGTH)
+    return `key is ${key.length} characters long (limit ${MAX_SESSION_KEY_LENGTH})`;
   return undefined;
 }
 
@@ -45,19 +60,26 @@ export function checkSessionRow(v: unknown, where: string): Checked<SessionRowVi
   const problems: string[] = [];
   for (const [field, ok] of Object.entries(ROW_FIELDS)) {
     if (field in row && row[field] !== undefined && !ok(row[field])) {
-      problems.push(`${where}: ${v.key as string}.${field} is ${typeName(row[field])}${typeof row[field] === 'number' ? ` ${String(row[field])}` : ''}; ignored`);
+      problems.push(
+        `${where}: ${v.key as string}.${field} is ${typeName(row[field])}${typeof row[field] === 'number' ? ` ${String(row[field])}` : ''}; ignored`,
+      );
       delete row[field];
     }
   }
   return { value: row as SessionRowView, problems };
 }
 
-export interface SessionsPage { sessions: SessionRowView[]; hasMore: boolean; nextOffset?: number }
+export interface SessionsPage {
+  sessions: SessionRowView[];
+  hasMore: boolean;
+  nextOffset?: number;
+}
 
 /** One sessions.list answer: unusable rows dropped one by one, paging fields only when they have the right type. */
 export function checkSessionsPage(v: unknown): Checked<SessionsPage> {
   if (!isRecord(v)) return { problems: [`sessions.list answer is ${typeName(v)}, not an object`] };
-  if (!Array.isArray(v.sessions)) return { problems: [`sessions.list answer: sessions is ${typeName(v.sessions)}, not an array`] };
+  if (!Array.isArray(v.sessions))
+    return { problems: [`sessions.list answer: sessions is ${typeName(v.sessions)}, not an array`] };
   const problems: string[] = [];
   const sessions: SessionRowView[] = [];
   v.sessions.forEach((raw, i) => {
@@ -65,65 +87,116 @@ export function checkSessionsPage(v: unknown): Checked<SessionsPage> {
     problems.push(...r.problems);
     if (r.value) sessions.push(r.value);
   });
-  if (v.hasMore !== undefined && typeof v.hasMore !== 'boolean') problems.push(`sessions.list answer: hasMore is ${typeName(v.hasMore)}; treated as false`);
+  if (v.hasMore !== undefined && typeof v.hasMore !== 'boolean')
+    problems.push(`sessions.list answer: hasMore is ${typeName(v.hasMore)}; treated as false`);
   const offsetOk = typeof v.nextOffset === 'number' && Number.isInteger(v.nextOffset) && v.nextOffset >= 0;
-  if (v.nextOffset !== undefined && v.nextOffset !== null && !offsetOk) problems.push(`sessions.list answer: nextOffset is ${typeName(v.nextOffset)} ${JSON.stringify(v.nextOffset)?.slice(0, 30)}; ignored`);
-  return { value: { sessions, hasMore: v.hasMore === true, nextOffset: offsetOk ? (v.nextOffset as number) : undefined }, problems };
+  if (v.nextOffset !== undefined && v.nextOffset !== null && !offsetOk)
+    problems.push(
+      `sessions.list answer: nextOffset is ${typeName(v.nextOffset)} ${JSON.stringify(v.nextOffset)?.slice(0, 30)}; ignored`,
+    );
+  return {
+    value: { sessions, hasMore: v.hasMore === true, nextOffset: offsetOk ? (v.nextOffset as number) : undefined },
+    problems,
+  };
 }
 
-export interface AgentsList { agents: Array<{ id: string }>; defaultId?: string }
+export interface AgentsList {
+  agents: Array<{ id: string }>;
+  defaultId?: string;
+}
 
 export function checkAgentsList(v: unknown): Checked<AgentsList> {
   if (!isRecord(v)) return { problems: [`agents.list answer is ${typeName(v)}, not an object`] };
-  if (!Array.isArray(v.agents)) return { problems: [`agents.list answer: agents is ${typeName(v.agents)}, not an array`] };
+  if (!Array.isArray(v.agents))
+    return { problems: [`agents.list answer: agents is ${typeName(v.agents)}, not an array`] };
   const problems: string[] = [];
   const agents: Array<{ id: string }> = [];
   const seen = new Set<string>();
   v.agents.forEach((a, i) => {
-    if (!isRecord(a) || typeof a.id !== 'string' || !a.id || a.id.length > 200) { problems.push(`agents.list entry ${i}: ${isRecord(a) ? `id is ${typeName(a.id)}` : typeName(a)}; ignored`); return; }
-    if (seen.has(a.id)) { problems.push(`agents.list entry ${i}: duplicate id ${a.id}; ignored`); return; }
+    if (!isRecord(a) || typeof a.id !== 'string' || !a.id || a.id.length > 200) {
+      problems.push(`agents.list entry ${i}: ${isRecord(a) ? `id is ${typeName(a.id)}` : typeName(a)}; ignored`);
+      return;
+    }
+    if (seen.has(a.id)) {
+      problems.push(`agents.list entry ${i}: duplicate id ${a.id}; ignored`);
+      return;
+    }
     seen.add(a.id);
     agents.push({ id: a.id });
   });
-  if (v.defaultId !== undefined && typeof v.defaultId !== 'string') problems.push(`agents.list answer: defaultId is ${typeName(v.defaultId)}; ignored`);
+  if (v.defaultId !== undefined && typeof v.defaultId !== 'string')
+    problems.push(`agents.list answer: defaultId is ${typeName(v.defaultId)}; ignored`);
   return { value: { agents, defaultId: typeof v.defaultId === 'string' ? v.defaultId : undefined }, problems };
 }
 
-export interface LogsTail { lines: string[]; cursor?: number; file?: string }
+export interface LogsTail {
+  lines: string[];
+  cursor?: number;
+  file?: string;
+}
 
 export function checkLogsTail(v: unknown): Checked<LogsTail> {
   if (!isRecord(v)) return { problems: [`logs.tail answer is ${typeName(v)}, not an object`] };
   if (!Array.isArray(v.lines)) return { problems: [`logs.tail answer: lines is ${typeName(v.lines)}, not an array`] };
   const problems: string[] = [];
   const lines = v.lines.filter((l): l is string => typeof l === 'string');
-  if (lines.length !== v.lines.length) problems.push(`logs.tail answer: ${v.lines.length - lines.length} line(s) not strings; ignored`);
+  if (lines.length !== v.lines.length)
+    problems.push(`logs.tail answer: ${v.lines.length - lines.length} line(s) not strings; ignored`);
   const cursorOk = typeof v.cursor === 'number' && Number.isFinite(v.cursor) && v.cursor >= 0;
   if (!cursorOk) problems.push(`logs.tail answer: cursor is ${typeName(v.cursor)}; reading from the end next time`);
-  return { value: { lines, cursor: cursorOk ? (v.cursor as number) : undefined, file: typeof v.file === 'string' ? v.file : undefined }, problems };
+  return {
+    value: {
+      lines,
+      cursor: cursorOk ? (v.cursor as number) : undefined,
+      file: typeof v.file === 'string' ? v.file : undefined,
+    },
+    problems,
+  };
 }
 
-export interface LanesTable { lanes: LaneView[]; dynamic: Record<string, number | undefined> | null }
+export interface LanesTable {
+  lanes: LaneView[];
+  dynamic: Record<string, number | undefined> | null;
+}
 
-const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+const count = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 
 export function checkLanes(v: unknown): Checked<LanesTable> {
   if (!isRecord(v)) return { problems: [`diagnostics.lanes answer is ${typeName(v)}, not an object`] };
-  if (!Array.isArray(v.lanes)) return { problems: [`diagnostics.lanes answer: lanes is ${typeName(v.lanes)}, not an array`] };
+  if (!Array.isArray(v.lanes))
+    return { problems: [`diagnostics.lanes answer: lanes is ${typeName(v.lanes)}, not an array`] };
   const problems: string[] = [];
   const lanes: LaneView[] = [];
   v.lanes.forEach((l, i) => {
-    if (!isRecord(l) || typeof l.lane !== 'string' || count(l.activeCount) === undefined || count(l.queuedCount) === undefined) {
-      problems.push(`diagnostics.lanes entry ${i}: ${isRecord(l) ? 'lane, activeCount or queuedCount of the wrong type' : typeName(l)}; ignored`);
+    if (
+      !isRecord(l) ||
+      typeof l.lane !== 'string' ||
+      count(l.activeCount) === undefined ||
+      count(l.queuedCount) === undefined
+    ) {
+      problems.push(
+        `diagnostics.lanes entry ${i}: ${isRecord(l) ? 'lane, activeCount or queuedCount of the wrong type' : typeName(l)}; ignored`,
+      );
       return;
     }
-    lanes.push({ lane: l.lane, activeCount: l.activeCount as number, queuedCount: l.queuedCount as number, maxConcurrent: count(l.maxConcurrent), draining: typeof l.draining === 'boolean' ? l.draining : undefined, generation: count(l.generation), blockedBy: l.blockedBy });
+    lanes.push({
+      lane: l.lane,
+      activeCount: l.activeCount as number,
+      queuedCount: l.queuedCount as number,
+      maxConcurrent: count(l.maxConcurrent),
+      draining: typeof l.draining === 'boolean' ? l.draining : undefined,
+      generation: count(l.generation),
+      blockedBy: l.blockedBy,
+    });
   });
   let dynamic: Record<string, number | undefined> | null = null;
   if (isRecord(v.dynamic)) {
     // Counts only (laneCount, activeCount, queuedCount, queuedLaneCount on 2026.9.6; newer counts kept too, up to 20).
     dynamic = {};
     for (const [k, n] of Object.entries(v.dynamic).slice(0, 20)) if (count(n) !== undefined) dynamic[k] = n as number;
-  } else if (v.dynamic !== undefined && v.dynamic !== null) problems.push(`diagnostics.lanes answer: dynamic is ${typeName(v.dynamic)}; ignored`);
+  } else if (v.dynamic !== undefined && v.dynamic !== null)
+    problems.push(`diagnostics.lanes answer: dynamic is ${typeName(v.dynamic)}; ignored`);
   return { value: { lanes, dynamic }, problems };
 }
 

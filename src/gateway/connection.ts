@@ -11,14 +11,21 @@ import { loadOrCreateDeviceIdentity, signDeviceProof, type DeviceIdentityStore }
 import { Emitter, type Disposable } from './emitter';
 import { decodeFrame, type EventFrame, type ResponseFrame } from './frames';
 import { readHello, unusableHelloReason, type HelloSummary } from './hello';
-import { describeClose, describeGatewayError, describeTransportError, missingScopeOf, type ConnectionProblem } from './problems';
+import {
+  describeClose,
+  describeGatewayError,
+  describeTransportError,
+  missingScopeOf,
+  type ConnectionProblem,
+} from './problems';
 import { GatewayRequestError } from './requestError';
 import { guardTlsSocket, isLoopbackUrl, plaintextRemoteProblem } from './transportSecurity';
 
 export const MIN_PROTOCOL = 3;
 export const MAX_PROTOCOL = 4;
 
-export type OperatorScope = 'operator.read' | 'operator.write' | 'operator.admin' | 'operator.approvals' | 'operator.pairing';
+export type OperatorScope =
+  'operator.read' | 'operator.write' | 'operator.admin' | 'operator.approvals' | 'operator.pairing';
 
 /** Lifecycle as a person would describe it. */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'stopped';
@@ -52,7 +59,9 @@ export interface ConnectionSnapshot {
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-export interface Credentials { token?: string }
+export interface Credentials {
+  token?: string;
+}
 
 export interface GatewayConnectionOptions {
   url: string;
@@ -102,7 +111,10 @@ interface PendingRequest {
   cleanup: () => void;
 }
 
-export interface RequestOptions { timeoutMs?: number; signal?: AbortSignal }
+export interface RequestOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
 
 const CLIENT_ID = 'gateway-client';
 const CLIENT_MODE = 'backend';
@@ -117,7 +129,10 @@ const SOCKET_MAX_PAYLOAD = 64 * 1024 * 1024;
 function preparationCause(err: unknown, token: string | undefined): string {
   let text = err instanceof Error ? err.message : String(err);
   if (token) text = text.split(token).join('***');
-  text = text.replace(/-----BEGIN [A-Z ]*-----[\s\S]*?(-----END [A-Z ]*-----|$)/g, '***').replace(/\s+/g, ' ').trim();
+  text = text
+    .replace(/-----BEGIN [A-Z ]*-----[\s\S]*?(-----END [A-Z ]*-----|$)/g, '***')
+    .replace(/\s+/g, ' ')
+    .trim();
   return (text.length > 300 ? `${text.slice(0, 299)}…` : text) || 'unknown error';
 }
 
@@ -125,7 +140,19 @@ function preparationCause(err: unknown, token: string | undefined): string {
 const LOOPBACK_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 1_500, factor: 2, jitter: 0.3 };
 
 export class GatewayConnection {
-  private readonly opts: Required<Pick<GatewayConnectionOptions, 'requestTimeoutMs' | 'challengeTimeoutMs' | 'helloTimeoutMs' | 'minTickWatchMs' | 'preHelloMaxBytes' | 'reconnect' | 'slowRetryMs'>> & GatewayConnectionOptions;
+  private readonly opts: Required<
+    Pick<
+      GatewayConnectionOptions,
+      | 'requestTimeoutMs'
+      | 'challengeTimeoutMs'
+      | 'helloTimeoutMs'
+      | 'minTickWatchMs'
+      | 'preHelloMaxBytes'
+      | 'reconnect'
+      | 'slowRetryMs'
+    >
+  > &
+    GatewayConnectionOptions;
   private readonly now: () => number;
   private readonly backoff: Backoff;
   private socket?: WebSocket;
@@ -161,8 +188,14 @@ export class GatewayConnection {
 
   constructor(options: GatewayConnectionOptions) {
     this.opts = {
-      requestTimeoutMs: 60_000, challengeTimeoutMs: 10_000, helloTimeoutMs: 30_000, minTickWatchMs: 0,
-      preHelloMaxBytes: 1024 * 1024, reconnect: true, slowRetryMs: 30_000, ...options,
+      requestTimeoutMs: 60_000,
+      challengeTimeoutMs: 10_000,
+      helloTimeoutMs: 30_000,
+      minTickWatchMs: 0,
+      preHelloMaxBytes: 1024 * 1024,
+      reconnect: true,
+      slowRetryMs: 30_000,
+      ...options,
     };
     this.now = options.now ?? Date.now;
     this.backoff = new Backoff(options.backoff ?? (isLoopbackUrl(options.url) ? LOOPBACK_BACKOFF : DEFAULT_BACKOFF));
@@ -173,27 +206,47 @@ export class GatewayConnection {
     this.gapEmitter = new Emitter(report);
   }
 
-  get url(): string { return this.opts.url; }
+  get url(): string {
+    return this.opts.url;
+  }
 
   snapshot(): ConnectionSnapshot {
     return {
-      state: this.state, url: this.opts.url, hello: this.hello, problem: this.problem, missingScopes: [...this.missingScopes],
-      handshake: this.timing ? { ...this.timing } : undefined, connectedAt: this.connectedAt, nextRetryAt: this.nextRetryAt, attempts: this.attemptCount,
+      state: this.state,
+      url: this.opts.url,
+      hello: this.hello,
+      problem: this.problem,
+      missingScopes: [...this.missingScopes],
+      handshake: this.timing ? { ...this.timing } : undefined,
+      connectedAt: this.connectedAt,
+      nextRetryAt: this.nextRetryAt,
+      attempts: this.attemptCount,
     };
   }
 
   /** Fires on every state or problem change. */
-  onDidChangeState(listener: (snapshot: ConnectionSnapshot) => void): Disposable { return this.stateEmitter.on(listener); }
+  onDidChangeState(listener: (snapshot: ConnectionSnapshot) => void): Disposable {
+    return this.stateEmitter.on(listener);
+  }
   /** Fires after each successful handshake (also after reconnects: resync there). */
-  onDidConnect(listener: (hello: HelloSummary) => void): Disposable { return this.helloEmitter.on(listener); }
+  onDidConnect(listener: (hello: HelloSummary) => void): Disposable {
+    return this.helloEmitter.on(listener);
+  }
   onEvent(name: string, listener: (frame: EventFrame) => void): Disposable {
     let emitter = this.eventEmitters.get(name);
-    if (!emitter) { emitter = new Emitter((err) => this.log('error', `listener for ${name} failed: ${String(err)}`)); this.eventEmitters.set(name, emitter); }
+    if (!emitter) {
+      emitter = new Emitter((err) => this.log('error', `listener for ${name} failed: ${String(err)}`));
+      this.eventEmitters.set(name, emitter);
+    }
     return emitter.on(listener);
   }
-  onAnyEvent(listener: (frame: EventFrame) => void): Disposable { return this.anyEventEmitter.on(listener); }
+  onAnyEvent(listener: (frame: EventFrame) => void): Disposable {
+    return this.anyEventEmitter.on(listener);
+  }
   /** Protocol 4 numbers events per connection; a gap means events were lost and state should be re-read. */
-  onSequenceGap(listener: (gap: { expected: number; received: number }) => void): Disposable { return this.gapEmitter.on(listener); }
+  onSequenceGap(listener: (gap: { expected: number; received: number }) => void): Disposable {
+    return this.gapEmitter.on(listener);
+  }
 
   /** Starts connecting (idempotent). */
   start(): void {
@@ -207,7 +260,10 @@ export class GatewayConnection {
     this.backoff.reset();
     this.clearRetry();
     if (this.socket) this.closeSocket(4002, 'reconnect requested', undefined);
-    this.failPending('CONNECTION_CLOSED', 'the connection was restarted before the gateway answered; the request may or may not have been applied');
+    this.failPending(
+      'CONNECTION_CLOSED',
+      'the connection was restarted before the gateway answered; the request may or may not have been applied',
+    );
     this.open();
   }
 
@@ -222,29 +278,66 @@ export class GatewayConnection {
 
   dispose(): void {
     this.stop();
-    this.stateEmitter.clear(); this.anyEventEmitter.clear(); this.helloEmitter.clear(); this.gapEmitter.clear();
+    this.stateEmitter.clear();
+    this.anyEventEmitter.clear();
+    this.helloEmitter.clear();
+    this.gapEmitter.clear();
     for (const e of this.eventEmitters.values()) e.clear();
   }
 
-  isConnected(): boolean { return this.state === 'connected'; }
+  isConnected(): boolean {
+    return this.state === 'connected';
+  }
 
   /** The negotiated facts, when connected. */
-  get helloSummary(): HelloSummary | undefined { return this.hello; }
+  get helloSummary(): HelloSummary | undefined {
+    return this.hello;
+  }
 
-  supportsMethod(method: string): boolean { return this.hello?.methods.has(method) ?? false; }
+  supportsMethod(method: string): boolean {
+    return this.hello?.methods.has(method) ?? false;
+  }
 
   /** Resolves when connected; rejects on timeout, abort, stop, or a problem that will not resolve by retrying. */
   waitForConnected(timeoutMs: number, signal?: AbortSignal): Promise<HelloSummary> {
     if (this.state === 'connected' && this.hello) return Promise.resolve(this.hello);
     return new Promise((resolve, reject) => {
-      const done = (fn: () => void) => { clearTimeout(timer); sub.dispose(); signal?.removeEventListener('abort', onAbort); fn(); };
-      const timer = setTimeout(() => done(() => reject(GatewayRequestError.local('connect', 'TIMEOUT', `not connected within ${Math.round(timeoutMs / 1000)} s${this.problem ? ` (${this.problem.summary})` : ''}`, this.problem))), timeoutMs);
+      const done = (fn: () => void) => {
+        clearTimeout(timer);
+        sub.dispose();
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const timer = setTimeout(
+        () =>
+          done(() =>
+            reject(
+              GatewayRequestError.local(
+                'connect',
+                'TIMEOUT',
+                `not connected within ${Math.round(timeoutMs / 1000)} s${this.problem ? ` (${this.problem.summary})` : ''}`,
+                this.problem,
+              ),
+            ),
+          ),
+        timeoutMs,
+      );
       const onAbort = () => done(() => reject(GatewayRequestError.local('connect', 'CANCELLED', 'cancelled')));
       signal?.addEventListener('abort', onAbort, { once: true });
       const sub = this.onDidChangeState((s) => {
         if (s.state === 'connected' && s.hello) done(() => resolve(s.hello!));
-        else if (s.state === 'stopped') done(() => reject(GatewayRequestError.local('connect', 'CONNECTION_CLOSED', 'connection stopped')));
-        else if (s.state === 'disconnected' && s.problem?.reconnect === 'stop') done(() => reject(new GatewayRequestError('connect', s.problem!, { code: s.problem!.errorCode ?? 'CONNECT_FAILED', message: s.problem!.summary, answered: true })));
+        else if (s.state === 'stopped')
+          done(() => reject(GatewayRequestError.local('connect', 'CONNECTION_CLOSED', 'connection stopped')));
+        else if (s.state === 'disconnected' && s.problem?.reconnect === 'stop')
+          done(() =>
+            reject(
+              new GatewayRequestError('connect', s.problem!, {
+                code: s.problem!.errorCode ?? 'CONNECT_FAILED',
+                message: s.problem!.summary,
+                answered: true,
+              }),
+            ),
+          );
       });
     });
   }
@@ -254,30 +347,65 @@ export class GatewayConnection {
     const socket = this.socket;
     if (this.state !== 'connected' || !socket || socket.readyState !== WebSocket.OPEN) {
       const why = this.problem ? `${this.problem.summary}. ${this.problem.advice}` : `the connection is ${this.state}`;
-      return Promise.reject(GatewayRequestError.local(method, 'NOT_CONNECTED', `not connected to ${this.opts.url}: ${why}`, this.problem));
+      return Promise.reject(
+        GatewayRequestError.local(method, 'NOT_CONNECTED', `not connected to ${this.opts.url}: ${why}`, this.problem),
+      );
     }
-    if (options.signal?.aborted) return Promise.reject(GatewayRequestError.local(method, 'CANCELLED', 'cancelled before sending'));
+    if (options.signal?.aborted)
+      return Promise.reject(GatewayRequestError.local(method, 'CANCELLED', 'cancelled before sending'));
     const id = `lw-${++this.requestSeq}`;
     const text = JSON.stringify({ type: 'req', id, method, params });
     const limit = this.hello?.maxPayload ?? this.opts.preHelloMaxBytes;
     const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > limit) return Promise.reject(GatewayRequestError.local(method, 'PAYLOAD_TOO_LARGE', `request of ${bytes} bytes exceeds the gateway's ${limit}-byte limit; nothing was sent`));
+    if (bytes > limit)
+      return Promise.reject(
+        GatewayRequestError.local(
+          method,
+          'PAYLOAD_TOO_LARGE',
+          `request of ${bytes} bytes exceeds the gateway's ${limit}-byte limit; nothing was sent`,
+        ),
+      );
     const timeoutMs = options.timeoutMs ?? this.opts.requestTimeoutMs;
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => this.settle(id, GatewayRequestError.local(method, 'CANCELLED', 'cancelled (the gateway may still complete it)'));
-      const timer = setTimeout(() => this.settle(id, GatewayRequestError.local(method, 'TIMEOUT', `no answer within ${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s (the gateway may be busy, or its lane for this session is held)`)), timeoutMs);
+      const onAbort = () =>
+        this.settle(
+          id,
+          GatewayRequestError.local(method, 'CANCELLED', 'cancelled (the gateway may still complete it)'),
+        );
+      const timer = setTimeout(
+        () =>
+          this.settle(
+            id,
+            GatewayRequestError.local(
+              method,
+              'TIMEOUT',
+              `no answer within ${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s (the gateway may be busy, or its lane for this session is held)`,
+            ),
+          ),
+        timeoutMs,
+      );
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
-        method, timer, resolve: resolve as (p: unknown) => void, reject,
-        cleanup: () => { clearTimeout(timer); options.signal?.removeEventListener('abort', onAbort); },
+        method,
+        timer,
+        resolve: resolve as (p: unknown) => void,
+        reject,
+        cleanup: () => {
+          clearTimeout(timer);
+          options.signal?.removeEventListener('abort', onAbort);
+        },
       });
-      socket.send(text, (err) => { if (err) this.settle(id, GatewayRequestError.local(method, 'CONNECTION_CLOSED', `send failed: ${err.message}`)); });
+      socket.send(text, (err) => {
+        if (err) this.settle(id, GatewayRequestError.local(method, 'CONNECTION_CLOSED', `send failed: ${err.message}`));
+      });
     });
   }
 
   // ---------------------------------------------------------------- internals
 
-  private log(level: LogLevel, message: string): void { this.opts.log?.(level, message); }
+  private log(level: LogLevel, message: string): void {
+    this.opts.log?.(level, message);
+  }
 
   private setState(state: ConnectionState, problem: ConnectionProblem | undefined): void {
     this.state = state;
@@ -285,7 +413,9 @@ export class GatewayConnection {
     this.emitState();
   }
 
-  private emitState(): void { this.stateEmitter.fire(this.snapshot()); }
+  private emitState(): void {
+    this.stateEmitter.fire(this.snapshot());
+  }
 
   private open(): void {
     this.attemptCount++;
@@ -296,17 +426,41 @@ export class GatewayConnection {
     this.timing = { attempt: this.attemptCount, startedAt: this.now() };
     this.setState('connecting', this.problem);
     const refusal = this.opts.allowPlaintextRemote?.() ? undefined : plaintextRemoteProblem(this.opts.url);
-    if (refusal) { this.onAttemptEnded(undefined, refusal); return; }
+    if (refusal) {
+      this.onAttemptEnded(undefined, refusal);
+      return;
+    }
     let socket: WebSocket;
     let certificateProblem: ConnectionProblem | undefined;
     try {
-      const options: WebSocket.ClientOptions = { maxPayload: SOCKET_MAX_PAYLOAD, handshakeTimeout: this.opts.challengeTimeoutMs, perMessageDeflate: false, followRedirects: false };
+      const options: WebSocket.ClientOptions = {
+        maxPayload: SOCKET_MAX_PAYLOAD,
+        handshakeTimeout: this.opts.challengeTimeoutMs,
+        perMessageDeflate: false,
+        followRedirects: false,
+      };
       const secure = this.opts.url.startsWith('wss:');
       if (secure) options.rejectUnauthorized = false; // the verdict is ours, made before anything is sent: guardTlsSocket
-      socket = this.opts.createSocket ? this.opts.createSocket(this.opts.url, options) : new WebSocket(this.opts.url, options);
-      if (secure) guardTlsSocket(socket as unknown as { _req?: unknown; terminate(): void }, this.opts.url, this.opts.tlsFingerprint, (p) => { certificateProblem = p; });
+      socket = this.opts.createSocket
+        ? this.opts.createSocket(this.opts.url, options)
+        : new WebSocket(this.opts.url, options);
+      if (secure)
+        guardTlsSocket(
+          socket as unknown as { _req?: unknown; terminate(): void },
+          this.opts.url,
+          this.opts.tlsFingerprint,
+          (p) => {
+            certificateProblem = p;
+          },
+        );
     } catch (err) {
-      this.onAttemptEnded(undefined, { kind: 'bad-url', summary: 'invalid gateway URL', advice: `${this.opts.url} is not a valid ws:// or wss:// URL: ${(err as Error).message}`, action: 'check-url', reconnect: 'stop' });
+      this.onAttemptEnded(undefined, {
+        kind: 'bad-url',
+        summary: 'invalid gateway URL',
+        advice: `${this.opts.url} is not a valid ws:// or wss:// URL: ${(err as Error).message}`,
+        action: 'check-url',
+        reconnect: 'stop',
+      });
       return;
     }
     this.socket = socket;
@@ -317,32 +471,50 @@ export class GatewayConnection {
       this.phase = 'challenge';
       this.lastFrameAt = this.now();
       this.armPhaseTimer(this.opts.challengeTimeoutMs, {
-        kind: 'no-challenge', summary: 'WebSocket open but no challenge',
+        kind: 'no-challenge',
+        summary: 'WebSocket open but no challenge',
         advice: `The WebSocket upgrade succeeded but the gateway sent no connect.challenge within ${this.opts.challengeTimeoutMs / 1000} s. HTTP may answer while the gateway's WebSocket handling is wedged (blocked event loop); check /readyz and the gateway log, or restart it.`,
-        action: 'retry', reconnect: 'backoff',
+        action: 'retry',
+        reconnect: 'backoff',
       });
     });
     socket.on('unexpected-response', (_req, res) => {
-      transportProblem = describeTransportError(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode }), this.opts.url);
+      transportProblem = describeTransportError(
+        Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode }),
+        this.opts.url,
+      );
       res.resume();
       socket.terminate();
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (this.socket !== socket) return;
       if (!transportProblem) {
-        transportProblem = certificateProblem ?? (/handshake has timed out/i.test(err.message)
-          ? { kind: 'upgrade-timeout', summary: 'WebSocket upgrade timed out', advice: `TCP connected but the WebSocket upgrade got no answer within ${this.opts.challengeTimeoutMs / 1000} s: something accepts connections on that port without speaking WebSocket, or the gateway is stuck.`, action: 'check-url', reconnect: 'backoff' }
-          : /max payload size exceeded/i.test(err.message)
-            ? describeClose(1009, err.message)
-            : describeTransportError(err, this.opts.url));
+        transportProblem =
+          certificateProblem ??
+          (/handshake has timed out/i.test(err.message)
+            ? {
+                kind: 'upgrade-timeout',
+                summary: 'WebSocket upgrade timed out',
+                advice: `TCP connected but the WebSocket upgrade got no answer within ${this.opts.challengeTimeoutMs / 1000} s: something accepts connections on that port without speaking WebSocket, or the gateway is stuck.`,
+                action: 'check-url',
+                reconnect: 'backoff',
+              }
+            : /max payload size exceeded/i.test(err.message)
+              ? describeClose(1009, err.message)
+              : describeTransportError(err, this.opts.url));
       }
       this.log('debug', `socket error: ${err.code ?? ''} ${err.message}`);
     });
-    socket.on('pong', () => { if (this.socket === socket) this.lastFrameAt = this.now(); });
+    socket.on('pong', () => {
+      if (this.socket === socket) this.lastFrameAt = this.now();
+    });
     socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
       if (this.socket !== socket) return;
       this.lastFrameAt = this.now();
-      if (isBinary) { this.log('warn', 'ignored a binary frame (the protocol is JSON text)'); return; }
+      if (isBinary) {
+        this.log('warn', 'ignored a binary frame (the protocol is JSON text)');
+        return;
+      }
       this.onText(data.toString());
     });
     socket.on('close', (code: number, reasonBuf: Buffer) => {
@@ -369,7 +541,10 @@ export class GatewayConnection {
       this.log('warn', `dropped a frame: ${decoded.reason}`);
       if (decoded.id && this.pending.has(decoded.id)) {
         const method = this.pending.get(decoded.id)!.method;
-        this.settle(decoded.id, GatewayRequestError.local(method, 'BAD_RESPONSE', `the gateway's answer was unusable: ${decoded.reason}`));
+        this.settle(
+          decoded.id,
+          GatewayRequestError.local(method, 'BAD_RESPONSE', `the gateway's answer was unusable: ${decoded.reason}`),
+        );
       }
       return;
     }
@@ -378,11 +553,18 @@ export class GatewayConnection {
   }
 
   private onEventFrame(frame: EventFrame): void {
-    if (frame.event === 'connect.challenge') { this.onChallenge(frame.payload); return; }
-    if (this.phase !== 'ready') { this.log('warn', `ignored event ${frame.event} before hello-ok`); return; }
+    if (frame.event === 'connect.challenge') {
+      this.onChallenge(frame.payload);
+      return;
+    }
+    if (this.phase !== 'ready') {
+      this.log('warn', `ignored event ${frame.event} before hello-ok`);
+      return;
+    }
     if (typeof frame.seq === 'number' && this.hello && this.hello.protocol >= 4) {
       // Protocol 3 numbers events with a global broadcast counter, so gaps there are normal.
-      if (this.lastSeq !== undefined && frame.seq > this.lastSeq + 1) this.gapEmitter.fire({ expected: this.lastSeq + 1, received: frame.seq });
+      if (this.lastSeq !== undefined && frame.seq > this.lastSeq + 1)
+        this.gapEmitter.fire({ expected: this.lastSeq + 1, received: frame.seq });
       this.lastSeq = frame.seq;
     }
     if (frame.event === 'shutdown') {
@@ -395,10 +577,19 @@ export class GatewayConnection {
   }
 
   private onChallenge(payload: unknown): void {
-    if (this.phase !== 'challenge') { this.log('warn', 'ignored a second connect.challenge'); return; }
+    if (this.phase !== 'challenge') {
+      this.log('warn', 'ignored a second connect.challenge');
+      return;
+    }
     const p = (payload ?? {}) as { nonce?: unknown; ts?: unknown };
     if (typeof p.nonce !== 'string' || !p.nonce) {
-      this.pendingProblem = { kind: 'bad-challenge', summary: 'malformed connect.challenge', advice: 'The gateway sent a challenge without a nonce; is this an OpenClaw gateway?', action: 'check-url', reconnect: 'backoff' };
+      this.pendingProblem = {
+        kind: 'bad-challenge',
+        summary: 'malformed connect.challenge',
+        advice: 'The gateway sent a challenge without a nonce; is this an OpenClaw gateway?',
+        action: 'check-url',
+        reconnect: 'backoff',
+      };
       this.socket?.terminate();
       return;
     }
@@ -413,55 +604,117 @@ export class GatewayConnection {
     let token: string | undefined;
     try {
       ({ token } = await this.opts.credentials());
-      const client = { id: CLIENT_ID, version: this.opts.clientVersion ?? '0.0.0', platform: process.platform, mode: CLIENT_MODE, ...(this.opts.clientDisplayName ? { displayName: this.opts.clientDisplayName } : {}) };
+      const client = {
+        id: CLIENT_ID,
+        version: this.opts.clientVersion ?? '0.0.0',
+        platform: process.platform,
+        mode: CLIENT_MODE,
+        ...(this.opts.clientDisplayName ? { displayName: this.opts.clientDisplayName } : {}),
+      };
       const scopes = [...this.opts.scopes];
       let device: unknown;
       if (this.opts.identityStore) {
-        const identity = await loadOrCreateDeviceIdentity(this.opts.identityStore, this.opts.identityKey ?? this.opts.url);
-        device = signDeviceProof(identity, { clientId: CLIENT_ID, clientMode: CLIENT_MODE, role: ROLE, scopes, signedAt, token: token ?? '', nonce, platform: client.platform, deviceFamily: '' });
+        const identity = await loadOrCreateDeviceIdentity(
+          this.opts.identityStore,
+          this.opts.identityKey ?? this.opts.url,
+        );
+        device = signDeviceProof(identity, {
+          clientId: CLIENT_ID,
+          clientMode: CLIENT_MODE,
+          role: ROLE,
+          scopes,
+          signedAt,
+          token: token ?? '',
+          nonce,
+          platform: client.platform,
+          deviceFamily: '',
+        });
       }
       if (this.socket !== socket || this.phase !== 'hello' || socket?.readyState !== WebSocket.OPEN) return;
       // Only fields protocol 3's closed connect schema accepts (2026.3.24 rejects e.g. client.timeZone with 1008).
-      const params = { minProtocol: MIN_PROTOCOL, maxProtocol: MAX_PROTOCOL, client, role: ROLE, scopes, ...(token ? { auth: { token } } : {}), ...(device ? { device } : {}) };
+      const params = {
+        minProtocol: MIN_PROTOCOL,
+        maxProtocol: MAX_PROTOCOL,
+        client,
+        role: ROLE,
+        scopes,
+        ...(token ? { auth: { token } } : {}),
+        ...(device ? { device } : {}),
+      };
       this.connectRequestId = `connect-${this.attemptCount}`;
       socket.send(JSON.stringify({ type: 'req', id: this.connectRequestId, method: 'connect', params }));
       this.timing!.connectSentMs = this.now() - this.timing!.startedAt;
       this.armPhaseTimer(this.opts.helloTimeoutMs, {
-        kind: 'hello-timeout', summary: 'no answer to connect',
+        kind: 'hello-timeout',
+        summary: 'no answer to connect',
         advice: `The gateway sent its challenge but did not answer the connect request within ${this.opts.helloTimeoutMs / 1000} s: it is overloaded or its event loop is blocked (2026.4.x does this while installing plugins).`,
-        action: 'retry', reconnect: 'backoff',
+        action: 'retry',
+        reconnect: 'backoff',
       });
     } catch (err) {
       // The cause goes into the summary: it is what a failed command, the watchdog's audit line and `--verbose` show
       // (short-lived operator connections log nowhere). Never the token or a key, even if a message quoted one.
       const cause = preparationCause(err, token);
-      this.pendingProblem = { kind: 'identity', summary: `could not prepare the connect request: ${cause}`, advice: `Preparing credentials or the device signature failed: ${cause}`, action: 'retry', reconnect: 'stop' };
+      this.pendingProblem = {
+        kind: 'identity',
+        summary: `could not prepare the connect request: ${cause}`,
+        advice: `Preparing credentials or the device signature failed: ${cause}`,
+        action: 'retry',
+        reconnect: 'stop',
+      };
       this.log('error', this.pendingProblem.advice);
       socket?.terminate();
     }
   }
 
   private onResponseFrame(frame: ResponseFrame): void {
-    if (frame.id === this.connectRequestId && this.phase === 'hello') { this.onConnectResponse(frame); return; }
-    if (this.probeRequestId && frame.id === this.probeRequestId && this.phase === 'hello') { this.onProbeResponse(frame); return; }
+    if (frame.id === this.connectRequestId && this.phase === 'hello') {
+      this.onConnectResponse(frame);
+      return;
+    }
+    if (this.probeRequestId && frame.id === this.probeRequestId && this.phase === 'hello') {
+      this.onProbeResponse(frame);
+      return;
+    }
     const entry = this.pending.get(frame.id);
-    if (!entry) { this.log('warn', `dropped a response for an unknown or expired request id ${JSON.stringify(frame.id).slice(0, 60)}`); return; }
+    if (!entry) {
+      this.log(
+        'warn',
+        `dropped a response for an unknown or expired request id ${JSON.stringify(frame.id).slice(0, 60)}`,
+      );
+      return;
+    }
     if (frame.ok) this.settle(frame.id, undefined, frame.payload);
-    else this.settle(frame.id, GatewayRequestError.fromGateway(entry.method, frame.error ?? { code: 'UNKNOWN', message: 'error without details' }));
+    else
+      this.settle(
+        frame.id,
+        GatewayRequestError.fromGateway(
+          entry.method,
+          frame.error ?? { code: 'UNKNOWN', message: 'error without details' },
+        ),
+      );
   }
 
   private onConnectResponse(frame: ResponseFrame): void {
     clearTimeout(this.phaseTimer);
     if (!frame.ok) {
       // The close frame (1008/1002) follows; this error says why, so it wins over the bare close code.
-      this.pendingProblem = describeGatewayError(frame.error ?? { code: 'UNKNOWN', message: 'connect failed' }, { method: 'connect' });
+      this.pendingProblem = describeGatewayError(frame.error ?? { code: 'UNKNOWN', message: 'connect failed' }, {
+        method: 'connect',
+      });
       this.log('warn', `connect refused: ${frame.error?.code} ${frame.error?.message} (${this.pendingProblem.kind})`);
       return;
     }
     const unusable = unusableHelloReason(frame.payload, { min: MIN_PROTOCOL, max: MAX_PROTOCOL });
     const hello = unusable ? undefined : readHello(frame.payload);
     if (!hello) {
-      this.pendingProblem = { kind: 'bad-hello', summary: 'unusable hello-ok', advice: `The gateway accepted the connection but its hello-ok could not be used (${unusable ?? 'unreadable'}). This gateway version may not be supported.`, action: 'upgrade-gateway', reconnect: 'stop' };
+      this.pendingProblem = {
+        kind: 'bad-hello',
+        summary: 'unusable hello-ok',
+        advice: `The gateway accepted the connection but its hello-ok could not be used (${unusable ?? 'unreadable'}). This gateway version may not be supported.`,
+        action: 'upgrade-gateway',
+        reconnect: 'stop',
+      };
       this.log('warn', `rejected hello-ok: ${unusable ?? 'unreadable'}`);
       this.socket?.close(1002, 'unusable hello-ok');
       return;
@@ -469,7 +722,10 @@ export class GatewayConnection {
     if (hello.grantedScopes.length === 0 && this.opts.scopes.length > 0) {
       // No `auth` block (2026.3.24 issues none without a device token): one read call proves whether the scopes
       // were kept (device-signed backend client on loopback) or cleared (token only). An empty list is final.
-      if (!hello.authReported && this.opts.scopes.some((s) => s === 'operator.read' || s === 'operator.write')) { this.probeScopes(hello); return; }
+      if (!hello.authReported && this.opts.scopes.some((s) => s === 'operator.read' || s === 'operator.write')) {
+        this.probeScopes(hello);
+        return;
+      }
       this.refuseWithoutScopes(hello);
       return;
     }
@@ -478,9 +734,11 @@ export class GatewayConnection {
 
   private refuseWithoutScopes(hello: HelloSummary): void {
     this.pendingProblem = {
-      kind: 'no-scopes', summary: 'this gateway needs a device identity / pairing',
+      kind: 'no-scopes',
+      summary: 'this gateway needs a device identity / pairing',
       advice: `openclaw ${hello.serverVersion} accepted the connection but granted no scopes${hello.authReported ? '' : ' (its hello-ok carried no auth block, and a read call was refused for a missing scope)'}, so it cannot be read. It needs a paired device identity: approve this device on the gateway host (openclaw devices list, then openclaw devices approve <requestId>) — loopback gateways approve it automatically.`,
-      action: 'approve-pairing', reconnect: 'slow',
+      action: 'approve-pairing',
+      reconnect: 'slow',
     };
     this.log('warn', `hello-ok from ${hello.serverVersion} granted no scopes`);
     this.socket?.close(1000, 'no scopes granted');
@@ -493,9 +751,11 @@ export class GatewayConnection {
     this.probeHello = hello;
     socket.send(JSON.stringify({ type: 'req', id: this.probeRequestId, method: 'agents.list', params: {} }));
     this.armPhaseTimer(this.opts.helloTimeoutMs, {
-      kind: 'hello-timeout', summary: 'no answer to the scope check',
+      kind: 'hello-timeout',
+      summary: 'no answer to the scope check',
       advice: `The gateway sent hello-ok without an auth block and did not answer a read call within ${this.opts.helloTimeoutMs / 1000} s: it is overloaded or its event loop is blocked.`,
-      action: 'retry', reconnect: 'backoff',
+      action: 'retry',
+      reconnect: 'backoff',
     });
   }
 
@@ -504,9 +764,15 @@ export class GatewayConnection {
     const hello = this.probeHello!;
     this.probeRequestId = undefined;
     this.probeHello = undefined;
-    if (!frame.ok && missingScopeOf(frame.error)) { this.refuseWithoutScopes(hello); return; }
+    if (!frame.ok && missingScopeOf(frame.error)) {
+      this.refuseWithoutScopes(hello);
+      return;
+    }
     // Any other answer passed the scope check: the requested scopes stand (a later call may still name one missing).
-    this.log('info', `hello-ok from ${hello.serverVersion} reported no scopes; a read call ${frame.ok ? 'succeeded' : `passed the scope check (${frame.error?.code})`}, so the requested scopes are in effect`);
+    this.log(
+      'info',
+      `hello-ok from ${hello.serverVersion} reported no scopes; a read call ${frame.ok ? 'succeeded' : `passed the scope check (${frame.error?.code})`}, so the requested scopes are in effect`,
+    );
     this.completeHandshake({ ...hello, grantedScopes: [...this.opts.scopes], scopesInferred: true });
   }
 
@@ -514,11 +780,17 @@ export class GatewayConnection {
     this.timing!.helloMs = this.now() - this.timing!.startedAt;
     this.phase = 'ready';
     this.hello = hello;
-    this.missingScopes = this.opts.scopes.filter((s) => !hello.grantedScopes.includes(s) && !(s === 'operator.read' && hello.grantedScopes.includes('operator.write')));
+    this.missingScopes = this.opts.scopes.filter(
+      (s) =>
+        !hello.grantedScopes.includes(s) && !(s === 'operator.read' && hello.grantedScopes.includes('operator.write')),
+    );
     this.connectedAt = this.now();
     this.backoff.reset();
     this.armWatchdog(hello);
-    this.log('info', `connected to ${this.opts.url}: openclaw ${hello.serverVersion}, protocol ${hello.protocol}, hello in ${this.timing!.helloMs} ms (open ${this.timing!.socketOpenMs} ms, challenge ${this.timing!.challengeMs} ms)`);
+    this.log(
+      'info',
+      `connected to ${this.opts.url}: openclaw ${hello.serverVersion}, protocol ${hello.protocol}, hello in ${this.timing!.helloMs} ms (open ${this.timing!.socketOpenMs} ms, challenge ${this.timing!.challengeMs} ms)`,
+    );
     this.setState('connected', undefined);
     this.helloEmitter.fire(hello);
   }
@@ -538,22 +810,38 @@ export class GatewayConnection {
       this.log('warn', `${why}: closing the link as dead`);
       this.socket?.terminate();
     };
-    this.watchdogTimer = setInterval(() => {
-      const now = this.now();
-      const silentMs = now - this.lastFrameAt;
-      if (silentMs > windowMs) { dead(`gateway silent for ${Math.round(silentMs / 1000)} s`, `no frame for ${silentMs} ms (window ${windowMs} ms)`); return; }
-      if (pingMs <= 0) return;
-      const outstanding = this.pingSentAt > this.lastFrameAt;
-      if (outstanding && now - this.pingSentAt > pingMs) {
-        dead(`gateway silent for ${(silentMs / 1000).toFixed(1)} s (no pong to a ping)`, `no frame for ${silentMs} ms and no pong ${now - this.pingSentAt} ms after a ping`);
-        return;
-      }
-      const socket = this.socket;
-      if (!outstanding && silentMs >= pingMs && socket?.readyState === WebSocket.OPEN) {
-        this.pingSentAt = now;
-        try { socket.ping(); } catch { /* closing: the close handler reports it */ }
-      }
-    }, Math.max(100, Math.min(windowMs / 4, pingMs > 0 ? pingMs / 4 : Infinity, 5_000)));
+    this.watchdogTimer = setInterval(
+      () => {
+        const now = this.now();
+        const silentMs = now - this.lastFrameAt;
+        if (silentMs > windowMs) {
+          dead(
+            `gateway silent for ${Math.round(silentMs / 1000)} s`,
+            `no frame for ${silentMs} ms (window ${windowMs} ms)`,
+          );
+          return;
+        }
+        if (pingMs <= 0) return;
+        const outstanding = this.pingSentAt > this.lastFrameAt;
+        if (outstanding && now - this.pingSentAt > pingMs) {
+          dead(
+            `gateway silent for ${(silentMs / 1000).toFixed(1)} s (no pong to a ping)`,
+            `no frame for ${silentMs} ms and no pong ${now - this.pingSentAt} ms after a ping`,
+          );
+          return;
+        }
+        const socket = this.socket;
+        if (!outstanding && silentMs >= pingMs && socket?.readyState === WebSocket.OPEN) {
+          this.pingSentAt = now;
+          try {
+            socket.ping();
+          } catch {
+            /* closing: the close handler reports it */
+          }
+        }
+      },
+      Math.max(100, Math.min(windowMs / 4, pingMs > 0 ? pingMs / 4 : Infinity, 5_000)),
+    );
     this.watchdogTimer.unref?.();
   }
 
@@ -565,7 +853,11 @@ export class GatewayConnection {
     if (!socket) return;
     socket.removeAllListeners('message');
     socket.on('error', () => {});
-    try { socket.readyState === WebSocket.OPEN ? socket.close(code, reason) : socket.terminate(); } catch { /* already gone */ }
+    try {
+      socket.readyState === WebSocket.OPEN ? socket.close(code, reason) : socket.terminate();
+    } catch {
+      /* already gone */
+    }
     if (problem) this.problem = problem;
   }
 
@@ -583,7 +875,11 @@ export class GatewayConnection {
     this.probeRequestId = undefined;
     this.probeHello = undefined;
     this.connectedAt = undefined;
-    this.failPending('CONNECTION_CLOSED', `the connection closed before the gateway answered (${problem.summary}); the request may or may not have been applied`, problem);
+    this.failPending(
+      'CONNECTION_CLOSED',
+      `the connection closed before the gateway answered (${problem.summary}); the request may or may not have been applied`,
+      problem,
+    );
     // A gateway that stays down would otherwise write the same warning at every retry (about one a second on
     // loopback) and bury everything else in the output channel: the first of a run of identical failures is a
     // warning, the repeats are debug, and a change of reason is a warning again.
@@ -601,8 +897,11 @@ export class GatewayConnection {
   private scheduleRetry(problem: ConnectionProblem): void {
     if (!this.opts.reconnect || problem.reconnect === 'stop') return;
     let delay: number;
-    if (problem.reconnect === 'prompt') { this.backoff.reset(); this.restartExpectedUntil = this.now() + 120_000; delay = 250; }
-    else if (problem.reconnect === 'slow') delay = this.opts.slowRetryMs;
+    if (problem.reconnect === 'prompt') {
+      this.backoff.reset();
+      this.restartExpectedUntil = this.now() + 120_000;
+      delay = 250;
+    } else if (problem.reconnect === 'slow') delay = this.opts.slowRetryMs;
     else delay = this.backoff.next();
     // While a restart is expected, poll often so we are back soon after the gateway is ready: every second, every
     // half second on loopback (measured under load: a 1 s poll plus the handshake came within 0.2 s of a 2 s bound).
@@ -611,9 +910,16 @@ export class GatewayConnection {
     const restartExpected = this.now() < this.restartExpectedUntil && problem.reconnect !== 'slow';
     if (restartExpected) delay = Math.min(delay, restartPollMs);
     // Honour the gateway's retryAfterMs, but a starting loopback gateway is cheap to ask again within a second.
-    if (problem.retryAfterMs) delay = Math.max(delay, loopback ? Math.min(problem.retryAfterMs, restartExpected ? restartPollMs : 1_000) : problem.retryAfterMs);
+    if (problem.retryAfterMs)
+      delay = Math.max(
+        delay,
+        loopback ? Math.min(problem.retryAfterMs, restartExpected ? restartPollMs : 1_000) : problem.retryAfterMs,
+      );
     this.nextRetryAt = this.now() + delay;
-    this.retryTimer = setTimeout(() => { this.retryTimer = undefined; if (this.state === 'disconnected') this.open(); }, delay);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.state === 'disconnected') this.open();
+    }, delay);
   }
 
   private clearRetry(): void {
@@ -627,10 +933,15 @@ export class GatewayConnection {
     if (!entry) return;
     this.pending.delete(id);
     entry.cleanup();
-    if (error) entry.reject(error); else entry.resolve(payload);
+    if (error) entry.reject(error);
+    else entry.resolve(payload);
   }
 
   private failPending(code: 'CONNECTION_CLOSED', message: string, problem?: ConnectionProblem): void {
-    for (const [id, entry] of [...this.pending]) this.settle(id, GatewayRequestError.local(entry.method, code, message, problem ? { ...problem, summary: message } : undefined));
+    for (const [id, entry] of [...this.pending])
+      this.settle(
+        id,
+        GatewayRequestError.local(entry.method, code, message, problem ? { ...problem, summary: message } : undefined),
+      );
   }
 }

@@ -3,7 +3,15 @@
 // Why every connection is signed: openclaw 2026.3.24 grants a token-only client no scopes at all, and
 // only a device-signed client is auto-paired on loopback by every version. One key per gateway keeps a
 // pairing approval on one gateway from identifying the user to another.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { chmod, link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -79,23 +87,46 @@ export function normalizeDeviceMetadata(value: string): string {
 /** The v3 string the gateway verifies (same field order and normalisation as the gateway and its reference client). */
 export function deviceSignaturePayloadV3(deviceId: string, input: SignatureInput): string {
   return [
-    'v3', deviceId, input.clientId, input.clientMode, input.role, input.scopes.join(','),
-    String(input.signedAt), input.token, input.nonce, normalizeDeviceMetadata(input.platform), normalizeDeviceMetadata(input.deviceFamily),
+    'v3',
+    deviceId,
+    input.clientId,
+    input.clientMode,
+    input.role,
+    input.scopes.join(','),
+    String(input.signedAt),
+    input.token,
+    input.nonce,
+    normalizeDeviceMetadata(input.platform),
+    normalizeDeviceMetadata(input.deviceFamily),
   ].join('|');
 }
 
 export function signDeviceProof(identity: StoredDeviceIdentity, input: SignatureInput): DeviceProof {
   const key = createPrivateKey(identity.privateKeyPem);
   const derivedPublic = base64url(rawPublicKey(createPublicKey(key)));
-  if (derivedPublic !== identity.publicKey) throw new Error('stored device identity is inconsistent (public key does not match private key)');
+  if (derivedPublic !== identity.publicKey)
+    throw new Error('stored device identity is inconsistent (public key does not match private key)');
   const signature = sign(null, Buffer.from(deviceSignaturePayloadV3(identity.deviceId, input), 'utf8'), key);
-  return { id: identity.deviceId, publicKey: identity.publicKey, signature: base64url(signature), signedAt: input.signedAt, nonce: input.nonce };
+  return {
+    id: identity.deviceId,
+    publicKey: identity.publicKey,
+    signature: base64url(signature),
+    signedAt: input.signedAt,
+    nonce: input.nonce,
+  };
 }
 
 export function isStoredDeviceIdentity(value: unknown): value is StoredDeviceIdentity {
   const v = value as Partial<StoredDeviceIdentity> | null;
-  return !!v && v.version === 1 && typeof v.deviceId === 'string' && /^[0-9a-f]{64}$/.test(v.deviceId)
-    && typeof v.publicKey === 'string' && typeof v.privateKeyPem === 'string' && v.privateKeyPem.includes('PRIVATE KEY');
+  return (
+    !!v &&
+    v.version === 1 &&
+    typeof v.deviceId === 'string' &&
+    /^[0-9a-f]{64}$/.test(v.deviceId) &&
+    typeof v.publicKey === 'string' &&
+    typeof v.privateKeyPem === 'string' &&
+    v.privateKeyPem.includes('PRIVATE KEY')
+  );
 }
 
 // Creations in flight, per store and key. Every connection calls loadOrCreateDeviceIdentity before it signs, and
@@ -108,12 +139,17 @@ const creating = new WeakMap<DeviceIdentityStore, Map<string, Promise<StoredDevi
  * Single-flight per store and key within this process: concurrent callers share one promise and get the same
  * identity. Across processes the store's `saveIfAbsent` decides (the first key stored wins; see the file store).
  */
-export function loadOrCreateDeviceIdentity(store: DeviceIdentityStore, gatewayKey: string): Promise<StoredDeviceIdentity> {
+export function loadOrCreateDeviceIdentity(
+  store: DeviceIdentityStore,
+  gatewayKey: string,
+): Promise<StoredDeviceIdentity> {
   let forStore = creating.get(store);
   if (!forStore) creating.set(store, (forStore = new Map()));
   const pending = forStore.get(gatewayKey);
   if (pending) return pending;
-  const p = loadOrCreateOnce(store, gatewayKey).finally(() => { if (forStore.get(gatewayKey) === p) forStore.delete(gatewayKey); });
+  const p = loadOrCreateOnce(store, gatewayKey).finally(() => {
+    if (forStore.get(gatewayKey) === p) forStore.delete(gatewayKey);
+  });
   forStore.set(gatewayKey, p);
   return p;
 }
@@ -130,8 +166,12 @@ async function loadOrCreateOnce(store: DeviceIdentityStore, gatewayKey: string):
 /** Keeps identities in memory only (tests, one-shot probes). */
 export class MemoryDeviceIdentityStore implements DeviceIdentityStore {
   private readonly entries = new Map<string, StoredDeviceIdentity>();
-  async load(gatewayKey: string) { return this.entries.get(gatewayKey); }
-  async save(gatewayKey: string, identity: StoredDeviceIdentity) { this.entries.set(gatewayKey, identity); }
+  async load(gatewayKey: string) {
+    return this.entries.get(gatewayKey);
+  }
+  async save(gatewayKey: string, identity: StoredDeviceIdentity) {
+    this.entries.set(gatewayKey, identity);
+  }
 }
 
 /**
@@ -173,7 +213,12 @@ export class FileDeviceIdentityStore implements DeviceIdentityStore {
   async save(gatewayKey: string, identity: StoredDeviceIdentity): Promise<void> {
     const file = this.fileFor(gatewayKey);
     const tmp = await this.writeTemp(file, identity);
-    try { await rename(tmp, file); } catch (err) { await unlink(tmp).catch(() => undefined); throw err; }
+    try {
+      await rename(tmp, file);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
   }
 
   async saveIfAbsent(gatewayKey: string, identity: StoredDeviceIdentity): Promise<StoredDeviceIdentity> {
@@ -194,7 +239,10 @@ export class FileDeviceIdentityStore implements DeviceIdentityStore {
       }
       // Someone stored a key first: use theirs. Only a corrupt entry is replaced (unparsable or not an identity, as
       // `load` and loadOrCreateDeviceIdentity treat it); an entry that cannot be read (EACCES…) is an error.
-      const stored = await this.load(gatewayKey).catch((err: unknown) => { if (err instanceof SyntaxError) return undefined; throw err; });
+      const stored = await this.load(gatewayKey).catch((err: unknown) => {
+        if (err instanceof SyntaxError) return undefined;
+        throw err;
+      });
       if (stored) return stored;
       await rename(tmp, file);
       // Two processes replacing the same corrupt entry at once: the later rename wins, and both use what is on disk

@@ -3,13 +3,30 @@
 import { isGatewayEventFrame, isGatewayResponseFrame } from '@openclaw/gateway-protocol/frame-guards';
 import type { GatewayErrorShape } from './problems';
 
-export interface EventFrame { type: 'event'; event: string; payload?: unknown; seq?: number; stateVersion?: unknown }
-export interface ResponseFrame { type: 'res'; id: string; ok: boolean; payload?: unknown; error?: GatewayErrorShape }
+export interface EventFrame {
+  type: 'event';
+  event: string;
+  payload?: unknown;
+  seq?: number;
+  stateVersion?: unknown;
+}
+export interface ResponseFrame {
+  type: 'res';
+  id: string;
+  ok: boolean;
+  payload?: unknown;
+  error?: GatewayErrorShape;
+}
 
 export type DecodedFrame =
   | { kind: 'event'; frame: EventFrame; bytes: number }
   | { kind: 'response'; frame: ResponseFrame; bytes: number }
-  | { kind: 'rejected'; reason: string; bytes: number; /** a response id recovered from a rejected frame, to fail its request fast */ id?: string };
+  | {
+      kind: 'rejected';
+      reason: string;
+      bytes: number;
+      /** a response id recovered from a rejected frame, to fail its request fast */ id?: string;
+    };
 
 /** JSON nesting deeper than this is refused before parsing: a hostile peer must not blow the stack. */
 export const MAX_JSON_DEPTH = 256;
@@ -23,8 +40,9 @@ function exceedsDepth(text: string, limit: number): boolean {
       if (c === 92 /* \ */) i++;
       else if (c === 34 /* " */) inString = false;
     } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) { if (++depth > limit) return true; }
-    else if (c === 125 || c === 93) depth--;
+    else if (c === 123 || c === 91) {
+      if (++depth > limit) return true;
+    } else if (c === 125 || c === 93) depth--;
   }
   return false;
 }
@@ -38,25 +56,52 @@ function peekResponseId(text: string): string | undefined {
 
 export function decodeFrame(data: string, maxBytes: number): DecodedFrame {
   const bytes = Buffer.byteLength(data, 'utf8');
-  if (bytes > maxBytes) return { kind: 'rejected', reason: `frame of ${bytes} bytes exceeds the ${maxBytes}-byte limit`, bytes, id: peekResponseId(data) };
-  if (exceedsDepth(data, MAX_JSON_DEPTH)) return { kind: 'rejected', reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, bytes, id: peekResponseId(data) };
+  if (bytes > maxBytes)
+    return {
+      kind: 'rejected',
+      reason: `frame of ${bytes} bytes exceeds the ${maxBytes}-byte limit`,
+      bytes,
+      id: peekResponseId(data),
+    };
+  if (exceedsDepth(data, MAX_JSON_DEPTH))
+    return {
+      kind: 'rejected',
+      reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+      bytes,
+      id: peekResponseId(data),
+    };
   let value: unknown;
   try {
     value = JSON.parse(data);
   } catch (err) {
-    return { kind: 'rejected', reason: `not JSON (${(err as Error).message.slice(0, 80)}): ${JSON.stringify(data.slice(0, 60))}`, bytes };
+    return {
+      kind: 'rejected',
+      reason: `not JSON (${(err as Error).message.slice(0, 80)}): ${JSON.stringify(data.slice(0, 60))}`,
+      bytes,
+    };
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { kind: 'rejected', reason: `frame is not an object (${Array.isArray(value) ? 'array' : typeof value})`, bytes };
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    return {
+      kind: 'rejected',
+      reason: `frame is not an object (${Array.isArray(value) ? 'array' : typeof value})`,
+      bytes,
+    };
   const type = (value as { type?: unknown }).type;
   if (type === 'event') {
-    if (!isGatewayEventFrame(value)) return { kind: 'rejected', reason: 'malformed event frame (event name or seq invalid)', bytes };
+    if (!isGatewayEventFrame(value))
+      return { kind: 'rejected', reason: 'malformed event frame (event name or seq invalid)', bytes };
     return { kind: 'event', frame: value as EventFrame, bytes };
   }
   if (type === 'res') {
     if (!isGatewayResponseFrame(value)) {
       const id = (value as { id?: unknown }).id;
       // Our request ids are short (`lw-<n>`, `connect-<n>`): a longer one cannot fail a request of ours.
-      return { kind: 'rejected', reason: 'malformed response frame (id, ok or error invalid)', bytes, id: typeof id === 'string' && id.length <= 128 ? id : undefined };
+      return {
+        kind: 'rejected',
+        reason: 'malformed response frame (id, ok or error invalid)',
+        bytes,
+        id: typeof id === 'string' && id.length <= 128 ? id : undefined,
+      };
     }
     return { kind: 'response', frame: value as ResponseFrame, bytes };
   }

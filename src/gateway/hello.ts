@@ -23,15 +23,23 @@ export interface HelloSummary {
   deviceToken?: string;
   maxPayload: number;
   tickIntervalMs: number;
-  sessionDefaults?: { defaultAgentId?: string; mainSessionKey?: string; mainKey?: string; scope?: string; modelConfigured?: boolean };
+  sessionDefaults?: {
+    defaultAgentId?: string;
+    mainSessionKey?: string;
+    mainKey?: string;
+    scope?: string;
+    modelConfigured?: boolean;
+  };
   configPath?: string;
   stateDir?: string;
   uptimeMs?: number;
 }
 
-const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const rec = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback);
+const num = (v: unknown, fallback: number): number =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
 const optStr = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
 export const DEFAULT_MAX_PAYLOAD = 25 * 1024 * 1024;
@@ -39,18 +47,25 @@ export const DEFAULT_TICK_INTERVAL_MS = 30_000;
 
 /** Why a hello-ok payload cannot be used at all (undefined: it can; fields of the wrong type fall back to defaults). */
 export function unusableHelloReason(payload: unknown, offered: { min: number; max: number }): string | undefined {
-  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return `payload is ${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload}, not an object`;
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload))
+    return `payload is ${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload}, not an object`;
   const p = payload as Record<string, unknown>;
   if (p.type !== 'hello-ok') return `type is ${JSON.stringify(p.type)?.slice(0, 40) ?? 'missing'}, not "hello-ok"`;
-  if (typeof p.protocol !== 'number' || !Number.isInteger(p.protocol)) return `protocol is ${JSON.stringify(p.protocol)?.slice(0, 40) ?? 'missing'}, not an integer`;
-  if (p.protocol < offered.min || p.protocol > offered.max) return `protocol ${p.protocol} is outside the offered range ${offered.min}–${offered.max}`;
+  if (typeof p.protocol !== 'number' || !Number.isInteger(p.protocol))
+    return `protocol is ${JSON.stringify(p.protocol)?.slice(0, 40) ?? 'missing'}, not an integer`;
+  if (p.protocol < offered.min || p.protocol > offered.max)
+    return `protocol ${p.protocol} is outside the offered range ${offered.min}–${offered.max}`;
   return undefined;
 }
 
 export function readHello(payload: unknown): HelloSummary | undefined {
   const p = rec(payload) as Partial<HelloOk> & Record<string, unknown>;
   if (p.type !== 'hello-ok' || typeof p.protocol !== 'number' || !Number.isInteger(p.protocol)) return undefined;
-  const server = rec(p.server), features = rec(p.features), auth = rec(p.auth), policy = rec(p.policy), snapshot = rec(p.snapshot);
+  const server = rec(p.server),
+    features = rec(p.features),
+    auth = rec(p.auth),
+    policy = rec(p.policy),
+    snapshot = rec(p.snapshot);
   const defaults = rec(snapshot.sessionDefaults);
   return {
     protocol: p.protocol,
@@ -65,10 +80,15 @@ export function readHello(payload: unknown): HelloSummary | undefined {
     deviceToken: optStr(auth.deviceToken),
     maxPayload: num(policy.maxPayload, DEFAULT_MAX_PAYLOAD),
     tickIntervalMs: num(policy.tickIntervalMs, DEFAULT_TICK_INTERVAL_MS),
-    sessionDefaults: Object.keys(defaults).length ? {
-      defaultAgentId: optStr(defaults.defaultAgentId), mainSessionKey: optStr(defaults.mainSessionKey), mainKey: optStr(defaults.mainKey),
-      scope: optStr(defaults.scope), modelConfigured: typeof defaults.modelConfigured === 'boolean' ? defaults.modelConfigured : undefined,
-    } : undefined,
+    sessionDefaults: Object.keys(defaults).length
+      ? {
+          defaultAgentId: optStr(defaults.defaultAgentId),
+          mainSessionKey: optStr(defaults.mainSessionKey),
+          mainKey: optStr(defaults.mainKey),
+          scope: optStr(defaults.scope),
+          modelConfigured: typeof defaults.modelConfigured === 'boolean' ? defaults.modelConfigured : undefined,
+        }
+      : undefined,
     configPath: optStr(snapshot.configPath),
     stateDir: optStr(snapshot.stateDir),
     uptimeMs: typeof snapshot.uptimeMs === 'number' ? snapshot.uptimeMs : undefined,

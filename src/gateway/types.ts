@@ -3,14 +3,33 @@
 // hasActiveRun, activeRunIds, lastRunId, paging fields, inFlightRun, pendingInputs …): every field that any
 // supported version may omit is optional, so the compiler makes the model handle its absence.
 import type {
-  AgentsListResult, ChatAbortParams, ChatHistoryParams, LogsTailParams, LogsTailResult, SessionRow,
-  SessionsAbortParams, SessionsDescribeParams, SessionsListParams, SessionsMessagesSubscribeParams,
-  SessionsMessagesUnsubscribeParams, SessionsPreviewParams, SessionsResetParams as ProtocolSessionsResetParams, SessionsSendParams,
+  AgentsListResult,
+  ChatAbortParams,
+  ChatHistoryParams,
+  LogsTailParams,
+  LogsTailResult,
+  SessionRow,
+  SessionsAbortParams,
+  SessionsDescribeParams,
+  SessionsListParams,
+  SessionsMessagesSubscribeParams,
+  SessionsMessagesUnsubscribeParams,
+  SessionsPreviewParams,
+  SessionsResetParams as ProtocolSessionsResetParams,
+  SessionsSendParams,
 } from '@openclaw/gateway-protocol';
 
 export type {
-  ChatAbortParams, ChatHistoryParams, LogsTailParams, SessionsAbortParams, SessionsDescribeParams, SessionsListParams,
-  SessionsMessagesSubscribeParams, SessionsMessagesUnsubscribeParams, SessionsPreviewParams, SessionsSendParams,
+  ChatAbortParams,
+  ChatHistoryParams,
+  LogsTailParams,
+  SessionsAbortParams,
+  SessionsDescribeParams,
+  SessionsListParams,
+  SessionsMessagesSubscribeParams,
+  SessionsMessagesUnsubscribeParams,
+  SessionsPreviewParams,
+  SessionsSendParams,
 };
 
 /**
@@ -34,20 +53,31 @@ export interface SessionsListResultView {
   sessions: SessionRowView[];
 }
 
-export interface SessionsDescribeResultView { session: SessionRowView | null }
+export interface SessionsDescribeResultView {
+  session: SessionRowView | null;
+}
 
 export interface SessionsPreviewResultView {
   ts?: number;
-  previews: Array<{ key: string; status: 'ok' | 'empty' | 'missing' | 'cold' | string; items: Array<{ role: string; text: string }> }>;
+  previews: Array<{
+    key: string;
+    status: 'ok' | 'empty' | 'missing' | 'cold' | string;
+    items: Array<{ role: string; text: string }>;
+  }>;
 }
 
-export type AgentsListResultView = Partial<AgentsListResult> & { agents: Array<{ id: string; [extra: string]: unknown }> };
+export type AgentsListResultView = Partial<AgentsListResult> & {
+  agents: Array<{ id: string; [extra: string]: unknown }>;
+};
 
 export interface ChatHistoryResultView {
   sessionKey: string;
   sessionId?: string;
   messages: Array<Record<string, unknown>>;
-  pendingInputs?: { items: Array<{ id: string; acceptedAt?: number; state?: string; message?: unknown; runId?: string }>; total?: number };
+  pendingInputs?: {
+    items: Array<{ id: string; acceptedAt?: number; state?: string; message?: unknown; runId?: string }>;
+    total?: number;
+  };
   inFlightRun?: { runId: string; text?: string; startedAt?: number; events?: unknown[]; sessionAbortable?: boolean };
   hasMore?: boolean;
   totalMessages?: number;
@@ -60,7 +90,16 @@ export interface ChatHistoryResultView {
 }
 
 /** A `session.message` event payload (also the element type of a chat.history delta's `messages`). */
-export interface SessionMessagePayloadView { sessionKey?: string; agentId?: string; message?: unknown; messageId?: string; messageSeq?: number; sessionId?: string; session?: SessionRowView; [extra: string]: unknown }
+export interface SessionMessagePayloadView {
+  sessionKey?: string;
+  agentId?: string;
+  message?: unknown;
+  messageId?: string;
+  messageSeq?: number;
+  sessionId?: string;
+  session?: SessionRowView;
+  [extra: string]: unknown;
+}
 
 /**
  * chat.history with `cursor` (2026.9.x): a bounded forward catch-up. `delta` carries the messages appended since the
@@ -69,11 +108,33 @@ export interface SessionMessagePayloadView { sessionKey?: string; agentId?: stri
  */
 export type ChatHistoryCursorResultView =
   | { kind: 'reset' }
-  | { kind: 'delta'; messages: SessionMessagePayloadView[]; deltaCursor?: string; pendingInputs?: ChatHistoryResultView['pendingInputs']; inFlightRun?: ChatHistoryResultView['inFlightRun']; sessionInfo?: SessionRowView };
+  | {
+      kind: 'delta';
+      messages: SessionMessagePayloadView[];
+      deltaCursor?: string;
+      pendingInputs?: ChatHistoryResultView['pendingInputs'];
+      inFlightRun?: ChatHistoryResultView['inFlightRun'];
+      sessionInfo?: SessionRowView;
+    };
 
-export type LogsTailResultView = Partial<LogsTailResult> & { lines: string[]; cursor: number; file?: string; reset?: boolean; truncated?: boolean; skippedBytes?: number };
+export type LogsTailResultView = Partial<LogsTailResult> & {
+  lines: string[];
+  cursor: number;
+  file?: string;
+  reset?: boolean;
+  truncated?: boolean;
+  skippedBytes?: number;
+};
 
-export interface LaneView { lane: string; queuedCount: number; activeCount: number; maxConcurrent?: number; draining?: boolean; generation?: number; blockedBy?: unknown }
+export interface LaneView {
+  lane: string;
+  queuedCount: number;
+  activeCount: number;
+  maxConcurrent?: number;
+  draining?: boolean;
+  generation?: number;
+  blockedBy?: unknown;
+}
 export interface DiagnosticsLanesResultView {
   ts?: number;
   lanes: LaneView[];
@@ -86,29 +147,95 @@ export interface DiagnosticsStabilityResultView {
   count?: number;
   firstSeq?: number;
   lastSeq?: number;
-  events: Array<{ seq?: number; ts?: number; type: string; source?: string; queueSize?: number; waitMs?: number; outcome?: string; queueDepth?: number; active?: number; waiting?: number; queued?: number; [extra: string]: unknown }>;
+  events: Array<{
+    seq?: number;
+    ts?: number;
+    type: string;
+    source?: string;
+    queueSize?: number;
+    waitMs?: number;
+    outcome?: string;
+    queueDepth?: number;
+    active?: number;
+    waiting?: number;
+    queued?: number;
+    [extra: string]: unknown;
+  }>;
   summary?: Record<string, unknown>;
 }
 
-export interface ChatSendParams { sessionKey: string; message: string; idempotencyKey: string; agentId?: string; timeoutMs?: number; queueMode?: 'steer' | 'followup' | 'collect' | 'interrupt' }
-export interface RunStartedResult { runId: string; status: 'started' | 'ok' | string; messageSeq?: number }
+export interface ChatSendParams {
+  sessionKey: string;
+  message: string;
+  idempotencyKey: string;
+  agentId?: string;
+  timeoutMs?: number;
+  queueMode?: 'steer' | 'followup' | 'collect' | 'interrupt';
+}
+export interface RunStartedResult {
+  runId: string;
+  status: 'started' | 'ok' | string;
+  messageSeq?: number;
+}
 
-export interface ChatAbortResultView { ok: boolean; aborted: boolean; runIds: string[] }
-export interface SessionsAbortResultView { ok: boolean; abortedRunId: string | null; status: 'aborted' | 'no-active-run' | string }
-export interface SessionsResetResultView { ok: boolean; key: string; entry?: { sessionId?: string; lifecycleRevision?: number | string; sessionStartedAt?: number; [extra: string]: unknown } }
+export interface ChatAbortResultView {
+  ok: boolean;
+  aborted: boolean;
+  runIds: string[];
+}
+export interface SessionsAbortResultView {
+  ok: boolean;
+  abortedRunId: string | null;
+  status: 'aborted' | 'no-active-run' | string;
+}
+export interface SessionsResetResultView {
+  ok: boolean;
+  key: string;
+  entry?: {
+    sessionId?: string;
+    lifecycleRevision?: number | string;
+    sessionStartedAt?: number;
+    [extra: string]: unknown;
+  };
+}
 
-export interface RestartBlocker { kind: string; count?: number; message?: string; [extra: string]: unknown }
-export interface RestartPreflightResultView { safe: boolean; counts?: Record<string, number>; blockers: RestartBlocker[]; summary?: string }
+export interface RestartBlocker {
+  kind: string;
+  count?: number;
+  message?: string;
+  [extra: string]: unknown;
+}
+export interface RestartPreflightResultView {
+  safe: boolean;
+  counts?: Record<string, number>;
+  blockers: RestartBlocker[];
+  summary?: string;
+}
 /**
  * 2026.9.6's gateway.restart.request. `restartIntent` is honoured only with `target` (the live lock's pid, ownerId and
  * port) and without `safe`; `{force: true, drainBudgetMs: 0}` restarts without draining active work.
  */
 export interface RestartRequestParams {
-  reason?: string; skipDeferral?: boolean; safe?: boolean;
+  reason?: string;
+  skipDeferral?: boolean;
+  safe?: boolean;
   target?: { pid: number; ownerId: string; port: number };
   restartIntent?: { force: true; drainBudgetMs?: number } | { waitMs: number };
 }
-export interface RestartRequestResultView { ok: boolean; status: string; preflight?: RestartPreflightResultView; restart?: { ok?: boolean; pid?: number; signal?: string; delayMs?: number; [extra: string]: unknown } }
+export interface RestartRequestResultView {
+  ok: boolean;
+  status: string;
+  preflight?: RestartPreflightResultView;
+  restart?: { ok?: boolean; pid?: number; signal?: string; delayMs?: number; [extra: string]: unknown };
+}
 
-export interface HealthResultView { ok: boolean; ts?: number; durationMs?: number; defaultAgentId?: string; agents?: Array<{ agentId: string; isDefault?: boolean; sessions?: { count?: number } }>; sessions?: { count?: number }; [extra: string]: unknown }
+export interface HealthResultView {
+  ok: boolean;
+  ts?: number;
+  durationMs?: number;
+  defaultAgentId?: string;
+  agents?: Array<{ agentId: string; isDefault?: boolean; sessions?: { count?: number } }>;
+  sessions?: { count?: number };
+  [extra: string]: unknown;
+}
 export type StatusResultView = Record<string, unknown> & { runtimeVersion?: string; pid?: number };

@@ -12,9 +12,21 @@ import type { RunEnd, TrackedRun } from './runTracker';
 export type LaneState = 'stuck' | 'stalled' | 'long-running' | 'stale' | 'running' | 'queued' | 'idle' | 'unknown';
 
 /** Most urgent first: the tree sorts by this. */
-export const LANE_STATE_ORDER: readonly LaneState[] = ['stuck', 'stalled', 'stale', 'long-running', 'running', 'queued', 'unknown', 'idle'];
+export const LANE_STATE_ORDER: readonly LaneState[] = [
+  'stuck',
+  'stalled',
+  'stale',
+  'long-running',
+  'running',
+  'queued',
+  'unknown',
+  'idle',
+];
 
-export interface LaneFact { rule: string; text: string }
+export interface LaneFact {
+  rule: string;
+  text: string;
+}
 
 export interface DiagnosticSighting {
   kind: 'long-running' | 'stalled' | 'stuck';
@@ -23,7 +35,13 @@ export interface DiagnosticSighting {
   fields: Record<string, string>;
 }
 
-export interface LaneWaitSighting { at: number; waitedMs?: number; queueAhead?: number; activeAhead?: number; message: string }
+export interface LaneWaitSighting {
+  at: number;
+  waitedMs?: number;
+  queueAhead?: number;
+  activeAhead?: number;
+  message: string;
+}
 
 export interface SessionEvidence {
   now: number;
@@ -52,7 +70,12 @@ export interface SessionEvidence {
   transcriptTail?: TranscriptTail;
 }
 
-export interface TranscriptTail { role: string; at?: number; stopReason?: string; error?: string }
+export interface TranscriptTail {
+  role: string;
+  at?: number;
+  stopReason?: string;
+  error?: string;
+}
 
 export interface LaneStatus {
   state: LaneState;
@@ -87,11 +110,18 @@ function freshDiagnostic(ev: SessionEvidence, runStartedAt: number | undefined):
 
 function queuedFrom(ev: SessionEvidence, diag: DiagnosticSighting | undefined, facts: LaneFact[]): number {
   if (ev.pendingInputs !== undefined) {
-    if (ev.pendingInputs > 0) facts.push({ rule: 'history.pendingInputs', text: `${ev.pendingInputs} input(s) queued (chat.history pendingInputs)` });
+    if (ev.pendingInputs > 0)
+      facts.push({
+        rule: 'history.pendingInputs',
+        text: `${ev.pendingInputs} input(s) queued (chat.history pendingInputs)`,
+      });
     return ev.pendingInputs;
   }
   const depth = diag ? Number.parseInt(diag.fields.queueDepth ?? '', 10) : NaN;
-  if (Number.isFinite(depth) && depth > 0) { facts.push({ rule: 'log.queueDepth', text: `queueDepth=${depth} in the last ${diag!.kind} line` }); return depth; }
+  if (Number.isFinite(depth) && depth > 0) {
+    facts.push({ rule: 'log.queueDepth', text: `queueDepth=${depth} in the last ${diag!.kind} line` });
+    return depth;
+  }
   return 0;
 }
 
@@ -100,7 +130,13 @@ function applyDiagnostic(status: LaneStatus, diag: DiagnosticSighting | undefine
   status.diagnostic = diag;
   status.state = diag.kind;
   const f = diag.fields;
-  status.facts.push({ rule: `log.${diag.kind}`, text: `gateway logged "${diag.kind} session" ${f.age ? `at age ${f.age}` : ''}${f.reason ? `, reason ${f.reason}` : ''}${f.lastProgress ? `, last progress ${f.lastProgress}${f.lastProgressAge ? ` ${f.lastProgressAge} ago` : ''}` : ''}${f.recovery ? `, recovery ${f.recovery}` : ''}`.replace(/\s+,/g, ',') });
+  status.facts.push({
+    rule: `log.${diag.kind}`,
+    text: `gateway logged "${diag.kind} session" ${f.age ? `at age ${f.age}` : ''}${f.reason ? `, reason ${f.reason}` : ''}${f.lastProgress ? `, last progress ${f.lastProgress}${f.lastProgressAge ? ` ${f.lastProgressAge} ago` : ''}` : ''}${f.recovery ? `, recovery ${f.recovery}` : ''}`.replace(
+      /\s+,/g,
+      ',',
+    ),
+  });
 }
 
 export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
@@ -112,13 +148,18 @@ export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
   }
   const row = ev.row;
   if (!row) {
-    facts.push({ rule: 'row.missing', text: 'the session is not in the gateway\'s last session list' });
+    facts.push({ rule: 'row.missing', text: "the session is not in the gateway's last session list" });
     return base('unknown');
   }
-  const outcome = typeof row.status === 'string' && OUTCOMES.has(row.status) ? (row.status as LaneStatus['outcome']) : undefined;
+  const outcome =
+    typeof row.status === 'string' && OUTCOMES.has(row.status) ? (row.status as LaneStatus['outcome']) : undefined;
   const live = ev.trackedRuns.filter((r) => ev.now - r.lastEventAt < RUN_SILENCE_MS);
   const laneWait = ev.laneWait && ev.now - ev.laneWait.at < LANE_WAIT_FRESH_MS ? ev.laneWait : undefined;
-  if (laneWait) facts.push({ rule: 'log.lane-wait', text: `lane wait exceeded: waited ${laneWait.waitedMs ?? '?'} ms with ${laneWait.queueAhead ?? '?'} queued ahead` });
+  if (laneWait)
+    facts.push({
+      rule: 'log.lane-wait',
+      text: `lane wait exceeded: waited ${laneWait.waitedMs ?? '?'} ms with ${laneWait.queueAhead ?? '?'} queued ahead`,
+    });
 
   // ---- protocol 4: the row says whether a run is active.
   if (typeof row.hasActiveRun === 'boolean') {
@@ -128,7 +169,10 @@ export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
       const status = base('running');
       status.runId = activeIds[0] ?? live[0]?.runId;
       status.startedAt = typeof row.startedAt === 'number' ? row.startedAt : live[0]?.startedAt;
-      facts.unshift({ rule: 'p4.hasActiveRun', text: `the gateway reports an active run${status.runId ? ` (${status.runId})` : ''}` });
+      facts.unshift({
+        rule: 'p4.hasActiveRun',
+        text: `the gateway reports an active run${status.runId ? ` (${status.runId})` : ''}`,
+      });
       const diag = freshDiagnostic(ev, status.startedAt);
       status.queued = queuedFrom(ev, diag, facts);
       applyDiagnostic(status, diag);
@@ -137,7 +181,10 @@ export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
     }
     if (row.status === 'running') {
       const status = base('stale');
-      facts.unshift({ rule: 'p4.stale', text: 'the row still says status "running" but the gateway reports no active run: nothing holds this lane (a zombie row)' });
+      facts.unshift({
+        rule: 'p4.stale',
+        text: 'the row still says status "running" but the gateway reports no active run: nothing holds this lane (a zombie row)',
+      });
       status.startedAt = typeof row.startedAt === 'number' ? row.startedAt : undefined;
       return status;
     }
@@ -146,22 +193,37 @@ export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
     status.queued = queuedFrom(ev, undefined, facts);
     if (status.queued > 0 || laneWait || row.status === 'queued') status.state = 'queued';
     status.laneWait = laneWait;
-    facts.unshift(row.status === 'queued'
-      ? { rule: 'p4.row-queued', text: 'the gateway reports the session\'s work as queued (waiting for a lane)' }
-      : { rule: 'p4.idle', text: `no active run${row.status ? `; last run ${row.status}` : ''}` });
+    facts.unshift(
+      row.status === 'queued'
+        ? { rule: 'p4.row-queued', text: "the gateway reports the session's work as queued (waiting for a lane)" }
+        : { rule: 'p4.idle', text: `no active run${row.status ? `; last run ${row.status}` : ''}` },
+    );
     return status;
   }
 
   // ---- protocol 3 (2026.3.x/2026.4.x): rows keep status "running" after aborts, timeouts, resets and restarts.
   const status = deriveProtocol3(ev, row, live, laneWait, outcome);
-  status.facts.push({ rule: 'p3.version', text: `openclaw ${ev.serverVersion ?? '?'} speaks protocol 3: its rows keep status "running" after aborts, timeouts, resets and restarts, so the status comes from run events seen live, gateway log lines and restarts${ev.runExpiryMs !== undefined ? `; a run silent for ${Math.round(ev.runExpiryMs / 1000)} s counts as ended (this version's LLM idle watchdog ends runs without an event)` : '; silence proves nothing on this version (a hung model call is never timed out)'}` });
+  status.facts.push({
+    rule: 'p3.version',
+    text: `openclaw ${ev.serverVersion ?? '?'} speaks protocol 3: its rows keep status "running" after aborts, timeouts, resets and restarts, so the status comes from run events seen live, gateway log lines and restarts${ev.runExpiryMs !== undefined ? `; a run silent for ${Math.round(ev.runExpiryMs / 1000)} s counts as ended (this version's LLM idle watchdog ends runs without an event)` : '; silence proves nothing on this version (a hung model call is never timed out)'}`,
+  });
   return status;
 }
 
-function deriveProtocol3(ev: SessionEvidence, row: SessionRowView, liveRuns: readonly TrackedRun[], laneWait: LaneWaitSighting | undefined, outcome: LaneStatus['outcome']): LaneStatus {
+function deriveProtocol3(
+  ev: SessionEvidence,
+  row: SessionRowView,
+  liveRuns: readonly TrackedRun[],
+  laneWait: LaneWaitSighting | undefined,
+  outcome: LaneStatus['outcome'],
+): LaneStatus {
   const facts: LaneFact[] = [];
   const base = (state: LaneState, verified = true): LaneStatus => ({ state, verified, queued: 0, facts });
-  if (laneWait) facts.push({ rule: 'log.lane-wait', text: `lane wait exceeded: waited ${laneWait.waitedMs ?? '?'} ms with ${laneWait.queueAhead ?? '?'} queued ahead` });
+  if (laneWait)
+    facts.push({
+      rule: 'log.lane-wait',
+      text: `lane wait exceeded: waited ${laneWait.waitedMs ?? '?'} ms with ${laneWait.queueAhead ?? '?'} queued ahead`,
+    });
   const expiry = ev.runExpiryMs;
   const live = expiry === undefined ? liveRuns : liveRuns.filter((r) => ev.now - r.lastEventAt < expiry);
   const observed = live.find((r) => r.observedStart);
@@ -170,9 +232,14 @@ function deriveProtocol3(ev: SessionEvidence, row: SessionRowView, liveRuns: rea
     const status = base('running', !!observed);
     status.runId = run.runId;
     status.startedAt = run.startedAt;
-    facts.unshift(observed
-      ? { rule: 'p3.events', text: `this connection saw the run start (${run.runId}) and no end yet` }
-      : { rule: 'p3.output', text: `output events arrive for run ${run.runId}, whose start this connection did not see` });
+    facts.unshift(
+      observed
+        ? { rule: 'p3.events', text: `this connection saw the run start (${run.runId}) and no end yet` }
+        : {
+            rule: 'p3.output',
+            text: `output events arrive for run ${run.runId}, whose start this connection did not see`,
+          },
+    );
     const diag = freshDiagnostic(ev, undefined);
     status.queued = queuedFrom(ev, diag, facts);
     applyDiagnostic(status, diag);
@@ -188,7 +255,10 @@ function deriveProtocol3(ev: SessionEvidence, row: SessionRowView, liveRuns: rea
       const status = base('running', false);
       status.runId = silent.runId;
       status.startedAt = silent.startedAt;
-      facts.unshift({ rule: 'p3.expired+log', text: `run ${silent.runId} sent no event for ${Math.round(silentFor / 1000)} s, but the gateway still logs "${processing.kind} session" for it: it is still being processed` });
+      facts.unshift({
+        rule: 'p3.expired+log',
+        text: `run ${silent.runId} sent no event for ${Math.round(silentFor / 1000)} s, but the gateway still logs "${processing.kind} session" for it: it is still being processed`,
+      });
       status.queued = queuedFrom(ev, processing, facts);
       applyDiagnostic(status, processing);
       return status;
@@ -196,7 +266,10 @@ function deriveProtocol3(ev: SessionEvidence, row: SessionRowView, liveRuns: rea
     const status = base(row.status === 'running' ? 'stale' : 'idle');
     status.startedAt = silent.startedAt;
     status.outcome = outcome;
-    facts.unshift({ rule: 'p3.expired', text: `run ${silent.runId} was seen starting but has sent no event for ${Math.round(silentFor / 1000)} s (expiry ${Math.round(expiry / 1000)} s): openclaw ${ev.serverVersion ?? ''} ends such runs with its LLM idle watchdog without any event, so it is taken as ended${row.status === 'running' ? '; the row\'s "running" is stale' : ''}` });
+    facts.unshift({
+      rule: 'p3.expired',
+      text: `run ${silent.runId} was seen starting but has sent no event for ${Math.round(silentFor / 1000)} s (expiry ${Math.round(expiry / 1000)} s): openclaw ${ev.serverVersion ?? ''} ends such runs with its LLM idle watchdog without any event, so it is taken as ended${row.status === 'running' ? '; the row\'s "running" is stale' : ''}`,
+    });
     return status;
   }
   if (silent) {
@@ -204,7 +277,10 @@ function deriveProtocol3(ev: SessionEvidence, row: SessionRowView, liveRuns: rea
     const status = base('running', false);
     status.runId = silent.runId;
     status.startedAt = silent.startedAt;
-    facts.unshift({ rule: 'p3.silent', text: `run ${silent.runId} was seen starting but has sent no event for ${Math.round((ev.now - silent.lastEventAt) / 60_000)} min: it may be hung, or may have ended without an event` });
+    facts.unshift({
+      rule: 'p3.silent',
+      text: `run ${silent.runId} was seen starting but has sent no event for ${Math.round((ev.now - silent.lastEventAt) / 60_000)} min: it may be hung, or may have ended without an event`,
+    });
     const diag = freshDiagnostic(ev, undefined);
     status.queued = queuedFrom(ev, diag, facts);
     applyDiagnostic(status, diag);
@@ -213,16 +289,27 @@ function deriveProtocol3(ev: SessionEvidence, row: SessionRowView, liveRuns: rea
   const stuck = freshDiagnostic(ev, undefined);
   if (row.status === 'running') {
     const startedAt = typeof row.startedAt === 'number' ? row.startedAt : undefined;
-    if (startedAt !== undefined && ev.gatewayStartedAt !== undefined && startedAt < ev.gatewayStartedAt - 1_000 && !(stuck && stuck.at >= ev.gatewayStartedAt)) {
+    if (
+      startedAt !== undefined &&
+      ev.gatewayStartedAt !== undefined &&
+      startedAt < ev.gatewayStartedAt - 1_000 &&
+      !(stuck && stuck.at >= ev.gatewayStartedAt)
+    ) {
       const status = base('stale');
       status.startedAt = startedAt;
-      facts.unshift({ rule: 'p3.restarted', text: `the row says "running" since ${new Date(startedAt).toISOString()}, but the gateway process started after that (${new Date(ev.gatewayStartedAt).toISOString()}): no run survives a restart, so nothing holds this lane` });
+      facts.unshift({
+        rule: 'p3.restarted',
+        text: `the row says "running" since ${new Date(startedAt).toISOString()}, but the gateway process started after that (${new Date(ev.gatewayStartedAt).toISOString()}): no run survives a restart, so nothing holds this lane`,
+      });
       return status;
     }
     if (stuck) {
       const status = base('running', false);
       status.startedAt = startedAt;
-      facts.unshift({ rule: 'p3.row-running+log', text: 'the row says running and the gateway still logs diagnostics for it' });
+      facts.unshift({
+        rule: 'p3.row-running+log',
+        text: 'the row says running and the gateway still logs diagnostics for it',
+      });
       status.queued = queuedFrom(ev, stuck, facts);
       applyDiagnostic(status, stuck);
       return status;
@@ -232,21 +319,34 @@ function deriveProtocol3(ev: SessionEvidence, row: SessionRowView, liveRuns: rea
     if (endedWhileWatching || startedWhileWatching) {
       const status = base('stale');
       status.startedAt = startedAt;
-      facts.unshift({ rule: 'p3.stale', text: endedWhileWatching
-        ? `the row says "running" but its run ended (${ev.lastRunEnd!.outcome}) while Lanewatch watched, and nothing has run since`
-        : 'the row says "running" but no run start was seen although Lanewatch was connected before it' });
+      facts.unshift({
+        rule: 'p3.stale',
+        text: endedWhileWatching
+          ? `the row says "running" but its run ended (${ev.lastRunEnd!.outcome}) while Lanewatch watched, and nothing has run since`
+          : 'the row says "running" but no run start was seen although Lanewatch was connected before it',
+      });
       return status;
     }
     const tail = ev.transcriptTail;
-    if (tail?.role === 'assistant' && startedAt !== undefined && (tail.at === undefined || tail.at >= startedAt - 5_000)) {
+    if (
+      tail?.role === 'assistant' &&
+      startedAt !== undefined &&
+      (tail.at === undefined || tail.at >= startedAt - 5_000)
+    ) {
       const status = base('stale');
       status.startedAt = startedAt;
-      facts.unshift({ rule: 'p3.transcript', text: `the row says "running", but the transcript already ends with the run's reply${tail.stopReason ? ` (stopReason ${tail.stopReason}${tail.error ? `: ${tail.error}` : ''})` : ''}: the run is over and nothing holds this lane` });
+      facts.unshift({
+        rule: 'p3.transcript',
+        text: `the row says "running", but the transcript already ends with the run's reply${tail.stopReason ? ` (stopReason ${tail.stopReason}${tail.error ? `: ${tail.error}` : ''})` : ''}: the run is over and nothing holds this lane`,
+      });
       return status;
     }
     const status = base('running', false);
     status.startedAt = startedAt;
-    facts.unshift({ rule: 'p3.unverified', text: `openclaw ${ev.serverVersion ?? ''} (protocol 3) keeps "running" in rows after runs end; Lanewatch connected after this run started and has seen no event for it yet, so it cannot verify it` });
+    facts.unshift({
+      rule: 'p3.unverified',
+      text: `openclaw ${ev.serverVersion ?? ''} (protocol 3) keeps "running" in rows after runs end; Lanewatch connected after this run started and has seen no event for it yet, so it cannot verify it`,
+    });
     return status;
   }
   const status = base('idle');

@@ -33,25 +33,38 @@ export const isWaitingPendingInput = (item: { state?: unknown } | undefined): bo
  */
 export function readPendingInputs(raw: unknown): { value?: PendingInputsView; problems: string[] } {
   if (raw === undefined) return { problems: [] };
-  if (!isRecord(raw)) return { problems: [`pendingInputs is ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}; ignored`] };
+  if (!isRecord(raw))
+    return {
+      problems: [`pendingInputs is ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}; ignored`],
+    };
   const problems: string[] = [];
   const listed = Array.isArray(raw.items) ? raw.items : undefined;
   if (!listed && raw.items !== undefined) problems.push('pendingInputs.items is not a list; ignored');
   const items = (listed ?? []).filter(isRecord) as PendingInputsView['items'];
-  if (listed && items.length !== listed.length) problems.push(`pendingInputs: ${listed.length - items.length} item(s) are not objects; ignored`);
+  if (listed && items.length !== listed.length)
+    problems.push(`pendingInputs: ${listed.length - items.length} item(s) are not objects; ignored`);
   const total = typeof raw.total === 'number' && Number.isInteger(raw.total) && raw.total >= 0 ? raw.total : undefined;
-  if (raw.total !== undefined && total === undefined) problems.push('pendingInputs.total is not a whole number; counted the items instead');
+  if (raw.total !== undefined && total === undefined)
+    problems.push('pendingInputs.total is not a whole number; counted the items instead');
   if (!listed && total === undefined) return { problems: [...problems, 'pendingInputs has no usable total or items'] };
   let waiting = 0;
   const finished: Record<string, number> = {};
   for (const item of items) {
     if (isWaitingPendingInput(item)) waiting++;
-    else { const s = typeof item.state === 'string' ? item.state.slice(0, 40) : 'unknown'; finished[s] = (finished[s] ?? 0) + 1; }
+    else {
+      const s = typeof item.state === 'string' ? item.state.slice(0, 40) : 'unknown';
+      finished[s] = (finished[s] ?? 0) + 1;
+    }
   }
-  return { value: { waiting, finished, unlisted: Math.max(0, (total ?? items.length) - items.length), items }, problems };
+  return {
+    value: { waiting, finished, unlisted: Math.max(0, (total ?? items.length) - items.length), items },
+    problems,
+  };
 }
 
 /** "2 cancelled, 1 interrupted" — what became of inputs that are no longer waiting. */
 export function describeFinished(finished: Readonly<Record<string, number>>): string {
-  return Object.entries(finished).map(([state, n]) => `${n} ${state}`).join(', ');
+  return Object.entries(finished)
+    .map(([state, n]) => `${n} ${state}`)
+    .join(', ');
 }

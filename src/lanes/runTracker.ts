@@ -14,9 +14,16 @@ export interface TrackedRun {
   observedStart: boolean;
 }
 
-export interface RunEnd { runId: string; sessionKey: string; at: number; outcome: 'done' | 'aborted' | 'error'; detail?: string }
+export interface RunEnd {
+  runId: string;
+  sessionKey: string;
+  at: number;
+  outcome: 'done' | 'aborted' | 'error';
+  detail?: string;
+}
 
-const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const rec = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 export class RunTracker {
   private readonly runs = new Map<string, TrackedRun>();
@@ -28,18 +35,34 @@ export class RunTracker {
   apply(frame: EventFrame, now = Date.now()): string | undefined {
     const p = rec(frame.payload);
     const runId = typeof p.runId === 'string' && p.runId.length <= 256 ? p.runId : undefined;
-    const sessionKey = typeof p.sessionKey === 'string' && p.sessionKey.length <= MAX_SESSION_KEY_LENGTH ? p.sessionKey : undefined;
+    const sessionKey =
+      typeof p.sessionKey === 'string' && p.sessionKey.length <= MAX_SESSION_KEY_LENGTH ? p.sessionKey : undefined;
     if (!runId || !sessionKey) return undefined;
     if (frame.event === 'agent') {
       const data = rec(p.data);
-      if (p.stream !== 'lifecycle') { this.touch(runId, sessionKey, now); return undefined; }
+      if (p.stream !== 'lifecycle') {
+        this.touch(runId, sessionKey, now);
+        return undefined;
+      }
       if (data.phase === 'start') {
-        this.runs.set(runId, { runId, sessionKey, startedAt: typeof data.startedAt === 'number' ? data.startedAt : now, lastEventAt: now, observedStart: true });
+        this.runs.set(runId, {
+          runId,
+          sessionKey,
+          startedAt: typeof data.startedAt === 'number' ? data.startedAt : now,
+          lastEventAt: now,
+          observedStart: true,
+        });
         this.bound();
         return sessionKey;
       }
       if (data.phase === 'end' || data.phase === 'error') {
-        return this.end({ runId, sessionKey, at: now, outcome: data.aborted === true ? 'aborted' : data.phase === 'error' ? 'error' : 'done', detail: typeof data.error === 'string' ? data.error : undefined });
+        return this.end({
+          runId,
+          sessionKey,
+          at: now,
+          outcome: data.aborted === true ? 'aborted' : data.phase === 'error' ? 'error' : 'done',
+          detail: typeof data.error === 'string' ? data.error : undefined,
+        });
       }
       this.touch(runId, sessionKey, now);
       return undefined;
@@ -48,7 +71,13 @@ export class RunTracker {
       const state = p.state;
       // A queued input gets an immediate `final` without a message for its own runId; only a run we track ends here.
       if ((state === 'final' || state === 'aborted' || state === 'error') && this.runs.has(runId)) {
-        return this.end({ runId, sessionKey, at: now, outcome: state === 'final' ? 'done' : state === 'aborted' ? 'aborted' : 'error', detail: typeof p.errorMessage === 'string' ? p.errorMessage : undefined });
+        return this.end({
+          runId,
+          sessionKey,
+          at: now,
+          outcome: state === 'final' ? 'done' : state === 'aborted' ? 'aborted' : 'error',
+          detail: typeof p.errorMessage === 'string' ? p.errorMessage : undefined,
+        });
       }
       if (state === 'delta' || state === 'status') this.touch(runId, sessionKey, now);
     }
@@ -57,7 +86,10 @@ export class RunTracker {
 
   private touch(runId: string, sessionKey: string, now: number): void {
     const run = this.runs.get(runId);
-    if (run) { run.lastEventAt = now; return; }
+    if (run) {
+      run.lastEventAt = now;
+      return;
+    }
     // Output for a run whose start we did not see: it is alive, but we joined late.
     this.runs.set(runId, { runId, sessionKey, startedAt: now, lastEventAt: now, observedStart: false });
     this.bound();
@@ -77,11 +109,19 @@ export class RunTracker {
     while (this.lastEnd.size > this.maxRuns) this.lastEnd.delete(this.lastEnd.keys().next().value as string);
   }
 
-  get size(): { runs: number; ends: number } { return { runs: this.runs.size, ends: this.lastEnd.size }; }
+  get size(): { runs: number; ends: number } {
+    return { runs: this.runs.size, ends: this.lastEnd.size };
+  }
 
-  activeRuns(sessionKey: string): TrackedRun[] { return [...this.runs.values()].filter((r) => r.sessionKey === sessionKey); }
-  lastEnded(sessionKey: string): RunEnd | undefined { return this.lastEnd.get(sessionKey); }
+  activeRuns(sessionKey: string): TrackedRun[] {
+    return [...this.runs.values()].filter((r) => r.sessionKey === sessionKey);
+  }
+  lastEnded(sessionKey: string): RunEnd | undefined {
+    return this.lastEnd.get(sessionKey);
+  }
 
   /** Forget everything: after a reconnect the events in between are lost, so only fresh observations count. */
-  reset(): void { this.runs.clear(); }
+  reset(): void {
+    this.runs.clear();
+  }
 }

@@ -23,8 +23,14 @@ export function isCanonicalSessionKey(key: string): boolean {
   return /^agent:[^:]+:.+/.test(key);
 }
 
-export async function resolveSessionKey(api: GatewayApi, key: string, signal?: AbortSignal): Promise<ResolvedSessionKey> {
-  let canonical = key, agentId: string | undefined, agentFromGateway: boolean | undefined;
+export async function resolveSessionKey(
+  api: GatewayApi,
+  key: string,
+  signal?: AbortSignal,
+): Promise<ResolvedSessionKey> {
+  let canonical = key,
+    agentId: string | undefined,
+    agentFromGateway: boolean | undefined;
   if (!isCanonicalSessionKey(key)) {
     const list = await api.agentsList({ signal });
     const named = typeof list?.defaultId === 'string' && list.defaultId ? list.defaultId : undefined;
@@ -33,5 +39,11 @@ export async function resolveSessionKey(api: GatewayApi, key: string, signal?: A
     canonical = `agent:${agentId}:${key}`;
   }
   const row = await findSessionRow(api, canonical, signal);
-  return { input: key, key: canonical, changed: canonical !== key, exists: row !== undefined, ...(agentId !== undefined ? { agentId, agentFromGateway } : {}) };
+  return {
+    input: key,
+    key: canonical,
+    changed: canonical !== key,
+    exists: row !== undefined,
+    ...(agentId !== undefined ? { agentId, agentFromGateway } : {}),
+  };
 }

@@ -5,7 +5,8 @@
 
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL' | 'UNKNOWN';
 
-export type DiagnosticKind = 'lane-wait' | 'long-running' | 'stalled' | 'stuck' | 'lane-task-error' | 'idle-timeout' | 'restart-recovery';
+export type DiagnosticKind =
+  'lane-wait' | 'long-running' | 'stalled' | 'stuck' | 'lane-task-error' | 'idle-timeout' | 'restart-recovery';
 
 export interface ParsedLogLine {
   raw: string;
@@ -41,7 +42,13 @@ function levelOf(v: unknown): LogLevel {
 
 function stringOf(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
-  if (v && typeof v === 'object') { try { return JSON.stringify(v); } catch { return undefined; } }
+  if (v && typeof v === 'object') {
+    try {
+      return JSON.stringify(v);
+    } catch {
+      return undefined;
+    }
+  }
   return undefined;
 }
 
@@ -51,7 +58,9 @@ function subsystemOf(v: unknown): string | undefined {
     const o = JSON.parse(v) as Record<string, unknown>;
     if (typeof o.subsystem === 'string') return o.subsystem;
     if (typeof o.module === 'string') return o.module;
-  } catch { /* not JSON: a plain name */ }
+  } catch {
+    /* not JSON: a plain name */
+  }
   return v.length < 80 ? v : undefined;
 }
 
@@ -59,7 +68,13 @@ export function extractFields(message: string): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const m of message.matchAll(FIELD_RE)) {
     let value = m[2];
-    if (value.startsWith('"')) { try { value = JSON.parse(value) as string; } catch { value = value.slice(1, -1); } }
+    if (value.startsWith('"')) {
+      try {
+        value = JSON.parse(value) as string;
+      } catch {
+        value = value.slice(1, -1);
+      }
+    }
     if (!(m[1] in fields)) fields[m[1]] = value;
   }
   return fields;
@@ -79,29 +94,49 @@ export function parseLogLine(raw: string): ParsedLogLine {
   try {
     const v: unknown = JSON.parse(line);
     if (v && typeof v === 'object' && !Array.isArray(v)) obj = v as Record<string, unknown>;
-  } catch { /* raw text line */ }
+  } catch {
+    /* raw text line */
+  }
   if (!obj) {
     // Console format: `2026-11-21T14:39:41.778+00:00 [diagnostic] long-running session: ...` (ANSI stripped).
     const text = line.replace(/\x1b\[[0-9;]*m/g, '');
     const m = /^(\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d))\s+(?:\[([\w/.-]+)\]\s+)?(.*)$/s.exec(text);
     const message = (m ? m[3] : text).slice(0, MAX_MESSAGE);
     const fields = extractFields(message);
-    return { raw, parsed: false, time: m ? Date.parse(m[1]) || undefined : undefined, level: 'UNKNOWN', subsystem: m?.[2], message, fields, ...classify(message, fields) };
+    return {
+      raw,
+      parsed: false,
+      time: m ? Date.parse(m[1]) || undefined : undefined,
+      level: 'UNKNOWN',
+      subsystem: m?.[2],
+      message,
+      fields,
+      ...classify(message, fields),
+    };
   }
   const meta = (obj._meta && typeof obj._meta === 'object' ? obj._meta : {}) as Record<string, unknown>;
-  const one = obj['1'], two = obj['2'];
-  const message = (typeof obj.message === 'string' ? obj.message
-    : typeof one === 'string' ? one
-      : typeof two === 'string' ? two
-        : stringOf(one) ?? stringOf(obj.msg) ?? '').slice(0, MAX_MESSAGE);
+  const one = obj['1'],
+    two = obj['2'];
+  const message = (
+    typeof obj.message === 'string'
+      ? obj.message
+      : typeof one === 'string'
+        ? one
+        : typeof two === 'string'
+          ? two
+          : (stringOf(one) ?? stringOf(obj.msg) ?? '')
+  ).slice(0, MAX_MESSAGE);
   const timeText = typeof obj.time === 'string' ? obj.time : typeof meta.date === 'string' ? meta.date : undefined;
   const fields = extractFields(message);
   return {
-    raw, parsed: true,
+    raw,
+    parsed: true,
     time: timeText ? Date.parse(timeText) || undefined : undefined,
     level: levelOf(meta.logLevelName ?? obj.level),
     subsystem: subsystemOf(obj['0']) ?? subsystemOf(meta.name),
-    message, fields, ...classify(message, fields),
+    message,
+    fields,
+    ...classify(message, fields),
   };
 }
 

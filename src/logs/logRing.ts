@@ -5,7 +5,10 @@ import type { LogLevel, ParsedLogLine } from './logLine';
 
 export const DEFAULT_LOG_CAPACITY = 20_000;
 
-export interface LogRingEntry<T> { seq: number; item: T }
+export interface LogRingEntry<T> {
+  seq: number;
+  item: T;
+}
 
 /**
  * Fixed-capacity FIFO. Every pushed item gets a sequence number (0, 1, 2, … since creation) that never
@@ -19,18 +22,27 @@ export class LogRing<T = ParsedLogLine> {
   private droppedCount = 0;
 
   constructor(readonly capacity: number = DEFAULT_LOG_CAPACITY) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
     this.buf = new Array<T | undefined>(capacity);
   }
 
   /** Items currently kept. */
-  get size(): number { return this.count; }
+  get size(): number {
+    return this.count;
+  }
   /** Items evicted because the ring was full (since creation or the last clear()). */
-  get dropped(): number { return this.droppedCount; }
+  get dropped(): number {
+    return this.droppedCount;
+  }
   /** Sequence number of the oldest kept item (== nextSeq when empty). */
-  get firstSeq(): number { return this.next - this.count; }
+  get firstSeq(): number {
+    return this.next - this.count;
+  }
   /** Sequence number the next pushed item will get; also the number of items ever pushed. */
-  get nextSeq(): number { return this.next; }
+  get nextSeq(): number {
+    return this.next;
+  }
 
   /** Appends items, evicting the oldest when full; returns how many were evicted by this call. */
   push(items: Iterable<T>): number {
@@ -65,8 +77,10 @@ export class LogRing<T = ParsedLogLine> {
   }
 
   *entries(fromSeq: number = this.firstSeq, toSeq: number = this.next): Generator<LogRingEntry<T>> {
-    const from = Math.max(fromSeq, this.firstSeq), to = Math.min(toSeq, this.next);
-    for (let seq = from; seq < to; seq++) yield { seq, item: this.buf[(this.head + seq - this.firstSeq) % this.capacity] as T };
+    const from = Math.max(fromSeq, this.firstSeq),
+      to = Math.min(toSeq, this.next);
+    for (let seq = from; seq < to; seq++)
+      yield { seq, item: this.buf[(this.head + seq - this.firstSeq) % this.capacity] as T };
   }
 
   /** Kept items that satisfy the predicate, with their sequence numbers, oldest first. */
@@ -76,7 +90,9 @@ export class LogRing<T = ParsedLogLine> {
     return out;
   }
 
-  toArray(): T[] { return this.slice(); }
+  toArray(): T[] {
+    return this.slice();
+  }
 
   /** Forgets every item (the user asked to clear); sequence numbers keep counting up. */
   clear(): void {
@@ -108,7 +124,9 @@ export interface LogFilterOptions {
   minLevel?: LogLevel;
 }
 
-export interface LogFilter extends LogFilterOptions { preset: LogPreset }
+export interface LogFilter extends LogFilterOptions {
+  preset: LogPreset;
+}
 
 const LEVEL_RANK: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5, UNKNOWN: -1 };
 
@@ -150,7 +168,8 @@ export function mentions(text: string, needle: string): boolean {
 const STUCK_KINDS = new Set(['stuck', 'stalled', 'long-running', 'restart-recovery', 'idle-timeout']);
 // Restart recovery is logged by subsystem `main-session-restart-recovery` ("marked 1 startup-orphaned main
 // session(s) for restart recovery", "started interrupted main session: …"); classify() only sees some of them.
-const RECOVERY_TEXT = /restart recovery|startup-orphaned|interrupted main session|\brecovered\b|recovery (?:started|failed|completed|scheduled|exhausted)/i;
+const RECOVERY_TEXT =
+  /restart recovery|startup-orphaned|interrupted main session|\brecovered\b|recovery (?:started|failed|completed|scheduled|exhausted)/i;
 // `TypeError: …`, `ECONNREFUSED … error`, `Unhandled promise rejection`, a Python-style traceback from a tool.
 const ERROR_WORDS = /\w*(?:error|exception)s?\b|\b(?:fatal|uncaught|unhandled|panic|traceback)\b/i;
 const STACK_FRAME = /^\s+at\s+\S/;
@@ -190,12 +209,21 @@ export function compileLogFilter(filter: LogFilter): (line: ParsedLogLine) => bo
   return (line) => {
     if (!levelPasses(line.level, minLevel)) return false;
     switch (preset) {
-      case 'lane-waits': if (!isLaneWait(line)) return false; break;
-      case 'stuck': if (!isStuckOrRecovery(line)) return false; break;
-      case 'errors': if (!isError(line)) return false; break;
+      case 'lane-waits':
+        if (!isLaneWait(line)) return false;
+        break;
+      case 'stuck':
+        if (!isStuckOrRecovery(line)) return false;
+        break;
+      case 'errors':
+        if (!isError(line)) return false;
+        break;
       // "This session" without a key or id shows nothing rather than everything: the user asked for one session.
-      case 'session': if (!isAboutSession(line, key, id)) return false; break;
-      case 'all': break;
+      case 'session':
+        if (!isAboutSession(line, key, id)) return false;
+        break;
+      case 'all':
+        break;
     }
     if (terms.length) {
       const hay = `${line.subsystem ?? ''} ${line.message}`.toLowerCase();
@@ -213,12 +241,21 @@ export function matchesPreset(line: ParsedLogLine, preset: LogPreset, options: L
 
 /** The key=value fields operators search for when a lane is stuck; the panel highlights them. */
 export const OPERATOR_FIELDS: ReadonlySet<string> = new Set([
-  'lane', 'waitedMs', 'queueAhead', 'activeAhead', 'sessionKey', 'sessionId', 'state', 'age', 'queueDepth', 'reason', 'classification', 'recovery',
+  'lane',
+  'waitedMs',
+  'queueAhead',
+  'activeAhead',
+  'sessionKey',
+  'sessionId',
+  'state',
+  'age',
+  'queueDepth',
+  'reason',
+  'classification',
+  'recovery',
 ]);
 
-export type MessageSegment =
-  | { text: string }
-  | { text: string; key: string; value: string; operator: boolean };
+export type MessageSegment = { text: string } | { text: string; key: string; value: string; operator: boolean };
 
 // Same shape as logLine's field extraction, so what is highlighted is what the filters and lane status read.
 const FIELD_RE = /(?:^|\s)([A-Za-z][\w.]*)=("(?:[^"\\]|\\.)*"|\S+)/g;
@@ -231,7 +268,8 @@ export function messageSegments(message: string): MessageSegment[] {
   const out: MessageSegment[] = [];
   let pos = 0;
   for (const m of message.matchAll(FIELD_RE)) {
-    const key = m[1], value = m[2];
+    const key = m[1],
+      value = m[2];
     const start = (m.index ?? 0) + m[0].length - key.length - 1 - value.length;
     if (start > pos) out.push({ text: message.slice(pos, start) });
     out.push({ text: `${key}=${value}`, key, value, operator: OPERATOR_FIELDS.has(key) });

@@ -85,25 +85,42 @@ export function rollingLogFileForDate(file: string, date: Date): string {
  * `logging.file`, OpenClaw's default. Paths on the gateway's machine mean nothing for a remote gateway, so
  * without `loopback` only a configured `logging.file` (the user pointed us at that config) is offered.
  */
-export function logFileCandidates(input: { rpcFile?: string; configFile?: string; loopback: boolean; now?: Date }): string[] {
+export function logFileCandidates(input: {
+  rpcFile?: string;
+  configFile?: string;
+  loopback: boolean;
+  now?: Date;
+}): string[] {
   const out: string[] = [];
-  const add = (p: string | undefined) => { if (p && path.isAbsolute(p) && !out.includes(path.resolve(p))) out.push(path.resolve(p)); };
+  const add = (p: string | undefined) => {
+    if (p && path.isAbsolute(p) && !out.includes(path.resolve(p))) out.push(path.resolve(p));
+  };
   if (input.loopback) add(input.rpcFile);
   add(input.configFile);
   if (input.loopback) add(defaultOpenClawLogFile(input.now ?? new Date()));
   return out;
 }
 
-async function regularFile(p: string): Promise<{ size: number; ino: number; dev: number; mtimeMs: number } | undefined> {
+async function regularFile(
+  p: string,
+): Promise<{ size: number; ino: number; dev: number; mtimeMs: number } | undefined> {
   try {
     const s = await stat(p);
     return s.isFile() ? { size: s.size, ino: s.ino, dev: s.dev, mtimeMs: s.mtimeMs } : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 async function readable(p: string): Promise<boolean> {
   if (!(await regularFile(p))) return false;
-  try { const h = await open(p, 'r'); await h.close(); return true; } catch { return false; }
+  try {
+    const h = await open(p, 'r');
+    await h.close();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -116,9 +133,15 @@ export async function resolveLocalLogFile(candidate: string, now: Date = new Dat
   for (const p of [rollingLogFileForDate(candidate, now), candidate]) if (await readable(p)) return p;
   const dir = path.dirname(candidate);
   let names: string[];
-  try { names = await readdir(dir); } catch { return undefined; }
+  try {
+    names = await readdir(dir);
+  } catch {
+    return undefined;
+  }
   const family = names.filter((n) => ROLLING_LOG_RE.exec(n)?.[1] === m[1]);
-  const stats = await Promise.all(family.map(async (n) => ({ p: path.join(dir, n), s: await regularFile(path.join(dir, n)) })));
+  const stats = await Promise.all(
+    family.map(async (n) => ({ p: path.join(dir, n), s: await regularFile(path.join(dir, n)) })),
+  );
   const newest = stats.filter((x) => x.s).sort((a, b) => b.s!.mtimeMs - a.s!.mtimeMs)[0];
   return newest && (await readable(newest.p)) ? newest.p : undefined;
 }
@@ -126,7 +149,11 @@ export async function resolveLocalLogFile(candidate: string, now: Date = new Dat
 async function samePath(a: string | undefined, b: string | undefined): Promise<boolean> {
   if (!a || !b) return false;
   if (path.resolve(a) === path.resolve(b)) return true;
-  try { return (await realpath(a)) === (await realpath(b)); } catch { return false; }
+  try {
+    return (await realpath(a)) === (await realpath(b));
+  } catch {
+    return false;
+  }
 }
 
 // ------------------------------------------------------------------------------------------------ redaction
@@ -138,7 +165,10 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '-----PRIVATE KEY ***-----'],
   [/\b(Bearer\s+)[-A-Za-z0-9._~+/=]{12,}/g, '$1***'],
   [/(Authorization\\?["']?\s*[:=]\s*\\?["']?(?:Basic|Bot|Token)\s+)[^\s"'\\,;]+/gi, '$1***'],
-  [/\b((?:https?|wss?|ftp|postgres(?:ql)?|mysql|mongodb(?:\+srv)?|rediss?|amqps?):\/\/[^/\s:@"\\]*:)[^/\s@"\\]+@/g, '$1***@'],
+  [
+    /\b((?:https?|wss?|ftp|postgres(?:ql)?|mysql|mongodb(?:\+srv)?|rediss?|amqps?):\/\/[^/\s:@"\\]*:)[^/\s@"\\]+@/g,
+    '$1***@',
+  ],
   [/\b(?:sk|pk|rk)[-_](?:live_|test_|proj-|ant-)?[A-Za-z0-9_-]{8,}/g, '***'],
   [/\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{10,}|\bgithub_pat_[A-Za-z0-9_]{10,}|\bglpat-[A-Za-z0-9._=-]{20,}/g, '***'],
   [/\bxox[baprs]-[A-Za-z0-9-]{10,}|\bxapp-[A-Za-z0-9-]{10,}/g, '***'],
@@ -149,18 +179,26 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/\bbot\d{6,}:[A-Za-z0-9_-]{20,}/g, 'bot***'],
 ];
 // key=value / "key":"value" where the key names a secret (token, apiKey, password, …).
-const SECRET_ASSIGNMENT = /((?:[A-Za-z0-9]+[_-]?)?(?:token|secret|password|passwd|api[_-]?key|access[_-]?key|private[_-]?key|credential)s?\\?["']?\s*[=:]\s*\\?["']?)([^\s"'\\,;&}]{6,})/gi;
+const SECRET_ASSIGNMENT =
+  /((?:[A-Za-z0-9]+[_-]?)?(?:token|secret|password|passwd|api[_-]?key|access[_-]?key|private[_-]?key|credential)s?\\?["']?\s*[=:]\s*\\?["']?)([^\s"'\\,;&}]{6,})/gi;
 
 export function maskSecrets(line: string): string {
   let out = line;
   for (const [re, replacement] of SECRET_PATTERNS) out = out.replace(re, replacement);
   // Only values that look like credentials: counts such as maxTokens=4096 stay readable.
-  return out.replace(SECRET_ASSIGNMENT, (whole, prefix: string, value: string) => (value.includes('***') || /^\d+$/.test(value) || value === 'undefined' || value === 'null' ? whole : `${prefix}***`));
+  return out.replace(SECRET_ASSIGNMENT, (whole, prefix: string, value: string) =>
+    value.includes('***') || /^\d+$/.test(value) || value === 'undefined' || value === 'null' ? whole : `${prefix}***`,
+  );
 }
 
 // ------------------------------------------------------------------------------------------------ the source
 
-interface FileCursor { path: string; cursor?: number; ino?: number; dev?: number }
+interface FileCursor {
+  path: string;
+  cursor?: number;
+  ino?: number;
+  dev?: number;
+}
 
 /**
  * Polls one gateway's log. Reads never overlap (a slow RPC delays the next poll instead of stacking calls),
@@ -199,11 +237,19 @@ export class GatewayLogSource {
     this.probeDelayMs = this.interval;
   }
 
-  onBatch(listener: (batch: LogBatch) => void): Disposable { return this.batches.on(listener); }
-  onDidChangeState(listener: (state: LogSourceState) => void): Disposable { return this.states.on(listener); }
-  get state(): LogSourceState { return this.current; }
+  onBatch(listener: (batch: LogBatch) => void): Disposable {
+    return this.batches.on(listener);
+  }
+  onDidChangeState(listener: (state: LogSourceState) => void): Disposable {
+    return this.states.on(listener);
+  }
+  get state(): LogSourceState {
+    return this.current;
+  }
   /** The file logs.tail last named (a local path when the gateway runs on this machine). */
-  get lastRpcFile(): string | undefined { return this.rpcFile; }
+  get lastRpcFile(): string | undefined {
+    return this.rpcFile;
+  }
 
   start(): void {
     if (this.running || this.stopped) return;
@@ -233,35 +279,57 @@ export class GatewayLogSource {
     if (this.stopped) return Promise.resolve();
     this.reading ??= this.poll()
       .catch((err: unknown) => this.opts.log?.(`log read failed: ${errorText(err)}`))
-      .finally(() => { this.reading = undefined; });
+      .finally(() => {
+        this.reading = undefined;
+      });
     return this.reading;
   }
 
   private async poll(): Promise<void> {
     if (this.mode === 'rpc') {
       const r = await this.callRpc(this.rpcCursor);
-      if (r.ok) { await this.acceptRpc(r.result, this.rpcCursor); return; }
-      if (!r.fallBack) { this.setState({ kind: 'unavailable', label: 'no log source', reason: `logs.tail failed: ${r.reason}`, tried: [] }); return; }
+      if (r.ok) {
+        await this.acceptRpc(r.result, this.rpcCursor);
+        return;
+      }
+      if (!r.fallBack) {
+        this.setState({
+          kind: 'unavailable',
+          label: 'no log source',
+          reason: `logs.tail failed: ${r.reason}`,
+          tried: [],
+        });
+        return;
+      }
       this.fallbackReason = r.reason;
       await this.readFile();
       return;
     }
     // Tailing the file: go back to the gateway as soon as it answers, without waiting for a timeout every poll.
     const down = this.opts.rpcUnavailable?.();
-    if (down !== undefined) { this.wasDown = true; this.fallbackReason = down; }
-    else {
-      if (this.wasDown) { this.wasDown = false; this.nextProbeAt = 0; this.probeDelayMs = this.interval; }
+    if (down !== undefined) {
+      this.wasDown = true;
+      this.fallbackReason = down;
+    } else {
+      if (this.wasDown) {
+        this.wasDown = false;
+        this.nextProbeAt = 0;
+        this.probeDelayMs = this.interval;
+      }
       if (this.now() >= this.nextProbeAt && (await this.probeRpc())) return;
     }
     await this.readFile();
   }
 
-  private async callRpc(cursor: number | undefined): Promise<{ ok: true; result: LogsTailResultView } | { ok: false; fallBack: boolean; reason: string }> {
+  private async callRpc(
+    cursor: number | undefined,
+  ): Promise<{ ok: true; result: LogsTailResultView } | { ok: false; fallBack: boolean; reason: string }> {
     const down = this.opts.rpcUnavailable?.();
     if (down !== undefined) return { ok: false, fallBack: true, reason: down };
     try {
       const result = await this.opts.tail(cursor);
-      if (!result || !Array.isArray(result.lines) || typeof result.cursor !== 'number') return { ok: false, fallBack: false, reason: 'logs.tail returned no lines/cursor' };
+      if (!result || !Array.isArray(result.lines) || typeof result.cursor !== 'number')
+        return { ok: false, fallBack: false, reason: 'logs.tail returned no lines/cursor' };
       return { ok: true, result };
     } catch (err) {
       return { ok: false, fallBack: (this.opts.shouldFallBack ?? isRpcDownError)(err), reason: errorText(err) };
@@ -269,24 +337,35 @@ export class GatewayLogSource {
   }
 
   private async acceptRpc(first: LogsTailResultView, passedCursor: number | undefined): Promise<void> {
-    let result = first, cursor = passedCursor, movedFile = false;
+    let result = first,
+      cursor = passedCursor,
+      movedFile = false;
     // The gateway moved to another file (daily roll-over, config change): our cursor was an offset into the
     // old one, so read the new file from its start instead of from a meaningless offset.
     if (cursor !== undefined && this.rpcFile && result.file && result.file !== this.rpcFile) {
       const again = await this.callRpc(0);
       if (!again.ok) return; // the next poll retries; nothing emitted from a misplaced cursor
-      result = again.result; cursor = 0; movedFile = true;
+      result = again.result;
+      cursor = 0;
+      movedFile = true;
     }
     this.mode = 'rpc';
     this.rpcCursor = result.cursor;
     this.rpcFile = result.file ?? this.rpcFile;
     this.probeDelayMs = this.interval;
     this.setState({ kind: 'rpc', label: 'gateway RPC', file: this.rpcFile });
-    const skipped = typeof result.skippedBytes === 'number' && result.skippedBytes > 0 ? result.skippedBytes : undefined;
+    const skipped =
+      typeof result.skippedBytes === 'number' && result.skippedBytes > 0 ? result.skippedBytes : undefined;
     const initial = cursor === undefined;
     // logs.tail also sets `reset` when it skipped ahead (skippedBytes); only a cursor past the end means the
     // file started over.
-    this.emit({ lines: result.lines, initial, reset: movedFile || (result.reset === true && !initial && skipped === undefined), truncated: result.truncated === true, skippedBytes: skipped });
+    this.emit({
+      lines: result.lines,
+      initial,
+      reset: movedFile || (result.reset === true && !initial && skipped === undefined),
+      truncated: result.truncated === true,
+      skippedBytes: skipped,
+    });
   }
 
   /** While tailing the file: one logs.tail attempt; true when the gateway answered and we switched back. */
@@ -320,11 +399,19 @@ export class GatewayLogSource {
     // The caller decides which paths are this gateway's (logs.tail's `file` only counts for a local gateway).
     const candidates = [...new Set((await this.opts.localFiles?.()) ?? [])];
     let chosen: string | undefined;
-    for (const c of candidates) { chosen = await resolveLocalLogFile(c, now); if (chosen) break; }
+    for (const c of candidates) {
+      chosen = await resolveLocalLogFile(c, now);
+      if (chosen) break;
+    }
     if (!chosen) {
       this.mode = 'file'; // keep probing the RPC, and look for a file again next poll
       this.file = undefined;
-      this.setState({ kind: 'unavailable', label: 'no log source', reason: `gateway RPC: ${this.fallbackReason}; no readable local log file`, tried: candidates });
+      this.setState({
+        kind: 'unavailable',
+        label: 'no log source',
+        reason: `gateway RPC: ${this.fallbackReason}; no readable local log file`,
+        tried: candidates,
+      });
       return;
     }
     const entering = this.mode === 'rpc';
@@ -344,7 +431,9 @@ export class GatewayLogSource {
     try {
       const st = await handle.stat();
       const size = st.size;
-      let reset = false, truncated = false, skippedBytes: number | undefined;
+      let reset = false,
+        truncated = false,
+        skippedBytes: number | undefined;
       const initial = f.cursor === undefined;
       let start: number;
       if (initial) {
@@ -354,7 +443,10 @@ export class GatewayLogSource {
         start = f.cursor!;
         // Rotation replaces the file (new inode); truncation shrinks it. Either way: read the new content from 0.
         const replaced = f.ino !== undefined && st.ino !== 0 && (st.ino !== f.ino || st.dev !== f.dev);
-        if (replaced || size < start) { start = 0; reset = true; }
+        if (replaced || size < start) {
+          start = 0;
+          reset = true;
+        }
         if (size - start > this.maxBytes) {
           const bounded = size - this.maxBytes;
           skippedBytes = bounded - start;
@@ -362,7 +454,8 @@ export class GatewayLogSource {
           truncated = true;
         }
       }
-      f.ino = st.ino; f.dev = st.dev;
+      f.ino = st.ino;
+      f.dev = st.dev;
       if (size <= start) {
         f.cursor = size;
         if (reset || skippedBytes) this.emit({ lines: [], initial, reset, truncated, skippedBytes });
@@ -385,14 +478,24 @@ export class GatewayLogSource {
       const lastNewline = buffer.subarray(0, got).lastIndexOf(0x0a);
       if (lastNewline < from) {
         // No complete line yet. A single line longer than a whole read can never complete: skip past it.
-        if (got >= this.maxBytes) { f.cursor = start + got; this.emit({ lines: [], initial, reset, truncated: true, skippedBytes: (skippedBytes ?? 0) + got }); return; }
+        if (got >= this.maxBytes) {
+          f.cursor = start + got;
+          this.emit({ lines: [], initial, reset, truncated: true, skippedBytes: (skippedBytes ?? 0) + got });
+          return;
+        }
         f.cursor = start + from;
         if (reset || skippedBytes) this.emit({ lines: [], initial, reset, truncated, skippedBytes });
         return;
       }
       f.cursor = start + lastNewline + 1;
-      let lines = buffer.toString('utf8', from, lastNewline).split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
-      if (lines.length > this.maxLines) { lines = lines.slice(lines.length - this.maxLines); truncated = true; }
+      let lines = buffer
+        .toString('utf8', from, lastNewline)
+        .split('\n')
+        .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+      if (lines.length > this.maxLines) {
+        lines = lines.slice(lines.length - this.maxLines);
+        truncated = true;
+      }
       const redact = this.opts.redact ?? maskSecrets;
       this.emit({ lines: lines.map(redact), initial, reset, truncated, skippedBytes });
     } finally {
@@ -410,9 +513,12 @@ export class GatewayLogSource {
     const prev = this.current;
     this.current = next;
     if (this.stopped) return;
-    const same = this.announced && prev.kind === next.kind && prev.label === next.label
-      && (prev.kind !== 'file' || prev.reason === (next as { reason: string }).reason)
-      && (prev.kind !== 'unavailable' || prev.reason === (next as { reason: string }).reason);
+    const same =
+      this.announced &&
+      prev.kind === next.kind &&
+      prev.label === next.label &&
+      (prev.kind !== 'file' || prev.reason === (next as { reason: string }).reason) &&
+      (prev.kind !== 'unavailable' || prev.reason === (next as { reason: string }).reason);
     if (same) return;
     this.announced = true;
     this.states.fire(next);

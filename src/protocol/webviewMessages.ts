@@ -122,7 +122,16 @@ export type LogTailHostToWebview =
   | { type: 'logTail/filter'; filter: LogTailFilterView }
   | LogTailLinesMessage
   | { type: 'logTail/source'; source: LogSourceView }
-  | { type: 'logTail/lineDetail'; seq: number; found: boolean; time?: number; level?: LogTailLevel; subsystem?: string; message?: string; fields?: Array<[string, string]> };
+  | {
+      type: 'logTail/lineDetail';
+      seq: number;
+      found: boolean;
+      time?: number;
+      level?: LogTailLevel;
+      subsystem?: string;
+      message?: string;
+      fields?: Array<[string, string]>;
+    };
 
 export type LogTailWebviewToHost =
   | { type: 'ready' }
@@ -133,11 +142,21 @@ export type LogTailWebviewToHost =
   | { type: 'logTail/clear' };
 
 /** What a log panel keeps across a window reload (webview getState/setState): never log text, never a token. */
-export interface LogTailPersistedState { gateway: string; filter: LogTailFilterView }
+export interface LogTailPersistedState {
+  gateway: string;
+  filter: LogTailFilterView;
+}
 
 export function isLogTailPersistedState(v: unknown): v is LogTailPersistedState {
   const s = v as { gateway?: unknown; filter?: unknown } | null;
-  return !!s && typeof s === 'object' && typeof s.gateway === 'string' && s.gateway.length > 0 && s.gateway.length < 500 && isLogTailFilter(s.filter);
+  return (
+    !!s &&
+    typeof s === 'object' &&
+    typeof s.gateway === 'string' &&
+    s.gateway.length > 0 &&
+    s.gateway.length < 500 &&
+    isLogTailFilter(s.filter)
+  );
 }
 
 const LOG_TAIL_PRESETS: readonly string[] = ['all', 'lane-waits', 'stuck', 'errors', 'session'];
@@ -145,20 +164,38 @@ const LOG_TAIL_LEVELS: readonly string[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'E
 
 export function isLogTailFilter(value: unknown): value is LogTailFilterView {
   const f = value as Partial<LogTailFilterView> | null;
-  return !!f && typeof f === 'object' && LOG_TAIL_PRESETS.includes(f.preset as string) && LOG_TAIL_LEVELS.includes(f.minLevel as string)
-    && typeof f.text === 'string' && f.text.length <= 1_000 && typeof f.session === 'string' && f.session.length <= 1_000;
+  return (
+    !!f &&
+    typeof f === 'object' &&
+    LOG_TAIL_PRESETS.includes(f.preset as string) &&
+    LOG_TAIL_LEVELS.includes(f.minLevel as string) &&
+    typeof f.text === 'string' &&
+    f.text.length <= 1_000 &&
+    typeof f.session === 'string' &&
+    f.session.length <= 1_000
+  );
 }
 
 export function isLogTailWebviewToHost(value: unknown): value is LogTailWebviewToHost {
   const v = value as { type?: unknown; facts?: unknown; filter?: unknown; seq?: unknown } | null;
   if (!v || typeof v !== 'object') return false;
   switch (v.type) {
-    case 'ready': case 'logTail/clear': return true;
-    case 'report': return !!v.facts && typeof v.facts === 'object';
-    case 'logTail/filter': return isLogTailFilter(v.filter);
-    case 'logTail/showLine': return typeof v.seq === 'number' && Number.isInteger(v.seq) && v.seq >= 0;
-    case 'logTail/revealSession': return typeof (v as { sessionKey?: unknown }).sessionKey === 'string' && ((v as { sessionKey: string }).sessionKey.length < 1000);
-    default: return false;
+    case 'ready':
+    case 'logTail/clear':
+      return true;
+    case 'report':
+      return !!v.facts && typeof v.facts === 'object';
+    case 'logTail/filter':
+      return isLogTailFilter(v.filter);
+    case 'logTail/showLine':
+      return typeof v.seq === 'number' && Number.isInteger(v.seq) && v.seq >= 0;
+    case 'logTail/revealSession':
+      return (
+        typeof (v as { sessionKey?: unknown }).sessionKey === 'string' &&
+        (v as { sessionKey: string }).sessionKey.length < 1000
+      );
+    default:
+      return false;
   }
 }
 
@@ -166,11 +203,17 @@ export function isLogTailHostToWebview(value: unknown): value is LogTailHostToWe
   const v = value as { type?: unknown; items?: unknown; filter?: unknown; source?: unknown; seq?: unknown } | null;
   if (!v || typeof v !== 'object') return false;
   switch (v.type) {
-    case 'logTail/init': case 'logTail/filter': return isLogTailFilter(v.filter);
-    case 'logTail/lines': return Array.isArray(v.items);
-    case 'logTail/source': return !!v.source && typeof v.source === 'object';
-    case 'logTail/lineDetail': return typeof v.seq === 'number';
-    default: return false;
+    case 'logTail/init':
+    case 'logTail/filter':
+      return isLogTailFilter(v.filter);
+    case 'logTail/lines':
+      return Array.isArray(v.items);
+    case 'logTail/source':
+      return !!v.source && typeof v.source === 'object';
+    case 'logTail/lineDetail':
+      return typeof v.seq === 'number';
+    default:
+      return false;
   }
 }
 
@@ -180,7 +223,14 @@ export function isLogTailHostToWebview(value: unknown): value is LogTailHostToWe
 // the rows in view. Every string is untrusted and rendered as text; links open only through a `openLink` request
 // the host checks (http and https only), never by navigation.
 
-export interface TranscriptToolView { kind: 'call' | 'result'; name?: string; callId?: string; text: string; isError?: boolean; clipped?: number }
+export interface TranscriptToolView {
+  kind: 'call' | 'result';
+  name?: string;
+  callId?: string;
+  text: string;
+  isError?: boolean;
+  clipped?: number;
+}
 
 export interface TranscriptEntryView {
   key: string;
@@ -202,8 +252,21 @@ export interface TranscriptEntryView {
   model?: string;
 }
 
-export interface TranscriptInFlightView { runId: string; startedAt?: number; phase?: string; text: string; source: 'history' | 'events' | 'watcher'; lastEventAt?: number }
-export interface TranscriptPendingView { id: string; acceptedAt?: number; state: string; text: string; runId?: string }
+export interface TranscriptInFlightView {
+  runId: string;
+  startedAt?: number;
+  phase?: string;
+  text: string;
+  source: 'history' | 'events' | 'watcher';
+  lastEventAt?: number;
+}
+export interface TranscriptPendingView {
+  id: string;
+  acceptedAt?: number;
+  state: string;
+  text: string;
+  runId?: string;
+}
 export interface TranscriptLiveView {
   inFlight?: TranscriptInFlightView;
   /** Inputs waiting to run (state "queued"). */
@@ -217,7 +280,9 @@ export interface TranscriptLiveView {
  * What the panel shows of the transcript model's status: the model's own type (one definition), minus what stays on
  * the host; the connection may also be "waiting" while the gateway is not configured (yet).
  */
-export type TranscriptStatusView = Omit<TranscriptStatus, 'connection' | 'sessionId' | 'catchUps'> & { connection: TranscriptStatus['connection'] | 'waiting' };
+export type TranscriptStatusView = Omit<TranscriptStatus, 'connection' | 'sessionId' | 'catchUps'> & {
+  connection: TranscriptStatus['connection'] | 'waiting';
+};
 
 export type TranscriptHostToWebview =
   | { type: 'transcript/init'; gateway: string; sessionKey: string; title: string }
@@ -263,10 +328,16 @@ function isTranscriptRequest(value: unknown): value is TranscriptRequest {
   const r = value as { kind?: unknown; key?: unknown; url?: unknown } | null;
   if (!r || typeof r !== 'object') return false;
   switch (r.kind) {
-    case 'loadOlder': case 'export': case 'retry': return true;
-    case 'copy': return shortString(r.key, 1_000);
-    case 'openLink': return shortString(r.url, 8_192);
-    default: return false;
+    case 'loadOlder':
+    case 'export':
+    case 'retry':
+      return true;
+    case 'copy':
+      return shortString(r.key, 1_000);
+    case 'openLink':
+      return shortString(r.url, 8_192);
+    default:
+      return false;
   }
 }
 
@@ -274,23 +345,42 @@ export function isTranscriptWebviewToHost(value: unknown): value is TranscriptWe
   const v = value as { type?: unknown; id?: unknown; facts?: unknown; request?: unknown } | null;
   if (!v || typeof v !== 'object') return false;
   switch (v.type) {
-    case 'ready': return true;
-    case 'report': return !!v.facts && typeof v.facts === 'object';
-    case 'transcript/request': return typeof v.id === 'number' && Number.isInteger(v.id) && isTranscriptRequest(v.request);
-    default: return false;
+    case 'ready':
+      return true;
+    case 'report':
+      return !!v.facts && typeof v.facts === 'object';
+    case 'transcript/request':
+      return typeof v.id === 'number' && Number.isInteger(v.id) && isTranscriptRequest(v.request);
+    default:
+      return false;
   }
 }
 
 export function isTranscriptHostToWebview(value: unknown): value is TranscriptHostToWebview {
-  const v = value as { type?: unknown; entries?: unknown; op?: unknown; live?: unknown; status?: unknown; count?: unknown; id?: unknown } | null;
+  const v = value as {
+    type?: unknown;
+    entries?: unknown;
+    op?: unknown;
+    live?: unknown;
+    status?: unknown;
+    count?: unknown;
+    id?: unknown;
+  } | null;
   if (!v || typeof v !== 'object') return false;
   switch (v.type) {
-    case 'transcript/init': return true;
-    case 'transcript/entries': return Array.isArray(v.entries) && (v.op === 'replace' || v.op === 'append' || v.op === 'prepend');
-    case 'transcript/dropped': return typeof v.count === 'number';
-    case 'transcript/live': return !!v.live && typeof v.live === 'object';
-    case 'transcript/status': return !!v.status && typeof v.status === 'object';
-    case 'transcript/response': return typeof v.id === 'number';
-    default: return false;
+    case 'transcript/init':
+      return true;
+    case 'transcript/entries':
+      return Array.isArray(v.entries) && (v.op === 'replace' || v.op === 'append' || v.op === 'prepend');
+    case 'transcript/dropped':
+      return typeof v.count === 'number';
+    case 'transcript/live':
+      return !!v.live && typeof v.live === 'object';
+    case 'transcript/status':
+      return !!v.status && typeof v.status === 'object';
+    case 'transcript/response':
+      return typeof v.id === 'number';
+    default:
+      return false;
   }
 }

@@ -27,50 +27,99 @@ export function gatewayContextValue(snap: ConnectionSnapshot): string {
 /** The one thing to do about a broken connection: the tree's fix node, the CLI's hint. */
 export function fixFor(problem: { action: string; requestId?: string }): { label: string; command: string } {
   switch (problem.action) {
-    case 'set-token': return { label: 'Set token…', command: 'lanewatch.setGatewayToken' };
-    case 'approve-pairing': return { label: problem.requestId ? `Approve pairing: openclaw devices approve ${problem.requestId}` : 'Approve pairing on the gateway host', command: 'lanewatch.showGatewayDetails' };
-    case 'check-url': return { label: 'Check the URL in settings', command: 'workbench.action.openSettingsJson' };
-    case 'upgrade-gateway': return { label: 'Unsupported gateway version: see details', command: 'lanewatch.showGatewayDetails' };
-    case 'grant-scope': return { label: 'Missing scope: see details', command: 'lanewatch.showGatewayDetails' };
-    case 'trust-certificate': return { label: 'Compare and trust this certificate…', command: 'lanewatch.trustGatewayCertificate' };
-    case 'allow-plaintext': return { label: 'Allow unencrypted ws:// for this gateway…', command: 'lanewatch.allowPlaintextGateway' };
-    default: return { label: 'Retry now', command: 'lanewatch.reconnectGateway' };
+    case 'set-token':
+      return { label: 'Set token…', command: 'lanewatch.setGatewayToken' };
+    case 'approve-pairing':
+      return {
+        label: problem.requestId
+          ? `Approve pairing: openclaw devices approve ${problem.requestId}`
+          : 'Approve pairing on the gateway host',
+        command: 'lanewatch.showGatewayDetails',
+      };
+    case 'check-url':
+      return { label: 'Check the URL in settings', command: 'workbench.action.openSettingsJson' };
+    case 'upgrade-gateway':
+      return { label: 'Unsupported gateway version: see details', command: 'lanewatch.showGatewayDetails' };
+    case 'grant-scope':
+      return { label: 'Missing scope: see details', command: 'lanewatch.showGatewayDetails' };
+    case 'trust-certificate':
+      return { label: 'Compare and trust this certificate…', command: 'lanewatch.trustGatewayCertificate' };
+    case 'allow-plaintext':
+      return { label: 'Allow unencrypted ws:// for this gateway…', command: 'lanewatch.allowPlaintextGateway' };
+    default:
+      return { label: 'Retry now', command: 'lanewatch.reconnectGateway' };
   }
 }
 
-export interface ConnectionDescription { description: string; icon: string; color: string; tooltipMarkdown: string }
+export interface ConnectionDescription {
+  description: string;
+  icon: string;
+  color: string;
+  tooltipMarkdown: string;
+}
 
-export function describeConnection(watcher: Pick<GatewayWatcher, 'name' | 'config' | 'lastSyncError'>, snap: ConnectionSnapshot, token?: { source: TokenSource; warning?: string }, now = Date.now()): ConnectionDescription {
+export function describeConnection(
+  watcher: Pick<GatewayWatcher, 'name' | 'config' | 'lastSyncError'>,
+  snap: ConnectionSnapshot,
+  token?: { source: TokenSource; warning?: string },
+  now = Date.now(),
+): ConnectionDescription {
   const lines = [`**${escapeMarkdown(watcher.name)}** — ${escapeMarkdown(watcher.config.url)}`, ''];
   let description: string, icon: string, color: string;
   if (snap.state === 'connected' && snap.hello) {
     description = `connected · openclaw ${snap.hello.serverVersion}`;
-    icon = 'vm-running'; color = 'testing.iconPassed';
-    lines.push(`Connected ${snap.connectedAt ? formatDuration(now - snap.connectedAt) : ''} ago · protocol ${snap.hello.protocol} · scopes ${escapeMarkdown(snap.hello.grantedScopes.join(', '))}${snap.hello.scopesInferred ? ' (not reported by this version; proven by a read call)' : ''}`);
-    if (snap.hello.protocol < 4) lines.push('', `openclaw ${escapeMarkdown(snap.hello.serverVersion)} speaks protocol 3: session status comes from run events, logs and transcripts (its rows keep "running" after runs end).`);
+    icon = 'vm-running';
+    color = 'testing.iconPassed';
+    lines.push(
+      `Connected ${snap.connectedAt ? formatDuration(now - snap.connectedAt) : ''} ago · protocol ${snap.hello.protocol} · scopes ${escapeMarkdown(snap.hello.grantedScopes.join(', '))}${snap.hello.scopesInferred ? ' (not reported by this version; proven by a read call)' : ''}`,
+    );
+    if (snap.hello.protocol < 4)
+      lines.push(
+        '',
+        `openclaw ${escapeMarkdown(snap.hello.serverVersion)} speaks protocol 3: session status comes from run events, logs and transcripts (its rows keep "running" after runs end).`,
+      );
     if (snap.missingScopes.length) lines.push('', `Not granted: ${escapeMarkdown(snap.missingScopes.join(', '))}`);
     const sync = watcher.lastSyncError();
-    if (sync) { description += ' · sync failed'; lines.push('', `Last sync failed: ${escapeMarkdown(sync)}`); }
+    if (sync) {
+      description += ' · sync failed';
+      lines.push('', `Last sync failed: ${escapeMarkdown(sync)}`);
+    }
   } else if (snap.state === 'connecting') {
     description = snap.problem ? `reconnecting… (${snap.problem.summary})` : 'connecting…';
-    icon = 'loading~spin'; color = 'foreground';
+    icon = 'loading~spin';
+    color = 'foreground';
   } else if (snap.state === 'stopped') {
-    description = 'stopped'; icon = 'debug-stop'; color = 'disabledForeground';
+    description = 'stopped';
+    icon = 'debug-stop';
+    color = 'disabledForeground';
   } else {
     const p = snap.problem;
     const retry = snap.nextRetryAt ? ` · retry in ${formatDuration(Math.max(0, snap.nextRetryAt - now))}` : '';
     description = `${p?.summary ?? 'disconnected'}${retry}`;
     const blocking = p?.reconnect === 'stop' || p?.reconnect === 'slow';
-    icon = blocking ? 'error' : 'debug-disconnect'; color = blocking ? 'errorForeground' : 'list.warningForeground';
+    icon = blocking ? 'error' : 'debug-disconnect';
+    color = blocking ? 'errorForeground' : 'list.warningForeground';
   }
-  if (snap.problem) lines.push('', `**${escapeMarkdown(snap.problem.summary)}**`, '', escapeMarkdown(snap.problem.advice));
+  if (snap.problem)
+    lines.push('', `**${escapeMarkdown(snap.problem.summary)}**`, '', escapeMarkdown(snap.problem.advice));
   const t = snap.handshake;
-  if (t) lines.push('', `Last handshake: open ${t.socketOpenMs ?? '–'} ms · challenge ${t.challengeMs ?? '–'} ms · hello ${t.helloMs ?? '–'} ms${t.failedIn ? ` · failed during ${t.failedIn}` : ''} (attempt ${t.attempt})`);
+  if (t)
+    lines.push(
+      '',
+      `Last handshake: open ${t.socketOpenMs ?? '–'} ms · challenge ${t.challengeMs ?? '–'} ms · hello ${t.helloMs ?? '–'} ms${t.failedIn ? ` · failed during ${t.failedIn}` : ''} (attempt ${t.attempt})`,
+    );
   if (token) lines.push('', `Token from: ${token.source}${token.warning ? ` (${escapeMarkdown(token.warning)})` : ''}`);
   return { description, icon, color, tooltipMarkdown: lines.join('\n') };
 }
 
-export interface SessionDescription { label: string; description: string; icon: string; color?: string; status: LaneState; tooltipMarkdown: string }
+export interface SessionDescription {
+  label: string;
+  description: string;
+  icon: string;
+  color?: string;
+  status: LaneState;
+  tooltipMarkdown: string;
+}
 
 const ICONS: Record<LaneState, [string, string | undefined]> = {
   stuck: ['error', 'errorForeground'],
@@ -84,40 +133,72 @@ const ICONS: Record<LaneState, [string, string | undefined]> = {
 };
 
 /** Tree text for a session: label, "running 4m12s · 2 queued", the icon, and a tooltip listing the facts. */
-export function describeSession(row: SessionRowView | undefined, key: string, status: LaneStatus, now = Date.now(), opts: { tooltip?: boolean } = {}): SessionDescription {
+export function describeSession(
+  row: SessionRowView | undefined,
+  key: string,
+  status: LaneStatus,
+  now = Date.now(),
+  opts: { tooltip?: boolean } = {},
+): SessionDescription {
   const label = revealBidiControls(row && typeof row.label === 'string' && row.label ? row.label : key);
   const age = status.startedAt !== undefined ? ` ${formatDuration(now - status.startedAt)}` : '';
   const parts: string[] = [];
   switch (status.state) {
-    case 'running': parts.push(`running${status.verified ? '' : ' (unverified)'}${age}`); break;
-    case 'long-running': case 'stalled': case 'stuck': {
+    case 'running':
+      parts.push(`running${status.verified ? '' : ' (unverified)'}${age}`);
+      break;
+    case 'long-running':
+    case 'stalled':
+    case 'stuck': {
       const f = status.diagnostic?.fields ?? {};
       parts.push(`${status.state}${age}`);
       if (f.activeWorkKind) parts.push(f.activeWorkKind);
       break;
     }
-    case 'stale': parts.push('stale: row says running, no run'); break;
-    default: parts.push(status.state);
+    case 'stale':
+      parts.push('stale: row says running, no run');
+      break;
+    default:
+      parts.push(status.state);
   }
   if (status.queued > 0) parts.push(`${status.queued} queued`);
   if (status.outcome) parts.push(`last run ${status.outcome}`);
   const [icon, color] = ICONS[status.state];
-  if (opts.tooltip === false) return { label, description: parts.join(' · '), icon, color, status: status.state, tooltipMarkdown: '' };
-  const tooltip = [`**${escapeMarkdown(label)}** — ${status.state}${status.verified ? '' : ' (unverified)'}`, `key \`${key.replace(/`/g, "'")}\``];
+  if (opts.tooltip === false)
+    return { label, description: parts.join(' · '), icon, color, status: status.state, tooltipMarkdown: '' };
+  const tooltip = [
+    `**${escapeMarkdown(label)}** — ${status.state}${status.verified ? '' : ' (unverified)'}`,
+    `key \`${key.replace(/`/g, "'")}\``,
+  ];
   if (row?.sessionId) tooltip.push(`session ${escapeMarkdown(String(row.sessionId))}`);
   if (status.runId) tooltip.push(`run ${escapeMarkdown(status.runId)}`);
   if (status.startedAt !== undefined) tooltip.push(`started ${new Date(status.startedAt).toISOString()}`);
   const f = status.diagnostic?.fields;
-  if (f?.lastProgress) tooltip.push(`last progress ${escapeMarkdown(f.lastProgress)}${f.lastProgressAge ? ` (${escapeMarkdown(f.lastProgressAge)} ago)` : ''}`);
-  if (status.diagnostic) tooltip.push(`last diagnostic: \`${escapeMarkdown(status.diagnostic.message.slice(0, 300))}\``);
+  if (f?.lastProgress)
+    tooltip.push(
+      `last progress ${escapeMarkdown(f.lastProgress)}${f.lastProgressAge ? ` (${escapeMarkdown(f.lastProgressAge)} ago)` : ''}`,
+    );
+  if (status.diagnostic)
+    tooltip.push(`last diagnostic: \`${escapeMarkdown(status.diagnostic.message.slice(0, 300))}\``);
   if (row && typeof row.totalTokens === 'number') tooltip.push(`tokens ${row.totalTokens}`);
   const why = status.facts.map((x) => `- ${escapeMarkdown(x.text)} _(${escapeMarkdown(x.rule)})_`).join('\n');
-  return { label, description: parts.join(' · '), icon, color, status: status.state, tooltipMarkdown: `${tooltip.join('\n\n')}\n\n**Why:**\n${why}` };
+  return {
+    label,
+    description: parts.join(' · '),
+    icon,
+    color,
+    status: status.state,
+    tooltipMarkdown: `${tooltip.join('\n\n')}\n\n**Why:**\n${why}`,
+  };
 }
 
 /** "1 stalled · 2 running · 5 idle", most urgent first. */
 export function summarizeCounts(states: readonly LaneState[]): string {
   const counts = new Map<LaneState, number>();
   for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
-  return LANE_STATE_ORDER.filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`).join(' · ') || 'no sessions';
+  return (
+    LANE_STATE_ORDER.filter((s) => counts.has(s))
+      .map((s) => `${counts.get(s)} ${s}`)
+      .join(' · ') || 'no sessions'
+  );
 }

@@ -40,7 +40,12 @@ export interface GatewayReport {
   /** diagnostics.lanes (9.x), diagnostics.stability (4.x) or logs (3.x: lane-wait lines only). */
   lanesSource?: string;
   lanesNote?: string;
-  agents: Array<{ id: string; isDefault: boolean; counts: Partial<Record<LaneState, number>>; sessions: SessionReport[] }>;
+  agents: Array<{
+    id: string;
+    isDefault: boolean;
+    counts: Partial<Record<LaneState, number>>;
+    sessions: SessionReport[];
+  }>;
 }
 
 export interface FleetReport {
@@ -67,38 +72,87 @@ export function reportSession(watcher: GatewayWatcher, key: string, now = Date.n
   const status = watcher.laneStatus(key);
   const d = describeSession(row, key, status, now);
   return {
-    key, label: d.label, agentId: agentOfSession(key, row?.agentId), laneStatus: status.state, verified: status.verified, description: d.description,
-    queued: status.queued, runId: status.runId, startedAt: status.startedAt, lastRunOutcome: status.outcome, facts: status.facts.map((f) => ({ rule: f.rule, text: f.text })),
+    key,
+    label: d.label,
+    agentId: agentOfSession(key, row?.agentId),
+    laneStatus: status.state,
+    verified: status.verified,
+    description: d.description,
+    queued: status.queued,
+    runId: status.runId,
+    startedAt: status.startedAt,
+    lastRunOutcome: status.outcome,
+    facts: status.facts.map((f) => ({ rule: f.rule, text: f.text })),
   };
 }
 
 export function reportGateway(fleet: Fleet, watcher: GatewayWatcher, now = Date.now()): GatewayReport {
   const snap = watcher.snapshot();
-  const sessions = watcher.sessionRows().map((r) => reportSession(watcher, r.key, now))
+  const sessions = watcher
+    .sessionRows()
+    .map((r) => reportSession(watcher, r.key, now))
     .sort((a, b) => compareLaneStates(a.laneStatus, b.laneStatus) || a.key.localeCompare(b.key));
   const agentIds = new Set(watcher.agentList().map((a) => a.id));
   for (const s of sessions) if (s.agentId) agentIds.add(s.agentId);
   const agents = [...agentIds].sort().map((id) => {
     const own = sessions.filter((s) => s.agentId === id);
-    return { id, isDefault: watcher.agentList().some((a) => a.id === id && a.isDefault), counts: countStates(own.map((s) => s.laneStatus)), sessions: own };
+    return {
+      id,
+      isDefault: watcher.agentList().some((a) => a.id === id && a.isDefault),
+      counts: countStates(own.map((s) => s.laneStatus)),
+      sessions: own,
+    };
   });
   const orphans = sessions.filter((s) => !s.agentId);
-  if (orphans.length) agents.push({ id: '(no agent)', isDefault: false, counts: countStates(orphans.map((s) => s.laneStatus)), sessions: orphans });
+  if (orphans.length)
+    agents.push({
+      id: '(no agent)',
+      isDefault: false,
+      counts: countStates(orphans.map((s) => s.laneStatus)),
+      sessions: orphans,
+    });
   const table = watcher.laneTable();
   return {
-    name: watcher.name, url: watcher.config.url, source: watcher.config.source, state: snap.state, connected: snap.state === 'connected',
+    name: watcher.name,
+    url: watcher.config.url,
+    source: watcher.config.source,
+    state: snap.state,
+    connected: snap.state === 'connected',
     description: describeConnection(watcher, snap, fleet.tokenSource(watcher.name), now).description,
-    problem: snap.problem ? { kind: snap.problem.kind, summary: snap.problem.summary, advice: snap.problem.advice, fix: fixFor(snap.problem).label, ...(snap.problem.certificateFingerprint ? { certificateFingerprint: snap.problem.certificateFingerprint } : {}) } : undefined,
-    serverVersion: snap.hello?.serverVersion, protocol: snap.hello?.protocol, bootId: snap.hello?.bootId, scopes: [...(snap.hello?.grantedScopes ?? [])],
+    problem: snap.problem
+      ? {
+          kind: snap.problem.kind,
+          summary: snap.problem.summary,
+          advice: snap.problem.advice,
+          fix: fixFor(snap.problem).label,
+          ...(snap.problem.certificateFingerprint
+            ? { certificateFingerprint: snap.problem.certificateFingerprint }
+            : {}),
+        }
+      : undefined,
+    serverVersion: snap.hello?.serverVersion,
+    protocol: snap.hello?.protocol,
+    bootId: snap.hello?.bootId,
+    scopes: [...(snap.hello?.grantedScopes ?? [])],
     counts: countStates(sessions.map((s) => s.laneStatus)),
-    lanes: table?.lanes.map((l) => ({ lane: l.lane, active: l.activeCount, queued: l.queuedCount, max: l.maxConcurrent ?? undefined })),
-    lanesSource: table?.source, lanesNote: table?.note,
+    lanes: table?.lanes.map((l) => ({
+      lane: l.lane,
+      active: l.activeCount,
+      queued: l.queuedCount,
+      max: l.maxConcurrent ?? undefined,
+    })),
+    lanesSource: table?.source,
+    lanesNote: table?.note,
     agents,
   };
 }
 
 export function reportFleet(fleet: Fleet, now = Date.now()): FleetReport {
-  return { generatedAt: new Date(now).toISOString(), gateways: fleet.gateways().map((g) => reportGateway(fleet, g, now)), settingProblems: fleet.problems().map((p) => p.message) };
+  return {
+    generatedAt: new Date(now).toISOString(),
+    gateways: fleet.gateways().map((g) => reportGateway(fleet, g, now)),
+    settingProblems: fleet.problems().map((p) => p.message),
+  };
 }
 
 const countsText = (counts: Partial<Record<LaneState, number>>): string =>
@@ -108,14 +162,26 @@ const countsText = (counts: Partial<Record<LaneState, number>>): string =>
 export function renderFleetText(report: FleetReport, opts: { facts?: boolean; now?: number } = {}): string {
   // ANSI escapes from agent text would recolour or rewrite the operator's terminal: drop them, then any control
   // character; bidirectional overrides would reorder what the terminal shows: name them.
-  const clean = (s: string) => revealBidiControls(s).replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  const clean = (s: string) =>
+    revealBidiControls(s)
+      .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
   const out: string[] = [];
   for (const p of report.settingProblems) out.push(`! settings: ${clean(p)}`);
   for (const g of report.gateways) {
-    out.push(`${clean(g.name)}  ${clean(g.url)}  ${clean(g.description)}${g.connected ? ` · ${countsText(g.counts)}` : ''}`);
-    if (g.problem) { out.push(`  ${clean(g.problem.advice)}`); out.push(`  fix: ${clean(g.problem.fix)}`); continue; }
+    out.push(
+      `${clean(g.name)}  ${clean(g.url)}  ${clean(g.description)}${g.connected ? ` · ${countsText(g.counts)}` : ''}`,
+    );
+    if (g.problem) {
+      out.push(`  ${clean(g.problem.advice)}`);
+      out.push(`  fix: ${clean(g.problem.fix)}`);
+      continue;
+    }
     const busyLanes = (g.lanes ?? []).filter((l) => l.active > 0 || l.queued > 0);
-    if (busyLanes.length) out.push(`  lanes: ${busyLanes.map((l) => `${clean(l.lane)} ${l.active}/${l.max ?? '?'}${l.queued ? ` +${l.queued} queued` : ''}`).join(', ')}`);
+    if (busyLanes.length)
+      out.push(
+        `  lanes: ${busyLanes.map((l) => `${clean(l.lane)} ${l.active}/${l.max ?? '?'}${l.queued ? ` +${l.queued} queued` : ''}`).join(', ')}`,
+      );
     for (const a of g.agents) {
       out.push(`  ${clean(a.id)}${a.isDefault ? ' (default)' : ''}  ${countsText(a.counts)}`);
       for (const s of a.sessions) {
@@ -125,10 +191,12 @@ export function renderFleetText(report: FleetReport, opts: { facts?: boolean; no
       }
     }
   }
-  if (!report.gateways.length) out.push('no gateways: none configured and none found (~/.openclaw/openclaw.json, OPENCLAW_GATEWAY_URL, running gateway lock files)');
+  if (!report.gateways.length)
+    out.push(
+      'no gateways: none configured and none found (~/.openclaw/openclaw.json, OPENCLAW_GATEWAY_URL, running gateway lock files)',
+    );
   return out.join('\n');
 }
-
 
 export interface FleetSummary {
   /** Status-bar text with codicons, e.g. "$(warning) 1 stalled  $(sync~spin) 2 running  $(debug-disconnect) 1/3 offline". */
@@ -139,25 +207,42 @@ export interface FleetSummary {
   severity: 'ok' | 'warning' | 'error';
 }
 
-const SUMMARY_ICONS: Array<[LaneState, string]> = [['stuck', 'error'], ['stalled', 'warning'], ['stale', 'debug-disconnect'], ['long-running', 'watch'], ['running', 'sync~spin'], ['queued', 'clock']];
+const SUMMARY_ICONS: Array<[LaneState, string]> = [
+  ['stuck', 'error'],
+  ['stalled', 'warning'],
+  ['stale', 'debug-disconnect'],
+  ['long-running', 'watch'],
+  ['running', 'sync~spin'],
+  ['queued', 'clock'],
+];
 
 /** The status-bar summary of the whole fleet: what needs attention first, idle sessions not counted. */
 export function summarizeFleet(report: FleetReport): FleetSummary {
   const totals: Partial<Record<LaneState, number>> = {};
-  for (const g of report.gateways) for (const [s, n] of Object.entries(g.counts)) totals[s as LaneState] = (totals[s as LaneState] ?? 0) + (n ?? 0);
+  for (const g of report.gateways)
+    for (const [s, n] of Object.entries(g.counts)) totals[s as LaneState] = (totals[s as LaneState] ?? 0) + (n ?? 0);
   const offline = report.gateways.filter((g) => !g.connected);
-  const parts: string[] = [], words: string[] = [];
+  const parts: string[] = [],
+    words: string[] = [];
   for (const [state, icon] of SUMMARY_ICONS) {
     const n = totals[state];
-    if (n) { parts.push(`$(${icon}) ${n} ${state}`); words.push(`${n} ${state}`); }
+    if (n) {
+      parts.push(`$(${icon}) ${n} ${state}`);
+      words.push(`${n} ${state}`);
+    }
   }
-  if (offline.length) { parts.push(`$(plug) ${offline.length}/${report.gateways.length} offline`); words.push(`${offline.length} of ${report.gateways.length} gateways offline`); }
+  if (offline.length) {
+    parts.push(`$(plug) ${offline.length}/${report.gateways.length} offline`);
+    words.push(`${offline.length} of ${report.gateways.length} gateways offline`);
+  }
   if (!parts.length) {
     const n = report.gateways.length;
     parts.push(n ? `$(pass) ${n} gateway${n === 1 ? '' : 's'} idle` : '$(circle-slash) no gateways');
     words.push(n ? `${n} gateway${n === 1 ? '' : 's'}, nothing running` : 'no gateways');
   }
   const severity = totals.stuck || totals.stalled || totals.stale ? 'error' : offline.length ? 'warning' : 'ok';
-  const tooltipLines = report.gateways.map((g) => `${g.name}: ${g.connected ? `${g.description} · ${countsText(g.counts)}` : g.description}`);
+  const tooltipLines = report.gateways.map(
+    (g) => `${g.name}: ${g.connected ? `${g.description} · ${countsText(g.counts)}` : g.description}`,
+  );
   return { text: `Lanewatch ${parts.join('  ')}`, words: `Lanewatch: ${words.join(', ')}`, tooltipLines, severity };
 }

@@ -4,8 +4,15 @@
 // override anything on their own and are left alone.
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 const NAMES: Record<string, string> = {
-  '\u202a': 'LRE', '\u202b': 'RLE', '\u202c': 'PDF', '\u202d': 'LRO', '\u202e': 'RLO',
-  '\u2066': 'LRI', '\u2067': 'RLI', '\u2068': 'FSI', '\u2069': 'PDI',
+  '\u202a': 'LRE',
+  '\u202b': 'RLE',
+  '\u202c': 'PDF',
+  '\u202d': 'LRO',
+  '\u202e': 'RLO',
+  '\u2066': 'LRI',
+  '\u2067': 'RLI',
+  '\u2068': 'FSI',
+  '\u2069': 'PDI',
 };
 
 export function revealBidiControls(text: string): string {

@@ -19,11 +19,27 @@
 //    counted).
 //
 // No `vscode` import: tested in plain Node against a scripted gateway and against a real one.
-import type { ChatHistoryResultView, Disposable, EventFrame, GatewayApi, GatewayConnection, LogLevel, SessionMessagePayloadView } from '../gateway';
+import type {
+  ChatHistoryResultView,
+  Disposable,
+  EventFrame,
+  GatewayApi,
+  GatewayConnection,
+  LogLevel,
+  SessionMessagePayloadView,
+} from '../gateway';
 import { Emitter } from '../gateway/emitter';
 import { findSessionRow, type RunEvidence, type RunEvidenceSource } from '../actions/recovery';
 import { isWaitingPendingInput, readPendingInputs, WAITING_PENDING_STATE } from '../lanes/pendingInputs';
-import { clip, cleanText, DEFAULT_MAX_TEXT_CHARS, messageIdentity, normalizeMessage, pendingInputText, type TranscriptEntry } from './transcriptEntry';
+import {
+  clip,
+  cleanText,
+  DEFAULT_MAX_TEXT_CHARS,
+  messageIdentity,
+  normalizeMessage,
+  pendingInputText,
+  type TranscriptEntry,
+} from './transcriptEntry';
 
 export interface InFlightRun {
   runId: string;
@@ -38,7 +54,13 @@ export interface InFlightRun {
   lastEventAt?: number;
 }
 
-export interface PendingInput { id: string; acceptedAt?: number; state: string; text: string; runId?: string }
+export interface PendingInput {
+  id: string;
+  acceptedAt?: number;
+  state: string;
+  text: string;
+  runId?: string;
+}
 
 export interface TranscriptStatus {
   connection: 'idle' | 'connecting' | 'connected' | 'disconnected' | 'stopped';
@@ -111,7 +133,8 @@ const MAX_STREAM_CHARS = 64 * 1024;
 /** The run id shown when a run holds the lane but the gateway named another (queued) one and nothing else names it. */
 export const UNNAMED_RUN = '(not named by the gateway)';
 
-const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const rec = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const idOf = (m: unknown) => messageIdentity(m).id;
@@ -121,7 +144,9 @@ function textOfMessage(message: unknown): string | undefined {
   const m = rec(message);
   if (typeof m.content === 'string') return m.content;
   if (!Array.isArray(m.content)) return undefined;
-  return m.content.map((b) => (typeof b === 'string' ? b : str(rec(b).type) === 'text' ? String(rec(b).text ?? '') : '')).join('');
+  return m.content
+    .map((b) => (typeof b === 'string' ? b : str(rec(b).type) === 'text' ? String(rec(b).text ?? '') : ''))
+    .join('');
 }
 
 function entryChars(e: TranscriptEntry): number {
@@ -132,7 +157,13 @@ export class TranscriptModel {
   readonly sessionKey: string;
   private canonicalKey: string;
   private readonly connection: GatewayConnection;
-  private readonly opts: Required<Pick<TranscriptModelOptions, 'pageSize' | 'olderPageSize' | 'maxMessages' | 'maxTotalChars' | 'maxTextChars' | 'refreshDelayMs' | 'busyPollMs'>> & TranscriptModelOptions;
+  private readonly opts: Required<
+    Pick<
+      TranscriptModelOptions,
+      'pageSize' | 'olderPageSize' | 'maxMessages' | 'maxTotalChars' | 'maxTextChars' | 'refreshDelayMs' | 'busyPollMs'
+    >
+  > &
+    TranscriptModelOptions;
   private readonly now: () => number;
   private list: TranscriptEntry[] = [];
   private readonly keys = new Set<string>();
@@ -164,37 +195,87 @@ export class TranscriptModel {
 
   constructor(options: TranscriptModelOptions) {
     this.opts = {
-      pageSize: DEFAULT_TRANSCRIPT_PAGE, olderPageSize: DEFAULT_OLDER_PAGE, maxMessages: DEFAULT_MAX_MESSAGES, maxTotalChars: 32 * 1024 * 1024,
-      maxTextChars: DEFAULT_MAX_TEXT_CHARS, refreshDelayMs: 250, busyPollMs: 3_000, ...options,
+      pageSize: DEFAULT_TRANSCRIPT_PAGE,
+      olderPageSize: DEFAULT_OLDER_PAGE,
+      maxMessages: DEFAULT_MAX_MESSAGES,
+      maxTotalChars: 32 * 1024 * 1024,
+      maxTextChars: DEFAULT_MAX_TEXT_CHARS,
+      refreshDelayMs: 250,
+      busyPollMs: 3_000,
+      ...options,
     };
     this.now = options.now ?? Date.now;
     this.sessionKey = options.sessionKey;
     this.canonicalKey = options.sessionKey;
     this.connection = options.api.connection;
-    this.state = { connection: 'idle', session: 'unknown', loaded: false, hasOlder: false, dropped: 0, maxMessages: this.opts.maxMessages, notices: [], catchUps: 0 };
+    this.state = {
+      connection: 'idle',
+      session: 'unknown',
+      loaded: false,
+      hasOlder: false,
+      dropped: 0,
+      maxMessages: this.opts.maxMessages,
+      notices: [],
+      catchUps: 0,
+    };
     this.onConnectionState();
     this.subs.push(
-      this.connection.onDidChangeState(() => { if (this.onConnectionState()) this.emit({ type: 'status' }); }),
-      this.connection.onDidConnect(() => { if (this.started) { this.reconnecting = this.state.loaded; void this.sync(this.state.loaded ? 'reconnect' : 'initial'); } }),
+      this.connection.onDidChangeState(() => {
+        if (this.onConnectionState()) this.emit({ type: 'status' });
+      }),
+      this.connection.onDidConnect(() => {
+        if (this.started) {
+          this.reconnecting = this.state.loaded;
+          void this.sync(this.state.loaded ? 'reconnect' : 'initial');
+        }
+      }),
       this.connection.onEvent('session.message', (f) => this.onSessionMessage(f)),
       this.connection.onEvent('chat', (f) => this.onChat(f)),
       this.connection.onEvent('agent', (f) => this.onAgent(f)),
       this.connection.onEvent('sessions.changed', (f) => this.onSessionsChanged(f)),
     );
-    if (options.evidence) this.subs.push(options.evidence.onDidChange(() => { if (this.state.loaded && this.applyEvidence()) this.emit({ type: 'live' }); }));
+    if (options.evidence)
+      this.subs.push(
+        options.evidence.onDidChange(() => {
+          if (this.state.loaded && this.applyEvidence()) this.emit({ type: 'live' });
+        }),
+      );
   }
 
   readonly onDidChange = (listener: (change: TranscriptChange) => void): Disposable => this.changes.on(listener);
 
-  entries(): readonly TranscriptEntry[] { return this.list; }
-  inFlight(): InFlightRun | undefined { return this.run && { runId: this.run.runId, startedAt: this.run.startedAt, phase: this.run.phase, text: this.run.text, source: this.run.source, lastEventAt: this.run.lastEventAt }; }
-  pending(): readonly PendingInput[] { return this.pendingInputs; }
+  entries(): readonly TranscriptEntry[] {
+    return this.list;
+  }
+  inFlight(): InFlightRun | undefined {
+    return (
+      this.run && {
+        runId: this.run.runId,
+        startedAt: this.run.startedAt,
+        phase: this.run.phase,
+        text: this.run.text,
+        source: this.run.source,
+        lastEventAt: this.run.lastEventAt,
+      }
+    );
+  }
+  pending(): readonly PendingInput[] {
+    return this.pendingInputs;
+  }
   /** Queued inputs the gateway reported beyond those listed. */
-  pendingNotListed(): number { return this.pendingMore; }
+  pendingNotListed(): number {
+    return this.pendingMore;
+  }
   /** Inputs the gateway still lists but will not run (state cancelled, interrupted): shown as history. */
-  notRun(): readonly PendingInput[] { return this.notRunInputs; }
-  status(): TranscriptStatus { return { ...this.state, notices: [...this.state.notices] }; }
-  entry(key: string): TranscriptEntry | undefined { return this.list.find((e) => e.key === key); }
+  notRun(): readonly PendingInput[] {
+    return this.notRunInputs;
+  }
+  status(): TranscriptStatus {
+    return { ...this.state, notices: [...this.state.notices] };
+  }
+  entry(key: string): TranscriptEntry | undefined {
+    return this.list.find((e) => e.key === key);
+  }
 
   /** Starts loading (now if connected, else at the next connect). Idempotent. */
   start(): Promise<void> {
@@ -213,7 +294,9 @@ export class TranscriptModel {
   }
 
   /** Resolves when no load or catch-up is running (tests, and the panel before an export). */
-  async settled(): Promise<void> { while (this.syncing) await this.syncing; }
+  async settled(): Promise<void> {
+    while (this.syncing) await this.syncing;
+  }
 
   // ------------------------------------------------------------------------------------------------ loading
 
@@ -231,7 +314,9 @@ export class TranscriptModel {
         this.syncAgain = undefined;
       }
     };
-    this.syncing = run().finally(() => { this.syncing = undefined; });
+    this.syncing = run().finally(() => {
+      this.syncing = undefined;
+    });
     return this.syncing;
   }
 
@@ -246,9 +331,13 @@ export class TranscriptModel {
     return p !== undefined && p < 4;
   }
 
-  private versionName(): string { return `openclaw ${this.connection.helloSummary?.serverVersion ?? '(protocol 3)'}`; }
+  private versionName(): string {
+    return `openclaw ${this.connection.helloSummary?.serverVersion ?? '(protocol 3)'}`;
+  }
 
-  private agentParam(): { agentId?: string } { return this.opts.agentId ? { agentId: this.opts.agentId } : {}; }
+  private agentParam(): { agentId?: string } {
+    return this.opts.agentId ? { agentId: this.opts.agentId } : {};
+  }
 
   private async doSync(mode: 'initial' | 'reconnect' | 'refresh'): Promise<void> {
     const api = this.opts.api;
@@ -258,7 +347,8 @@ export class TranscriptModel {
     try {
       if (mode !== 'refresh' && this.supports('sessions.messages.subscribe')) {
         // Subscriptions belong to the socket: every new connection needs its own.
-        await api.sessionsMessagesSubscribe({ key: this.sessionKey, ...this.agentParam() })
+        await api
+          .sessionsMessagesSubscribe({ key: this.sessionKey, ...this.agentParam() })
           .catch((err: Error) => this.log('warn', `sessions.messages.subscribe ${this.sessionKey}: ${err.message}`));
       }
       const found = mode === 'refresh' ? undefined : await this.findSession();
@@ -266,12 +356,21 @@ export class TranscriptModel {
         if (!found.exists) {
           if (first) this.setSession('missing', 'The gateway has no session with this key (yet).');
           else if (this.state.session !== 'deleted' && this.state.session !== 'missing') {
-            this.markDeleted(this.reconnecting ? 'The session was deleted on the gateway while Lanewatch was disconnected.' : 'The session was deleted on the gateway.');
+            this.markDeleted(
+              this.reconnecting
+                ? 'The session was deleted on the gateway while Lanewatch was disconnected.'
+                : 'The session was deleted on the gateway.',
+            );
           }
           if (!first) return;
         } else {
           if (found.key) this.canonicalKey = found.key;
-          if (this.state.session === 'deleted') this.addNotice('separator', 'session-recreated', 'A session with this key exists again on the gateway (it was deleted and created anew).');
+          if (this.state.session === 'deleted')
+            this.addNotice(
+              'separator',
+              'session-recreated',
+              'A session with this key exists again on the gateway (it was deleted and created anew).',
+            );
           this.setSession('ok');
         }
       }
@@ -294,7 +393,11 @@ export class TranscriptModel {
   }
 
   private async loadTail(): Promise<void> {
-    const page = await this.opts.api.chatHistory({ sessionKey: this.sessionKey, limit: this.opts.pageSize, ...this.agentParam() });
+    const page = await this.opts.api.chatHistory({
+      sessionKey: this.sessionKey,
+      limit: this.opts.pageSize,
+      ...this.agentParam(),
+    });
     this.readPageMeta(page);
     const seen = new Set<string>();
     const entries: TranscriptEntry[] = [];
@@ -309,12 +412,15 @@ export class TranscriptModel {
     for (const e of entries) this.keys.add(e.key);
     this.totalChars = entries.reduce((n, e) => n + entryChars(e), 0);
     const oldestSeq = page.messages.length ? messageIdentity(page.messages[0]).seq : undefined;
-    this.state.hasOlder = typeof page.hasMore === 'boolean' ? page.hasMore : page.messages.length >= this.opts.pageSize && oldestSeq !== 1;
+    this.state.hasOlder =
+      typeof page.hasMore === 'boolean' ? page.hasMore : page.messages.length >= this.opts.pageSize && oldestSeq !== 1;
     this.state.olderStop = this.state.hasOlder ? undefined : 'start';
     this.state.loaded = true;
     if (page.sessionId && this.state.session === 'unknown') this.setSession('ok');
     if (this.legacy()) {
-      this.recordNotice(`${this.versionName()} (protocol 3): its history has no paging cursor and does not say what runs or is queued. Lanewatch loads at most the newest ${P3_HISTORY_LIMIT.toLocaleString('en-US')} messages and shows a run or queued input only when this connection or the Gateways view saw it.`);
+      this.recordNotice(
+        `${this.versionName()} (protocol 3): its history has no paging cursor and does not say what runs or is queued. Lanewatch loads at most the newest ${P3_HISTORY_LIMIT.toLocaleString('en-US')} messages and shows a run or queued input only when this connection or the Gateways view saw it.`,
+      );
     }
     this.applyLive(page.inFlightRun, page.pendingInputs, 0);
     this.emit({ type: 'snapshot' });
@@ -322,7 +428,11 @@ export class TranscriptModel {
     this.enforceBounds();
   }
 
-  private readPageMeta(page: { sessionId?: string; deltaCursor?: unknown; sessionInfo?: { key?: unknown; sessionId?: unknown } }): boolean {
+  private readPageMeta(page: {
+    sessionId?: string;
+    deltaCursor?: unknown;
+    sessionInfo?: { key?: unknown; sessionId?: unknown };
+  }): boolean {
     if (typeof page.sessionInfo?.key === 'string') this.canonicalKey = page.sessionInfo.key;
     this.deltaCursor = typeof page.deltaCursor === 'string' && page.deltaCursor ? page.deltaCursor : undefined;
     const sessionId = page.sessionId ?? str(page.sessionInfo?.sessionId);
@@ -342,7 +452,10 @@ export class TranscriptModel {
       const newest = probe.messages.at(-1);
       const newestId = newest === undefined ? undefined : idOf(newest);
       const sid = probe.sessionId;
-      if ((newest === undefined || (newestId && this.keys.has(newestId))) && !(sid && this.state.sessionId && sid !== this.state.sessionId)) {
+      if (
+        (newest === undefined || (newestId && this.keys.has(newestId))) &&
+        !(sid && this.state.sessionId && sid !== this.state.sessionId)
+      ) {
         this.readPageMeta(probe);
         this.applyLive(probe.inFlightRun, probe.pendingInputs, requestedAt);
         this.emit({ type: 'live' });
@@ -352,7 +465,11 @@ export class TranscriptModel {
       return;
     }
     if (this.deltaCursor) {
-      const delta = await api.chatHistoryDelta({ sessionKey: this.sessionKey, cursor: this.deltaCursor, ...this.agentParam() });
+      const delta = await api.chatHistoryDelta({
+        sessionKey: this.sessionKey,
+        cursor: this.deltaCursor,
+        ...this.agentParam(),
+      });
       if (delta.kind === 'delta') {
         if (typeof delta.sessionInfo?.key === 'string') this.canonicalKey = delta.sessionInfo.key;
         const sid = str(delta.sessionInfo?.sessionId);
@@ -370,16 +487,32 @@ export class TranscriptModel {
   }
 
   private async mergeTail(requestedAt: number): Promise<void> {
-    const page = await this.opts.api.chatHistory({ sessionKey: this.sessionKey, limit: this.opts.pageSize, ...this.agentParam() });
+    const page = await this.opts.api.chatHistory({
+      sessionKey: this.sessionKey,
+      limit: this.opts.pageSize,
+      ...this.agentParam(),
+    });
     const previousSessionId = this.state.sessionId;
     const sessionChanged = this.readPageMeta(page);
     let messages: unknown[] = page.messages;
-    const known = (m: unknown) => { const id = idOf(m); return !!id && this.keys.has(id); };
+    const known = (m: unknown) => {
+      const id = idOf(m);
+      return !!id && this.keys.has(id);
+    };
     const hasResetMarker = (ms: unknown[]) => ms.some((m) => messageIdentity(m).kind === 'reset' && !known(m));
     let overlap = messages.some(known);
     // Close the gap: read backwards, anchored on the oldest message of what we have read, until it meets what is
     // loaded (or a reset marker, or the start).
-    for (let round = 0; !overlap && !sessionChanged && this.list.some((e) => e.messageId) && messages.length && round < MAX_GAP_PAGES && !hasResetMarker(messages); round++) {
+    for (
+      let round = 0;
+      !overlap &&
+      !sessionChanged &&
+      this.list.some((e) => e.messageId) &&
+      messages.length &&
+      round < MAX_GAP_PAGES &&
+      !hasResetMarker(messages);
+      round++
+    ) {
       const anchor = messages.map(idOf).find((id) => !!id);
       if (!anchor) break;
       const { older } = await this.readOlder(anchor, messages.length);
@@ -388,11 +521,20 @@ export class TranscriptModel {
       overlap = older.some(known);
     }
     let start = 0;
-    if (overlap) for (let i = messages.length - 1; i >= 0; i--) if (known(messages[i])) { start = i + 1; break; }
+    if (overlap)
+      for (let i = messages.length - 1; i >= 0; i--)
+        if (known(messages[i])) {
+          start = i + 1;
+          break;
+        }
     const fresh = messages.slice(start).filter((m) => !known(m));
     if (sessionChanged) this.sessionChanged(this.state.sessionId!, previousSessionId);
     else if (!overlap && fresh.length && this.list.length && !hasResetMarker(fresh)) {
-      this.addNotice('notice', `gap:${this.noticeSeq}`, 'Some messages between those loaded before and these may be missing: the gateway returned no page that continues the loaded transcript.');
+      this.addNotice(
+        'notice',
+        `gap:${this.noticeSeq}`,
+        'Some messages between those loaded before and these may be missing: the gateway returned no page that continues the loaded transcript.',
+      );
     }
     this.appendEntries(fresh.map((m) => this.normalize(m)));
     this.applyLive(page.inFlightRun, page.pendingInputs, requestedAt);
@@ -406,7 +548,12 @@ export class TranscriptModel {
    */
   private async readOlder(anchorId: string, have = 0): Promise<{ older: unknown[]; capped: boolean }> {
     if (!this.legacy()) {
-      const page = await this.opts.api.chatHistory({ sessionKey: this.sessionKey, messageId: anchorId, limit: this.opts.olderPageSize, ...this.agentParam() });
+      const page = await this.opts.api.chatHistory({
+        sessionKey: this.sessionKey,
+        messageId: anchorId,
+        limit: this.opts.olderPageSize,
+        ...this.agentParam(),
+      });
       const at = page.messages.findIndex((m) => idOf(m) === anchorId);
       return { older: at > 0 ? page.messages.slice(0, at) : [], capped: false };
     }
@@ -414,7 +561,8 @@ export class TranscriptModel {
       const page = await this.opts.api.chatHistory({ sessionKey: this.sessionKey, limit, ...this.agentParam() });
       const at = page.messages.findIndex((m) => idOf(m) === anchorId);
       const full = page.messages.length >= limit;
-      const capped = limit >= P3_HISTORY_LIMIT && full && page.messages.length > 0 && messageIdentity(page.messages[0]).seq !== 1;
+      const capped =
+        limit >= P3_HISTORY_LIMIT && full && page.messages.length > 0 && messageIdentity(page.messages[0]).seq !== 1;
       // More was appended than expected and the anchor fell out of the page: once more with the largest page.
       if (at < 0 && full && limit < P3_HISTORY_LIMIT) continue;
       return { older: at > 0 ? page.messages.slice(0, at) : [], capped };
@@ -424,31 +572,58 @@ export class TranscriptModel {
   private versionStop(): void {
     this.state.hasOlder = false;
     this.state.olderStop = 'version';
-    this.recordNotice(`${this.versionName()} cannot page back past the newest ${P3_HISTORY_LIMIT.toLocaleString('en-US')} messages (its chat.history takes no offset, message id or cursor); older messages are only in the session's transcript file on the gateway host.`);
+    this.recordNotice(
+      `${this.versionName()} cannot page back past the newest ${P3_HISTORY_LIMIT.toLocaleString('en-US')} messages (its chat.history takes no offset, message id or cursor); older messages are only in the session's transcript file on the gateway host.`,
+    );
   }
 
   /** Loads the next older page; resolves with the number of entries added at the top. */
   async loadOlder(): Promise<number> {
     if (!this.state.hasOlder || this.state.loading || !this.connection.isConnected()) return 0;
     const anchor = this.list.find((e) => e.messageId)?.messageId;
-    if (!anchor) { this.state.hasOlder = false; this.state.olderStop = 'start'; this.emit({ type: 'status' }); return 0; }
+    if (!anchor) {
+      this.state.hasOlder = false;
+      this.state.olderStop = 'start';
+      this.emit({ type: 'status' });
+      return 0;
+    }
     const room = this.opts.maxMessages - this.list.length;
-    if (room <= 0) { this.state.hasOlder = false; this.state.olderStop = 'cap'; this.emit({ type: 'status' }); return 0; }
+    if (room <= 0) {
+      this.state.hasOlder = false;
+      this.state.olderStop = 'cap';
+      this.emit({ type: 'status' });
+      return 0;
+    }
     this.state.loading = 'older';
     this.emit({ type: 'status' });
     try {
       const read = await this.readOlder(anchor, this.list.filter((e) => e.messageId).length);
-      let older = read.older.filter((m) => { const id = idOf(m); return !id || !this.keys.has(id); });
+      let older = read.older.filter((m) => {
+        const id = idOf(m);
+        return !id || !this.keys.has(id);
+      });
       if (!older.length) {
         if (read.capped) this.versionStop();
-        else { this.state.hasOlder = false; this.state.olderStop = 'start'; }
+        else {
+          this.state.hasOlder = false;
+          this.state.olderStop = 'start';
+        }
         return 0;
       }
-      if (older.length > room) { older = older.slice(older.length - room); this.state.hasOlder = false; this.state.olderStop = 'cap'; }
-      else if (read.capped) this.versionStop();
-      else { this.state.hasOlder = messageIdentity(older[0]).seq !== 1; this.state.olderStop = this.state.hasOlder ? undefined : 'start'; }
+      if (older.length > room) {
+        older = older.slice(older.length - room);
+        this.state.hasOlder = false;
+        this.state.olderStop = 'cap';
+      } else if (read.capped) this.versionStop();
+      else {
+        this.state.hasOlder = messageIdentity(older[0]).seq !== 1;
+        this.state.olderStop = this.state.hasOlder ? undefined : 'start';
+      }
       const entries = older.map((m) => this.normalize(m)).filter((e) => !this.keys.has(e.key));
-      for (const e of entries) { this.keys.add(e.key); this.totalChars += entryChars(e); }
+      for (const e of entries) {
+        this.keys.add(e.key);
+        this.totalChars += entryChars(e);
+      }
       this.list = entries.concat(this.list);
       this.state.error = undefined;
       this.emit({ type: 'prepended', entries });
@@ -468,7 +643,9 @@ export class TranscriptModel {
     const ident = messageIdentity(message);
     const id = messageId ?? ident.id;
     const seq = messageSeq ?? ident.seq;
-    const key = id ?? (seq !== undefined ? `seq:${this.state.sessionId ?? ''}:${seq}:${this.noticeSeq}` : `anon:${++this.noticeSeq}`);
+    const key =
+      id ??
+      (seq !== undefined ? `seq:${this.state.sessionId ?? ''}:${seq}:${this.noticeSeq}` : `anon:${++this.noticeSeq}`);
     const e = normalizeMessage(message, { key, messageId: id, messageSeq: seq, maxTextChars: this.opts.maxTextChars });
     if (e.role === 'user' && SENDER_ENVELOPE.test(e.text)) e.text = e.text.replace(SENDER_ENVELOPE, '');
     if (this.state.sessionId) e.sessionId = this.state.sessionId;
@@ -483,9 +660,12 @@ export class TranscriptModel {
       this.keys.add(e.key);
       this.totalChars += entryChars(e);
       this.list.push(e);
-      if (e.openclawKind === 'reset') this.recordNotice(this.reconnecting
-        ? `The session was reset (/new)${e.timestamp ? ` at ${clock(e.timestamp)} UTC` : ''} while Lanewatch was disconnected; the separator marks where.`
-        : `The session was reset (/new)${e.timestamp ? ` at ${clock(e.timestamp)} UTC` : ''}; the separator marks where.`);
+      if (e.openclawKind === 'reset')
+        this.recordNotice(
+          this.reconnecting
+            ? `The session was reset (/new)${e.timestamp ? ` at ${clock(e.timestamp)} UTC` : ''} while Lanewatch was disconnected; the separator marks where.`
+            : `The session was reset (/new)${e.timestamp ? ` at ${clock(e.timestamp)} UTC` : ''}; the separator marks where.`,
+        );
     }
     this.emit({ type: 'appended', entries: fresh });
     this.enforceBounds();
@@ -494,7 +674,10 @@ export class TranscriptModel {
   private enforceBounds(): void {
     let drop = 0;
     let chars = this.totalChars;
-    while (drop < this.list.length - 1 && (this.list.length - drop > this.opts.maxMessages || chars > this.opts.maxTotalChars)) {
+    while (
+      drop < this.list.length - 1 &&
+      (this.list.length - drop > this.opts.maxMessages || chars > this.opts.maxTotalChars)
+    ) {
       chars -= entryChars(this.list[drop]);
       drop++;
     }
@@ -510,11 +693,24 @@ export class TranscriptModel {
     this.emit({ type: 'status' });
   }
 
-  private addNotice(kind: 'notice' | 'separator', id: string, text: string, status?: 'error' | 'aborted', timestamp = this.now()): void {
+  private addNotice(
+    kind: 'notice' | 'separator',
+    id: string,
+    text: string,
+    status?: 'error' | 'aborted',
+    timestamp = this.now(),
+  ): void {
     if (this.noticed.has(id)) return;
     this.noticed.add(id);
     if (this.noticed.size > 10_000) this.noticed.clear();
-    const e: TranscriptEntry = { key: `lw:${id}:${++this.noticeSeq}`, kind, role: 'system', text, timestamp, ...(status ? { status } : {}) };
+    const e: TranscriptEntry = {
+      key: `lw:${id}:${++this.noticeSeq}`,
+      kind,
+      role: 'system',
+      text,
+      timestamp,
+      ...(status ? { status } : {}),
+    };
     this.appendEntries([e]);
   }
 
@@ -536,15 +732,30 @@ export class TranscriptModel {
       const text = `The session was reset (/new): new session id ${sessionId}${previous ? ` (was ${previous})` : ''}, a new transcript for this key.`;
       if (this.noticed.has(`sid:${sessionId}`)) return;
       this.noticed.add(`sid:${sessionId}`);
-      this.appendEntries([{ key: `lw:sid:${sessionId}:${++this.noticeSeq}`, kind: 'separator', role: 'system', text, timestamp: this.now(), openclawKind: 'reset' }]);
-      this.recordNotice(this.reconnecting
-        ? 'The session was reset (/new) while Lanewatch was disconnected (new session id); the separator marks where.'
-        : `The session was reset (/new) at ${clock(this.now())} UTC (new session id); the separator marks where.`);
+      this.appendEntries([
+        {
+          key: `lw:sid:${sessionId}:${++this.noticeSeq}`,
+          kind: 'separator',
+          role: 'system',
+          text,
+          timestamp: this.now(),
+          openclawKind: 'reset',
+        },
+      ]);
+      this.recordNotice(
+        this.reconnecting
+          ? 'The session was reset (/new) while Lanewatch was disconnected (new session id); the separator marks where.'
+          : `The session was reset (/new) at ${clock(this.now())} UTC (new session id); the separator marks where.`,
+      );
       return;
     }
     const text = `New session id ${sessionId}${previous ? ` (was ${previous})` : ''}: the gateway started a new transcript for this key.`;
     this.addNotice('separator', `sid:${sessionId}`, text);
-    this.recordNotice(this.reconnecting ? `The session was replaced by a new one (new session id) while Lanewatch was disconnected.` : `The session was replaced by a new one (new session id).`);
+    this.recordNotice(
+      this.reconnecting
+        ? `The session was replaced by a new one (new session id) while Lanewatch was disconnected.`
+        : `The session was replaced by a new one (new session id).`,
+    );
   }
 
   private setSession(session: TranscriptStatus['session'], text?: string): void {
@@ -568,20 +779,26 @@ export class TranscriptModel {
 
   // ------------------------------------------------------------------------------------------------ live
 
-  private matches(key: unknown): boolean { return key === this.sessionKey || key === this.canonicalKey; }
+  private matches(key: unknown): boolean {
+    return key === this.sessionKey || key === this.canonicalKey;
+  }
 
   /** One session.message payload (live, or replayed from a chat.history delta). */
   private applyPayload(p: SessionMessagePayloadView): void {
     if (p.message === undefined) return;
     const id = str(p.messageId) ?? idOf(p.message);
-    if (!id && this.legacy() && str(rec(p.message).role) === 'user') { this.addEcho(p.message); return; }
+    if (!id && this.legacy() && str(rec(p.message).role) === 'user') {
+      this.addEcho(p.message);
+      return;
+    }
     if (id && this.keys.has(id)) return;
     const sid = str(p.sessionId);
     if (sid && this.state.sessionId && sid !== this.state.sessionId) this.sessionChanged(sid);
     else if (sid) this.state.sessionId = sid;
     const entry = this.normalize(p.message, id, num(p.messageSeq));
     if (this.keys.has(entry.key)) return;
-    if (this.state.session === 'deleted' || this.state.session === 'missing' || this.state.session === 'unknown') this.setSession('ok');
+    if (this.state.session === 'deleted' || this.state.session === 'missing' || this.state.session === 'unknown')
+      this.setSession('ok');
     this.appendEntries([entry]);
     let live = false;
     if (id) {
@@ -631,7 +848,10 @@ export class TranscriptModel {
     if (!runId) return;
     this.endedRuns.add(runId);
     if (this.endedRuns.size > 200) this.endedRuns.delete(this.endedRuns.values().next().value as string);
-    if (this.run?.runId === runId) { this.run = undefined; this.emit({ type: 'live' }); }
+    if (this.run?.runId === runId) {
+      this.run = undefined;
+      this.emit({ type: 'live' });
+    }
   }
 
   private runLabel(runId: string): string {
@@ -645,21 +865,41 @@ export class TranscriptModel {
     const runId = str(p.runId);
     if (!runId) return;
     switch (p.state) {
-      case 'status': if (!this.endedRuns.has(runId)) { this.ensureRun(runId).phase = str(p.phase); this.emit({ type: 'live' }); } return;
-      case 'delta': this.setStreamText(runId, textOfMessage(p.message) ?? ((this.run?.runId === runId ? this.run.text : '') + (str(p.deltaText) ?? ''))); return;
+      case 'status':
+        if (!this.endedRuns.has(runId)) {
+          this.ensureRun(runId).phase = str(p.phase);
+          this.emit({ type: 'live' });
+        }
+        return;
+      case 'delta':
+        this.setStreamText(
+          runId,
+          textOfMessage(p.message) ?? (this.run?.runId === runId ? this.run.text : '') + (str(p.deltaText) ?? ''),
+        );
+        return;
       case 'final':
         // Also what a queued input's own runId gets at once: then only the pending list changed.
         this.endRun(runId);
         this.scheduleRefresh();
         return;
       case 'aborted':
-        this.addNotice('notice', `aborted:${runId}`, `${this.runLabel(runId)} was aborted${str(p.stopReason) ? ` (${cleanText(String(p.stopReason)).slice(0, 80)})` : ''}.`, 'aborted');
+        this.addNotice(
+          'notice',
+          `aborted:${runId}`,
+          `${this.runLabel(runId)} was aborted${str(p.stopReason) ? ` (${cleanText(String(p.stopReason)).slice(0, 80)})` : ''}.`,
+          'aborted',
+        );
         this.endRun(runId);
         this.scheduleRefresh();
         return;
       case 'error': {
         const message = str(p.errorMessage) ?? 'the run failed';
-        this.addNotice('notice', `error:${runId}`, `${this.runLabel(runId)} failed: ${clip(cleanText(message), 4_000).text}`, 'error');
+        this.addNotice(
+          'notice',
+          `error:${runId}`,
+          `${this.runLabel(runId)} failed: ${clip(cleanText(message), 4_000).text}`,
+          'error',
+        );
         this.endRun(runId);
         this.scheduleRefresh();
         return;
@@ -675,22 +915,51 @@ export class TranscriptModel {
     const data = rec(p.data);
     const phase = str(data.phase);
     if (p.stream === 'lifecycle') {
-      if (phase === 'start') { this.endedRuns.delete(runId); const run = this.ensureRun(runId, num(data.startedAt)); run.phase = 'running'; if (num(data.startedAt)) run.startedAt = num(data.startedAt); this.emit({ type: 'live' }); return; }
+      if (phase === 'start') {
+        this.endedRuns.delete(runId);
+        const run = this.ensureRun(runId, num(data.startedAt));
+        run.phase = 'running';
+        if (num(data.startedAt)) run.startedAt = num(data.startedAt);
+        this.emit({ type: 'live' });
+        return;
+      }
       if (phase === 'end' || phase === 'error') {
-        if (data.aborted === true) this.addNotice('notice', `aborted:${runId}`, `${this.runLabel(runId)} was aborted${str(data.stopReason) ? ` (${cleanText(String(data.stopReason)).slice(0, 80)})` : ''}.`, 'aborted');
-        else if (phase === 'error') this.addNotice('notice', `error:${runId}`, `${this.runLabel(runId)} failed: ${clip(cleanText(str(data.error) ?? 'error'), 4_000).text}`, 'error');
+        if (data.aborted === true)
+          this.addNotice(
+            'notice',
+            `aborted:${runId}`,
+            `${this.runLabel(runId)} was aborted${str(data.stopReason) ? ` (${cleanText(String(data.stopReason)).slice(0, 80)})` : ''}.`,
+            'aborted',
+          );
+        else if (phase === 'error')
+          this.addNotice(
+            'notice',
+            `error:${runId}`,
+            `${this.runLabel(runId)} failed: ${clip(cleanText(str(data.error) ?? 'error'), 4_000).text}`,
+            'error',
+          );
         this.endRun(runId);
         this.scheduleRefresh();
         return;
       }
-      if (this.run?.runId === runId && phase) { this.run.phase = phase; this.run.lastEventAt = this.now(); this.emit({ type: 'live' }); }
+      if (this.run?.runId === runId && phase) {
+        this.run.phase = phase;
+        this.run.lastEventAt = this.now();
+        this.emit({ type: 'live' });
+      }
       return;
     }
-    if (p.stream === 'assistant') { this.setStreamText(runId, str(data.text) ?? (typeof data.text === 'string' ? '' : undefined)); return; }
+    if (p.stream === 'assistant') {
+      this.setStreamText(runId, str(data.text) ?? (typeof data.text === 'string' ? '' : undefined));
+      return;
+    }
     if (p.stream === 'run_status') {
       if (this.endedRuns.has(runId)) return;
       const run = this.ensureRun(runId);
-      run.phase = phase === 'retrying' && num(data.retryAttempt) !== undefined ? `retrying ${data.retryAttempt}/${data.maxRetries ?? '?'}` : phase;
+      run.phase =
+        phase === 'retrying' && num(data.retryAttempt) !== undefined
+          ? `retrying ${data.retryAttempt}/${data.maxRetries ?? '?'}`
+          : phase;
       this.emit({ type: 'live' });
       return;
     }
@@ -701,7 +970,10 @@ export class TranscriptModel {
     const p = rec(frame.payload);
     if (!this.matches(p.sessionKey) || !this.state.loaded) return;
     // 2026.9.6 sends reason "delete" (after sessions.delete); "deleted" is accepted too. Confirmed by describe.
-    if (p.reason === 'delete' || p.reason === 'deleted' || p.deleted === true) { void this.confirmDeleted(); return; }
+    if (p.reason === 'delete' || p.reason === 'deleted' || p.deleted === true) {
+      void this.confirmDeleted();
+      return;
+    }
     if (p.reason === 'new' || p.reason === 'reset') this.resetReasonAt = this.now();
     if (this.state.session === 'deleted') this.setSession('ok');
     this.scheduleRefresh();
@@ -715,23 +987,34 @@ export class TranscriptModel {
   private async findSession(): Promise<{ exists: boolean; key?: string } | undefined> {
     if (this.supports('sessions.describe')) {
       const described = await this.opts.api.sessionsDescribe({ key: this.sessionKey, ...this.agentParam() });
-      return described.session ? { exists: true, ...(typeof described.session.key === 'string' ? { key: described.session.key } : {}) } : { exists: false };
+      return described.session
+        ? { exists: true, ...(typeof described.session.key === 'string' ? { key: described.session.key } : {}) }
+        : { exists: false };
     }
     if (!this.supports('sessions.list') || !/^agent:[^:]+:./.test(this.sessionKey)) return undefined;
     try {
       return { exists: !!(await findSessionRow(this.opts.api, this.sessionKey)) };
     } catch (err) {
       // The lookup only adds "deleted"/"missing"; the transcript itself can still load.
-      this.log('warn', `transcript ${this.sessionKey}: looking the session up in sessions.list: ${(err as Error).message}`);
+      this.log(
+        'warn',
+        `transcript ${this.sessionKey}: looking the session up in sessions.list: ${(err as Error).message}`,
+      );
       return undefined;
     }
   }
 
   private async confirmDeleted(): Promise<void> {
     try {
-      if ((await this.findSession())?.exists) { this.scheduleRefresh(); return; }
+      if ((await this.findSession())?.exists) {
+        this.scheduleRefresh();
+        return;
+      }
     } catch (err) {
-      this.log('debug', `transcript ${this.sessionKey}: looking the session up after a delete event: ${(err as Error).message}`);
+      this.log(
+        'debug',
+        `transcript ${this.sessionKey}: looking the session up after a delete event: ${(err as Error).message}`,
+      );
     }
     if (this.state.session !== 'deleted') this.markDeleted('The session was deleted on the gateway.');
   }
@@ -769,26 +1052,47 @@ export class TranscriptModel {
   }
 
   /** The gateway's view of the run and queue at `requestedAt`; events newer than that win. */
-  private applyLive(inFlight: ChatHistoryResultView['inFlightRun'], pending: ChatHistoryResultView['pendingInputs'], requestedAt: number): void {
+  private applyLive(
+    inFlight: ChatHistoryResultView['inFlightRun'],
+    pending: ChatHistoryResultView['pendingInputs'],
+    requestedAt: number,
+  ): void {
     const read = readPendingInputs(pending);
     if (read.value) {
       const view = (q: (typeof read.value.items)[number]): PendingInput => ({
-        id: cleanText(String(q.id)).slice(0, 200), state: cleanText(String(q.state ?? WAITING_PENDING_STATE)).slice(0, 40), text: pendingInputText(q.message),
-        ...(num(q.acceptedAt) ? { acceptedAt: num(q.acceptedAt) } : {}), ...(str(q.runId) ? { runId: String(q.runId) } : {}),
+        id: cleanText(String(q.id)).slice(0, 200),
+        state: cleanText(String(q.state ?? WAITING_PENDING_STATE)).slice(0, 40),
+        text: pendingInputText(q.message),
+        ...(num(q.acceptedAt) ? { acceptedAt: num(q.acceptedAt) } : {}),
+        ...(str(q.runId) ? { runId: String(q.runId) } : {}),
       });
       this.pendingInputs = read.value.items.filter(isWaitingPendingInput).slice(0, 200).map(view);
-      this.notRunInputs = read.value.items.filter((q) => !isWaitingPendingInput(q)).slice(0, 200).map(view);
+      this.notRunInputs = read.value.items
+        .filter((q) => !isWaitingPendingInput(q))
+        .slice(0, 200)
+        .map(view);
       this.pendingMore = read.value.unlisted;
     }
-    if (this.legacy()) { this.applyEvidence(); this.expireEchoes(); return; }
+    if (this.legacy()) {
+      this.applyEvidence();
+      this.expireEchoes();
+      return;
+    }
     const queuedRunIds = new Set(this.pendingInputs.map((q) => q.runId).filter((id): id is string => !!id));
     const newerEvents = !!this.run && (this.run.lastEventAt ?? 0) > requestedAt;
     if (inFlight?.runId && this.endedRuns.has(String(inFlight.runId))) {
       // Answered before the end event of that run reached us: the events are newer.
     } else if (inFlight?.runId) {
-      const reported = { runId: String(inFlight.runId), startedAt: num(inFlight.startedAt), text: clip(cleanText(str(inFlight.text) ?? ''), MAX_STREAM_CHARS).text };
+      const reported = {
+        runId: String(inFlight.runId),
+        startedAt: num(inFlight.startedAt),
+        text: clip(cleanText(str(inFlight.text) ?? ''), MAX_STREAM_CHARS).text,
+      };
       const events = Array.isArray(inFlight.events) ? inFlight.events.map(rec) : [];
-      const lastPhase = [...events].reverse().map((e) => str(rec(e.data).phase)).find((x) => !!x);
+      const lastPhase = [...events]
+        .reverse()
+        .map((e) => str(rec(e.data).phase))
+        .find((x) => !!x);
       if (this.run?.runId === reported.runId) {
         if (reported.startedAt) this.run.startedAt = reported.startedAt;
         if (!this.run.text && reported.text && this.run.suppress === undefined) this.run.text = reported.text;
@@ -812,7 +1116,8 @@ export class TranscriptModel {
   private laneHolder(queuedRunIds: Set<string>): InFlightRun {
     const ev = this.opts.evidence?.read(this.canonicalKey);
     const started = ev?.live === true && ev.startedAt ? { startedAt: ev.startedAt } : {};
-    if (ev?.live === true && ev.runId && !queuedRunIds.has(ev.runId)) return { runId: ev.runId, ...started, text: '', source: 'watcher' };
+    if (ev?.live === true && ev.runId && !queuedRunIds.has(ev.runId))
+      return { runId: ev.runId, ...started, text: '', source: 'watcher' };
     return { runId: UNNAMED_RUN, ...started, text: '', source: 'history' };
   }
 
@@ -823,14 +1128,25 @@ export class TranscriptModel {
   private applyEvidence(): boolean {
     const source = this.opts.evidence;
     if (!source || !this.legacy()) return false;
-    const ev = source.read(this.canonicalKey) ?? (this.canonicalKey !== this.sessionKey ? source.read(this.sessionKey) : undefined);
+    const ev =
+      source.read(this.canonicalKey) ??
+      (this.canonicalKey !== this.sessionKey ? source.read(this.sessionKey) : undefined);
     this.setRunUnverified(ev);
     if (ev?.live === true && ev.runId && !this.endedRuns.has(ev.runId)) {
       if (this.run) return false;
-      this.run = { runId: ev.runId, ...(ev.startedAt ? { startedAt: ev.startedAt } : {}), text: '', source: 'watcher', phase: ev.state };
+      this.run = {
+        runId: ev.runId,
+        ...(ev.startedAt ? { startedAt: ev.startedAt } : {}),
+        text: '',
+        source: 'watcher',
+        phase: ev.state,
+      };
       return true;
     }
-    if (ev?.live === false && this.run?.source === 'watcher') { this.run = undefined; return true; }
+    if (ev?.live === false && this.run?.source === 'watcher') {
+      this.run = undefined;
+      return true;
+    }
     return false;
   }
 
@@ -839,10 +1155,13 @@ export class TranscriptModel {
    * says so, as the tree does ("running (unverified)"), rather than showing a run in flight or an idle session.
    */
   private setRunUnverified(ev: RunEvidence | undefined): void {
-    const text = ev && ev.live === undefined && !this.run && /^running\b/.test(ev.state)
-      ? `The session's row says "running", but Lanewatch connected after that run began and has seen no event of it, so whether a run is in flight cannot be verified: ${this.versionName()} keeps "running" in rows after runs end${ev.rule ? ` (${ev.rule})` : ''}.` : undefined;
+    const text =
+      ev && ev.live === undefined && !this.run && /^running\b/.test(ev.state)
+        ? `The session's row says "running", but Lanewatch connected after that run began and has seen no event of it, so whether a run is in flight cannot be verified: ${this.versionName()} keeps "running" in rows after runs end${ev.rule ? ` (${ev.rule})` : ''}.`
+        : undefined;
     if (text === this.state.runUnverified) return;
-    if (text) this.state.runUnverified = text; else delete this.state.runUnverified;
+    if (text) this.state.runUnverified = text;
+    else delete this.state.runUnverified;
     this.emit({ type: 'status' });
   }
 
@@ -850,7 +1169,10 @@ export class TranscriptModel {
   private addEcho(message: unknown): void {
     const text = clip(cleanText(textOfMessage(message) ?? ''), 4_000).text;
     if (!text) return;
-    this.pendingInputs = [...this.pendingInputs, { id: `echo:${++this.noticeSeq}`, state: this.run ? 'queued' : 'accepted', text, acceptedAt: this.now() }].slice(-200);
+    this.pendingInputs = [
+      ...this.pendingInputs,
+      { id: `echo:${++this.noticeSeq}`, state: this.run ? 'queued' : 'accepted', text, acceptedAt: this.now() },
+    ].slice(-200);
     this.emit({ type: 'live' });
   }
 
@@ -863,7 +1185,11 @@ export class TranscriptModel {
     const before = this.pendingInputs.length;
     const cutoff = this.now() - ECHO_EXPIRY_MS;
     this.pendingInputs = this.pendingInputs.filter((q) => !q.id.startsWith('echo:') || (q.acceptedAt ?? 0) > cutoff);
-    if (before !== this.pendingInputs.length) this.log('debug', `transcript ${this.sessionKey}: dropped ${before - this.pendingInputs.length} input echo(es) never written`);
+    if (before !== this.pendingInputs.length)
+      this.log(
+        'debug',
+        `transcript ${this.sessionKey}: dropped ${before - this.pendingInputs.length} input echo(es) never written`,
+      );
   }
 
   /** The written user message of an echoed input replaces it. */
@@ -873,15 +1199,25 @@ export class TranscriptModel {
     for (const e of entries) {
       if (e.role !== 'user' || e.kind !== 'message') continue;
       const text = e.text.trim();
-      const i = this.pendingInputs.findIndex((q) => q.id.startsWith('echo:') && (text === q.text.trim() || text.endsWith(q.text.trim())));
-      if (i >= 0) { this.pendingInputs = this.pendingInputs.filter((_, j) => j !== i); changed = true; }
+      const i = this.pendingInputs.findIndex(
+        (q) => q.id.startsWith('echo:') && (text === q.text.trim() || text.endsWith(q.text.trim())),
+      );
+      if (i >= 0) {
+        this.pendingInputs = this.pendingInputs.filter((_, j) => j !== i);
+        changed = true;
+      }
     }
     if (changed) this.emit({ type: 'live' });
   }
 
   private onConnectionState(): boolean {
     const s = this.connection.snapshot();
-    const text = s.state === 'connected' ? undefined : s.problem ? `${s.problem.summary}${s.nextRetryAt ? ' (reconnecting)' : ''}` : undefined;
+    const text =
+      s.state === 'connected'
+        ? undefined
+        : s.problem
+          ? `${s.problem.summary}${s.nextRetryAt ? ' (reconnecting)' : ''}`
+          : undefined;
     if (this.state.connection === s.state && this.state.connectionText === text) return false;
     this.state.connection = s.state;
     this.state.connectionText = text;
@@ -903,14 +1239,32 @@ export class TranscriptModel {
     out.push(...facts.map((f) => `${f}  `), '');
     for (const e of this.list) out.push(...entryMarkdown(e), '');
     const run = this.run;
-    if (run) out.push(`## In flight: run ${mdInline(run.runId)}${run.startedAt ? ` (started ${new Date(run.startedAt).toISOString()})` : ''}`, '', ...fenced(run.text || '(no output yet)'), '');
+    if (run)
+      out.push(
+        `## In flight: run ${mdInline(run.runId)}${run.startedAt ? ` (started ${new Date(run.startedAt).toISOString()})` : ''}`,
+        '',
+        ...fenced(run.text || '(no output yet)'),
+        '',
+      );
     if (this.pendingInputs.length) {
       out.push(`## Queued inputs (${this.pendingInputs.length + this.pendingMore})`, '');
-      for (const q of this.pendingInputs) out.push(`- ${q.acceptedAt ? `${new Date(q.acceptedAt).toISOString()} ` : ''}${mdInline(q.state)}:`, '', ...fenced(q.text), '');
+      for (const q of this.pendingInputs)
+        out.push(
+          `- ${q.acceptedAt ? `${new Date(q.acceptedAt).toISOString()} ` : ''}${mdInline(q.state)}:`,
+          '',
+          ...fenced(q.text),
+          '',
+        );
     }
     if (this.notRunInputs.length) {
       out.push(`## Inputs the gateway did not run (${this.notRunInputs.length})`, '');
-      for (const q of this.notRunInputs) out.push(`- ${q.acceptedAt ? `${new Date(q.acceptedAt).toISOString()} ` : ''}${mdInline(q.state)}:`, '', ...fenced(q.text), '');
+      for (const q of this.notRunInputs)
+        out.push(
+          `- ${q.acceptedAt ? `${new Date(q.acceptedAt).toISOString()} ` : ''}${mdInline(q.state)}:`,
+          '',
+          ...fenced(q.text),
+          '',
+        );
     }
     return out.join('\n');
   }
@@ -928,7 +1282,9 @@ export class TranscriptModel {
     if (change.type === 'live') this.armBusyPoll();
     this.changes.fire(change);
   }
-  private log(level: LogLevel, message: string): void { this.opts.log?.(level, message); }
+  private log(level: LogLevel, message: string): void {
+    this.opts.log?.(level, message);
+  }
 
   dispose(): void {
     if (this.disposed) return;
@@ -950,11 +1306,16 @@ export function roleLabel(e: TranscriptEntry): string {
   if (e.kind === 'separator') return e.openclawKind === 'reset' ? 'Session reset (/new)' : 'Session changed';
   if (e.kind === 'notice') return e.status === 'aborted' ? 'Aborted' : e.status === 'error' ? 'Error' : 'Lanewatch';
   switch (e.role) {
-    case 'user': return 'User';
-    case 'assistant': return 'Assistant';
-    case 'system': return e.openclawKind === 'compaction' ? 'Compaction' : 'System';
-    case 'tool': return 'Tool result';
-    default: return `Role "${e.rawRole ?? 'unknown'}"`;
+    case 'user':
+      return 'User';
+    case 'assistant':
+      return 'Assistant';
+    case 'system':
+      return e.openclawKind === 'compaction' ? 'Compaction' : 'System';
+    case 'tool':
+      return 'Tool result';
+    default:
+      return `Role "${e.rawRole ?? 'unknown'}"`;
   }
 }
 
@@ -972,7 +1333,8 @@ export function usageText(u: TranscriptEntry['usage']): string | undefined {
 export function entryPlainText(e: TranscriptEntry): string {
   const parts = [e.text];
   if (e.statusText) parts.push(e.statusText);
-  for (const t of e.tools ?? []) parts.push(`${t.kind === 'call' ? 'Tool call' : 'Tool result'}${t.name ? ` ${t.name}` : ''}:\n${t.text}`);
+  for (const t of e.tools ?? [])
+    parts.push(`${t.kind === 'call' ? 'Tool call' : 'Tool result'}${t.name ? ` ${t.name}` : ''}:\n${t.text}`);
   return parts.filter((p) => p).join('\n\n');
 }
 
@@ -991,15 +1353,34 @@ export function fenced(text: string, info = 'text'): string[] {
 
 function entryMarkdown(e: TranscriptEntry): string[] {
   const when = e.timestamp ? ` · ${new Date(e.timestamp).toISOString()}` : '';
-  if (e.kind === 'separator') return ['---', '', `**${mdInline(roleLabel(e))}**${when}${e.openclawKind === 'reset' ? '' : `: ${mdInline(e.text)}`}`, '', '---'];
+  if (e.kind === 'separator')
+    return [
+      '---',
+      '',
+      `**${mdInline(roleLabel(e))}**${when}${e.openclawKind === 'reset' ? '' : `: ${mdInline(e.text)}`}`,
+      '',
+      '---',
+    ];
   if (e.kind === 'notice') return [`> **${mdInline(roleLabel(e))}**${when}: ${mdInline(e.text)}`];
   const out = [`### ${mdInline(roleLabel(e))}${when}`, ''];
-  const meta = [e.model ? `model ${mdInline(e.model)}` : undefined, usageText(e.usage), e.status ? `**${e.status}**` : undefined, e.clipped ? `${e.clipped.toLocaleString('en-US')} characters not loaded` : undefined, e.truncatedByGateway ? 'shortened by the gateway' : undefined].filter(Boolean);
+  const meta = [
+    e.model ? `model ${mdInline(e.model)}` : undefined,
+    usageText(e.usage),
+    e.status ? `**${e.status}**` : undefined,
+    e.clipped ? `${e.clipped.toLocaleString('en-US')} characters not loaded` : undefined,
+    e.truncatedByGateway ? 'shortened by the gateway' : undefined,
+  ].filter(Boolean);
   if (meta.length) out.push(`*${meta.join(' · ')}*`, '');
   if (e.text) out.push(...fenced(e.text), '');
   if (e.statusText) out.push(...fenced(e.statusText), '');
   if (e.thinking) out.push('Thinking:', '', ...fenced(e.thinking), '');
-  for (const t of e.tools ?? []) out.push(`${t.kind === 'call' ? 'Tool call' : t.isError ? 'Tool result (error)' : 'Tool result'}${t.name ? ` \`${t.name.replace(/[`\r\n]/g, '')}\`` : ''}:`, '', ...fenced(t.text, t.kind === 'call' ? 'json' : 'text'), '');
+  for (const t of e.tools ?? [])
+    out.push(
+      `${t.kind === 'call' ? 'Tool call' : t.isError ? 'Tool result (error)' : 'Tool result'}${t.name ? ` \`${t.name.replace(/[`\r\n]/g, '')}\`` : ''}:`,
+      '',
+      ...fenced(t.text, t.kind === 'call' ? 'json' : 'text'),
+      '',
+    );
   while (out.length && out[out.length - 1] === '') out.pop();
   return out;
 }

@@ -28,7 +28,14 @@ export interface TranscriptToolPart {
   clipped?: number;
 }
 
-export interface TranscriptUsage { input?: number; output?: number; cacheRead?: number; cacheWrite?: number; total?: number; costUsd?: number }
+export interface TranscriptUsage {
+  input?: number;
+  output?: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  total?: number;
+  costUsd?: number;
+}
 
 export interface TranscriptEntry {
   /** Stable identity: the message id, or a synthetic key for notices and messages without one. */
@@ -61,14 +68,16 @@ export interface TranscriptEntry {
 
 export const DEFAULT_MAX_TEXT_CHARS = 256 * 1024;
 
-const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const rec = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 // CSI (ESC [ … final), OSC (ESC ] … BEL or ST, e.g. OSC 8 hyperlinks), DCS/SOS/PM/APC strings, two-byte escapes,
 // and the 8-bit C1 CSI/OSC forms.
 // eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x9c]*(?:\x07|\x9c)?/g;
+const ANSI =
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x9c]*(?:\x07|\x9c)?/g;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -82,7 +91,10 @@ export function cleanText(input: string): string {
   s = s.replace(/\r\n?/g, '\n');
   s = revealBidiControls(s);
   // C0 controls become their visible "control picture" (␀ ␁ … ␛), DEL and C1 controls become U+FFFD.
-  return s.replace(CONTROL, (c) => { const code = c.charCodeAt(0); return code < 0x20 ? String.fromCharCode(0x2400 + code) : '\ufffd'; });
+  return s.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x20 ? String.fromCharCode(0x2400 + code) : '\ufffd';
+  });
 }
 
 /** Clips to at most `max` characters without splitting a surrogate pair. */
@@ -97,20 +109,27 @@ export function clip(text: string, max: number): { text: string; clipped?: numbe
 function displayText(raw: string, max: number): { text: string; clipped?: number } {
   // Clean at most twice the bound (cleaning only shortens or keeps lengths), then clip; count against the original.
   const out = clip(cleanText(raw.length > max * 2 ? raw.slice(0, max * 2) : raw), max);
-  return out.text.length < raw.length && out.clipped !== undefined ? { text: out.text, clipped: raw.length - out.text.length } : out;
+  return out.text.length < raw.length && out.clipped !== undefined
+    ? { text: out.text, clipped: raw.length - out.text.length }
+    : out;
 }
 
 function jsonText(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v === undefined) return '';
-  try { return JSON.stringify(v, null, 2) ?? ''; } catch { return String(v); }
+  try {
+    return JSON.stringify(v, null, 2) ?? '';
+  } catch {
+    return String(v);
+  }
 }
 
 const TEXT_TYPES = new Set(['text', 'input_text', 'output_text']);
 const THINKING_TYPES = new Set(['thinking', 'reasoning', 'redacted_thinking']);
 const isToolCallType = (t: string) => ['toolcall', 'tool_call', 'tooluse', 'tool_use'].includes(t.toLowerCase());
 const isToolResultType = (t: string) => ['toolresult', 'tool_result'].includes(t.toLowerCase());
-const toolUseId = (b: Record<string, unknown>) => str(b.toolCallId) ?? str(b.tool_call_id) ?? str(b.toolUseId) ?? str(b.tool_use_id) ?? str(b.id);
+const toolUseId = (b: Record<string, unknown>) =>
+  str(b.toolCallId) ?? str(b.tool_call_id) ?? str(b.toolUseId) ?? str(b.tool_use_id) ?? str(b.id);
 
 function roleOf(raw: string | undefined): TranscriptRole {
   const r = (raw ?? '').toLowerCase();
@@ -126,7 +145,8 @@ function usageOf(v: unknown): TranscriptUsage | undefined {
   const out: TranscriptUsage = {
     input: num(u.input) ?? num(u.inputTokens) ?? num(u.input_tokens) ?? num(u.prompt_tokens),
     output: num(u.output) ?? num(u.outputTokens) ?? num(u.output_tokens) ?? num(u.completion_tokens),
-    cacheRead: num(u.cacheRead), cacheWrite: num(u.cacheWrite),
+    cacheRead: num(u.cacheRead),
+    cacheWrite: num(u.cacheWrite),
     total: num(u.totalTokens) ?? num(u.total_tokens) ?? num(u.total),
     costUsd: num(rec(u.cost).total) ?? num(u.cost),
   };
@@ -139,7 +159,12 @@ export function messageIdentity(message: unknown): { id?: string; seq?: number; 
   const meta = rec(rec(message).__openclaw);
   const id = str(meta.id);
   const seq = num(meta.seq);
-  return { id: id || undefined, seq: seq !== undefined && seq > 0 ? seq : undefined, kind: str(meta.kind), runId: str(meta.runId) };
+  return {
+    id: id || undefined,
+    seq: seq !== undefined && seq > 0 ? seq : undefined,
+    kind: str(meta.kind),
+    runId: str(meta.runId),
+  };
 }
 
 const GATEWAY_TRUNCATION = /\n\.\.\.\(truncated\)\.\.\.$|^\[chat\.history (omitted|unavailable)[^\]]*\]$/;
@@ -148,7 +173,10 @@ const GATEWAY_TRUNCATION = /\n\.\.\.\(truncated\)\.\.\.$|^\[chat\.history (omitt
  * Normalizes one gateway message. `key` is used when the message carries no id (every 2026.9.6 message does).
  * Never throws: anything unreadable becomes an `other` entry saying so.
  */
-export function normalizeMessage(message: unknown, options: { key?: string; messageId?: string; messageSeq?: number; maxTextChars?: number } = {}): TranscriptEntry {
+export function normalizeMessage(
+  message: unknown,
+  options: { key?: string; messageId?: string; messageSeq?: number; maxTextChars?: number } = {},
+): TranscriptEntry {
   const max = options.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS;
   const m = rec(message);
   const ident = messageIdentity(m);
@@ -163,18 +191,38 @@ export function normalizeMessage(message: unknown, options: { key?: string; mess
   if (typeof content === 'string') texts.push(content);
   else if (Array.isArray(content)) {
     for (const part of content) {
-      if (typeof part === 'string') { texts.push(part); continue; }
+      if (typeof part === 'string') {
+        texts.push(part);
+        continue;
+      }
       const b = rec(part);
       const type = str(b.type) ?? '';
-      if (TEXT_TYPES.has(type)) { if (typeof b.text === 'string') texts.push(b.text); }
-      else if (THINKING_TYPES.has(type)) { const t = str(b.thinking) ?? str(b.text) ?? (type === 'redacted_thinking' ? '(redacted)' : ''); if (t) thinking.push(t); }
-      else if (isToolCallType(type)) {
+      if (TEXT_TYPES.has(type)) {
+        if (typeof b.text === 'string') texts.push(b.text);
+      } else if (THINKING_TYPES.has(type)) {
+        const t = str(b.thinking) ?? str(b.text) ?? (type === 'redacted_thinking' ? '(redacted)' : '');
+        if (t) thinking.push(t);
+      } else if (isToolCallType(type)) {
         const args = displayText(jsonText(b.arguments ?? b.input ?? b.args ?? b.params), max);
-        tools.push({ kind: 'call', name: cleanText(str(b.name) ?? str(b.toolName) ?? 'tool').slice(0, 200), callId: toolUseId(b), text: args.text, ...(args.clipped ? { clipped: args.clipped } : {}) });
+        tools.push({
+          kind: 'call',
+          name: cleanText(str(b.name) ?? str(b.toolName) ?? 'tool').slice(0, 200),
+          callId: toolUseId(b),
+          text: args.text,
+          ...(args.clipped ? { clipped: args.clipped } : {}),
+        });
       } else if (isToolResultType(type)) {
         const out = displayText(jsonText(b.content ?? b.output ?? b.text), max);
-        tools.push({ kind: 'result', name: str(b.name) ?? str(b.toolName), callId: toolUseId(b), text: out.text, isError: b.isError === true || b.is_error === true, ...(out.clipped ? { clipped: out.clipped } : {}) });
-      } else if (type === 'image' || type === 'input_image') texts.push(`[image${str(b.mimeType) ? ` ${b.mimeType}` : ''}]`);
+        tools.push({
+          kind: 'result',
+          name: str(b.name) ?? str(b.toolName),
+          callId: toolUseId(b),
+          text: out.text,
+          isError: b.isError === true || b.is_error === true,
+          ...(out.clipped ? { clipped: out.clipped } : {}),
+        });
+      } else if (type === 'image' || type === 'input_image')
+        texts.push(`[image${str(b.mimeType) ? ` ${b.mimeType}` : ''}]`);
       else if (type) texts.push(`[${type} content]`);
     }
   } else if (content !== undefined && content !== null) texts.push(jsonText(content));
@@ -182,7 +230,14 @@ export function normalizeMessage(message: unknown, options: { key?: string; mess
   // A tool-result message: its own text is the tool's output.
   if (role === 'tool' && tools.length === 0) {
     const out = displayText(texts.join('\n'), max);
-    tools.push({ kind: 'result', name: str(m.toolName) ?? str(m.name), callId: toolUseId(m), text: out.text, isError: m.isError === true || m.is_error === true, ...(out.clipped ? { clipped: out.clipped } : {}) });
+    tools.push({
+      kind: 'result',
+      name: str(m.toolName) ?? str(m.name),
+      callId: toolUseId(m),
+      text: out.text,
+      isError: m.isError === true || m.is_error === true,
+      ...(out.clipped ? { clipped: out.clipped } : {}),
+    });
     texts.length = 0;
   }
 
@@ -190,7 +245,12 @@ export function normalizeMessage(message: unknown, options: { key?: string; mess
   const body = displayText(joined, max);
   const stopReason = str(m.stopReason);
   const errorMessage = str(m.errorMessage);
-  const status: TranscriptEntry['status'] = stopReason === 'error' || (errorMessage && role === 'assistant') ? 'error' : stopReason === 'aborted' ? 'aborted' : undefined;
+  const status: TranscriptEntry['status'] =
+    stopReason === 'error' || (errorMessage && role === 'assistant')
+      ? 'error'
+      : stopReason === 'aborted'
+        ? 'aborted'
+        : undefined;
   const meta = rec(m.__openclaw);
   const entry: TranscriptEntry = {
     key: messageId ?? options.key ?? (seq !== undefined ? `seq:${seq}` : `anon:${Math.random().toString(36).slice(2)}`),
@@ -204,7 +264,10 @@ export function normalizeMessage(message: unknown, options: { key?: string; mess
   if (GATEWAY_TRUNCATION.test(joined) || meta.truncated === true) entry.truncatedByGateway = true;
   if (thinking.length) entry.thinking = displayText(thinking.join('\n\n'), max).text;
   if (tools.length) entry.tools = tools;
-  if (status) { entry.status = status; if (errorMessage) entry.statusText = displayText(errorMessage, 4_000).text; }
+  if (status) {
+    entry.status = status;
+    if (errorMessage) entry.statusText = displayText(errorMessage, 4_000).text;
+  }
   const usage = usageOf(m.usage);
   if (usage) entry.usage = usage;
   if (str(m.model)) entry.model = cleanText(String(m.model)).slice(0, 200);

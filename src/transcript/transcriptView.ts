@@ -3,7 +3,12 @@
 import type { PendingInput, TranscriptModel } from './transcript';
 import { roleLabel, usageText } from './transcript';
 import type { TranscriptEntry } from './transcriptEntry';
-import type { TranscriptEntryView, TranscriptLiveView, TranscriptPendingView, TranscriptStatusView } from '../protocol/webviewMessages';
+import type {
+  TranscriptEntryView,
+  TranscriptLiveView,
+  TranscriptPendingView,
+  TranscriptStatusView,
+} from '../protocol/webviewMessages';
 
 /** Longest text posted per part; the rest stays in the host (copy and export use it). */
 export const VIEW_TEXT_CHARS = 64 * 1024;
@@ -25,7 +30,18 @@ export function entryView(e: TranscriptEntry): TranscriptEntryView {
   if (body.clipped) v.clipped = body.clipped;
   if (e.truncatedByGateway) v.truncatedByGateway = true;
   if (e.thinking) v.thinking = cut(e.thinking).text;
-  if (e.tools?.length) v.tools = e.tools.map((t) => { const x = cut(t.text, t.clipped); return { kind: t.kind, name: t.name, callId: t.callId, text: x.text, ...(t.isError ? { isError: true } : {}), ...(x.clipped ? { clipped: x.clipped } : {}) }; });
+  if (e.tools?.length)
+    v.tools = e.tools.map((t) => {
+      const x = cut(t.text, t.clipped);
+      return {
+        kind: t.kind,
+        name: t.name,
+        callId: t.callId,
+        text: x.text,
+        ...(t.isError ? { isError: true } : {}),
+        ...(x.clipped ? { clipped: x.clipped } : {}),
+      };
+    });
   if (e.status) v.status = e.status;
   if (e.statusText) v.statusText = cut(e.statusText).text;
   const usage = usageText(e.usage);
@@ -34,12 +50,29 @@ export function entryView(e: TranscriptEntry): TranscriptEntryView {
   return v;
 }
 
-const pendingView = (q: PendingInput): TranscriptPendingView => ({ id: q.id, acceptedAt: q.acceptedAt, state: q.state, text: cut(q.text).text, runId: q.runId });
+const pendingView = (q: PendingInput): TranscriptPendingView => ({
+  id: q.id,
+  acceptedAt: q.acceptedAt,
+  state: q.state,
+  text: cut(q.text).text,
+  runId: q.runId,
+});
 
 export function liveView(model: TranscriptModel): TranscriptLiveView {
   const run = model.inFlight();
   return {
-    ...(run ? { inFlight: { runId: run.runId, startedAt: run.startedAt, phase: run.phase, text: cut(run.text).text, source: run.source, lastEventAt: run.lastEventAt } } : {}),
+    ...(run
+      ? {
+          inFlight: {
+            runId: run.runId,
+            startedAt: run.startedAt,
+            phase: run.phase,
+            text: cut(run.text).text,
+            source: run.source,
+            lastEventAt: run.lastEventAt,
+          },
+        }
+      : {}),
     pending: model.pending().map(pendingView),
     pendingNotListed: model.pendingNotListed(),
     notRun: model.notRun().map(pendingView),
@@ -49,17 +82,34 @@ export function liveView(model: TranscriptModel): TranscriptLiveView {
 export function statusView(model: TranscriptModel): TranscriptStatusView {
   const s = model.status();
   return {
-    connection: s.connection, connectionText: s.connectionText, session: s.session, sessionText: s.sessionText, loading: s.loading, loaded: s.loaded,
-    hasOlder: s.hasOlder, olderStop: s.olderStop, dropped: s.dropped, maxMessages: s.maxMessages, notices: s.notices, error: s.error, runUnverified: s.runUnverified,
+    connection: s.connection,
+    connectionText: s.connectionText,
+    session: s.session,
+    sessionText: s.sessionText,
+    loading: s.loading,
+    loaded: s.loaded,
+    hasOlder: s.hasOlder,
+    olderStop: s.olderStop,
+    dropped: s.dropped,
+    maxMessages: s.maxMessages,
+    notices: s.notices,
+    error: s.error,
+    runUnverified: s.runUnverified,
   };
 }
 
 /** A full snapshot as posted to a webview: the newest chunk replaces, older chunks are prepended, newest first. */
-export function snapshotChunks(entries: readonly TranscriptEntry[], chunk = SNAPSHOT_CHUNK): Array<{ op: 'replace' | 'prepend'; entries: TranscriptEntryView[] }> {
+export function snapshotChunks(
+  entries: readonly TranscriptEntry[],
+  chunk = SNAPSHOT_CHUNK,
+): Array<{ op: 'replace' | 'prepend'; entries: TranscriptEntryView[] }> {
   if (!entries.length) return [{ op: 'replace', entries: [] }];
   const out: Array<{ op: 'replace' | 'prepend'; entries: TranscriptEntryView[] }> = [];
   for (let end = entries.length; end > 0; end -= chunk) {
-    out.push({ op: out.length ? 'prepend' : 'replace', entries: entries.slice(Math.max(0, end - chunk), end).map(entryView) });
+    out.push({
+      op: out.length ? 'prepend' : 'replace',
+      entries: entries.slice(Math.max(0, end - chunk), end).map(entryView),
+    });
   }
   return out;
 }

@@ -29,7 +29,9 @@ export interface LanewatchApi {
   onDidChangeFleet(listener: (change: FleetChange) => void): vscode.Disposable;
   /** The HTML of an open gateway-details panel (for CSP checks) and the DOM facts its script reported. */
   gatewayDetailsHtml(name: string): string | undefined;
-  onDidReportGatewayDetails(listener: (report: { gateway: string; facts: Record<string, unknown> }) => void): vscode.Disposable;
+  onDidReportGatewayDetails(
+    listener: (report: { gateway: string; facts: Record<string, unknown> }) => void,
+  ): vscode.Disposable;
   /** Every recovery action and its result, as written to the output channel. */
   auditEntries(): readonly AuditEntry[];
   /** The same data `lanewatch status --json` prints. */
@@ -38,7 +40,9 @@ export interface LanewatchApi {
   statusBarSummary(): FleetSummary | undefined;
   /** The HTML of an open gateway-logs panel, and the DOM facts its webview reports. */
   gatewayLogsHtml(name: string): string | undefined;
-  onDidReportGatewayLogs(listener: (report: { gateway: string; facts: Record<string, unknown> }) => void): vscode.Disposable;
+  onDidReportGatewayLogs(
+    listener: (report: { gateway: string; facts: Record<string, unknown> }) => void,
+  ): vscode.Disposable;
   setGatewayLogsFilter(name: string, filter: Partial<LogTailFilterView>): boolean;
   /** The last DOM facts the gateway-logs webview reported (it reports only when something changed). */
   gatewayLogsLastReport(name: string): Record<string, unknown> | undefined;
@@ -51,12 +55,21 @@ export interface LanewatchApi {
   onDidRevealSession(listener: (e: { gateway: string; key: string; found: boolean }) => void): vscode.Disposable;
   /** The HTML of an open transcript panel and the DOM facts its script reported (entries rendered, DOM size, in flight shown). */
   transcriptHtml(gateway: string, key: string): string | undefined;
-  onDidReportTranscript(listener: (report: { gateway: string; sessionKey: string; facts: Record<string, unknown> }) => void): vscode.Disposable;
+  onDidReportTranscript(
+    listener: (report: { gateway: string; sessionKey: string; facts: Record<string, unknown> }) => void,
+  ): vscode.Disposable;
 }
 
 export interface FleetSnapshotGateway {
-  name: string; url: string; state: string; description: string; problemKind?: string; serverVersion?: string; protocol?: number;
-  agents: string[]; sessions: Array<{ key: string; description: string; status: string; verified: boolean; facts: string[] }>;
+  name: string;
+  url: string;
+  state: string;
+  description: string;
+  problemKind?: string;
+  serverVersion?: string;
+  protocol?: number;
+  agents: string[];
+  sessions: Array<{ key: string; description: string; status: string; verified: boolean; facts: string[] }>;
 }
 
 let fleet: Fleet | undefined;
@@ -67,12 +80,17 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   context.subscriptions.push(output);
   const version = String(context.extension.packageJSON.version ?? '0.0.0');
   const timeoutSeconds = vscode.workspace.getConfiguration('lanewatch').get<number>('requestTimeoutSeconds', 60);
-  const requestTimeoutMs = (Number.isFinite(timeoutSeconds) && timeoutSeconds >= 5 ? Math.min(timeoutSeconds, 600) : 60) * 1000;
+  const requestTimeoutMs =
+    (Number.isFinite(timeoutSeconds) && timeoutSeconds >= 5 ? Math.min(timeoutSeconds, 600) : 60) * 1000;
   const plaintextConsent = new PlaintextConsent(context.globalState);
   const activeFleet = new Fleet({
-    secrets: new SecretStorageReader(context.secrets), identityStore: new SecretDeviceIdentityStore(context.secrets),
-    clientVersion: version, requestTimeoutMs, plaintextConsent: (c) => plaintextConsent.allows(c),
-    log: (level, message) => output[level === 'debug' ? 'debug' : level === 'info' ? 'info' : level === 'warn' ? 'warn' : 'error'](message),
+    secrets: new SecretStorageReader(context.secrets),
+    identityStore: new SecretDeviceIdentityStore(context.secrets),
+    clientVersion: version,
+    requestTimeoutMs,
+    plaintextConsent: (c) => plaintextConsent.allows(c),
+    log: (level, message) =>
+      output[level === 'debug' ? 'debug' : level === 'info' ? 'info' : level === 'warn' ? 'warn' : 'error'](message),
   });
   fleet = activeFleet;
   const tree = new FleetTreeProvider(activeFleet);
@@ -83,13 +101,22 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   const revealSession = (gateway: string, key: string) => {
     const node = tree.sessionNode(gateway, key);
     revealed.fire({ gateway, key, found: !!node });
-    if (!node) { void vscode.window.showInformationMessage(`Lanewatch: ${gateway} does not list the session ${key} (it may have been deleted or reset).`); return; }
+    if (!node) {
+      void vscode.window.showInformationMessage(
+        `Lanewatch: ${gateway} does not list the session ${key} (it may have been deleted or reset).`,
+      );
+      return;
+    }
     if (tree.idleHidden && activeFleet.gateway(gateway)?.laneStatus(key).state === 'idle') tree.setHideIdle(false);
     void treeView.reveal(node, { select: true, focus: true, expand: true });
   };
   registerGatewayCommands(context, activeFleet, output, () => tree.refresh());
   registerTransportTrustCommands(context, activeFleet, plaintextConsent, output);
-  const setHideIdle = (hide: boolean) => { tree.setHideIdle(hide); void vscode.commands.executeCommand('setContext', 'lanewatch.hideIdle', hide); void context.workspaceState.update('lanewatch.hideIdle', hide); };
+  const setHideIdle = (hide: boolean) => {
+    tree.setHideIdle(hide);
+    void vscode.commands.executeCommand('setContext', 'lanewatch.hideIdle', hide);
+    void context.workspaceState.update('lanewatch.hideIdle', hide);
+  };
   context.subscriptions.push(
     vscode.commands.registerCommand('lanewatch.hideIdleSessions', () => setHideIdle(true)),
     vscode.commands.registerCommand('lanewatch.showIdleSessions', () => setHideIdle(false)),
@@ -100,30 +127,62 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   const watchdog = new WatchdogHost(activeFleet, audit, output);
   context.subscriptions.push(watchdog);
   const details = new GatewayDetailsPanels(context.extensionUri, activeFleet, output);
-  context.subscriptions.push(details, vscode.commands.registerCommand('lanewatch.showGatewayDetails', async (arg?: { gateway?: string }) => {
-    const name = arg?.gateway ?? (activeFleet.gateways().length === 1 ? activeFleet.gateways()[0].name : (await vscode.window.showQuickPick(activeFleet.gateways().map((g) => g.name), { placeHolder: 'Details of which gateway?' })));
-    const watcher = name ? activeFleet.gateway(name) : undefined;
-    if (watcher) details.show(watcher);
-  }));
+  context.subscriptions.push(
+    details,
+    vscode.commands.registerCommand('lanewatch.showGatewayDetails', async (arg?: { gateway?: string }) => {
+      const name =
+        arg?.gateway ??
+        (activeFleet.gateways().length === 1
+          ? activeFleet.gateways()[0].name
+          : await vscode.window.showQuickPick(
+              activeFleet.gateways().map((g) => g.name),
+              { placeHolder: 'Details of which gateway?' },
+            ));
+      const watcher = name ? activeFleet.gateway(name) : undefined;
+      if (watcher) details.show(watcher);
+    }),
+  );
 
   const maxLines = vscode.workspace.getConfiguration('lanewatch').get<number>('logs.maxLines', 20_000);
-  const logs = new LogTailPanels(context.extensionUri, output, { capacity: Number.isInteger(maxLines) && maxLines >= 1_000 && maxLines <= 200_000 ? maxLines : 20_000 }, revealSession);
+  const logs = new LogTailPanels(
+    context.extensionUri,
+    output,
+    { capacity: Number.isInteger(maxLines) && maxLines >= 1_000 && maxLines <= 200_000 ? maxLines : 20_000 },
+    revealSession,
+  );
   const pickGateway = async (placeHolder: string) => {
     const all = activeFleet.gateways();
-    const name = all.length === 1 ? all[0].name : await vscode.window.showQuickPick(all.map((g) => g.name), { placeHolder });
+    const name =
+      all.length === 1
+        ? all[0].name
+        : await vscode.window.showQuickPick(
+            all.map((g) => g.name),
+            { placeHolder },
+          );
     return name ? activeFleet.gateway(name) : undefined;
   };
-  context.subscriptions.push(logs, revealed,
-    vscode.commands.registerCommand('lanewatch.revealSession', (arg?: { gateway?: string; key?: string }) => { if (arg?.gateway && arg.key) revealSession(arg.gateway, arg.key); }),
-    vscode.commands.registerCommand('lanewatch.openGatewayLogs', async (arg?: { kind?: string; gateway?: string; key?: string; preset?: LogPreset }) => {
-      const watcher = arg?.gateway ? activeFleet.gateway(arg.gateway) : await pickGateway('Logs of which gateway?');
-      if (!watcher) return;
-      // From a session node: the lines about that session; from the lanes node: lane waits.
-      const opts: LogTailShowOptions | undefined = arg?.preset ? { preset: arg.preset, sessionKey: arg.key }
-        : arg?.kind === 'session' && arg.key ? { preset: 'session', sessionKey: arg.key }
-          : arg?.kind === 'lanes' ? { preset: 'lane-waits' } : undefined;
-      logs.show(watcher, opts);
+  context.subscriptions.push(
+    logs,
+    revealed,
+    vscode.commands.registerCommand('lanewatch.revealSession', (arg?: { gateway?: string; key?: string }) => {
+      if (arg?.gateway && arg.key) revealSession(arg.gateway, arg.key);
     }),
+    vscode.commands.registerCommand(
+      'lanewatch.openGatewayLogs',
+      async (arg?: { kind?: string; gateway?: string; key?: string; preset?: LogPreset }) => {
+        const watcher = arg?.gateway ? activeFleet.gateway(arg.gateway) : await pickGateway('Logs of which gateway?');
+        if (!watcher) return;
+        // From a session node: the lines about that session; from the lanes node: lane waits.
+        const opts: LogTailShowOptions | undefined = arg?.preset
+          ? { preset: arg.preset, sessionKey: arg.key }
+          : arg?.kind === 'session' && arg.key
+            ? { preset: 'session', sessionKey: arg.key }
+            : arg?.kind === 'lanes'
+              ? { preset: 'lane-waits' }
+              : undefined;
+        logs.show(watcher, opts);
+      },
+    ),
     vscode.window.registerWebviewPanelSerializer(LOG_TAIL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel, state: unknown) {
         const watcher = isLogTailPersistedState(state) ? activeFleet.gateway(state.gateway) : undefined;
@@ -138,7 +197,10 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     }),
   );
   const transcripts = new TranscriptPanels(context.extensionUri, activeFleet, output);
-  context.subscriptions.push(transcripts, vscode.window.registerWebviewPanelSerializer(TRANSCRIPT_VIEW_TYPE, transcripts));
+  context.subscriptions.push(
+    transcripts,
+    vscode.window.registerWebviewPanelSerializer(TRANSCRIPT_VIEW_TYPE, transcripts),
+  );
   registerTranscriptCommands(context, activeFleet, transcripts);
 
   let warnedProblems = '';
@@ -147,37 +209,70 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     const parsed = parseGatewaySettings(vscode.workspace.getConfiguration('lanewatch').get('gateways'));
     // A broken (not missing) ~/.openclaw/openclaw.json is said, once per message: discovery never guesses around it.
     const configErrors: string[] = [];
-    const configs = parsed.gateways.length || parsed.problems.length ? parsed.gateways : await discoverDefaultGateways(process.env, (err) => configErrors.push(err.message));
+    const configs =
+      parsed.gateways.length || parsed.problems.length
+        ? parsed.gateways
+        : await discoverDefaultGateways(process.env, (err) => configErrors.push(err.message));
     for (const message of configErrors) {
       output.warn(`gateway discovery: ${message}`);
       if (message !== warnedConfig) {
         warnedConfig = message;
-        void vscode.window.showWarningMessage(`Lanewatch: the OpenClaw config file could not be used, so no gateway was discovered from it: ${message}`, 'Add Gateway')
+        void vscode.window
+          .showWarningMessage(
+            `Lanewatch: the OpenClaw config file could not be used, so no gateway was discovered from it: ${message}`,
+            'Add Gateway',
+          )
           .then((choice) => choice && vscode.commands.executeCommand('lanewatch.addGateway'));
       }
     }
-    if (!parsed.gateways.length && configs.length) output.info(`no lanewatch.gateways configured; watching ${configs.map((c) => `${c.name} (${c.url}, from ${c.source})`).join(', ')}`);
+    if (!parsed.gateways.length && configs.length)
+      output.info(
+        `no lanewatch.gateways configured; watching ${configs.map((c) => `${c.name} (${c.url}, from ${c.source})`).join(', ')}`,
+      );
     activeFleet.setGateways(configs, parsed.problems);
     const text = parsed.problems.map((p) => p.message).join('\n');
     if (text && text !== warnedProblems) {
       for (const p of parsed.problems) output.warn(`settings: ${p.message}`);
-      void vscode.window.showWarningMessage(`Lanewatch: ${parsed.problems.length} problem(s) in lanewatch.gateways: ${parsed.problems[0].message}`, 'Open Settings')
+      void vscode.window
+        .showWarningMessage(
+          `Lanewatch: ${parsed.problems.length} problem(s) in lanewatch.gateways: ${parsed.problems[0].message}`,
+          'Open Settings',
+        )
         .then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettingsJson'));
     }
     warnedProblems = text;
   };
-  context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('lanewatch.gateways')) void applySettings(); }));
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('lanewatch.gateways')) void applySettings();
+    }),
+  );
   void applySettings();
 
   const activationMs = performance.now() - started;
   output.info(`Lanewatch ${version} activated in ${activationMs.toFixed(1)} ms`);
   return {
     activationMs,
-    fleetSnapshot: async () => reportFleet(activeFleet).gateways.map((g) => ({
-      name: g.name, url: g.url, state: g.state, description: g.description, problemKind: g.problem?.kind, serverVersion: g.serverVersion, protocol: g.protocol,
-      agents: g.agents.filter((a) => a.id !== '(no agent)').map((a) => a.id),
-      sessions: g.agents.flatMap((a) => a.sessions).map((x) => ({ key: x.key, description: x.description, status: x.laneStatus, verified: x.verified, facts: x.facts.map((f) => f.text) })),
-    })),
+    fleetSnapshot: async () =>
+      reportFleet(activeFleet).gateways.map((g) => ({
+        name: g.name,
+        url: g.url,
+        state: g.state,
+        description: g.description,
+        problemKind: g.problem?.kind,
+        serverVersion: g.serverVersion,
+        protocol: g.protocol,
+        agents: g.agents.filter((a) => a.id !== '(no agent)').map((a) => a.id),
+        sessions: g.agents
+          .flatMap((a) => a.sessions)
+          .map((x) => ({
+            key: x.key,
+            description: x.description,
+            status: x.laneStatus,
+            verified: x.verified,
+            facts: x.facts.map((f) => f.text),
+          })),
+      })),
     fleetReport: () => reportFleet(activeFleet),
     logUri: context.logUri,
     gatewayLogsHtml: (name) => logs.html(name),
@@ -188,7 +283,10 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     watchdogEvents: () => watchdog.events,
     onDidWatchdogEvent: (listener) => watchdog.onDidEvent(listener),
     statusBarSummary: () => statusBar.summary,
-    onDidChangeFleet: (listener) => { const sub = activeFleet.onDidChange(listener); return new vscode.Disposable(() => sub.dispose()); },
+    onDidChangeFleet: (listener) => {
+      const sub = activeFleet.onDidChange(listener);
+      return new vscode.Disposable(() => sub.dispose());
+    },
     gatewayDetailsHtml: (name) => details.html(name),
     onDidReportGatewayDetails: (listener) => details.onDidReport(listener),
     auditEntries: () => audit.entries,

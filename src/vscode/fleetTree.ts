@@ -6,7 +6,14 @@ import * as vscode from 'vscode';
 import type { Fleet, FleetChange } from '../fleet/fleet';
 import type { GatewayWatcher } from '../fleet/gatewayWatcher';
 import { compareLaneStates } from '../lanes/laneStatus';
-import { describeConnection, describeSession, escapeMarkdown, fixFor, gatewayContextValue, summarizeCounts } from '../report/describe';
+import {
+  describeConnection,
+  describeSession,
+  escapeMarkdown,
+  fixFor,
+  gatewayContextValue,
+  summarizeCounts,
+} from '../report/describe';
 
 /** Minimum time between two onDidChangeTreeData fires; see queue(). Just over VS Code's own 200 ms debounce. */
 export const REFRESH_SPACING_MS = 210;
@@ -33,8 +40,13 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     this.sub = fleet.onDidChange((c) => this.onFleetChange(c));
   }
 
-  get idleHidden(): boolean { return this.hideIdle; }
-  setHideIdle(hide: boolean): void { this.hideIdle = hide; this.refresh(); }
+  get idleHidden(): boolean {
+    return this.hideIdle;
+  }
+  setHideIdle(hide: boolean): void {
+    this.hideIdle = hide;
+    this.refresh();
+  }
 
   private node<T extends FleetNode>(n: T): T {
     const cached = this.nodes.get(n.id) as T | undefined;
@@ -78,12 +90,18 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   }
 
   private onFleetChange(change: FleetChange): void {
-    if (change.what === 'gateways') { this.nodes.clear(); this.queue(undefined); return; }
+    if (change.what === 'gateways') {
+      this.nodes.clear();
+      this.queue(undefined);
+      return;
+    }
     if (change.what === 'logs') return;
     this.queue(this.nodes.get(`gw:${change.gateway}`));
   }
 
-  refresh(): void { this.queue(undefined); }
+  refresh(): void {
+    this.queue(undefined);
+  }
 
   /** The node of a session, for TreeView.reveal (from a log line's link); undefined when not listed. */
   sessionNode(gateway: string, key: string): FleetNode | undefined {
@@ -100,31 +118,68 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     if (!watcher || watcher.agentList().length <= 1) return gatewayNode;
     const row = watcher.session(element.key);
     const agentId = row?.agentId ?? /^agent:([^:]+):/.exec(element.key)?.[1];
-    return agentId ? this.node({ kind: 'agent' as const, id: `agent:${element.gateway}:${agentId}`, gateway: element.gateway, agentId }) : gatewayNode;
+    return agentId
+      ? this.node({
+          kind: 'agent' as const,
+          id: `agent:${element.gateway}:${agentId}`,
+          gateway: element.gateway,
+          agentId,
+        })
+      : gatewayNode;
   }
 
   getChildren(element?: FleetNode): FleetNode[] {
     if (!element) {
-      const problems = this.fleet.problems().map((p, i) => this.node({ kind: 'settings-problem' as const, id: `problem:${i}:${p.message}`, message: p.message, setting: p.setting }));
-      return [...problems, ...this.fleet.gateways().map((g) => this.node({ kind: 'gateway' as const, id: `gw:${g.name}`, gateway: g.name }))];
+      const problems = this.fleet
+        .problems()
+        .map((p, i) =>
+          this.node({
+            kind: 'settings-problem' as const,
+            id: `problem:${i}:${p.message}`,
+            message: p.message,
+            setting: p.setting,
+          }),
+        );
+      return [
+        ...problems,
+        ...this.fleet
+          .gateways()
+          .map((g) => this.node({ kind: 'gateway' as const, id: `gw:${g.name}`, gateway: g.name })),
+      ];
     }
     if (element.kind === 'settings-problem') return [];
     const watcher = this.fleet.gateway(element.gateway);
     if (!watcher) return [];
     if (element.kind === 'gateway') {
       const snap = watcher.snapshot();
-      if (snap.state !== 'connected') return snap.problem && snap.problem.action !== 'none' ? [this.node({ kind: 'fix' as const, id: `fix:${watcher.name}`, gateway: watcher.name })] : [];
-      const lanes = watcher.laneTable() ? [this.node({ kind: 'lanes' as const, id: `lanes:${watcher.name}`, gateway: watcher.name })] : [];
+      if (snap.state !== 'connected')
+        return snap.problem && snap.problem.action !== 'none'
+          ? [this.node({ kind: 'fix' as const, id: `fix:${watcher.name}`, gateway: watcher.name })]
+          : [];
+      const lanes = watcher.laneTable()
+        ? [this.node({ kind: 'lanes' as const, id: `lanes:${watcher.name}`, gateway: watcher.name })]
+        : [];
       const agents = watcher.agentList();
       if (agents.length <= 1) return [...lanes, ...this.sessionNodes(watcher, undefined)];
-      return [...lanes, ...agents.map((a) => this.node({ kind: 'agent' as const, id: `agent:${watcher.name}:${a.id}`, gateway: watcher.name, agentId: a.id }))];
+      return [
+        ...lanes,
+        ...agents.map((a) =>
+          this.node({
+            kind: 'agent' as const,
+            id: `agent:${watcher.name}:${a.id}`,
+            gateway: watcher.name,
+            agentId: a.id,
+          }),
+        ),
+      ];
     }
     if (element.kind === 'agent') return this.sessionNodes(watcher, element.agentId);
     return [];
   }
 
   private sessionsOf(watcher: GatewayWatcher, agentId: string | undefined) {
-    return watcher.sessionRows()
+    return watcher
+      .sessionRows()
       .filter((r) => !agentId || !r.agentId || r.agentId === agentId)
       .map((r) => ({ row: r, status: watcher.laneStatus(r.key) }));
   }
@@ -132,8 +187,17 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   private sessionNodes(watcher: GatewayWatcher, agentId: string | undefined): FleetNode[] {
     return this.sessionsOf(watcher, agentId)
       .filter((s) => !this.hideIdle || s.status.state !== 'idle')
-      .sort((a, b) => compareLaneStates(a.status.state, b.status.state) || (b.row.updatedAt ?? 0) - (a.row.updatedAt ?? 0))
-      .map((s) => this.node({ kind: 'session' as const, id: `session:${watcher.name}:${s.row.key}`, gateway: watcher.name, key: s.row.key }));
+      .sort(
+        (a, b) => compareLaneStates(a.status.state, b.status.state) || (b.row.updatedAt ?? 0) - (a.row.updatedAt ?? 0),
+      )
+      .map((s) =>
+        this.node({
+          kind: 'session' as const,
+          id: `session:${watcher.name}:${s.row.key}`,
+          gateway: watcher.name,
+          key: s.row.key,
+        }),
+      );
   }
 
   getTreeItem(element: FleetNode): vscode.TreeItem {
@@ -153,7 +217,10 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       // connecting (no children) would otherwise stay collapsed once its sessions arrive.
       const item = new vscode.TreeItem(watcher.name, vscode.TreeItemCollapsibleState.Expanded);
       item.id = element.id;
-      item.description = snap.state === 'connected' ? `${d.description} · ${summarizeCounts(this.sessionsOf(watcher, undefined).map((s) => s.status.state))}` : d.description;
+      item.description =
+        snap.state === 'connected'
+          ? `${d.description} · ${summarizeCounts(this.sessionsOf(watcher, undefined).map((s) => s.status.state))}`
+          : d.description;
       item.tooltip = new vscode.MarkdownString(d.tooltipMarkdown);
       item.iconPath = new vscode.ThemeIcon(d.icon, new vscode.ThemeColor(d.color));
       item.contextValue = gatewayContextValue(snap);
@@ -166,7 +233,11 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       item.id = element.id;
       item.tooltip = p.advice;
       item.iconPath = new vscode.ThemeIcon('wrench');
-      item.command = { command: fix.command, title: fix.label, arguments: [{ kind: 'gateway', id: `gw:${watcher.name}`, gateway: watcher.name }] };
+      item.command = {
+        command: fix.command,
+        title: fix.label,
+        arguments: [{ kind: 'gateway', id: `gw:${watcher.name}`, gateway: watcher.name }],
+      };
       item.contextValue = `fix.${p.action}`;
       return item;
     }
@@ -176,11 +247,29 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       const dyn = t.dynamic;
       const item = new vscode.TreeItem('Lanes', vscode.TreeItemCollapsibleState.None);
       item.id = element.id;
-      item.description = [
-        ...busy.map((l) => `${l.lane} ${l.activeCount}/${l.maxConcurrent ?? '?'}${l.queuedCount ? ` +${l.queuedCount} queued` : ''}`),
-        dyn ? `session lanes: ${dyn.activeCount ?? 0} active, ${dyn.queuedCount ?? 0} queued` : '',
-      ].filter(Boolean).join(' · ') || (t.source === 'logs' ? 'no lane wait logged (this version has no lane RPC)' : 'all idle');
-      item.tooltip = new vscode.MarkdownString(['| lane | active | queued | max |', '|---|---|---|---|', ...t.lanes.map((l) => `| ${escapeMarkdown(String(l.lane))} | ${l.activeCount} | ${l.queuedCount} | ${l.maxConcurrent ?? ''} |`), '', dyn ? `Session lanes (aggregate): ${escapeMarkdown(JSON.stringify(dyn))}` : 'Session lanes: idle', ...(t.note ? ['', `_${escapeMarkdown(t.note)}_`] : [])].join('\n'));
+      item.description =
+        [
+          ...busy.map(
+            (l) =>
+              `${l.lane} ${l.activeCount}/${l.maxConcurrent ?? '?'}${l.queuedCount ? ` +${l.queuedCount} queued` : ''}`,
+          ),
+          dyn ? `session lanes: ${dyn.activeCount ?? 0} active, ${dyn.queuedCount ?? 0} queued` : '',
+        ]
+          .filter(Boolean)
+          .join(' · ') || (t.source === 'logs' ? 'no lane wait logged (this version has no lane RPC)' : 'all idle');
+      item.tooltip = new vscode.MarkdownString(
+        [
+          '| lane | active | queued | max |',
+          '|---|---|---|---|',
+          ...t.lanes.map(
+            (l) =>
+              `| ${escapeMarkdown(String(l.lane))} | ${l.activeCount} | ${l.queuedCount} | ${l.maxConcurrent ?? ''} |`,
+          ),
+          '',
+          dyn ? `Session lanes (aggregate): ${escapeMarkdown(JSON.stringify(dyn))}` : 'Session lanes: idle',
+          ...(t.note ? ['', `_${escapeMarkdown(t.note)}_`] : []),
+        ].join('\n'),
+      );
       item.iconPath = new vscode.ThemeIcon('list-flat');
       item.contextValue = 'lanes';
       return item;
@@ -210,9 +299,16 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   resolveTreeItem(item: vscode.TreeItem, element: FleetNode): vscode.TreeItem {
     if (element.kind !== 'session' || item.tooltip) return item;
     const watcher = this.fleet.gateway(element.gateway);
-    if (watcher) item.tooltip = new vscode.MarkdownString(describeSession(watcher.session(element.key), element.key, watcher.laneStatus(element.key)).tooltipMarkdown);
+    if (watcher)
+      item.tooltip = new vscode.MarkdownString(
+        describeSession(watcher.session(element.key), element.key, watcher.laneStatus(element.key)).tooltipMarkdown,
+      );
     return item;
   }
 
-  dispose(): void { clearTimeout(this.flushTimer); this.sub.dispose(); this.emitter.dispose(); }
+  dispose(): void {
+    clearTimeout(this.flushTimer);
+    this.sub.dispose();
+    this.emitter.dispose();
+  }
 }

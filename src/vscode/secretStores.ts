@@ -19,11 +19,18 @@ const creating = new WeakMap<vscode.SecretStorage, Map<string, Promise<StoredDev
  */
 export class SecretDeviceIdentityStore implements DeviceIdentityStore {
   constructor(private readonly secrets: vscode.SecretStorage) {}
-  private key(gatewayKey: string) { return `lanewatch.device:${gatewayKey}`; }
+  private key(gatewayKey: string) {
+    return `lanewatch.device:${gatewayKey}`;
+  }
   async load(gatewayKey: string): Promise<StoredDeviceIdentity | undefined> {
     const raw = await this.secrets.get(this.key(gatewayKey));
     if (!raw) return undefined;
-    try { const parsed: unknown = JSON.parse(raw); return isStoredDeviceIdentity(parsed) ? parsed : undefined; } catch { return undefined; }
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      return isStoredDeviceIdentity(parsed) ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
   }
   async save(gatewayKey: string, identity: StoredDeviceIdentity): Promise<void> {
     await this.secrets.store(this.key(gatewayKey), JSON.stringify(identity));
@@ -39,7 +46,9 @@ export class SecretDeviceIdentityStore implements DeviceIdentityStore {
       if (stored) return stored;
       await this.save(gatewayKey, identity);
       return (await this.load(gatewayKey)) ?? identity;
-    })().finally(() => { if (inFlight.get(entry) === p) inFlight.delete(entry); });
+    })().finally(() => {
+      if (inFlight.get(entry) === p) inFlight.delete(entry);
+    });
     inFlight.set(entry, p);
     return p;
   }
@@ -47,5 +56,7 @@ export class SecretDeviceIdentityStore implements DeviceIdentityStore {
 
 export class SecretStorageReader implements SecretReader {
   constructor(private readonly secrets: vscode.SecretStorage) {}
-  get(key: string) { return Promise.resolve(this.secrets.get(key)); }
+  get(key: string) {
+    return Promise.resolve(this.secrets.get(key));
+  }
 }

@@ -13,15 +13,22 @@ export class FleetStatusBar implements vscode.Disposable {
   constructor(private readonly fleet: Fleet) {
     this.item.name = 'Lanewatch';
     this.item.command = 'lanewatch.fleet.focus';
-    this.sub = fleet.onDidChange((c) => { if (!('what' in c) || c.what !== 'logs') this.schedule(); });
+    this.sub = fleet.onDidChange((c) => {
+      if (!('what' in c) || c.what !== 'logs') this.schedule();
+    });
     this.update();
     this.item.show();
   }
 
-  get summary(): FleetSummary | undefined { return this.current; }
+  get summary(): FleetSummary | undefined {
+    return this.current;
+  }
 
   private schedule(): void {
-    this.timer ??= setTimeout(() => { this.timer = undefined; this.update(); }, 100);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.update();
+    }, 100);
   }
 
   update(): void {
@@ -35,9 +42,17 @@ export class FleetStatusBar implements vscode.Disposable {
     for (const line of s.tooltipLines) md.appendText(`${line}\n\n`);
     md.appendMarkdown('Click to open the Gateways view.');
     this.item.tooltip = md;
-    this.item.backgroundColor = s.severity === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground')
-      : s.severity === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.backgroundColor =
+      s.severity === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : s.severity === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
   }
 
-  dispose(): void { clearTimeout(this.timer); this.sub.dispose(); this.item.dispose(); }
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.sub.dispose();
+    this.item.dispose();
+  }
 }

@@ -19,7 +19,13 @@ export interface WatchdogRules {
   exclude: string[];
 }
 
-export const DEFAULT_WATCHDOG_RULES: WatchdogRules = { states: ['stalled', 'stuck', 'stale'], thresholdMs: 10 * 60_000, maxActionsPerHour: 2, cooldownMs: 5 * 60_000, exclude: [] };
+export const DEFAULT_WATCHDOG_RULES: WatchdogRules = {
+  states: ['stalled', 'stuck', 'stale'],
+  thresholdMs: 10 * 60_000,
+  maxActionsPerHour: 2,
+  cooldownMs: 5 * 60_000,
+  exclude: [],
+};
 
 export type WatchdogEvent =
   | { kind: 'armed'; gateway: string; key: string; state: LaneState; actAt: number }
@@ -34,7 +40,15 @@ export type WatchdogEvent =
    * `retryAt` (the cool-down, the hourly limit and at least FAILED_RETRY_MIN_MS), the watchdog tries again; the
    * threshold does not start over, as it does after a completed action.
    */
-  | { kind: 'failed'; gateway: string; key: string; state: LaneState; error: string; attemptsInLastHour: number; retryAt: number };
+  | {
+      kind: 'failed';
+      gateway: string;
+      key: string;
+      state: LaneState;
+      error: string;
+      attemptsInLastHour: number;
+      retryAt: number;
+    };
 
 /** A failed attempt is retried no sooner than this, even with a cool-down of 0 (a failing connect fails at once). */
 export const FAILED_RETRY_MIN_MS = 10_000;
@@ -47,10 +61,14 @@ export const FAILED_RETRY_MIN_MS = 10_000;
 export function watchdogAuditEntry(e: WatchdogEvent): Omit<AuditEntry, 'time'> | undefined {
   const base = { gateway: e.gateway, session: e.key, call: 'watchdog recover' };
   switch (e.kind) {
-    case 'acted': return { ...base, outcome: e.report.verdict, detail: e.report.summary };
-    case 'failed': return { ...base, outcome: 'failed', detail: `${e.error} (${watchdogRetryText(e)})` };
-    case 'skipped': return { ...base, outcome: 'skipped', detail: e.reason };
-    default: return undefined;
+    case 'acted':
+      return { ...base, outcome: e.report.verdict, detail: e.report.summary };
+    case 'failed':
+      return { ...base, outcome: 'failed', detail: `${e.error} (${watchdogRetryText(e)})` };
+    case 'skipped':
+      return { ...base, outcome: 'skipped', detail: e.reason };
+    default:
+      return undefined;
   }
 }
 
@@ -74,37 +92,61 @@ export interface WatchdogOptions {
   setTimer?: (fn: () => void, ms: number) => { cancel(): void };
 }
 
-interface Tracked { state: LaneState; since: number; timer?: { cancel(): void }; skippedFor?: string }
+interface Tracked {
+  state: LaneState;
+  since: number;
+  timer?: { cancel(): void };
+  skippedFor?: string;
+}
 
 const HOUR = 60 * 60_000;
 
-export function validateWatchdogRules(raw: Partial<Record<keyof WatchdogRules, unknown>>): { rules: WatchdogRules; problems: string[] } {
+export function validateWatchdogRules(raw: Partial<Record<keyof WatchdogRules, unknown>>): {
+  rules: WatchdogRules;
+  problems: string[];
+} {
   const problems: string[] = [];
   const rules = { ...DEFAULT_WATCHDOG_RULES };
   const allowed: LaneState[] = ['stuck', 'stalled', 'stale', 'long-running', 'running', 'queued'];
   if (raw.states !== undefined) {
-    const states = Array.isArray(raw.states) ? raw.states.filter((s): s is LaneState => typeof s === 'string' && (allowed as string[]).includes(s)) : [];
-    if (!Array.isArray(raw.states) || states.length !== raw.states.length || !states.length) problems.push(`states must be a non-empty list of ${allowed.join(', ')}`);
+    const states = Array.isArray(raw.states)
+      ? raw.states.filter((s): s is LaneState => typeof s === 'string' && (allowed as string[]).includes(s))
+      : [];
+    if (!Array.isArray(raw.states) || states.length !== raw.states.length || !states.length)
+      problems.push(`states must be a non-empty list of ${allowed.join(', ')}`);
     if (states.length) rules.states = states;
   }
   const num = (key: 'thresholdMs' | 'maxActionsPerHour' | 'cooldownMs', min: number, max: number) => {
     const v = raw[key];
     if (v === undefined) return;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) { problems.push(`${key} must be a number from ${min} to ${max}`); return; }
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+      problems.push(`${key} must be a number from ${min} to ${max}`);
+      return;
+    }
     rules[key] = v;
   };
   num('thresholdMs', 1_000, 7 * 24 * HOUR);
   num('maxActionsPerHour', 0, 60);
   num('cooldownMs', 0, 24 * HOUR);
   if (raw.exclude !== undefined) {
-    if (!Array.isArray(raw.exclude) || raw.exclude.some((x) => typeof x !== 'string')) problems.push('exclude must be a list of session keys or patterns');
+    if (!Array.isArray(raw.exclude) || raw.exclude.some((x) => typeof x !== 'string'))
+      problems.push('exclude must be a list of session keys or patterns');
     else rules.exclude = raw.exclude as string[];
   }
   return { rules, problems };
 }
 
 export function excludedBy(key: string, patterns: readonly string[]): string | undefined {
-  return patterns.find((p) => (p.includes('*') ? new RegExp(`^${p.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(key) : p === key));
+  return patterns.find((p) =>
+    p.includes('*')
+      ? new RegExp(
+          `^${p
+            .split('*')
+            .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+            .join('.*')}$`,
+        ).test(key)
+      : p === key,
+  );
 }
 
 export class Watchdog {
@@ -116,18 +158,31 @@ export class Watchdog {
   private readonly setTimer: NonNullable<WatchdogOptions['setTimer']>;
   private disposed = false;
 
-  constructor(private readonly fleet: WatchdogFleet, private readonly opts: WatchdogOptions) {
+  constructor(
+    private readonly fleet: WatchdogFleet,
+    private readonly opts: WatchdogOptions,
+  ) {
     this.now = opts.now ?? Date.now;
-    this.setTimer = opts.setTimer ?? ((fn, ms) => { const t = setTimeout(fn, Math.max(0, ms)); return { cancel: () => clearTimeout(t) }; });
+    this.setTimer =
+      opts.setTimer ??
+      ((fn, ms) => {
+        const t = setTimeout(fn, Math.max(0, ms));
+        return { cancel: () => clearTimeout(t) };
+      });
     this.sub = fleet.onDidChange((c) => this.onChange(c));
     for (const w of fleet.gateways()) this.evaluateGateway(w);
   }
 
-  get rules(): WatchdogRules { return this.opts.rules; }
+  get rules(): WatchdogRules {
+    return this.opts.rules;
+  }
 
   /** Sessions armed now, with the time the watchdog will act (for the UI and tests). */
   armed(): Array<{ gateway: string; key: string; state: LaneState; since: number }> {
-    return [...this.tracked.entries()].map(([id, t]) => { const [gateway, key] = split(id); return { gateway, key, state: t.state, since: t.since }; });
+    return [...this.tracked.entries()].map(([id, t]) => {
+      const [gateway, key] = split(id);
+      return { gateway, key, state: t.state, since: t.since };
+    });
   }
 
   actionsInLastHour(gateway: string, key: string): number {
@@ -136,7 +191,11 @@ export class Watchdog {
 
   private onChange(c: { gateway?: string; what: string; keys?: string[] }): void {
     if (this.disposed || c.what === 'logs' || c.what === 'lanes' || c.what === 'agents') return;
-    if (!c.gateway) { for (const w of this.fleet.gateways()) this.evaluateGateway(w); this.forgetRemovedGateways(); return; }
+    if (!c.gateway) {
+      for (const w of this.fleet.gateways()) this.evaluateGateway(w);
+      this.forgetRemovedGateways();
+      return;
+    }
     const w = this.fleet.gateway(c.gateway);
     if (!w) return;
     if (c.keys) for (const k of c.keys) this.evaluate(w, k);
@@ -144,13 +203,20 @@ export class Watchdog {
   }
 
   private forgetRemovedGateways(): void {
-    for (const [key, t] of this.tracked) if (!this.fleet.gateway(split(key)[0])) { t.timer?.cancel(); this.tracked.delete(key); }
+    for (const [key, t] of this.tracked)
+      if (!this.fleet.gateway(split(key)[0])) {
+        t.timer?.cancel();
+        this.tracked.delete(key);
+      }
   }
 
   private evaluateGateway(w: GatewayWatcher): void {
     const keys = new Set(w.sessionRows().map((r) => r.key));
     for (const k of keys) this.evaluate(w, k);
-    for (const tid of [...this.tracked.keys()]) { const [g, k] = split(tid); if (g === w.name && !keys.has(k)) this.disarm(w.name, k, this.tracked.get(tid)!.state); }
+    for (const tid of [...this.tracked.keys()]) {
+      const [g, k] = split(tid);
+      if (g === w.name && !keys.has(k)) this.disarm(w.name, k, this.tracked.get(tid)!.state);
+    }
   }
 
   private evaluate(w: GatewayWatcher, key: string): void {
@@ -158,8 +224,14 @@ export class Watchdog {
     const status = w.laneStatus(key);
     const watched = this.opts.rules.states.includes(status.state) && status.verified;
     const t = this.tracked.get(tid);
-    if (!watched) { if (t) this.disarm(w.name, key, t.state); return; }
-    if (t) { t.state = status.state; return; } // still wedged (maybe stalled → stuck): keep the original "since"
+    if (!watched) {
+      if (t) this.disarm(w.name, key, t.state);
+      return;
+    }
+    if (t) {
+      t.state = status.state;
+      return;
+    } // still wedged (maybe stalled → stuck): keep the original "since"
     const since = this.now();
     this.tracked.set(tid, { state: status.state, since });
     const actAt = since + this.opts.rules.thresholdMs;
@@ -180,7 +252,9 @@ export class Watchdog {
     const t = this.tracked.get(tid);
     if (!t) return;
     t.timer?.cancel();
-    t.timer = this.setTimer(() => { void this.due(tid); }, at - this.now());
+    t.timer = this.setTimer(() => {
+      void this.due(tid);
+    }, at - this.now());
   }
 
   private async due(tid: string): Promise<void> {
@@ -190,25 +264,44 @@ export class Watchdog {
     const w = this.fleet.gateway(gateway);
     if (!w) return;
     const status = w.laneStatus(key);
-    if (!this.opts.rules.states.includes(status.state) || !status.verified) { this.disarm(gateway, key, t.state); return; }
+    if (!this.opts.rules.states.includes(status.state) || !status.verified) {
+      this.disarm(gateway, key, t.state);
+      return;
+    }
     const now = this.now();
     // setTimeout may fire a millisecond before Date.now() reaches the due time (its clock is not Date's): never act
     // before the session has been wedged for the whole threshold, which is the promise the setting makes.
-    if (now < t.since + this.opts.rules.thresholdMs) { this.schedule(tid, t.since + this.opts.rules.thresholdMs); return; }
+    if (now < t.since + this.opts.rules.thresholdMs) {
+      this.schedule(tid, t.since + this.opts.rules.thresholdMs);
+      return;
+    }
     const skip = (reason: string, retryAt?: number) => {
       // Say it once per reason, not on every re-check.
-      if (t.skippedFor !== reason) this.opts.onEvent({ kind: 'skipped', gateway, key, state: status.state, reason, retryAt });
+      if (t.skippedFor !== reason)
+        this.opts.onEvent({ kind: 'skipped', gateway, key, state: status.state, reason, retryAt });
       t.skippedFor = reason;
       if (retryAt !== undefined) this.schedule(tid, retryAt);
     };
     const excluded = excludedBy(key, this.opts.rules.exclude);
-    if (excluded) { skip(`excluded by "${excluded}"`); return; }
+    if (excluded) {
+      skip(`excluded by "${excluded}"`);
+      return;
+    }
     const history = (this.actions.get(tid) ?? []).filter((x) => x > now - HOUR);
     this.actions.set(tid, history);
     const last = history.at(-1);
-    if (last !== undefined && now < last + this.opts.rules.cooldownMs) { skip(`cooling down until ${new Date(last + this.opts.rules.cooldownMs).toISOString()}`, last + this.opts.rules.cooldownMs); return; }
+    if (last !== undefined && now < last + this.opts.rules.cooldownMs) {
+      skip(
+        `cooling down until ${new Date(last + this.opts.rules.cooldownMs).toISOString()}`,
+        last + this.opts.rules.cooldownMs,
+      );
+      return;
+    }
     if (history.length >= this.opts.rules.maxActionsPerHour) {
-      skip(`rate limit: ${history.length} action(s) in the last hour (max ${this.opts.rules.maxActionsPerHour})`, history[0] + HOUR);
+      skip(
+        `rate limit: ${history.length} action(s) in the last hour (max ${this.opts.rules.maxActionsPerHour})`,
+        history[0] + HOUR,
+      );
       return;
     }
     t.skippedFor = undefined;
@@ -225,8 +318,18 @@ export class Watchdog {
       retryAfterFailure = Math.max(now + this.opts.rules.cooldownMs, failedAt + FAILED_RETRY_MIN_MS);
       const recent = history.filter((x) => x > failedAt - HOUR);
       const max = this.opts.rules.maxActionsPerHour;
-      const retryAt = recent.length >= max ? Math.max(retryAfterFailure, recent[recent.length - max] + HOUR) : retryAfterFailure;
-      if (!this.disposed) this.opts.onEvent({ kind: 'failed', gateway, key, state: status.state, error: errorText(err), attemptsInLastHour: recent.length, retryAt });
+      const retryAt =
+        recent.length >= max ? Math.max(retryAfterFailure, recent[recent.length - max] + HOUR) : retryAfterFailure;
+      if (!this.disposed)
+        this.opts.onEvent({
+          kind: 'failed',
+          gateway,
+          key,
+          state: status.state,
+          error: errorText(err),
+          attemptsInLastHour: recent.length,
+          retryAt,
+        });
     } finally {
       this.inFlight.delete(tid);
     }
@@ -239,7 +342,10 @@ export class Watchdog {
     } else if (after) {
       // Start over: if the session is still (or again) wedged, it must stay so for a full threshold again.
       after.since = this.now();
-      this.schedule(tid, Math.max(after.since + this.opts.rules.thresholdMs, (history.at(-1) ?? 0) + this.opts.rules.cooldownMs));
+      this.schedule(
+        tid,
+        Math.max(after.since + this.opts.rules.thresholdMs, (history.at(-1) ?? 0) + this.opts.rules.cooldownMs),
+      );
     }
     this.evaluate(w, key);
   }
@@ -254,4 +360,7 @@ export class Watchdog {
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err)) || 'unknown error';
 const id = (gateway: string, key: string) => `${gateway}\u0000${key}`;
-const split = (tid: string): [string, string] => { const i = tid.indexOf('\u0000'); return [tid.slice(0, i), tid.slice(i + 1)]; };
+const split = (tid: string): [string, string] => {
+  const i = tid.indexOf('\u0000');
+  return [tid.slice(0, i), tid.slice(i + 1)];
+};

@@ -13,14 +13,25 @@ async function api(): Promise<LanewatchApi> {
 }
 
 /** Resolves with the first fleet snapshot that satisfies `pick`, re-checking on every fleet change event. */
-async function fleetWhere(a: LanewatchApi, pick: (gws: FleetSnapshotGateway[]) => boolean, ms = 90_000): Promise<FleetSnapshotGateway[]> {
+async function fleetWhere(
+  a: LanewatchApi,
+  pick: (gws: FleetSnapshotGateway[]) => boolean,
+  ms = 90_000,
+): Promise<FleetSnapshotGateway[]> {
   const now = await a.fleetSnapshot();
   if (pick(now)) return now;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(async () => { sub.dispose(); reject(new Error(`fleet condition not met in ${ms} ms: ${JSON.stringify(await a.fleetSnapshot())}`)); }, ms);
+    const timer = setTimeout(async () => {
+      sub.dispose();
+      reject(new Error(`fleet condition not met in ${ms} ms: ${JSON.stringify(await a.fleetSnapshot())}`));
+    }, ms);
     const sub = a.onDidChangeFleet(async () => {
       const s = await a.fleetSnapshot();
-      if (pick(s)) { clearTimeout(timer); sub.dispose(); resolve(s); }
+      if (pick(s)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(s);
+      }
     });
   });
 }
@@ -29,7 +40,9 @@ describe('fleet view against a real gateway', function () {
   this.timeout(120_000);
   const gatewayUrl = process.env.LANEWATCH_TEST_GATEWAY_URL;
 
-  before(function () { if (!gatewayUrl) throw new Error('LANEWATCH_TEST_GATEWAY_URL is not set: run through scripts/test.mjs'); });
+  before(function () {
+    if (!gatewayUrl) throw new Error('LANEWATCH_TEST_GATEWAY_URL is not set: run through scripts/test.mjs');
+  });
 
   it('activates in under 200 ms of its own time', async () => {
     const a = await api();
@@ -38,7 +51,9 @@ describe('fleet view against a real gateway', function () {
   });
 
   it('connects to the configured gateway and shows its version', async () => {
-    const gws = await fleetWhere(await api(), (g) => g.some((x) => x.name === 'demo' && x.state === 'connected' && x.agents.length > 0));
+    const gws = await fleetWhere(await api(), (g) =>
+      g.some((x) => x.name === 'demo' && x.state === 'connected' && x.agents.length > 0),
+    );
     const demo = gws.find((g) => g.name === 'demo')!;
     assert.equal(demo.url, gatewayUrl);
     assert.equal(demo.protocol, 4);
@@ -59,7 +74,14 @@ describe('fleet view against a real gateway', function () {
 
   it('registers its commands', async () => {
     const all = await vscode.commands.getCommands(true);
-    for (const id of ['lanewatch.refresh', 'lanewatch.addGateway', 'lanewatch.setGatewayToken', 'lanewatch.reconnectGateway', 'lanewatch.showConnectionReport']) assert.ok(all.includes(id), id);
+    for (const id of [
+      'lanewatch.refresh',
+      'lanewatch.addGateway',
+      'lanewatch.setGatewayToken',
+      'lanewatch.reconnectGateway',
+      'lanewatch.showConnectionReport',
+    ])
+      assert.ok(all.includes(id), id);
   });
 
   it('a bad settings entry is reported and the good gateway keeps working', async () => {
@@ -67,8 +89,14 @@ describe('fleet view against a real gateway', function () {
     const original = config.get<unknown[]>('gateways') ?? [];
     const a = await api();
     try {
-      await config.update('gateways', [...original, { name: 'broken', url: 'http://127.0.0.1:1' }, { name: 'unreachable', url: 'ws://127.0.0.1:9' }], vscode.ConfigurationTarget.Global);
-      const gws = await fleetWhere(a, (g) => g.some((x) => x.name === 'unreachable' && x.problemKind === 'unreachable'));
+      await config.update(
+        'gateways',
+        [...original, { name: 'broken', url: 'http://127.0.0.1:1' }, { name: 'unreachable', url: 'ws://127.0.0.1:9' }],
+        vscode.ConfigurationTarget.Global,
+      );
+      const gws = await fleetWhere(a, (g) =>
+        g.some((x) => x.name === 'unreachable' && x.problemKind === 'unreachable'),
+      );
       assert.ok(!gws.some((g) => g.name === 'broken'), 'the invalid entry is not watched');
       assert.equal(gws.find((g) => g.name === 'demo')?.state, 'connected', 'the valid gateway kept its connection');
       assert.match(gws.find((g) => g.name === 'unreachable')!.description, /not running \(connection refused\)/);

@@ -11,7 +11,12 @@ describe('gateway details webview', function () {
   it('opens with a strict CSP and renders the live connection', async () => {
     const api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
     const reported = new Promise<Record<string, unknown>>((resolve) => {
-      const sub = api.onDidReportGatewayDetails((r) => { if (r.gateway === 'demo' && r.facts.state === 'connected') { sub.dispose(); resolve(r.facts); } });
+      const sub = api.onDidReportGatewayDetails((r) => {
+        if (r.gateway === 'demo' && r.facts.state === 'connected') {
+          sub.dispose();
+          resolve(r.facts);
+        }
+      });
     });
     await vscode.commands.executeCommand('lanewatch.showGatewayDetails', { gateway: 'demo' });
     assertStrictCsp(api.gatewayDetailsHtml('demo'));

@@ -12,15 +12,32 @@ describe('gateway logs panel', function () {
   let api: LanewatchApi;
 
   /** The current or next report from the demo panel that satisfies `pick` (the webview reports when its facts change). */
-  const report = (pick: (f: Facts) => boolean, ms = 60_000) => new Promise<Facts>((resolve, reject) => {
-    const current = api.gatewayLogsLastReport('demo') as Facts | undefined;
-    if (current && pick(current)) { resolve(current); return; }
-    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no matching report within ${ms} ms`)); }, ms);
-    const sub = api.onDidReportGatewayLogs((r) => { if (r.gateway === 'demo' && pick(r.facts)) { clearTimeout(timer); sub.dispose(); resolve(r.facts); } });
-  });
+  const report = (pick: (f: Facts) => boolean, ms = 60_000) =>
+    new Promise<Facts>((resolve, reject) => {
+      const current = api.gatewayLogsLastReport('demo') as Facts | undefined;
+      if (current && pick(current)) {
+        resolve(current);
+        return;
+      }
+      const timer = setTimeout(() => {
+        sub.dispose();
+        reject(new Error(`no matching report within ${ms} ms`));
+      }, ms);
+      const sub = api.onDidReportGatewayLogs((r) => {
+        if (r.gateway === 'demo' && pick(r.facts)) {
+          clearTimeout(timer);
+          sub.dispose();
+          resolve(r.facts);
+        }
+      });
+    });
 
-  before(async () => { api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate(); });
-  after(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
+  before(async () => {
+    api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
+  });
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
 
   it('opens from "Lanewatch: Open Gateway Logs" with a strict CSP and fills from logs.tail', async () => {
     const filled = report((f) => f.source === 'rpc' && f.lines > 0);
@@ -45,15 +62,23 @@ describe('gateway logs panel', function () {
     await back;
   });
 
-  it('a log line\'s session link reveals that session in the Gateways view (and says so when it is gone)', async () => {
+  it("a log line's session link reveals that session in the Gateways view (and says so when it is gone)", async () => {
     const seen: Array<{ gateway: string; key: string; found: boolean }> = [];
     const sub = api.onDidRevealSession((e) => seen.push(e));
     try {
       // The webview's link posts logTail/revealSession; the host runs this command with the line's key.
       await vscode.commands.executeCommand('lanewatch.revealSession', { gateway: 'demo', key: 'agent:main:demo-idle' });
-      await vscode.commands.executeCommand('lanewatch.revealSession', { gateway: 'demo', key: 'agent:main:no-such-session' });
-    } finally { sub.dispose(); }
-    assert.deepEqual(seen, [{ gateway: 'demo', key: 'agent:main:demo-idle', found: true }, { gateway: 'demo', key: 'agent:main:no-such-session', found: false }]);
+      await vscode.commands.executeCommand('lanewatch.revealSession', {
+        gateway: 'demo',
+        key: 'agent:main:no-such-session',
+      });
+    } finally {
+      sub.dispose();
+    }
+    assert.deepEqual(seen, [
+      { gateway: 'demo', key: 'agent:main:demo-idle', found: true },
+      { gateway: 'demo', key: 'agent:main:no-such-session', found: false },
+    ]);
   });
 
   it('the Errors preset shows only error lines', async () => {

@@ -11,14 +11,32 @@ type Facts = Record<string, any>;
 describe('transcript panel', function () {
   this.timeout(120_000);
   let api: LanewatchApi;
-  const report = (key: string, pick: (f: Facts) => boolean, ms = 60_000) => new Promise<Facts>((resolve, reject) => {
-    let last: Facts | undefined;
-    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no matching report for ${key} within ${ms} ms; last: ${JSON.stringify(last)?.slice(0, 1500)}`)); }, ms);
-    const sub = api.onDidReportTranscript((r) => { if (r.gateway !== 'demo' || r.sessionKey !== key) return; last = r.facts; if (pick(r.facts)) { clearTimeout(timer); sub.dispose(); resolve(r.facts); } });
-  });
+  const report = (key: string, pick: (f: Facts) => boolean, ms = 60_000) =>
+    new Promise<Facts>((resolve, reject) => {
+      let last: Facts | undefined;
+      const timer = setTimeout(() => {
+        sub.dispose();
+        reject(
+          new Error(`no matching report for ${key} within ${ms} ms; last: ${JSON.stringify(last)?.slice(0, 1500)}`),
+        );
+      }, ms);
+      const sub = api.onDidReportTranscript((r) => {
+        if (r.gateway !== 'demo' || r.sessionKey !== key) return;
+        last = r.facts;
+        if (pick(r.facts)) {
+          clearTimeout(timer);
+          sub.dispose();
+          resolve(r.facts);
+        }
+      });
+    });
 
-  before(async () => { api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate(); });
-  after(async () => { await vscode.commands.executeCommand('workbench.action.closeAllEditors'); });
+  before(async () => {
+    api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
+  });
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
 
   it('opens an answered session with a strict CSP and renders its messages', async () => {
     const key = 'agent:main:demo-idle';

@@ -5,19 +5,37 @@ import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { FleetSnapshotGateway, LanewatchApi } from '../../src/vscode/extension';
 
-const HUNG = 'agent:main:demo-hung', IDLE = 'agent:main:demo-idle';
+const HUNG = 'agent:main:demo-hung',
+  IDLE = 'agent:main:demo-idle';
 
-async function api(): Promise<LanewatchApi> { return vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate(); }
+async function api(): Promise<LanewatchApi> {
+  return vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
+}
 
-async function fleetWhere(a: LanewatchApi, pick: (g: FleetSnapshotGateway[]) => boolean, ms = 60_000): Promise<FleetSnapshotGateway[]> {
+async function fleetWhere(
+  a: LanewatchApi,
+  pick: (g: FleetSnapshotGateway[]) => boolean,
+  ms = 60_000,
+): Promise<FleetSnapshotGateway[]> {
   const now = await a.fleetSnapshot();
   if (pick(now)) return now;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(async () => { sub.dispose(); reject(new Error(`not reached: ${JSON.stringify(await a.fleetSnapshot())}`)); }, ms);
-    const sub = a.onDidChangeFleet(async () => { const s = await a.fleetSnapshot(); if (pick(s)) { clearTimeout(timer); sub.dispose(); resolve(s); } });
+    const timer = setTimeout(async () => {
+      sub.dispose();
+      reject(new Error(`not reached: ${JSON.stringify(await a.fleetSnapshot())}`));
+    }, ms);
+    const sub = a.onDidChangeFleet(async () => {
+      const s = await a.fleetSnapshot();
+      if (pick(s)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(s);
+      }
+    });
   });
 }
-const session = (g: FleetSnapshotGateway[], key: string) => g.find((x) => x.name === 'demo')?.sessions.find((s) => s.key === key);
+const session = (g: FleetSnapshotGateway[], key: string) =>
+  g.find((x) => x.name === 'demo')?.sessions.find((s) => s.key === key);
 
 describe('recovery commands against a real gateway', function () {
   this.timeout(180_000);
@@ -25,29 +43,50 @@ describe('recovery commands against a real gateway', function () {
   it('Abort Run frees the hung demo session, says so, and the tree follows', async () => {
     const a = await api();
     await fleetWhere(a, (g) => ['running', 'long-running', 'stalled'].includes(session(g, HUNG)?.status ?? ''));
-    const step: any = await vscode.commands.executeCommand('lanewatch.abortRun', { gateway: 'demo', key: HUNG, assumeYes: true });
+    const step: any = await vscode.commands.executeCommand('lanewatch.abortRun', {
+      gateway: 'demo',
+      key: HUNG,
+      assumeYes: true,
+    });
     assert.equal(step?.outcome, 'freed', JSON.stringify(step));
     assert.match(step.message, /the run ended/);
     assert.equal(step.after.activeRun, false);
-    const g = await fleetWhere(a, (x) => session(x, HUNG)?.status !== 'running' && session(x, HUNG)?.status !== 'long-running' && session(x, HUNG)?.status !== 'stalled');
+    const g = await fleetWhere(
+      a,
+      (x) =>
+        session(x, HUNG)?.status !== 'running' &&
+        session(x, HUNG)?.status !== 'long-running' &&
+        session(x, HUNG)?.status !== 'stalled',
+    );
     console.log(`    after abort the tree says: ${session(g, HUNG)?.description}`);
     assert.ok(a.auditEntries().some((e) => e.session === HUNG && e.call === 'sessions.abort' && e.outcome === 'freed'));
   });
 
   it('Recover Session on an idle session does nothing and says why', async () => {
-    const report: any = await vscode.commands.executeCommand('lanewatch.recoverSession', { gateway: 'demo', key: IDLE, assumeYes: true });
+    const report: any = await vscode.commands.executeCommand('lanewatch.recoverSession', {
+      gateway: 'demo',
+      key: IDLE,
+      assumeYes: true,
+    });
     assert.equal(report?.verdict, 'nothing-to-do', JSON.stringify(report));
     assert.equal(report.steps.length, 0);
   });
 
   it('Reset refuses a session key that does not exist', async () => {
-    const step: any = await vscode.commands.executeCommand('lanewatch.resetSession', { gateway: 'demo', key: 'agent:main:no-such-session', assumeYes: true });
+    const step: any = await vscode.commands.executeCommand('lanewatch.resetSession', {
+      gateway: 'demo',
+      key: 'agent:main:no-such-session',
+      assumeYes: true,
+    });
     assert.equal(step?.outcome, 'refused');
     assert.match(step.message, /does not exist/);
   });
 
   it('Test Send on the gateway measures every phase and gets a reply', async () => {
-    const report: any = await vscode.commands.executeCommand('lanewatch.testSend', { gateway: 'demo', assumeYes: true });
+    const report: any = await vscode.commands.executeCommand('lanewatch.testSend', {
+      gateway: 'demo',
+      assumeYes: true,
+    });
     assert.equal(report?.ok, true, report?.summary);
     assert.equal(report.phases.length, 6);
   });

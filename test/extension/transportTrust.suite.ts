@@ -11,17 +11,31 @@ import type { FleetSnapshotGateway, LanewatchApi } from '../../src/vscode/extens
 import { repoRoot } from '../support/fixtures';
 import { ScriptedGateway } from '../support/scriptedGateway';
 
-async function api(): Promise<LanewatchApi> { return vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate(); }
+async function api(): Promise<LanewatchApi> {
+  return vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
+}
 
-async function gatewayWhere(a: LanewatchApi, name: string, pick: (g: FleetSnapshotGateway) => boolean, ms = 30_000): Promise<FleetSnapshotGateway> {
+async function gatewayWhere(
+  a: LanewatchApi,
+  name: string,
+  pick: (g: FleetSnapshotGateway) => boolean,
+  ms = 30_000,
+): Promise<FleetSnapshotGateway> {
   const find = async () => (await a.fleetSnapshot()).find((g) => g.name === name);
   const now = await find();
   if (now && pick(now)) return now;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(async () => { sub.dispose(); reject(new Error(`${name}: condition not met in ${ms} ms: ${JSON.stringify(await find())}`)); }, ms);
+    const timer = setTimeout(async () => {
+      sub.dispose();
+      reject(new Error(`${name}: condition not met in ${ms} ms: ${JSON.stringify(await find())}`));
+    }, ms);
     const sub = a.onDidChangeFleet(async () => {
       const g = await find();
-      if (g && pick(g)) { clearTimeout(timer); sub.dispose(); resolve(g); }
+      if (g && pick(g)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(g);
+      }
     });
   });
 }
@@ -35,11 +49,21 @@ describe('transport trust: unencrypted ws:// consent and self-signed wss:// cert
 
   before(async () => {
     original = settings().inspect<unknown[]>('gateways')?.globalValue;
-    tlsGateway = await ScriptedGateway.start({ tls: { key: readFileSync(path.join(tlsDir, 'gateway-key.pem')), cert: readFileSync(path.join(tlsDir, 'gateway-cert.pem')) } });
-    await settings().update('gateways', [...(original ?? []),
-      { name: 'lan-plain', url: 'ws://192.0.2.10:18789' },
-      { name: 'tls-self-signed', url: tlsGateway.url },
-    ], vscode.ConfigurationTarget.Global);
+    tlsGateway = await ScriptedGateway.start({
+      tls: {
+        key: readFileSync(path.join(tlsDir, 'gateway-key.pem')),
+        cert: readFileSync(path.join(tlsDir, 'gateway-cert.pem')),
+      },
+    });
+    await settings().update(
+      'gateways',
+      [
+        ...(original ?? []),
+        { name: 'lan-plain', url: 'ws://192.0.2.10:18789' },
+        { name: 'tls-self-signed', url: tlsGateway.url },
+      ],
+      vscode.ConfigurationTarget.Global,
+    );
   });
   after(async () => {
     await settings().update('gateways', original, vscode.ConfigurationTarget.Global);
@@ -50,10 +74,23 @@ describe('transport trust: unencrypted ws:// consent and self-signed wss:// cert
     const a = await api();
     const refused = await gatewayWhere(a, 'lan-plain', (g) => g.problemKind === 'plaintext-remote');
     assert.match(refused.description, /unencrypted ws:\/\/ to another host/);
-    assert.match(a.fleetReport().gateways.find((g) => g.name === 'lan-plain')!.problem!.fix, /Allow unencrypted ws:\/\//);
-    assert.equal(await vscode.commands.executeCommand('lanewatch.allowPlaintextGateway', { gateway: 'lan-plain', assumeYes: true }), true);
+    assert.match(
+      a.fleetReport().gateways.find((g) => g.name === 'lan-plain')!.problem!.fix,
+      /Allow unencrypted ws:\/\//,
+    );
+    assert.equal(
+      await vscode.commands.executeCommand('lanewatch.allowPlaintextGateway', {
+        gateway: 'lan-plain',
+        assumeYes: true,
+      }),
+      true,
+    );
     // 192.0.2.10 is TEST-NET-1: the attempt is made and fails on the network, which proves the refusal is lifted.
-    const attempted = await gatewayWhere(a, 'lan-plain', (g) => !!g.problemKind && g.problemKind !== 'plaintext-remote');
+    const attempted = await gatewayWhere(
+      a,
+      'lan-plain',
+      (g) => !!g.problemKind && g.problemKind !== 'plaintext-remote',
+    );
     console.log(`    after consent: ${attempted.problemKind} (${attempted.description})`);
   });
 
@@ -62,10 +99,21 @@ describe('transport trust: unencrypted ws:// consent and self-signed wss:// cert
     const expected = new X509Certificate(readFileSync(path.join(tlsDir, 'gateway-cert.pem'))).fingerprint256;
     const refused = await gatewayWhere(a, 'tls-self-signed', (g) => g.problemKind === 'tls-untrusted');
     assert.match(refused.description, /certificate not trusted \(self-signed\)/);
-    assert.equal(a.fleetReport().gateways.find((g) => g.name === 'tls-self-signed')!.problem!.certificateFingerprint, expected);
+    assert.equal(
+      a.fleetReport().gateways.find((g) => g.name === 'tls-self-signed')!.problem!.certificateFingerprint,
+      expected,
+    );
     assert.equal(tlsGateway.connectParams.length, 0, 'nothing (no token) was sent to the untrusted gateway');
-    assert.equal(await vscode.commands.executeCommand('lanewatch.trustGatewayCertificate', { gateway: 'tls-self-signed', assumeYes: true }), true);
-    const entry = (settings().inspect<Array<{ name: string; tlsFingerprint?: string }>>('gateways')?.globalValue ?? []).find((g) => g.name === 'tls-self-signed');
+    assert.equal(
+      await vscode.commands.executeCommand('lanewatch.trustGatewayCertificate', {
+        gateway: 'tls-self-signed',
+        assumeYes: true,
+      }),
+      true,
+    );
+    const entry = (
+      settings().inspect<Array<{ name: string; tlsFingerprint?: string }>>('gateways')?.globalValue ?? []
+    ).find((g) => g.name === 'tls-self-signed');
     assert.equal(entry?.tlsFingerprint, expected, 'the fingerprint is pinned in the settings entry');
     await gatewayWhere(a, 'tls-self-signed', (g) => g.state === 'connected');
     assert.equal(tlsGateway.connectParams.length, 1, 'connected over the pinned certificate');

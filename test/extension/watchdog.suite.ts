@@ -16,13 +16,22 @@ describe('watchdog (opt-in)', function () {
 
   before(async () => {
     const token = /"token":\s*"([^"]+)"/.exec(readFileSync(process.env.LANEWATCH_TEST_GATEWAY_CONFIG!, 'utf8'))?.[1];
-    ops = new GatewayConnection({ url: process.env.LANEWATCH_TEST_GATEWAY_URL!, credentials: () => ({ token }), scopes: ['operator.read', 'operator.write', 'operator.admin'],
-      identityStore: new MemoryDeviceIdentityStore(), identityKey: 'watchdog-suite', clientVersion: 'test', requestTimeoutMs: 60_000 });
+    ops = new GatewayConnection({
+      url: process.env.LANEWATCH_TEST_GATEWAY_URL!,
+      credentials: () => ({ token }),
+      scopes: ['operator.read', 'operator.write', 'operator.admin'],
+      identityStore: new MemoryDeviceIdentityStore(),
+      identityKey: 'watchdog-suite',
+      clientVersion: 'test',
+      requestTimeoutMs: 60_000,
+    });
     ops.start();
     await ops.waitForConnected(60_000);
   });
   after(async () => {
-    await vscode.workspace.getConfiguration('lanewatch.watchdog').update('enabled', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('lanewatch.watchdog')
+      .update('enabled', undefined, vscode.ConfigurationTarget.Global);
     await new GatewayApi(ops).chatAbort({ sessionKey: WEDGED }).catch(() => undefined);
     ops.dispose();
   });
@@ -35,9 +44,18 @@ describe('watchdog (opt-in)', function () {
 
   it('frees a session that stays wedged past the threshold and audits it', async () => {
     const api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
-    await new GatewayApi(ops).chatSend({ sessionKey: WEDGED, message: `watchdog suite ${Date.now()} [[hang]]`, idempotencyKey: `wd-${Date.now()}` });
+    await new GatewayApi(ops).chatSend({
+      sessionKey: WEDGED,
+      message: `watchdog suite ${Date.now()} [[hang]]`,
+      idempotencyKey: `wd-${Date.now()}`,
+    });
     const acted = new Promise<Extract<WatchdogEvent, { kind: 'acted' }>>((resolve) => {
-      const sub = api.onDidWatchdogEvent((e) => { if (e.kind === 'acted' && e.key === WEDGED) { sub.dispose(); resolve(e); } });
+      const sub = api.onDidWatchdogEvent((e) => {
+        if (e.kind === 'acted' && e.key === WEDGED) {
+          sub.dispose();
+          resolve(e);
+        }
+      });
     });
     const c = vscode.workspace.getConfiguration('lanewatch.watchdog');
     await c.update('states', ['running', 'long-running'], vscode.ConfigurationTarget.Global);
@@ -48,12 +66,21 @@ describe('watchdog (opt-in)', function () {
       const e = await acted;
       assert.equal(e.report.verdict, 'freed', JSON.stringify(e.report));
       const armed = api.watchdogEvents().find((x) => x.kind === 'armed' && x.key === WEDGED);
-      const acting = api.watchdogEvents().find((x) => x.kind === 'acting' && x.key === WEDGED) as Extract<WatchdogEvent, { kind: 'acting' }>;
+      const acting = api.watchdogEvents().find((x) => x.kind === 'acting' && x.key === WEDGED) as Extract<
+        WatchdogEvent,
+        { kind: 'acting' }
+      >;
       assert.ok(armed && acting.sinceMs >= 3000, `acted after ${acting?.sinceMs} ms`);
-      assert.ok(api.auditEntries().some((x) => x.session === WEDGED && x.call === 'watchdog recover' && x.outcome === 'freed'));
-      assert.ok(!api.watchdogEvents().some((x) => x.kind === 'acting' && x.key.startsWith('agent:main:demo-')), 'excluded sessions untouched');
+      assert.ok(
+        api.auditEntries().some((x) => x.session === WEDGED && x.call === 'watchdog recover' && x.outcome === 'freed'),
+      );
+      assert.ok(
+        !api.watchdogEvents().some((x) => x.kind === 'acting' && x.key.startsWith('agent:main:demo-')),
+        'excluded sessions untouched',
+      );
     } finally {
-      for (const k of ['states', 'thresholdSeconds', 'exclude', 'enabled']) await c.update(k, undefined, vscode.ConfigurationTarget.Global);
+      for (const k of ['states', 'thresholdSeconds', 'exclude', 'enabled'])
+        await c.update(k, undefined, vscode.ConfigurationTarget.Global);
     }
   });
 });

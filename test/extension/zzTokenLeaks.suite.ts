@@ -25,16 +25,36 @@ describe('the gateway token does not leak', function () {
     const api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
     // <user-data-dir>/logs/<session>/exthostN/<extension id> → walk up to the directory that holds logs/ and User/.
     let root = api.logUri.fsPath;
-    while (path.dirname(root) !== root && !(statSync(path.join(root, 'User'), { throwIfNoEntry: false })?.isDirectory() && statSync(path.join(root, 'logs'), { throwIfNoEntry: false })?.isDirectory())) root = path.dirname(root);
-    assert.ok(statSync(path.join(root, 'User'), { throwIfNoEntry: false }), `found the profile root from ${api.logUri.fsPath}`);
+    while (
+      path.dirname(root) !== root &&
+      !(
+        statSync(path.join(root, 'User'), { throwIfNoEntry: false })?.isDirectory() &&
+        statSync(path.join(root, 'logs'), { throwIfNoEntry: false })?.isDirectory()
+      )
+    )
+      root = path.dirname(root);
+    assert.ok(
+      statSync(path.join(root, 'User'), { throwIfNoEntry: false }),
+      `found the profile root from ${api.logUri.fsPath}`,
+    );
     const files = filesUnder(root).filter((f) => statSync(f).size < 64 * 1024 * 1024);
     const lanewatchLogs = files.filter((f) => /Lanewatch/i.test(path.basename(f)) && f.endsWith('.log'));
     assert.ok(lanewatchLogs.length > 0, `the output channel's log file exists under ${root}`);
-    assert.ok(lanewatchLogs.some((f) => /audit gateway=demo/.test(readFileSync(f, 'utf8'))), 'the audit trail was written to it (so the scan reads real content)');
+    assert.ok(
+      lanewatchLogs.some((f) => /audit gateway=demo/.test(readFileSync(f, 'utf8'))),
+      'the audit trail was written to it (so the scan reads real content)',
+    );
     const hits = files.filter((f) => readFileSync(f).includes(Buffer.from(token)));
     assert.deepEqual(hits, [], `token found in ${hits.join(', ')}`);
-    console.log(`    scanned ${files.length} files under the profile (${lanewatchLogs.length} Lanewatch log file(s)); no token`);
-    for (const [what, data] of [['fleet report', api.fleetReport()], ['audit', api.auditEntries()], ['watchdog events', api.watchdogEvents()], ['status bar', api.statusBarSummary()]] as const) {
+    console.log(
+      `    scanned ${files.length} files under the profile (${lanewatchLogs.length} Lanewatch log file(s)); no token`,
+    );
+    for (const [what, data] of [
+      ['fleet report', api.fleetReport()],
+      ['audit', api.auditEntries()],
+      ['watchdog events', api.watchdogEvents()],
+      ['status bar', api.statusBarSummary()],
+    ] as const) {
       assert.ok(!JSON.stringify(data ?? null).includes(token), `no token in the ${what}`);
     }
   });

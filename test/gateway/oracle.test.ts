@@ -59,7 +59,8 @@ const inputStates = (h: Record<string, any>) => {
   return out;
 };
 
-const chatEnded = (runId: string) => (e: any) => e.event === 'chat' && e.payload?.runId === runId && ['error', 'aborted'].includes(e.payload?.state);
+const chatEnded = (runId: string) => (e: any) =>
+  e.event === 'chat' && e.payload?.runId === runId && ['error', 'aborted'].includes(e.payload?.state);
 
 /**
  * The session answers a new message within the bound: the oracle's own proof that it is free. Judged by the transcript
@@ -74,17 +75,32 @@ async function answersFreshMessage(key: string): Promise<number> {
   const replied = async () => {
     const messages = (await oracleHistory(key)).messages as any[];
     const at = messages.findIndex((m) => m.role === 'user' && JSON.stringify(m.content).includes(text));
-    return at >= 0 && messages.slice(at + 1).some((m) => m.role === 'assistant' && JSON.stringify(m.content).includes('fake reply'));
+    return (
+      at >= 0 &&
+      messages.slice(at + 1).some((m) => m.role === 'assistant' && JSON.stringify(m.content).includes('fake reply'))
+    );
   };
   const deadline = t0 + answerBoundMs();
   while (!(await replied())) {
     const left = deadline - Date.now();
-    const next = left > 0 && await oracle.waitForEvent((e: any) => !seen.has(e) && e.event === 'chat' && e.payload?.sessionKey === key && ['final', 'error', 'aborted'].includes(e.payload?.state),
-      { timeoutMs: left, description: `a reply in ${key}` }).catch(() => undefined);
+    const next =
+      left > 0 &&
+      (await oracle
+        .waitForEvent(
+          (e: any) =>
+            !seen.has(e) &&
+            e.event === 'chat' &&
+            e.payload?.sessionKey === key &&
+            ['final', 'error', 'aborted'].includes(e.payload?.state),
+          { timeoutMs: left, description: `a reply in ${key}` },
+        )
+        .catch(() => undefined));
     if (!next) {
       const h = await oracleHistory(key).catch(() => ({ messages: [] }));
       const tail = (h.messages as any[]).slice(-4).map((m) => `${m.role}: ${JSON.stringify(m.content).slice(0, 120)}`);
-      throw new Error(`no reply to "${text}" in ${key} within ${answerBoundMs()} ms; the transcript ends with ${JSON.stringify(tail)}; fake model ${JSON.stringify(await fake.stats())}`);
+      throw new Error(
+        `no reply to "${text}" in ${key} within ${answerBoundMs()} ms; the transcript ends with ${JSON.stringify(tail)}; fake model ${JSON.stringify(await fake.stats())}`,
+      );
     }
     seen.add(next);
   }
@@ -95,20 +111,40 @@ async function answersFreshMessage(key: string): Promise<number> {
 async function hang(key: string, queued = 0): Promise<string> {
   const hangingBefore = (await fake.stats()).hanging;
   const earlier = new Set(oracle.events);
-  const sent = await oracle.request('chat.send', { sessionKey: key, message: `hold the lane ${key} [[hang]]`, idempotencyKey: `oracle-hang-${key}-${Date.now()}` });
+  const sent = await oracle.request('chat.send', {
+    sessionKey: key,
+    message: `hold the lane ${key} [[hang]]`,
+    idempotencyKey: `oracle-hang-${key}-${Date.now()}`,
+  });
   // A run of this session started after the send (protocol 3 names its runs differently from chat.send's answer, so by
   // session, not run id; another session's run reaching the model must not count) and a request is held at the model.
-  await oracle.waitForEvent((e: any) => !earlier.has(e) && e.event === 'agent' && e.payload?.sessionKey === key && e.payload?.stream === 'lifecycle' && e.payload?.data?.phase === 'start',
-    { timeoutMs: answerBoundMs(), description: `the start of the [[hang]] run in ${key}` });
+  await oracle.waitForEvent(
+    (e: any) =>
+      !earlier.has(e) &&
+      e.event === 'agent' &&
+      e.payload?.sessionKey === key &&
+      e.payload?.stream === 'lifecycle' &&
+      e.payload?.data?.phase === 'start',
+    { timeoutMs: answerBoundMs(), description: `the start of the [[hang]] run in ${key}` },
+  );
   const deadline = Date.now() + answerBoundMs();
   while ((await fake.stats()).hanging <= hangingBefore) {
     if (Date.now() > deadline) throw new Error(`the [[hang]] request for ${key} never reached the fake model`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  for (let i = 0; i < queued; i++) await oracle.request('chat.send', { sessionKey: key, message: `queued ${i + 1} behind the hang in ${key}`, idempotencyKey: `oracle-q${i}-${key}-${Date.now()}` });
+  for (let i = 0; i < queued; i++)
+    await oracle.request('chat.send', {
+      sessionKey: key,
+      message: `queued ${i + 1} behind the hang in ${key}`,
+      idempotencyKey: `oracle-q${i}-${key}-${Date.now()}`,
+    });
   if (V4 && queued) {
     const h = await oracleHistory(key);
-    assert.equal(inputStates(h).queued, queued, `the oracle sees ${queued} inputs queued: ${JSON.stringify(h.pendingInputs)}`);
+    assert.equal(
+      inputStates(h).queued,
+      queued,
+      `the oracle sees ${queued} inputs queued: ${JSON.stringify(h.pendingInputs)}`,
+    );
   }
   return String(sent.runId);
 }
@@ -124,30 +160,59 @@ async function answered(key: string, turns = 2): Promise<void> {
  * then say it cannot verify the session (exit 3), reset nothing, and the oracle must agree that it is not free: the
  * hung message has no reply. Returns true when that happened (the caller then releases the hung request itself).
  */
-async function unverifiedAndOracleAgrees(key: string, r: { code: number }, report: any, messagesBefore: number): Promise<boolean> {
+async function unverifiedAndOracleAgrees(
+  key: string,
+  r: { code: number },
+  report: any,
+  messagesBefore: number,
+): Promise<boolean> {
   if (V4 || report.verdict !== 'unverified') return false;
   assert.equal(r.code, 3, 'unverified exits 3');
   assert.ok(!report.steps.some((s: any) => s.call === 'sessions.reset'), 'never reset on a guess');
   const h = await oracleHistory(key);
   const last = h.messages[h.messages.length - 1];
-  assert.equal(last?.role, 'user', `the oracle agrees the session is not free: the hung message has no reply (${JSON.stringify(last).slice(0, 200)})`);
+  assert.equal(
+    last?.role,
+    'user',
+    `the oracle agrees the session is not free: the hung message has no reply (${JSON.stringify(last).slice(0, 200)})`,
+  );
   assert.ok(h.messages.length >= messagesBefore, 'transcript kept');
   const released = await fake.release();
-  console.log(`# ${gw.version}: unverified, as the oracle sees it (no reply to the hung message); released ${released} hung model request(s)`);
+  console.log(
+    `# ${gw.version}: unverified, as the oracle sees it (no reply to the hung message); released ${released} hung model request(s)`,
+  );
   return true;
 }
 
 // ------------------------------------------------------------------ Lanewatch, as a terminal user runs it
 
-function lanewatch(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+function lanewatch(
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args, '--gateway', gw.url, '--token-env', 'LW_ORACLE_TOKEN'], {
-      env: { ...process.env, LW_ORACLE_TOKEN: gw.token, LANEWATCH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'lw-oracle-')), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'dist', 'cli.js'), ...args, '--gateway', gw.url, '--token-env', 'LW_ORACLE_TOKEN'],
+      {
+        env: {
+          ...process.env,
+          LW_ORACLE_TOKEN: gw.token,
+          LANEWATCH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'lw-oracle-')),
+          ...extraEnv,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
     });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, ms: Date.now() - t0 }));
   });
 }
@@ -156,14 +221,23 @@ async function statusOf(key: string): Promise<Record<string, any> | undefined> {
   const r = await lanewatch(['status', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const doc = JSON.parse(r.stdout);
-  for (const g of doc.gateways) for (const a of g.agents ?? []) for (const s of a.sessions ?? []) if (s.key === key) return s;
+  for (const g of doc.gateways)
+    for (const a of g.agents ?? []) for (const s of a.sessions ?? []) if (s.key === key) return s;
   for (const g of doc.gateways) for (const s of g.sessions ?? []) if (s.key === key) return s;
   return undefined;
 }
 
 /** The transcript panel's model, opened the way the panel opens it (a read-only connection that subscribed). */
 async function openTranscript(key: string): Promise<{ model: TranscriptModel; close(): void }> {
-  const c = new GatewayConnection({ url: gw.url, credentials: () => ({ token: gw.token }), scopes: ['operator.read'], identityStore: new MemoryDeviceIdentityStore(), identityKey: `oracle-panel-${key}`, clientVersion: '0.1.0-it', requestTimeoutMs: 120_000 });
+  const c = new GatewayConnection({
+    url: gw.url,
+    credentials: () => ({ token: gw.token }),
+    scopes: ['operator.read'],
+    identityStore: new MemoryDeviceIdentityStore(),
+    identityKey: `oracle-panel-${key}`,
+    clientVersion: '0.1.0-it',
+    requestTimeoutMs: 120_000,
+  });
   c.start();
   await c.waitForConnected(120_000);
   const api = new GatewayApi(c);
@@ -171,73 +245,114 @@ async function openTranscript(key: string): Promise<{ model: TranscriptModel; cl
   const model = new TranscriptModel({ api, sessionKey: key });
   await model.start();
   await model.settled();
-  return { model, close: () => { model.dispose(); c.dispose(); } };
+  return {
+    model,
+    close: () => {
+      model.dispose();
+      c.dispose();
+    },
+  };
 }
 
 /** Resolves once `pick` holds for the model, checked now and at each of its changes; rejects after `ms`. */
 function modelWhere(model: TranscriptModel, pick: () => boolean, ms: number, what: string): Promise<void> {
   if (pick()) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`${what}: not within ${ms} ms (waiting ${model.pending().length}, not run ${model.notRun().length})`)); }, ms);
-    const sub = model.onDidChange(() => { if (pick()) { clearTimeout(timer); sub.dispose(); resolve(); } });
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(
+        new Error(`${what}: not within ${ms} ms (waiting ${model.pending().length}, not run ${model.notRun().length})`),
+      );
+    }, ms);
+    const sub = model.onDidChange(() => {
+      if (pick()) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      }
+    });
   });
 }
 
 // ------------------------------------------------------------------ scenarios
 
 describe('oracle: recovery verdicts checked with the official client', () => {
-  it('hung run with two inputs queued: freed at step 1, transcript kept, queue as the gateway says, answers again', LONG, async () => {
-    const key = 'agent:main:oracle-queued';
-    await answered(key, 1);
-    const before = await oracleRow(key);
-    const messagesBefore = (await oracleHistory(key)).messages.length;
-    await hang(key, 2);
-    const panel = V4 ? await openTranscript(key) : undefined;
-    if (panel) await modelWhere(panel.model, () => panel.model.pending().length === 2, 10_000, 'the transcript shows the two queued inputs');
-    const r = await lanewatch(['recover', key, '--yes', '--json']);
-    const verdictAt = Date.now();
-    const report = JSON.parse(r.stdout);
-    console.log(`# recover (hung + 2 queued) on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${report.verdict}: ${report.summary}`);
-    if (await unverifiedAndOracleAgrees(key, r, report, messagesBefore)) return;
-    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-    assert.equal(report.verdict, 'freed');
-    assert.ok(!report.steps.some((s: any) => s.call === 'sessions.reset'), 'never reset');
-    assert.equal(report.steps[0].call, 'sessions.abort');
-    // 2026.9.x cancels the queue on abort: step 1 frees it. Protocol 3 takes the next input up as a new run; if that
-    // run makes no progress (2026.4.26 can hang it again), clearing the queue (step 2) is the least that frees it.
-    if (V4) assert.equal(report.steps.length, 1, 'freed by the first, least destructive step');
-    else if (report.steps.length === 2) assert.match(report.steps[0].message, /shows no progress/, 'step 2 only when the next input did not progress');
-    // The oracle: same session, earlier transcript still there.
-    const afterRow = await oracleRow(key);
-    assert.equal(afterRow?.sessionId, before?.sessionId, 'same session id');
-    const h = await oracleHistory(key);
-    assert.ok(h.messages.length >= messagesBefore, `transcript kept (${messagesBefore} → ${h.messages.length} messages)`);
-    if (V4) {
-      // What became of the queued inputs, by the gateway's word, and Lanewatch's report says the same.
-      const states = inputStates(h);
-      assert.equal(states.queued ?? 0, 0, `nothing waiting: ${JSON.stringify(h.pendingInputs)}`);
-      assert.equal(afterRow?.hasActiveRun, false);
-      if (states.cancelled) assert.match(report.summary, new RegExp(`${states.cancelled} cancelled by the gateway`));
-      // The transcript panel's queue agrees with the oracle within 2 s of the verdict: nothing waiting, the cancelled
-      // inputs listed as not run.
-      await modelWhere(panel!.model, () => panel!.model.pending().length === (states.queued ?? 0) && panel!.model.notRun().length === (states.cancelled ?? 0) + (states.interrupted ?? 0),
-        Math.max(0, 2_000 - (Date.now() - verdictAt)), 'the transcript panel agrees with the oracle');
-      panel!.close();
-      // The CLI's status agrees with the oracle: idle, nothing queued.
-      const s = await statusOf(key);
-      assert.ok(s, 'the session is listed');
-      assert.equal(s!.laneStatus, 'idle', JSON.stringify(s));
-      assert.equal(s!.queued ?? 0, 0, JSON.stringify(s));
-    }
-    const ms = await answersFreshMessage(key);
-    console.log(`# fresh message answered ${ms} ms after the recovery`);
-    if (!V4) {
-      // Protocol 3 lists no queue: what became of the two inputs is read from the transcript the oracle sees.
-      const texts = JSON.stringify((await oracleHistory(key)).messages);
-      console.log(`# protocol 3: queued inputs in the transcript afterwards: ${[1, 2].filter((i) => texts.includes(`queued ${i} behind the hang`)).length} of 2`);
-      assert.match(report.summary, /does not list queued inputs/);
-    }
-  });
+  it(
+    'hung run with two inputs queued: freed at step 1, transcript kept, queue as the gateway says, answers again',
+    LONG,
+    async () => {
+      const key = 'agent:main:oracle-queued';
+      await answered(key, 1);
+      const before = await oracleRow(key);
+      const messagesBefore = (await oracleHistory(key)).messages.length;
+      await hang(key, 2);
+      const panel = V4 ? await openTranscript(key) : undefined;
+      if (panel)
+        await modelWhere(
+          panel.model,
+          () => panel.model.pending().length === 2,
+          10_000,
+          'the transcript shows the two queued inputs',
+        );
+      const r = await lanewatch(['recover', key, '--yes', '--json']);
+      const verdictAt = Date.now();
+      const report = JSON.parse(r.stdout);
+      console.log(
+        `# recover (hung + 2 queued) on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${report.verdict}: ${report.summary}`,
+      );
+      if (await unverifiedAndOracleAgrees(key, r, report, messagesBefore)) return;
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      assert.equal(report.verdict, 'freed');
+      assert.ok(!report.steps.some((s: any) => s.call === 'sessions.reset'), 'never reset');
+      assert.equal(report.steps[0].call, 'sessions.abort');
+      // 2026.9.x cancels the queue on abort: step 1 frees it. Protocol 3 takes the next input up as a new run; if that
+      // run makes no progress (2026.4.26 can hang it again), clearing the queue (step 2) is the least that frees it.
+      if (V4) assert.equal(report.steps.length, 1, 'freed by the first, least destructive step');
+      else if (report.steps.length === 2)
+        assert.match(report.steps[0].message, /shows no progress/, 'step 2 only when the next input did not progress');
+      // The oracle: same session, earlier transcript still there.
+      const afterRow = await oracleRow(key);
+      assert.equal(afterRow?.sessionId, before?.sessionId, 'same session id');
+      const h = await oracleHistory(key);
+      assert.ok(
+        h.messages.length >= messagesBefore,
+        `transcript kept (${messagesBefore} → ${h.messages.length} messages)`,
+      );
+      if (V4) {
+        // What became of the queued inputs, by the gateway's word, and Lanewatch's report says the same.
+        const states = inputStates(h);
+        assert.equal(states.queued ?? 0, 0, `nothing waiting: ${JSON.stringify(h.pendingInputs)}`);
+        assert.equal(afterRow?.hasActiveRun, false);
+        if (states.cancelled) assert.match(report.summary, new RegExp(`${states.cancelled} cancelled by the gateway`));
+        // The transcript panel's queue agrees with the oracle within 2 s of the verdict: nothing waiting, the cancelled
+        // inputs listed as not run.
+        await modelWhere(
+          panel!.model,
+          () =>
+            panel!.model.pending().length === (states.queued ?? 0) &&
+            panel!.model.notRun().length === (states.cancelled ?? 0) + (states.interrupted ?? 0),
+          Math.max(0, 2_000 - (Date.now() - verdictAt)),
+          'the transcript panel agrees with the oracle',
+        );
+        panel!.close();
+        // The CLI's status agrees with the oracle: idle, nothing queued.
+        const s = await statusOf(key);
+        assert.ok(s, 'the session is listed');
+        assert.equal(s!.laneStatus, 'idle', JSON.stringify(s));
+        assert.equal(s!.queued ?? 0, 0, JSON.stringify(s));
+      }
+      const ms = await answersFreshMessage(key);
+      console.log(`# fresh message answered ${ms} ms after the recovery`);
+      if (!V4) {
+        // Protocol 3 lists no queue: what became of the two inputs is read from the transcript the oracle sees.
+        const texts = JSON.stringify((await oracleHistory(key)).messages);
+        console.log(
+          `# protocol 3: queued inputs in the transcript afterwards: ${[1, 2].filter((i) => texts.includes(`queued ${i} behind the hang`)).length} of 2`,
+        );
+        assert.match(report.summary, /does not list queued inputs/);
+      }
+    },
+  );
 
   it('hung run alone: freed at step 1 with the same session id; answers again', LONG, async () => {
     const key = 'agent:main:oracle-alone';
@@ -246,7 +361,9 @@ describe('oracle: recovery verdicts checked with the official client', () => {
     await hang(key);
     const r = await lanewatch(['recover', key, '--yes', '--json']);
     const report = JSON.parse(r.stdout);
-    console.log(`# recover (hung) on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${report.verdict}: ${report.summary}`);
+    console.log(
+      `# recover (hung) on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${report.verdict}: ${report.summary}`,
+    );
     if (await unverifiedAndOracleAgrees(key, r, report, 0)) return;
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.equal(report.verdict, 'freed');
@@ -256,79 +373,158 @@ describe('oracle: recovery verdicts checked with the official client', () => {
     await answersFreshMessage(key);
   });
 
-  it('zombie row (protocol 3: an aborted run whose row stays "running"): no reset, and the session answers', LONG, async (t) => {
-    if (V4) { t.diagnostic(`openclaw ${gw.version} clears the row when a run is aborted: no zombie to make`); return; }
-    const key = 'agent:main:oracle-zombie';
-    await answered(key, 1);
-    const runId = await hang(key);
-    const aborted = await oracle.request('chat.abort', { sessionKey: key });
-    if (!aborted.aborted) {
-      // 2026.4.26 at times registers no abortable run for a hung chat.send run, for the official client too.
-      await fake.release();
-      t.skip(`openclaw ${gw.version} had no run to abort for the official client either (chat.abort ${JSON.stringify(aborted)}): no zombie to make`);
-      return;
-    }
-    const ended = await oracle.waitForEvent(chatEnded(runId), { timeoutMs: 60_000, description: `the aborted run of ${key} to end` }).then(() => true, () => false);
-    if (!ended) {
-      await fake.release();
-      t.skip(`openclaw ${gw.version} answered chat.abort ${JSON.stringify(aborted)} but the run never ended for the official client: no zombie to make`);
-      return;
-    }
-    const before = await oracleRow(key);
-    assert.equal(before?.status, 'running', 'the gateway keeps the row at "running" (the zombie)');
-    const messagesBefore = (await oracleHistory(key)).messages.length;
-    const r = await lanewatch(['recover', key, '--yes', '--json']);
-    const report = JSON.parse(r.stdout);
-    console.log(`# recover (zombie) on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${report.verdict}: ${report.summary}`);
-    assert.ok(!report.steps.some((s: any) => s.call === 'sessions.reset'), `a zombie row is not reset: ${JSON.stringify(report.steps.map((s: any) => s.call))}`);
-    const afterRow = await oracleRow(key);
-    assert.equal(afterRow?.sessionId, before?.sessionId, 'same session id');
-    assert.ok((await oracleHistory(key)).messages.length >= messagesBefore, 'transcript kept');
-    await answersFreshMessage(key);
-  });
+  it(
+    'zombie row (protocol 3: an aborted run whose row stays "running"): no reset, and the session answers',
+    LONG,
+    async (t) => {
+      if (V4) {
+        t.diagnostic(`openclaw ${gw.version} clears the row when a run is aborted: no zombie to make`);
+        return;
+      }
+      const key = 'agent:main:oracle-zombie';
+      await answered(key, 1);
+      const runId = await hang(key);
+      const aborted = await oracle.request('chat.abort', { sessionKey: key });
+      if (!aborted.aborted) {
+        // 2026.4.26 at times registers no abortable run for a hung chat.send run, for the official client too.
+        await fake.release();
+        t.skip(
+          `openclaw ${gw.version} had no run to abort for the official client either (chat.abort ${JSON.stringify(aborted)}): no zombie to make`,
+        );
+        return;
+      }
+      const ended = await oracle
+        .waitForEvent(chatEnded(runId), { timeoutMs: 60_000, description: `the aborted run of ${key} to end` })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!ended) {
+        await fake.release();
+        t.skip(
+          `openclaw ${gw.version} answered chat.abort ${JSON.stringify(aborted)} but the run never ended for the official client: no zombie to make`,
+        );
+        return;
+      }
+      const before = await oracleRow(key);
+      assert.equal(before?.status, 'running', 'the gateway keeps the row at "running" (the zombie)');
+      const messagesBefore = (await oracleHistory(key)).messages.length;
+      const r = await lanewatch(['recover', key, '--yes', '--json']);
+      const report = JSON.parse(r.stdout);
+      console.log(
+        `# recover (zombie) on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${report.verdict}: ${report.summary}`,
+      );
+      assert.ok(
+        !report.steps.some((s: any) => s.call === 'sessions.reset'),
+        `a zombie row is not reset: ${JSON.stringify(report.steps.map((s: any) => s.call))}`,
+      );
+      const afterRow = await oracleRow(key);
+      assert.equal(afterRow?.sessionId, before?.sessionId, 'same session id');
+      assert.ok((await oracleHistory(key)).messages.length >= messagesBefore, 'transcript kept');
+      await answersFreshMessage(key);
+    },
+  );
 
-  it('three wedged sessions at once: the watchdog, from a fresh state directory, frees all three (3 acted, 0 failed)', LONG, async (t) => {
-    // Protocol 3 rows cannot say that a run which began before the watchdog connected is alive ("running
-    // (unverified)"), and the watchdog acts only on verified states.
-    if (!V4) { t.diagnostic(`openclaw ${gw.version}: runs begun before the watchdog connected are unverified; it does not act on them`); return; }
-    const keys = ['agent:main:oracle-w1', 'agent:main:oracle-w2', 'agent:main:oracle-w3'];
-    for (const k of keys) await hang(k);
-    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'watch', '--gateway', gw.url, '--token-env', 'LW_ORACLE_TOKEN', '--json',
-      '--states', 'running,long-running', '--threshold-seconds', '2', '--cooldown-seconds', '0', '--max-per-hour', '1',
-      ...['agent:main:oracle-queued', 'agent:main:oracle-alone', 'agent:main:oracle-idle', 'agent:main:oracle-reset'].flatMap((k) => ['--exclude', k])], {
-      // A fresh state directory: no device key exists yet, and three recoveries create the same one at once.
-      env: { ...process.env, LW_ORACLE_TOKEN: gw.token, LANEWATCH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'lw-oracle-watch-')) }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const events: any[] = [];
-    let stderr = '', buf = '';
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    const settled = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`watch: not 3 outcomes in time; events ${JSON.stringify(events).slice(0, 2000)}; stderr ${stderr.slice(0, 2000)}`)), 240_000);
-      child.stdout.on('data', (d) => {
-        buf += d;
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) { const line = buf.slice(0, i); buf = buf.slice(i + 1); if (line.trim()) events.push(JSON.parse(line)); }
-        const outcomes = events.filter((e) => (e.kind === 'acted' || e.kind === 'failed') && keys.includes(e.key));
-        if (new Set(outcomes.map((e) => e.key)).size === keys.length) { clearTimeout(timer); resolve(); }
+  it(
+    'three wedged sessions at once: the watchdog, from a fresh state directory, frees all three (3 acted, 0 failed)',
+    LONG,
+    async (t) => {
+      // Protocol 3 rows cannot say that a run which began before the watchdog connected is alive ("running
+      // (unverified)"), and the watchdog acts only on verified states.
+      if (!V4) {
+        t.diagnostic(
+          `openclaw ${gw.version}: runs begun before the watchdog connected are unverified; it does not act on them`,
+        );
+        return;
+      }
+      const keys = ['agent:main:oracle-w1', 'agent:main:oracle-w2', 'agent:main:oracle-w3'];
+      for (const k of keys) await hang(k);
+      const child = spawn(
+        process.execPath,
+        [
+          path.join(repoRoot, 'dist', 'cli.js'),
+          'watch',
+          '--gateway',
+          gw.url,
+          '--token-env',
+          'LW_ORACLE_TOKEN',
+          '--json',
+          '--states',
+          'running,long-running',
+          '--threshold-seconds',
+          '2',
+          '--cooldown-seconds',
+          '0',
+          '--max-per-hour',
+          '1',
+          ...[
+            'agent:main:oracle-queued',
+            'agent:main:oracle-alone',
+            'agent:main:oracle-idle',
+            'agent:main:oracle-reset',
+          ].flatMap((k) => ['--exclude', k]),
+        ],
+        {
+          // A fresh state directory: no device key exists yet, and three recoveries create the same one at once.
+          env: {
+            ...process.env,
+            LW_ORACLE_TOKEN: gw.token,
+            LANEWATCH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'lw-oracle-watch-')),
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const events: any[] = [];
+      let stderr = '',
+        buf = '';
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const settled = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `watch: not 3 outcomes in time; events ${JSON.stringify(events).slice(0, 2000)}; stderr ${stderr.slice(0, 2000)}`,
+              ),
+            ),
+          240_000,
+        );
+        child.stdout.on('data', (d) => {
+          buf += d;
+          let i;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, i);
+            buf = buf.slice(i + 1);
+            if (line.trim()) events.push(JSON.parse(line));
+          }
+          const outcomes = events.filter((e) => (e.kind === 'acted' || e.kind === 'failed') && keys.includes(e.key));
+          if (new Set(outcomes.map((e) => e.key)).size === keys.length) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
       });
-    });
-    child.stderr.on('data', (d) => { stderr += d; });
-    try {
-      await settled;
-    } finally {
-      child.kill('SIGTERM');
-    }
-    assert.equal(await exited, 0, stderr);
-    const acted = events.filter((e) => e.kind === 'acted' && keys.includes(e.key));
-    const failed = events.filter((e) => e.kind === 'failed' && keys.includes(e.key));
-    console.log(`# watchdog, fresh state dir, 3 wedged at once: ${acted.length} acted, ${failed.length} failed; verdicts ${acted.map((e) => e.report.verdict).join(', ')}`);
-    assert.equal(failed.length, 0, JSON.stringify(failed));
-    assert.equal(acted.length, 3);
-    for (const e of acted) assert.equal(e.report.verdict, 'freed', JSON.stringify(e.report));
-    // The oracle: no run active in any of them, and each answers a fresh message.
-    for (const k of keys) assert.equal((await oracleRow(k))?.hasActiveRun, false, k);
-    await Promise.all(keys.map((k) => answersFreshMessage(k)));
-  });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      try {
+        await settled;
+      } finally {
+        child.kill('SIGTERM');
+      }
+      assert.equal(await exited, 0, stderr);
+      const acted = events.filter((e) => e.kind === 'acted' && keys.includes(e.key));
+      const failed = events.filter((e) => e.kind === 'failed' && keys.includes(e.key));
+      console.log(
+        `# watchdog, fresh state dir, 3 wedged at once: ${acted.length} acted, ${failed.length} failed; verdicts ${acted.map((e) => e.report.verdict).join(', ')}`,
+      );
+      assert.equal(failed.length, 0, JSON.stringify(failed));
+      assert.equal(acted.length, 3);
+      for (const e of acted) assert.equal(e.report.verdict, 'freed', JSON.stringify(e.report));
+      // The oracle: no run active in any of them, and each answers a fresh message.
+      for (const k of keys) assert.equal((await oracleRow(k))?.hasActiveRun, false, k);
+      await Promise.all(keys.map((k) => answersFreshMessage(k)));
+    },
+  );
 
   it('idle session: nothing to do, exit 0, no call made (the transcript is untouched)', LONG, async () => {
     const key = 'agent:main:oracle-idle';
@@ -342,22 +538,29 @@ describe('oracle: recovery verdicts checked with the official client', () => {
     assert.equal((await oracleHistory(key)).messages.length, before);
   });
 
-  it('reset of an idle session with history: reported as a reset, exit 0, and the oracle sees a new transcript', LONG, async () => {
-    const key = 'agent:main:oracle-reset';
-    await answered(key, 2);
-    const before = await oracleRow(key);
-    const historyBefore = (await oracleHistory(key)).messages.length;
-    const r = await lanewatch(['reset', key, '--yes', '--json']);
-    const step = JSON.parse(r.stdout);
-    console.log(`# reset on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${step.outcome}: ${step.message}`);
-    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-    assert.equal(step.outcome, 'reset');
-    const afterRow = await oracleRow(key);
-    const historyAfter = (await oracleHistory(key)).messages.length;
-    // 2026.9.x keeps the session id and starts a new generation; protocol 3 gives a new session id.
-    if (V4) assert.equal(afterRow?.sessionId, before?.sessionId);
-    assert.ok(afterRow?.sessionId !== before?.sessionId || historyAfter < historyBefore, `the oracle sees a reset (session ${before?.sessionId} → ${afterRow?.sessionId}, ${historyBefore} → ${historyAfter} messages)`);
-  });
+  it(
+    'reset of an idle session with history: reported as a reset, exit 0, and the oracle sees a new transcript',
+    LONG,
+    async () => {
+      const key = 'agent:main:oracle-reset';
+      await answered(key, 2);
+      const before = await oracleRow(key);
+      const historyBefore = (await oracleHistory(key)).messages.length;
+      const r = await lanewatch(['reset', key, '--yes', '--json']);
+      const step = JSON.parse(r.stdout);
+      console.log(`# reset on ${gw.version}: exit ${r.code} in ${r.ms} ms — ${step.outcome}: ${step.message}`);
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      assert.equal(step.outcome, 'reset');
+      const afterRow = await oracleRow(key);
+      const historyAfter = (await oracleHistory(key)).messages.length;
+      // 2026.9.x keeps the session id and starts a new generation; protocol 3 gives a new session id.
+      if (V4) assert.equal(afterRow?.sessionId, before?.sessionId);
+      assert.ok(
+        afterRow?.sessionId !== before?.sessionId || historyAfter < historyBefore,
+        `the oracle sees a reset (session ${before?.sessionId} → ${afterRow?.sessionId}, ${historyBefore} → ${historyAfter} messages)`,
+      );
+    },
+  );
 
   it('unknown key: refused (exit 4), and the session is not created', LONG, async () => {
     const key = `agent:main:oracle-nope-${Date.now()}`;
@@ -372,11 +575,31 @@ describe('oracle: recovery verdicts checked with the official client', () => {
     const port = await fixtures.freePort();
     const t0 = Date.now();
     const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'recover', 'agent:main:x', '--yes', '--gateway', `ws://127.0.0.1:${port}`, '--token-env', 'LW_ORACLE_TOKEN'], {
-        env: { ...process.env, LW_ORACLE_TOKEN: 'x', LANEWATCH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'lw-oracle-')) }, stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          path.join(repoRoot, 'dist', 'cli.js'),
+          'recover',
+          'agent:main:x',
+          '--yes',
+          '--gateway',
+          `ws://127.0.0.1:${port}`,
+          '--token-env',
+          'LW_ORACLE_TOKEN',
+        ],
+        {
+          env: {
+            ...process.env,
+            LW_ORACLE_TOKEN: 'x',
+            LANEWATCH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'lw-oracle-')),
+          },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
       let stderr = '';
-      child.stderr.on('data', (d) => { stderr += d; });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
       child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
     });
     const ms = Date.now() - t0;

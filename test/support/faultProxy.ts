@@ -20,7 +20,10 @@ import net from 'node:net';
 
 export type FaultKind = 'latency' | 'stall-mid-frame' | 'half-open' | 'reset' | 'no-upgrade' | 'no-challenge';
 
-interface Pipe { queue: Array<{ data: Buffer; at: number }>; timer?: NodeJS.Timeout }
+interface Pipe {
+  queue: Array<{ data: Buffer; at: number }>;
+  timer?: NodeJS.Timeout;
+}
 
 interface Link {
   id: number;
@@ -53,25 +56,51 @@ export class FaultProxy {
   private nextId = 1;
   readonly stats: FaultProxyStats = { accepted: 0, injected: {}, resets: 0, withheldBytes: 0 };
 
-  private constructor(private readonly server: net.Server, readonly port: number, private readonly target: { host: string; port: number }, readonly latencyMs: number) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+    readonly latencyMs: number,
+  ) {}
 
-  static async start(target: { host?: string; port: number }, options: { latencyMs?: number } = {}): Promise<FaultProxy> {
+  static async start(
+    target: { host?: string; port: number },
+    options: { latencyMs?: number } = {},
+  ): Promise<FaultProxy> {
     const server = net.createServer();
-    await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', () => resolve()); });
-    const proxy = new FaultProxy(server, (server.address() as net.AddressInfo).port, { host: target.host ?? '127.0.0.1', port: target.port }, options.latencyMs ?? 500);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const proxy = new FaultProxy(
+      server,
+      (server.address() as net.AddressInfo).port,
+      { host: target.host ?? '127.0.0.1', port: target.port },
+      options.latencyMs ?? 500,
+    );
     server.on('connection', (socket) => proxy.accept(socket));
     return proxy;
   }
 
-  get url(): string { return `ws://127.0.0.1:${this.port}`; }
-  get activeFault(): FaultKind | undefined { return this.fault; }
-  get openLinks(): number { return this.links.size; }
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}`;
+  }
+  get activeFault(): FaultKind | undefined {
+    return this.fault;
+  }
+  get openLinks(): number {
+    return this.links.size;
+  }
 
   inject(kind: FaultKind): void {
     this.fault = kind;
     this.stats.injected[kind] = (this.stats.injected[kind] ?? 0) + 1;
     if (kind === 'reset') for (const link of [...this.links]) this.reset(link);
-    if (kind === 'half-open') for (const link of this.links) { link.poisoned = true; this.dropQueued(link); }
+    if (kind === 'half-open')
+      for (const link of this.links) {
+        link.poisoned = true;
+        this.dropQueued(link);
+      }
   }
 
   /** Ends the fault. Links it left without a usable stream are destroyed; healthy ones carry on. */
@@ -91,15 +120,31 @@ export class FaultProxy {
   private accept(client: net.Socket): void {
     this.stats.accepted++;
     client.setNoDelay(true);
-    const link: Link = { id: this.nextId++, client, head: '', upgraded: false, poisoned: false, stalled: false, toClient: { queue: [] }, toUpstream: { queue: [] }, closed: false, openedUnder: this.fault };
+    const link: Link = {
+      id: this.nextId++,
+      client,
+      head: '',
+      upgraded: false,
+      poisoned: false,
+      stalled: false,
+      toClient: { queue: [] },
+      toUpstream: { queue: [] },
+      closed: false,
+      openedUnder: this.fault,
+    };
     this.links.add(link);
     client.on('error', () => this.destroy(link));
     client.on('close', () => this.destroy(link));
-    if (this.fault === 'reset') { this.reset(link); return; }
+    if (this.fault === 'reset') {
+      this.reset(link);
+      return;
+    }
     if (this.fault === 'no-upgrade' || this.fault === 'half-open') {
       // Accept TCP and swallow everything: no upstream, no HTTP answer, no FIN.
       link.poisoned = true;
-      client.on('data', (d: Buffer) => { this.stats.withheldBytes += d.length; });
+      client.on('data', (d: Buffer) => {
+        this.stats.withheldBytes += d.length;
+      });
       return;
     }
     const upstream = net.connect(this.target.port, this.target.host);
@@ -110,7 +155,13 @@ export class FaultProxy {
     client.on('data', (d: Buffer) => this.fromClient(link, d));
     upstream.on('data', (d: Buffer) => this.fromUpstream(link, d));
     client.on('end', () => {
-      const finish = () => { if (link.toUpstream.queue.length) { setTimeout(finish, 20); return; } if (!this.withholding(link)) link.upstream?.end(); };
+      const finish = () => {
+        if (link.toUpstream.queue.length) {
+          setTimeout(finish, 20);
+          return;
+        }
+        if (!this.withholding(link)) link.upstream?.end();
+      };
       finish();
     });
   }
@@ -122,27 +173,40 @@ export class FaultProxy {
 
   private fromClient(link: Link, data: Buffer): void {
     if (link.closed) return;
-    if (this.fault === 'half-open' || (link.poisoned && link.openedUnder !== 'no-challenge' && !link.stalled)) { this.stats.withheldBytes += data.length; return; }
+    if (this.fault === 'half-open' || (link.poisoned && link.openedUnder !== 'no-challenge' && !link.stalled)) {
+      this.stats.withheldBytes += data.length;
+      return;
+    }
     this.enqueue(link, link.toUpstream, data, () => link.upstream);
   }
 
   private fromUpstream(link: Link, data: Buffer): void {
     if (link.closed) return;
-    if (this.fault === 'half-open' || link.stalled) { this.stats.withheldBytes += data.length; return; }
+    if (this.fault === 'half-open' || link.stalled) {
+      this.stats.withheldBytes += data.length;
+      return;
+    }
     let pass = data;
     if (!link.upgraded) {
       // Find the end of the HTTP response head (the upgrade answer); whatever follows is WebSocket frames.
       const before = link.head.length;
       link.head += data.toString('latin1');
       const end = link.head.indexOf('\r\n\r\n');
-      if (end < 0) { this.enqueue(link, link.toClient, data, () => link.client); return; }
+      if (end < 0) {
+        this.enqueue(link, link.toClient, data, () => link.client);
+        return;
+      }
       link.upgraded = true;
       const headBytes = end + 4 - before;
       this.enqueue(link, link.toClient, data.subarray(0, headBytes), () => link.client);
       pass = data.subarray(headBytes);
       if (pass.length === 0) return;
     }
-    if (link.openedUnder === 'no-challenge') { link.poisoned = true; this.stats.withheldBytes += pass.length; return; }
+    if (link.openedUnder === 'no-challenge') {
+      link.poisoned = true;
+      this.stats.withheldBytes += pass.length;
+      return;
+    }
     if (this.fault === 'stall-mid-frame') {
       // Cut inside the chunk's first frame: a chunk may carry several (2026.3.24 sends a response and a broadcast in one),
       // and half a chunk could hold a whole response.
@@ -160,7 +224,10 @@ export class FaultProxy {
   private enqueue(link: Link, pipe: Pipe, data: Buffer, target: () => net.Socket | undefined): void {
     const delay = this.fault === 'latency' ? this.latencyMs : 0;
     const now = Date.now();
-    if (delay === 0 && pipe.queue.length === 0) { this.write(target(), data); return; }
+    if (delay === 0 && pipe.queue.length === 0) {
+      this.write(target(), data);
+      return;
+    }
     pipe.queue.push({ data: Buffer.from(data), at: Math.max(now + delay, pipe.queue.at(-1)?.at ?? 0) });
     this.pump(link, pipe, target);
   }
@@ -169,7 +236,10 @@ export class FaultProxy {
     if (pipe.timer) return;
     const step = () => {
       pipe.timer = undefined;
-      if (link.closed) { pipe.queue.length = 0; return; }
+      if (link.closed) {
+        pipe.queue.length = 0;
+        return;
+      }
       const now = Date.now();
       while (pipe.queue.length && pipe.queue[0].at <= now) this.write(target(), pipe.queue.shift()!.data);
       if (pipe.queue.length) pipe.timer = setTimeout(step, pipe.queue[0].at - now);
@@ -185,15 +255,25 @@ export class FaultProxy {
     for (const pipe of [link.toClient, link.toUpstream]) {
       for (const q of pipe.queue) this.stats.withheldBytes += q.data.length;
       pipe.queue.length = 0;
-      clearTimeout(pipe.timer); pipe.timer = undefined;
+      clearTimeout(pipe.timer);
+      pipe.timer = undefined;
     }
   }
 
   private upstreamGone(link: Link): void {
     // A wedged or vanished peer sends no FIN: keep the client side open while the fault withholds traffic.
-    if (this.withholding(link) || link.stalled) { link.upstream = undefined; return; }
+    if (this.withholding(link) || link.stalled) {
+      link.upstream = undefined;
+      return;
+    }
     // Otherwise pass the close on once everything queued has been delivered.
-    const finish = () => { if (link.toClient.queue.length) { setTimeout(finish, 20); return; } this.destroy(link); };
+    const finish = () => {
+      if (link.toClient.queue.length) {
+        setTimeout(finish, 20);
+        return;
+      }
+      this.destroy(link);
+    };
     finish();
   }
 
@@ -202,7 +282,11 @@ export class FaultProxy {
     link.closed = true;
     this.dropQueued(link);
     this.links.delete(link);
-    try { link.client.resetAndDestroy(); } catch { link.client.destroy(); }
+    try {
+      link.client.resetAndDestroy();
+    } catch {
+      link.client.destroy();
+    }
     link.upstream?.destroy();
   }
 

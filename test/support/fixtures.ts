@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
-export async function importFixture<T = any>(name: 'openclaw-gateway' | 'seed-demo' | 'fake-model-server' | 'tools' | 'webview-harness'): Promise<T> {
+export async function importFixture<T = any>(
+  name: 'openclaw-gateway' | 'seed-demo' | 'fake-model-server' | 'tools' | 'webview-harness',
+): Promise<T> {
   return import(pathToFileURL(path.join(repoRoot, 'scripts', 'fixtures', `${name}.mjs`)).href) as Promise<T>;
 }

@@ -13,13 +13,13 @@ export const HOSTILE = Object.freeze([
   '<script>window.__pwned = "script"</script>',
   '<img src=x onerror="window.__pwned = \'img\'">',
   '<svg onload="window.__pwned = \'svg\'"><a xlink:href="javascript:window.__pwned=\'svg-a\'">x</a></svg>',
-  '[click me](javascript:window.__pwned=\'md\') and javascript:window.__pwned=\'raw\' and <a href="javascript:window.__pwned=\'a\'">a</a>',
+  "[click me](javascript:window.__pwned='md') and javascript:window.__pwned='raw' and <a href=\"javascript:window.__pwned='a'\">a</a>",
   '<iframe src="javascript:window.__pwned=\'iframe\'"></iframe><style>body{display:none}</style>',
   'https://example.invalid/"><img src=x onerror="window.__pwned=\'attr\'">',
   '\x1b[31mred\x1b[0m \x1b]8;;javascript:window.__pwned=1\x07osc8 link\x1b]8;;\x07 \x1b[2J\x1b[H cleared? \x07 bell',
   `invalid utf-8 ${INVALID_UTF8} lone ${'\ud800'} and ${'\udfff'} end`,
   '\u202egnirts desrever\u202c and zero\u200bwidth',
-  '**not bold** _not em_ `not code` ![not an image](https://example.invalid/x.png) <b>not bold</b> &lt;not a tag&gt; &amp;amp; {{constructor.constructor(\'window.__pwned=1\')()}} ${window.__pwned=1}',
+  "**not bold** _not em_ `not code` ![not an image](https://example.invalid/x.png) <b>not bold</b> &lt;not a tag&gt; &amp;amp; {{constructor.constructor('window.__pwned=1')()}} ${window.__pwned=1}",
 ]);
 
 /**
@@ -30,12 +30,14 @@ export const HOSTILE = Object.freeze([
  * with the code under test); the unit test checks the model agrees.
  * @type {readonly string[]}
  */
-export const HOSTILE_SHOWN = Object.freeze(HOSTILE.map((text, i) => {
-  if (i === 6) return 'red osc8 link  cleared? \u2407 bell';
-  if (i === 7) return `invalid utf-8 ${'\ufffd\ufffd\ufffd(\ufffd'} lone \ufffd and \ufffd end`;
-  if (i === 8) return '\u27e8RLO\u27e9gnirts desrever\u27e8PDF\u27e9 and zero\u200bwidth';
-  return text;
-}));
+export const HOSTILE_SHOWN = Object.freeze(
+  HOSTILE.map((text, i) => {
+    if (i === 6) return 'red osc8 link  cleared? \u2407 bell';
+    if (i === 7) return `invalid utf-8 ${'\ufffd\ufffd\ufffd(\ufffd'} lone \ufffd and \ufffd end`;
+    if (i === 8) return '\u27e8RLO\u27e9gnirts desrever\u27e8PDF\u27e9 and zero\u200bwidth';
+    return text;
+  }),
+);
 
 /**
  * What a reader must see of each HOSTILE string sent as a user message with chat.send to openclaw 2026.9: the gateway
@@ -44,11 +46,15 @@ export const HOSTILE_SHOWN = Object.freeze(HOSTILE.map((text, i) => {
  * (chat.inject stores an assistant message verbatim: for those, HOSTILE_SHOWN holds.)
  * @type {readonly string[]}
  */
-export const HOSTILE_SHOWN_AFTER_CHAT_SEND = Object.freeze(HOSTILE_SHOWN.map((shown, i) =>
-  (i === 6 ? '[31mred[0m ]8;;javascript:window.__pwned=1osc8 link]8;; [2J[H cleared?  bell' : shown)));
+export const HOSTILE_SHOWN_AFTER_CHAT_SEND = Object.freeze(
+  HOSTILE_SHOWN.map((shown, i) =>
+    i === 6 ? '[31mred[0m ]8;;javascript:window.__pwned=1osc8 link]8;; [2J[H cleared?  bell' : shown,
+  ),
+);
 
 /** A session label for the tree (sessions.patch `label`, at most 512 characters on 2026.9). */
-export const HOSTILE_LABEL = '<img src=x onerror="window.__pwned=\'label\'"> **label** [x](javascript:window.__pwned=\'label-md\') &amp; <b>b</b>';
+export const HOSTILE_LABEL =
+  "<img src=x onerror=\"window.__pwned='label'\"> **label** [x](javascript:window.__pwned='label-md') &amp; <b>b</b>";
 
 /**
  * A huge hostile string: markup repeated on many lines, `chars` characters long.
@@ -66,4 +72,7 @@ export const HOSTILE_HUGE_CHARS = 100_000;
  * What the UI test puts into a real transcript: one chat.send (a user message the fake model answers) for every HOSTILE
  * string and then a huge one, and one chat.inject (an assistant message, stored verbatim) for every HOSTILE string.
  */
-export const HOSTILE_SEED = Object.freeze({ sent: Object.freeze([...HOSTILE, hugeHostile(HOSTILE_HUGE_CHARS)]), injected: HOSTILE });
+export const HOSTILE_SEED = Object.freeze({
+  sent: Object.freeze([...HOSTILE, hugeHostile(HOSTILE_HUGE_CHARS)]),
+  injected: HOSTILE,
+});

@@ -24,7 +24,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { startCodeServer, launchChromium, blockExternal, log, onSignals } from '../../scripts/vscode/code-server.mjs';
-import { HOSTILE, HOSTILE_LABEL, HOSTILE_SHOWN, HOSTILE_SHOWN_AFTER_CHAT_SEND, hugeHostile } from '../support/hostileText.mjs';
+import {
+  HOSTILE,
+  HOSTILE_LABEL,
+  HOSTILE_SHOWN,
+  HOSTILE_SHOWN_AFTER_CHAT_SEND,
+  hugeHostile,
+} from '../support/hostileText.mjs';
 
 const CONTAINER_LABEL = 'Lanewatch'; // activity-bar item aria-label prefix (viewsContainers.activitybar title)
 const VIEW_ID = 'lanewatch.fleet';
@@ -38,7 +44,9 @@ export function toRegExp(s) {
 /** The side-bar pane of the view VIEW_ID (its header carries the view title; the icon class derives from the id). */
 function fleetView(page) {
   const cls = `view-${VIEW_ID.replace(/\./g, '-')}`;
-  return page.locator(`.pane:has(> .pane-header .icon[class*="${cls}"]), .pane:has(> .pane-header[aria-label^="${VIEW_TITLE}"])`).first();
+  return page
+    .locator(`.pane:has(> .pane-header .icon[class*="${cls}"]), .pane:has(> .pane-header[aria-label^="${VIEW_TITLE}"])`)
+    .first();
 }
 
 /**
@@ -46,14 +54,16 @@ function fleetView(page) {
  * ("demo connected", where textContent would give "democonnected"), plus the row's aria-label if different.
  */
 async function rowTexts(view) {
-  return view.evaluate((pane) => [...pane.querySelectorAll('.monaco-list-row')].map((row) => {
-    const parts = [];
-    const walk = document.createTreeWalker(row, NodeFilter.SHOW_TEXT);
-    for (let n = walk.nextNode(); n; n = walk.nextNode()) if (n.textContent.trim()) parts.push(n.textContent.trim());
-    const text = parts.join(' ').replace(/\s+/g, ' ');
-    const aria = (row.getAttribute('aria-label') ?? '').trim();
-    return aria && aria !== text ? `${text} | ${aria}` : text;
-  }));
+  return view.evaluate((pane) =>
+    [...pane.querySelectorAll('.monaco-list-row')].map((row) => {
+      const parts = [];
+      const walk = document.createTreeWalker(row, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) if (n.textContent.trim()) parts.push(n.textContent.trim());
+      const text = parts.join(' ').replace(/\s+/g, ' ');
+      const aria = (row.getAttribute('aria-label') ?? '').trim();
+      return aria && aria !== text ? `${text} | ${aria}` : text;
+    }),
+  );
 }
 
 /** Poll until a row of `view` matches `re`; returns the row text. */
@@ -62,7 +72,10 @@ async function waitForRow(view, re, timeoutMs) {
   let rows = [];
   for (;;) {
     rows = await rowTexts(view).catch(() => rows);
-    const hit = rows.find((t) => { re.lastIndex = 0; return re.test(t); });
+    const hit = rows.find((t) => {
+      re.lastIndex = 0;
+      return re.test(t);
+    });
     if (hit !== undefined) return hit;
     if (Date.now() > end) throw new Error(`no row matched ${re} within ${timeoutMs} ms; rows: ${JSON.stringify(rows)}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -77,7 +90,14 @@ async function transcriptFrame(page, key, timeoutMs) {
   const end = Date.now() + timeoutMs;
   for (;;) {
     for (const f of page.frames()) {
-      const hit = await f.evaluate((k) => document.querySelector('.toolbar .title')?.getAttribute('title')?.startsWith(`${k} on `) && !!document.querySelector('.rows .row.head'), key).catch(() => false);
+      const hit = await f
+        .evaluate(
+          (k) =>
+            document.querySelector('.toolbar .title')?.getAttribute('title')?.startsWith(`${k} on `) &&
+            !!document.querySelector('.rows .row.head'),
+          key,
+        )
+        .catch(() => false);
       if (hit) return f;
     }
     if (Date.now() > end) throw new Error(`no Transcript panel of ${key} showed a message within ${timeoutMs} ms`);
@@ -95,10 +115,24 @@ function sweepTranscript(frame) {
   return frame.evaluate(async () => {
     const vp = document.querySelector('.viewport');
     const painted = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    const ATTRS = new Set(['class', 'data-id', 'data-key', 'data-part', 'data-url', 'data-action', 'title', 'role', 'tabindex', 'aria-expanded', 'aria-hidden']);
+    const ATTRS = new Set([
+      'class',
+      'data-id',
+      'data-key',
+      'data-part',
+      'data-url',
+      'data-action',
+      'title',
+      'role',
+      'tabindex',
+      'aria-expanded',
+      'aria-hidden',
+    ]);
     const rows = new Map();
     const bad = new Set();
-    let positions = 0, top = '', elements = 0;
+    let positions = 0,
+      top = '',
+      elements = 0;
     vp.scrollTop = 0;
     await painted();
     for (; positions < 500; positions++) {
@@ -106,16 +140,24 @@ function sweepTranscript(frame) {
         if (r.classList.contains('top')) top = r.textContent;
         const parts = (r.dataset.id ?? '').split('|');
         if (!r.dataset.key || parts.length < 5) continue;
-        rows.set(`${parts.at(-3)}|${r.dataset.key}|${parts.at(-4)}`, { layout: Number(parts.at(-3)), key: r.dataset.key, li: Number(parts.at(-4)), cls: r.className, text: r.textContent ?? '' });
+        rows.set(`${parts.at(-3)}|${r.dataset.key}|${parts.at(-4)}`, {
+          layout: Number(parts.at(-3)),
+          key: r.dataset.key,
+          li: Number(parts.at(-4)),
+          cls: r.className,
+          text: r.textContent ?? '',
+        });
       }
       for (const e of document.querySelectorAll('.rows *')) {
         elements++;
         if (!['DIV', 'SPAN', 'MARK'].includes(e.tagName)) bad.add(`<${e.tagName.toLowerCase()}> element`);
         for (const a of e.attributes) {
           if (!ATTRS.has(a.name)) bad.add(`${e.tagName.toLowerCase()}[${a.name}] attribute`);
-          if (a.name !== 'title' && /^\s*javascript:/i.test(a.value)) bad.add(`${e.tagName.toLowerCase()}[${a.name}="${a.value.slice(0, 60)}"]`);
+          if (a.name !== 'title' && /^\s*javascript:/i.test(a.value))
+            bad.add(`${e.tagName.toLowerCase()}[${a.name}="${a.value.slice(0, 60)}"]`);
         }
-        if (e.classList.contains('link') && !/^https?:\/\//.test(e.getAttribute('data-url') ?? '')) bad.add(`link to ${e.getAttribute('data-url')}`);
+        if (e.classList.contains('link') && !/^https?:\/\//.test(e.getAttribute('data-url') ?? ''))
+          bad.add(`link to ${e.getAttribute('data-url')}`);
       }
       if (vp.scrollTop + vp.clientHeight >= vp.scrollHeight - 1) break;
       vp.scrollTop += Math.max(20, vp.clientHeight - 40);
@@ -126,12 +168,21 @@ function sweepTranscript(frame) {
     const entries = new Map();
     for (const r of all.filter((x) => x.layout === layout).sort((a, b) => a.li - b.li)) {
       let e = entries.get(r.key);
-      if (!e) entries.set(r.key, e = { key: r.key, role: '', head: '', text: '', rows: 0 });
+      if (!e) entries.set(r.key, (e = { key: r.key, role: '', head: '', text: '', rows: 0 }));
       e.rows++;
-      if (/\bhead\b/.test(r.cls)) { e.role = /\brole-(\w+)/.exec(r.cls)?.[1] ?? ''; e.head = r.text; }
-      else if (/\bsrc-text\b/.test(r.cls)) e.text += r.text === '\u200b' ? '' : r.text;
+      if (/\bhead\b/.test(r.cls)) {
+        e.role = /\brole-(\w+)/.exec(r.cls)?.[1] ?? '';
+        e.head = r.text;
+      } else if (/\bsrc-text\b/.test(r.cls)) e.text += r.text === '\u200b' ? '' : r.text;
     }
-    return { entries: [...entries.values()], bad: [...bad], positions: positions + 1, elements, top, pwned: window.__pwned === undefined ? null : String(window.__pwned) };
+    return {
+      entries: [...entries.values()],
+      bad: [...bad],
+      positions: positions + 1,
+      elements,
+      top,
+      pwned: window.__pwned === undefined ? null : String(window.__pwned),
+    };
   });
 }
 
@@ -140,7 +191,9 @@ async function pwnedMarkers(page) {
   const found = [];
   let checked = 0;
   for (const f of page.frames()) {
-    const v = await f.evaluate(() => (window.__pwned === undefined ? null : String(window.__pwned))).catch(() => undefined);
+    const v = await f
+      .evaluate(() => (window.__pwned === undefined ? null : String(window.__pwned)))
+      .catch(() => undefined);
     if (v === undefined) continue; // detached meanwhile
     checked++;
     if (v !== null) found.push(`${f.url().slice(0, 80)}: ${v}`);
@@ -177,7 +230,10 @@ export function steps(opts) {
           let from = { x: edge - 1, y: bar.y + bar.height / 2 };
           for (const sash of await page.locator('.monaco-sash.vertical').all()) {
             const b = await sash.boundingBox().catch(() => null);
-            if (b && Math.abs(b.x + b.width / 2 - edge) < 6 && b.height > bar.height / 2) { from = { x: b.x + b.width / 2, y: b.y + b.height / 2 }; break; }
+            if (b && Math.abs(b.x + b.width / 2 - edge) < 6 && b.height > bar.height / 2) {
+              from = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+              break;
+            }
           }
           await page.mouse.move(from.x, from.y);
           await page.mouse.down();
@@ -212,12 +268,20 @@ export function steps(opts) {
         const item = page.locator('.part.statusbar [aria-label^="Lanewatch:"]').first();
         await item.waitFor({ timeout: Math.min(60000, remainingMs() - 3000) });
         const re = opts.expectStatusBar;
-        const label = await page.waitForFunction((src) => {
-          const el = document.querySelector('.part.statusbar [aria-label^="Lanewatch:"]');
-          const text = el?.getAttribute('aria-label') ?? '';
-          return new RegExp(src.source, src.flags).test(text) ? text : false;
-        }, { source: re.source, flags: re.flags }, { timeout: Math.min(60000, remainingMs() - 3000), polling: 250 }).then((h) => h.jsonValue())
-          .catch(async (e) => { throw new Error(`${e.message}; status bar says "${await item.getAttribute('aria-label')}"`); });
+        const label = await page
+          .waitForFunction(
+            (src) => {
+              const el = document.querySelector('.part.statusbar [aria-label^="Lanewatch:"]');
+              const text = el?.getAttribute('aria-label') ?? '';
+              return new RegExp(src.source, src.flags).test(text) ? text : false;
+            },
+            { source: re.source, flags: re.flags },
+            { timeout: Math.min(60000, remainingMs() - 3000), polling: 250 },
+          )
+          .then((h) => h.jsonValue())
+          .catch(async (e) => {
+            throw new Error(`${e.message}; status bar says "${await item.getAttribute('aria-label')}"`);
+          });
         log(`status bar: "${label}" / "${(await item.textContent())?.trim()}"`);
       },
     });
@@ -247,7 +311,9 @@ export function steps(opts) {
         const title = page.locator('.part.sidebar .composite.title');
         await title.hover();
         await title.locator('[aria-label="Hide Idle Sessions"]').first().click();
-        await view.locator('.monaco-list-row', { hasText: opts.toggleIdle }).waitFor({ state: 'detached', timeout: 15000 });
+        await view
+          .locator('.monaco-list-row', { hasText: opts.toggleIdle })
+          .waitFor({ state: 'detached', timeout: 15000 });
         await title.hover();
         await title.locator('[aria-label="Show Idle Sessions"]').first().click();
         await view.locator('.monaco-list-row', { hasText: opts.toggleIdle }).first().waitFor({ timeout: 15000 });
@@ -269,27 +335,39 @@ export function steps(opts) {
         const dialog = page.locator('.monaco-dialog-box');
         await dialog.waitFor({ timeout: 10000 });
         const dialogText = (await dialog.textContent()) ?? '';
-        if (!/abort the run/.test(dialogText)) throw new Error(`the confirmation does not say what will happen: ${dialogText}`);
+        if (!/abort the run/.test(dialogText))
+          throw new Error(`the confirmation does not say what will happen: ${dialogText}`);
         await shot('7-recover-confirm.png');
         await dialog.locator('.monaco-button', { hasText: /^Recover$/ }).click();
         // The row turns idle (protocol 3: stale, its row keeps "running") with the killed run as a badge, and a
         // notification carries the verdict.
-        const re = new RegExp(`${opts.recoverRow.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*${opts.recoverExpect ?? 'idle'}`);
+        const re = new RegExp(
+          `${opts.recoverRow.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*${opts.recoverExpect ?? 'idle'}`,
+        );
         // The verdict's notification, not the progress one ("Recovering …").
-        const toast = page.locator('.notification-toast', { hasText: /Recover \S+: (freed|ineffective|failed|refused|nothing-to-do|needs-restart|cancelled) —/ }).first();
+        const toast = page
+          .locator('.notification-toast', {
+            hasText: /Recover \S+: (freed|ineffective|failed|refused|nothing-to-do|needs-restart|cancelled) —/,
+          })
+          .first();
         await toast.waitFor({ timeout: 90000 });
         const toastAt = Date.now();
         const toastText = ((await toast.textContent()) ?? '').replace(/\s+/g, ' ');
         // The tree follows the verdict without a manual Refresh, within the bound the caller sets.
         const hit = await waitForRow(view, re, opts.recoverWithinMs ?? 60000);
         log(`notification: "${toastText.slice(0, 300)}"; row "${hit}" ${Date.now() - toastAt} ms after it`);
-        if (!/freed/.test(toastText)) throw new Error(`the notification does not report the session freed: ${toastText}`);
-        if (opts.recoverToast && !new RegExp(opts.recoverToast).test(toastText)) throw new Error(`the notification does not match ${opts.recoverToast}: ${toastText}`);
+        if (!/freed/.test(toastText))
+          throw new Error(`the notification does not report the session freed: ${toastText}`);
+        if (opts.recoverToast && !new RegExp(opts.recoverToast).test(toastText))
+          throw new Error(`the notification does not match ${opts.recoverToast}: ${toastText}`);
         // "Show Log" opens the output channel with the step-by-step report (call, outcome, state read back).
         await toast.locator('.monaco-button', { hasText: 'Show Log' }).click();
         // The output channel scrolls to its end, the audit line of the verdict (the report above it may be scrolled out of
         // the rendered lines when it is long). Monaco renders spaces as no-break spaces: match words, not the string.
-        await page.locator('.part.panel .view-lines', { hasText: /call=recover\soutcome=(freed|nothing-to-do)/ }).first().waitFor({ timeout: 15000 });
+        await page
+          .locator('.part.panel .view-lines', { hasText: /call=recover\soutcome=(freed|nothing-to-do)/ })
+          .first()
+          .waitFor({ timeout: 15000 });
         await page.mouse.move(1200, 300);
         await shot('8-recover-done.png');
       },
@@ -309,9 +387,17 @@ export function steps(opts) {
         else {
           // What the panel says (banners, rows) must match: e.g. protocol 3's "cannot be verified" for a late-seen run.
           const body = frame.locator('body');
-          await body.filter({ hasText: opts.expectTranscript }).waitFor({ timeout: 30000 })
-            .catch(async (e) => { throw new Error(`the transcript never matched ${opts.expectTranscript}: ${(await body.innerText()).slice(0, 600)} (${e.message.split('\n')[0]})`); });
-          log(`transcript matched ${opts.expectTranscript}: "${(await body.innerText()).replace(/\s+/g, ' ').slice(0, 300)}"`);
+          await body
+            .filter({ hasText: opts.expectTranscript })
+            .waitFor({ timeout: 30000 })
+            .catch(async (e) => {
+              throw new Error(
+                `the transcript never matched ${opts.expectTranscript}: ${(await body.innerText()).slice(0, 600)} (${e.message.split('\n')[0]})`,
+              );
+            });
+          log(
+            `transcript matched ${opts.expectTranscript}: "${(await body.innerText()).replace(/\s+/g, ' ').slice(0, 300)}"`,
+          );
         }
         await page.mouse.move(1200, 700);
         await shot('4-transcript-light.png');
@@ -343,23 +429,51 @@ export function steps(opts) {
         const input = page.locator('.quick-input-widget input');
         await input.waitFor({ timeout: 10000 });
         await input.fill('Dark Modern');
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }).first().waitFor({ timeout: 10000 });
+        await page
+          .locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' })
+          .first()
+          .waitFor({ timeout: 10000 });
         await page.keyboard.press('Enter');
-        await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'), undefined, { timeout: 15000 });
+        await page.waitForFunction(
+          () => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'),
+          undefined,
+          { timeout: 15000 },
+        );
         // VS Code pushes the new theme's colours into the webview as CSS variables on <html>: wait for that change.
-        await frame.locator('body').evaluate((b, was) => new Promise((resolve, reject) => {
-          const changed = () => getComputedStyle(b).backgroundColor !== was;
-          if (changed()) { resolve(undefined); return; }
-          const mo = new MutationObserver(() => { if (changed()) { mo.disconnect(); clearTimeout(t); resolve(undefined); } });
-          mo.observe(document.documentElement, { attributes: true });
-          const t = setTimeout(() => { mo.disconnect(); reject(new Error(`the webview background stayed ${was} after switching to a dark theme`)); }, 15000);
-        }), before);
+        await frame.locator('body').evaluate(
+          (b, was) =>
+            new Promise((resolve, reject) => {
+              const changed = () => getComputedStyle(b).backgroundColor !== was;
+              if (changed()) {
+                resolve(undefined);
+                return;
+              }
+              const mo = new MutationObserver(() => {
+                if (changed()) {
+                  mo.disconnect();
+                  clearTimeout(t);
+                  resolve(undefined);
+                }
+              });
+              mo.observe(document.documentElement, { attributes: true });
+              const t = setTimeout(() => {
+                mo.disconnect();
+                reject(new Error(`the webview background stayed ${was} after switching to a dark theme`));
+              }, 15000);
+            }),
+          before,
+        );
         await page.mouse.move(1200, 700);
         await shot('6-gateway-logs-dark.png');
         if (opts.openTranscript) {
           // The transcript tab, now in the dark theme.
           await page.locator('.tabs-container .tab', { hasText: 'Transcript' }).first().click();
-          await page.frameLocator('iframe.webview.ready').frameLocator('#active-frame').locator('.row.head').first().waitFor({ timeout: 30000 });
+          await page
+            .frameLocator('iframe.webview.ready')
+            .frameLocator('#active-frame')
+            .locator('.row.head')
+            .first()
+            .waitFor({ timeout: 30000 });
           await page.mouse.move(1200, 700);
           await shot('6-transcript-dark.png');
         }
@@ -374,7 +488,10 @@ export function steps(opts) {
         const input = page.locator('.quick-input-widget input');
         await input.waitFor({ timeout: 10000 });
         await input.fill('>Lanewatch: Show Gateway Details');
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Show Gateway Details' }).first().waitFor({ timeout: 10000 });
+        await page
+          .locator('.quick-input-list .monaco-list-row', { hasText: 'Show Gateway Details' })
+          .first()
+          .waitFor({ timeout: 10000 });
         await page.keyboard.press('Enter');
         const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
         await frame.locator('h1', { hasText: opts.openDetails }).waitFor({ timeout: 30000 });
@@ -393,13 +510,22 @@ export function steps(opts) {
         const hit = await waitForRow(view, new RegExp(escapeRe(HOSTILE_LABEL)), Math.min(60000, remainingMs() - 3000));
         log(`row: "${hit.slice(0, 200)}"`);
         const row = view.locator('.monaco-list-row', { hasText: HOSTILE_LABEL }).first();
-        const created = () => page.evaluate(() => document.querySelectorAll('img[src="x"], a[href^="javascript:" i], [onerror], [onload], [onmouseover]').length);
-        if (await created()) throw new Error('the workbench has an element made from the label (img[src=x], javascript: link or inline handler)');
+        const created = () =>
+          page.evaluate(
+            () =>
+              document.querySelectorAll('img[src="x"], a[href^="javascript:" i], [onerror], [onload], [onmouseover]')
+                .length,
+          );
+        if (await created())
+          throw new Error(
+            'the workbench has an element made from the label (img[src=x], javascript: link or inline handler)',
+          );
         await row.hover();
         const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Why:' }).first();
         await hover.waitFor({ state: 'visible', timeout: 15000 });
         const tip = ((await hover.textContent()) ?? '').replace(/\s+/g, ' ');
-        if (!tip.includes(HOSTILE_LABEL)) throw new Error(`the tooltip does not show the label as written: ${JSON.stringify(tip.slice(0, 300))}`);
+        if (!tip.includes(HOSTILE_LABEL))
+          throw new Error(`the tooltip does not show the label as written: ${JSON.stringify(tip.slice(0, 300))}`);
         if (await created()) throw new Error('the tooltip made an element from the label');
         await shot('9-hostile-label-tooltip.png');
         await page.mouse.move(1200, 700);
@@ -409,7 +535,11 @@ export function steps(opts) {
       name: `${key}'s transcript shows ${HOSTILE.length} hostile strings sent, the same injected, and a huge one, as text; nothing ran, no element came of them`,
       async run({ page, shot, log, remainingMs }) {
         // The bottom panel (the recovery log) closed: a taller transcript, fewer scroll positions, a fuller screenshot.
-        const hidePanel = page.locator('.part.panel .action-label[aria-label^="Hide Panel"], .part.panel .action-label[aria-label^="Close Panel"]').first();
+        const hidePanel = page
+          .locator(
+            '.part.panel .action-label[aria-label^="Hide Panel"], .part.panel .action-label[aria-label^="Close Panel"]',
+          )
+          .first();
         if (await hidePanel.isVisible()) await hidePanel.click();
         const row = fleetView(page).locator('.monaco-list-row', { hasText: HOSTILE_LABEL }).first();
         await row.hover();
@@ -422,37 +552,69 @@ export function steps(opts) {
         // Swept again while messages are still arriving (the panel loads, then catches up).
         for (;;) {
           sweep = await sweepTranscript(frame);
-          const users = sweep.entries.filter((e) => e.role === 'user'), replies = sweep.entries.filter((e) => e.role === 'assistant');
+          const users = sweep.entries.filter((e) => e.role === 'user'),
+            replies = sweep.entries.filter((e) => e.role === 'assistant');
           // Character for character: each sent string as a user message, each injected one as an assistant message.
           missing = [
-            ...HOSTILE_SHOWN_AFTER_CHAT_SEND.map((s, i) => (users.some((e) => e.text === s) ? '' : `sent #${i} ${JSON.stringify(s).slice(0, 80)}`)),
-            ...HOSTILE_SHOWN.map((s, i) => (replies.some((e) => e.text === s) ? '' : `injected #${i} ${JSON.stringify(s).slice(0, 80)}`)),
+            ...HOSTILE_SHOWN_AFTER_CHAT_SEND.map((s, i) =>
+              users.some((e) => e.text === s) ? '' : `sent #${i} ${JSON.stringify(s).slice(0, 80)}`,
+            ),
+            ...HOSTILE_SHOWN.map((s, i) =>
+              replies.some((e) => e.text === s) ? '' : `injected #${i} ${JSON.stringify(s).slice(0, 80)}`,
+            ),
           ].filter(Boolean);
           huge = users.find((e) => e.text.startsWith(hugeLine.repeat(3)));
           if (!huge) missing.push('the huge message');
           if (!missing.length || sweep.bad.length || Date.now() > end) {
-            log(`${sweep.entries.length} entries (${users.length} user, ${replies.length} assistant), ${sweep.positions} scroll positions, ${sweep.elements} elements checked; top row "${sweep.top}"` +
-              (huge ? `; the huge message: ${huge.rows} rows, header "${huge.head.replace(/\s+/g, ' ').trim()}"` : ''));
+            log(
+              `${sweep.entries.length} entries (${users.length} user, ${replies.length} assistant), ${sweep.positions} scroll positions, ${sweep.elements} elements checked; top row "${sweep.top}"` +
+                (huge
+                  ? `; the huge message: ${huge.rows} rows, header "${huge.head.replace(/\s+/g, ' ').trim()}"`
+                  : ''),
+            );
             break;
           }
           await sleep(500);
         }
         if (sweep.bad.length) throw new Error(`made from the text: ${sweep.bad.slice(0, 10).join(', ')}`);
         if (missing.length) {
-          throw new Error(`not shown as written: ${missing.join('; ')}; entries: ${JSON.stringify(sweep.entries.map((e) => `${e.role}: ${e.text.slice(0, 50)}`))}`);
+          throw new Error(
+            `not shown as written: ${missing.join('; ')}; entries: ${JSON.stringify(sweep.entries.map((e) => `${e.role}: ${e.text.slice(0, 50)}`))}`,
+          );
         }
         const pwned = await pwnedMarkers(page);
         log(`window.__pwned undefined in ${pwned.checked} of ${page.frames().length} frames`);
-        if (pwned.found.length || sweep.pwned !== null) throw new Error(`a payload ran: ${[...pwned.found, sweep.pwned].filter(Boolean).join('; ')}`);
-        if (pwned.checked < 3) throw new Error(`only ${pwned.checked} frames could be checked (the workbench, the webview host and its content are expected)`);
+        if (pwned.found.length || sweep.pwned !== null)
+          throw new Error(`a payload ran: ${[...pwned.found, sweep.pwned].filter(Boolean).join('; ')}`);
+        if (pwned.checked < 3)
+          throw new Error(
+            `only ${pwned.checked} frames could be checked (the workbench, the webview host and its content are expected)`,
+          );
         // The start of the corpus in view for the screenshot.
-        await frame.evaluate(() => new Promise((r) => { document.querySelector('.viewport').scrollTop = 0; requestAnimationFrame(() => requestAnimationFrame(r)); }));
+        await frame.evaluate(
+          () =>
+            new Promise((r) => {
+              document.querySelector('.viewport').scrollTop = 0;
+              requestAnimationFrame(() => requestAnimationFrame(r));
+            }),
+        );
         // The row's tooltip (shown by the hover that reached its action) must not cover the panel in the screenshot.
-        await page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Why:' }).first().waitFor({ state: 'hidden', timeout: 10000 })
+        await page
+          .locator('.monaco-hover, .workbench-hover')
+          .filter({ hasText: 'Why:' })
+          .first()
+          .waitFor({ state: 'hidden', timeout: 10000 })
           .catch(() => page.keyboard.press('Escape'));
         await shot('10-hostile-transcript.png');
         // And the end: the injected strings (terminal escapes, bidi and zero-width among them) and the huge message.
-        await frame.evaluate(() => new Promise((r) => { const vp = document.querySelector('.viewport'); vp.scrollTop = vp.scrollHeight; requestAnimationFrame(() => requestAnimationFrame(r)); }));
+        await frame.evaluate(
+          () =>
+            new Promise((r) => {
+              const vp = document.querySelector('.viewport');
+              vp.scrollTop = vp.scrollHeight;
+              requestAnimationFrame(() => requestAnimationFrame(r));
+            }),
+        );
         await shot('11-hostile-transcript-end.png');
       },
     });
@@ -477,12 +639,53 @@ export function steps(opts) {
  * @param {(opts)=>Array} [o.steps]  override the check list
  * @returns {Promise<{passed:number, failed:number, results:Array<{name:string, ok:boolean, error?:string, ms:number}>}>}
  */
-export async function runUiTests({ vsix, shots, workspace, settings = {}, env = {}, expectRows = [], expectStatusBar, openLogs, openTranscript, expectTranscript, recoverRow, recoverExpect, recoverToast, recoverWithinMs, hoverRow, toggleIdle, openDetails, hostileTranscript, timeoutMs = 180000, steps: makeSteps = steps }) {
+export async function runUiTests({
+  vsix,
+  shots,
+  workspace,
+  settings = {},
+  env = {},
+  expectRows = [],
+  expectStatusBar,
+  openLogs,
+  openTranscript,
+  expectTranscript,
+  recoverRow,
+  recoverExpect,
+  recoverToast,
+  recoverWithinMs,
+  hoverRow,
+  toggleIdle,
+  openDetails,
+  hostileTranscript,
+  timeoutMs = 180000,
+  steps: makeSteps = steps,
+}) {
   const started = Date.now();
   shots = path.resolve(shots);
   mkdirSync(shots, { recursive: true });
   for (const f of readdirSync(shots)) if (/\.(png|log)$/.test(f)) rmSync(path.join(shots, f), { force: true }); // no stale artifacts
-  const opts = { vsix, shots, workspace, settings, env, expectRows, expectStatusBar, openLogs, openTranscript, expectTranscript, recoverRow, recoverExpect, recoverToast, recoverWithinMs, hoverRow, toggleIdle, openDetails, hostileTranscript, timeoutMs };
+  const opts = {
+    vsix,
+    shots,
+    workspace,
+    settings,
+    env,
+    expectRows,
+    expectStatusBar,
+    openLogs,
+    openTranscript,
+    expectTranscript,
+    recoverRow,
+    recoverExpect,
+    recoverToast,
+    recoverWithinMs,
+    hoverRow,
+    toggleIdle,
+    openDetails,
+    hostileTranscript,
+    timeoutMs,
+  };
   const list = makeSteps(opts);
   const results = [];
   const report = (name, ok, extra = '') => {
@@ -493,11 +696,12 @@ export async function runUiTests({ vsix, shots, workspace, settings = {}, env = 
   const pageErrors = [];
   let cleaning;
   // Memoized: the signal handler and `finally` may both call it; both wait for the one teardown.
-  const cleanup = () => (cleaning ??= (async () => {
-    clearTimeout(deadlineTimer);
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  })());
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      clearTimeout(deadlineTimer);
+      await browser?.close().catch(() => {});
+      await server?.stop();
+    })());
   const removeSignals = onSignals(cleanup);
   const deadline = new Promise((_, reject) => {
     deadlineTimer = setTimeout(() => reject(new Error(`overall timeout of ${timeoutMs} ms reached`)), timeoutMs);
@@ -507,10 +711,19 @@ export async function runUiTests({ vsix, shots, workspace, settings = {}, env = 
 
   let failedAt = -1;
   const fail = async (name, e, ms) => {
-    const msg = String(e?.message ?? e).replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, 6).join('\n');
+    const msg = String(e?.message ?? e)
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .split('\n')
+      .slice(0, 6)
+      .join('\n');
     results.push({ name, ok: false, error: msg, ms });
     report(name, false);
-    console.log(msg.split('\n').map((l) => `  # ${l}`).join('\n'));
+    console.log(
+      msg
+        .split('\n')
+        .map((l) => `  # ${l}`)
+        .join('\n'),
+    );
     if (page) await page.screenshot({ path: path.join(shots, 'failure.png'), timeout: 10000 }).catch(() => {});
   };
 
@@ -520,11 +733,14 @@ export async function runUiTests({ vsix, shots, workspace, settings = {}, env = 
       browser = await launchChromium(server);
       page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-      page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`); });
+      page.on('console', (m) => {
+        if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`);
+      });
       await blockExternal(page, server.url);
       await page.goto(server.workbenchUrl(), { timeout: 60000 });
     };
-    const t = Date.now(), setupName = 'install the VSIX, start code-server, open the workbench';
+    const t = Date.now(),
+      setupName = 'install the VSIX, start code-server, open the workbench';
     try {
       await withDeadline(setup());
       results.push({ name: setupName, ok: true, ms: Date.now() - t });
@@ -534,8 +750,15 @@ export async function runUiTests({ vsix, shots, workspace, settings = {}, env = 
       await fail(setupName, e, Date.now() - t);
       failedAt = 0;
     }
-    const ctx = { page, server, opts, pageErrors, shot: (name) => page.screenshot({ path: path.join(shots, name) }), log: (m) => console.log(`# ${m}`),
-      remainingMs: () => timeoutMs - (Date.now() - started) };
+    const ctx = {
+      page,
+      server,
+      opts,
+      pageErrors,
+      shot: (name) => page.screenshot({ path: path.join(shots, name) }),
+      log: (m) => console.log(`# ${m}`),
+      remainingMs: () => timeoutMs - (Date.now() - started),
+    };
     for (const [i, step] of list.entries()) {
       if (failedAt >= 0 && !step.independent) {
         results.push({ name: step.name, ok: false, error: 'skipped', ms: 0 });
@@ -589,25 +812,69 @@ async function main() {
     },
   });
   if (values.help || !values.vsix || !values.workspace) {
-    console.error('usage: node test/ui/run-ui-tests.mjs --vsix lanewatch.vsix --shots test-results/ui --workspace DIR [--settings JSON] [--expect-row REGEX]... [--timeout-ms N]');
+    console.error(
+      'usage: node test/ui/run-ui-tests.mjs --vsix lanewatch.vsix --shots test-results/ui --workspace DIR [--settings JSON] [--expect-row REGEX]... [--timeout-ms N]',
+    );
     return values.help ? 0 : 2;
   }
   let settings = {};
   if (values.settings) {
-    try { settings = JSON.parse(values.settings); } catch (e) { console.error(`--settings is not JSON: ${e.message}`); return 2; }
+    try {
+      settings = JSON.parse(values.settings);
+    } catch (e) {
+      console.error(`--settings is not JSON: ${e.message}`);
+      return 2;
+    }
   }
   let expectRows;
-  try { expectRows = values['expect-row'].map(toRegExp); } catch (e) { console.error(`--expect-row: ${e.message}`); return 2; }
+  try {
+    expectRows = values['expect-row'].map(toRegExp);
+  } catch (e) {
+    console.error(`--expect-row: ${e.message}`);
+    return 2;
+  }
   const timeoutMs = Number(values['timeout-ms']);
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) { console.error('--timeout-ms must be a positive number'); return 2; }
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    console.error('--timeout-ms must be a positive number');
+    return 2;
+  }
   // Backstop: never outlive the deadline by much, whatever hangs (the 'exit' hook kills our process groups).
-  setTimeout(() => { console.log('not ok - hard deadline reached\n0 passed, 1 failed'); process.exit(1); }, timeoutMs + 60000).unref();
+  setTimeout(() => {
+    console.log('not ok - hard deadline reached\n0 passed, 1 failed');
+    process.exit(1);
+  }, timeoutMs + 60000).unref();
 
-  const { passed, failed } = await runUiTests({ vsix: values.vsix, shots: values.shots, workspace: values.workspace, settings, expectRows, expectStatusBar: values['expect-status-bar'] ? toRegExp(values['expect-status-bar']) : undefined, openLogs: values['open-logs'], recoverRow: values['recover-row'], openTranscript: values['open-transcript'], expectTranscript: values['expect-transcript'] ? toRegExp(values['expect-transcript']) : undefined, recoverExpect: values['recover-expect'], recoverToast: values['recover-toast'], recoverWithinMs: values['recover-within-ms'] ? Number(values['recover-within-ms']) : undefined, hoverRow: values['hover-row'], toggleIdle: values['toggle-idle'], openDetails: values['open-details'], hostileTranscript: values['hostile-transcript'], timeoutMs });
+  const { passed, failed } = await runUiTests({
+    vsix: values.vsix,
+    shots: values.shots,
+    workspace: values.workspace,
+    settings,
+    expectRows,
+    expectStatusBar: values['expect-status-bar'] ? toRegExp(values['expect-status-bar']) : undefined,
+    openLogs: values['open-logs'],
+    recoverRow: values['recover-row'],
+    openTranscript: values['open-transcript'],
+    expectTranscript: values['expect-transcript'] ? toRegExp(values['expect-transcript']) : undefined,
+    recoverExpect: values['recover-expect'],
+    recoverToast: values['recover-toast'],
+    recoverWithinMs: values['recover-within-ms'] ? Number(values['recover-within-ms']) : undefined,
+    hoverRow: values['hover-row'],
+    toggleIdle: values['toggle-idle'],
+    openDetails: values['open-details'],
+    hostileTranscript: values['hostile-transcript'],
+    timeoutMs,
+  });
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0 ? 0 : 1;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().then((c) => process.exit(c), (e) => { console.error(e?.stack ?? e); console.log('0 passed, 1 failed'); process.exit(1); });
+  main().then(
+    (c) => process.exit(c),
+    (e) => {
+      console.error(e?.stack ?? e);
+      console.log('0 passed, 1 failed');
+      process.exit(1);
+    },
+  );
 }

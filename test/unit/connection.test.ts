@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
 import { after, afterEach, describe, it } from 'node:test';
 import {
-  deviceSignaturePayloadV3, GatewayApi, GatewayConnection, GatewayRequestError, MemoryDeviceIdentityStore,
-  type ConnectionSnapshot, type GatewayConnectionOptions,
+  deviceSignaturePayloadV3,
+  GatewayApi,
+  GatewayConnection,
+  GatewayRequestError,
+  MemoryDeviceIdentityStore,
+  type ConnectionSnapshot,
+  type GatewayConnectionOptions,
 } from '../../src/gateway';
 import { ScriptedGateway, startSilentTcpListener, waitFor } from '../support/scriptedGateway';
 
@@ -13,16 +18,30 @@ const servers: Array<{ close(): Promise<void> }> = [];
 
 function connect(url: string, extra: Partial<GatewayConnectionOptions> = {}): GatewayConnection {
   const c = new GatewayConnection({
-    url, credentials: () => ({ token: 'secret-token' }), scopes: ['operator.read'], identityStore: new MemoryDeviceIdentityStore(),
-    clientVersion: '0.1.0-test', log: (level, m) => logs.push(`${level} ${m}`), backoff: { initialMs: 20, maxMs: 200, factor: 2, jitter: 0 }, ...extra,
+    url,
+    credentials: () => ({ token: 'secret-token' }),
+    scopes: ['operator.read'],
+    identityStore: new MemoryDeviceIdentityStore(),
+    clientVersion: '0.1.0-test',
+    log: (level, m) => logs.push(`${level} ${m}`),
+    backoff: { initialMs: 20, maxMs: 200, factor: 2, jitter: 0 },
+    ...extra,
   });
   open.push(c);
   c.start();
   return c;
 }
 const until = (c: GatewayConnection, pick: (s: ConnectionSnapshot) => boolean, ms = 5000) =>
-  waitFor((l) => c.onDidChangeState(l), (s: ConnectionSnapshot) => (pick(s) ? s : undefined), ms);
-async function gateway(opts: ConstructorParameters<typeof Object>[0] = {}) { const g = await ScriptedGateway.start(opts as any); servers.push(g); return g; }
+  waitFor(
+    (l) => c.onDidChangeState(l),
+    (s: ConnectionSnapshot) => (pick(s) ? s : undefined),
+    ms,
+  );
+async function gateway(opts: ConstructorParameters<typeof Object>[0] = {}) {
+  const g = await ScriptedGateway.start(opts as any);
+  servers.push(g);
+  return g;
+}
 
 /** A loopback port nothing listens on (bound, then closed). */
 async function freePortNumber(): Promise<number> {
@@ -34,8 +53,13 @@ async function freePortNumber(): Promise<number> {
   return port;
 }
 
-afterEach(() => { for (const c of open.splice(0)) c.dispose(); logs.length = 0; });
-after(async () => { for (const s of servers.splice(0)) await s.close(); });
+afterEach(() => {
+  for (const c of open.splice(0)) c.dispose();
+  logs.length = 0;
+});
+after(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
 
 describe('GatewayConnection handshake', () => {
   it('connects with protocol 3..4, a signed device proof, and records phase timings', async () => {
@@ -48,15 +72,40 @@ describe('GatewayConnection handshake', () => {
     const params = gw.connectParams[0];
     assert.equal(params.minProtocol, 3);
     assert.equal(params.maxProtocol, 4);
-    assert.deepEqual(Object.keys(params.client).sort(), ['id', 'mode', 'platform', 'version'], 'only fields the protocol-3 closed schema accepts');
+    assert.deepEqual(
+      Object.keys(params.client).sort(),
+      ['id', 'mode', 'platform', 'version'],
+      'only fields the protocol-3 closed schema accepts',
+    );
     assert.equal(params.client.id, 'gateway-client');
     assert.equal(params.auth.token, 'secret-token');
     const d = params.device;
-    const payload = deviceSignaturePayloadV3(d.id, { clientId: 'gateway-client', clientMode: 'backend', role: 'operator', scopes: ['operator.read'], signedAt: d.signedAt, token: 'secret-token', nonce: 'nonce-1', platform: process.platform, deviceFamily: '' });
+    const payload = deviceSignaturePayloadV3(d.id, {
+      clientId: 'gateway-client',
+      clientMode: 'backend',
+      role: 'operator',
+      scopes: ['operator.read'],
+      signedAt: d.signedAt,
+      token: 'secret-token',
+      nonce: 'nonce-1',
+      platform: process.platform,
+      deviceFamily: '',
+    });
     const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(d.publicKey, 'base64url')]);
-    assert.ok(verify(null, Buffer.from(payload), createPublicKey({ key: spki, format: 'der', type: 'spki' }), Buffer.from(d.signature, 'base64url')), 'signature verifies');
+    assert.ok(
+      verify(
+        null,
+        Buffer.from(payload),
+        createPublicKey({ key: spki, format: 'der', type: 'spki' }),
+        Buffer.from(d.signature, 'base64url'),
+      ),
+      'signature verifies',
+    );
     const t = c.snapshot().handshake!;
-    assert.ok(t.socketOpenMs! <= t.challengeMs! && t.challengeMs! <= t.connectSentMs! && t.connectSentMs! <= t.helloMs!, JSON.stringify(t));
+    assert.ok(
+      t.socketOpenMs! <= t.challengeMs! && t.challengeMs! <= t.connectSentMs! && t.connectSentMs! <= t.helloMs!,
+      JSON.stringify(t),
+    );
   });
 
   it('reuses one device identity per gateway across reconnects', async () => {
@@ -79,7 +128,10 @@ describe('GatewayConnection handshake', () => {
   });
 
   it('hello-ok without an auth block (2026.3.24): a read call that passes proves the requested scopes', async () => {
-    const gw = await gateway({ helloOverrides: { protocol: 3, auth: undefined }, handleRequest: (method: string) => (method === 'agents.list' ? { agents: [{ id: 'main' }] } : { ok: true }) });
+    const gw = await gateway({
+      helloOverrides: { protocol: 3, auth: undefined },
+      handleRequest: (method: string) => (method === 'agents.list' ? { agents: [{ id: 'main' }] } : { ok: true }),
+    });
     const c = connect(gw.url, { scopes: ['operator.read', 'operator.write'] });
     const hello = await c.waitForConnected(3000);
     assert.equal(hello.authReported, false);
@@ -94,8 +146,31 @@ describe('GatewayConnection handshake', () => {
         ws.send(JSON.stringify({ type: 'event', event: 'connect.challenge', payload: { nonce: 'n', ts: Date.now() } }));
         ws.on('message', (raw: any) => {
           const f = JSON.parse(String(raw));
-          if (f.method === 'connect') ws.send(JSON.stringify({ type: 'res', id: f.id, ok: true, payload: { type: 'hello-ok', protocol: 3, server: { version: '2026.3.24', connId: 'x' }, features: { methods: ['agents.list'], events: [] }, snapshot: {}, policy: { tickIntervalMs: 30000 } } }));
-          else ws.send(JSON.stringify({ type: 'res', id: f.id, ok: false, error: { code: 'INVALID_REQUEST', message: 'missing scope: operator.read' } }));
+          if (f.method === 'connect')
+            ws.send(
+              JSON.stringify({
+                type: 'res',
+                id: f.id,
+                ok: true,
+                payload: {
+                  type: 'hello-ok',
+                  protocol: 3,
+                  server: { version: '2026.3.24', connId: 'x' },
+                  features: { methods: ['agents.list'], events: [] },
+                  snapshot: {},
+                  policy: { tickIntervalMs: 30000 },
+                },
+              }),
+            );
+          else
+            ws.send(
+              JSON.stringify({
+                type: 'res',
+                id: f.id,
+                ok: false,
+                error: { code: 'INVALID_REQUEST', message: 'missing scope: operator.read' },
+              }),
+            );
         });
       },
     });
@@ -121,13 +196,27 @@ describe('GatewayConnection failures a person must understand', () => {
         ws.send(JSON.stringify({ type: 'event', event: 'connect.challenge', payload: { nonce: 'n', ts: 1 } }));
         ws.on('message', (raw: any) => {
           const f = JSON.parse(String(raw));
-          ws.send(JSON.stringify({ type: 'res', id: f.id, ok: false, error: { code: 'INVALID_REQUEST', message: 'unauthorized: gateway token mismatch', details: { code: 'AUTH_TOKEN_MISMATCH' } } }));
+          ws.send(
+            JSON.stringify({
+              type: 'res',
+              id: f.id,
+              ok: false,
+              error: {
+                code: 'INVALID_REQUEST',
+                message: 'unauthorized: gateway token mismatch',
+                details: { code: 'AUTH_TOKEN_MISMATCH' },
+              },
+            }),
+          );
           ws.close(1008, 'unauthorized');
         });
       },
     });
     const c = connect(gw.url);
-    await assert.rejects(c.waitForConnected(3000), (e: GatewayRequestError) => e.problem.kind === 'auth-token-mismatch');
+    await assert.rejects(
+      c.waitForConnected(3000),
+      (e: GatewayRequestError) => e.problem.kind === 'auth-token-mismatch',
+    );
     const s = c.snapshot();
     assert.equal(s.problem?.closeCode, 1008);
     assert.equal(s.problem?.action, 'set-token');
@@ -141,7 +230,18 @@ describe('GatewayConnection failures a person must understand', () => {
         ws.send(JSON.stringify({ type: 'event', event: 'connect.challenge', payload: { nonce: 'n', ts: 1 } }));
         ws.on('message', (raw: any) => {
           const f = JSON.parse(String(raw));
-          ws.send(JSON.stringify({ type: 'res', id: f.id, ok: false, error: { code: 'NOT_PAIRED', message: 'pairing required', details: { code: 'PAIRING_REQUIRED', requestId: 'req-42' } } }));
+          ws.send(
+            JSON.stringify({
+              type: 'res',
+              id: f.id,
+              ok: false,
+              error: {
+                code: 'NOT_PAIRED',
+                message: 'pairing required',
+                details: { code: 'PAIRING_REQUIRED', requestId: 'req-42' },
+              },
+            }),
+          );
           ws.close(1008, 'pairing required');
         });
       },
@@ -159,7 +259,18 @@ describe('GatewayConnection failures a person must understand', () => {
         ws.send(JSON.stringify({ type: 'event', event: 'connect.challenge', payload: { nonce: 'n', ts: 1 } }));
         ws.on('message', (raw: any) => {
           const f = JSON.parse(String(raw));
-          ws.send(JSON.stringify({ type: 'res', id: f.id, ok: false, error: { code: 'INVALID_REQUEST', message: 'protocol mismatch', details: { code: 'PROTOCOL_MISMATCH', expectedProtocol: 5 } } }));
+          ws.send(
+            JSON.stringify({
+              type: 'res',
+              id: f.id,
+              ok: false,
+              error: {
+                code: 'INVALID_REQUEST',
+                message: 'protocol mismatch',
+                details: { code: 'PROTOCOL_MISMATCH', expectedProtocol: 5 },
+              },
+            }),
+          );
           ws.close(1002, 'protocol mismatch');
         });
       },
@@ -183,7 +294,8 @@ describe('GatewayConnection failures a person must understand', () => {
   });
 
   it('a listener that accepts TCP but never upgrades is detected within its timeout', async () => {
-    const tcp = await startSilentTcpListener(); servers.push(tcp);
+    const tcp = await startSilentTcpListener();
+    servers.push(tcp);
     const c = connect(`ws://127.0.0.1:${tcp.port}`, { challengeTimeoutMs: 300 });
     const s = await until(c, (x) => x.state === 'disconnected');
     assert.equal(s.problem?.kind, 'upgrade-timeout');
@@ -191,7 +303,9 @@ describe('GatewayConnection failures a person must understand', () => {
   });
 
   it('connection refused: says nothing is listening and retries with backoff', async () => {
-    const tcp = await startSilentTcpListener(); const port = tcp.port; await tcp.close();
+    const tcp = await startSilentTcpListener();
+    const port = tcp.port;
+    await tcp.close();
     const c = connect(`ws://127.0.0.1:${port}`);
     const s = await until(c, (x) => x.state === 'disconnected' && x.attempts >= 3);
     assert.equal(s.problem?.kind, 'unreachable');
@@ -212,8 +326,13 @@ describe('GatewayConnection requests', () => {
     const gw = await gateway({
       handleRequest: (_method: string, params: any, id: string, ws: any) => {
         const send = () => ws.send(JSON.stringify({ type: 'res', id, ok: true, payload: { echo: params.n } }));
-        if (params.n === 1) { held.push(send); return undefined; }
-        send(); held.forEach((f) => f()); return undefined;
+        if (params.n === 1) {
+          held.push(send);
+          return undefined;
+        }
+        send();
+        held.forEach((f) => f());
+        return undefined;
       },
     });
     const c = connect(gw.url);
@@ -225,12 +344,26 @@ describe('GatewayConnection requests', () => {
 
   it('times out a request, and drops the late answer without harm', async () => {
     let lateSend: (() => void) | undefined;
-    const gw = await gateway({ handleRequest: (_m: string, _p: any, id: string, ws: any) => { lateSend = () => ws.send(JSON.stringify({ type: 'res', id, ok: true, payload: {} })); return undefined; } });
+    const gw = await gateway({
+      handleRequest: (_m: string, _p: any, id: string, ws: any) => {
+        lateSend = () => ws.send(JSON.stringify({ type: 'res', id, ok: true, payload: {} }));
+        return undefined;
+      },
+    });
     const c = connect(gw.url);
     await c.waitForConnected(3000);
-    await assert.rejects(c.request('health', {}, { timeoutMs: 100 }), (e: GatewayRequestError) => e.code === 'TIMEOUT' && /no answer within 0.1 s/.test(e.message));
+    await assert.rejects(
+      c.request('health', {}, { timeoutMs: 100 }),
+      (e: GatewayRequestError) => e.code === 'TIMEOUT' && /no answer within 0.1 s/.test(e.message),
+    );
     lateSend!();
-    await waitFor((l) => { const t = setInterval(() => l(logs.join('\n')), 10); return { dispose: () => clearInterval(t) }; }, (text: string) => (/unknown or expired request id/.test(text) ? true : undefined));
+    await waitFor(
+      (l) => {
+        const t = setInterval(() => l(logs.join('\n')), 10);
+        return { dispose: () => clearInterval(t) };
+      },
+      (text: string) => (/unknown or expired request id/.test(text) ? true : undefined),
+    );
     assert.ok(c.isConnected());
   });
 
@@ -245,47 +378,78 @@ describe('GatewayConnection requests', () => {
   });
 
   it('fails pending requests when the socket closes instead of leaving them hanging', async () => {
-    const gw = await gateway({ handleRequest: (_m: string, _p: any, _id: string, ws: any) => { setTimeout(() => ws.terminate(), 20); return undefined; } });
+    const gw = await gateway({
+      handleRequest: (_m: string, _p: any, _id: string, ws: any) => {
+        setTimeout(() => ws.terminate(), 20);
+        return undefined;
+      },
+    });
     const c = connect(gw.url);
     await c.waitForConnected(3000);
-    await assert.rejects(c.request('health', {}, { timeoutMs: 5000 }), (e: GatewayRequestError) => e.code === 'CONNECTION_CLOSED' && /may or may not have been applied/.test(e.message));
+    await assert.rejects(
+      c.request('health', {}, { timeoutMs: 5000 }),
+      (e: GatewayRequestError) => e.code === 'CONNECTION_CLOSED' && /may or may not have been applied/.test(e.message),
+    );
   });
 
   it('rejects immediately when not connected, with the reason', async () => {
-    const tcp = await startSilentTcpListener(); const port = tcp.port; await tcp.close();
+    const tcp = await startSilentTcpListener();
+    const port = tcp.port;
+    await tcp.close();
     const c = connect(`ws://127.0.0.1:${port}`);
     await until(c, (x) => x.state === 'disconnected');
-    await assert.rejects(c.request('health'), (e: GatewayRequestError) => e.code === 'NOT_CONNECTED' && /Nothing listens/.test(e.message));
+    await assert.rejects(
+      c.request('health'),
+      (e: GatewayRequestError) => e.code === 'NOT_CONNECTED' && /Nothing listens/.test(e.message),
+    );
   });
 
   it('surfaces gateway errors with advice (missing scope, both wire formats)', async () => {
     const gw = await gateway({
       handleRequest: (m: string, _p: any, id: string, ws: any) => {
-        const error = m === 'sessions.list'
-          ? { code: 'FORBIDDEN', message: 'missing scope: operator.read', details: { code: 'MISSING_SCOPE', missingScope: 'operator.read' } }
-          : { code: 'INVALID_REQUEST', message: 'missing scope: operator.admin' };
+        const error =
+          m === 'sessions.list'
+            ? {
+                code: 'FORBIDDEN',
+                message: 'missing scope: operator.read',
+                details: { code: 'MISSING_SCOPE', missingScope: 'operator.read' },
+              }
+            : { code: 'INVALID_REQUEST', message: 'missing scope: operator.admin' };
         ws.send(JSON.stringify({ type: 'res', id, ok: false, error }));
         return undefined;
       },
     });
     const c = connect(gw.url);
     await c.waitForConnected(3000);
-    await assert.rejects(c.request('sessions.list'), (e: GatewayRequestError) => e.problem.kind === 'missing-scope' && /operator\.read/.test(e.problem.summary));
-    await assert.rejects(c.request('sessions.reset'), (e: GatewayRequestError) => e.problem.kind === 'missing-scope' && /operator\.admin/.test(e.problem.summary));
+    await assert.rejects(
+      c.request('sessions.list'),
+      (e: GatewayRequestError) => e.problem.kind === 'missing-scope' && /operator\.read/.test(e.problem.summary),
+    );
+    await assert.rejects(
+      c.request('sessions.reset'),
+      (e: GatewayRequestError) => e.problem.kind === 'missing-scope' && /operator\.admin/.test(e.problem.summary),
+    );
   });
 
   it('refuses to send a request larger than the gateway accepts', async () => {
     const gw = await gateway({ helloOverrides: { policy: { maxPayload: 1000, tickIntervalMs: 30_000 } } });
     const c = connect(gw.url);
     await c.waitForConnected(3000);
-    await assert.rejects(c.request('chat.send', { message: 'x'.repeat(2000) }), (e: GatewayRequestError) => e.code === 'PAYLOAD_TOO_LARGE');
+    await assert.rejects(
+      c.request('chat.send', { message: 'x'.repeat(2000) }),
+      (e: GatewayRequestError) => e.code === 'PAYLOAD_TOO_LARGE',
+    );
   });
 
   it('the typed API refuses methods the gateway did not advertise', async () => {
     const gw = await gateway();
     const c = connect(gw.url);
     await c.waitForConnected(3000);
-    await assert.rejects(new GatewayApi(c).restartPreflight(), (e: GatewayRequestError) => e.code === 'UNSUPPORTED' && /does not offer gateway\.restart\.preflight/.test(e.message));
+    await assert.rejects(
+      new GatewayApi(c).restartPreflight(),
+      (e: GatewayRequestError) =>
+        e.code === 'UNSUPPORTED' && /does not offer gateway\.restart\.preflight/.test(e.message),
+    );
   });
 });
 
@@ -303,10 +467,21 @@ describe('GatewayConnection survives bad input', () => {
     gw.broadcast('{"type":"event","event":"deep","payload":' + '['.repeat(5000) + ']'.repeat(5000) + '}');
     gw.broadcast({ type: 'res', id: 'never-sent', ok: true, payload: {} });
     gw.broadcast({ type: 'event', event: 'tick', payload: { ts: 1 } });
-    await waitFor((l) => c.onAnyEvent(l), (f: any) => (f.event === 'tick' ? true : undefined));
+    await waitFor(
+      (l) => c.onAnyEvent(l),
+      (f: any) => (f.event === 'tick' ? true : undefined),
+    );
     assert.deepEqual(events, ['tick'], 'only the valid event is dispatched');
     const text = logs.join('\n');
-    for (const reason of ['not JSON', 'frame is not an object (array)', 'unknown frame type "mystery"', 'malformed event frame', 'nested deeper', 'unknown or expired request id']) assert.ok(text.includes(reason), `logged: ${reason}`);
+    for (const reason of [
+      'not JSON',
+      'frame is not an object (array)',
+      'unknown frame type "mystery"',
+      'malformed event frame',
+      'nested deeper',
+      'unknown or expired request id',
+    ])
+      assert.ok(text.includes(reason), `logged: ${reason}`);
     assert.ok(c.isConnected());
     assert.deepEqual(await c.request('health'), { ok: true }, 'still answers requests');
   });
@@ -314,17 +489,26 @@ describe('GatewayConnection survives bad input', () => {
   it('an oversized response fails its request at once with a reason', async () => {
     const gw = await gateway({
       helloOverrides: { policy: { maxPayload: 4096, tickIntervalMs: 30_000 } },
-      handleRequest: (_m: string, _p: any, id: string, ws: any) => { ws.send(JSON.stringify({ type: 'res', id, ok: true, payload: { blob: 'x'.repeat(10_000) } })); return undefined; },
+      handleRequest: (_m: string, _p: any, id: string, ws: any) => {
+        ws.send(JSON.stringify({ type: 'res', id, ok: true, payload: { blob: 'x'.repeat(10_000) } }));
+        return undefined;
+      },
     });
     const c = connect(gw.url);
     await c.waitForConnected(3000);
-    await assert.rejects(c.request('sessions.list', {}, { timeoutMs: 5000 }), (e: GatewayRequestError) => e.code === 'BAD_RESPONSE' && /exceeds the 4096-byte limit/.test(e.message));
+    await assert.rejects(
+      c.request('sessions.list', {}, { timeoutMs: 5000 }),
+      (e: GatewayRequestError) => e.code === 'BAD_RESPONSE' && /exceeds the 4096-byte limit/.test(e.message),
+    );
     assert.ok(c.isConnected());
   });
 
   it('events before hello-ok are ignored', async () => {
     const gw = await gateway({
-      onConnection: (ws: any, g: ScriptedGateway) => { ws.send(JSON.stringify({ type: 'event', event: 'sessions.changed', payload: {} })); g.behaveNormally(ws); },
+      onConnection: (ws: any, g: ScriptedGateway) => {
+        ws.send(JSON.stringify({ type: 'event', event: 'sessions.changed', payload: {} }));
+        g.behaveNormally(ws);
+      },
     });
     const c = connect(gw.url);
     const seen: string[] = [];
@@ -338,8 +522,13 @@ describe('GatewayConnection survives bad input', () => {
     const gw = await gateway();
     const c = connect(gw.url);
     await c.waitForConnected(3000);
-    c.onEvent('tick', () => { throw new Error('boom'); });
-    const got = waitFor((l) => c.onEvent('tick', l), (f: any) => f.payload.ts);
+    c.onEvent('tick', () => {
+      throw new Error('boom');
+    });
+    const got = waitFor(
+      (l) => c.onEvent('tick', l),
+      (f: any) => f.payload.ts,
+    );
     gw.broadcast({ type: 'event', event: 'tick', payload: { ts: 7 } });
     assert.equal(await got, 7);
   });
@@ -348,7 +537,10 @@ describe('GatewayConnection survives bad input', () => {
     const gw = await gateway();
     const c = connect(gw.url);
     await c.waitForConnected(3000);
-    const gap = waitFor((l) => c.onSequenceGap(l), (g: any) => g);
+    const gap = waitFor(
+      (l) => c.onSequenceGap(l),
+      (g: any) => g,
+    );
     gw.broadcast({ type: 'event', event: 'tick', payload: {}, seq: 1 });
     gw.broadcast({ type: 'event', event: 'tick', payload: {}, seq: 5 });
     assert.deepEqual(await gap, { expected: 2, received: 5 });
@@ -393,7 +585,11 @@ describe('GatewayConnection liveness and reconnect', () => {
     const c = connect(gw.url, { backoff: { initialMs: 5000, maxMs: 30_000, factor: 2, jitter: 0 } });
     await c.waitForConnected(3000);
     const closedAt = Date.now();
-    gw.broadcast({ type: 'event', event: 'shutdown', payload: { reason: 'gateway restarting', restartExpectedMs: 1500 } });
+    gw.broadcast({
+      type: 'event',
+      event: 'shutdown',
+      payload: { reason: 'gateway restarting', restartExpectedMs: 1500 },
+    });
     for (const s of gw.sockets) s.close(1012, 'service restart');
     const down = await until(c, (x) => x.state === 'disconnected');
     assert.equal(down.problem?.kind, 'restarting');

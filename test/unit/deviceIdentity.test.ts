@@ -5,8 +5,14 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { buildDeviceAuthPayloadV3 } from '@openclaw/gateway-client';
 import {
-  createDeviceIdentity, deviceSignaturePayloadV3, FileDeviceIdentityStore, GatewayConnection, loadOrCreateDeviceIdentity, signDeviceProof,
-  type DeviceIdentityStore, type StoredDeviceIdentity,
+  createDeviceIdentity,
+  deviceSignaturePayloadV3,
+  FileDeviceIdentityStore,
+  GatewayConnection,
+  loadOrCreateDeviceIdentity,
+  signDeviceProof,
+  type DeviceIdentityStore,
+  type StoredDeviceIdentity,
 } from '../../src/gateway';
 import { SecretDeviceIdentityStore } from '../../src/vscode/secretStores';
 import { ScriptedGateway } from '../support/scriptedGateway';
@@ -17,21 +23,58 @@ describe('device identity', () => {
   it('builds the same v3 signature payload as the official gateway client', () => {
     const cases = [
       { platform: 'linux', deviceFamily: '', scopes: ['operator.read'], token: 'tok' },
-      { platform: '  Darwin ', deviceFamily: 'MacBookPro', scopes: ['operator.read', 'operator.write', 'operator.admin'], token: '' },
+      {
+        platform: '  Darwin ',
+        deviceFamily: 'MacBookPro',
+        scopes: ['operator.read', 'operator.write', 'operator.admin'],
+        token: '',
+      },
       { platform: 'Win32', deviceFamily: 'İstanbul-PC', scopes: [], token: 'a|b' },
     ];
     for (const c of cases) {
-      const ours = deviceSignaturePayloadV3('dev-1', { clientId: 'gateway-client', clientMode: 'backend', role: 'operator', scopes: c.scopes, signedAt: 1795273705306, token: c.token, nonce: 'n-1', platform: c.platform, deviceFamily: c.deviceFamily });
-      const theirs = buildDeviceAuthPayloadV3({ deviceId: 'dev-1', clientId: 'gateway-client', clientMode: 'backend', role: 'operator', scopes: c.scopes, signedAtMs: 1795273705306, token: c.token, nonce: 'n-1', platform: c.platform, deviceFamily: c.deviceFamily } as any);
+      const ours = deviceSignaturePayloadV3('dev-1', {
+        clientId: 'gateway-client',
+        clientMode: 'backend',
+        role: 'operator',
+        scopes: c.scopes,
+        signedAt: 1795273705306,
+        token: c.token,
+        nonce: 'n-1',
+        platform: c.platform,
+        deviceFamily: c.deviceFamily,
+      });
+      const theirs = buildDeviceAuthPayloadV3({
+        deviceId: 'dev-1',
+        clientId: 'gateway-client',
+        clientMode: 'backend',
+        role: 'operator',
+        scopes: c.scopes,
+        signedAtMs: 1795273705306,
+        token: c.token,
+        nonce: 'n-1',
+        platform: c.platform,
+        deviceFamily: c.deviceFamily,
+      } as any);
       assert.equal(ours, theirs);
     }
   });
 
   it('derives the device id from the public key and refuses an inconsistent stored key', () => {
-    const a = createDeviceIdentity(), b = createDeviceIdentity();
+    const a = createDeviceIdentity(),
+      b = createDeviceIdentity();
     assert.match(a.deviceId, /^[0-9a-f]{64}$/);
     assert.notEqual(a.deviceId, b.deviceId);
-    const input = { clientId: 'gateway-client', clientMode: 'backend', role: 'operator', scopes: ['operator.read'], signedAt: 1, token: 't', nonce: 'n', platform: 'linux', deviceFamily: '' };
+    const input = {
+      clientId: 'gateway-client',
+      clientMode: 'backend',
+      role: 'operator',
+      scopes: ['operator.read'],
+      signedAt: 1,
+      token: 't',
+      nonce: 'n',
+      platform: 'linux',
+      deviceFamily: '',
+    };
     assert.equal(signDeviceProof(a, input).id, a.deviceId);
     assert.throws(() => signDeviceProof({ ...a, privateKeyPem: b.privateKeyPem }, input), /inconsistent/);
   });
@@ -55,30 +98,45 @@ describe('device identity', () => {
   it('concurrent first uses of one key in one process share one identity and leave one file, no temp files', async () => {
     const dir = freshDir();
     const store = new FileDeviceIdentityStore(dir);
-    const results = await Promise.allSettled(Array.from({ length: 8 }, () => loadOrCreateDeviceIdentity(store, 'gw|ws://127.0.0.1:1|operator.read,operator.write,operator.admin')));
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => String(r.reason));
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () =>
+        loadOrCreateDeviceIdentity(store, 'gw|ws://127.0.0.1:1|operator.read,operator.write,operator.admin'),
+      ),
+    );
+    const failures = results
+      .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      .map((r) => String(r.reason));
     assert.deepEqual(failures, [], 'every concurrent creation resolves');
     const ids = new Set(results.map((r) => (r as PromiseFulfilledResult<StoredDeviceIdentity>).value.deviceId));
     assert.equal(ids.size, 1, `one identity for one key, got ${ids.size}`);
     const files = readdirSync(dir);
     assert.equal(files.length, 1, `exactly one file, no temp files: ${files.join(', ')}`);
     assert.equal(statSync(path.join(dir, files[0])).mode & 0o777, 0o600);
-    assert.equal(JSON.parse(readFileSync(path.join(dir, files[0]), 'utf8')).deviceId, [...ids][0], 'the identity handed out is the one on disk');
+    assert.equal(
+      JSON.parse(readFileSync(path.join(dir, files[0]), 'utf8')).deviceId,
+      [...ids][0],
+      'the identity handed out is the one on disk',
+    );
   });
 
-  it('two processes racing on one key both use the key that is on disk (the loser adopts the winner\'s)', async () => {
+  it("two processes racing on one key both use the key that is on disk (the loser adopts the winner's)", async () => {
     const dir = freshDir();
     // Two store instances on one directory: what the CLI and the extension (or two windows) are to each other.
     for (let round = 0; round < 5; round++) {
       const key = `gw-${round}`;
-      const a = new FileDeviceIdentityStore(dir), b = new FileDeviceIdentityStore(dir);
+      const a = new FileDeviceIdentityStore(dir),
+        b = new FileDeviceIdentityStore(dir);
       const [x, y] = await Promise.all([loadOrCreateDeviceIdentity(a, key), loadOrCreateDeviceIdentity(b, key)]);
       const onDisk = await new FileDeviceIdentityStore(dir).load(key);
       assert.ok(onDisk, 'a key is stored');
       assert.equal(x.deviceId, onDisk.deviceId, `round ${round}: the first process signs with the stored key`);
       assert.equal(y.deviceId, onDisk.deviceId, `round ${round}: the second process signs with the stored key`);
     }
-    assert.deepEqual(readdirSync(dir).filter((f) => !f.endsWith('.json')), [], 'no temp files left');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => !f.endsWith('.json')),
+      [],
+      'no temp files left',
+    );
   });
 
   it('a key already stored by another process is never replaced by a later creation', async () => {
@@ -97,13 +155,26 @@ describe('device identity', () => {
     let stores = 0;
     const later = () => new Promise<void>((r) => setImmediate(r));
     const secrets = {
-      get: async (k: string) => { await later(); return entries.get(k); },
-      store: async (k: string, v: string) => { await later(); stores++; entries.set(k, v); },
-      delete: async (k: string) => { entries.delete(k); },
+      get: async (k: string) => {
+        await later();
+        return entries.get(k);
+      },
+      store: async (k: string, v: string) => {
+        await later();
+        stores++;
+        entries.set(k, v);
+      },
+      delete: async (k: string) => {
+        entries.delete(k);
+      },
       onDidChange: () => ({ dispose() {} }),
     } as unknown as ConstructorParameters<typeof SecretDeviceIdentityStore>[0];
-    const one = new SecretDeviceIdentityStore(secrets), two = new SecretDeviceIdentityStore(secrets);
-    const got = await Promise.all([...Array.from({ length: 4 }, () => loadOrCreateDeviceIdentity(one, 'gw')), ...Array.from({ length: 4 }, () => loadOrCreateDeviceIdentity(two, 'gw'))]);
+    const one = new SecretDeviceIdentityStore(secrets),
+      two = new SecretDeviceIdentityStore(secrets);
+    const got = await Promise.all([
+      ...Array.from({ length: 4 }, () => loadOrCreateDeviceIdentity(one, 'gw')),
+      ...Array.from({ length: 4 }, () => loadOrCreateDeviceIdentity(two, 'gw')),
+    ]);
     const stored = JSON.parse(entries.get('lanewatch.device:gw')!) as StoredDeviceIdentity;
     assert.deepEqual([...new Set(got.map((x) => x.deviceId))], [stored.deviceId], 'every caller uses the stored key');
     assert.equal(stores, 1, 'the key is stored once');
@@ -114,17 +185,34 @@ describe('device identity', () => {
     const broken: DeviceIdentityStore = {
       load: async () => undefined,
       // A message that (however unlikely) quotes the token must not carry it into the problem or the audit trail.
-      save: async () => { throw Object.assign(new Error("EACCES: permission denied, open '/state/device-identities/x.json' (tok-should-not-leak-1234)"), { code: 'EACCES' }); },
+      save: async () => {
+        throw Object.assign(
+          new Error("EACCES: permission denied, open '/state/device-identities/x.json' (tok-should-not-leak-1234)"),
+          { code: 'EACCES' },
+        );
+      },
     };
-    const c = new GatewayConnection({ url: gw.url, credentials: () => ({ token: 'tok-should-not-leak-1234' }), scopes: ['operator.read'], identityStore: broken, reconnect: false });
+    const c = new GatewayConnection({
+      url: gw.url,
+      credentials: () => ({ token: 'tok-should-not-leak-1234' }),
+      scopes: ['operator.read'],
+      identityStore: broken,
+      reconnect: false,
+    });
     try {
       c.start();
-      const err = await c.waitForConnected(5_000).then(() => undefined, (e: Error) => e);
+      const err = await c.waitForConnected(5_000).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       assert.ok(err, 'the connection failed');
       assert.match(err.message, /could not prepare the connect request: .*EACCES: permission denied/);
       assert.doesNotMatch(err.message, /tok-should-not-leak/);
       assert.match(c.snapshot().problem!.summary, /EACCES/);
       assert.doesNotMatch(`${c.snapshot().problem!.summary} ${c.snapshot().problem!.advice}`, /tok-should-not-leak/);
-    } finally { c.dispose(); await gw.close(); }
+    } finally {
+      c.dispose();
+      await gw.close();
+    }
   });
 });

@@ -6,21 +6,35 @@ import { after, before, describe, it } from 'node:test';
 import { importFixture } from '../support/fixtures';
 
 let model: { baseUrl: string; close(): Promise<void> };
-before(async () => { model = await (await importFixture('fake-model-server')).startFakeModelServer({}); });
+before(async () => {
+  model = await (await importFixture('fake-model-server')).startFakeModelServer({});
+});
 after(() => model.close());
 
 async function reply(messages: Array<{ role: string; content: unknown }>): Promise<string> {
-  const res = await fetch(`${model.baseUrl}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'fake-model', messages }) });
+  const res = await fetch(`${model.baseUrl}/chat/completions`, {
+    method: 'POST',
+    body: JSON.stringify({ model: 'fake-model', messages }),
+  });
   return ((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content;
 }
 
-const envelope = 'Sender (untrusted metadata):\n```json\n{\n  "label": "Lanewatch fixtures (gateway-client)",\n  "id": "gateway-client"\n}\n```';
+const envelope =
+  'Sender (untrusted metadata):\n```json\n{\n  "label": "Lanewatch fixtures (gateway-client)",\n  "id": "gateway-client"\n}\n```';
 
-describe('fake model: the user\'s words on every gateway version', () => {
+describe("fake model: the user's words on every gateway version", () => {
   it('2026.9.6: timestamped text, then an internal-context block', async () => {
     const text = await reply([
       { role: 'system', content: 'You are a personal assistant.' },
-      { role: 'user', content: [{ type: 'text', text: '[Sat 2026-11-21 14:37 UTC] first turn\n\n<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>\nnotes\n<<<END_OPENCLAW_INTERNAL_CONTEXT>>>' }] },
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'text',
+            text: '[Sat 2026-11-21 14:37 UTC] first turn\n\n<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>\nnotes\n<<<END_OPENCLAW_INTERNAL_CONTEXT>>>',
+          },
+        ],
+      },
     ]);
     assert.match(text, /^fake reply #\d+ to: first turn$/);
   });
@@ -31,11 +45,14 @@ describe('fake model: the user\'s words on every gateway version', () => {
   });
 
   it('2026.4.26: the text, then a runtime-context user message (bootstrap notes and the sender envelope)', async () => {
-    const runtimeContext = 'OpenClaw runtime context for the immediately preceding user message.\nThis context is runtime-generated, not user-authored. Keep internal details private.\n\n'
-      + `[Bootstrap pending]\nPlease read BOOTSTRAP.md from the workspace and follow it before replying normally.\n\n${envelope}`;
+    const runtimeContext =
+      'OpenClaw runtime context for the immediately preceding user message.\nThis context is runtime-generated, not user-authored. Keep internal details private.\n\n' +
+      `[Bootstrap pending]\nPlease read BOOTSTRAP.md from the workspace and follow it before replying normally.\n\n${envelope}`;
     const text = await reply([
-      { role: 'user', content: 'earlier' }, { role: 'assistant', content: 'fake reply #1 to: earlier' },
-      { role: 'user', content: '[Sat 2026-11-21 23:15 UTC] warm up' }, { role: 'user', content: runtimeContext },
+      { role: 'user', content: 'earlier' },
+      { role: 'assistant', content: 'fake reply #1 to: earlier' },
+      { role: 'user', content: '[Sat 2026-11-21 23:15 UTC] warm up' },
+      { role: 'user', content: runtimeContext },
     ]);
     assert.match(text, /^fake reply #\d+ to: warm up$/);
   });

@@ -1,35 +1,98 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseLogLine, type ParsedLogLine } from '../../src/logs/logLine';
-import { compileLogFilter, DEFAULT_LOG_CAPACITY, levelPasses, LogRing, matchesPreset, mentions, messageSegments, searchTerms, type LogPreset } from '../../src/logs/logRing';
+import {
+  compileLogFilter,
+  DEFAULT_LOG_CAPACITY,
+  levelPasses,
+  LogRing,
+  matchesPreset,
+  mentions,
+  messageSegments,
+  searchTerms,
+  type LogPreset,
+} from '../../src/logs/logRing';
 
 // Line shapes as the gateways write them (gateway-reference §6/§7): 2026.9.x JSON with `message`, 2026.3.24 JSON
 // without it, console format, and lines that are not JSON at all.
-const json = (subsystem: string, level: string, message: string, time = '2026-11-21T14:47:37.128+00:00') => JSON.stringify({
-  0: JSON.stringify({ subsystem }), 1: message,
-  _meta: { runtime: 'node', hostname: 'vm', date: time, logLevelId: 4, logLevelName: level, name: JSON.stringify({ subsystem }), parentNames: ['openclaw'] },
-  time, hostname: 'vm', message, traceId: 't', spanId: 's', traceFlags: '01',
-});
+const json = (subsystem: string, level: string, message: string, time = '2026-11-21T14:47:37.128+00:00') =>
+  JSON.stringify({
+    0: JSON.stringify({ subsystem }),
+    1: message,
+    _meta: {
+      runtime: 'node',
+      hostname: 'vm',
+      date: time,
+      logLevelId: 4,
+      logLevelName: level,
+      name: JSON.stringify({ subsystem }),
+      parentNames: ['openclaw'],
+    },
+    time,
+    hostname: 'vm',
+    message,
+    traceId: 't',
+    spanId: 's',
+    traceFlags: '01',
+  });
 const L = {
-  laneWait: json('diagnostic', 'WARN', 'lane wait exceeded: lane=session:agent:main:main waitedMs=37167 queueAhead=0 activeAhead=1 activeNow=0 queueBehind=0'),
-  longRunning: json('diagnostic', 'WARN', 'long-running session: sessionId=66e4aa sessionKey=agent:main:main state=idle age=141s queueDepth=1 reason=active_model_call_without_progress classification=long_running activeWorkKind=model_call lastProgress=model_call:started lastProgressAge=141s lastAssistant="..." recovery=none'),
-  stalled: json('diagnostic', 'WARN', 'stalled session: sessionId=66e4aa sessionKey=agent:main:main state=idle age=381s queueDepth=1 reason=active_work_without_progress classification=stalled_agent_run activeWorkKind=model_call recovery=none'),
-  stuck324: '{"0":"{\\"subsystem\\":\\"diagnostic\\"}","1":"stuck session: sessionId=276fe463-aa sessionKey=agent:main:probe-1 state=processing age=55s queueDepth=1","_meta":{"date":"2026-11-21T15:10:00.000Z","logLevelId":4,"logLevelName":"WARN"},"time":"2026-11-21T15:10:00.000+00:00"}',
-  recoveryMarked: json('main-session-restart-recovery', 'INFO', 'marked 1 startup-orphaned main session(s) for restart recovery'),
+  laneWait: json(
+    'diagnostic',
+    'WARN',
+    'lane wait exceeded: lane=session:agent:main:main waitedMs=37167 queueAhead=0 activeAhead=1 activeNow=0 queueBehind=0',
+  ),
+  longRunning: json(
+    'diagnostic',
+    'WARN',
+    'long-running session: sessionId=66e4aa sessionKey=agent:main:main state=idle age=141s queueDepth=1 reason=active_model_call_without_progress classification=long_running activeWorkKind=model_call lastProgress=model_call:started lastProgressAge=141s lastAssistant="..." recovery=none',
+  ),
+  stalled: json(
+    'diagnostic',
+    'WARN',
+    'stalled session: sessionId=66e4aa sessionKey=agent:main:main state=idle age=381s queueDepth=1 reason=active_work_without_progress classification=stalled_agent_run activeWorkKind=model_call recovery=none',
+  ),
+  stuck324:
+    '{"0":"{\\"subsystem\\":\\"diagnostic\\"}","1":"stuck session: sessionId=276fe463-aa sessionKey=agent:main:probe-1 state=processing age=55s queueDepth=1","_meta":{"date":"2026-11-21T15:10:00.000Z","logLevelId":4,"logLevelName":"WARN"},"time":"2026-11-21T15:10:00.000+00:00"}',
+  recoveryMarked: json(
+    'main-session-restart-recovery',
+    'INFO',
+    'marked 1 startup-orphaned main session(s) for restart recovery',
+  ),
   recoveryStarted: json('main-session-restart-recovery', 'INFO', 'started interrupted main session: agent:main:main'),
-  laneTaskError: json('diagnostic', 'WARN', 'lane task error: lane=main durationMs=14074 error="agent run aborted for restart" errorName=AbortError'),
-  modelFetch: json('model-fetch', 'WARN', 'error provider=fake model=fake-model elapsedMs=516625 name=AbortError message=This operation was aborted'),
-  fatalError: json('gateway', 'ERROR', 'invalid persisted session row requires repair for agent:main:bulk-0002; stop the Gateway and run openclaw doctor --fix'),
+  laneTaskError: json(
+    'diagnostic',
+    'WARN',
+    'lane task error: lane=main durationMs=14074 error="agent run aborted for restart" errorName=AbortError',
+  ),
+  modelFetch: json(
+    'model-fetch',
+    'WARN',
+    'error provider=fake model=fake-model elapsedMs=516625 name=AbortError message=This operation was aborted',
+  ),
+  fatalError: json(
+    'gateway',
+    'ERROR',
+    'invalid persisted session row requires repair for agent:main:bulk-0002; stop the Gateway and run openclaw doctor --fix',
+  ),
   wsRes: json('gateway/ws', 'INFO', '⇄ res ✓ chat.send 341ms runId=idem-1 conn=70e904c5…5b06 id=r2'),
-  otherSession: json('diagnostic', 'WARN', 'lane wait exceeded: lane=session:agent:main:main-2 waitedMs=2100 queueAhead=1 activeAhead=1 activeNow=0 queueBehind=0'),
+  otherSession: json(
+    'diagnostic',
+    'WARN',
+    'lane wait exceeded: lane=session:agent:main:main-2 waitedMs=2100 queueAhead=1 activeAhead=1 activeNow=0 queueBehind=0',
+  ),
   debug: json('gateway/heartbeat', 'DEBUG', 'heartbeat tick'),
-  console: '\x1b[35m2026-11-21T14:39:41.778+00:00\x1b[0m [diagnostic] stalled session: sessionId=66e4aa sessionKey=agent:main:main state=idle age=411s queueDepth=1 recovery=checking',
+  console:
+    '\x1b[35m2026-11-21T14:39:41.778+00:00\x1b[0m [diagnostic] stalled session: sessionId=66e4aa sessionKey=agent:main:main state=idle age=411s queueDepth=1 recovery=checking',
   rawGarbage: 'this is not json {',
-  rawError: 'TypeError: Cannot read properties of undefined (reading \'lanes\')',
+  rawError: "TypeError: Cannot read properties of undefined (reading 'lanes')",
   rawStack: '    at GatewayServer.handle (file:///usr/lib/node_modules/openclaw/dist/gateway.mjs:120:7)',
 };
-const P = Object.fromEntries(Object.entries(L).map(([k, v]) => [k, parseLogLine(v)])) as Record<keyof typeof L, ParsedLogLine>;
-const names = (preset: LogPreset, opts = {}) => (Object.keys(P) as Array<keyof typeof L>).filter((k) => matchesPreset(P[k], preset, opts)).sort();
+const P = Object.fromEntries(Object.entries(L).map(([k, v]) => [k, parseLogLine(v)])) as Record<
+  keyof typeof L,
+  ParsedLogLine
+>;
+const names = (preset: LogPreset, opts = {}) =>
+  (Object.keys(P) as Array<keyof typeof L>).filter((k) => matchesPreset(P[k], preset, opts)).sort();
 
 describe('LogRing', () => {
   it('keeps the newest items, counts what it dropped, and keeps sequence numbers stable', () => {
@@ -48,7 +111,13 @@ describe('LogRing', () => {
     assert.equal(ring.at(5), undefined, 'not yet pushed');
     assert.deepEqual(ring.slice(3), ['d', 'e']);
     assert.deepEqual(ring.slice(0, 4), ['c', 'd'], 'clamped to what is kept');
-    assert.deepEqual(ring.filter((x) => x !== 'd'), [{ seq: 2, item: 'c' }, { seq: 4, item: 'e' }]);
+    assert.deepEqual(
+      ring.filter((x) => x !== 'd'),
+      [
+        { seq: 2, item: 'c' },
+        { seq: 4, item: 'e' },
+      ],
+    );
   });
 
   it('survives a single push larger than its capacity', () => {
@@ -92,7 +161,14 @@ describe('log presets', () => {
   });
 
   it('"Stuck & stalled" has stuck, stalled and long-running sessions and restart-recovery lines', () => {
-    assert.deepEqual(names('stuck'), ['console', 'longRunning', 'recoveryMarked', 'recoveryStarted', 'stalled', 'stuck324']);
+    assert.deepEqual(names('stuck'), [
+      'console',
+      'longRunning',
+      'recoveryMarked',
+      'recoveryStarted',
+      'stalled',
+      'stuck324',
+    ]);
   });
 
   it('"Errors" has ERROR lines, lane task errors, lines with error fields, and raw error text with its stack', () => {
@@ -131,7 +207,13 @@ describe('log presets', () => {
   });
 
   it('the level filter hides lower levels but never a line without a level', () => {
-    assert.deepEqual(names('all', { minLevel: 'ERROR' }), ['console', 'fatalError', 'rawError', 'rawGarbage', 'rawStack']);
+    assert.deepEqual(names('all', { minLevel: 'ERROR' }), [
+      'console',
+      'fatalError',
+      'rawError',
+      'rawGarbage',
+      'rawStack',
+    ]);
     assert.ok(!names('all', { minLevel: 'INFO' }).includes('debug'));
     assert.ok(names('all', { minLevel: 'DEBUG' }).includes('debug'));
     assert.equal(levelPasses('WARN', 'WARN'), true);
@@ -149,10 +231,15 @@ describe('log presets', () => {
     const hits = ring.filter(compileLogFilter(spec));
     const bySession = ring.filter(compileLogFilter({ preset: 'session', sessionKey: spec.sessionKey }));
     const byText = new Set(ring.filter(compileLogFilter({ preset: 'all', text: spec.text })).map((l) => l.seq));
-    const byLevel = new Set(ring.filter(compileLogFilter({ preset: 'all', minLevel: spec.minLevel })).map((l) => l.seq));
+    const byLevel = new Set(
+      ring.filter(compileLogFilter({ preset: 'all', minLevel: spec.minLevel })).map((l) => l.seq),
+    );
     const expected = bySession.filter((l) => byText.has(l.seq) && byLevel.has(l.seq));
     assert.ok(hits.length > 0 && hits.length < ring.size);
-    assert.deepEqual(hits.map((h) => h.seq), expected.map((h) => h.seq));
+    assert.deepEqual(
+      hits.map((h) => h.seq),
+      expected.map((h) => h.seq),
+    );
   });
 
   it('mentions() respects token boundaries', () => {
@@ -171,9 +258,23 @@ describe('message segments (field highlighting)', () => {
     assert.equal(segs.map((s) => s.text).join(''), msg);
     const fields = segs.filter((s): s is Extract<typeof s, { key: string }> => 'key' in s);
     const op = fields.filter((f) => f.operator).map((f) => f.key);
-    assert.deepEqual(op, ['sessionId', 'sessionKey', 'state', 'age', 'queueDepth', 'reason', 'classification', 'recovery']);
-    assert.ok(fields.some((f) => f.key === 'lastAssistant' && f.value === '"..."' && !f.operator), 'quoted values are kept as written');
-    const lane = messageSegments(P.laneWait.message).filter((s) => 'key' in s && s.operator).map((s) => (s as { key: string }).key);
+    assert.deepEqual(op, [
+      'sessionId',
+      'sessionKey',
+      'state',
+      'age',
+      'queueDepth',
+      'reason',
+      'classification',
+      'recovery',
+    ]);
+    assert.ok(
+      fields.some((f) => f.key === 'lastAssistant' && f.value === '"..."' && !f.operator),
+      'quoted values are kept as written',
+    );
+    const lane = messageSegments(P.laneWait.message)
+      .filter((s) => 'key' in s && s.operator)
+      .map((s) => (s as { key: string }).key);
     assert.deepEqual(lane, ['lane', 'waitedMs', 'queueAhead', 'activeAhead']);
   });
 
@@ -183,6 +284,12 @@ describe('message segments (field highlighting)', () => {
     const s = messageSegments('lane=main  x=1 trailing');
     assert.equal(s.map((x) => x.text).join(''), 'lane=main  x=1 trailing');
     assert.equal((s[0] as { key: string }).key, 'lane');
-    for (const odd of ['a=b=c', '=x', 'k="unterminated', 'k=\u0000', '<img src=x onerror=alert(1)>']) assert.equal(messageSegments(odd).map((x) => x.text).join(''), odd);
+    for (const odd of ['a=b=c', '=x', 'k="unterminated', 'k=\u0000', '<img src=x onerror=alert(1)>'])
+      assert.equal(
+        messageSegments(odd)
+          .map((x) => x.text)
+          .join(''),
+        odd,
+      );
   });
 });

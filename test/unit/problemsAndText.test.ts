@@ -1,14 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Backoff, decodeFrame, describeClose, describeGatewayError, describeTransportError } from '../../src/gateway';
-import { describeConnection, describeSession, escapeMarkdown, formatDuration, summarizeCounts } from '../../src/report/describe';
+import {
+  describeConnection,
+  describeSession,
+  escapeMarkdown,
+  formatDuration,
+  summarizeCounts,
+} from '../../src/report/describe';
 import { deriveLaneStatus } from '../../src/lanes/laneStatus';
 
 describe('close codes are explained for humans', () => {
   const table: Array<[number, string, string]> = [
-    [1000, 'closed-normal', 'backoff'], [1002, 'protocol-mismatch', 'stop'], [1006, 'connection-lost', 'backoff'], [1008, 'policy-violation', 'stop'],
-    [1009, 'frame-too-large', 'backoff'], [1011, 'server-error', 'backoff'], [1012, 'restarting', 'prompt'], [1013, 'starting', 'backoff'],
-    [4000, 'tick-timeout', 'backoff'], [4001, 'invalidated', 'stop'], [4999, 'closed', 'backoff'],
+    [1000, 'closed-normal', 'backoff'],
+    [1002, 'protocol-mismatch', 'stop'],
+    [1006, 'connection-lost', 'backoff'],
+    [1008, 'policy-violation', 'stop'],
+    [1009, 'frame-too-large', 'backoff'],
+    [1011, 'server-error', 'backoff'],
+    [1012, 'restarting', 'prompt'],
+    [1013, 'starting', 'backoff'],
+    [4000, 'tick-timeout', 'backoff'],
+    [4001, 'invalidated', 'stop'],
+    [4999, 'closed', 'backoff'],
   ];
   for (const [code, kind, reconnect] of table) {
     it(`${code} → ${kind}, reconnect ${reconnect}`, () => {
@@ -25,16 +39,56 @@ describe('close codes are explained for humans', () => {
 
 describe('gateway error codes map to actions', () => {
   const cases: Array<[Record<string, unknown>, string, string]> = [
-    [{ code: 'INVALID_REQUEST', message: 'unauthorized', details: { code: 'AUTH_TOKEN_MISMATCH' } }, 'auth-token-mismatch', 'set-token'],
+    [
+      { code: 'INVALID_REQUEST', message: 'unauthorized', details: { code: 'AUTH_TOKEN_MISMATCH' } },
+      'auth-token-mismatch',
+      'set-token',
+    ],
     [{ code: 'INVALID_REQUEST', message: 'x', details: { code: 'AUTH_TOKEN_MISSING' } }, 'auth-required', 'set-token'],
-    [{ code: 'INVALID_REQUEST', message: 'x', details: { code: 'AUTH_RATE_LIMITED' } }, 'auth-rate-limited', 'set-token'],
-    [{ code: 'NOT_PAIRED', message: 'device identity required', details: { code: 'DEVICE_IDENTITY_REQUIRED' } }, 'device-identity-required', 'set-token'],
+    [
+      { code: 'INVALID_REQUEST', message: 'x', details: { code: 'AUTH_RATE_LIMITED' } },
+      'auth-rate-limited',
+      'set-token',
+    ],
+    [
+      { code: 'NOT_PAIRED', message: 'device identity required', details: { code: 'DEVICE_IDENTITY_REQUIRED' } },
+      'device-identity-required',
+      'set-token',
+    ],
     [{ code: 'NOT_PAIRED', message: 'pairing required' }, 'pairing-required', 'approve-pairing'],
-    [{ code: 'INVALID_REQUEST', message: 'device signature invalid', details: { code: 'DEVICE_AUTH_SIGNATURE_INVALID' } }, 'device-auth-invalid', 'retry'],
-    [{ code: 'INVALID_REQUEST', message: 'protocol mismatch', details: { expectedProtocol: 3 } }, 'protocol-mismatch', 'upgrade-gateway'],
-    [{ code: 'INVALID_REQUEST', message: 'invalid connect params: at /client: unexpected property \'timeZone\'' }, 'connect-rejected', 'upgrade-gateway'],
-    [{ code: 'UNAVAILABLE', message: 'starting', details: { reason: 'startup-sidecars' }, retryAfterMs: 500 }, 'unavailable', 'retry'],
-    [{ code: 'FORBIDDEN', message: 'missing scope: operator.admin', details: { code: 'MISSING_SCOPE', missingScope: 'operator.admin' } }, 'missing-scope', 'grant-scope'],
+    [
+      {
+        code: 'INVALID_REQUEST',
+        message: 'device signature invalid',
+        details: { code: 'DEVICE_AUTH_SIGNATURE_INVALID' },
+      },
+      'device-auth-invalid',
+      'retry',
+    ],
+    [
+      { code: 'INVALID_REQUEST', message: 'protocol mismatch', details: { expectedProtocol: 3 } },
+      'protocol-mismatch',
+      'upgrade-gateway',
+    ],
+    [
+      { code: 'INVALID_REQUEST', message: "invalid connect params: at /client: unexpected property 'timeZone'" },
+      'connect-rejected',
+      'upgrade-gateway',
+    ],
+    [
+      { code: 'UNAVAILABLE', message: 'starting', details: { reason: 'startup-sidecars' }, retryAfterMs: 500 },
+      'unavailable',
+      'retry',
+    ],
+    [
+      {
+        code: 'FORBIDDEN',
+        message: 'missing scope: operator.admin',
+        details: { code: 'MISSING_SCOPE', missingScope: 'operator.admin' },
+      },
+      'missing-scope',
+      'grant-scope',
+    ],
     [{ code: 'INVALID_REQUEST', message: 'missing scope: operator.read' }, 'missing-scope', 'grant-scope'],
     [{ code: 'INVALID_REQUEST', message: 'x', details: { code: 'UNKNOWN_AGENT_ID' } }, 'unknown-agent', 'retry'],
   ];
@@ -46,10 +100,22 @@ describe('gateway error codes map to actions', () => {
     });
   }
   it('transport errors', () => {
-    assert.equal(describeTransportError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'ws://h:1').kind, 'unreachable');
+    assert.equal(
+      describeTransportError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'ws://h:1').kind,
+      'unreachable',
+    );
     assert.equal(describeTransportError(Object.assign(new Error('x'), { code: 'ENOTFOUND' }), 'ws://h:1').kind, 'dns');
-    assert.equal(describeTransportError(Object.assign(new Error('HTTP 404'), { statusCode: 404 }), 'ws://h:1').kind, 'upgrade-rejected');
-    assert.equal(describeTransportError(Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), 'wss://h:1').kind, 'tls');
+    assert.equal(
+      describeTransportError(Object.assign(new Error('HTTP 404'), { statusCode: 404 }), 'ws://h:1').kind,
+      'upgrade-rejected',
+    );
+    assert.equal(
+      describeTransportError(
+        Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+        'wss://h:1',
+      ).kind,
+      'tls',
+    );
   });
 });
 
@@ -65,7 +131,10 @@ describe('frame decoding', () => {
   });
   it('counts nesting outside strings only', () => {
     assert.equal(decodeFrame(`{"type":"event","event":"x","payload":"${'['.repeat(1000)}"}`, 1e6).kind, 'event');
-    assert.equal(decodeFrame(`{"type":"event","event":"x","payload":${'['.repeat(300)}${']'.repeat(300)}}`, 1e6).kind, 'rejected');
+    assert.equal(
+      decodeFrame(`{"type":"event","event":"x","payload":${'['.repeat(300)}${']'.repeat(300)}}`, 1e6).kind,
+      'rejected',
+    );
   });
 });
 
@@ -75,26 +144,53 @@ describe('backoff', () => {
     assert.deepEqual([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()], [100, 200, 400, 800, 1000, 1000]);
     const j = new Backoff({ initialMs: 1000, maxMs: 1000, factor: 2, jitter: 0.5 }, () => 0);
     assert.equal(j.next(), 500);
-    b.reset(); assert.equal(b.next(), 100);
+    b.reset();
+    assert.equal(b.next(), 100);
   });
 });
 
 describe('tree text', () => {
   it('escapes untrusted text for Markdown tooltips', () => {
-    assert.equal(escapeMarkdown('[click](command:evil) <img src=x> *b*'), '\\[click\\]\\(command:evil\\) \\<img src=x\\> \\*b\\*');
+    assert.equal(
+      escapeMarkdown('[click](command:evil) <img src=x> *b*'),
+      '\\[click\\]\\(command:evil\\) \\<img src=x\\> \\*b\\*',
+    );
   });
   it('formats durations', () => {
-    assert.deepEqual([formatDuration(4_000), formatDuration(252_000), formatDuration(3_900_000), formatDuration(-1)], ['4s', '4m12s', '1h05m', '?']);
+    assert.deepEqual(
+      [formatDuration(4_000), formatDuration(252_000), formatDuration(3_900_000), formatDuration(-1)],
+      ['4s', '4m12s', '1h05m', '?'],
+    );
   });
   it('describes a disconnected gateway with its reason and retry', () => {
-    const d = describeConnection({ name: 'gw', config: { name: 'gw', url: 'ws://x:1', source: 'settings' }, lastSyncError: () => undefined },
-      { state: 'disconnected', url: 'ws://x:1', missingScopes: [], attempts: 3, nextRetryAt: 11_000, problem: describeClose(1006, '') }, undefined, 1_000);
+    const d = describeConnection(
+      { name: 'gw', config: { name: 'gw', url: 'ws://x:1', source: 'settings' }, lastSyncError: () => undefined },
+      {
+        state: 'disconnected',
+        url: 'ws://x:1',
+        missingScopes: [],
+        attempts: 3,
+        nextRetryAt: 11_000,
+        problem: describeClose(1006, ''),
+      },
+      undefined,
+      1_000,
+    );
     assert.equal(d.description, 'connection lost (1006) · retry in 10s');
     assert.match(d.tooltipMarkdown, /process died/);
   });
   it('describes sessions from their derived lane status', () => {
-    const at = (row: any, now: number, extra: any = {}) => describeSession(row, row.key, deriveLaneStatus({ now, connected: true, protocol: 4, trackedRuns: [], row, ...extra }), now);
-    assert.equal(at({ key: 'k', hasActiveRun: true, status: 'running', startedAt: 0 }, 252_000, { pendingInputs: 2 }).description, 'running 4m12s · 2 queued');
+    const at = (row: any, now: number, extra: any = {}) =>
+      describeSession(
+        row,
+        row.key,
+        deriveLaneStatus({ now, connected: true, protocol: 4, trackedRuns: [], row, ...extra }),
+        now,
+      );
+    assert.equal(
+      at({ key: 'k', hasActiveRun: true, status: 'running', startedAt: 0 }, 252_000, { pendingInputs: 2 }).description,
+      'running 4m12s · 2 queued',
+    );
     assert.equal(at({ key: 'k', hasActiveRun: false, status: 'killed' }, 0).description, 'idle · last run killed');
     const stale = at({ key: 'k', hasActiveRun: false, status: 'running', label: '<b>x</b>' }, 0);
     assert.equal(stale.status, 'stale');
@@ -113,10 +209,23 @@ describe('bidirectional overrides in untrusted text', () => {
     const hostile = '\u202egnirts desrever\u202c \u2067isolate\u2069';
     const shown = '\u27e8RLO\u27e9gnirts desrever\u27e8PDF\u27e9 \u27e8RLI\u27e9isolate\u27e8PDI\u27e9';
     assert.equal(cleanText(hostile), shown);
-    assert.equal(cleanText('left\u200eright\u200f'), 'left\u200eright\u200f', 'implicit marks override nothing and stay');
-    const label = describeSession({ key: 'agent:main:x', label: hostile } as never, 'agent:main:x', { state: 'idle', facts: [] } as never).label;
+    assert.equal(
+      cleanText('left\u200eright\u200f'),
+      'left\u200eright\u200f',
+      'implicit marks override nothing and stay',
+    );
+    const label = describeSession({ key: 'agent:main:x', label: hostile } as never, 'agent:main:x', {
+      state: 'idle',
+      facts: [],
+    } as never).label;
     assert.equal(label, shown);
-    const text = renderFleetText({ generatedAt: '', settingProblems: [], gateways: [{ name: hostile, url: 'ws://127.0.0.1:1', description: 'd', connected: false, agents: [], counts: {} } as never] });
+    const text = renderFleetText({
+      generatedAt: '',
+      settingProblems: [],
+      gateways: [
+        { name: hostile, url: 'ws://127.0.0.1:1', description: 'd', connected: false, agents: [], counts: {} } as never,
+      ],
+    });
     assert.ok(text.startsWith(shown), text);
   });
 });

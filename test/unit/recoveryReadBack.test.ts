@@ -11,15 +11,29 @@ import { ScriptedGateway } from '../support/scriptedGateway';
 
 const HUNG = JSON.parse(readFileSync(path.join(repoRoot, 'test', 'fixtures', 'captured', 'hung-run.json'), 'utf8'));
 const cleanup: Array<() => unknown> = [];
-after(async () => { for (const c of cleanup.reverse()) await c(); });
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
 
 async function readBackWith(history: Record<string, unknown>) {
   const row = { key: HUNG.sessionKey, sessionId: 's-1', status: 'running', hasActiveRun: true };
   const gw = await ScriptedGateway.start({
-    handleRequest: (method) => method === 'sessions.list' ? { sessions: [row], count: 1 } : method === 'chat.history' ? { sessionKey: HUNG.sessionKey, messages: [], ...history } : {},
+    handleRequest: (method) =>
+      method === 'sessions.list'
+        ? { sessions: [row], count: 1 }
+        : method === 'chat.history'
+          ? { sessionKey: HUNG.sessionKey, messages: [], ...history }
+          : {},
   });
   cleanup.push(() => gw.close());
-  const connection = new GatewayConnection({ url: gw.url, credentials: () => ({ token: 't' }), scopes: ['operator.read'], identityStore: new MemoryDeviceIdentityStore(), clientVersion: 'test', requestTimeoutMs: 5000 });
+  const connection = new GatewayConnection({
+    url: gw.url,
+    credentials: () => ({ token: 't' }),
+    scopes: ['operator.read'],
+    identityStore: new MemoryDeviceIdentityStore(),
+    clientVersion: 'test',
+    requestTimeoutMs: 5000,
+  });
   cleanup.push(() => connection.dispose());
   connection.start();
   await connection.waitForConnected(5000);
@@ -27,7 +41,7 @@ async function readBackWith(history: Record<string, unknown>) {
 }
 
 describe('recovery read-back', () => {
-  it('does not report a queued input\'s run as the active run', async () => {
+  it("does not report a queued input's run as the active run", async () => {
     const quirk = HUNG.results['chat.history (queued input while hung)'];
     const s = await readBackWith({ inFlightRun: quirk.inFlightRun, pendingInputs: quirk.pendingInputs });
     assert.equal(s.activeRun, true);

@@ -12,10 +12,19 @@ import { runSoak, soakReport } from '../support/soak';
 const DURATION_MS = Number(process.env.LANEWATCH_SOAK_MS ?? 60_000);
 
 describe('soak (short form)', () => {
-  it(`${DURATION_MS / 1000} s of connect/disconnect/restart churn, events and requests: sockets, timers, listeners and heap stay bounded`, { timeout: DURATION_MS + 60_000 }, async () => {
-    const r = await runSoak({ durationMs: DURATION_MS, sampleEveryMs: 5_000, warmupMs: Math.min(10_000, DURATION_MS / 3), seed: 42 });
-    const { lines, violations } = soakReport(r);
-    for (const l of lines) console.log(`# soak ${DURATION_MS / 1000} s: ${l}`);
-    assert.deepEqual(violations, [], 'every soak bound held');
-  });
+  it(
+    `${DURATION_MS / 1000} s of connect/disconnect/restart churn, events and requests: sockets, timers, listeners and heap stay bounded`,
+    { timeout: DURATION_MS + 60_000 },
+    async () => {
+      const r = await runSoak({
+        durationMs: DURATION_MS,
+        sampleEveryMs: 5_000,
+        warmupMs: Math.min(10_000, DURATION_MS / 3),
+        seed: 42,
+      });
+      const { lines, violations } = soakReport(r);
+      for (const l of lines) console.log(`# soak ${DURATION_MS / 1000} s: ${l}`);
+      assert.deepEqual(violations, [], 'every soak bound held');
+    },
+  );
 });

@@ -11,10 +11,18 @@ const ROW = 20;
 function viewport(rows: number, visibleRows = 10) {
   let listener: () => void = () => undefined;
   const v = {
-    scrollHeight: rows * ROW, clientHeight: visibleRows * ROW, top: 0,
-    get scrollTop() { return this.top; },
-    set scrollTop(y: number) { this.top = Math.max(0, Math.min(y, this.scrollHeight - this.clientHeight)); },
-    addEventListener: (_: string, l: () => void) => { listener = l; },
+    scrollHeight: rows * ROW,
+    clientHeight: visibleRows * ROW,
+    top: 0,
+    get scrollTop() {
+      return this.top;
+    },
+    set scrollTop(y: number) {
+      this.top = Math.max(0, Math.min(y, this.scrollHeight - this.clientHeight));
+    },
+    addEventListener: (_: string, l: () => void) => {
+      listener = l;
+    },
     fireScroll: () => listener(),
   };
   return v;
@@ -23,7 +31,13 @@ function viewport(rows: number, visibleRows = 10) {
 function setup(rows = 100) {
   const v = viewport(rows);
   let changes = 0;
-  const follow = new TailFollow(v as unknown as HTMLElement, () => ROW, () => { changes++; });
+  const follow = new TailFollow(
+    v as unknown as HTMLElement,
+    () => ROW,
+    () => {
+      changes++;
+    },
+  );
   follow.pin();
   v.fireScroll();
   assert.ok(follow.following && follow.atBottom(), 'starts pinned at the bottom');
@@ -31,7 +45,7 @@ function setup(rows = 100) {
 }
 
 describe('TailFollow', () => {
-  it('rows arriving before the pin\'s scroll event is delivered do not unfollow', () => {
+  it("rows arriving before the pin's scroll event is delivered do not unfollow", () => {
     const { v, follow } = setup();
     v.scrollHeight += 5 * ROW; // new rows rendered; the scroll event of the last pin arrives only now
     v.fireScroll();
@@ -55,7 +69,11 @@ describe('TailFollow', () => {
     assert.equal(follow.following, false);
     v.scrollHeight += 4 * ROW;
     follow.pin();
-    assert.equal(v.scrollTop, v.scrollHeight - v.clientHeight - 7 * ROW, 'not following: the view stays where the user put it');
+    assert.equal(
+      v.scrollTop,
+      v.scrollHeight - v.clientHeight - 7 * ROW,
+      'not following: the view stays where the user put it',
+    );
     v.scrollTop = v.scrollHeight;
     v.fireScroll();
     assert.equal(follow.following, true);

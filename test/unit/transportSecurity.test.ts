@@ -10,8 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import {
-  GatewayConnection, MemoryDeviceIdentityStore, normalizeFingerprint, plaintextRemoteProblem,
-  type ConnectionSnapshot, type GatewayConnectionOptions,
+  GatewayConnection,
+  MemoryDeviceIdentityStore,
+  normalizeFingerprint,
+  plaintextRemoteProblem,
+  type ConnectionSnapshot,
+  type GatewayConnectionOptions,
 } from '../../src/gateway';
 import { main } from '../../src/cli/main';
 import { Fleet } from '../../src/fleet/fleet';
@@ -32,13 +36,22 @@ const TOKEN = 'transport-test-token-0123456789';
 
 const open: GatewayConnection[] = [];
 const servers: ScriptedGateway[] = [];
-afterEach(() => { for (const c of open.splice(0)) c.dispose(); });
-after(async () => { for (const s of servers.splice(0)) await s.close(); });
+afterEach(() => {
+  for (const c of open.splice(0)) c.dispose();
+});
+after(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
 
 function connect(url: string, extra: Partial<GatewayConnectionOptions> = {}): GatewayConnection {
   const c = new GatewayConnection({
-    url, credentials: () => ({ token: TOKEN }), scopes: ['operator.read'], identityStore: new MemoryDeviceIdentityStore(),
-    clientVersion: '0.1.0-test', backoff: { initialMs: 20, maxMs: 200, factor: 2, jitter: 0 }, ...extra,
+    url,
+    credentials: () => ({ token: TOKEN }),
+    scopes: ['operator.read'],
+    identityStore: new MemoryDeviceIdentityStore(),
+    clientVersion: '0.1.0-test',
+    backoff: { initialMs: 20, maxMs: 200, factor: 2, jitter: 0 },
+    ...extra,
   });
   open.push(c);
   c.start();
@@ -46,8 +59,18 @@ function connect(url: string, extra: Partial<GatewayConnectionOptions> = {}): Ga
 }
 // A refusal before any socket happens inside start(): look at the current state before waiting for a change.
 const until = (c: GatewayConnection, pick: (s: ConnectionSnapshot) => boolean, ms = 5000) =>
-  pick(c.snapshot()) ? Promise.resolve(c.snapshot()) : waitFor((l) => c.onDidChangeState(l), (s: ConnectionSnapshot) => (pick(s) ? s : undefined), ms);
-async function wssGateway(): Promise<ScriptedGateway> { const g = await ScriptedGateway.start({ tls: GATEWAY_TLS }); servers.push(g); return g; }
+  pick(c.snapshot())
+    ? Promise.resolve(c.snapshot())
+    : waitFor(
+        (l) => c.onDidChangeState(l),
+        (s: ConnectionSnapshot) => (pick(s) ? s : undefined),
+        ms,
+      );
+async function wssGateway(): Promise<ScriptedGateway> {
+  const g = await ScriptedGateway.start({ tls: GATEWAY_TLS });
+  servers.push(g);
+  return g;
+}
 
 describe('wss:// certificates', () => {
   it('a self-signed certificate is refused before any HTTP is sent, with its fingerprint to compare, and no retry', async () => {
@@ -56,7 +79,11 @@ describe('wss:// certificates', () => {
     const s = await until(c, (x) => x.state === 'disconnected' && !!x.problem);
     assert.equal(s.problem!.kind, 'tls-untrusted');
     assert.match(s.problem!.summary, /not trusted \(self-signed\)/);
-    assert.equal(s.problem!.certificateFingerprint, GATEWAY_FP, 'the fingerprint shown is the certificate the gateway presented');
+    assert.equal(
+      s.problem!.certificateFingerprint,
+      GATEWAY_FP,
+      'the fingerprint shown is the certificate the gateway presented',
+    );
     assert.equal(s.problem!.action, 'trust-certificate');
     assert.match(s.problem!.advice, /Nothing was sent/);
     await gw.firstTlsConnectionClosed; // (the fingerprint above shows the TLS handshake happened: the refusal is ours)
@@ -88,7 +115,8 @@ describe('wss:// certificates', () => {
 
   it('an http agent on the request (VS Code puts its proxy agent on every request) does not bypass the check', async () => {
     const gw = await wssGateway();
-    const viaAgent: GatewayConnectionOptions['createSocket'] = (url, options) => new WebSocket(url, { ...options, agent: new HttpsAgent({ keepAlive: false }) });
+    const viaAgent: GatewayConnectionOptions['createSocket'] = (url, options) =>
+      new WebSocket(url, { ...options, agent: new HttpsAgent({ keepAlive: false }) });
     const c = connect(gw.url, { createSocket: viaAgent });
     const s = await until(c, (x) => x.state === 'disconnected' && !!x.problem);
     assert.equal(s.problem!.kind, 'tls-untrusted');
@@ -108,10 +136,22 @@ describe('wss:// certificates', () => {
 
 describe('unencrypted ws:// to another host', () => {
   it('loopback needs no consent; another host does, and wss:// never does', () => {
-    for (const url of ['ws://127.0.0.1:18789', 'ws://127.0.0.2:18789', 'ws://localhost:18789', 'ws://[::1]:18789', 'wss://10.1.2.3:18789', 'wss://gw.example.com']) {
+    for (const url of [
+      'ws://127.0.0.1:18789',
+      'ws://127.0.0.2:18789',
+      'ws://localhost:18789',
+      'ws://[::1]:18789',
+      'wss://10.1.2.3:18789',
+      'wss://gw.example.com',
+    ]) {
       assert.equal(plaintextRemoteProblem(url), undefined, url);
     }
-    for (const url of ['ws://10.1.2.3:18789', 'ws://gw.example.com:18789', 'ws://[fd00::1]:18789', 'ws://0.0.0.0:18789']) {
+    for (const url of [
+      'ws://10.1.2.3:18789',
+      'ws://gw.example.com:18789',
+      'ws://[fd00::1]:18789',
+      'ws://0.0.0.0:18789',
+    ]) {
       assert.equal(plaintextRemoteProblem(url)?.kind, 'plaintext-remote', url);
     }
   });
@@ -121,7 +161,10 @@ describe('unencrypted ws:// to another host', () => {
     let consent = false;
     const c = connect('ws://192.0.2.10:18789', {
       allowPlaintextRemote: () => consent,
-      createSocket: (url) => { opened.push(url); throw new Error('test: no network'); },
+      createSocket: (url) => {
+        opened.push(url);
+        throw new Error('test: no network');
+      },
     });
     const refused = await until(c, (x) => x.state === 'disconnected' && !!x.problem);
     assert.equal(refused.problem!.kind, 'plaintext-remote');
@@ -135,21 +178,39 @@ describe('unencrypted ws:// to another host', () => {
   });
 
   it('the fleet report offers the consent fix, and the CLI refuses without --allow-plaintext and says how', async () => {
-    const fleet = new Fleet({ secrets: { get: async () => undefined }, identityStore: new MemoryDeviceIdentityStore(), clientVersion: 't', requestTimeoutMs: 5000, log: () => {}, env: {} });
+    const fleet = new Fleet({
+      secrets: { get: async () => undefined },
+      identityStore: new MemoryDeviceIdentityStore(),
+      clientVersion: 't',
+      requestTimeoutMs: 5000,
+      log: () => {},
+      env: {},
+    });
     try {
       fleet.setGateways([{ name: 'lan', url: 'ws://192.0.2.10:18789', source: 'settings' }], []);
       // Refused inside setGateways (no socket to wait for): the state is there at once.
       const g = reportFleet(fleet).gateways[0];
       assert.equal(g.problem?.kind, 'plaintext-remote');
       assert.match(g.problem!.fix, /Allow unencrypted ws:\/\//);
-    } finally { fleet.dispose(); }
+    } finally {
+      fleet.dispose();
+    }
     const err: string[] = [];
-    const io = { out: () => {}, err: (s: string) => { err.push(s); }, isTTY: false };
+    const io = {
+      out: () => {},
+      err: (s: string) => {
+        err.push(s);
+      },
+      isTTY: false,
+    };
     const saved = process.env.LANEWATCH_STATE_DIR;
     process.env.LANEWATCH_STATE_DIR = mkdtempSync(path.join(os.tmpdir(), 'lw-transport-'));
     try {
       assert.equal(await main(['status', '--gateway', 'ws://192.0.2.10:18789', '--wait-ms', '2000'], io), 1);
-    } finally { if (saved === undefined) delete process.env.LANEWATCH_STATE_DIR; else process.env.LANEWATCH_STATE_DIR = saved; }
+    } finally {
+      if (saved === undefined) delete process.env.LANEWATCH_STATE_DIR;
+      else process.env.LANEWATCH_STATE_DIR = saved;
+    }
     assert.match(err.join(''), /unencrypted ws:\/\/.*--allow-plaintext/s);
   });
 });
@@ -161,9 +222,18 @@ describe('lanewatch.gateways[].tlsFingerprint', () => {
       { name: 'bad', url: 'wss://10.0.0.6:18789', tlsFingerprint: 'abc' },
       { name: 'plain', url: 'ws://127.0.0.1:18789', tlsFingerprint: GATEWAY_FP },
     ]);
-    assert.deepEqual(gateways.map((g) => [g.name, g.tlsFingerprint]), [['tls', GATEWAY_FP], ['plain', undefined]]);
+    assert.deepEqual(
+      gateways.map((g) => [g.name, g.tlsFingerprint]),
+      [
+        ['tls', GATEWAY_FP],
+        ['plain', undefined],
+      ],
+    );
     assert.match(problems.find((p) => p.setting.startsWith('lanewatch.gateways[1]'))!.message, /SHA-256 fingerprint/);
-    assert.match(problems.find((p) => p.setting.startsWith('lanewatch.gateways[2]'))!.message, /only applies to wss:\/\//);
+    assert.match(
+      problems.find((p) => p.setting.startsWith('lanewatch.gateways[2]'))!.message,
+      /only applies to wss:\/\//,
+    );
   });
 });
 
@@ -173,21 +243,45 @@ describe('an OpenClaw config in remote mode (gateway.mode "remote")', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'lw-remote-'));
     const configPath = path.join(dir, 'openclaw.json');
     // JSON5, as OpenClaw writes it; gateway.auth.token belongs to a local gateway and must not be sent to the remote one.
-    writeFileSync(configPath, `{ gateway: { mode: 'remote', port: 18789, auth: { token: 'local-only-token' },
-      remote: { url: '${gw.url}/', token: '${TOKEN}', tlsFingerprint: '${GATEWAY_FP.replace(/:/g, '').toLowerCase()}' } } }`);
-    const found = await discoverDefaultGateways({ OPENCLAW_CONFIG_PATH: configPath, OPENCLAW_STATE_DIR: dir, HOME: dir });
-    assert.deepEqual(found, [{ name: 'remote', url: gw.url, configPath, tlsFingerprint: GATEWAY_FP, source: 'openclaw-config' }]);
+    writeFileSync(
+      configPath,
+      `{ gateway: { mode: 'remote', port: 18789, auth: { token: 'local-only-token' },
+      remote: { url: '${gw.url}/', token: '${TOKEN}', tlsFingerprint: '${GATEWAY_FP.replace(/:/g, '').toLowerCase()}' } } }`,
+    );
+    const found = await discoverDefaultGateways({
+      OPENCLAW_CONFIG_PATH: configPath,
+      OPENCLAW_STATE_DIR: dir,
+      HOME: dir,
+    });
+    assert.deepEqual(found, [
+      { name: 'remote', url: gw.url, configPath, tlsFingerprint: GATEWAY_FP, source: 'openclaw-config' },
+    ]);
     const resolved = await resolveToken(found[0], { get: async () => undefined }, {});
     assert.equal(resolved.token, TOKEN, 'gateway.remote.token, not gateway.auth.token');
-    const out: string[] = [], err: string[] = [];
+    const out: string[] = [],
+      err: string[] = [];
     const saved = process.env.LANEWATCH_STATE_DIR;
     process.env.LANEWATCH_STATE_DIR = dir;
     try {
-      const code = await main(['status', '--json', '--config', configPath, '--wait-ms', '5000'], { out: (t) => { out.push(t); }, err: (t) => { err.push(t); }, isTTY: false });
+      const code = await main(['status', '--json', '--config', configPath, '--wait-ms', '5000'], {
+        out: (t) => {
+          out.push(t);
+        },
+        err: (t) => {
+          err.push(t);
+        },
+        isTTY: false,
+      });
       assert.equal(JSON.parse(out.join('')).gateways[0].url, gw.url, err.join(''));
       assert.notEqual(code, 2, err.join(''));
-    } finally { if (saved === undefined) delete process.env.LANEWATCH_STATE_DIR; else process.env.LANEWATCH_STATE_DIR = saved; }
+    } finally {
+      if (saved === undefined) delete process.env.LANEWATCH_STATE_DIR;
+      else process.env.LANEWATCH_STATE_DIR = saved;
+    }
     assert.ok(gw.connectParams.length >= 1, `the CLI connected over the pinned certificate: ${err.join('')}`);
-    assert.ok(gw.connectParams.every((p) => p.auth?.token === TOKEN), 'only the remote token was sent');
+    assert.ok(
+      gw.connectParams.every((p) => p.auth?.token === TOKEN),
+      'only the remote token was sent',
+    );
   });
 });

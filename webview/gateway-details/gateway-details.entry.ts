@@ -9,7 +9,11 @@ import type { GatewayDetailsView } from '../../src/protocol/webviewMessages';
 const app = document.getElementById('app')!;
 let requestSeq = 0;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  text?: string,
+  className?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (text !== undefined) e.textContent = text;
   if (className) e.className = className;
@@ -25,7 +29,10 @@ function icon(name: string): HTMLElement {
 function render(d: GatewayDetailsView): void {
   app.replaceChildren();
   const h1 = el('h1');
-  h1.append(icon(d.state === 'connected' ? 'vm-running' : d.state === 'connecting' ? 'loading' : 'debug-disconnect'), el('span', d.name));
+  h1.append(
+    icon(d.state === 'connected' ? 'vm-running' : d.state === 'connecting' ? 'loading' : 'debug-disconnect'),
+    el('span', d.name),
+  );
   const badge = document.createElement('vscode-badge');
   badge.textContent = d.state;
   h1.append(badge);
@@ -33,21 +40,38 @@ function render(d: GatewayDetailsView): void {
   app.append(el('p', d.summary, d.state === 'connected' ? 'ok' : undefined));
   if (d.advice) {
     const p = el('div', undefined, 'problem');
-    p.append(el('strong', `${d.problemKind ?? 'problem'}${d.closeCode !== undefined ? ` (close ${d.closeCode})` : ''}: `), el('span', d.advice));
+    p.append(
+      el('strong', `${d.problemKind ?? 'problem'}${d.closeCode !== undefined ? ` (close ${d.closeCode})` : ''}: `),
+      el('span', d.advice),
+    );
     app.append(p);
   }
   if (d.handshake) {
     app.append(el('h2', `Handshake, attempt ${d.handshake.attempt}`));
     const phases = el('div', undefined, 'phases');
-    const steps: Array<[string, number | undefined, string]> = [['socket open', d.handshake.socketOpenMs, 'socket'], ['challenge', d.handshake.challengeMs, 'challenge'], ['connect sent', d.handshake.connectSentMs, 'hello'], ['hello-ok', d.handshake.helloMs, 'ready']];
+    const steps: Array<[string, number | undefined, string]> = [
+      ['socket open', d.handshake.socketOpenMs, 'socket'],
+      ['challenge', d.handshake.challengeMs, 'challenge'],
+      ['connect sent', d.handshake.connectSentMs, 'hello'],
+      ['hello-ok', d.handshake.helloMs, 'ready'],
+    ];
     for (const [label, ms, phase] of steps) {
       const failed = d.handshake.failedIn === phase || (d.handshake.failedIn === 'hello' && label === 'hello-ok');
-      phases.append(el('span', `${label}: ${ms === undefined ? (failed ? 'failed' : '–') : `${ms} ms`}`, `phase${failed ? ' failed' : ''}`));
+      phases.append(
+        el(
+          'span',
+          `${label}: ${ms === undefined ? (failed ? 'failed' : '–') : `${ms} ms`}`,
+          `phase${failed ? ' failed' : ''}`,
+        ),
+      );
     }
     app.append(phases);
   }
   const facts = el('dl', undefined, 'facts');
-  const fact = (k: string, v: string | number | undefined) => { if (v === undefined || v === '') return; facts.append(el('dt', k), el('dd', String(v))); };
+  const fact = (k: string, v: string | number | undefined) => {
+    if (v === undefined || v === '') return;
+    facts.append(el('dt', k), el('dd', String(v)));
+  };
   fact('server', d.serverVersion ? `openclaw ${d.serverVersion}` : undefined);
   fact('protocol', d.protocol);
   fact('boot id', d.bootId);
@@ -55,7 +79,10 @@ function render(d: GatewayDetailsView): void {
   fact('scopes not granted', d.missingScopes.join(', '));
   fact('methods advertised', d.methodCount);
   fact('token from', d.tokenSource);
-  fact('sessions', d.state === 'connected' ? `${d.sessions.total} (${d.sessions.running} with an active run)` : undefined);
+  fact(
+    'sessions',
+    d.state === 'connected' ? `${d.sessions.total} (${d.sessions.running} with an active run)` : undefined,
+  );
   app.append(facts);
   const actions = el('div', undefined, 'actions');
   const button = (label: string, command: 'reconnect' | 'showReport') => {
@@ -66,7 +93,15 @@ function render(d: GatewayDetailsView): void {
   };
   actions.append(button('Reconnect now', 'reconnect'), button('Write report to output', 'showReport'));
   app.append(actions);
-  postToHost({ type: 'report', facts: { rendered: d.name, state: d.state, buttons: actions.children.length, badgeUpgraded: !!customElements.get('vscode-badge') } });
+  postToHost({
+    type: 'report',
+    facts: {
+      rendered: d.name,
+      state: d.state,
+      buttons: actions.children.length,
+      badgeUpgraded: !!customElements.get('vscode-badge'),
+    },
+  });
 }
 
 window.addEventListener('message', (event: MessageEvent) => {

@@ -11,8 +11,17 @@ import { button, codicon, el, select, textfield, toolbar, virtualListShell } fro
 import { vscodeHost } from '../shared/host';
 import { TailFollow } from '../shared/tailFollow';
 import {
-  isLogTailHostToWebview, type LogItemView, type LogMarkerView, type LogSourceView, type LogTailFilterView, type LogTailHostToWebview,
-  type LogTailLevel, type LogTailLinesMessage, type LogTailPersistedState, type LogTailPreset, type LogTailWebviewToHost,
+  isLogTailHostToWebview,
+  type LogItemView,
+  type LogMarkerView,
+  type LogSourceView,
+  type LogTailFilterView,
+  type LogTailHostToWebview,
+  type LogTailLevel,
+  type LogTailLinesMessage,
+  type LogTailPersistedState,
+  type LogTailPreset,
+  type LogTailWebviewToHost,
 } from '../../src/protocol/webviewMessages';
 
 const vscodeApi = vscodeHost<LogTailWebviewToHost>();
@@ -42,15 +51,26 @@ let rowHeight = 20;
 let pendingAnchor: { key: number; offset: number } | undefined;
 let snapshotOpen = false;
 
-
 document.body.classList.add('log-tail-page');
 const app = document.getElementById('app')!;
 app.removeAttribute('aria-live'); // the shell's default; a live log would flood screen readers
 
-const presetSelect = select('Preset', [['all', 'All lines'], ['lane-waits', 'Lane waits'], ['stuck', 'Stuck & stalled'], ['errors', 'Errors'], ['session', 'This session']]);
+const presetSelect = select('Preset', [
+  ['all', 'All lines'],
+  ['lane-waits', 'Lane waits'],
+  ['stuck', 'Stuck & stalled'],
+  ['errors', 'Errors'],
+  ['session', 'This session'],
+]);
 const sessionField = textfield('Session key or id', 'session key or id');
 sessionField.className = 'session';
-const levelSelect = select('Level', [['TRACE', 'All levels'], ['DEBUG', 'Debug and above'], ['INFO', 'Info and above'], ['WARN', 'Warnings and errors'], ['ERROR', 'Errors only']]);
+const levelSelect = select('Level', [
+  ['TRACE', 'All levels'],
+  ['DEBUG', 'Debug and above'],
+  ['INFO', 'Info and above'],
+  ['WARN', 'Warnings and errors'],
+  ['ERROR', 'Errors only'],
+]);
 const textField = textfield('Filter text', 'filter: words or "a phrase"');
 textField.className = 'text';
 const countEl = el('span', 'count');
@@ -59,7 +79,11 @@ const clearButton = button('Clear', 'clear-all', 'Forget the lines read so far')
 clearButton.secondary = true;
 const toolbarEl = toolbar(presetSelect, sessionField, levelSelect, textField, countEl, jumpButton, clearButton);
 const { status: notices, viewport, spacer, rowsEl } = virtualListShell('notices', 'list', 'Gateway log lines');
-const tail = new TailFollow(viewport, () => rowHeight, () => schedule());
+const tail = new TailFollow(
+  viewport,
+  () => rowHeight,
+  () => schedule(),
+);
 const detail = el('section', 'detail');
 detail.hidden = true;
 app.replaceChildren(toolbarEl, notices, viewport, detail);
@@ -79,9 +103,11 @@ type DisplayItem = LogItemView | { kind: 'dropped'; count: number };
 
 const droppedRows = () => (dropped > 0 ? 1 : 0);
 const displayCount = () => items.length + droppedRows();
-const displayAt = (i: number): DisplayItem | undefined => (dropped > 0 ? (i === 0 ? { kind: 'dropped', count: dropped } : items[i - 1]) : items[i]);
+const displayAt = (i: number): DisplayItem | undefined =>
+  dropped > 0 ? (i === 0 ? { kind: 'dropped', count: dropped } : items[i - 1]) : items[i];
 /** Sort key of an item: lines by seq, a marker just before the line it precedes. */
-const keyOf = (it: DisplayItem) => (it.kind === 'line' ? it.seq : it.kind === 'marker' ? it.beforeSeq - 0.5 : -Infinity);
+const keyOf = (it: DisplayItem) =>
+  it.kind === 'line' ? it.seq : it.kind === 'marker' ? it.beforeSeq - 0.5 : -Infinity;
 
 function captureAnchor(): { key: number; offset: number } | undefined {
   if (tail.following) return undefined;
@@ -92,8 +118,13 @@ function captureAnchor(): { key: number; offset: number } | undefined {
 
 /** Scrolls so the first item at or after the anchor is where the anchored item was. */
 function restoreAnchor(a: { key: number; offset: number }): void {
-  let lo = 0, hi = items.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (keyOf(items[mid]) < a.key) lo = mid + 1; else hi = mid; }
+  let lo = 0,
+    hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keyOf(items[mid]) < a.key) lo = mid + 1;
+    else hi = mid;
+  }
   spacer.style.height = `${displayCount() * rowHeight}px`;
   viewport.scrollTop = Math.max(0, (lo + droppedRows()) * rowHeight + a.offset);
 }
@@ -101,8 +132,11 @@ function restoreAnchor(a: { key: number; offset: number }): void {
 function applyLines(m: LogTailLinesMessage): void {
   // Not following: keep the lines the user is reading in place while rows are added, dropped or re-filtered.
   let anchor: { key: number; offset: number } | undefined;
-  if (m.replace) { pendingAnchor = captureAnchor(); items = []; snapshotOpen = true; }
-  else if (!snapshotOpen) anchor = captureAnchor();
+  if (m.replace) {
+    pendingAnchor = captureAnchor();
+    items = [];
+    snapshotOpen = true;
+  } else if (!snapshotOpen) anchor = captureAnchor();
   capacity = m.capacity;
   kept = m.kept;
   dropped = m.dropped;
@@ -118,7 +152,11 @@ function applyLines(m: LogTailLinesMessage): void {
   }
   lineCount = 0;
   for (const it of items) if (it.kind === 'line') lineCount++;
-  if (m.done && snapshotOpen) { snapshotOpen = false; anchor = pendingAnchor; pendingAnchor = undefined; }
+  if (m.done && snapshotOpen) {
+    snapshotOpen = false;
+    anchor = pendingAnchor;
+    pendingAnchor = undefined;
+  }
   if (anchor && !tail.following) restoreAnchor(anchor);
   updateChrome();
   schedule();
@@ -134,10 +172,21 @@ function clock(ms: number | undefined): string {
 }
 const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
 
-const MARKER_ICONS: Record<LogMarkerView['marker'] | 'dropped', string> = { reset: 'debug-restart', skipped: 'fold', truncated: 'ellipsis', source: 'plug', cleared: 'clear-all', dropped: 'history' };
+const MARKER_ICONS: Record<LogMarkerView['marker'] | 'dropped', string> = {
+  reset: 'debug-restart',
+  skipped: 'fold',
+  truncated: 'ellipsis',
+  source: 'plug',
+  cleared: 'clear-all',
+  dropped: 'history',
+};
 
 function idOf(it: DisplayItem): string {
-  return it.kind === 'line' ? `l${it.seq}` : it.kind === 'marker' ? `m${it.beforeSeq}:${it.at}:${it.marker}` : `d${it.count}`;
+  return it.kind === 'line'
+    ? `l${it.seq}`
+    : it.kind === 'marker'
+      ? `m${it.beforeSeq}:${it.at}:${it.marker}`
+      : `d${it.count}`;
 }
 
 function fillRow(row: HTMLElement, it: DisplayItem): void {
@@ -149,7 +198,10 @@ function fillRow(row: HTMLElement, it: DisplayItem): void {
   if (it.kind !== 'line') {
     row.className = `row marker marker-${it.kind === 'marker' ? it.marker : 'dropped'}`;
     delete row.dataset.seq;
-    const text = it.kind === 'marker' ? `${clock(it.at)}  ${it.text}` : `${it.count.toLocaleString()} older lines dropped (this panel keeps the newest ${capacity.toLocaleString()})`;
+    const text =
+      it.kind === 'marker'
+        ? `${clock(it.at)}  ${it.text}`
+        : `${it.count.toLocaleString()} older lines dropped (this panel keeps the newest ${capacity.toLocaleString()})`;
     const msg = el('span', 'msg', text);
     row.title = text;
     row.append(codicon(MARKER_ICONS[it.kind === 'marker' ? it.marker : 'dropped']), msg);
@@ -166,10 +218,17 @@ function fillRow(row: HTMLElement, it: DisplayItem): void {
   sub.title = it.subsystem ?? '';
   const msg = el('span', 'msg');
   const cut = it.message.length > MAX_ROW_TEXT;
-  let fields = 0, plain = '';
+  let fields = 0,
+    plain = '';
   for (const seg of messageSegments(cut ? it.message.slice(0, MAX_ROW_TEXT) : it.message)) {
-    if (!('key' in seg) || fields >= MAX_ROW_FIELDS) { plain += seg.text; continue; }
-    if (plain) { msg.append(document.createTextNode(plain)); plain = ''; }
+    if (!('key' in seg) || fields >= MAX_ROW_FIELDS) {
+      plain += seg.text;
+      continue;
+    }
+    if (plain) {
+      msg.append(document.createTextNode(plain));
+      plain = '';
+    }
     fields++;
     const f = el('span', seg.operator ? 'f op' : 'f');
     f.append(el('span', 'k', seg.key), document.createTextNode('='), el('span', 'v', seg.value));
@@ -194,19 +253,26 @@ function sessionLink(sessionKey: string): HTMLElement {
 }
 
 let frame = 0;
-function schedule(): void { if (!frame) frame = requestAnimationFrame(render); }
+function schedule(): void {
+  if (!frame) frame = requestAnimationFrame(render);
+}
 
 function render(): void {
   frame = 0;
   const total = displayCount();
   spacer.style.height = `${total * rowHeight}px`;
   tail.pin();
-  const top = viewport.scrollTop, height = viewport.clientHeight;
+  const top = viewport.scrollTop,
+    height = viewport.clientHeight;
   const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
   const last = Math.min(total, Math.ceil((top + height) / rowHeight) + OVERSCAN);
   rowsEl.style.transform = `translateY(${first * rowHeight}px)`;
   const want = Math.max(0, last - first);
-  while (rowsEl.childElementCount < want) { const r = el('div', 'row'); r.setAttribute('role', 'listitem'); rowsEl.append(r); }
+  while (rowsEl.childElementCount < want) {
+    const r = el('div', 'row');
+    r.setAttribute('role', 'listitem');
+    rowsEl.append(r);
+  }
   while (rowsEl.childElementCount > want) rowsEl.lastElementChild!.remove();
   for (let i = first; i < last; i++) fillRow(rowsEl.children[i - first] as HTMLElement, displayAt(i)!);
   updateJump();
@@ -215,7 +281,8 @@ function render(): void {
 
 function updateJump(): void {
   jumpButton.disabled = tail.following;
-  jumpButton.textContent = !tail.following && tail.unseen > 0 ? `Jump to latest (${tail.unseen.toLocaleString()} new)` : 'Jump to latest';
+  jumpButton.textContent =
+    !tail.following && tail.unseen > 0 ? `Jump to latest (${tail.unseen.toLocaleString()} new)` : 'Jump to latest';
 }
 
 function jumpToLatest(): void {
@@ -231,18 +298,49 @@ function notice(kind: 'info' | 'warning' | 'error', icon: string, text: string):
 
 function updateChrome(): void {
   const list: HTMLElement[] = [];
-  if (source?.kind === 'file') list.push(notice('warning', 'file', `Gateway RPC is down (${source.reason ?? 'no answer'}): tailing the local file ${source.path ?? ''} directly. Lanewatch masks common credentials; the gateway's own log redaction does not apply.`));
-  if (source?.kind === 'unavailable') list.push(notice('error', 'error', `No log source. ${source.reason ?? ''}${source.tried?.length ? ` Looked for: ${source.tried.join(', ')}.` : ''}`));
-  if (dropped > 0) list.push(notice('info', 'history', `${dropped.toLocaleString()} older lines dropped: this panel keeps the newest ${capacity.toLocaleString()} lines.`));
+  if (source?.kind === 'file')
+    list.push(
+      notice(
+        'warning',
+        'file',
+        `Gateway RPC is down (${source.reason ?? 'no answer'}): tailing the local file ${source.path ?? ''} directly. Lanewatch masks common credentials; the gateway's own log redaction does not apply.`,
+      ),
+    );
+  if (source?.kind === 'unavailable')
+    list.push(
+      notice(
+        'error',
+        'error',
+        `No log source. ${source.reason ?? ''}${source.tried?.length ? ` Looked for: ${source.tried.join(', ')}.` : ''}`,
+      ),
+    );
+  if (dropped > 0)
+    list.push(
+      notice(
+        'info',
+        'history',
+        `${dropped.toLocaleString()} older lines dropped: this panel keeps the newest ${capacity.toLocaleString()} lines.`,
+      ),
+    );
   for (let i = items.length - 1; i >= 0; i--) {
     const it = items[i];
     if (it.kind === 'marker' && (it.marker === 'reset' || it.marker === 'skipped')) {
-      list.push(notice('info', MARKER_ICONS[it.marker], it.marker === 'reset' ? `Log file was reset at ${clock(it.at)} (rotated, truncated or replaced).` : `At ${clock(it.at)}: ${it.text}.`));
+      list.push(
+        notice(
+          'info',
+          MARKER_ICONS[it.marker],
+          it.marker === 'reset'
+            ? `Log file was reset at ${clock(it.at)} (rotated, truncated or replaced).`
+            : `At ${clock(it.at)}: ${it.text}.`,
+        ),
+      );
       break;
     }
   }
-  if (filter.preset === 'session' && !filter.session.trim()) list.push(notice('info', 'info', 'Enter a session key or session id to see its lines.'));
-  else if (kept > 0 && lineCount === 0 && !snapshotOpen) list.push(notice('info', 'filter', `No line matches this filter (${kept.toLocaleString()} lines read).`));
+  if (filter.preset === 'session' && !filter.session.trim())
+    list.push(notice('info', 'info', 'Enter a session key or session id to see its lines.'));
+  else if (kept > 0 && lineCount === 0 && !snapshotOpen)
+    list.push(notice('info', 'filter', `No line matches this filter (${kept.toLocaleString()} lines read).`));
   notices.replaceChildren(...list);
   countEl.textContent = `${lineCount.toLocaleString()} shown · ${kept.toLocaleString()} read`;
   scheduleReport();
@@ -260,7 +358,13 @@ function showDetail(d: Extract<LogTailHostToWebview, { type: 'logTail/lineDetail
     head.append(el('span', undefined, `Line #${d.seq} is no longer kept.`), close);
     detail.append(head);
   } else {
-    head.append(el('strong', undefined, `#${d.seq}`), el('span', 'muted', iso(d.time)), el('span', `lv lv-${(d.level ?? 'unknown').toLowerCase()}`, d.level ?? ''), el('span', 'sub', d.subsystem ?? ''), close);
+    head.append(
+      el('strong', undefined, `#${d.seq}`),
+      el('span', 'muted', iso(d.time)),
+      el('span', `lv lv-${(d.level ?? 'unknown').toLowerCase()}`, d.level ?? ''),
+      el('span', 'sub', d.subsystem ?? ''),
+      close,
+    );
     const pre = el('pre', 'full', d.message ?? '');
     detail.append(head, pre);
     if (d.fields?.length) {
@@ -289,17 +393,40 @@ function scheduleReport(): void {
   reportTimer = setTimeout(() => {
     reportTimer = undefined;
     const rows = [...rowsEl.children] as HTMLElement[];
-    const seqs = rows.map((r) => r.dataset.seq).filter((s): s is string => s !== undefined).map(Number);
+    const seqs = rows
+      .map((r) => r.dataset.seq)
+      .filter((s): s is string => s !== undefined)
+      .map(Number);
     const facts: Record<string, unknown> = {
-      gateway, rowsInDom: rows.length, displayRows: displayCount(), lines: lineCount, markers: items.length - lineCount,
-      kept, dropped, capacity, firstSeq, following: tail.following, atBottom: tail.atBottom(), jumpEnabled: !jumpButton.disabled, unseen: tail.unseen,
-      source: source?.kind, sourceLabel: source?.label, preset: filter.preset, minLevel: filter.minLevel, text: filter.text, session: filter.session,
+      gateway,
+      rowsInDom: rows.length,
+      displayRows: displayCount(),
+      lines: lineCount,
+      markers: items.length - lineCount,
+      kept,
+      dropped,
+      capacity,
+      firstSeq,
+      following: tail.following,
+      atBottom: tail.atBottom(),
+      jumpEnabled: !jumpButton.disabled,
+      unseen: tail.unseen,
+      source: source?.kind,
+      sourceLabel: source?.label,
+      preset: filter.preset,
+      minLevel: filter.minLevel,
+      text: filter.text,
+      session: filter.session,
       notices: [...notices.children].map((n) => n.textContent ?? ''),
       highlightedFields: rowsEl.querySelectorAll('.f.op').length,
-      firstRenderedSeq: seqs.length ? Math.min(...seqs) : undefined, lastRenderedSeq: seqs.length ? Math.max(...seqs) : undefined,
+      firstRenderedSeq: seqs.length ? Math.min(...seqs) : undefined,
+      lastRenderedSeq: seqs.length ? Math.max(...seqs) : undefined,
       lastRowText: (rows.at(-1)?.textContent ?? '').slice(0, 300),
-      rowHeight, viewportHeight: viewport.clientHeight,
-      elementsUpgraded: ['vscode-single-select', 'vscode-textfield', 'vscode-button', 'vscode-option'].every((t) => !!customElements.get(t)),
+      rowHeight,
+      viewportHeight: viewport.clientHeight,
+      elementsUpgraded: ['vscode-single-select', 'vscode-textfield', 'vscode-button', 'vscode-option'].every(
+        (t) => !!customElements.get(t),
+      ),
     };
     const text = JSON.stringify(facts);
     if (text === lastReport) return;
@@ -331,7 +458,10 @@ function sendFilter(): void {
 }
 
 let textTimer: ReturnType<typeof setTimeout> | undefined;
-function debounced(fn: () => void): void { clearTimeout(textTimer); textTimer = setTimeout(fn, TEXT_DEBOUNCE_MS); }
+function debounced(fn: () => void): void {
+  clearTimeout(textTimer);
+  textTimer = setTimeout(fn, TEXT_DEBOUNCE_MS);
+}
 
 presetSelect.addEventListener('change', () => {
   if (applyingHostFilter) return;
@@ -340,9 +470,26 @@ presetSelect.addEventListener('change', () => {
   sendFilter();
   if (filter.preset === 'session' && !filter.session) sessionField.focus();
 });
-levelSelect.addEventListener('change', () => { if (!applyingHostFilter) { filter = { ...filter, minLevel: levelSelect.value as LogTailLevel }; sendFilter(); } });
-textField.addEventListener('input', () => { if (!applyingHostFilter) debounced(() => { filter = { ...filter, text: textField.value }; sendFilter(); }); });
-sessionField.addEventListener('input', () => { if (!applyingHostFilter) debounced(() => { filter = { ...filter, session: sessionField.value }; sendFilter(); }); });
+levelSelect.addEventListener('change', () => {
+  if (!applyingHostFilter) {
+    filter = { ...filter, minLevel: levelSelect.value as LogTailLevel };
+    sendFilter();
+  }
+});
+textField.addEventListener('input', () => {
+  if (!applyingHostFilter)
+    debounced(() => {
+      filter = { ...filter, text: textField.value };
+      sendFilter();
+    });
+});
+sessionField.addEventListener('input', () => {
+  if (!applyingHostFilter)
+    debounced(() => {
+      filter = { ...filter, session: sessionField.value };
+      sendFilter();
+    });
+});
 jumpButton.addEventListener('click', jumpToLatest);
 clearButton.addEventListener('click', () => post({ type: 'logTail/clear' }));
 
@@ -350,7 +497,12 @@ new ResizeObserver(() => schedule()).observe(viewport);
 
 rowsEl.addEventListener('click', (e) => {
   const link = (e.target as HTMLElement).closest<HTMLElement>('.session-link');
-  if (link?.dataset.sessionKey) { e.preventDefault(); e.stopPropagation(); post({ type: 'logTail/revealSession', sessionKey: link.dataset.sessionKey }); return; }
+  if (link?.dataset.sessionKey) {
+    e.preventDefault();
+    e.stopPropagation();
+    post({ type: 'logTail/revealSession', sessionKey: link.dataset.sessionKey });
+    return;
+  }
   const row = (e.target as HTMLElement).closest<HTMLElement>('.row.line');
   const seq = row?.dataset.seq;
   if (seq === undefined) return;
@@ -360,10 +512,18 @@ rowsEl.addEventListener('click', (e) => {
 });
 
 viewport.addEventListener('keydown', (e) => {
-  if (e.key === 'End') { e.preventDefault(); jumpToLatest(); }
-  else if (e.key === 'Home') { e.preventDefault(); tail.stop(); tail.scrollTo(0); }
+  if (e.key === 'End') {
+    e.preventDefault();
+    jumpToLatest();
+  } else if (e.key === 'Home') {
+    e.preventDefault();
+    tail.stop();
+    tail.scrollTo(0);
+  }
 });
-document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !detail.hidden) closeDetail(); });
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && !detail.hidden) closeDetail();
+});
 
 // ------------------------------------------------------------------------------------------------ host messages
 
@@ -377,13 +537,25 @@ window.addEventListener('message', (event: MessageEvent) => {
       applyFilterToControls(msg.filter);
       persist();
       return;
-    case 'logTail/filter': applyFilterToControls(msg.filter); persist(); return;
-    case 'logTail/source': source = msg.source; updateChrome(); return;
-    case 'logTail/lines': applyLines(msg); return;
-    case 'logTail/lineDetail': showDetail(msg); return;
+    case 'logTail/filter':
+      applyFilterToControls(msg.filter);
+      persist();
+      return;
+    case 'logTail/source':
+      source = msg.source;
+      updateChrome();
+      return;
+    case 'logTail/lines':
+      applyLines(msg);
+      return;
+    case 'logTail/lineDetail':
+      showDetail(msg);
+      return;
   }
 });
 /** Enough to reopen this panel after a window reload: the gateway and the filter, nothing from the log. */
-function persist(): void { if (gateway) vscodeApi.setState({ gateway, filter } satisfies LogTailPersistedState); }
+function persist(): void {
+  if (gateway) vscodeApi.setState({ gateway, filter } satisfies LogTailPersistedState);
+}
 
 post({ type: 'ready' });

@@ -1,5 +1,9 @@
 // DOM helpers shared by the webview bundles. Text is always set with textContent: nothing here parses HTML.
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
@@ -9,7 +13,8 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: st
 /** A codicon; decorative (hidden from screen readers) unless it has a title. */
 export function codicon(name: string, title?: string): HTMLSpanElement {
   const s = el('span', `codicon codicon-${name}`);
-  if (title) s.title = title; else s.setAttribute('aria-hidden', 'true');
+  if (title) s.title = title;
+  else s.setAttribute('aria-hidden', 'true');
   return s;
 }
 
@@ -53,7 +58,11 @@ export function toolbar(...children: HTMLElement[]): HTMLDivElement {
  * The frame of a fixed-row virtual list: a focusable scrolling viewport, a spacer as tall as every row, and the
  * few row elements actually drawn; plus the live region for banners or notices above it.
  */
-export function virtualListShell(statusClass: string, role: 'list' | 'log', label: string): { status: HTMLDivElement; viewport: HTMLDivElement; spacer: HTMLDivElement; rowsEl: HTMLDivElement } {
+export function virtualListShell(
+  statusClass: string,
+  role: 'list' | 'log',
+  label: string,
+): { status: HTMLDivElement; viewport: HTMLDivElement; spacer: HTMLDivElement; rowsEl: HTMLDivElement } {
   const status = el('div', statusClass);
   status.setAttribute('role', 'status');
   const viewport = el('div', 'viewport');

@@ -2,10 +2,18 @@
 // each panel's own protocol, and a guard for the gateway-details panel's incoming messages.
 import type { HostToWebview, WebviewToHost } from '../../src/protocol/webviewMessages';
 
-declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): unknown; setState(state: unknown): void };
+declare function acquireVsCodeApi(): {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+};
 let api: ReturnType<typeof acquireVsCodeApi> | undefined;
 
-export interface VsCodeHost<ToHost> { post(message: ToHost): void; getState(): unknown; setState(state: unknown): void }
+export interface VsCodeHost<ToHost> {
+  post(message: ToHost): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
 
 /** This page's connection to its host, typed by what the panel may post. */
 export function vscodeHost<ToHost>(): VsCodeHost<ToHost> {
@@ -13,7 +21,9 @@ export function vscodeHost<ToHost>(): VsCodeHost<ToHost> {
   return { post: (m) => a.postMessage(m), getState: () => a.getState(), setState: (s) => a.setState(s) };
 }
 
-export function postToHost(message: WebviewToHost): void { vscodeHost<WebviewToHost>().post(message); }
+export function postToHost(message: WebviewToHost): void {
+  vscodeHost<WebviewToHost>().post(message);
+}
 
 export function isHostMessage(value: unknown): value is HostToWebview {
   const v = value as { type?: unknown } | null;

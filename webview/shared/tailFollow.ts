@@ -10,7 +10,12 @@ export class TailFollow {
   unseen = 0;
   private lastScrollTop = 0;
 
-  constructor(private readonly viewport: HTMLElement, private readonly rowHeight: () => number, private readonly changed: () => void, following = true) {
+  constructor(
+    private readonly viewport: HTMLElement,
+    private readonly rowHeight: () => number,
+    private readonly changed: () => void,
+    following = true,
+  ) {
     this.following = following;
     viewport.addEventListener('scroll', () => this.onScroll(), { passive: true });
   }
@@ -20,15 +25,27 @@ export class TailFollow {
     return v.scrollTop + v.clientHeight >= v.scrollHeight - this.rowHeight() / 2;
   }
 
-  scrollTo(y: number): void { this.viewport.scrollTop = y; this.lastScrollTop = this.viewport.scrollTop; }
+  scrollTo(y: number): void {
+    this.viewport.scrollTop = y;
+    this.lastScrollTop = this.viewport.scrollTop;
+  }
 
   /** After a render: keep the newest row in view while following. */
-  pin(): void { if (this.following) this.scrollTo(this.viewport.scrollHeight); else this.lastScrollTop = this.viewport.scrollTop; }
+  pin(): void {
+    if (this.following) this.scrollTo(this.viewport.scrollHeight);
+    else this.lastScrollTop = this.viewport.scrollTop;
+  }
 
-  jumpToLatest(): void { this.following = true; this.unseen = 0; this.scrollTo(this.viewport.scrollHeight); }
+  jumpToLatest(): void {
+    this.following = true;
+    this.unseen = 0;
+    this.scrollTo(this.viewport.scrollHeight);
+  }
 
   /** The user went somewhere else on purpose (Home, a search hit). */
-  stop(): void { this.following = false; }
+  stop(): void {
+    this.following = false;
+  }
 
   private onScroll(): void {
     const top = this.viewport.scrollTop;

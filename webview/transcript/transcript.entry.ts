@@ -9,8 +9,14 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import {
-  isTranscriptHostToWebview, type TranscriptEntryView, type TranscriptLiveView, type TranscriptPanelState, type TranscriptPendingView, type TranscriptRequest,
-  type TranscriptStatusView, type TranscriptWebviewToHost,
+  isTranscriptHostToWebview,
+  type TranscriptEntryView,
+  type TranscriptLiveView,
+  type TranscriptPanelState,
+  type TranscriptPendingView,
+  type TranscriptRequest,
+  type TranscriptStatusView,
+  type TranscriptWebviewToHost,
 } from '../../src/protocol/webviewMessages';
 import { button, codicon, el, toolbar, virtualListShell } from '../shared/dom';
 import { vscodeHost } from '../shared/host';
@@ -44,9 +50,17 @@ interface Prepared {
 let entries: Prepared[] = [];
 let live: TranscriptLiveView = { pending: [], pendingNotListed: 0, notRun: [] };
 let status: TranscriptStatusView | undefined;
-const saved = (() => { const s = vscodeApi.getState() as Partial<TranscriptPanelState> | undefined; return s && typeof s === 'object' ? s : {}; })();
-const expanded = new Set<string>(Array.isArray(saved.expanded) ? saved.expanded.filter((x): x is string => typeof x === 'string').slice(-500) : []);
-let pendingRestore: { key: string; offset: number } | undefined = saved.following === false && typeof saved.anchorKey === 'string' ? { key: saved.anchorKey, offset: Number(saved.anchorOffset) || 0 } : undefined;
+const saved = (() => {
+  const s = vscodeApi.getState() as Partial<TranscriptPanelState> | undefined;
+  return s && typeof s === 'object' ? s : {};
+})();
+const expanded = new Set<string>(
+  Array.isArray(saved.expanded) ? saved.expanded.filter((x): x is string => typeof x === 'string').slice(-500) : [],
+);
+let pendingRestore: { key: string; offset: number } | undefined =
+  saved.following === false && typeof saved.anchorKey === 'string'
+    ? { key: saved.anchorKey, offset: Number(saved.anchorOffset) || 0 }
+    : undefined;
 let rowHeight = 20;
 let cols = 80;
 let layoutVer = 1;
@@ -59,7 +73,6 @@ let firstPaintMs: number | undefined;
 let firstPaintAt: number | undefined;
 let toast: { text: string; until: number } | undefined;
 
-
 document.body.classList.add('transcript-page');
 const app = document.getElementById('app')!;
 app.removeAttribute('aria-live'); // a streaming transcript would flood screen readers
@@ -71,15 +84,22 @@ searchField.setAttribute('aria-label', 'Search the loaded transcript');
 searchField.className = 'search';
 const matchCount = el('span', 'count');
 const prevButton = button('', 'arrow-up', 'Previous match (Shift+Enter)');
-prevButton.iconOnly = true; prevButton.secondary = true;
+prevButton.iconOnly = true;
+prevButton.secondary = true;
 const nextButton = button('', 'arrow-down', 'Next match (Enter)');
-nextButton.iconOnly = true; nextButton.secondary = true;
+nextButton.iconOnly = true;
+nextButton.secondary = true;
 const jumpButton = button('Jump to latest', 'arrow-down', 'Scroll to the newest message and follow the tail (End)');
 const exportButton = button('Export', 'export', 'Export the loaded transcript as Markdown');
 exportButton.secondary = true;
 const toolbarEl = toolbar(titleEl, searchField, matchCount, prevButton, nextButton, jumpButton, exportButton);
 const { status: banners, viewport, spacer, rowsEl } = virtualListShell('banners', 'log', 'Transcript');
-const tail = new TailFollow(viewport, () => rowHeight, () => schedule(), saved.following !== false);
+const tail = new TailFollow(
+  viewport,
+  () => rowHeight,
+  () => schedule(),
+  saved.following !== false,
+);
 const toastEl = el('div', 'toast');
 toastEl.hidden = true;
 app.replaceChildren(toolbarEl, banners, viewport, toastEl);
@@ -122,14 +142,23 @@ type RowSpec =
 
 type Item = { t: 'top' } | { t: 'entry'; p: Prepared } | { t: 'notRun' } | { t: 'run' } | { t: 'queue' };
 
-interface Sink { row(spec: RowSpec): void; wrap(src: string, text: string): void }
+interface Sink {
+  row(spec: RowSpec): void;
+  wrap(src: string, text: string): void;
+}
 
 // East Asian wide and fullwidth characters take two columns of the monospace grid, and so (about) do characters
 // outside the BMP (emoji): a row of `cols` code units holding them would run past the right edge and be cut.
 function columnsOf(code: number): number {
-  return (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3)
-    || (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60)
-    || (code >= 0xffe0 && code <= 0xffe6) ? 2 : 1;
+  return (code >= 0x1100 && code <= 0x115f) ||
+    (code >= 0x2e80 && code <= 0xa4cf) ||
+    (code >= 0xac00 && code <= 0xd7a3) ||
+    (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0xfe30 && code <= 0xfe4f) ||
+    (code >= 0xff00 && code <= 0xff60) ||
+    (code >= 0xffe0 && code <= 0xffe6)
+    ? 2
+    : 1;
 }
 
 /**
@@ -139,19 +168,29 @@ function columnsOf(code: number): number {
  */
 function wrapLine(text: string, pos: number, end: number, starts?: number[], maxStarts = Infinity): number {
   let mayBeWide = false;
-  if (end - pos > cols / 2) for (let i = pos; i < end; i++) if (text.charCodeAt(i) >= 0x1100) { mayBeWide = true; break; }
+  if (end - pos > cols / 2)
+    for (let i = pos; i < end; i++)
+      if (text.charCodeAt(i) >= 0x1100) {
+        mayBeWide = true;
+        break;
+      }
   if (!mayBeWide) {
     const rows = Math.max(1, Math.ceil((end - pos) / cols));
     if (starts) for (let r = 0; r < Math.min(rows, maxStarts); r++) starts.push(pos + r * cols);
     return rows;
   }
-  let rows = 1, col = 0;
+  let rows = 1,
+    col = 0;
   starts?.push(pos);
   for (let i = pos; i < end;) {
     const c = text.charCodeAt(i);
     const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < end;
     const w = pair ? 2 : columnsOf(c);
-    if (col + w > cols && col > 0) { if (starts && rows < maxStarts) starts.push(i); rows++; col = 0; }
+    if (col + w > cols && col > 0) {
+      if (starts && rows < maxStarts) starts.push(i);
+      rows++;
+      col = 0;
+    }
     col += w;
     i += pair ? 2 : 1;
   }
@@ -159,8 +198,14 @@ function wrapLine(text: string, pos: number, end: number, starts?: number[], max
 }
 
 /** Rows for every line of `text`, `cols` columns each, at most MAX_PART_ROWS. */
-function wrapInto(sink: { row(spec: RowSpec): void }, src: string, text: string, counting: { n: number } | undefined): void {
-  let rows = 0, pos = 0;
+function wrapInto(
+  sink: { row(spec: RowSpec): void },
+  src: string,
+  text: string,
+  counting: { n: number } | undefined,
+): void {
+  let rows = 0,
+    pos = 0;
   const len = text.length;
   const starts: number[] = [];
   const emit = (nl: number, count: number) => {
@@ -174,10 +219,18 @@ function wrapInto(sink: { row(spec: RowSpec): void }, src: string, text: string,
     if (rows + lineRows > MAX_PART_ROWS) {
       // Count the rest of the lines for the "more" row.
       let hidden = 0;
-      for (let p = pos; p <= len;) { let q = text.indexOf('\n', p); if (q < 0) q = len; hidden += wrapLine(text, p, q); p = q + 1; }
+      for (let p = pos; p <= len;) {
+        let q = text.indexOf('\n', p);
+        if (q < 0) q = len;
+        hidden += wrapLine(text, p, q);
+        p = q + 1;
+      }
       const room = MAX_PART_ROWS - rows;
       if (counting) counting.n += room + 1;
-      else { emit(nl, room); sink.row({ k: 'more', src, hidden: hidden - room }); }
+      else {
+        emit(nl, room);
+        sink.row({ k: 'more', src, hidden: hidden - room });
+      }
       return;
     }
     if (counting) counting.n += lineRows;
@@ -189,7 +242,11 @@ function wrapInto(sink: { row(spec: RowSpec): void }, src: string, text: string,
 
 function layoutEntry(p: Prepared, sink: Sink): void {
   const v = p.v;
-  if (v.kind === 'separator') { sink.row({ k: 'sep' }); sink.row({ k: 'gap' }); return; }
+  if (v.kind === 'separator') {
+    sink.row({ k: 'sep' });
+    sink.row({ k: 'gap' });
+    return;
+  }
   sink.row({ k: 'head' });
   if (p.src.text) sink.wrap('text', p.src.text);
   if (p.src.status) sink.wrap('status', p.src.status);
@@ -210,25 +267,35 @@ function layoutEntry(p: Prepared, sink: Sink): void {
 
 function countRows(item: Item): number {
   switch (item.t) {
-    case 'top': return 1;
+    case 'top':
+      return 1;
     case 'entry': {
       const p = item.p;
       if (p.countVer === layoutVer) return p.count;
       const counter = { n: 0 };
-      layoutEntry(p, { row: () => { counter.n++; }, wrap: (src, text) => wrapInto({ row: () => {} }, src, text, counter) });
+      layoutEntry(p, {
+        row: () => {
+          counter.n++;
+        },
+        wrap: (src, text) => wrapInto({ row: () => {} }, src, text, counter),
+      });
       p.count = counter.n;
       p.countVer = layoutVer;
       return p.count;
     }
-    case 'run': return 1 + Math.max(1, runRows().length);
-    case 'queue': return 1 + live.pending.length + (live.pendingNotListed ? 1 : 0);
-    case 'notRun': return 1 + live.notRun.length;
+    case 'run':
+      return 1 + Math.max(1, runRows().length);
+    case 'queue':
+      return 1 + live.pending.length + (live.pendingNotListed ? 1 : 0);
+    case 'notRun':
+      return 1 + live.notRun.length;
   }
 }
 
 function specsOf(item: Item): RowSpec[] {
   switch (item.t) {
-    case 'top': return [{ k: 'top' }];
+    case 'top':
+      return [{ k: 'top' }];
     case 'entry': {
       const p = item.p;
       if (p.specs && p.specVer === layoutVer && p.countVer === layoutVer) return p.specs;
@@ -241,9 +308,18 @@ function specsOf(item: Item): RowSpec[] {
       p.countVer = layoutVer;
       return specs;
     }
-    case 'run': { const rows = runRows(); return [{ k: 'runHead' }, ...(rows.length ? rows : [{ k: 'text', src: 'run', start: 0, end: 0 } as RowSpec])]; }
-    case 'queue': return [{ k: 'queueHead' }, ...live.pending.map((_, index) => ({ k: 'queued', index }) as RowSpec), ...(live.pendingNotListed ? [{ k: 'more', src: 'queue', hidden: live.pendingNotListed } as RowSpec] : [])];
-    case 'notRun': return [{ k: 'notRunHead' }, ...live.notRun.map((_, index) => ({ k: 'notRun', index }) as RowSpec)];
+    case 'run': {
+      const rows = runRows();
+      return [{ k: 'runHead' }, ...(rows.length ? rows : [{ k: 'text', src: 'run', start: 0, end: 0 } as RowSpec])];
+    }
+    case 'queue':
+      return [
+        { k: 'queueHead' },
+        ...live.pending.map((_, index) => ({ k: 'queued', index }) as RowSpec),
+        ...(live.pendingNotListed ? [{ k: 'more', src: 'queue', hidden: live.pendingNotListed } as RowSpec] : []),
+      ];
+    case 'notRun':
+      return [{ k: 'notRunHead' }, ...live.notRun.map((_, index) => ({ k: 'notRun', index }) as RowSpec)];
   }
 }
 
@@ -252,7 +328,10 @@ function runRows(): RowSpec[] {
   if (runRowsCache && runRowsCache.ver === liveVer && runRowsCache.layout === layoutVer) return runRowsCache.rows;
   const rows: RowSpec[] = [];
   const text = live.inFlight?.text ?? '';
-  if (text) { const sink: Sink = { row: (s) => rows.push(s), wrap: () => {} }; wrapInto(sink, 'run', expandTabs(text), undefined); }
+  if (text) {
+    const sink: Sink = { row: (s) => rows.push(s), wrap: () => {} };
+    wrapInto(sink, 'run', expandTabs(text), undefined);
+  }
   runRowsCache = { ver: liveVer, layout: layoutVer, rows };
   return rows;
 }
@@ -284,19 +363,28 @@ function ensureLayout(): void {
 const totalRows = () => starts[items.length];
 
 function itemAtRow(r: number): number {
-  let lo = 0, hi = items.length - 1;
-  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (starts[mid] <= r) lo = mid; else hi = mid - 1; }
+  let lo = 0,
+    hi = items.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= r) lo = mid;
+    else hi = mid - 1;
+  }
   return lo;
 }
 
-function expandTabs(s: string): string { return s.includes('\t') ? s.replace(/\t/g, '    ') : s; }
+function expandTabs(s: string): string {
+  return s.includes('\t') ? s.replace(/\t/g, '    ') : s;
+}
 
 function prepare(v: TranscriptEntryView): Prepared {
   const src: Record<string, string> = {};
   if (v.text) src.text = expandTabs(v.text);
   if (v.statusText) src.status = expandTabs(v.statusText);
   if (v.thinking) src.think = expandTabs(v.thinking);
-  v.tools?.forEach((t, i) => { src[`t${i}`] = expandTabs(t.text); });
+  v.tools?.forEach((t, i) => {
+    src[`t${i}`] = expandTabs(t.text);
+  });
   return { v, src, count: 0, countVer: 0, specVer: 0, rev: 0 };
 }
 
@@ -310,8 +398,11 @@ function clock(ms: number | undefined): string {
 }
 function dayClock(ms: number | undefined): string {
   if (ms === undefined) return '';
-  const d = new Date(ms), now = new Date();
-  return d.toDateString() === now.toDateString() ? clock(ms) : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock(ms)}`;
+  const d = new Date(ms),
+    now = new Date();
+  return d.toDateString() === now.toDateString()
+    ? clock(ms)
+    : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock(ms)}`;
 }
 const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
 function elapsed(ms: number): string {
@@ -322,7 +413,13 @@ function elapsed(ms: number): string {
   return `${Math.floor(m / 60)}h ${pad(m % 60)}m`;
 }
 
-const ROLE_ICONS: Record<string, string> = { user: 'account', assistant: 'hubot', system: 'info', tool: 'tools', other: 'question' };
+const ROLE_ICONS: Record<string, string> = {
+  user: 'account',
+  assistant: 'hubot',
+  system: 'info',
+  tool: 'tools',
+  other: 'question',
+};
 function entryIcon(v: TranscriptEntryView): string {
   if (v.kind === 'notice') return v.status === 'aborted' ? 'debug-stop' : v.status === 'error' ? 'error' : 'info';
   if (v.status === 'error') return 'error';
@@ -344,29 +441,54 @@ function linksIn(line: string): Array<{ start: number; end: number; url: string 
 }
 
 /** Appends `text[start, end)` to `parent` as text nodes, links and search highlights (all text, never markup). */
-function appendSegments(parent: HTMLElement, text: string, start: number, end: number, entryKey: string | undefined, src: string): void {
+function appendSegments(
+  parent: HTMLElement,
+  text: string,
+  start: number,
+  end: number,
+  entryKey: string | undefined,
+  src: string,
+): void {
   // Link ranges come from the whole line, so a URL wrapped onto two rows is a link on both.
   let lineStart = text.lastIndexOf('\n', start - 1) + 1;
   let lineEnd = text.indexOf('\n', start);
   if (lineEnd < 0) lineEnd = text.length;
-  if (start === end) { parent.append(document.createTextNode('\u200b')); return; }
+  if (start === end) {
+    parent.append(document.createTextNode('\u200b'));
+    return;
+  }
   const line = lineEnd - lineStart <= 20_000 ? text.slice(lineStart, lineEnd) : '';
-  const links = line ? linksIn(line).map((l) => ({ start: l.start + lineStart, end: l.end + lineStart, url: l.url })).filter((l) => l.end > start && l.start < end) : [];
+  const links = line
+    ? linksIn(line)
+        .map((l) => ({ start: l.start + lineStart, end: l.end + lineStart, url: l.url }))
+        .filter((l) => l.end > start && l.start < end)
+    : [];
   lineStart = 0;
   const hits = entryKey ? highlightsFor(entryKey, src, start, end) : [];
   // Boundaries where the styling changes.
   const cuts = new Set<number>([start, end]);
-  for (const l of links) { cuts.add(Math.max(start, l.start)); cuts.add(Math.min(end, l.end)); }
-  for (const h of hits) { cuts.add(Math.max(start, h.start)); cuts.add(Math.min(end, h.end)); }
+  for (const l of links) {
+    cuts.add(Math.max(start, l.start));
+    cuts.add(Math.min(end, l.end));
+  }
+  for (const h of hits) {
+    cuts.add(Math.max(start, h.start));
+    cuts.add(Math.min(end, h.end));
+  }
   const points = [...cuts].sort((a, b) => a - b);
   for (let i = 0; i < points.length - 1; i++) {
-    const a = points[i], b = points[i + 1];
+    const a = points[i],
+      b = points[i + 1];
     if (a >= b) continue;
     const piece = text.slice(a, b);
     const link = links.find((l) => l.start <= a && l.end >= b);
     const hit = hits.find((h) => h.start <= a && h.end >= b);
     let node: Node = document.createTextNode(piece);
-    if (hit) { const mark = el('mark', hit.current ? 'hit current' : 'hit'); mark.append(node); node = mark; }
+    if (hit) {
+      const mark = el('mark', hit.current ? 'hit current' : 'hit');
+      mark.append(node);
+      node = mark;
+    }
     if (link) {
       const span = el('span', 'link');
       span.setAttribute('role', 'link');
@@ -393,7 +515,10 @@ function fillRow(row: HTMLElement, r: number): void {
   row.removeAttribute('title');
   delete row.dataset.key;
   delete row.dataset.part;
-  if (!spec) { row.className = 'row gap'; return; }
+  if (!spec) {
+    row.className = 'row gap';
+    return;
+  }
   const p = item.t === 'entry' ? item.p : undefined;
   const v = p?.v;
   if (v) row.dataset.key = v.key;
@@ -420,11 +545,13 @@ function fillRow(row: HTMLElement, r: number): void {
       return;
     }
     case 'text': {
-      const text = spec.src === 'run' ? expandTabs(live.inFlight?.text ?? '') : p?.src[spec.src] ?? '';
+      const text = spec.src === 'run' ? expandTabs(live.inFlight?.text ?? '') : (p?.src[spec.src] ?? '');
       row.className = `row text src-${/^t\d+$/.test(spec.src) ? 'tool' : spec.src}${v?.kind === 'notice' ? ' notice' : ''}`;
       const span = el('span', 'txt');
-      if (spec.src === 'run' && !text) { span.classList.add('muted'); span.textContent = '(no output yet)'; }
-      else appendSegments(span, text, spec.start, spec.end, v?.key, spec.src);
+      if (spec.src === 'run' && !text) {
+        span.classList.add('muted');
+        span.textContent = '(no output yet)';
+      } else appendSegments(span, text, spec.start, spec.end, v?.key, spec.src);
       row.append(span);
       return;
     }
@@ -436,10 +563,17 @@ function fillRow(row: HTMLElement, r: number): void {
       row.setAttribute('aria-expanded', String(open));
       row.append(codicon(open ? 'chevron-down' : 'chevron-right'));
       if (spec.part === 'think') {
-        row.append(codicon('lightbulb'), el('span', 'label', 'Thinking'), el('span', 'summary', preview(p!.src.think ?? '')));
+        row.append(
+          codicon('lightbulb'),
+          el('span', 'label', 'Thinking'),
+          el('span', 'summary', preview(p!.src.think ?? '')),
+        );
       } else {
         const t = v!.tools![Number(spec.part.slice(1))];
-        row.append(codicon(t.kind === 'call' ? 'tools' : 'output'), el('span', 'label', `${t.kind === 'call' ? 'Tool call' : 'Tool result'}${t.name ? ` ${t.name}` : ''}`));
+        row.append(
+          codicon(t.kind === 'call' ? 'tools' : 'output'),
+          el('span', 'label', `${t.kind === 'call' ? 'Tool call' : 'Tool result'}${t.name ? ` ${t.name}` : ''}`),
+        );
         if (t.isError) row.append(el('span', 'badge badge-error', 'error'));
         if (t.clipped) row.append(el('span', 'badge', `${t.clipped.toLocaleString()} chars not loaded`));
         row.append(el('span', 'summary', preview(p!.src[spec.part] ?? '')));
@@ -449,32 +583,72 @@ function fillRow(row: HTMLElement, r: number): void {
     }
     case 'more':
       row.className = 'row more';
-      row.append(codicon('ellipsis'), el('span', 'txt', spec.src === 'queue'
-        ? `${spec.hidden.toLocaleString()} more queued input(s) not listed by the gateway`
-        : `${spec.hidden.toLocaleString()} more line(s) not shown here — Copy or Export has the full text`));
+      row.append(
+        codicon('ellipsis'),
+        el(
+          'span',
+          'txt',
+          spec.src === 'queue'
+            ? `${spec.hidden.toLocaleString()} more queued input(s) not listed by the gateway`
+            : `${spec.hidden.toLocaleString()} more line(s) not shown here — Copy or Export has the full text`,
+        ),
+      );
       return;
     case 'clipped':
       row.className = 'row more';
-      row.append(codicon('fold'), el('span', 'txt', `${spec.chars.toLocaleString()} more character(s) not loaded into this view (Copy and Export include what Lanewatch holds)`));
+      row.append(
+        codicon('fold'),
+        el(
+          'span',
+          'txt',
+          `${spec.chars.toLocaleString()} more character(s) not loaded into this view (Copy and Export include what Lanewatch holds)`,
+        ),
+      );
       return;
     case 'sep': {
       row.className = `row sep${v!.label.startsWith('Session reset') ? ' reset' : ''}`;
-      const label = v!.label.startsWith('Session reset') ? `${v!.label}${v!.time ? ` · ${dayClock(v!.time)}` : ''}` : `${v!.label}: ${firstLine(v!.text)}`;
-      row.append(el('span', 'line'), codicon(v!.label.startsWith('Session reset') ? 'debug-restart' : 'arrow-swap'), el('span', 'label', label), el('span', 'line'));
+      const label = v!.label.startsWith('Session reset')
+        ? `${v!.label}${v!.time ? ` · ${dayClock(v!.time)}` : ''}`
+        : `${v!.label}: ${firstLine(v!.text)}`;
+      row.append(
+        el('span', 'line'),
+        codicon(v!.label.startsWith('Session reset') ? 'debug-restart' : 'arrow-swap'),
+        el('span', 'label', label),
+        el('span', 'line'),
+      );
       row.title = iso(v!.time);
       return;
     }
-    case 'gap': row.className = 'row gap'; return;
+    case 'gap':
+      row.className = 'row gap';
+      return;
     case 'top': {
       row.className = 'row top';
       const s = status;
-      const text = !s || !s.loaded ? (s?.loading ? 'Loading the transcript…' : '')
-        : s.loading === 'older' ? 'Loading older messages…'
-          : s.hasOlder ? 'Older messages: scroll up to load them'
-            : s.olderStop === 'version' ? `Older messages cannot be loaded: this openclaw version returns only the newest ${(1000).toLocaleString()} messages`
-            : s.olderStop === 'cap' ? `Older messages are not loaded: this panel keeps at most ${s.maxMessages.toLocaleString()} entries${s.dropped ? ` (${s.dropped.toLocaleString()} dropped)` : ''}`
-              : entries.length ? 'Start of the transcript' : s.session === 'missing' ? 'No messages: the gateway has no session with this key (yet)' : 'No messages yet';
-      row.append(codicon(s?.loading === 'older' || s?.loading === 'initial' ? 'loading' : s?.hasOlder ? 'fold-up' : 'debug-start'), el('span', 'txt', text));
+      const text =
+        !s || !s.loaded
+          ? s?.loading
+            ? 'Loading the transcript…'
+            : ''
+          : s.loading === 'older'
+            ? 'Loading older messages…'
+            : s.hasOlder
+              ? 'Older messages: scroll up to load them'
+              : s.olderStop === 'version'
+                ? `Older messages cannot be loaded: this openclaw version returns only the newest ${(1000).toLocaleString()} messages`
+                : s.olderStop === 'cap'
+                  ? `Older messages are not loaded: this panel keeps at most ${s.maxMessages.toLocaleString()} entries${s.dropped ? ` (${s.dropped.toLocaleString()} dropped)` : ''}`
+                  : entries.length
+                    ? 'Start of the transcript'
+                    : s.session === 'missing'
+                      ? 'No messages: the gateway has no session with this key (yet)'
+                      : 'No messages yet';
+      row.append(
+        codicon(
+          s?.loading === 'older' || s?.loading === 'initial' ? 'loading' : s?.hasOlder ? 'fold-up' : 'debug-start',
+        ),
+        el('span', 'txt', text),
+      );
       if (s?.loading) row.firstElementChild!.classList.add('codicon-modifier-spin');
       return;
     }
@@ -484,30 +658,53 @@ function fillRow(row: HTMLElement, r: number): void {
       const parts = [`run ${run.runId}`];
       if (run.startedAt) parts.push(`started ${elapsed(Date.now() - run.startedAt)} ago`);
       if (run.phase) parts.push(run.phase);
-      if (run.lastEventAt && Date.now() - run.lastEventAt > 60_000) parts.push(`no event for ${elapsed(Date.now() - run.lastEventAt)}`);
+      if (run.lastEventAt && Date.now() - run.lastEventAt > 60_000)
+        parts.push(`no event for ${elapsed(Date.now() - run.lastEventAt)}`);
       const spin = codicon('loading');
       spin.classList.add('codicon-modifier-spin');
       row.append(spin, el('span', 'label', 'In flight'), el('span', 'meta', parts.join(' · ')));
-      row.title = run.source === 'history' ? 'Reported by chat.history (inFlightRun)' : run.source === 'watcher' ? 'Seen by the Gateways view (run events on its connection); this gateway version\'s history does not report runs' : 'Seen in this connection\'s run events';
+      row.title =
+        run.source === 'history'
+          ? 'Reported by chat.history (inFlightRun)'
+          : run.source === 'watcher'
+            ? "Seen by the Gateways view (run events on its connection); this gateway version's history does not report runs"
+            : "Seen in this connection's run events";
       return;
     }
     case 'queueHead':
       row.className = 'row head queue';
-      row.append(codicon('clock'), el('span', 'label', `Queued behind it (${(live.pending.length + live.pendingNotListed).toLocaleString()})`));
+      row.append(
+        codicon('clock'),
+        el('span', 'label', `Queued behind it (${(live.pending.length + live.pendingNotListed).toLocaleString()})`),
+      );
       return;
-    case 'queued': return inputRow(row, live.pending[spec.index], 'row queued', 'watch');
+    case 'queued':
+      return inputRow(row, live.pending[spec.index], 'row queued', 'watch');
     case 'notRunHead':
       row.className = 'row head notrun';
-      row.append(codicon('circle-slash'), el('span', 'label', `Not run (${live.notRun.length.toLocaleString()}): the gateway ${notRunVerb()} these inputs`));
+      row.append(
+        codicon('circle-slash'),
+        el(
+          'span',
+          'label',
+          `Not run (${live.notRun.length.toLocaleString()}): the gateway ${notRunVerb()} these inputs`,
+        ),
+      );
       return;
-    case 'notRun': return inputRow(row, live.notRun[spec.index], 'row queued notrun', 'circle-slash');
+    case 'notRun':
+      return inputRow(row, live.notRun[spec.index], 'row queued notrun', 'circle-slash');
   }
 }
 
 /** One pending input: waiting (queued) or one the gateway will not run (cancelled, interrupted). */
 function inputRow(row: HTMLElement, q: TranscriptPendingView, className: string, icon: string): void {
   row.className = className;
-  row.append(codicon(icon), el('span', 'time', clock(q.acceptedAt)), el('span', 'badge', q.state), el('span', 'summary', firstLine(q.text) || '(empty)'));
+  row.append(
+    codicon(icon),
+    el('span', 'time', clock(q.acceptedAt)),
+    el('span', 'badge', q.state),
+    el('span', 'summary', firstLine(q.text) || '(empty)'),
+  );
   row.title = q.runId ? `run ${q.runId}` : '';
 }
 
@@ -530,7 +727,9 @@ function preview(s: string): string {
 }
 
 let frame = 0;
-function schedule(): void { if (!frame) frame = requestAnimationFrame(render); }
+function schedule(): void {
+  if (!frame) frame = requestAnimationFrame(render);
+}
 
 function render(): void {
   frame = 0;
@@ -544,7 +743,8 @@ function render(): void {
     pendingRestore = undefined;
   }
   tail.pin();
-  const top = viewport.scrollTop, height = viewport.clientHeight;
+  const top = viewport.scrollTop,
+    height = viewport.clientHeight;
   const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
   const last = Math.min(total, Math.ceil((top + height) / rowHeight) + OVERSCAN);
   rowsEl.style.transform = `translateY(${first * rowHeight}px)`;
@@ -556,16 +756,20 @@ function render(): void {
   updateJump();
   if (firstEntriesAt !== undefined && firstPaintMs === undefined && entries.length && rowsEl.childElementCount) {
     const t0 = firstEntriesAt;
-    requestAnimationFrame(() => { firstPaintAt = performance.now(); firstPaintMs = firstPaintAt - t0; scheduleReport(); });
+    requestAnimationFrame(() => {
+      firstPaintAt = performance.now();
+      firstPaintMs = firstPaintAt - t0;
+      scheduleReport();
+    });
   }
   scheduleReport();
   scheduleSave();
 }
 
-
 function updateJump(): void {
   jumpButton.disabled = tail.following;
-  jumpButton.textContent = !tail.following && tail.unseen > 0 ? `Jump to latest (${tail.unseen.toLocaleString()} new)` : 'Jump to latest';
+  jumpButton.textContent =
+    !tail.following && tail.unseen > 0 ? `Jump to latest (${tail.unseen.toLocaleString()} new)` : 'Jump to latest';
 }
 
 function jumpToLatest(): void {
@@ -574,9 +778,19 @@ function jumpToLatest(): void {
 }
 
 function maybeLoadOlder(firstRow: number): void {
-  if (!status?.hasOlder || status.loading || olderRequested || firstRow > LOAD_OLDER_WHEN_ROWS_FROM_TOP || tail.following && totalRows() * rowHeight > viewport.clientHeight) return;
+  if (
+    !status?.hasOlder ||
+    status.loading ||
+    olderRequested ||
+    firstRow > LOAD_OLDER_WHEN_ROWS_FROM_TOP ||
+    (tail.following && totalRows() * rowHeight > viewport.clientHeight)
+  )
+    return;
   olderRequested = true;
-  request({ kind: 'loadOlder' }).finally(() => { olderRequested = false; schedule(); });
+  request({ kind: 'loadOlder' }).finally(() => {
+    olderRequested = false;
+    schedule();
+  });
 }
 
 // ------------------------------------------------------------------------------------------------ anchoring
@@ -610,7 +824,11 @@ function mutate(fn: () => void): void {
 // ------------------------------------------------------------------------------------------------ search
 
 let query = typeof saved.search === 'string' ? saved.search.slice(0, 500) : '';
-interface Match { key: string; src: string; pos: number }
+interface Match {
+  key: string;
+  src: string;
+  pos: number;
+}
 let matches: Match[] = [];
 let matchIndex = -1;
 let matchesByEntry = new Map<string, Map<string, number[]>>();
@@ -632,21 +850,36 @@ function runSearch(keepCurrent = false): void {
         let at = hay.indexOf(q);
         if (at < 0) continue;
         const list: number[] = [];
-        while (at >= 0 && list.length < 10_000) { list.push(at); matches.push({ key: p.v.key, src, pos: at }); at = hay.indexOf(q, at + Math.max(1, q.length)); }
+        while (at >= 0 && list.length < 10_000) {
+          list.push(at);
+          matches.push({ key: p.v.key, src, pos: at });
+          at = hay.indexOf(q, at + Math.max(1, q.length));
+        }
         let byEntry = matchesByEntry.get(p.v.key);
-        if (!byEntry) { byEntry = new Map(); matchesByEntry.set(p.v.key, byEntry); }
+        if (!byEntry) {
+          byEntry = new Map();
+          matchesByEntry.set(p.v.key, byEntry);
+        }
         byEntry.set(src, list);
       }
       if (matches.length > 100_000) break;
     }
   }
-  matchIndex = keepCurrent && current ? matches.findIndex((m) => m.key === current.key && m.src === current.src && m.pos === current.pos) : -1;
+  matchIndex =
+    keepCurrent && current
+      ? matches.findIndex((m) => m.key === current.key && m.src === current.src && m.pos === current.pos)
+      : -1;
   searchVer++;
   updateMatchCount();
   schedule();
 }
 
-function highlightsFor(key: string, src: string, start: number, end: number): Array<{ start: number; end: number; current: boolean }> {
+function highlightsFor(
+  key: string,
+  src: string,
+  start: number,
+  end: number,
+): Array<{ start: number; end: number; current: boolean }> {
   const list = matchesByEntry.get(key)?.get(src);
   if (!list?.length) return [];
   const len = query.length;
@@ -661,25 +894,37 @@ function highlightsFor(key: string, src: string, start: number, end: number): Ar
 }
 
 function updateMatchCount(): void {
-  matchCount.textContent = !query ? '' : matches.length ? `${matchIndex >= 0 ? matchIndex + 1 : '–'} / ${matches.length.toLocaleString()}` : 'no match';
+  matchCount.textContent = !query
+    ? ''
+    : matches.length
+      ? `${matchIndex >= 0 ? matchIndex + 1 : '–'} / ${matches.length.toLocaleString()}`
+      : 'no match';
   prevButton.disabled = nextButton.disabled = matches.length === 0;
 }
 
 function gotoMatch(delta: number): void {
   if (!matches.length) return;
-  matchIndex = matchIndex < 0 ? (delta > 0 ? 0 : matches.length - 1) : (matchIndex + delta + matches.length) % matches.length;
+  matchIndex =
+    matchIndex < 0 ? (delta > 0 ? 0 : matches.length - 1) : (matchIndex + delta + matches.length) % matches.length;
   const m = matches[matchIndex];
   const at = indexByKey.get(`e:${m.key}`);
   if (at === undefined) return;
   const p = (items[at] as { t: 'entry'; p: Prepared }).p;
   if ((m.src === 'think' || /^t\d+$/.test(m.src)) && !expanded.has(`${m.key}#${m.src}`)) {
     expanded.add(`${m.key}#${m.src}`);
-    p.countVer = 0; p.specVer = 0; p.rev++;
+    p.countVer = 0;
+    p.specVer = 0;
+    p.rev++;
     layoutDirty = true;
   }
   ensureLayout();
   const specs = specsOf(items[at]);
-  const li = Math.max(0, specs.findIndex((s) => s.k === 'text' && s.src === m.src && s.start <= m.pos && m.pos < Math.max(s.end, s.start + 1)));
+  const li = Math.max(
+    0,
+    specs.findIndex(
+      (s) => s.k === 'text' && s.src === m.src && s.start <= m.pos && m.pos < Math.max(s.end, s.start + 1),
+    ),
+  );
   tail.stop();
   searchVer++;
   updateMatchCount();
@@ -691,11 +936,28 @@ function gotoMatch(delta: number): void {
 let searchTimer: ReturnType<typeof setTimeout> | undefined;
 searchField.addEventListener('input', () => {
   clearTimeout(searchTimer);
-  searchTimer = setTimeout(() => { query = searchField.value.slice(0, 500); runSearch(); scheduleSave(); }, SEARCH_DEBOUNCE_MS);
+  searchTimer = setTimeout(() => {
+    query = searchField.value.slice(0, 500);
+    runSearch();
+    scheduleSave();
+  }, SEARCH_DEBOUNCE_MS);
 });
 searchField.addEventListener('keydown', (e: KeyboardEvent) => {
-  if (e.key === 'Enter') { e.preventDefault(); clearTimeout(searchTimer); const q = searchField.value.slice(0, 500); if (q !== query) { query = q; runSearch(); } gotoMatch(e.shiftKey ? -1 : 1); }
-  else if (e.key === 'Escape') { searchField.value = ''; query = ''; runSearch(); viewport.focus(); }
+  if (e.key === 'Enter') {
+    e.preventDefault();
+    clearTimeout(searchTimer);
+    const q = searchField.value.slice(0, 500);
+    if (q !== query) {
+      query = q;
+      runSearch();
+    }
+    gotoMatch(e.shiftKey ? -1 : 1);
+  } else if (e.key === 'Escape') {
+    searchField.value = '';
+    query = '';
+    runSearch();
+    viewport.focus();
+  }
 });
 prevButton.addEventListener('click', () => gotoMatch(-1));
 nextButton.addEventListener('click', () => gotoMatch(1));
@@ -709,7 +971,9 @@ function request(r: TranscriptRequest): Promise<{ ok: boolean; error?: string; r
   return new Promise((resolve) => {
     pendingRequests.set(id, { resolve });
     post({ type: 'transcript/request', id, request: r });
-    setTimeout(() => { if (pendingRequests.delete(id)) resolve({ ok: false, error: 'no answer from the extension' }); }, 120_000);
+    setTimeout(() => {
+      if (pendingRequests.delete(id)) resolve({ ok: false, error: 'no answer from the extension' });
+    }, 120_000);
   });
 }
 
@@ -717,30 +981,56 @@ function showToast(text: string): void {
   toast = { text, until: Date.now() + 2500 };
   toastEl.textContent = text;
   toastEl.hidden = false;
-  setTimeout(() => { if (toast && Date.now() >= toast.until) { toastEl.hidden = true; toast = undefined; } }, 2600);
+  setTimeout(() => {
+    if (toast && Date.now() >= toast.until) {
+      toastEl.hidden = true;
+      toast = undefined;
+    }
+  }, 2600);
 }
 
 jumpButton.addEventListener('click', jumpToLatest);
 exportButton.addEventListener('click', () => {
-  void request({ kind: 'export' }).then((r) => showToast(r.ok ? (r.result ? `Exported to ${r.result}` : 'Export cancelled') : `Export failed: ${r.error ?? 'unknown error'}`));
+  void request({ kind: 'export' }).then((r) =>
+    showToast(
+      r.ok
+        ? r.result
+          ? `Exported to ${r.result}`
+          : 'Export cancelled'
+        : `Export failed: ${r.error ?? 'unknown error'}`,
+    ),
+  );
 });
 
 function activate(target: HTMLElement): void {
   const link = target.closest<HTMLElement>('.link');
-  if (link?.dataset.url) { void request({ kind: 'openLink', url: link.dataset.url }).then((r) => { if (!r.ok) showToast(`Not opened: ${r.error ?? 'refused'}`); }); return; }
+  if (link?.dataset.url) {
+    void request({ kind: 'openLink', url: link.dataset.url }).then((r) => {
+      if (!r.ok) showToast(`Not opened: ${r.error ?? 'refused'}`);
+    });
+    return;
+  }
   const action = target.closest<HTMLElement>('[data-action]');
   const row = target.closest<HTMLElement>('.row');
   const key = row?.dataset.key;
   if (action?.dataset.action === 'copy' && key) {
-    void request({ kind: 'copy', key }).then((r) => showToast(r.ok ? 'Message copied' : `Copy failed: ${r.error ?? 'unknown error'}`));
+    void request({ kind: 'copy', key }).then((r) =>
+      showToast(r.ok ? 'Message copied' : `Copy failed: ${r.error ?? 'unknown error'}`),
+    );
     return;
   }
   const part = row?.dataset.part;
   if (row?.classList.contains('toggle') && key && part) {
     const id = `${key}#${part}`;
-    if (expanded.has(id)) expanded.delete(id); else expanded.add(id);
+    if (expanded.has(id)) expanded.delete(id);
+    else expanded.add(id);
     const at = indexByKey.get(`e:${key}`);
-    if (at !== undefined) { const p = (items[at] as { t: 'entry'; p: Prepared }).p; p.countVer = 0; p.specVer = 0; p.rev++; }
+    if (at !== undefined) {
+      const p = (items[at] as { t: 'entry'; p: Prepared }).p;
+      p.countVer = 0;
+      p.specVer = 0;
+      p.rev++;
+    }
     const anchor = tail.following ? undefined : captureAnchor();
     layoutDirty = true;
     restoreAnchor(anchor);
@@ -748,29 +1038,66 @@ function activate(target: HTMLElement): void {
   }
 }
 rowsEl.addEventListener('click', (e) => activate(e.target as HTMLElement));
-rowsEl.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { const t = e.target as HTMLElement; if (t.closest('.link,[data-action],.toggle')) { e.preventDefault(); activate(t); } } });
+rowsEl.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' || e.key === ' ') {
+    const t = e.target as HTMLElement;
+    if (t.closest('.link,[data-action],.toggle')) {
+      e.preventDefault();
+      activate(t);
+    }
+  }
+});
 
 viewport.addEventListener('keydown', (e) => {
-  if (e.key === 'End') { e.preventDefault(); jumpToLatest(); }
-  else if (e.key === 'Home') { e.preventDefault(); tail.stop(); tail.scrollTo(0); }
+  if (e.key === 'End') {
+    e.preventDefault();
+    jumpToLatest();
+  } else if (e.key === 'Home') {
+    e.preventDefault();
+    tail.stop();
+    tail.scrollTo(0);
+  }
 });
 document.addEventListener('keydown', (e) => {
-  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') { e.preventDefault(); searchField.focus(); }
+  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') {
+    e.preventDefault();
+    searchField.focus();
+  }
 });
 new ResizeObserver(() => {
   const anchor = tail.following ? undefined : captureAnchor();
-  if (measure()) { layoutVer++; layoutDirty = true; restoreAnchor(anchor); }
+  if (measure()) {
+    layoutVer++;
+    layoutDirty = true;
+    restoreAnchor(anchor);
+  }
   schedule();
 }).observe(viewport);
 // The in-flight row shows elapsed time.
-setInterval(() => { if (live.inFlight) { liveVer++; runRowsCache = undefined; schedule(); } }, 1000);
+setInterval(() => {
+  if (live.inFlight) {
+    liveVer++;
+    runRowsCache = undefined;
+    schedule();
+  }
+}, 1000);
 
 // ------------------------------------------------------------------------------------------------ banners, state, reports
 
-function banner(kind: 'info' | 'warning' | 'error', icon: string, text: string, action?: { label: string; run: () => void }): HTMLElement {
+function banner(
+  kind: 'info' | 'warning' | 'error',
+  icon: string,
+  text: string,
+  action?: { label: string; run: () => void },
+): HTMLElement {
   const n = el('div', `banner ${kind}`);
   n.append(codicon(icon), el('span', 'txt', text));
-  if (action) { const b = button(action.label, '', action.label); b.secondary = true; b.addEventListener('click', action.run); n.append(b); }
+  if (action) {
+    const b = button(action.label, '', action.label);
+    b.secondary = true;
+    b.addEventListener('click', action.run);
+    n.append(b);
+  }
   return n;
 }
 
@@ -778,13 +1105,23 @@ function updateBanners(): void {
   const list: HTMLElement[] = [];
   const s = status;
   if (s) {
-    if (s.connection === 'waiting') list.push(banner('warning', 'plug', s.connectionText ?? `Waiting for gateway ${gateway}.`));
-    else if (s.connection !== 'connected') list.push(banner('warning', 'debug-disconnect', `Gateway ${s.connection}${s.connectionText ? `: ${s.connectionText}` : ''}. Showing what was loaded; Lanewatch catches up when the connection is back.`));
-    if (s.session === 'deleted') list.push(banner('error', 'trash', s.sessionText ?? 'The session was deleted on the gateway.'));
+    if (s.connection === 'waiting')
+      list.push(banner('warning', 'plug', s.connectionText ?? `Waiting for gateway ${gateway}.`));
+    else if (s.connection !== 'connected')
+      list.push(
+        banner(
+          'warning',
+          'debug-disconnect',
+          `Gateway ${s.connection}${s.connectionText ? `: ${s.connectionText}` : ''}. Showing what was loaded; Lanewatch catches up when the connection is back.`,
+        ),
+      );
+    if (s.session === 'deleted')
+      list.push(banner('error', 'trash', s.sessionText ?? 'The session was deleted on the gateway.'));
     if (s.runUnverified) list.push(banner('warning', 'question', s.runUnverified));
     if (s.loading === 'catch-up') list.push(banner('info', 'sync', 'Catching up with the gateway…'));
     for (const n of s.notices.slice(-3)) list.push(banner('info', 'history', n));
-    if (s.error) list.push(banner('error', 'error', s.error, { label: 'Retry', run: () => void request({ kind: 'retry' }) }));
+    if (s.error)
+      list.push(banner('error', 'error', s.error, { label: 'Retry', run: () => void request({ kind: 'retry' }) }));
   }
   banners.replaceChildren(...list);
 }
@@ -795,8 +1132,17 @@ function scheduleSave(): void {
   saveTimer = setTimeout(() => {
     saveTimer = undefined;
     const a = tail.following ? undefined : captureAnchor();
-    const state: TranscriptPanelState = { gateway, sessionKey, following: tail.following, search: query || undefined, expanded: [...expanded].slice(-200) };
-    if (a && a.key.startsWith('e:')) { state.anchorKey = a.key.slice(2); state.anchorOffset = a.offset; }
+    const state: TranscriptPanelState = {
+      gateway,
+      sessionKey,
+      following: tail.following,
+      search: query || undefined,
+      expanded: [...expanded].slice(-200),
+    };
+    if (a && a.key.startsWith('e:')) {
+      state.anchorKey = a.key.slice(2);
+      state.anchorOffset = a.offset;
+    }
     vscodeApi.setState(state);
   }, 300);
 }
@@ -809,17 +1155,41 @@ function scheduleReport(): void {
     reportTimer = undefined;
     const rows = [...rowsEl.children] as HTMLElement[];
     const facts: Record<string, unknown> = {
-      gateway, sessionKey, entries: entries.length,
+      gateway,
+      sessionKey,
+      entries: entries.length,
       messages: entries.filter((p) => p.v.kind === 'message').length,
       separators: entries.filter((p) => p.v.kind === 'separator').length,
       notices: entries.filter((p) => p.v.kind === 'notice').length,
-      rowsInDom: rows.length, domNodes: document.getElementsByTagName('*').length, totalRows: totalRows(), cols, rowHeight,
-      inFlightShown: !!live.inFlight && items.some((it) => it.t === 'run'), inFlightRunId: live.inFlight?.runId, inFlightText: (live.inFlight?.text ?? '').slice(0, 300),
-      pendingShown: live.pending.length, notRunShown: live.notRun.length, following: tail.following, atBottom: tail.atBottom(), jumpEnabled: !jumpButton.disabled,
-      hasOlder: status?.hasOlder, olderStop: status?.olderStop, loading: status?.loading, session: status?.session, connection: status?.connection,
+      rowsInDom: rows.length,
+      domNodes: document.getElementsByTagName('*').length,
+      totalRows: totalRows(),
+      cols,
+      rowHeight,
+      inFlightShown: !!live.inFlight && items.some((it) => it.t === 'run'),
+      inFlightRunId: live.inFlight?.runId,
+      inFlightText: (live.inFlight?.text ?? '').slice(0, 300),
+      pendingShown: live.pending.length,
+      notRunShown: live.notRun.length,
+      following: tail.following,
+      atBottom: tail.atBottom(),
+      jumpEnabled: !jumpButton.disabled,
+      hasOlder: status?.hasOlder,
+      olderStop: status?.olderStop,
+      loading: status?.loading,
+      session: status?.session,
+      connection: status?.connection,
       banners: [...banners.children].map((b) => b.textContent ?? ''),
-      search: query, searchMatches: matches.length, expanded: expanded.size,
-      firstPaintMs, firstPaintAt, firstEntriesAt, renderedText: rows.map((r) => r.textContent ?? '').join('\n').slice(0, 4000),
+      search: query,
+      searchMatches: matches.length,
+      expanded: expanded.size,
+      firstPaintMs,
+      firstPaintAt,
+      firstEntriesAt,
+      renderedText: rows
+        .map((r) => r.textContent ?? '')
+        .join('\n')
+        .slice(0, 4000),
       elementsUpgraded: ['vscode-button', 'vscode-textfield'].every((t) => !!customElements.get(t)),
     };
     const text = JSON.stringify(facts);
@@ -855,13 +1225,22 @@ window.addEventListener('message', (event: MessageEvent) => {
       return;
     }
     case 'transcript/dropped':
-      mutate(() => { entries = entries.slice(Math.min(entries.length, Math.max(0, msg.count))); });
+      mutate(() => {
+        entries = entries.slice(Math.min(entries.length, Math.max(0, msg.count)));
+      });
       if (query) runSearch(true);
       return;
     case 'transcript/live':
       liveVer++;
       runRowsCache = undefined;
-      mutate(() => { live = { inFlight: msg.live.inFlight, pending: Array.isArray(msg.live.pending) ? msg.live.pending : [], pendingNotListed: Number(msg.live.pendingNotListed) || 0, notRun: Array.isArray(msg.live.notRun) ? msg.live.notRun : [] }; });
+      mutate(() => {
+        live = {
+          inFlight: msg.live.inFlight,
+          pending: Array.isArray(msg.live.pending) ? msg.live.pending : [],
+          pendingNotListed: Number(msg.live.pendingNotListed) || 0,
+          notRun: Array.isArray(msg.live.notRun) ? msg.live.notRun : [],
+        };
+      });
       return;
     case 'transcript/status':
       status = msg.status;
@@ -871,7 +1250,10 @@ window.addEventListener('message', (event: MessageEvent) => {
       return;
     case 'transcript/response': {
       const r = pendingRequests.get(msg.id);
-      if (r) { pendingRequests.delete(msg.id); r.resolve({ ok: msg.ok, error: msg.error, result: msg.result }); }
+      if (r) {
+        pendingRequests.delete(msg.id);
+        r.resolve({ ok: msg.ok, error: msg.error, result: msg.result });
+      }
       return;
     }
   }

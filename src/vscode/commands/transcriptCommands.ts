@@ -4,33 +4,72 @@ import * as vscode from 'vscode';
 import type { Fleet } from '../../fleet/fleet';
 import type { TranscriptPanels } from '../panels/transcriptPanel';
 
-export interface TranscriptArg { gateway?: string; key?: string }
+export interface TranscriptArg {
+  gateway?: string;
+  key?: string;
+}
 
-async function pickTarget(fleet: Fleet, arg: TranscriptArg | undefined): Promise<{ gateway: string; key: string } | undefined> {
+async function pickTarget(
+  fleet: Fleet,
+  arg: TranscriptArg | undefined,
+): Promise<{ gateway: string; key: string } | undefined> {
   let gateway = arg?.gateway;
   if (!gateway) {
     const all = fleet.gateways();
-    if (all.length === 0) { void vscode.window.showWarningMessage('Lanewatch: no gateway is configured. Run "Lanewatch: Add Gateway…" first.'); return undefined; }
-    gateway = all.length === 1 ? all[0].name
-      : (await vscode.window.showQuickPick(all.map((g) => ({ label: g.name, description: `${g.config.url} · ${g.snapshot().state}` })), { placeHolder: 'Transcript of a session on which gateway?' }))?.label;
+    if (all.length === 0) {
+      void vscode.window.showWarningMessage(
+        'Lanewatch: no gateway is configured. Run "Lanewatch: Add Gateway…" first.',
+      );
+      return undefined;
+    }
+    gateway =
+      all.length === 1
+        ? all[0].name
+        : (
+            await vscode.window.showQuickPick(
+              all.map((g) => ({ label: g.name, description: `${g.config.url} · ${g.snapshot().state}` })),
+              { placeHolder: 'Transcript of a session on which gateway?' },
+            )
+          )?.label;
   }
   if (!gateway) return undefined;
   if (arg?.key) return { gateway, key: arg.key };
   const watcher = fleet.gateway(gateway);
   const rows = [...(watcher?.sessionRows() ?? [])].sort((a, b) => Number(b.updatedAt ?? 0) - Number(a.updatedAt ?? 0));
   const typeKey = { label: '$(edit) Enter a session key…', alwaysShow: true, key: undefined as string | undefined };
-  const picked = await vscode.window.showQuickPick([
-    ...rows.map((r) => ({ label: r.key, description: watcher!.laneStatus(r.key).state, key: r.key as string | undefined })),
-    typeKey,
-  ], { placeHolder: `Which session on ${gateway}?`, matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(
+    [
+      ...rows.map((r) => ({
+        label: r.key,
+        description: watcher!.laneStatus(r.key).state,
+        key: r.key as string | undefined,
+      })),
+      typeKey,
+    ],
+    { placeHolder: `Which session on ${gateway}?`, matchOnDescription: true },
+  );
   if (!picked) return undefined;
-  const key = picked.key ?? (await vscode.window.showInputBox({ title: `Transcript on ${gateway}`, prompt: 'Session key, e.g. agent:main:main', validateInput: (v) => (v.trim() ? undefined : 'a session key') }))?.trim();
+  const key =
+    picked.key ??
+    (
+      await vscode.window.showInputBox({
+        title: `Transcript on ${gateway}`,
+        prompt: 'Session key, e.g. agent:main:main',
+        validateInput: (v) => (v.trim() ? undefined : 'a session key'),
+      })
+    )?.trim();
   return key ? { gateway, key } : undefined;
 }
 
-export function registerTranscriptCommands(context: vscode.ExtensionContext, fleet: Fleet, panels: TranscriptPanels): void {
-  context.subscriptions.push(vscode.commands.registerCommand('lanewatch.openTranscript', async (arg?: TranscriptArg) => {
-    const target = await pickTarget(fleet, arg);
-    if (target) panels.show(target.gateway, target.key);
-  }));
+export function registerTranscriptCommands(
+  context: vscode.ExtensionContext,
+  fleet: Fleet,
+  panels: TranscriptPanels,
+): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('lanewatch.openTranscript', async (arg?: TranscriptArg) => {
+      const target = await pickTarget(fleet, arg);
+      if (target) panels.show(target.gateway, target.key);
+    }),
+  );
 }

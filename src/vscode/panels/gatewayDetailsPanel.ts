@@ -11,11 +11,21 @@ export function gatewayDetailsView(watcher: GatewayWatcher, fleet: Fleet): Gatew
   const s = watcher.snapshot();
   const rows = watcher.sessionRows();
   return {
-    name: watcher.name, url: watcher.config.url, state: s.state, summary: describeConnection(watcher, s).description,
-    advice: s.problem?.advice, problemKind: s.problem?.kind, closeCode: s.problem?.closeCode,
-    serverVersion: s.hello?.serverVersion, protocol: s.hello?.protocol, bootId: s.hello?.bootId,
-    scopes: [...(s.hello?.grantedScopes ?? [])], missingScopes: [...s.missingScopes], methodCount: s.hello?.methods.size,
-    tokenSource: fleet.tokenSource(watcher.name)?.source, handshake: s.handshake ? { ...s.handshake } : undefined,
+    name: watcher.name,
+    url: watcher.config.url,
+    state: s.state,
+    summary: describeConnection(watcher, s).description,
+    advice: s.problem?.advice,
+    problemKind: s.problem?.kind,
+    closeCode: s.problem?.closeCode,
+    serverVersion: s.hello?.serverVersion,
+    protocol: s.hello?.protocol,
+    bootId: s.hello?.bootId,
+    scopes: [...(s.hello?.grantedScopes ?? [])],
+    missingScopes: [...s.missingScopes],
+    methodCount: s.hello?.methods.size,
+    tokenSource: fleet.tokenSource(watcher.name)?.source,
+    handshake: s.handshake ? { ...s.handshake } : undefined,
     sessions: { total: rows.length, running: rows.filter((r) => r.hasActiveRun === true).length },
   };
 }
@@ -27,35 +37,71 @@ export class GatewayDetailsPanels implements vscode.Disposable {
   private readonly reportEmitter = new vscode.EventEmitter<{ gateway: string; facts: Record<string, unknown> }>();
   readonly onDidReport = this.reportEmitter.event;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly fleet: Fleet, private readonly output: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly fleet: Fleet,
+    private readonly output: vscode.LogOutputChannel,
+  ) {}
 
   show(watcher: GatewayWatcher): void {
     const existing = this.panels.get(watcher.name);
-    if (existing) { existing.reveal(); return; }
-    const panel = vscode.window.createWebviewPanel('lanewatch.gatewayDetails', `Gateway: ${watcher.name}`, vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
+    if (existing) {
+      existing.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      'lanewatch.gatewayDetails',
+      `Gateway: ${watcher.name}`,
+      vscode.ViewColumn.Active,
+      webviewOptions(this.extensionUri),
+    );
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lanewatch.svg');
     this.panels.set(watcher.name, panel);
     let ready = false;
-    const post = (message: HostToWebview) => { if (ready) void panel.webview.postMessage(message); };
+    const post = (message: HostToWebview) => {
+      if (ready) void panel.webview.postMessage(message);
+    };
     const update = () => post({ type: 'gatewayDetails', details: gatewayDetailsView(watcher, this.fleet) });
     const subs = [
-      watcher.onDidChange((c) => { if (c.what === 'connection' || c.what === 'sessions') update(); }),
+      watcher.onDidChange((c) => {
+        if (c.what === 'connection' || c.what === 'sessions') update();
+      }),
       panel.webview.onDidReceiveMessage((msg: unknown) => {
-        if (!isWebviewToHost(msg)) { this.output.warn(`gateway details: ignored a malformed message from the webview`); return; }
-        if (msg.type === 'ready') { ready = true; update(); return; }
-        if (msg.type === 'report') { this.lastReports.set(watcher.name, msg.facts); this.reportEmitter.fire({ gateway: watcher.name, facts: msg.facts }); return; }
+        if (!isWebviewToHost(msg)) {
+          this.output.warn(`gateway details: ignored a malformed message from the webview`);
+          return;
+        }
+        if (msg.type === 'ready') {
+          ready = true;
+          update();
+          return;
+        }
+        if (msg.type === 'report') {
+          this.lastReports.set(watcher.name, msg.facts);
+          this.reportEmitter.fire({ gateway: watcher.name, facts: msg.facts });
+          return;
+        }
         const command = msg.command === 'reconnect' ? 'lanewatch.reconnectGateway' : 'lanewatch.showConnectionReport';
         void vscode.commands.executeCommand(command, { gateway: watcher.name }).then(
           () => post({ type: 'response', id: msg.id, ok: true }),
-          (err: unknown) => post({ type: 'response', id: msg.id, ok: false, error: String((err as Error)?.message ?? err) }),
+          (err: unknown) =>
+            post({ type: 'response', id: msg.id, ok: false, error: String((err as Error)?.message ?? err) }),
         );
       }),
     ];
-    panel.onDidDispose(() => { subs.forEach((s) => s.dispose()); this.panels.delete(watcher.name); });
+    panel.onDidDispose(() => {
+      subs.forEach((s) => s.dispose());
+      this.panels.delete(watcher.name);
+    });
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'gateway-details', `Gateway ${watcher.name}`);
   }
 
-  html(name: string): string | undefined { return this.panels.get(name)?.webview.html; }
+  html(name: string): string | undefined {
+    return this.panels.get(name)?.webview.html;
+  }
 
-  dispose(): void { for (const p of this.panels.values()) p.dispose(); this.reportEmitter.dispose(); }
+  dispose(): void {
+    for (const p of this.panels.values()) p.dispose();
+    this.reportEmitter.dispose();
+  }
 }

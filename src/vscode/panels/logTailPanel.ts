@@ -11,10 +11,21 @@ import type { GatewayWatcher } from '../../fleet/gatewayWatcher';
 import type { LogLevel, ParsedLogLine } from '../../logs/logLine';
 import { compileLogFilter, DEFAULT_LOG_CAPACITY, LogRing, type LogPreset } from '../../logs/logRing';
 import { ingestLogLines, logLineDetail, logLinesMessage, logRowView } from '../../logs/logRows';
-import { DEFAULT_LOG_READ_BYTES, DEFAULT_LOG_READ_LINES, GatewayLogSource, logFileCandidates, type LogBatch, type LogSourceState } from '../../logs/logSource';
+import {
+  DEFAULT_LOG_READ_BYTES,
+  DEFAULT_LOG_READ_LINES,
+  GatewayLogSource,
+  logFileCandidates,
+  type LogBatch,
+  type LogSourceState,
+} from '../../logs/logSource';
 import { expandHome, readOpenClawConfig } from '../../config/openclawConfig';
 import {
-  isLogTailWebviewToHost, type LogItemView, type LogMarkerView, type LogSourceView, type LogTailFilterView,
+  isLogTailWebviewToHost,
+  type LogItemView,
+  type LogMarkerView,
+  type LogSourceView,
+  type LogTailFilterView,
   type LogTailHostToWebview,
 } from '../../protocol/webviewMessages';
 import { webviewHtml, webviewOptions } from './webviewHtml';
@@ -48,9 +59,12 @@ export { logRowView } from '../../logs/logRows';
 
 export function logSourceView(s: LogSourceState): LogSourceView {
   switch (s.kind) {
-    case 'rpc': return { kind: 'rpc', label: s.label };
-    case 'file': return { kind: 'file', label: s.label, path: s.path, reason: s.reason };
-    case 'unavailable': return { kind: 'unavailable', label: s.label, reason: s.reason, tried: s.tried };
+    case 'rpc':
+      return { kind: 'rpc', label: s.label };
+    case 'file':
+      return { kind: 'file', label: s.label, path: s.path, reason: s.reason };
+    case 'unavailable':
+      return { kind: 'unavailable', label: s.label, reason: s.reason, tried: s.tried };
   }
 }
 
@@ -58,10 +72,13 @@ function isLoopback(url: string): boolean {
   try {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
     return host === 'localhost' || host === '::1' || /^127\./.test(host);
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
-const kib = (n: number) => (n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
+const kib = (n: number) =>
+  n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`;
 
 /** One open panel: its source, ring, markers, filter and webview. */
 class LogTailPanel {
@@ -89,7 +106,15 @@ class LogTailPanel {
     this.matches = this.compile();
     const timeoutMs = options.rpcTimeoutMs ?? 15_000;
     this.source = new GatewayLogSource({
-      tail: (cursor) => watcher.api.logsTail({ ...(cursor !== undefined ? { cursor } : {}), limit: DEFAULT_LOG_READ_LINES, maxBytes: DEFAULT_LOG_READ_BYTES }, { timeoutMs }),
+      tail: (cursor) =>
+        watcher.api.logsTail(
+          {
+            ...(cursor !== undefined ? { cursor } : {}),
+            limit: DEFAULT_LOG_READ_LINES,
+            maxBytes: DEFAULT_LOG_READ_BYTES,
+          },
+          { timeoutMs },
+        ),
       rpcUnavailable: () => {
         if (watcher.connection.isConnected()) return undefined;
         const s = watcher.snapshot();
@@ -103,7 +128,9 @@ class LogTailPanel {
       { dispose: () => this.source.stop() },
       panel.webview.onDidReceiveMessage((msg: unknown) => this.onMessage(msg)),
       // retainContextWhenHidden is off: a hidden webview is torn down and says `ready` again when shown.
-      panel.onDidChangeViewState((e) => { if (!e.webviewPanel.visible) this.ready = false; }),
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.ready = false;
+      }),
     );
     this.source.onBatch((b) => this.onBatch(b));
     this.source.onDidChangeState((s) => this.onSourceState(s));
@@ -119,11 +146,15 @@ class LogTailPanel {
         const raw = (await readOpenClawConfig(configPath)).logFile;
         // A relative logging.file is relative to the gateway's working directory, which we do not know.
         file = raw && path.isAbsolute(expandHome(raw)) ? expandHome(raw) : undefined;
-      } catch { file = undefined; }
+      } catch {
+        file = undefined;
+      }
       this.configLogFile = { at: Date.now(), file };
     }
     return logFileCandidates({
-      rpcFile: this.source.lastRpcFile ?? this.watcher.logFilePath(), configFile: this.configLogFile?.file, loopback: isLoopback(this.watcher.config.url),
+      rpcFile: this.source.lastRpcFile ?? this.watcher.logFilePath(),
+      configFile: this.configLogFile?.file,
+      loopback: isLoopback(this.watcher.config.url),
     });
   }
 
@@ -134,34 +165,59 @@ class LogTailPanel {
     if (f.preset === 'session' && wanted) {
       const byKey = this.watcher.session(wanted);
       const byId = byKey ? undefined : this.watcher.sessionRows().find((r) => r.sessionId === wanted);
-      if (byKey) { sessionKey = wanted; sessionId = typeof byKey.sessionId === 'string' ? byKey.sessionId : undefined; }
-      else if (byId) { sessionKey = byId.key; sessionId = wanted; }
-      else { sessionKey = wanted; sessionId = wanted; } // unknown to the watcher: match it either way
+      if (byKey) {
+        sessionKey = wanted;
+        sessionId = typeof byKey.sessionId === 'string' ? byKey.sessionId : undefined;
+      } else if (byId) {
+        sessionKey = byId.key;
+        sessionId = wanted;
+      } else {
+        sessionKey = wanted;
+        sessionId = wanted;
+      } // unknown to the watcher: match it either way
     }
     return compileLogFilter({ preset: f.preset, minLevel: f.minLevel, text: f.text, sessionKey, sessionId });
   }
 
-  private post(message: LogTailHostToWebview): void { if (this.ready) void this.panel.webview.postMessage(message); }
+  private post(message: LogTailHostToWebview): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
 
   private onMessage(msg: unknown): void {
-    if (!isLogTailWebviewToHost(msg)) { this.output.warn(`log tail: ignored a malformed message from the webview`); return; }
+    if (!isLogTailWebviewToHost(msg)) {
+      this.output.warn(`log tail: ignored a malformed message from the webview`);
+      return;
+    }
     switch (msg.type) {
       case 'ready':
         this.ready = true;
-        this.post({ type: 'logTail/init', gateway: this.watcher.name, capacity: this.ring.capacity, filter: this.filter });
+        this.post({
+          type: 'logTail/init',
+          gateway: this.watcher.name,
+          capacity: this.ring.capacity,
+          filter: this.filter,
+        });
         this.post({ type: 'logTail/source', source: logSourceView(this.source.state) });
         this.postSnapshot();
         return;
-      case 'report': this.onReport(msg.facts); return;
-      case 'logTail/revealSession': this.onRevealSession(this.watcher.name, msg.sessionKey); return;
-      case 'logTail/filter': this.setFilter(msg.filter, false); return;
+      case 'report':
+        this.onReport(msg.facts);
+        return;
+      case 'logTail/revealSession':
+        this.onRevealSession(this.watcher.name, msg.sessionKey);
+        return;
+      case 'logTail/filter':
+        this.setFilter(msg.filter, false);
+        return;
       case 'logTail/clear':
         this.ring.clear();
         this.markers = [];
         this.addMarker('cleared', 'cleared; showing lines read from now on');
         this.postSnapshot();
         return;
-      case 'logTail/showLine': this.post(logLineDetail(this.ring, msg.seq)); return;
+      case 'logTail/showLine':
+        this.post(logLineDetail(this.ring, msg.seq));
+        return;
     }
   }
 
@@ -172,7 +228,9 @@ class LogTailPanel {
     this.postSnapshot();
   }
 
-  currentFilter(): LogTailFilterView { return { ...this.filter }; }
+  currentFilter(): LogTailFilterView {
+    return { ...this.filter };
+  }
 
   private addMarker(marker: LogMarkerView['marker'], text: string): LogMarkerView {
     const m: LogMarkerView = { kind: 'marker', beforeSeq: this.ring.nextSeq, marker, text, at: Date.now() };
@@ -184,11 +242,17 @@ class LogTailPanel {
   private onSourceState(s: LogSourceState): void {
     const first = this.firstState;
     this.firstState = false;
-    if (s.kind === 'file') this.output.info(`[${this.watcher.name}] log tail: gateway RPC unavailable (${s.reason}); tailing ${s.path} directly`);
+    if (s.kind === 'file')
+      this.output.info(
+        `[${this.watcher.name}] log tail: gateway RPC unavailable (${s.reason}); tailing ${s.path} directly`,
+      );
     // Where the source changes, the list says so, so lines before and after are read knowing where they came from.
-    const text = s.kind === 'rpc' ? 'reading through the gateway RPC (logs.tail)'
-      : s.kind === 'file' ? `gateway RPC unavailable (${s.reason}); tailing the local file ${s.path} directly`
-        : `no log source: ${s.reason}`;
+    const text =
+      s.kind === 'rpc'
+        ? 'reading through the gateway RPC (logs.tail)'
+        : s.kind === 'file'
+          ? `gateway RPC unavailable (${s.reason}); tailing the local file ${s.path} directly`
+          : `no log source: ${s.reason}`;
     const items: LogItemView[] = first && s.kind === 'rpc' ? [] : [this.addMarker('source', text)];
     this.post({ type: 'logTail/source', source: logSourceView(s) });
     if (items.length) this.postLines(items);
@@ -197,10 +261,23 @@ class LogTailPanel {
   private onBatch(b: LogBatch): void {
     const items: LogItemView[] = [];
     const where = b.source.kind === 'file' ? `the local file` : 'the log';
-    if (b.reset) items.push(this.addMarker('reset', `log file was reset (rotated, truncated or replaced); reading ${where} from its start`));
-    if (b.skippedBytes) items.push(this.addMarker('skipped', `${kib(b.skippedBytes)} of log skipped: it grew faster than it could be read`));
-    else if (b.truncated && b.initial && b.lines.length) items.push(this.addMarker('truncated', `older lines not loaded: showing the newest ${kib(DEFAULT_LOG_READ_BYTES)} of ${where}`));
-    else if (b.truncated && !b.initial) items.push(this.addMarker('truncated', 'more new lines than one read returns: some were left out'));
+    if (b.reset)
+      items.push(
+        this.addMarker('reset', `log file was reset (rotated, truncated or replaced); reading ${where} from its start`),
+      );
+    if (b.skippedBytes)
+      items.push(
+        this.addMarker('skipped', `${kib(b.skippedBytes)} of log skipped: it grew faster than it could be read`),
+      );
+    else if (b.truncated && b.initial && b.lines.length)
+      items.push(
+        this.addMarker(
+          'truncated',
+          `older lines not loaded: showing the newest ${kib(DEFAULT_LOG_READ_BYTES)} of ${where}`,
+        ),
+      );
+    else if (b.truncated && !b.initial)
+      items.push(this.addMarker('truncated', 'more new lines than one read returns: some were left out'));
     if (this.filter.preset === 'session') this.matches = this.compile(); // a reset session gets a new sessionId
     ingestLogLines(this.ring, b.lines, this.matches, items);
     this.pruneMarkers();
@@ -230,11 +307,17 @@ class LogTailPanel {
       if (this.matches(item)) items.push(logRowView(seq, item));
     }
     while (mi < this.markers.length) items.push(this.markers[mi++]);
-    if (!items.length) { this.postLines([], true, true); return; }
-    for (let i = 0; i < items.length; i += SNAPSHOT_CHUNK) this.postLines(items.slice(i, i + SNAPSHOT_CHUNK), i === 0, i + SNAPSHOT_CHUNK >= items.length);
+    if (!items.length) {
+      this.postLines([], true, true);
+      return;
+    }
+    for (let i = 0; i < items.length; i += SNAPSHOT_CHUNK)
+      this.postLines(items.slice(i, i + SNAPSHOT_CHUNK), i === 0, i + SNAPSHOT_CHUNK >= items.length);
   }
 
-  dispose(): void { for (const s of this.subs.splice(0)) s.dispose(); }
+  dispose(): void {
+    for (const s of this.subs.splice(0)) s.dispose();
+  }
 }
 
 function filterFrom(o: LogTailShowOptions | undefined): LogTailFilterView {
@@ -255,14 +338,21 @@ export class LogTailPanels implements vscode.Disposable {
   readonly onDidReport = this.reportEmitter.event;
 
   constructor(
-    private readonly extensionUri: vscode.Uri, private readonly output: vscode.LogOutputChannel, private readonly options: LogTailPanelsOptions = {},
+    private readonly extensionUri: vscode.Uri,
+    private readonly output: vscode.LogOutputChannel,
+    private readonly options: LogTailPanelsOptions = {},
     private readonly onRevealSession: (gateway: string, sessionKey: string) => void = () => undefined,
   ) {}
 
   /** A panel VS Code restores after a window reload (WebviewPanelSerializer), with the filter it had. */
   restore(panel: vscode.WebviewPanel, watcher: GatewayWatcher, filter: LogTailFilterView): void {
     this.panels.get(watcher.name)?.panel.dispose();
-    this.attach(panel, watcher, { preset: filter.preset, sessionKey: filter.session || undefined, text: filter.text, minLevel: filter.minLevel });
+    this.attach(panel, watcher, {
+      preset: filter.preset,
+      sessionKey: filter.session || undefined,
+      text: filter.text,
+      minLevel: filter.minLevel,
+    });
   }
 
   show(watcher: GatewayWatcher, opts?: LogTailShowOptions): void {
@@ -276,23 +366,48 @@ export class LogTailPanels implements vscode.Disposable {
       }
       return;
     }
-    this.attach(vscode.window.createWebviewPanel(LOG_TAIL_VIEW_TYPE, `Logs: ${watcher.name}`, vscode.ViewColumn.Active, webviewOptions(this.extensionUri)), watcher, opts);
+    this.attach(
+      vscode.window.createWebviewPanel(
+        LOG_TAIL_VIEW_TYPE,
+        `Logs: ${watcher.name}`,
+        vscode.ViewColumn.Active,
+        webviewOptions(this.extensionUri),
+      ),
+      watcher,
+      opts,
+    );
   }
 
   private attach(panel: vscode.WebviewPanel, watcher: GatewayWatcher, opts: LogTailShowOptions | undefined): void {
     panel.webview.options = webviewOptions(this.extensionUri);
     panel.title = `Logs: ${watcher.name}`;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lanewatch.svg');
-    const entry = new LogTailPanel(panel, watcher, this.options, opts, this.output, (facts) => {
-      this.lastReports.set(watcher.name, facts);
-      this.reportEmitter.fire({ gateway: watcher.name, facts });
-    }, this.onRevealSession);
+    const entry = new LogTailPanel(
+      panel,
+      watcher,
+      this.options,
+      opts,
+      this.output,
+      (facts) => {
+        this.lastReports.set(watcher.name, facts);
+        this.reportEmitter.fire({ gateway: watcher.name, facts });
+      },
+      this.onRevealSession,
+    );
     this.panels.set(watcher.name, entry);
-    panel.onDidDispose(() => { entry.dispose(); this.panels.delete(watcher.name); this.lastReports.delete(watcher.name); });
+    panel.onDidDispose(() => {
+      entry.dispose();
+      this.panels.delete(watcher.name);
+      this.lastReports.delete(watcher.name);
+    });
     // The shared shell links webview.css only; this panel's own stylesheet comes from the same folder (CSP style-src).
-    const css = panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'log-tail.css')).toString();
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'log-tail', `Logs ${watcher.name}`)
-      .replace('</head>', `<link rel="stylesheet" href="${css.replace(/"/g, '%22')}">\n</head>`);
+    const css = panel.webview
+      .asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'log-tail.css'))
+      .toString();
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'log-tail', `Logs ${watcher.name}`).replace(
+      '</head>',
+      `<link rel="stylesheet" href="${css.replace(/"/g, '%22')}">\n</head>`,
+    );
   }
 
   /** Applies a filter as if chosen in the panel (commands and tests); false when no panel is open. */
@@ -303,9 +418,13 @@ export class LogTailPanels implements vscode.Disposable {
     return true;
   }
 
-  html(name: string): string | undefined { return this.panels.get(name)?.panel.webview.html; }
+  html(name: string): string | undefined {
+    return this.panels.get(name)?.panel.webview.html;
+  }
 
-  isOpen(name: string): boolean { return this.panels.has(name); }
+  isOpen(name: string): boolean {
+    return this.panels.has(name);
+  }
 
   dispose(): void {
     for (const p of [...this.panels.values()]) p.panel.dispose();

@@ -8,7 +8,11 @@ import type { Fleet } from '../../fleet/fleet';
 import type { GatewayWatcher } from '../../fleet/gatewayWatcher';
 import { TranscriptModel, type TranscriptChange } from '../../transcript/transcript';
 import {
-  isTranscriptPanelState, isTranscriptWebviewToHost, type TranscriptHostToWebview, type TranscriptRequest, type TranscriptStatusView,
+  isTranscriptPanelState,
+  isTranscriptWebviewToHost,
+  type TranscriptHostToWebview,
+  type TranscriptRequest,
+  type TranscriptStatusView,
 } from '../../protocol/webviewMessages';
 import { entryView, liveView, snapshotChunks, statusView } from '../../transcript/transcriptView';
 import { webviewHtml, webviewOptions } from './webviewHtml';
@@ -39,14 +43,20 @@ class TranscriptPanel {
   ) {
     this.subs.push(
       panel.webview.onDidReceiveMessage((msg: unknown) => void this.onMessage(msg)),
-      panel.onDidChangeViewState((e) => { if (!e.webviewPanel.visible) this.ready = false; }),
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.ready = false;
+      }),
       // Settings edits rebuild watchers: follow the new one (or wait for it to come back).
-      fleet.onDidChange((c) => { if (c.what === 'gateways') this.attach(); }),
+      fleet.onDidChange((c) => {
+        if (c.what === 'gateways') this.attach();
+      }),
     );
     this.attach();
   }
 
-  get title(): string { return `${shortKey(this.sessionKey)} · ${this.gateway}`; }
+  get title(): string {
+    return `${shortKey(this.sessionKey)} · ${this.gateway}`;
+  }
 
   private attach(): void {
     const watcher = this.fleet.gateway(this.gateway);
@@ -55,7 +65,9 @@ class TranscriptPanel {
     this.watcher = watcher;
     if (watcher) {
       const model = new TranscriptModel({
-        api: watcher.api, sessionKey: this.sessionKey, evidence: watcher.evidenceSource(),
+        api: watcher.api,
+        sessionKey: this.sessionKey,
+        evidence: watcher.evidenceSource(),
         log: (level, message) => this.output[level](`[${this.gateway}] ${message}`),
       });
       this.model = model;
@@ -72,21 +84,34 @@ class TranscriptPanel {
     this.model = undefined;
   }
 
-  private post(message: TranscriptHostToWebview): void { if (this.ready) void this.panel.webview.postMessage(message); }
+  private post(message: TranscriptHostToWebview): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
 
   private statusView(): TranscriptStatusView {
     if (this.model) return statusView(this.model);
     return {
-      connection: 'waiting', connectionText: `Gateway "${this.gateway}" is not configured (or not loaded yet); the transcript opens when it is.`,
-      session: 'unknown', loaded: false, hasOlder: false, dropped: 0, maxMessages: 0, notices: [],
+      connection: 'waiting',
+      connectionText: `Gateway "${this.gateway}" is not configured (or not loaded yet); the transcript opens when it is.`,
+      session: 'unknown',
+      loaded: false,
+      hasOlder: false,
+      dropped: 0,
+      maxMessages: 0,
+      notices: [],
     };
   }
 
   private postAll(): void {
     this.post({ type: 'transcript/init', gateway: this.gateway, sessionKey: this.sessionKey, title: this.title });
     this.post({ type: 'transcript/status', status: this.statusView() });
-    if (!this.model) { this.post({ type: 'transcript/entries', op: 'replace', entries: [] }); this.post({ type: 'transcript/live', live: { pending: [], pendingNotListed: 0, notRun: [] } }); return; }
-    for (const chunk of snapshotChunks(this.model.entries())) this.post({ type: 'transcript/entries', op: chunk.op, entries: chunk.entries });
+    if (!this.model) {
+      this.post({ type: 'transcript/entries', op: 'replace', entries: [] });
+      this.post({ type: 'transcript/live', live: { pending: [], pendingNotListed: 0, notRun: [] } });
+      return;
+    }
+    for (const chunk of snapshotChunks(this.model.entries()))
+      this.post({ type: 'transcript/entries', op: chunk.op, entries: chunk.entries });
     this.post({ type: 'transcript/live', live: liveView(this.model) });
   }
 
@@ -95,31 +120,57 @@ class TranscriptPanel {
     if (!model || !this.ready) return;
     switch (c.type) {
       case 'snapshot':
-        for (const chunk of snapshotChunks(model.entries())) this.post({ type: 'transcript/entries', op: chunk.op, entries: chunk.entries });
+        for (const chunk of snapshotChunks(model.entries()))
+          this.post({ type: 'transcript/entries', op: chunk.op, entries: chunk.entries });
         return;
-      case 'appended': this.post({ type: 'transcript/entries', op: 'append', entries: c.entries.map(entryView) }); return;
-      case 'prepended': this.post({ type: 'transcript/entries', op: 'prepend', entries: c.entries.map(entryView) }); return;
-      case 'dropped': this.post({ type: 'transcript/dropped', count: c.count }); return;
+      case 'appended':
+        this.post({ type: 'transcript/entries', op: 'append', entries: c.entries.map(entryView) });
+        return;
+      case 'prepended':
+        this.post({ type: 'transcript/entries', op: 'prepend', entries: c.entries.map(entryView) });
+        return;
+      case 'dropped':
+        this.post({ type: 'transcript/dropped', count: c.count });
+        return;
       case 'live':
-        this.liveTimer ??= setTimeout(() => { this.liveTimer = undefined; if (this.model) this.post({ type: 'transcript/live', live: liveView(this.model) }); }, LIVE_POST_MS);
+        this.liveTimer ??= setTimeout(() => {
+          this.liveTimer = undefined;
+          if (this.model) this.post({ type: 'transcript/live', live: liveView(this.model) });
+        }, LIVE_POST_MS);
         return;
       case 'status':
-        this.statusTimer ??= setTimeout(() => { this.statusTimer = undefined; this.post({ type: 'transcript/status', status: this.statusView() }); }, LIVE_POST_MS);
+        this.statusTimer ??= setTimeout(() => {
+          this.statusTimer = undefined;
+          this.post({ type: 'transcript/status', status: this.statusView() });
+        }, LIVE_POST_MS);
         return;
     }
   }
 
   private async onMessage(msg: unknown): Promise<void> {
-    if (!isTranscriptWebviewToHost(msg)) { this.output.warn('transcript: ignored a malformed message from the webview'); return; }
+    if (!isTranscriptWebviewToHost(msg)) {
+      this.output.warn('transcript: ignored a malformed message from the webview');
+      return;
+    }
     switch (msg.type) {
-      case 'ready': this.ready = true; this.postAll(); return;
-      case 'report': this.onReport(msg.facts); return;
+      case 'ready':
+        this.ready = true;
+        this.postAll();
+        return;
+      case 'report':
+        this.onReport(msg.facts);
+        return;
       case 'transcript/request':
         try {
           const result = await this.handle(msg.request);
           this.post({ type: 'transcript/response', id: msg.id, ok: true, ...(result !== undefined ? { result } : {}) });
         } catch (err) {
-          this.post({ type: 'transcript/response', id: msg.id, ok: false, error: String((err as Error)?.message ?? err) });
+          this.post({
+            type: 'transcript/response',
+            id: msg.id,
+            ok: false,
+            error: String((err as Error)?.message ?? err),
+          });
         }
         return;
     }
@@ -127,8 +178,12 @@ class TranscriptPanel {
 
   private async handle(r: TranscriptRequest): Promise<string | undefined> {
     switch (r.kind) {
-      case 'loadOlder': return String(await (this.model?.loadOlder() ?? 0));
-      case 'retry': if (this.model) await this.model.reload(); else this.attach(); return undefined;
+      case 'loadOlder':
+        return String(await (this.model?.loadOlder() ?? 0));
+      case 'retry':
+        if (this.model) await this.model.reload();
+        else this.attach();
+        return undefined;
       case 'copy': {
         const text = this.model?.entryText(r.key);
         if (text === undefined) throw new Error('that message is no longer loaded');
@@ -138,17 +193,28 @@ class TranscriptPanel {
       case 'export': {
         const md = await this.markdown();
         const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-        const name = `transcript-${shortKey(this.sessionKey).replace(/[^\w.-]+/g, '_').slice(0, 80)}-${stamp}.md`;
+        const name = `transcript-${shortKey(this.sessionKey)
+          .replace(/[^\w.-]+/g, '_')
+          .slice(0, 80)}-${stamp}.md`;
         const base = vscode.workspace.workspaceFolders?.[0]?.uri;
-        const uri = await vscode.window.showSaveDialog({ title: `Export transcript of ${this.sessionKey}`, filters: { Markdown: ['md'] }, ...(base ? { defaultUri: vscode.Uri.joinPath(base, name) } : {}) });
+        const uri = await vscode.window.showSaveDialog({
+          title: `Export transcript of ${this.sessionKey}`,
+          filters: { Markdown: ['md'] },
+          ...(base ? { defaultUri: vscode.Uri.joinPath(base, name) } : {}),
+        });
         if (!uri) return '';
         await vscode.workspace.fs.writeFile(uri, Buffer.from(md, 'utf8'));
         return uri.fsPath || uri.toString();
       }
       case 'openLink': {
         let url: URL;
-        try { url = new URL(r.url); } catch { throw new Error('not a valid URL'); }
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('only http and https links are opened');
+        try {
+          url = new URL(r.url);
+        } catch {
+          throw new Error('not a valid URL');
+        }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:')
+          throw new Error('only http and https links are opened');
         // openExternal applies VS Code's own link protection (it asks before opening an untrusted domain).
         const opened = await vscode.env.openExternal(vscode.Uri.parse(url.toString(), true));
         return opened ? 'opened' : 'not opened';
@@ -159,7 +225,10 @@ class TranscriptPanel {
   async markdown(): Promise<string> {
     if (!this.model) throw new Error(`gateway "${this.gateway}" is not available`);
     await this.model.settled();
-    return this.model.toMarkdown({ title: `Transcript of ${this.sessionKey}`, source: `${this.gateway} (${this.watcher?.config.url ?? 'unknown URL'})` });
+    return this.model.toMarkdown({
+      title: `Transcript of ${this.sessionKey}`,
+      source: `${this.gateway} (${this.watcher?.config.url ?? 'unknown URL'})`,
+    });
   }
 
   dispose(): void {
@@ -174,23 +243,47 @@ export class TranscriptPanels implements vscode.Disposable, vscode.WebviewPanelS
   private readonly panels = new Map<string, TranscriptPanel>();
   /** Facts each webview reported about its own DOM (entries rendered, DOM size, in-flight shown), for tests. */
   readonly lastReports = new Map<string, Record<string, unknown>>();
-  private readonly reportEmitter = new vscode.EventEmitter<{ gateway: string; sessionKey: string; facts: Record<string, unknown> }>();
+  private readonly reportEmitter = new vscode.EventEmitter<{
+    gateway: string;
+    sessionKey: string;
+    facts: Record<string, unknown>;
+  }>();
   readonly onDidReport = this.reportEmitter.event;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly fleet: Fleet, private readonly output: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly fleet: Fleet,
+    private readonly output: vscode.LogOutputChannel,
+  ) {}
 
   show(gateway: string, sessionKey: string): void {
     const existing = this.panels.get(panelKey(gateway, sessionKey));
-    if (existing) { existing.panel.reveal(); return; }
-    const panel = vscode.window.createWebviewPanel(TRANSCRIPT_VIEW_TYPE, `Transcript: ${shortKey(sessionKey)}`, vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
+    if (existing) {
+      existing.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      TRANSCRIPT_VIEW_TYPE,
+      `Transcript: ${shortKey(sessionKey)}`,
+      vscode.ViewColumn.Active,
+      webviewOptions(this.extensionUri),
+    );
     this.adopt(panel, gateway, sessionKey);
   }
 
   /** WebviewPanelSerializer: a panel that was open before the window reloaded. */
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    if (!isTranscriptPanelState(state)) { this.output.warn('transcript: a restored panel had no usable state; closing it'); panel.dispose(); return; }
+    if (!isTranscriptPanelState(state)) {
+      this.output.warn('transcript: a restored panel had no usable state; closing it');
+      panel.dispose();
+      return;
+    }
     const existing = this.panels.get(panelKey(state.gateway, state.sessionKey));
-    if (existing) { panel.dispose(); existing.panel.reveal(); return; }
+    if (existing) {
+      panel.dispose();
+      existing.panel.reveal();
+      return;
+    }
     panel.webview.options = webviewOptions(this.extensionUri);
     this.adopt(panel, state.gateway, state.sessionKey);
   }
@@ -203,17 +296,31 @@ export class TranscriptPanels implements vscode.Disposable, vscode.WebviewPanelS
       this.reportEmitter.fire({ gateway, sessionKey, facts });
     });
     this.panels.set(key, entry);
-    panel.onDidDispose(() => { entry.dispose(); if (this.panels.get(key) === entry) this.panels.delete(key); this.lastReports.delete(key); });
+    panel.onDidDispose(() => {
+      entry.dispose();
+      if (this.panels.get(key) === entry) this.panels.delete(key);
+      this.lastReports.delete(key);
+    });
     // The shared shell links webview.css only; this panel's stylesheet comes from the same folder (CSP style-src).
-    const css = panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'transcript.css')).toString();
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'transcript', `Transcript ${entry.title}`)
-      .replace('</head>', `<link rel="stylesheet" href="${css.replace(/"/g, '%22')}">\n</head>`);
+    const css = panel.webview
+      .asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'transcript.css'))
+      .toString();
+    panel.webview.html = webviewHtml(
+      panel.webview,
+      this.extensionUri,
+      'transcript',
+      `Transcript ${entry.title}`,
+    ).replace('</head>', `<link rel="stylesheet" href="${css.replace(/"/g, '%22')}">\n</head>`);
   }
 
-  html(gateway: string, sessionKey: string): string | undefined { return this.panels.get(panelKey(gateway, sessionKey))?.panel.webview.html; }
+  html(gateway: string, sessionKey: string): string | undefined {
+    return this.panels.get(panelKey(gateway, sessionKey))?.panel.webview.html;
+  }
 
   /** The loaded transcript of an open panel as Markdown (what Export writes). */
-  markdown(gateway: string, sessionKey: string): Promise<string> | undefined { return this.panels.get(panelKey(gateway, sessionKey))?.markdown(); }
+  markdown(gateway: string, sessionKey: string): Promise<string> | undefined {
+    return this.panels.get(panelKey(gateway, sessionKey))?.markdown();
+  }
 
   dispose(): void {
     for (const p of [...this.panels.values()]) p.panel.dispose();
