@@ -66,16 +66,34 @@ const webview = {
 // Tests are built file by file (not one bundle) so mocha/node:test see one module per suite. Imports of
 // src/ are bundled into each file; fixtures under scripts/ stay plain ESM/CJS on disk and are loaded at run time.
 const testEntries = filesUnder(path.join(root, 'test'), /\.(test|suite)\.ts$|^index\.ts$/);
-const tests = {
+// Unit tests of the VS Code adapters (the tree) run in plain Node: there `vscode` resolves to a stand-in with VS Code's
+// shapes and semantics (test/shims/vscode.ts, also used by bench/fleet.mjs). Everything else keeps the real module.
+const unitDir = path.join(root, 'test', 'unit') + path.sep;
+const vscodeShim = {
+  name: 'vscode-shim',
+  setup(b) {
+    b.onResolve({ filter: /^vscode$/ }, () => ({ path: path.join(root, 'test/shims/vscode.ts') }));
+  },
+};
+const testsCommon = {
   ...common,
   sourcemap: 'inline',
   minify: false,
-  entryPoints: testEntries,
   outdir: path.join(root, 'out/test'),
   outbase: path.join(root, 'test'),
   platform: 'node',
   format: 'cjs',
   target: 'node20',
+};
+const unitTests = {
+  ...testsCommon,
+  entryPoints: testEntries.filter((p) => p.startsWith(unitDir)),
+  external: ['mocha', 'bufferutil', 'utf-8-validate', 'playwright-core'],
+  plugins: [vscodeShim],
+};
+const tests = {
+  ...testsCommon,
+  entryPoints: testEntries.filter((p) => !p.startsWith(unitDir)),
   external: ['vscode', 'mocha', 'bufferutil', 'utf-8-validate', 'playwright-core'],
 };
 
@@ -98,7 +116,7 @@ const configs = [
   extension,
   cli,
   ...(webviewEntries.length ? [webview] : []),
-  ...(testEntries.length && !production ? [tests] : []),
+  ...(testEntries.length && !production ? [unitTests, tests] : []),
 ];
 if (watch) {
   for (const c of configs) await (await esbuild.context(c)).watch();

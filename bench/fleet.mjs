@@ -15,7 +15,7 @@
 //                   (paged sessions.list) and replaying captured events; a child PROCESS rather than a worker thread,
 //                   so its CPU, heap and GC are wholly outside the measured process
 //   "extension host" bench/fleet-host.ts in a child process started with --expose-gc: the real Fleet, GatewayWatcher
-//                   and FleetTreeProvider (vscode → bench/vscode-shim.ts), plus a copy of VS Code's refresh handling
+//                   and FleetTreeProvider (vscode → test/shims/vscode.ts), plus a copy of VS Code's refresh handling
 //
 // Measured (see bench/README.md, "Fleet benchmark", for what each figure means exactly):
 //   1. hello-ok → complete model, per gateway and for the fleet
@@ -110,7 +110,7 @@ const hostBundle = path.join(buildDir, 'fleet-host.cjs');
 const gatewaysBundle = path.join(buildDir, 'fleet-gateways.cjs');
 {
   const esbuild = await import('esbuild');
-  const shim = path.join(benchDir, 'vscode-shim.ts');
+  const shim = path.join(root, 'test/shims/vscode.ts');
   const vscodeShim = {
     name: 'vscode-shim',
     setup(b) {

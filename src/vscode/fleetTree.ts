@@ -5,7 +5,8 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { Fleet, FleetChange } from '../fleet/fleet';
 import type { GatewayWatcher } from '../fleet/gatewayWatcher';
-import { compareLaneStates } from '../lanes/laneStatus';
+import type { SessionRowView } from '../gateway';
+import { compareLaneStates, type LaneStatus } from '../lanes/laneStatus';
 import {
   describeConnection,
   describeSession,
@@ -17,6 +18,17 @@ import {
 
 /** Minimum time between two onDidChangeTreeData fires; see queue(). Just over VS Code's own 200 ms debounce. */
 export const REFRESH_SPACING_MS = 210;
+/** How often rows that show an age or a countdown are rebuilt. */
+export const TICK_MS = 1_000;
+
+/** States whose row shows the run's age. */
+const AGED_STATES = new Set(['running', 'long-running', 'stalled', 'stuck']);
+
+/** What a session row shows apart from its age: a change here is worth a refresh. */
+function shownSignature(row: SessionRowView, key: string, status: LaneStatus): string {
+  const d = describeSession(row, key, status, status.startedAt ?? 0, { tooltip: false });
+  return `${d.label}\u0000${d.description}\u0000${d.icon}\u0000${status.verified}`;
+}
 
 export type FleetNode =
   | { kind: 'gateway'; id: string; gateway: string }
@@ -61,15 +73,15 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
    * refresh wait for the next slot and go out as one batch, so a burst (a turn produces ~27 events) is still one
    * refresh per spacing, whatever its size.
    *
-   * Why not the former 100 ms trailing timer: every change, even a lone one on a quiet fleet, waited 100 ms, so
-   * the p95 from event to refresh could not be under 100 ms (bench/fleet.mjs: 101–104 ms for isolated events).
    * Why the spacing is just over 200 ms, with one timer for the whole tree rather than one per gateway: VS Code's
    * extension host debounces onDidChangeTreeData itself (ExtHostTreeView: Event.debounce(…, 200, leading=true)).
    * A fire less than 200 ms after the previous one restarts that timer, so under steady load fires every 100 ms
-   * kept VS Code from refreshing until a 200 ms lull: at 50 events/s the bench measured p95 1.2 s (old code) and
-   * 2.8 s (this code with a 100 ms spacing) from event to VS Code's refresh, against ~0.3 s with 210 ms. Fires
-   * spaced more than 200 ms apart land on VS Code's leading edge and are refreshed at once. The price: under
-   * steady load a change waits up to the spacing for its slot, so the provider-side p95 is ~200 ms there.
+   * kept VS Code from refreshing until a 200 ms lull (bench/fleet.mjs: p95 1.2–2.8 s from event to VS Code's
+   * refresh, against ~0.3 s with 210 ms). Fires spaced more than 200 ms apart land on VS Code's leading edge.
+   *
+   * What keeps state changes on that leading edge is that only changes of what a row shows fire at all (see
+   * onFleetChange): the deltas and row updates of a running turn change nothing shown, so the slot is free when the
+   * run's end arrives, and it goes out at once instead of waiting behind them.
    */
   private queue(node: FleetNode | undefined): void {
     this.pending.add(node);
@@ -84,19 +96,89 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     const all = this.pending.has(undefined);
     const nodes = [...this.pending];
     this.pending.clear();
+    this.statuses.clear();
     // One fire for the whole batch: VS Code refreshes the first fire after a lull at once but holds any further fire
     // for 200 ms, so one fire per gateway node delayed every gateway but the first.
     this.emitter.fire(all ? undefined : (nodes as FleetNode[]));
+    this.armTick();
   }
 
   private onFleetChange(change: FleetChange): void {
     if (change.what === 'gateways') {
       this.nodes.clear();
+      this.shown.clear();
       this.queue(undefined);
       return;
     }
     if (change.what === 'logs') return;
+    const watcher = this.fleet.gateway(change.gateway);
+    this.statuses.delete(change.gateway);
+    if (change.what === 'sessions' && change.keys && watcher) {
+      // Fire only when something a row shows changed (state, queue, outcome, label; the age ticks by itself).
+      const shown = this.shownOf(change.gateway);
+      let changed = false;
+      for (const key of change.keys) {
+        const row = watcher.session(key);
+        const sig = row ? shownSignature(row, key, this.statusOf(watcher, key)) : undefined;
+        if (shown.get(key) !== sig) changed = true;
+        if (sig === undefined) shown.delete(key);
+        else shown.set(key, sig);
+      }
+      if (!changed) return;
+    }
+    if (change.what === 'lanes') {
+      const lanes = this.nodes.get(`lanes:${change.gateway}`);
+      if (lanes) return this.queue(lanes);
+    }
     this.queue(this.nodes.get(`gw:${change.gateway}`));
+  }
+
+  /** The signature of each session row as last computed, per gateway: what a refresh would change. */
+  private readonly shown = new Map<string, Map<string, string>>();
+  private shownOf(gateway: string): Map<string, string> {
+    let m = this.shown.get(gateway);
+    if (!m) this.shown.set(gateway, (m = new Map()));
+    return m;
+  }
+
+  /** Lane statuses computed for the current refresh: each session's status once per refresh, not once per use. */
+  private readonly statuses = new Map<string, Map<string, LaneStatus>>();
+  private statusOf(watcher: GatewayWatcher, key: string): LaneStatus {
+    let m = this.statuses.get(watcher.name);
+    if (!m) this.statuses.set(watcher.name, (m = new Map()));
+    let s = m.get(key);
+    if (!s) m.set(key, (s = watcher.laneStatus(key)));
+    return s;
+  }
+
+  // ---------------------------------------------------------------- live time
+  // Ages ("running 3m07s") and countdowns ("retry in 4s") are computed when an item is built; these rows are rebuilt
+  // once a second while the tree shows any. A fleet with nothing running or offline arms no timer at all.
+  private tickTimer?: NodeJS.Timeout;
+  private readonly ticking = new Set<FleetNode>();
+
+  private armTick(): void {
+    if (this.tickTimer || !this.ticking.size) return;
+    this.tickTimer = setTimeout(() => this.tick(), TICK_MS);
+    this.tickTimer.unref?.();
+  }
+
+  private tick(): void {
+    this.tickTimer = undefined;
+    const due = [...this.ticking];
+    this.ticking.clear();
+    // Rows that still tick are added back by getTreeItem when VS Code rebuilds them.
+    for (const n of due) if (this.nodes.get(n.id) === n) this.pending.add(n);
+    if (!this.pending.size) return;
+    if (!this.flushTimer) {
+      const wait = Math.max(0, this.lastFlush + REFRESH_SPACING_MS - performance.now());
+      this.flushTimer = setTimeout(() => this.flush(), wait);
+    }
+  }
+
+  /** Nodes whose text depends on the clock, for tests and the bench. */
+  get tickingNodes(): number {
+    return this.ticking.size;
   }
 
   refresh(): void {
@@ -130,16 +212,14 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
 
   getChildren(element?: FleetNode): FleetNode[] {
     if (!element) {
-      const problems = this.fleet
-        .problems()
-        .map((p, i) =>
-          this.node({
-            kind: 'settings-problem' as const,
-            id: `problem:${i}:${p.message}`,
-            message: p.message,
-            setting: p.setting,
-          }),
-        );
+      const problems = this.fleet.problems().map((p, i) =>
+        this.node({
+          kind: 'settings-problem' as const,
+          id: `problem:${i}:${p.message}`,
+          message: p.message,
+          setting: p.setting,
+        }),
+      );
       return [
         ...problems,
         ...this.fleet
@@ -181,7 +261,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     return watcher
       .sessionRows()
       .filter((r) => !agentId || !r.agentId || r.agentId === agentId)
-      .map((r) => ({ row: r, status: watcher.laneStatus(r.key) }));
+      .map((r) => ({ row: r, status: this.statusOf(watcher, r.key) }));
   }
 
   private sessionNodes(watcher: GatewayWatcher, agentId: string | undefined): FleetNode[] {
@@ -221,9 +301,11 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
         snap.state === 'connected'
           ? `${d.description} · ${summarizeCounts(this.sessionsOf(watcher, undefined).map((s) => s.status.state))}`
           : d.description;
-      item.tooltip = new vscode.MarkdownString(d.tooltipMarkdown);
+      // The tooltip ("Connected 4m ago", handshake times) is built on hover, in resolveTreeItem, so it is never stale.
       item.iconPath = new vscode.ThemeIcon(d.icon, new vscode.ThemeColor(d.color));
       item.contextValue = gatewayContextValue(snap);
+      if (snap.nextRetryAt !== undefined && snap.state !== 'connected') this.ticking.add(element);
+      this.armTick();
       return item;
     }
     if (element.kind === 'fix') {
@@ -283,8 +365,14 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       item.contextValue = 'agent';
       return item;
     }
-    const status = watcher.laneStatus(element.key);
-    const d = describeSession(watcher.session(element.key), element.key, status, Date.now(), { tooltip: false });
+    const status = this.statusOf(watcher, element.key);
+    const row = watcher.session(element.key);
+    const d = describeSession(row, element.key, status, Date.now(), { tooltip: false });
+    if (row) this.shownOf(element.gateway).set(element.key, shownSignature(row, element.key, status));
+    if (status.startedAt !== undefined && AGED_STATES.has(status.state)) {
+      this.ticking.add(element);
+      this.armTick();
+    }
     const item = new vscode.TreeItem(d.label, vscode.TreeItemCollapsibleState.None);
     item.id = element.id;
     item.description = d.description;
@@ -297,9 +385,13 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   }
 
   resolveTreeItem(item: vscode.TreeItem, element: FleetNode): vscode.TreeItem {
-    if (element.kind !== 'session' || item.tooltip) return item;
+    if (item.tooltip || element.kind === 'settings-problem') return item;
     const watcher = this.fleet.gateway(element.gateway);
-    if (watcher)
+    if (watcher && element.kind === 'gateway')
+      item.tooltip = new vscode.MarkdownString(
+        describeConnection(watcher, watcher.snapshot(), this.fleet.tokenSource(watcher.name)).tooltipMarkdown,
+      );
+    if (watcher && element.kind === 'session')
       item.tooltip = new vscode.MarkdownString(
         describeSession(watcher.session(element.key), element.key, watcher.laneStatus(element.key)).tooltipMarkdown,
       );
@@ -308,6 +400,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
 
   dispose(): void {
     clearTimeout(this.flushTimer);
+    clearTimeout(this.tickTimer);
     this.sub.dispose();
     this.emitter.dispose();
   }

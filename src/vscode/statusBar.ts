@@ -8,6 +8,8 @@ export class FleetStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('lanewatch.summary', vscode.StatusBarAlignment.Left, 50);
   private readonly sub: { dispose(): void };
   private timer?: NodeJS.Timeout;
+  private tick?: NodeJS.Timeout;
+  private lastUpdate = 0;
   private current?: FleetSummary;
 
   constructor(private readonly fleet: Fleet) {
@@ -24,15 +26,27 @@ export class FleetStatusBar implements vscode.Disposable {
     return this.current;
   }
 
+  /** Leading edge: the first change after a quiet 100 ms shows on the next macrotask; a burst shares one update. */
   private schedule(): void {
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.update();
-    }, 100);
+    if (this.timer) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.update();
+      },
+      Math.max(0, this.lastUpdate + 100 - Date.now()),
+    );
   }
 
   update(): void {
+    this.lastUpdate = Date.now();
     const s = summarizeFleet(reportFleet(this.fleet));
+    // An offline gateway's "retry in 4s" (in the tooltip) counts down: rebuild once a second while one does.
+    clearTimeout(this.tick);
+    if (this.fleet.gateways().some((g) => g.snapshot().state !== 'connected' && g.snapshot().nextRetryAt)) {
+      this.tick = setTimeout(() => this.schedule(), 1_000);
+      this.tick.unref?.();
+    }
     this.current = s;
     this.item.text = s.text;
     this.item.accessibilityInformation = { label: s.words };
@@ -52,6 +66,7 @@ export class FleetStatusBar implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.tick);
     this.sub.dispose();
     this.item.dispose();
   }

@@ -1,4 +1,4 @@
-// A minimal stand-in for the `vscode` module, so bench/fleet.mjs can run the real src/vscode/fleetTree.ts in plain
+// A minimal stand-in for the `vscode` module, so bench/fleet.mjs and the unit tests (test/unit/*.tree.test.ts) can run the real src/vscode/fleetTree.ts in plain
 // Node (esbuild resolves `vscode` to this file when it bundles bench/fleet-host.ts). It has only what fleetTree.ts
 // uses, with the same shapes and semantics as VS Code's own classes; none of it does any work VS Code would not do.
 
