@@ -326,20 +326,18 @@ table(
   'event → tree refresh (ms, sent by the gateway → the tree item shows the new state)',
   ['events that changed the model', 'n', 'p50', 'p95', 'max'],
   [
-    ...delayRows('isolated, all', quietAll),
     ...delayRows(
       'isolated, description changed',
       quietAll.filter((x) => x.changed),
     ),
-    ...delayRows(`load ${opts.rate}/s, all`, loadAll),
     ...delayRows(
       `load ${opts.rate}/s, description changed`,
       loadAll.filter((x) => x.changed),
     ),
     ...['sessions.changed', 'agent', 'chat'].flatMap((k) =>
       delayRows(
-        `load, ${k}`,
-        loadAll.filter((x) => x.kind === k),
+        `load, ${k}, changed`,
+        loadAll.filter((x) => x.kind === k && x.changed),
       ),
     ),
   ],
@@ -351,6 +349,7 @@ table(
         .map(([k, v]) => `${k} ${v}`)
         .join(', ') || 'none'
     }.`,
+    `Events that changed the model but not what the row shows (a row update with the same state, queue and label): ${recs.filter((x) => !x.gc && !x.changed).length}; the tree does not refresh for them (their row ages by the clock tick), so they are not timed.`,
     `Excluded: ${recs.filter((x) => x.gc).length} events in flight during a forced gc (heap samples); ${r.overflow} not recorded (buffer full). Description check failed for A ${recs.filter((x) => !x.gc && Number.isFinite(x.a) && !x.matchA).length}, B ${recs.filter((x) => !x.gc && Number.isFinite(x.b) && !x.matchB).length} (a later change of the same session, e.g. a log poll, had already moved it on); never refreshed: A ${recs.filter((x) => !Number.isFinite(x.a)).length}, B ${recs.filter((x) => !Number.isFinite(x.b)).length}.`,
   ],
 );
@@ -405,10 +404,11 @@ console.log(
 
 // targets
 const fleetComplete = lastA - firstHello;
-const p95A = stats(loadAll.map((x) => x.a)).p95,
-  p95B = stats(loadAll.map((x) => x.b)).p95;
-const p95qA = stats(quietAll.map((x) => x.a)).p95,
-  p95qB = stats(quietAll.map((x) => x.b)).p95;
+// Only events that changed what a row shows are expected to refresh it: the tree fires for nothing else.
+const p95A = stats(loadAll.filter((x) => x.changed).map((x) => x.a)).p95,
+  p95B = stats(loadAll.filter((x) => x.changed).map((x) => x.b)).p95;
+const p95qA = stats(quietAll.filter((x) => x.changed).map((x) => x.a)).p95,
+  p95qB = stats(quietAll.filter((x) => x.changed).map((x) => x.b)).p95;
 const growth = (hEnd.heapUsed - h0.heapUsed) / 1024 / 1024;
 const verdict = (ok) => (ok ? 'PASS' : 'MISS');
 table(
@@ -419,7 +419,8 @@ table(
     [`event → refresh p95, load ${opts.rate}/s (A provider)`, '< 100 ms', `${f1(p95A)} ms`, verdict(p95A < 100)],
     ['event → refresh p95, isolated (A provider)', '< 100 ms', `${f1(p95qA)} ms`, verdict(p95qA < 100)],
     [`heap growth over ${seconds} s at ${opts.rate}/s`, '< 50 MB', `${growth.toFixed(1)} MB`, verdict(growth < 50)],
-    [`(VS Code view) event → refresh p95, load ${opts.rate}/s (B)`, '< 100 ms', `${f1(p95B)} ms`, verdict(p95B < 100)],
+    // Issue 13: VS Code debounces tree refreshes itself (200 ms), so under load the view's target is ≤ 250 ms.
+    [`(VS Code view) event → refresh p95, load ${opts.rate}/s (B)`, '≤ 250 ms', `${f1(p95B)} ms`, verdict(p95B <= 250)],
     ['(VS Code view) event → refresh p95, isolated (B)', '< 100 ms', `${f1(p95qB)} ms`, verdict(p95qB < 100)],
     [
       '(VS Code view) hello-ok → complete model, fleet (B)',

@@ -20,6 +20,8 @@ import {
 export const REFRESH_SPACING_MS = 210;
 /** How often rows that show an age or a countdown are rebuilt. */
 export const TICK_MS = 1_000;
+/** How long a clock tick waits for a refresh it can join before it fires alone. */
+const TICK_RIDE_MS = 250;
 
 /** States whose row shows the run's age. */
 const AGED_STATES = new Set(['running', 'long-running', 'stalled', 'stuck']);
@@ -85,13 +87,19 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
    */
   private queue(node: FleetNode | undefined): void {
     this.pending.add(node);
-    if (this.flushTimer) return;
-    const wait = Math.max(0, this.lastFlush + REFRESH_SPACING_MS - performance.now());
-    this.flushTimer = setTimeout(() => this.flush(), wait);
+    const now = performance.now();
+    const due = Math.max(now, this.lastFlush + REFRESH_SPACING_MS);
+    if (this.flushTimer && this.flushDue <= due) return;
+    clearTimeout(this.flushTimer);
+    this.flushDue = due;
+    this.flushTimer = setTimeout(() => this.flush(), Math.max(0, due - now));
   }
+  private flushDue = 0;
 
   private flush(): void {
     this.flushTimer = undefined;
+    clearTimeout(this.rideTimer);
+    this.rideTimer = undefined;
     this.lastFlush = performance.now();
     const all = this.pending.has(undefined);
     const nodes = [...this.pending];
@@ -155,7 +163,8 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   // Ages ("running 3m07s") and countdowns ("retry in 4s") are computed when an item is built; these rows are rebuilt
   // once a second while the tree shows any. A fleet with nothing running or offline arms no timer at all.
   private tickTimer?: NodeJS.Timeout;
-  private readonly ticking = new Set<FleetNode>();
+  /** Rows that show the clock, with when each was last built. */
+  private readonly ticking = new Map<FleetNode, number>();
 
   private armTick(): void {
     if (this.tickTimer || !this.ticking.size) return;
@@ -163,18 +172,27 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     this.tickTimer.unref?.();
   }
 
+  /** One refresh a second for every row that shows the clock, whichever gateway it is on (one fire, not one per row). */
   private tick(): void {
     this.tickTimer = undefined;
-    const due = [...this.ticking];
-    this.ticking.clear();
-    // Rows that still tick are added back by getTreeItem when VS Code rebuilds them.
-    for (const n of due) if (this.nodes.get(n.id) === n) this.pending.add(n);
-    if (!this.pending.size) return;
-    if (!this.flushTimer) {
-      const wait = Math.max(0, this.lastFlush + REFRESH_SPACING_MS - performance.now());
-      this.flushTimer = setTimeout(() => this.flush(), wait);
+    const now = performance.now();
+    for (const [n, builtAt] of this.ticking) {
+      // Rebuilt within the last half tick (its gateway refreshed for a change): current enough, it goes in the next one.
+      if (now - builtAt < TICK_MS / 2) continue;
+      this.ticking.delete(n); // added back by getTreeItem when VS Code rebuilds it
+      if (this.nodes.get(n.id) === n) this.pending.add(n);
     }
+    // The ticked rows ride along with the next refresh for a change if one comes within TICK_RIDE_MS; only a quiet
+    // tree fires for the clock alone. Every fire holds the refresh slot for REFRESH_SPACING_MS, so a separate fire per
+    // tick would make the next change of state wait for it.
+    if (this.pending.size && !this.flushTimer && !this.rideTimer)
+      this.rideTimer = setTimeout(() => {
+        this.rideTimer = undefined;
+        if (this.pending.size) this.queue(this.pending.values().next().value);
+      }, TICK_RIDE_MS);
+    this.armTick();
   }
+  private rideTimer?: NodeJS.Timeout;
 
   /** Nodes whose text depends on the clock, for tests and the bench. */
   get tickingNodes(): number {
@@ -304,7 +322,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       // The tooltip ("Connected 4m ago", handshake times) is built on hover, in resolveTreeItem, so it is never stale.
       item.iconPath = new vscode.ThemeIcon(d.icon, new vscode.ThemeColor(d.color));
       item.contextValue = gatewayContextValue(snap);
-      if (snap.nextRetryAt !== undefined && snap.state !== 'connected') this.ticking.add(element);
+      if (snap.nextRetryAt !== undefined && snap.state !== 'connected') this.ticking.set(element, performance.now());
       this.armTick();
       return item;
     }
@@ -370,7 +388,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     const d = describeSession(row, element.key, status, Date.now(), { tooltip: false });
     if (row) this.shownOf(element.gateway).set(element.key, shownSignature(row, element.key, status));
     if (status.startedAt !== undefined && AGED_STATES.has(status.state)) {
-      this.ticking.add(element);
+      this.ticking.set(element, performance.now());
       this.armTick();
     }
     const item = new vscode.TreeItem(d.label, vscode.TreeItemCollapsibleState.None);
@@ -401,6 +419,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   dispose(): void {
     clearTimeout(this.flushTimer);
     clearTimeout(this.tickTimer);
+    clearTimeout(this.rideTimer);
     this.sub.dispose();
     this.emitter.dispose();
   }
