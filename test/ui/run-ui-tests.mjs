@@ -11,6 +11,8 @@
 // spaces ("demo connected"; its aria-label is appended after " | " when different), e.g. 'demo.*\bconnected'
 // or '/^demo connected/i' (`/re/flags` form); repeatable. A check that fails makes the
 // remaining checks `not ok ... # skipped` (they build on each other) unless the step says `independent: true`.
+// --age-ticks TEXT: the row containing TEXT shows a run's age; screenshots 2a/2b are taken as it grows by 5 s with every
+// second shown on the way (the tree's clock, not a gateway event, moves it).
 // --open-transcript KEY [--expect-transcript REGEX]: opens KEY's transcript from its row; its text must match REGEX.
 // --recover-row KEY [--recover-expect REGEX] [--recover-toast REGEX] [--recover-within-ms N]: recovers KEY from its context
 //   menu; the notification must match --recover-toast and, within N ms of it, the row must match REGEX
@@ -288,6 +290,45 @@ export function steps(opts) {
   }
   if (opts.expectRows.length) {
     list.push({ name: 'screenshot 2-fleet-connected.png', run: ({ shot }) => shot('2-fleet-connected.png') });
+  }
+  if (opts.ageTicks) {
+    list.push({
+      name: `the age on ${opts.ageTicks}'s row ticks by itself: two screenshots 5 s apart show it grown by 5 s`,
+      async run({ page, shot, log }) {
+        const key = opts.ageTicks;
+        const ageOf = (text) => {
+          const m = /\b(?:running(?: \(unverified\))?|long-running|stalled|stuck) (?:(\d+)h)?(?:(\d+)m)?(\d+)s\b/.exec(
+            text,
+          );
+          return m ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3]) : undefined;
+        };
+        const readAge = async () => {
+          const row = (await rowTexts(fleetView(page))).find((t) => t.includes(key));
+          return { row, age: row === undefined ? undefined : ageOf(row) };
+        };
+        const first = await readAge();
+        if (first.age === undefined) throw new Error(`no age on the row of ${key}: ${JSON.stringify(first.row)}`);
+        await shot('2a-age-before.png');
+        const t0 = Date.now();
+        // Every value the row shows on the way: a clock that ticks shows each second, a frozen one none.
+        const seen = new Set([first.age]);
+        let now = first;
+        while (now.age === undefined || now.age < first.age + 5) {
+          if (Date.now() - t0 > 15000)
+            throw new Error(`the age did not grow by 5 s within 15 s: "${first.row}" then "${now.row}"`);
+          await page.waitForTimeout(200);
+          now = await readAge();
+          if (now.age !== undefined) seen.add(now.age);
+        }
+        await shot('2b-age-after.png');
+        const elapsed = (Date.now() - t0) / 1000;
+        log(
+          `"${first.row}" → "${now.row}" after ${elapsed.toFixed(1)} s; ages shown on the way: ${[...seen].join(', ')}`,
+        );
+        if (elapsed < 4.5) throw new Error(`the age grew by ${now.age - first.age} s in only ${elapsed.toFixed(1)} s`);
+        if (seen.size < 5) throw new Error(`the row jumped instead of ticking: ages shown ${[...seen].join(', ')}`);
+      },
+    });
   }
   if (opts.hoverRow) {
     list.push({
@@ -655,6 +696,7 @@ export async function runUiTests({
   recoverToast,
   recoverWithinMs,
   hoverRow,
+  ageTicks,
   toggleIdle,
   openDetails,
   hostileTranscript,
@@ -681,6 +723,7 @@ export async function runUiTests({
     recoverToast,
     recoverWithinMs,
     hoverRow,
+    ageTicks,
     toggleIdle,
     openDetails,
     hostileTranscript,
@@ -805,6 +848,7 @@ async function main() {
       'recover-toast': { type: 'string' },
       'recover-within-ms': { type: 'string' },
       'toggle-idle': { type: 'string' },
+      'age-ticks': { type: 'string' },
       'open-details': { type: 'string' },
       'hostile-transcript': { type: 'string' },
       'timeout-ms': { type: 'string', default: '180000' },
@@ -859,6 +903,7 @@ async function main() {
     recoverToast: values['recover-toast'],
     recoverWithinMs: values['recover-within-ms'] ? Number(values['recover-within-ms']) : undefined,
     hoverRow: values['hover-row'],
+    ageTicks: values['age-ticks'],
     toggleIdle: values['toggle-idle'],
     openDetails: values['open-details'],
     hostileTranscript: values['hostile-transcript'],
