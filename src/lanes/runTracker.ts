@@ -3,7 +3,7 @@
 // protocol 3 gateways (their rows keep status "running" after aborts, timeouts, resets and restarts), and a
 // cross-check on protocol 4. A run whose start this socket did not see is "unverified".
 import type { EventFrame } from '../gateway';
-import { MAX_SESSION_KEY_LENGTH } from '../fleet/wireGuards';
+import { decodeRunEvent } from './runEvent';
 
 export interface TrackedRun {
   runId: string;
@@ -22,9 +22,6 @@ export interface RunEnd {
   detail?: string;
 }
 
-const rec = (v: unknown): Record<string, unknown> =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-
 export class RunTracker {
   private readonly runs = new Map<string, TrackedRun>();
   private readonly lastEnd = new Map<string, RunEnd>();
@@ -33,55 +30,41 @@ export class RunTracker {
 
   /** Returns the session key the event was about when it changed what we know. */
   apply(frame: EventFrame, now = Date.now()): string | undefined {
-    const p = rec(frame.payload);
-    const runId = typeof p.runId === 'string' && p.runId.length <= 256 ? p.runId : undefined;
-    const sessionKey =
-      typeof p.sessionKey === 'string' && p.sessionKey.length <= MAX_SESSION_KEY_LENGTH ? p.sessionKey : undefined;
-    if (!runId || !sessionKey) return undefined;
-    if (frame.event === 'agent') {
-      const data = rec(p.data);
-      if (p.stream !== 'lifecycle') {
-        this.touch(runId, sessionKey, now);
-        return undefined;
-      }
-      if (data.phase === 'start') {
-        this.runs.set(runId, {
-          runId,
-          sessionKey,
-          startedAt: typeof data.startedAt === 'number' ? data.startedAt : now,
+    const ev = decodeRunEvent(frame);
+    if (!ev) return undefined;
+    switch (ev.kind) {
+      case 'start':
+        this.runs.set(ev.runId, {
+          runId: ev.runId,
+          sessionKey: ev.sessionKey,
+          startedAt: ev.startedAt ?? now,
           lastEventAt: now,
           observedStart: true,
         });
         this.bound();
-        return sessionKey;
-      }
-      if (data.phase === 'end' || data.phase === 'error') {
+        return ev.sessionKey;
+      case 'end':
+        // The lifecycle end is the run's own; a chat end counts for a run this socket follows (it may be the only end
+        // a late joiner sees).
+        if (ev.source === 'chat' && !this.runs.has(ev.runId)) return undefined;
         return this.end({
-          runId,
-          sessionKey,
+          runId: ev.runId,
+          sessionKey: ev.sessionKey,
           at: now,
-          outcome: data.aborted === true ? 'aborted' : data.phase === 'error' ? 'error' : 'done',
-          detail: typeof data.error === 'string' ? data.error : undefined,
+          outcome: ev.outcome,
+          detail: ev.detail,
         });
-      }
-      this.touch(runId, sessionKey, now);
-      return undefined;
+      case 'queued-ack':
+        return undefined;
+      case 'output':
+      case 'phase':
+        this.touch(ev.runId, ev.sessionKey, now);
+        return undefined;
+      case 'activity':
+        // Tool and other agent streams show the run alive; chat frames of other states do not start one.
+        if (ev.source === 'agent') this.touch(ev.runId, ev.sessionKey, now);
+        return undefined;
     }
-    if (frame.event === 'chat') {
-      const state = p.state;
-      // A queued input gets an immediate `final` without a message for its own runId; only a run we track ends here.
-      if ((state === 'final' || state === 'aborted' || state === 'error') && this.runs.has(runId)) {
-        return this.end({
-          runId,
-          sessionKey,
-          at: now,
-          outcome: state === 'final' ? 'done' : state === 'aborted' ? 'aborted' : 'error',
-          detail: typeof p.errorMessage === 'string' ? p.errorMessage : undefined,
-        });
-      }
-      if (state === 'delta' || state === 'status') this.touch(runId, sessionKey, now);
-    }
-    return undefined;
   }
 
   private touch(runId: string, sessionKey: string, now: number): void {
