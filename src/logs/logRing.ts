@@ -1,6 +1,7 @@
 // Bounded memory for the log tail: a ring buffer that keeps the newest N lines and counts the ones it had to
 // drop, plus the filters the Log Tail panel offers (presets, level, free text). Pure code (no `vscode`, no
-// Node APIs) so it is unit-tested in plain Node and can also be bundled into the webview (message segments).
+// Node APIs) so it is unit-tested in plain Node. How a row's message is split into highlighted fields is in
+// src/protocol/logSegments.ts (the webview runs it).
 import type { LogLevel, ParsedLogLine } from './logLine';
 
 export const DEFAULT_LOG_CAPACITY = 20_000;
@@ -235,46 +236,4 @@ export function compileLogFilter(filter: LogFilter): (line: ParsedLogLine) => bo
 
 export function matchesPreset(line: ParsedLogLine, preset: LogPreset, options: LogFilterOptions = {}): boolean {
   return compileLogFilter({ preset, ...options })(line);
-}
-
-// ------------------------------------------------------------------------------------------------ highlighting
-
-/** The key=value fields operators search for when a lane is stuck; the panel highlights them. */
-export const OPERATOR_FIELDS: ReadonlySet<string> = new Set([
-  'lane',
-  'waitedMs',
-  'queueAhead',
-  'activeAhead',
-  'sessionKey',
-  'sessionId',
-  'state',
-  'age',
-  'queueDepth',
-  'reason',
-  'classification',
-  'recovery',
-]);
-
-export type MessageSegment = { text: string } | { text: string; key: string; value: string; operator: boolean };
-
-// Same shape as logLine's field extraction, so what is highlighted is what the filters and lane status read.
-const FIELD_RE = /(?:^|\s)([A-Za-z][\w.]*)=("(?:[^"\\]|\\.)*"|\S+)/g;
-
-/**
- * Splits a message into plain text and key=value fields, losslessly (joining every `text` gives the
- * message back). `value` is as written (quotes kept), so the row shows exactly what the gateway logged.
- */
-export function messageSegments(message: string): MessageSegment[] {
-  const out: MessageSegment[] = [];
-  let pos = 0;
-  for (const m of message.matchAll(FIELD_RE)) {
-    const key = m[1],
-      value = m[2];
-    const start = (m.index ?? 0) + m[0].length - key.length - 1 - value.length;
-    if (start > pos) out.push({ text: message.slice(pos, start) });
-    out.push({ text: `${key}=${value}`, key, value, operator: OPERATOR_FIELDS.has(key) });
-    pos = start + key.length + 1 + value.length;
-  }
-  if (pos < message.length) out.push({ text: message.slice(pos) });
-  return out;
 }

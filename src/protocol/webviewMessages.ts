@@ -1,7 +1,7 @@
 // The one message protocol between the extension host and every Lanewatch webview (imported by both
 // bundles). The webview says `ready` first; the host posts nothing before it (messages sent earlier are lost).
 // Requests carry an id and get exactly one `response`; everything else is a notification.
-import type { TranscriptStatus } from '../transcript/transcript';
+import type { TranscriptStatus } from '../transcript/transcriptStatus';
 
 export interface HandshakeView {
   attempt: number;

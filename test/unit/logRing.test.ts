@@ -8,10 +8,10 @@ import {
   LogRing,
   matchesPreset,
   mentions,
-  messageSegments,
   searchTerms,
   type LogPreset,
 } from '../../src/logs/logRing';
+import { messageSegments } from '../../src/protocol/logSegments';
 
 // Line shapes as the gateways write them (gateway-reference §6/§7): 2026.9.x JSON with `message`, 2026.3.24 JSON
 // without it, console format, and lines that are not JSON at all.

@@ -6,7 +6,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import { messageSegments } from '../../src/logs/logRing';
+import { messageSegments } from '../../src/protocol/logSegments';
 import { button, codicon, el, select, textfield, toolbar, virtualListShell } from '../shared/dom';
 import { vscodeHost } from '../shared/host';
 import { TailFollow } from '../shared/tailFollow';
