@@ -269,7 +269,7 @@ export async function readBack(ctx: RecoveryContext, key: string, watch?: RunWat
       /* the row alone still answers "is a run active" */
     }
   }
-  const ids = Array.isArray(row.activeRunIds) ? [...row.activeRunIds] : [];
+  const ids = Array.isArray(row.activeRunIds) ? [...(row.activeRunIds as string[])] : [];
   if (queue?.inFlight && !ids.includes(queue.inFlight) && row.hasActiveRun) ids.push(queue.inFlight);
   return {
     ...common,

@@ -261,7 +261,7 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
         const other =
           h.inFlightRun && h.inFlightRun.runId !== runId
             ? h.inFlightRun.runId
-            : (Array.isArray(row?.activeRunIds) ? (row!.activeRunIds as string[]) : []).find((id) => id !== runId);
+            : (Array.isArray(row?.activeRunIds) ? (row.activeRunIds as string[]) : []).find((id) => id !== runId);
         // Protocol 3 rows and histories say nothing about runs: being queued behind another run is the evidence there.
         const rowsSay = typeof row?.hasActiveRun === 'boolean';
         if (queuedBehind && !other && (row?.hasActiveRun || !rowsSay))

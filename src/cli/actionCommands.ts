@@ -54,7 +54,7 @@ export interface Io {
   out(s: string): void;
   err(s: string): void;
   isTTY: boolean;
-  ask?(question: string): Promise<string>;
+  ask?: (question: string) => Promise<string>;
 }
 
 export interface ActionContext {

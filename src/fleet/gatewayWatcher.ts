@@ -609,7 +609,7 @@ export class GatewayWatcher {
     let dynamic = prev?.dynamic ?? null;
     // Wire guard (as wireGuards.ts does for diagnostics.lanes): entries of the wrong shape are skipped, counts must be
     // finite and non-negative, lane names bounded in length and number.
-    const events: unknown[] = Array.isArray((snap as { events?: unknown }).events) ? snap.events! : [];
+    const events: unknown[] = Array.isArray((snap as { events?: unknown }).events) ? snap.events : [];
     if (!Array.isArray((snap as { events?: unknown }).events) && (snap as { events?: unknown }).events !== undefined)
       this.warnProblems(['diagnostics.stability answer: events is not an array; ignored'], 'diagnostics.stability');
     const count = (v: unknown): number | undefined =>

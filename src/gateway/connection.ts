@@ -445,14 +445,9 @@ export class GatewayConnection {
         ? this.opts.createSocket(this.opts.url, options)
         : new WebSocket(this.opts.url, options);
       if (secure)
-        guardTlsSocket(
-          socket as unknown as { _req?: unknown; terminate(): void },
-          this.opts.url,
-          this.opts.tlsFingerprint,
-          (p) => {
-            certificateProblem = p;
-          },
-        );
+        guardTlsSocket(socket, this.opts.url, this.opts.tlsFingerprint, (p) => {
+          certificateProblem = p;
+        });
     } catch (err) {
       this.onAttemptEnded(undefined, {
         kind: 'bad-url',

@@ -144,7 +144,7 @@ export function loadOrCreateDeviceIdentity(
   gatewayKey: string,
 ): Promise<StoredDeviceIdentity> {
   let forStore = creating.get(store);
-  if (!forStore) creating.set(store, (forStore = new Map()));
+  if (!forStore) creating.set(store, (forStore = new Map<string, Promise<StoredDeviceIdentity>>()));
   const pending = forStore.get(gatewayKey);
   if (pending) return pending;
   const p = loadOrCreateOnce(store, gatewayKey).finally(() => {

@@ -90,7 +90,7 @@ export function decodeFrame(data: string, maxBytes: number): DecodedFrame {
   if (type === 'event') {
     if (!isGatewayEventFrame(value))
       return { kind: 'rejected', reason: 'malformed event frame (event name or seq invalid)', bytes };
-    return { kind: 'event', frame: value as EventFrame, bytes };
+    return { kind: 'event', frame: value, bytes };
   }
   if (type === 'res') {
     if (!isGatewayResponseFrame(value)) {
@@ -103,7 +103,7 @@ export function decodeFrame(data: string, maxBytes: number): DecodedFrame {
         id: typeof id === 'string' && id.length <= 128 ? id : undefined,
       };
     }
-    return { kind: 'response', frame: value as ResponseFrame, bytes };
+    return { kind: 'response', frame: value, bytes };
   }
   return { kind: 'rejected', reason: `unknown frame type ${JSON.stringify(type)?.slice(0, 40) ?? 'undefined'}`, bytes };
 }

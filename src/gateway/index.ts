@@ -7,5 +7,5 @@ export * from './frames';
 export * from './hello';
 export * from './problems';
 export * from './requestError';
-export * from './types';
+export type * from './types';
 export * from './transportSecurity';

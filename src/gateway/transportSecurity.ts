@@ -97,6 +97,7 @@ export function guardTlsSocket(
 ): void {
   const pin = pinnedFingerprint ? normalizeFingerprint(pinnedFingerprint) : undefined;
   const req = ws._req as ClientRequest | undefined;
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- only asks whether `once` exists (its 'abort' overload is the deprecated one)
   if (!req || typeof req.once !== 'function') {
     onRejected({
       kind: 'tls-unverifiable',

@@ -61,6 +61,7 @@ export interface SessionsPreviewResultView {
   ts?: number;
   previews: Array<{
     key: string;
+    // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the known values; the gateway may send others
     status: 'ok' | 'empty' | 'missing' | 'cold' | string;
     items: Array<{ role: string; text: string }>;
   }>;
@@ -174,6 +175,7 @@ export interface ChatSendParams {
 }
 export interface RunStartedResult {
   runId: string;
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the known values; the gateway may send others
   status: 'started' | 'ok' | string;
   messageSeq?: number;
 }
@@ -186,6 +188,7 @@ export interface ChatAbortResultView {
 export interface SessionsAbortResultView {
   ok: boolean;
   abortedRunId: string | null;
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the known values; the gateway may send others
   status: 'aborted' | 'no-active-run' | string;
 }
 export interface SessionsResetResultView {

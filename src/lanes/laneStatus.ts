@@ -163,7 +163,7 @@ export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
 
   // ---- protocol 4: the row says whether a run is active.
   if (typeof row.hasActiveRun === 'boolean') {
-    const activeIds = Array.isArray(row.activeRunIds) ? row.activeRunIds : [];
+    const activeIds = Array.isArray(row.activeRunIds) ? (row.activeRunIds as string[]) : [];
     const active = row.hasActiveRun || activeIds.length > 0;
     if (active) {
       const status = base('running');

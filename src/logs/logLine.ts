@@ -99,6 +99,7 @@ export function parseLogLine(raw: string): ParsedLogLine {
   }
   if (!obj) {
     // Console format: `2026-11-21T14:39:41.778+00:00 [diagnostic] long-running session: ...` (ANSI stripped).
+    // eslint-disable-next-line no-control-regex -- ESC is what an ANSI colour code starts with
     const text = line.replace(/\x1b\[[0-9;]*m/g, '');
     const m = /^(\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d))\s+(?:\[([\w/.-]+)\]\s+)?(.*)$/s.exec(text);
     const message = (m ? m[3] : text).slice(0, MAX_MESSAGE);

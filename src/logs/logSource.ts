@@ -372,7 +372,7 @@ export class GatewayLogSource {
   private async probeRpc(): Promise<boolean> {
     const file = this.file;
     const sameFile = file?.cursor !== undefined && (await samePath(this.rpcFile, file.path));
-    const r = await this.callRpc(sameFile ? file!.cursor : undefined);
+    const r = await this.callRpc(sameFile ? file.cursor : undefined);
     if (!r.ok) {
       if (r.fallBack) this.fallbackReason = r.reason;
       this.nextProbeAt = this.now() + this.probeDelayMs;
@@ -389,8 +389,8 @@ export class GatewayLogSource {
       await this.acceptRpc(again.result, file.cursor);
       return true;
     }
-    if (sameFile) this.rpcCursor = file!.cursor;
-    await this.acceptRpc(r.result, sameFile ? file!.cursor : undefined);
+    if (sameFile) this.rpcCursor = file.cursor;
+    await this.acceptRpc(r.result, sameFile ? file.cursor : undefined);
     return true;
   }
 

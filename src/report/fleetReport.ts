@@ -164,7 +164,9 @@ export function renderFleetText(report: FleetReport, opts: { facts?: boolean; no
   // character; bidirectional overrides would reorder what the terminal shows: name them.
   const clean = (s: string) =>
     revealBidiControls(s)
+      // eslint-disable-next-line no-control-regex -- dropping escape sequences is the point
       .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+      // eslint-disable-next-line no-control-regex -- and control characters
       .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
   const out: string[] = [];
   for (const p of report.settingProblems) out.push(`! settings: ${clean(p)}`);

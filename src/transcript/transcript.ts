@@ -454,7 +454,7 @@ export class TranscriptModel {
         const sid = str(delta.sessionInfo?.sessionId);
         if (sid && this.state.sessionId && sid !== this.state.sessionId) this.sessionChanged(sid);
         else if (sid) this.state.sessionId = sid;
-        for (const payload of delta.messages ?? []) this.applyPayload(rec(payload) as SessionMessagePayloadView);
+        for (const payload of delta.messages ?? []) this.applyPayload(rec(payload));
         this.deltaCursor = typeof delta.deltaCursor === 'string' && delta.deltaCursor ? delta.deltaCursor : undefined;
         this.applyLive(delta.inFlightRun, delta.pendingInputs, requestedAt);
         this.emit({ type: 'live' });
@@ -937,7 +937,7 @@ export class TranscriptModel {
       const run = this.ensureRun(runId);
       run.phase =
         phase === 'retrying' && num(data.retryAttempt) !== undefined
-          ? `retrying ${data.retryAttempt}/${data.maxRetries ?? '?'}`
+          ? `retrying ${String(data.retryAttempt)}/${String(data.maxRetries ?? '?')}`
           : phase;
       this.emit({ type: 'live' });
       return;

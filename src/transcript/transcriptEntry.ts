@@ -75,10 +75,10 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 
 // CSI (ESC [ … final), OSC (ESC ] … BEL or ST, e.g. OSC 8 hyperlinks), DCS/SOS/PM/APC strings, two-byte escapes,
 // and the 8-bit C1 CSI/OSC forms.
-// eslint-disable-next-line no-control-regex
 const ANSI =
+  // eslint-disable-next-line no-control-regex -- matching escape sequences is the point
   /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x9c]*(?:\x07|\x9c)?/g;
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
@@ -222,7 +222,7 @@ export function normalizeMessage(
           ...(out.clipped ? { clipped: out.clipped } : {}),
         });
       } else if (type === 'image' || type === 'input_image')
-        texts.push(`[image${str(b.mimeType) ? ` ${b.mimeType}` : ''}]`);
+        texts.push(`[image${str(b.mimeType) ? ` ${String(b.mimeType)}` : ''}]`);
       else if (type) texts.push(`[${type} content]`);
     }
   } else if (content !== undefined && content !== null) texts.push(jsonText(content));

@@ -78,7 +78,7 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   const started = performance.now();
   const output = vscode.window.createOutputChannel('Lanewatch', { log: true });
   context.subscriptions.push(output);
-  const version = String(context.extension.packageJSON.version ?? '0.0.0');
+  const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '0.0.0');
   const timeoutSeconds = vscode.workspace.getConfiguration('lanewatch').get<number>('requestTimeoutSeconds', 60);
   const requestTimeoutMs =
     (Number.isFinite(timeoutSeconds) && timeoutSeconds >= 5 ? Math.min(timeoutSeconds, 600) : 60) * 1000;

@@ -145,7 +145,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   private readonly shown = new Map<string, Map<string, string>>();
   private shownOf(gateway: string): Map<string, string> {
     let m = this.shown.get(gateway);
-    if (!m) this.shown.set(gateway, (m = new Map()));
+    if (!m) this.shown.set(gateway, (m = new Map<string, string>()));
     return m;
   }
 
@@ -153,7 +153,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   private readonly statuses = new Map<string, Map<string, LaneStatus>>();
   private statusOf(watcher: GatewayWatcher, key: string): LaneStatus {
     let m = this.statuses.get(watcher.name);
-    if (!m) this.statuses.set(watcher.name, (m = new Map()));
+    if (!m) this.statuses.set(watcher.name, (m = new Map<string, LaneStatus>()));
     let s = m.get(key);
     if (!s) m.set(key, (s = watcher.laneStatus(key)));
     return s;

@@ -37,7 +37,7 @@ export class SecretDeviceIdentityStore implements DeviceIdentityStore {
   }
   saveIfAbsent(gatewayKey: string, identity: StoredDeviceIdentity): Promise<StoredDeviceIdentity> {
     let inFlight = creating.get(this.secrets);
-    if (!inFlight) creating.set(this.secrets, (inFlight = new Map()));
+    if (!inFlight) creating.set(this.secrets, (inFlight = new Map<string, Promise<StoredDeviceIdentity>>()));
     const entry = this.key(gatewayKey);
     const pending = inFlight.get(entry);
     if (pending) return pending; // someone here is creating it now: use the key they store

@@ -5,7 +5,7 @@ import {
   deviceSignaturePayloadV3,
   GatewayApi,
   GatewayConnection,
-  GatewayRequestError,
+  type GatewayRequestError,
   MemoryDeviceIdentityStore,
   type ConnectionSnapshot,
   type GatewayConnectionOptions,
@@ -38,7 +38,7 @@ const until = (c: GatewayConnection, pick: (s: ConnectionSnapshot) => boolean, m
     ms,
   );
 async function gateway(opts: ConstructorParameters<typeof Object>[0] = {}) {
-  const g = await ScriptedGateway.start(opts as any);
+  const g = await ScriptedGateway.start(opts);
   servers.push(g);
   return g;
 }
@@ -123,7 +123,7 @@ describe('GatewayConnection handshake', () => {
     const c = connect(gw.url, { slowRetryMs: 60_000 });
     const s = await until(c, (x) => x.state === 'disconnected');
     assert.equal(s.problem?.kind, 'no-scopes');
-    assert.match(s.problem!.advice, /openclaw devices approve/);
+    assert.match(s.problem.advice, /openclaw devices approve/);
     assert.equal(c.isConnected(), false);
   });
 
@@ -177,7 +177,7 @@ describe('GatewayConnection handshake', () => {
     const c = connect(gw.url, { slowRetryMs: 60_000 });
     const s = await until(c, (x) => x.state === 'disconnected');
     assert.equal(s.problem?.kind, 'no-scopes');
-    assert.match(s.problem!.summary, /needs a device identity \/ pairing/);
+    assert.match(s.problem.summary, /needs a device identity \/ pairing/);
     assert.equal(c.isConnected(), false);
   });
 
@@ -220,7 +220,7 @@ describe('GatewayConnection failures a person must understand', () => {
     const s = c.snapshot();
     assert.equal(s.problem?.closeCode, 1008);
     assert.equal(s.problem?.action, 'set-token');
-    assert.match(s.problem!.advice, /Set Gateway Token/);
+    assert.match(s.problem.advice, /Set Gateway Token/);
     assert.equal(s.nextRetryAt, undefined, 'no automatic retry with a wrong token');
   });
 
@@ -249,7 +249,7 @@ describe('GatewayConnection failures a person must understand', () => {
     const c = connect(gw.url, { slowRetryMs: 60_000 });
     const s = await until(c, (x) => x.state === 'disconnected');
     assert.equal(s.problem?.kind, 'pairing-required');
-    assert.match(s.problem!.advice, /openclaw devices approve req-42/);
+    assert.match(s.problem.advice, /openclaw devices approve req-42/);
     assert.ok(s.nextRetryAt! - Date.now() > 30_000, 'retries slowly to notice the approval');
   });
 
@@ -309,7 +309,7 @@ describe('GatewayConnection failures a person must understand', () => {
     const c = connect(`ws://127.0.0.1:${port}`);
     const s = await until(c, (x) => x.state === 'disconnected' && x.attempts >= 3);
     assert.equal(s.problem?.kind, 'unreachable');
-    assert.match(s.problem!.advice, /Nothing listens/);
+    assert.match(s.problem.advice, /Nothing listens/);
   });
 
   it('an invalid URL is reported, not thrown', async () => {
@@ -574,7 +574,7 @@ describe('GatewayConnection liveness and reconnect', () => {
     for (const s of gw.sockets) s.pause(); // the server reads nothing more: no pong, like a half-open link
     const s = await until(c, (x) => x.state === 'disconnected', 3000);
     assert.equal(s.problem?.kind, 'tick-timeout');
-    assert.match(s.problem!.summary, /no pong to a ping/);
+    assert.match(s.problem.summary, /no pong to a ping/);
     assert.ok(Date.now() - started < 200 * 2.5 + 300, `detected in ${Date.now() - started} ms`);
     assert.ok(logs.some((l) => /no pong \d+ ms after a ping/.test(l)));
     await until(c, (x) => x.state === 'connected', 3000);

@@ -54,7 +54,7 @@ describe('device identity', () => {
         nonce: 'n-1',
         platform: c.platform,
         deviceFamily: c.deviceFamily,
-      } as any);
+      });
       assert.equal(ours, theirs);
     }
   });

@@ -374,6 +374,7 @@ function run<P>(
     } catch (err) {
       throw new Error(
         `case ${i} (${gen.name}, ${input.length} chars, seed ${SEED}) failed: ${(err as Error).message}\ninput: ${JSON.stringify(input.slice(0, 300))}`,
+        { cause: err },
       );
     }
     if (ms > slowest.ms) slowest = { ms, gen: gen.name, length: input.length, index: i };

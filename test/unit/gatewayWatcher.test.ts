@@ -102,7 +102,7 @@ const change = (w: GatewayWatcher, pick: (c?: WatcherChange) => boolean): Promis
   pick(undefined)
     ? Promise.resolve()
     : waitFor(
-        (l) => ({ dispose: w.onDidChange(l).dispose }),
+        (l) => w.onDidChange(l),
         (c: WatcherChange) => (pick(c) ? c : undefined),
       );
 

@@ -157,7 +157,7 @@ describe('lane status derivation (table)', () => {
     ['9.x zombie row: running but no active run → stale', { row: zombieRow96 }, 'stale', /zombie row/],
     [
       '9.x row status queued → queued',
-      { row: { ...idleRow96, status: 'queued' } as SessionRowView },
+      { row: { ...idleRow96, status: 'queued' } },
       'queued',
       /queued \(waiting for a lane\)/,
     ],

@@ -90,7 +90,7 @@ function rawRows(firstSeq: number): LogRowView[] {
     subsystem: h,
     message: h,
     parsed: i % 2 === 0,
-    diagnostic: (i % 3 ? 'lane-wait' : h) as LogRowView['diagnostic'],
+    diagnostic: i % 3 ? 'lane-wait' : h,
     sessionKey: h,
   }));
 }

@@ -93,7 +93,7 @@ describe('gateway error codes map to actions', () => {
     [{ code: 'INVALID_REQUEST', message: 'x', details: { code: 'UNKNOWN_AGENT_ID' } }, 'unknown-agent', 'retry'],
   ];
   for (const [error, kind, action] of cases) {
-    it(`${(error.details as any)?.code ?? error.code} ${error.message} → ${kind}`, () => {
+    it(`${(error.details as any)?.code ?? error.code} ${String(error.message)} → ${kind}`, () => {
       const p = describeGatewayError(error as any);
       assert.equal(p.kind, kind);
       assert.equal(p.action, action);
@@ -214,7 +214,7 @@ describe('bidirectional overrides in untrusted text', () => {
       'left\u200eright\u200f',
       'implicit marks override nothing and stay',
     );
-    const label = describeSession({ key: 'agent:main:x', label: hostile } as never, 'agent:main:x', {
+    const label = describeSession({ key: 'agent:main:x', label: hostile }, 'agent:main:x', {
       state: 'idle',
       facts: [],
     } as never).label;

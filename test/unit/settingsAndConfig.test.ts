@@ -447,7 +447,7 @@ describe('malformed, mistyped, missing and unreadable files', () => {
       assert.ok(lock === undefined || (lock.pid === process.pid && lock.port === 28790), `prefix ${n}`);
     }
     rmSync(path.join(dir, 'gateway.partial.lock'));
-    const exited = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+    const exited = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid;
     const junk: Record<string, string> = {
       'gateway.empty.lock': '',
       'gateway.spaces.lock': ' '.repeat(4096),

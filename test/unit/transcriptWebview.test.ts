@@ -335,22 +335,22 @@ describe('Transcript webview in chromium', () => {
     });
     // Wait for the rows, not only the entries: under load the page can report between applying the data and painting.
     // Opened at the newest message and following it (a report that never shows this fails by timeout, with the last one).
-    let f = await w.report(
+    await w.report(
       (x) =>
         x.entries === 500 && x.following === true && x.atBottom === true && /message number 499/.test(x.renderedText),
     );
     await w.page.evaluate(() => {
       (document.querySelector('.viewport') as HTMLElement).scrollTop = 0;
     });
-    f = await w.report((x) => x.following === false);
+    await w.report((x) => x.following === false);
     await w.post({ type: 'transcript/entries', op: 'append', entries: [mk(500), mk(501)] });
-    f = await w.report((x) => x.entries === 502);
+    let f = await w.report((x) => x.entries === 502);
     assert.equal(f.following, false, 'scrolled up: does not follow');
     assert.equal(f.jumpEnabled, true);
     assert.match(await w.page.locator('vscode-button', { hasText: 'Jump to latest' }).textContent(), /\(2 new\)/);
     assert.doesNotMatch(f.renderedText, /message number 501/);
     await w.page.locator('vscode-button', { hasText: 'Jump to latest' }).click();
-    f = await w.report((x) => x.following === true && /message number 501/.test(x.renderedText));
+    await w.report((x) => x.following === true && /message number 501/.test(x.renderedText));
     // In flight and queued, at the bottom.
     await w.post({
       type: 'transcript/live',
@@ -383,7 +383,7 @@ describe('Transcript webview in chromium', () => {
     } as TranscriptHostToWebview;
     await w.post(disconnected);
     await w.post({ type: 'transcript/entries', op: 'append', entries: [mk(503, 'after the banners')] });
-    f = await w.report(
+    await w.report(
       (x) =>
         x.entries === 503 && /after the banners/.test(x.renderedText) && x.following === true && x.atBottom === true,
     );
@@ -392,13 +392,13 @@ describe('Transcript webview in chromium', () => {
     await w.post({
       type: 'transcript/status',
       status: { ...(STATUS as { status: object }).status, runUnverified: unverified },
-    } as TranscriptHostToWebview);
+    });
     f = await w.report((x) => x.banners.some((b: string) => b.includes('cannot be verified')));
     assert.ok(f.banners.includes(unverified), JSON.stringify(f.banners));
     assert.equal(await w.page.evaluate(() => (window as any).__pwned), undefined);
     assert.equal(await w.page.locator('.banner.warning img').count(), 0);
     await w.post(STATUS);
-    f = await w.report((x) => !x.banners.some((b: string) => b.includes('cannot be verified')));
+    await w.report((x) => !x.banners.some((b: string) => b.includes('cannot be verified')));
     // Search: a tool result is collapsed by default and is expanded when a match is inside it.
     await w.post({
       type: 'transcript/entries',
@@ -415,7 +415,7 @@ describe('Transcript webview in chromium', () => {
     assert.match(f.renderedText, /Tool result grepline one the needle is here line three/);
     await w.page.locator('vscode-textfield.search input').fill('needle');
     await w.page.locator('vscode-textfield.search input').press('Enter');
-    f = await w.report((x) => x.searchMatches === 1 && /^the needle is here$/m.test(x.renderedText));
+    await w.report((x) => x.searchMatches === 1 && /^the needle is here$/m.test(x.renderedText));
     assert.equal(await w.page.locator('mark.hit.current').textContent(), 'needle');
     assert.equal(
       await w.page.locator('.row.toggle[data-key="m504"]').getAttribute('aria-expanded'),
@@ -427,7 +427,7 @@ describe('Transcript webview in chromium', () => {
     assert.doesNotMatch(f.renderedText, /^the needle is here$/m, 'collapsed again by a click');
     assert.equal(await w.page.locator('.row.toggle[data-key="m504"]').getAttribute('aria-expanded'), 'false');
     await w.page.locator('.row.toggle[data-key="m504"]').click();
-    f = await w.report((x) => x.expanded === 1 && /^the needle is here$/m.test(x.renderedText));
+    await w.report((x) => x.expanded === 1 && /^the needle is here$/m.test(x.renderedText));
     // Copy asks the host (which holds the full text).
     await w.page.locator('.row.head[data-key="m504"]').hover();
     await w.page.locator('.row.head[data-key="m504"] [data-action="copy"]').click();

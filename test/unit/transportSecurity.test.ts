@@ -191,7 +191,7 @@ describe('unencrypted ws:// to another host', () => {
       // Refused inside setGateways (no socket to wait for): the state is there at once.
       const g = reportFleet(fleet).gateways[0];
       assert.equal(g.problem?.kind, 'plaintext-remote');
-      assert.match(g.problem!.fix, /Allow unencrypted ws:\/\//);
+      assert.match(g.problem.fix, /Allow unencrypted ws:\/\//);
     } finally {
       fleet.dispose();
     }

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GatewayWatcher } from '../../src/fleet/gatewayWatcher';
 import type { LaneState, LaneStatus } from '../../src/lanes/laneStatus';
-import type { RecoveryReport } from '../../src/actions/recovery';
 import { AuditTrail } from '../../src/actions/auditTrail';
 import {
   excludedBy,
@@ -95,7 +94,7 @@ function setup(
       const o = outcome(key);
       if (o instanceof Error) throw o; // the recovery never ran (e.g. its connection could not be opened): nothing changed
       f.change(key, o);
-      return { sessionKey: key, steps: [], verdict: 'freed', summary: 'freed by sessions.abort' } as RecoveryReport;
+      return { sessionKey: key, steps: [], verdict: 'freed', summary: 'freed by sessions.abort' };
     },
     onEvent: (e) => events.push(e),
     now: clock.now,

@@ -105,7 +105,7 @@ function render(d: GatewayDetailsView): void {
 }
 
 window.addEventListener('message', (event: MessageEvent) => {
-  const msg = event.data;
+  const msg: unknown = event.data;
   if (!isHostMessage(msg)) return;
   if (msg.type === 'gatewayDetails') render(msg.details);
 });

@@ -10,9 +10,9 @@ declare function acquireVsCodeApi(): {
 let api: ReturnType<typeof acquireVsCodeApi> | undefined;
 
 export interface VsCodeHost<ToHost> {
-  post(message: ToHost): void;
-  getState(): unknown;
-  setState(state: unknown): void;
+  post: (message: ToHost) => void;
+  getState: () => unknown;
+  setState: (state: unknown) => void;
 }
 
 /** This page's connection to its host, typed by what the panel may post. */

@@ -315,11 +315,11 @@ function specsOf(item: Item): RowSpec[] {
     case 'queue':
       return [
         { k: 'queueHead' },
-        ...live.pending.map((_, index) => ({ k: 'queued', index }) as RowSpec),
+        ...live.pending.map((_, index) => ({ k: 'queued', index }) satisfies RowSpec),
         ...(live.pendingNotListed ? [{ k: 'more', src: 'queue', hidden: live.pendingNotListed } as RowSpec] : []),
       ];
     case 'notRun':
-      return [{ k: 'notRunHead' }, ...live.notRun.map((_, index) => ({ k: 'notRun', index }) as RowSpec)];
+      return [{ k: 'notRunHead' }, ...live.notRun.map((_, index) => ({ k: 'notRun', index }) satisfies RowSpec)];
   }
 }
 
@@ -344,7 +344,7 @@ let layoutDirty = true;
 const itemKey = (it: Item) => (it.t === 'entry' ? `e:${it.p.v.key}` : it.t);
 
 function rebuildItems(): void {
-  items = [{ t: 'top' }, ...entries.map((p) => ({ t: 'entry', p }) as Item)];
+  items = [{ t: 'top' }, ...entries.map((p) => ({ t: 'entry', p }) satisfies Item)];
   if (live.notRun.length) items.push({ t: 'notRun' });
   if (live.inFlight) items.push({ t: 'run' });
   if (live.pending.length || live.pendingNotListed) items.push({ t: 'queue' });
@@ -354,7 +354,7 @@ function rebuildItems(): void {
 
 function ensureLayout(): void {
   if (!layoutDirty) return;
-  starts = new Array(items.length + 1);
+  starts = new Array<number>(items.length + 1);
   starts[0] = 0;
   for (let i = 0; i < items.length; i++) starts[i + 1] = starts[i] + countRows(items[i]);
   layoutDirty = false;
@@ -428,6 +428,7 @@ function entryIcon(v: TranscriptEntryView): string {
 }
 
 // URLs: http and https only; trailing punctuation is not part of the link.
+// eslint-disable-next-line no-control-regex -- a link ends at a control character
 const URL_RE = /\bhttps?:\/\/[^\s<>"'`\u0000-\u001f\u007f]+/gi;
 function linksIn(line: string): Array<{ start: number; end: number; url: string }> {
   const out: Array<{ start: number; end: number; url: string }> = [];
@@ -787,7 +788,7 @@ function maybeLoadOlder(firstRow: number): void {
   )
     return;
   olderRequested = true;
-  request({ kind: 'loadOlder' }).finally(() => {
+  void request({ kind: 'loadOlder' }).finally(() => {
     olderRequested = false;
     schedule();
   });

@@ -55,7 +55,7 @@ export function registerGatewayCommands(
   output: vscode.LogOutputChannel,
   refresh: () => void,
 ): void {
-  const reg = (id: string, fn: (...args: any[]) => unknown) =>
+  const reg = (id: string, fn: Parameters<typeof vscode.commands.registerCommand>[1]) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   reg('lanewatch.refresh', async () => {
@@ -63,7 +63,7 @@ export function registerGatewayCommands(
     await Promise.all(
       fleet.gateways().map((g) => {
         const h = g.connection.helloSummary;
-        return h && g.connection.isConnected() ? g.resync(h) : (g.connection.reconnectNow(), undefined);
+        return h && g.connection.isConnected() ? g.resync(h) : (g.connection.reconnectNow(), Promise.resolve());
       }),
     );
   });

@@ -42,7 +42,7 @@ async function pickTarget(
       ...rows.map((r) => ({
         label: r.key,
         description: watcher!.laneStatus(r.key).state,
-        key: r.key as string | undefined,
+        key: r.key,
       })),
       typeKey,
     ],

@@ -180,10 +180,10 @@ export function registerTransportTrustCommands(
         });
     }
   };
-  context.subscriptions.push({
-    dispose: fleet.onDidChange((c) => {
+  context.subscriptions.push(
+    fleet.onDidChange((c) => {
       if (c.what === 'connection' || c.what === 'gateways') warnIfNeeded();
-    }).dispose,
-  });
+    }),
+  );
   warnIfNeeded();
 }

@@ -90,7 +90,7 @@ export class GatewayDetailsPanels implements vscode.Disposable {
       }),
     ];
     panel.onDidDispose(() => {
-      subs.forEach((s) => s.dispose());
+      for (const s of subs) s.dispose();
       this.panels.delete(watcher.name);
     });
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'gateway-details', `Gateway ${watcher.name}`);
