@@ -10,7 +10,7 @@ import {
 } from '../gateway';
 import type { Fleet } from '../fleet/fleet';
 import type { GatewayConfig } from '../config/gatewaySettings';
-import type { RunEvidenceSource } from './recovery';
+import type { RunEvidenceSource } from '../lanes/runEvidence';
 
 /** Abort needs admin on 2026.9.6: a write-only device gets "unauthorized" aborting a session it does not own. */
 export const RECOVERY_SCOPES: OperatorScope[] = ['operator.read', 'operator.write', 'operator.admin'];

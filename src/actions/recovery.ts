@@ -5,29 +5,9 @@ import type { GatewayApi, GatewayConnection, SessionRowView } from '../gateway';
 import { GatewayRequestError } from '../gateway';
 import { describeFinished, isWaitingPendingInput, readPendingInputs } from '../lanes/pendingInputs';
 import { abortReachesAgentRuns, rowsReportActiveRuns } from '../gateway/versionRules';
+import type { RunEvidence, RunEvidenceSource } from '../lanes/runEvidence';
 
-/**
- * Live-run evidence from outside the action's own connection: the watcher's lane status (run events it saw,
- * the gateway's diagnostic log lines, restarts). Protocol 3 rows cannot say whether a run is active.
- */
-export interface RunEvidence {
-  /** true: a run is evidently alive; false: evidently none; undefined: cannot tell (e.g. "running (unverified)"). */
-  live: boolean | undefined;
-  runId?: string;
-  /** When the run started, when known. */
-  startedAt?: number;
-  /** The lane status and the facts behind it, quoted in reports. */
-  state: string;
-  why: string;
-  /** The version rule behind the status (e.g. p3.unverified), when a fact names one. */
-  rule?: string;
-}
-
-export interface RunEvidenceSource {
-  read(key: string): RunEvidence | undefined;
-  /** Fires when the evidence may have changed (re-read then). */
-  onDidChange(listener: () => void): { dispose(): void };
-}
+export type { RunEvidence, RunEvidenceSource } from '../lanes/runEvidence';
 
 /** What Lanewatch knows about a session at one moment, read from the gateway. */
 export interface SessionReadBack {

@@ -40,7 +40,7 @@ import {
   checkSessionsPage,
 } from './wireGuards';
 import { runExpiryMs } from '../gateway/versionRules';
-import type { RunEvidence, RunEvidenceSource } from '../actions/recovery';
+import type { RunEvidence, RunEvidenceSource } from '../lanes/runEvidence';
 
 export interface AgentView {
   id: string;
@@ -260,7 +260,7 @@ export class GatewayWatcher {
       live,
       runId: s.runId,
       ...(s.startedAt ? { startedAt: s.startedAt } : {}),
-      state: `${s.state}${s.verified ? '' : ' (unverified)'}`,
+      lane: { state: s.state, verified: s.verified },
       why: s.facts[0] ? `${s.facts[0].text} (${s.facts[0].rule})` : s.state,
       ...(s.facts[0] ? { rule: s.facts[0].rule } : {}),
     };

@@ -29,7 +29,8 @@ import type {
   SessionMessagePayloadView,
 } from '../gateway';
 import { Emitter } from '../gateway/emitter';
-import { findSessionRow, type RunEvidence, type RunEvidenceSource } from '../actions/recovery';
+import { findSessionRow } from '../actions/recovery';
+import { laneWords, type RunEvidence, type RunEvidenceSource } from '../lanes/runEvidence';
 import { isWaitingPendingInput, readPendingInputs, WAITING_PENDING_STATE } from '../lanes/pendingInputs';
 import {
   clip,
@@ -1118,7 +1119,7 @@ export class TranscriptModel {
         ...(ev.startedAt ? { startedAt: ev.startedAt } : {}),
         text: '',
         source: 'watcher',
-        phase: ev.state,
+        phase: laneWords(ev.lane),
       };
       return true;
     }
@@ -1135,7 +1136,7 @@ export class TranscriptModel {
    */
   private setRunUnverified(ev: RunEvidence | undefined): void {
     const text =
-      ev && ev.live === undefined && !this.run && /^running\b/.test(ev.state)
+      ev && ev.live === undefined && !this.run && ev.lane.state === 'running'
         ? `The session's row says "running", but Lanewatch connected after that run began and has seen no event of it, so whether a run is in flight cannot be verified: ${this.versionName()} keeps "running" in rows after runs end${ev.rule ? ` (${ev.rule})` : ''}.`
         : undefined;
     if (text === this.state.runUnverified) return;

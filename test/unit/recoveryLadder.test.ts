@@ -2,6 +2,7 @@
 // client on the real gateway): sessions.abort ends the hung run AND marks the inputs queued behind it "cancelled",
 // keeping them listed in chat.history's pendingInputs with `total` unchanged; sessions.reset keeps the session id and
 // starts a new transcript generation (new sessionStartedAt and lifecycleRevision, history cleared).
+import type { RunEvidence } from '../../src/lanes/runEvidence';
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
@@ -276,7 +277,12 @@ describe('recovery ladder on a protocol-3 gateway', { timeout: 10_000 }, () => {
     // 2026.4.26: the aborted run ends, the queued input is taken up as a new run, and (the aborted message in its
     // context) it hangs too; chat.abort then ends it and drops the rest of the queue.
     // The Gateways view's evidence follows the same events: the hung run, then the next one, then none.
-    let seen = { live: true, runId: 'run-hung', state: 'running', why: 'run events' };
+    let seen: RunEvidence = {
+      live: true,
+      runId: 'run-hung',
+      lane: { state: 'running', verified: true },
+      why: 'run events',
+    };
     const { calls, ctx } = await simulatedGateway(hung({ items: [] }), P3, (method, emit) => {
       if (method === 'sessions.abort') {
         emit('chat', { runId: 'run-hung', state: 'aborted' });
@@ -285,7 +291,7 @@ describe('recovery ladder on a protocol-3 gateway', { timeout: 10_000 }, () => {
       }
       if (method === 'chat.abort') {
         emit('chat', { runId: 'q-0', state: 'aborted' });
-        seen = { ...seen, live: false, state: 'idle' };
+        seen = { ...seen, live: false, lane: { state: 'idle', verified: true } };
       }
     });
     const evidence = { read: () => seen, onDidChange: () => ({ dispose() {} }) };
@@ -306,7 +312,12 @@ describe('recovery ladder on a protocol-3 gateway', { timeout: 10_000 }, () => {
       }
     });
     const evidence = {
-      read: () => ({ live: true, runId: 'run-hung', state: 'running', why: 'run events' }),
+      read: () => ({
+        live: true,
+        runId: 'run-hung',
+        lane: { state: 'running' as const, verified: true },
+        why: 'run events',
+      }),
       onDidChange: () => ({ dispose() {} }),
     };
     const report = await recoverSession({ ...ctx, evidence, settleTimeoutMs: 5_000 }, KEY);

@@ -326,7 +326,13 @@ describe('TranscriptModel: a hung run (captured hung-run)', () => {
       pendingInputs: quirk.pendingInputs,
     });
     const evidence = (runId?: string) => ({
-      read: () => ({ live: true, runId, startedAt: 1_795_000_000_000, state: 'running', why: 'test' }),
+      read: () => ({
+        live: true,
+        runId,
+        startedAt: 1_795_000_000_000,
+        lane: { state: 'running' as const, verified: true },
+        why: 'test',
+      }),
       onDidChange: () => ({ dispose() {} }),
     });
     const seen = await setup(fresh(), { evidence: evidence('cap-hung-1') });
@@ -353,7 +359,7 @@ describe('TranscriptModel: a hung run (captured hung-run)', () => {
     const listeners = new Set<() => void>();
     let evidence: RunEvidence = {
       live: undefined,
-      state: 'running (unverified)',
+      lane: { state: 'running', verified: false },
       why: 'openclaw 2026.3.24 (protocol 3) keeps "running" in rows after runs end (p3.unverified)',
       rule: 'p3.unverified',
     };
@@ -381,12 +387,17 @@ describe('TranscriptModel: a hung run (captured hung-run)', () => {
     assert.equal(model.inFlight(), undefined, 'no run is shown as in flight on a guess');
     set({
       live: false,
-      state: 'stale',
+      lane: { state: 'stale', verified: true },
       why: 'the row says "running" but its run ended (aborted) while Lanewatch watched (p3.stale)',
     });
     assert.equal(model.status().runUnverified, undefined, 'the stale verdict replaces it');
     // A run event on the panel's own socket verifies a run even before the Gateways view has processed it.
-    set({ live: undefined, state: 'running (unverified)', why: 'again (p3.unverified)', rule: 'p3.unverified' });
+    set({
+      live: undefined,
+      lane: { state: 'running', verified: false },
+      why: 'again (p3.unverified)',
+      rule: 'p3.unverified',
+    });
     assert.ok(model.status().runUnverified);
     replay(
       gw,
@@ -396,8 +407,13 @@ describe('TranscriptModel: a hung run (captured hung-run)', () => {
     );
     await until(model, () => model.inFlight()?.runId === 'cap-hung-1');
     assert.equal(model.status().runUnverified, undefined);
-    set({ live: false, state: 'stale', why: 'ended (p3.stale)' });
-    set({ live: true, runId: 'r-2', state: 'running', why: 'this connection saw the run start (p3.events)' });
+    set({ live: false, lane: { state: 'stale', verified: true }, why: 'ended (p3.stale)' });
+    set({
+      live: true,
+      runId: 'r-2',
+      lane: { state: 'running', verified: true },
+      why: 'this connection saw the run start (p3.events)',
+    });
     assert.equal(model.inFlight()?.runId, 'r-2');
     assert.equal(model.status().runUnverified, undefined);
   });
