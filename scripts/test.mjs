@@ -95,13 +95,15 @@ if (!inNetns) {
       spawnSync('bash', [path.join(root, 'scripts/setup-tools.sh'), 'vscode'], { stdio: 'inherit' });
     const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
     if (build.status !== 0) process.exit(1);
-    const tsc = spawnSync(
+    // The static checks fail the run before any suite: the three typechecks always; ESLint (rules and import walls)
+    // and Prettier whenever the unit stage runs (a full `npm test` does).
+    const style = spawnSync(
       process.execPath,
-      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', '.', '--noEmit'],
+      [path.join(root, 'scripts/check-style.mjs'), ...(selected.includes('unit') ? [] : ['typecheck'])],
       { cwd: root, stdio: 'inherit' },
     );
-    if (tsc.status !== 0) {
-      console.error('typecheck failed');
+    if (style.status !== 0) {
+      console.error('static checks failed (typecheck, lint or format: see above; `npm run format` fixes formatting)');
       process.exit(1);
     }
     if (selected.includes('ui') || selected.includes('ui-legacy')) {
