@@ -27,7 +27,14 @@ export type RunEvent =
   /** Model output: assistant text (full so far) or a chat delta. */
   | (RunEventBase & { kind: 'output'; text?: string; deltaText?: string; message?: unknown })
   /** A phase of the run (lifecycle phases other than start/end, run_status, chat status). */
-  | (RunEventBase & { kind: 'phase'; phase?: string; retryAttempt?: number; maxRetries?: unknown })
+  | (RunEventBase & {
+      kind: 'phase';
+      /** lifecycle or run_status (agent); undefined for a chat status. */
+      stream?: 'lifecycle' | 'run_status';
+      phase?: string;
+      retryAttempt?: number;
+      maxRetries?: unknown;
+    })
   /** Anything else about a run (tool events, …): it is alive. */
   | (RunEventBase & { kind: 'activity'; stream?: string });
 
@@ -60,11 +67,18 @@ export function decodeRunEvent(frame: Pick<EventFrame, 'event' | 'payload'>): Ru
           detail: str(data.error),
           stopReason: str(data.stopReason),
         };
-      return { ...base, kind: 'phase', phase };
+      return { ...base, kind: 'phase', stream: 'lifecycle', phase };
     }
     if (p.stream === 'assistant') return { ...base, kind: 'output', text: str(data.text) };
     if (p.stream === 'run_status')
-      return { ...base, kind: 'phase', phase, retryAttempt: num(data.retryAttempt), maxRetries: data.maxRetries };
+      return {
+        ...base,
+        kind: 'phase',
+        stream: 'run_status',
+        phase,
+        retryAttempt: num(data.retryAttempt),
+        maxRetries: data.maxRetries,
+      };
     return { ...base, kind: 'activity', stream: str(p.stream) };
   }
   switch (p.state) {

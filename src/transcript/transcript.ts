@@ -30,6 +30,7 @@ import type {
 } from '../gateway';
 import { Emitter } from '../gateway/emitter';
 import { findSessionRow } from '../actions/recovery';
+import { decodeRunEvent } from '../lanes/runEvent';
 import { laneWords, type RunEvidence, type RunEvidenceSource } from '../lanes/runEvidence';
 import { isWaitingPendingInput, readPendingInputs, WAITING_PENDING_STATE } from '../lanes/pendingInputs';
 import {
@@ -210,8 +211,8 @@ export class TranscriptModel {
         }
       }),
       this.connection.onEvent('session.message', (f) => this.onSessionMessage(f)),
-      this.connection.onEvent('chat', (f) => this.onChat(f)),
-      this.connection.onEvent('agent', (f) => this.onAgent(f)),
+      this.connection.onEvent('chat', (f) => this.onRunEvent(f)),
+      this.connection.onEvent('agent', (f) => this.onRunEvent(f)),
       this.connection.onEvent('sessions.changed', (f) => this.onSessionsChanged(f)),
     );
     if (options.evidence)
@@ -839,111 +840,71 @@ export class TranscriptModel {
     return `${queued ? 'Queued input' : 'Run'} ${cleanText(runId).slice(0, 80)}`;
   }
 
-  private onChat(frame: EventFrame): void {
-    const p = rec(frame.payload);
-    if (!this.matches(p.sessionKey) || !this.state.loaded) return;
-    const runId = str(p.runId);
-    if (!runId) return;
-    switch (p.state) {
-      case 'status':
-        if (!this.endedRuns.has(runId)) {
-          this.ensureRun(runId).phase = str(p.phase);
-          this.emit({ type: 'live' });
-        }
-        return;
-      case 'delta':
-        this.setStreamText(
-          runId,
-          textOfMessage(p.message) ?? (this.run?.runId === runId ? this.run.text : '') + (str(p.deltaText) ?? ''),
-        );
-        return;
-      case 'final':
-        // Also what a queued input's own runId gets at once: then only the pending list changed.
-        this.endRun(runId);
-        this.scheduleRefresh();
-        return;
-      case 'aborted':
-        this.addNotice(
-          'notice',
-          `aborted:${runId}`,
-          `${this.runLabel(runId)} was aborted${str(p.stopReason) ? ` (${cleanText(String(p.stopReason)).slice(0, 80)})` : ''}.`,
-          'aborted',
-        );
-        this.endRun(runId);
-        this.scheduleRefresh();
-        return;
-      case 'error': {
-        const message = str(p.errorMessage) ?? 'the run failed';
-        this.addNotice(
-          'notice',
-          `error:${runId}`,
-          `${this.runLabel(runId)} failed: ${clip(cleanText(message), 4_000).text}`,
-          'error',
-        );
-        this.endRun(runId);
-        this.scheduleRefresh();
-        return;
-      }
-    }
-  }
-
-  private onAgent(frame: EventFrame): void {
-    const p = rec(frame.payload);
-    if (!this.matches(p.sessionKey) || !this.state.loaded) return;
-    const runId = str(p.runId);
-    if (!runId) return;
-    const data = rec(p.data);
-    const phase = str(data.phase);
-    if (p.stream === 'lifecycle') {
-      if (phase === 'start') {
+  /** Run events of this session, decoded once (lanes/runEvent.ts) as the lane status decodes them. */
+  private onRunEvent(frame: EventFrame): void {
+    const ev = decodeRunEvent(frame);
+    if (!ev || !this.matches(ev.sessionKey) || !this.state.loaded) return;
+    const runId = ev.runId;
+    switch (ev.kind) {
+      case 'start': {
         this.endedRuns.delete(runId);
-        const run = this.ensureRun(runId, num(data.startedAt));
+        const run = this.ensureRun(runId, ev.startedAt);
         run.phase = 'running';
-        if (num(data.startedAt)) run.startedAt = num(data.startedAt);
+        if (ev.startedAt) run.startedAt = ev.startedAt;
         this.emit({ type: 'live' });
         return;
       }
-      if (phase === 'end' || phase === 'error') {
-        if (data.aborted === true)
+      case 'end':
+        if (ev.outcome === 'aborted')
           this.addNotice(
             'notice',
             `aborted:${runId}`,
-            `${this.runLabel(runId)} was aborted${str(data.stopReason) ? ` (${cleanText(String(data.stopReason)).slice(0, 80)})` : ''}.`,
+            `${this.runLabel(runId)} was aborted${ev.stopReason ? ` (${cleanText(ev.stopReason).slice(0, 80)})` : ''}.`,
             'aborted',
           );
-        else if (phase === 'error')
+        else if (ev.outcome === 'error')
           this.addNotice(
             'notice',
             `error:${runId}`,
-            `${this.runLabel(runId)} failed: ${clip(cleanText(str(data.error) ?? 'error'), 4_000).text}`,
+            `${this.runLabel(runId)} failed: ${clip(cleanText(ev.detail ?? (ev.source === 'chat' ? 'the run failed' : 'error')), 4_000).text}`,
             'error',
           );
         this.endRun(runId);
         this.scheduleRefresh();
         return;
-      }
-      if (this.run?.runId === runId && phase) {
-        this.run.phase = phase;
-        this.run.lastEventAt = this.now();
+      case 'queued-ack':
+        // The gateway took an input up as queued: only the pending list changed.
+        this.endRun(runId);
+        this.scheduleRefresh();
+        return;
+      case 'output':
+        this.setStreamText(
+          runId,
+          ev.source === 'agent'
+            ? ev.text
+            : (textOfMessage(ev.message) ?? (this.run?.runId === runId ? this.run.text : '') + (ev.deltaText ?? '')),
+        );
+        return;
+      case 'phase':
+        if (ev.stream === 'lifecycle') {
+          if (this.run?.runId === runId && ev.phase) {
+            this.run.phase = ev.phase;
+            this.run.lastEventAt = this.now();
+            this.emit({ type: 'live' });
+          }
+          return;
+        }
+        if (this.endedRuns.has(runId)) return;
+        this.ensureRun(runId).phase =
+          ev.stream === 'run_status' && ev.phase === 'retrying' && ev.retryAttempt !== undefined
+            ? `retrying ${String(ev.retryAttempt)}/${String(ev.maxRetries ?? '?')}`
+            : ev.phase;
         this.emit({ type: 'live' });
-      }
-      return;
+        return;
+      case 'activity':
+        if (ev.source === 'agent' && this.run?.runId === runId) this.run.lastEventAt = this.now();
+        return;
     }
-    if (p.stream === 'assistant') {
-      this.setStreamText(runId, str(data.text) ?? (typeof data.text === 'string' ? '' : undefined));
-      return;
-    }
-    if (p.stream === 'run_status') {
-      if (this.endedRuns.has(runId)) return;
-      const run = this.ensureRun(runId);
-      run.phase =
-        phase === 'retrying' && num(data.retryAttempt) !== undefined
-          ? `retrying ${String(data.retryAttempt)}/${String(data.maxRetries ?? '?')}`
-          : phase;
-      this.emit({ type: 'live' });
-      return;
-    }
-    if (this.run?.runId === runId) this.run.lastEventAt = this.now();
   }
 
   private onSessionsChanged(frame: EventFrame): void {
