@@ -1,10 +1,11 @@
 // Recovery that tells the truth: every action is a call, then a read-back of the session, and the report
 // says what the gateway answered *and* what changed. "Aborted" is only reported when the run really ended.
 // No `vscode` import: the commands adapt this to progress UI, confirmations and the audit log.
-import type { GatewayApi, GatewayConnection, SessionRowView } from '../gateway';
+import type { EventFrame, GatewayApi, GatewayConnection, SessionRowView } from '../gateway';
 import { GatewayRequestError } from '../gateway';
 import { describeFinished, isWaitingPendingInput, readPendingInputs } from '../lanes/pendingInputs';
 import { abortReachesAgentRuns, rowsReportActiveRuns } from '../gateway/versionRules';
+import { decodeRunEvent } from '../lanes/runEvent';
 import type { RunEvidence, RunEvidenceSource } from '../lanes/runEvidence';
 
 export type { RunEvidence, RunEvidenceSource } from '../lanes/runEvidence';
@@ -122,26 +123,21 @@ export class RunWatch {
   readonly started = new Map<string, { progressed: boolean }>();
   private readonly subs: Array<{ dispose(): void }>;
   constructor(connection: GatewayConnection, key: string, onChange: () => void) {
-    const on = (f: { event: string; payload?: unknown }) => {
-      const p = rec(f.payload);
-      if (p.sessionKey !== key || typeof p.runId !== 'string') return;
-      const phase = rec(p.data).phase;
-      const end =
-        f.event === 'chat'
-          ? p.state === 'aborted' || p.state === 'error' || (p.state === 'final' && p.message !== undefined)
-          : p.stream === 'lifecycle' && (phase === 'end' || phase === 'error');
-      if (f.event === 'agent' && p.stream === 'lifecycle' && phase === 'start' && !this.started.has(p.runId)) {
-        this.started.set(p.runId, { progressed: false });
+    // The shared decoder: a chat `final` without a message is a queued input's acknowledgement, not a run end.
+    const on = (f: EventFrame) => {
+      const ev = decodeRunEvent(f);
+      if (!ev || ev.sessionKey !== key) return;
+      if (ev.kind === 'start' && !this.started.has(ev.runId)) {
+        this.started.set(ev.runId, { progressed: false });
         onChange();
       }
-      const output = (f.event === 'agent' && p.stream === 'assistant') || (f.event === 'chat' && p.state === 'delta');
-      const run = this.started.get(p.runId);
-      if (run && !run.progressed && (output || end)) {
+      const run = this.started.get(ev.runId);
+      if (run && !run.progressed && (ev.kind === 'output' || ev.kind === 'end')) {
         run.progressed = true;
         onChange();
       }
-      if (end && !this.ended.has(p.runId)) {
-        this.ended.add(p.runId);
+      if (ev.kind === 'end' && !this.ended.has(ev.runId)) {
+        this.ended.add(ev.runId);
         onChange();
       }
     };
@@ -161,42 +157,39 @@ export class RunWatch {
 /** At most this many pages of pending inputs are read (20 items each on 2026.9.x). */
 const MAX_PENDING_PAGES = 5;
 
-/** Protocol 4: the lane's queue and in-flight run as chat.history reports them, every listed item by its state. */
+/**
+ * Protocol 4: the lane's queue and in-flight run as chat.history reports them, every listed item by its state. The
+ * pages are read here; what each item means (waiting, or finished as cancelled/interrupted, or counted but unlisted)
+ * is decided by readPendingInputs alone, over all pages at once, as for the tree and the transcript.
+ */
 async function readQueue(ctx: RecoveryContext, key: string) {
   const h = await ctx.api.chatHistory({ sessionKey: key, limit: 1 }, { signal: ctx.signal });
   const first = readPendingInputs(h.pendingInputs).value;
-  const items = [...(first?.items ?? [])];
+  /** Every item the gateway counts, listed or not (the first page's `total`). */
+  const total = first ? first.items.length + first.unlisted : 0;
+  const byId = new Map((first?.items ?? []).map((q) => [String(q.id), q]));
   // More inputs than one page lists: page back with pendingBefore (bounded) so none is counted by guess.
   let before = rec(h.pendingInputs).nextBefore;
-  for (
-    let page = 1;
-    page < MAX_PENDING_PAGES &&
-    typeof before === 'number' &&
-    items.length < (first ? first.items.length + first.unlisted : 0);
-    page++
-  ) {
+  for (let page = 1; page < MAX_PENDING_PAGES && typeof before === 'number' && byId.size < total; page++) {
     const more = await ctx.api.chatHistory(
       { sessionKey: key, limit: 1, pendingBefore: before },
       { signal: ctx.signal },
     );
     const got = readPendingInputs(more.pendingInputs).value?.items ?? [];
     if (!got.length) break;
-    items.push(...got);
+    for (const q of got) if (!byId.has(String(q.id))) byId.set(String(q.id), q);
     before = rec(more.pendingInputs).nextBefore;
   }
-  const byId = new Map(items.map((q) => [String(q.id), q]));
+  // One decoding of all pages: listed items by state, and those counted but not listed even after paging (unknown
+  // state, counted as waiting: never hide work).
+  const all = first ? readPendingInputs({ items: [...byId.values()], total }).value : undefined;
   const waiting = [...byId.values()].filter(isWaitingPendingInput);
-  const notRun: Record<string, number> = {};
-  for (const q of byId.values())
-    if (!isWaitingPendingInput(q)) notRun[String(q.state)] = (notRun[String(q.state)] ?? 0) + 1;
-  // Counted by the gateway but not listed even after paging: unknown state, counted as waiting (never hide work).
-  const unread = first ? Math.max(0, first.items.length + first.unlisted - byId.size) : 0;
   // 2026.9.6 may name a queued input's run as inFlightRun while another run holds the lane: not the active run.
   const queuedRuns = new Set(waiting.map((q) => q.runId));
   const inFlight = h.inFlightRun?.runId && !queuedRuns.has(h.inFlightRun.runId) ? h.inFlightRun.runId : undefined;
   return {
-    pending: first ? waiting.length + unread : undefined,
-    notRun,
+    pending: all ? all.waiting + all.unlisted : undefined,
+    notRun: all?.finished ?? {},
     inFlight,
     inputStates: Object.fromEntries([...byId.values()].map((q) => [String(q.id), String(q.state ?? 'queued')])),
     queuedRunIds: waiting.map((q) => q.runId).filter((id): id is string => typeof id === 'string'),
@@ -330,8 +323,9 @@ export async function settle(
 }
 
 function errorText(err: unknown): string {
+  // A local failure (a timeout, a closed socket) carries its message as its advice too: say it once.
   if (err instanceof GatewayRequestError)
-    return `${err.message}${err.problem.advice && err.problem.advice !== err.message ? ` — ${err.problem.advice}` : ''}`;
+    return `${err.message}${err.problem.advice && !err.message.includes(err.problem.advice) ? ` — ${err.problem.advice}` : ''}`;
   return (err as Error)?.message ?? String(err);
 }
 

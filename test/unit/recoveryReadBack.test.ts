@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
 import { readBack } from '../../src/actions/recovery';
+import { readPendingInputs } from '../../src/lanes/pendingInputs';
 import { repoRoot } from '../support/fixtures';
 import { ScriptedGateway } from '../support/scriptedGateway';
 
@@ -53,5 +54,48 @@ describe('recovery read-back', () => {
     const history = HUNG.results['chat.history (at the first long-running line)'];
     const s = await readBackWith({ inFlightRun: history.inFlightRun, pendingInputs: { items: [], total: 0 } });
     assert.deepEqual(s.runIds, [history.inFlightRun.runId]);
+  });
+});
+
+describe('recovery read-back of a queue longer than one page', () => {
+  it('reads every page and lets readPendingInputs alone decide what each listed input is (as the tree does)', async () => {
+    const key = 'agent:main:paged';
+    const row = { key, sessionId: 's-2', status: 'running', hasActiveRun: true };
+    const item = (id: string, state: unknown) => ({ id, state, runId: `run-${id}`, acceptedAt: 1, message: id });
+    const page1 = [item('q1', 'queued'), item('c1', 'cancelled')];
+    // An item whose state is not a string, and one with an over-long state: the tree names them "unknown" and by their
+    // first 40 characters; recovery used to tally its own names for them.
+    const page2 = [item('q2', 'queued'), item('n1', null), item('i1', 'interrupted'), item('l1', 'x'.repeat(60))];
+    const gw = await ScriptedGateway.start({
+      handleRequest: (method, params) =>
+        method === 'sessions.list'
+          ? { sessions: [row], count: 1 }
+          : method === 'chat.history'
+            ? {
+                sessionKey: key,
+                messages: [],
+                pendingInputs:
+                  params.pendingBefore === 10 ? { items: page2, total: 6 } : { items: page1, total: 6, nextBefore: 10 },
+              }
+            : {},
+    });
+    cleanup.push(() => gw.close());
+    const connection = new GatewayConnection({
+      url: gw.url,
+      credentials: () => ({ token: 't' }),
+      scopes: ['operator.read'],
+      identityStore: new MemoryDeviceIdentityStore(),
+      clientVersion: 'test',
+      requestTimeoutMs: 5000,
+    });
+    cleanup.push(() => connection.dispose());
+    connection.start();
+    await connection.waitForConnected(5000);
+    const s = await readBack({ api: new GatewayApi(connection), connection }, key);
+    const all = readPendingInputs({ items: [...page1, ...page2], total: 6 }).value!;
+    assert.equal(s.pending, 2);
+    assert.deepEqual(s.notRun, all.finished);
+    assert.deepEqual(s.notRun, { cancelled: 1, unknown: 1, interrupted: 1, ['x'.repeat(40)]: 1 });
+    assert.deepEqual(s.queuedRunIds, ['run-q1', 'run-q2']);
   });
 });
