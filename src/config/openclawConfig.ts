@@ -65,6 +65,9 @@ function configProblems(doc: unknown): string[] {
     return rec(v);
   };
   const string = (field: string, v: unknown) => expect(field, v, typeof v === 'string', 'a string');
+  // A SecretRef (an object) is valid OpenClaw config; Lanewatch does not resolve it (see tokenSources).
+  const secret = (field: string, v: unknown) =>
+    expect(field, v, typeof v === 'string' || isObject(v), 'a string (or a SecretRef object)');
   const gateway = object('gateway', doc.gateway);
   const port = gateway.port;
   expect(
@@ -77,21 +80,10 @@ function configProblems(doc: unknown): string[] {
   string('gateway.mode', gateway.mode);
   const auth = object('gateway.auth', gateway.auth);
   string('gateway.auth.mode', auth.mode);
-  // A SecretRef (an object) is valid OpenClaw config; Lanewatch does not resolve it (see tokenSources).
-  expect(
-    'gateway.auth.token',
-    auth.token,
-    typeof auth.token === 'string' || isObject(auth.token),
-    'a string (or a SecretRef object)',
-  );
+  secret('gateway.auth.token', auth.token);
   const remote = object('gateway.remote', gateway.remote);
   string('gateway.remote.url', remote.url);
-  expect(
-    'gateway.remote.token',
-    remote.token,
-    typeof remote.token === 'string' || isObject(remote.token),
-    'a string (or a SecretRef object)',
-  );
+  secret('gateway.remote.token', remote.token);
   string('gateway.remote.tlsFingerprint', remote.tlsFingerprint);
   const logging = object('logging', doc.logging);
   string('logging.file', logging.file);

@@ -54,70 +54,52 @@ export class GatewayApi {
     return this.connection.request<T>(method, params, options);
   }
 
-  health(o?: RequestOptions) {
-    return this.call<HealthResultView>('health', {}, o);
+  /** A method whose params are required. */
+  private rpc<P extends object, R>(method: string) {
+    return (params: P, o?: RequestOptions): Promise<R> => this.call<R>(method, params, o);
   }
-  status(o?: RequestOptions) {
-    return this.call<StatusResultView>('status', {}, o);
+  /** A method whose params may be omitted (sent as {}). */
+  private rpcOptional<P extends object, R>(method: string) {
+    return (params?: P, o?: RequestOptions): Promise<R> => this.call<R>(method, params ?? {}, o);
   }
-  agentsList(o?: RequestOptions) {
-    return this.call<AgentsListResultView>('agents.list', {}, o);
+  /** A method without params. */
+  private rpcNoParams<R>(method: string) {
+    return (o?: RequestOptions): Promise<R> => this.call<R>(method, {}, o);
   }
-  sessionsList(params: SessionsListParams = {}, o?: RequestOptions) {
-    return this.call<SessionsListResultView>('sessions.list', params, o);
-  }
+
+  health = this.rpcNoParams<HealthResultView>('health');
+  status = this.rpcNoParams<StatusResultView>('status');
+  agentsList = this.rpcNoParams<AgentsListResultView>('agents.list');
+  sessionsList = this.rpcOptional<SessionsListParams, SessionsListResultView>('sessions.list');
   /** Subscribes this connection to sessions.changed / session.message; with list params it also returns the list. */
-  sessionsSubscribe(params: SessionsListParams = {}, o?: RequestOptions) {
-    return this.call<{ subscribed: boolean; list?: SessionsListResultView }>('sessions.subscribe', params, o);
-  }
-  sessionsDescribe(params: SessionsDescribeParams, o?: RequestOptions) {
-    return this.call<SessionsDescribeResultView>('sessions.describe', params, o);
-  }
-  sessionsPreview(params: SessionsPreviewParams, o?: RequestOptions) {
-    return this.call<SessionsPreviewResultView>('sessions.preview', params, o);
-  }
-  chatHistory(params: ChatHistoryParams, o?: RequestOptions) {
-    return this.call<ChatHistoryResultView>('chat.history', params, o);
-  }
+  sessionsSubscribe = this.rpcOptional<SessionsListParams, { subscribed: boolean; list?: SessionsListResultView }>(
+    'sessions.subscribe',
+  );
+  sessionsDescribe = this.rpc<SessionsDescribeParams, SessionsDescribeResultView>('sessions.describe');
+  sessionsPreview = this.rpc<SessionsPreviewParams, SessionsPreviewResultView>('sessions.preview');
+  chatHistory = this.rpc<ChatHistoryParams, ChatHistoryResultView>('chat.history');
   /** chat.history with a deltaCursor from an earlier page: only what was appended since (2026.9.x). */
-  chatHistoryDelta(params: { sessionKey: string; cursor: string; agentId?: string }, o?: RequestOptions) {
-    return this.call<ChatHistoryCursorResultView>('chat.history', params, o);
-  }
-  sessionsMessagesSubscribe(params: SessionsMessagesSubscribeParams, o?: RequestOptions) {
-    return this.call<{ subscribed: boolean; key: string }>('sessions.messages.subscribe', params, o);
-  }
-  sessionsMessagesUnsubscribe(params: SessionsMessagesUnsubscribeParams, o?: RequestOptions) {
-    return this.call<{ subscribed?: boolean; key?: string }>('sessions.messages.unsubscribe', params, o);
-  }
-  logsTail(params: LogsTailParams = {}, o?: RequestOptions) {
-    return this.call<LogsTailResultView>('logs.tail', params, o);
-  }
-  diagnosticsLanes(o?: RequestOptions) {
-    return this.call<DiagnosticsLanesResultView>('diagnostics.lanes', {}, o);
-  }
+  chatHistoryDelta = this.rpc<{ sessionKey: string; cursor: string; agentId?: string }, ChatHistoryCursorResultView>(
+    'chat.history',
+  );
+  sessionsMessagesSubscribe = this.rpc<SessionsMessagesSubscribeParams, { subscribed: boolean; key: string }>(
+    'sessions.messages.subscribe',
+  );
+  sessionsMessagesUnsubscribe = this.rpc<SessionsMessagesUnsubscribeParams, { subscribed?: boolean; key?: string }>(
+    'sessions.messages.unsubscribe',
+  );
+  logsTail = this.rpcOptional<LogsTailParams, LogsTailResultView>('logs.tail');
+  diagnosticsLanes = this.rpcNoParams<DiagnosticsLanesResultView>('diagnostics.lanes');
   /** 2026.4.x only (no diagnostics.lanes there): limit 1..1000, sinceSeq for incremental reads. */
-  diagnosticsStability(params: { limit?: number; sinceSeq?: number; type?: string } = {}, o?: RequestOptions) {
-    return this.call<DiagnosticsStabilityResultView>('diagnostics.stability', params, o);
-  }
-  chatSend(params: ChatSendParams, o?: RequestOptions) {
-    return this.call<RunStartedResult>('chat.send', params, o);
-  }
-  sessionsSend(params: SessionsSendParams, o?: RequestOptions) {
-    return this.call<RunStartedResult>('sessions.send', params, o);
-  }
-  chatAbort(params: ChatAbortParams, o?: RequestOptions) {
-    return this.call<ChatAbortResultView>('chat.abort', params, o);
-  }
-  sessionsAbort(params: SessionsAbortParams, o?: RequestOptions) {
-    return this.call<SessionsAbortResultView>('sessions.abort', params, o);
-  }
-  sessionsReset(params: SessionsResetParams, o?: RequestOptions) {
-    return this.call<SessionsResetResultView>('sessions.reset', params, o);
-  }
-  restartPreflight(o?: RequestOptions) {
-    return this.call<RestartPreflightResultView>('gateway.restart.preflight', {}, o);
-  }
-  restartRequest(params: RestartRequestParams = {}, o?: RequestOptions) {
-    return this.call<RestartRequestResultView>('gateway.restart.request', params, o);
-  }
+  diagnosticsStability = this.rpcOptional<
+    { limit?: number; sinceSeq?: number; type?: string },
+    DiagnosticsStabilityResultView
+  >('diagnostics.stability');
+  chatSend = this.rpc<ChatSendParams, RunStartedResult>('chat.send');
+  sessionsSend = this.rpc<SessionsSendParams, RunStartedResult>('sessions.send');
+  chatAbort = this.rpc<ChatAbortParams, ChatAbortResultView>('chat.abort');
+  sessionsAbort = this.rpc<SessionsAbortParams, SessionsAbortResultView>('sessions.abort');
+  sessionsReset = this.rpc<SessionsResetParams, SessionsResetResultView>('sessions.reset');
+  restartPreflight = this.rpcNoParams<RestartPreflightResultView>('gateway.restart.preflight');
+  restartRequest = this.rpcOptional<RestartRequestParams, RestartRequestResultView>('gateway.restart.request');
 }

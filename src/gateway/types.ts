@@ -4,19 +4,9 @@
 // supported version may omit is optional, so the compiler makes the model handle its absence.
 import type {
   AgentsListResult,
-  ChatAbortParams,
-  ChatHistoryParams,
-  LogsTailParams,
   LogsTailResult,
   SessionRow,
-  SessionsAbortParams,
-  SessionsDescribeParams,
-  SessionsListParams,
-  SessionsMessagesSubscribeParams,
-  SessionsMessagesUnsubscribeParams,
-  SessionsPreviewParams,
   SessionsResetParams as ProtocolSessionsResetParams,
-  SessionsSendParams,
 } from '@openclaw/gateway-protocol';
 
 export type {
@@ -30,7 +20,7 @@ export type {
   SessionsMessagesUnsubscribeParams,
   SessionsPreviewParams,
   SessionsSendParams,
-};
+} from '@openclaw/gateway-protocol';
 
 /**
  * Version skew: @openclaw/gateway-protocol 2026.9.1 (the newest on npm) lacks `expectedSessionId`, which

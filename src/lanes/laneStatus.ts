@@ -251,18 +251,11 @@ function deriveProtocol3(
     // 2026.4.x: its LLM idle watchdog ends a run whose model stops answering (after one retry) without any event.
     const silentFor = ev.now - silent.lastEventAt;
     const processing = freshDiagnostic(ev, silent.lastEventAt);
-    if (processing) {
-      const status = base('running', false);
-      status.runId = silent.runId;
-      status.startedAt = silent.startedAt;
-      facts.unshift({
+    if (processing)
+      return unverifiedRun(ev, silent, facts, processing, {
         rule: 'p3.expired+log',
         text: `run ${silent.runId} sent no event for ${Math.round(silentFor / 1000)} s, but the gateway still logs "${processing.kind} session" for it: it is still being processed`,
       });
-      status.queued = queuedFrom(ev, processing, facts);
-      applyDiagnostic(status, processing);
-      return status;
-    }
     const status = base(row.status === 'running' ? 'stale' : 'idle');
     status.startedAt = silent.startedAt;
     status.outcome = outcome;
@@ -274,17 +267,10 @@ function deriveProtocol3(
   }
   if (silent) {
     // Seen starting, then nothing for a long time: 3.24 hangs silently for hours, 4.26 ends runs without an event.
-    const status = base('running', false);
-    status.runId = silent.runId;
-    status.startedAt = silent.startedAt;
-    facts.unshift({
+    return unverifiedRun(ev, silent, facts, freshDiagnostic(ev, undefined), {
       rule: 'p3.silent',
       text: `run ${silent.runId} was seen starting but has sent no event for ${Math.round((ev.now - silent.lastEventAt) / 60_000)} min: it may be hung, or may have ended without an event`,
     });
-    const diag = freshDiagnostic(ev, undefined);
-    status.queued = queuedFrom(ev, diag, facts);
-    applyDiagnostic(status, diag);
-    return status;
   }
   const stuck = freshDiagnostic(ev, undefined);
   if (row.status === 'running') {
@@ -355,6 +341,22 @@ function deriveProtocol3(
   if (status.queued > 0 || laneWait) status.state = 'queued';
   status.laneWait = laneWait;
   facts.unshift({ rule: 'p3.idle', text: `no run seen${row.status ? `; row status ${row.status}` : ''}` });
+  return status;
+}
+
+/** Protocol 3: a run seen starting that has gone silent, still counted as running but not verified. */
+function unverifiedRun(
+  ev: SessionEvidence,
+  run: TrackedRun,
+  facts: LaneFact[],
+  diag: DiagnosticSighting | undefined,
+  why: LaneFact,
+): LaneStatus {
+  const status: LaneStatus = { state: 'running', verified: false, queued: 0, facts, runId: run.runId };
+  status.startedAt = run.startedAt;
+  facts.unshift(why);
+  status.queued = queuedFrom(ev, diag, facts);
+  applyDiagnostic(status, diag);
   return status;
 }
 

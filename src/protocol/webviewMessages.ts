@@ -226,7 +226,9 @@ export function isLogTailHostToWebview(value: unknown): value is LogTailHostToWe
 export interface TranscriptToolView {
   kind: 'call' | 'result';
   name?: string;
+  /** The tool-use id that links a call to its result. */
   callId?: string;
+  /** Call: the arguments as JSON text. Result: the output text. */
   text: string;
   isError?: boolean;
   clipped?: number;
@@ -255,9 +257,13 @@ export interface TranscriptEntryView {
 export interface TranscriptInFlightView {
   runId: string;
   startedAt?: number;
+  /** The last phase the gateway reported (preparing_context, starting_model, model, retrying 1/8, …). */
   phase?: string;
+  /** Streamed text of the run not yet in the transcript. */
   text: string;
+  /** Where the run is known from: chat.history's inFlightRun, run events, or (protocol 3) the watcher's run evidence. */
   source: 'history' | 'events' | 'watcher';
+  /** Last run event seen (undefined: none since the run was reported). */
   lastEventAt?: number;
 }
 export interface TranscriptPendingView {

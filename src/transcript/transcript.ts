@@ -42,22 +42,13 @@ import {
   pendingInputText,
   type TranscriptEntry,
 } from './transcriptEntry';
+import type { TranscriptInFlightView } from '../protocol/webviewMessages';
 import type { TranscriptStatus } from './transcriptStatus';
 
 export type { TranscriptStatus } from './transcriptStatus';
 
-export interface InFlightRun {
-  runId: string;
-  startedAt?: number;
-  /** The last phase the gateway reported (preparing_context, starting_model, model, retrying 1/8, …). */
-  phase?: string;
-  /** Streamed text of the run not yet in the transcript. */
-  text: string;
-  /** Where we learnt of the run: chat.history's inFlightRun, this socket's run events, or (protocol 3) the watcher's run evidence. */
-  source: 'history' | 'events' | 'watcher';
-  /** Last run event seen on this socket (undefined: none since the run was reported). */
-  lastEventAt?: number;
-}
+/** The run in flight: the same shape the webview gets (src/protocol/webviewMessages.ts). */
+export type InFlightRun = TranscriptInFlightView;
 
 export interface PendingInput {
   id: string;
@@ -1187,26 +1178,20 @@ export class TranscriptModel {
         ...fenced(run.text || '(no output yet)'),
         '',
       );
-    if (this.pendingInputs.length) {
-      out.push(`## Queued inputs (${this.pendingInputs.length + this.pendingMore})`, '');
-      for (const q of this.pendingInputs)
+    const inputs = (title: string, list: readonly PendingInput[]) => {
+      out.push(title, '');
+      for (const q of list)
         out.push(
           `- ${q.acceptedAt ? `${new Date(q.acceptedAt).toISOString()} ` : ''}${mdInline(q.state)}:`,
           '',
           ...fenced(q.text),
           '',
         );
-    }
-    if (this.notRunInputs.length) {
-      out.push(`## Inputs the gateway did not run (${this.notRunInputs.length})`, '');
-      for (const q of this.notRunInputs)
-        out.push(
-          `- ${q.acceptedAt ? `${new Date(q.acceptedAt).toISOString()} ` : ''}${mdInline(q.state)}:`,
-          '',
-          ...fenced(q.text),
-          '',
-        );
-    }
+    };
+    if (this.pendingInputs.length)
+      inputs(`## Queued inputs (${this.pendingInputs.length + this.pendingMore})`, this.pendingInputs);
+    if (this.notRunInputs.length)
+      inputs(`## Inputs the gateway did not run (${this.notRunInputs.length})`, this.notRunInputs);
     return out.join('\n');
   }
 

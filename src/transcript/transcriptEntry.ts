@@ -13,20 +13,13 @@
 // totalTokens, cost{total}}, stopReason:"stop"|"error"|"aborted", model, __openclaw{runId, id, seq}}`, tool results
 // `{role:"toolResult", toolCallId, toolName, content, isError}`, the reset marker `{role:"system",
 // content:[{type:"text", text:"Reset"}], __openclaw{kind:"reset", id, seq:1}}`.
+import type { TranscriptToolView } from '../protocol/webviewMessages';
 import { revealBidiControls } from '../report/visibleText';
 
 export type TranscriptRole = 'user' | 'assistant' | 'system' | 'tool' | 'other';
 
-export interface TranscriptToolPart {
-  kind: 'call' | 'result';
-  name?: string;
-  /** The tool-use id that links a call to its result. */
-  callId?: string;
-  /** Call: the arguments as JSON text. Result: the output text. */
-  text: string;
-  isError?: boolean;
-  clipped?: number;
-}
+/** A tool call or result in an entry: the same shape the webview gets (src/protocol/webviewMessages.ts). */
+export type TranscriptToolPart = TranscriptToolView;
 
 export interface TranscriptUsage {
   input?: number;
@@ -131,6 +124,24 @@ const isToolResultType = (t: string) => ['toolresult', 'tool_result'].includes(t
 const toolUseId = (b: Record<string, unknown>) =>
   str(b.toolCallId) ?? str(b.tool_call_id) ?? str(b.toolUseId) ?? str(b.tool_use_id) ?? str(b.id);
 
+/** A tool's output as a transcript part: from a tool_result block, or a whole tool-role message. */
+function toolResult(
+  from: Record<string, unknown>,
+  name: string | undefined,
+  raw: string,
+  max: number,
+): TranscriptToolPart {
+  const out = displayText(raw, max);
+  return {
+    kind: 'result',
+    name,
+    callId: toolUseId(from),
+    text: out.text,
+    isError: from.isError === true || from.is_error === true,
+    ...(out.clipped ? { clipped: out.clipped } : {}),
+  };
+}
+
 function roleOf(raw: string | undefined): TranscriptRole {
   const r = (raw ?? '').toLowerCase();
   if (r === 'user') return 'user';
@@ -212,15 +223,7 @@ export function normalizeMessage(
           ...(args.clipped ? { clipped: args.clipped } : {}),
         });
       } else if (isToolResultType(type)) {
-        const out = displayText(jsonText(b.content ?? b.output ?? b.text), max);
-        tools.push({
-          kind: 'result',
-          name: str(b.name) ?? str(b.toolName),
-          callId: toolUseId(b),
-          text: out.text,
-          isError: b.isError === true || b.is_error === true,
-          ...(out.clipped ? { clipped: out.clipped } : {}),
-        });
+        tools.push(toolResult(b, str(b.name) ?? str(b.toolName), jsonText(b.content ?? b.output ?? b.text), max));
       } else if (type === 'image' || type === 'input_image')
         texts.push(`[image${str(b.mimeType) ? ` ${String(b.mimeType)}` : ''}]`);
       else if (type) texts.push(`[${type} content]`);
@@ -229,15 +232,7 @@ export function normalizeMessage(
 
   // A tool-result message: its own text is the tool's output.
   if (role === 'tool' && tools.length === 0) {
-    const out = displayText(texts.join('\n'), max);
-    tools.push({
-      kind: 'result',
-      name: str(m.toolName) ?? str(m.name),
-      callId: toolUseId(m),
-      text: out.text,
-      isError: m.isError === true || m.is_error === true,
-      ...(out.clipped ? { clipped: out.clipped } : {}),
-    });
+    tools.push(toolResult(m, str(m.toolName) ?? str(m.name), texts.join('\n'), max));
     texts.length = 0;
   }
 
