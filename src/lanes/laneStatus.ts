@@ -167,8 +167,11 @@ export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
     const active = row.hasActiveRun || activeIds.length > 0;
     if (active) {
       const status = base('running');
-      status.runId = activeIds[0] ?? live[0]?.runId;
-      status.startedAt = typeof row.startedAt === 'number' ? row.startedAt : live[0]?.startedAt;
+      // The run this socket saw start is the one whose age counts: a row's startedAt can still be the previous run's
+      // for the first changes of a new run.
+      const seen = live.find((r) => r.observedStart && (activeIds.length === 0 || activeIds.includes(r.runId)));
+      status.runId = seen?.runId ?? activeIds[0] ?? live[0]?.runId;
+      status.startedAt = seen?.startedAt ?? (typeof row.startedAt === 'number' ? row.startedAt : live[0]?.startedAt);
       facts.unshift({
         rule: 'p4.hasActiveRun',
         text: `the gateway reports an active run${status.runId ? ` (${status.runId})` : ''}`,

@@ -483,6 +483,30 @@ describe('lane status transitions from real event sequences', () => {
     ];
     assert.deepEqual(states, ['idle', 'running', 'stalled', 'idle']);
   });
+  it("9.x: a new run's age starts from its own start, not the row's startedAt left from the run before", () => {
+    // The first sessions.changed of a new run can still carry the previous run's startedAt (bench/control-ui.mjs saw
+    // "running 4s"…"running 10s" for 1–2 s on a run that had just begun); the lifecycle start this socket saw is the run's.
+    const row = { ...runningRow96, startedAt: NOW - 10_000, activeRunIds: ['run-new'] } as SessionRowView;
+    const s = deriveLaneStatus(
+      ev({
+        row,
+        trackedRuns: [
+          {
+            runId: 'run-new',
+            sessionKey: 'agent:main:main',
+            startedAt: NOW - 200,
+            lastEventAt: NOW,
+            observedStart: true,
+          },
+        ],
+      }),
+    );
+    assert.equal(s.state, 'running');
+    assert.equal(s.runId, 'run-new');
+    assert.equal(s.startedAt, NOW - 200);
+    // Without a start seen on this socket, the row is all there is.
+    assert.equal(deriveLaneStatus(ev({ row })).startedAt, NOW - 10_000);
+  });
   it('sorts the most urgent first', () => {
     const shuffled: LaneState[] = ['idle', 'running', 'stuck', 'unknown', 'stale', 'queued', 'stalled', 'long-running'];
     assert.deepEqual([...shuffled].sort(compareLaneStates), [...LANE_STATE_ORDER]);
