@@ -524,8 +524,9 @@ export function cannotAbortThroughApi(step: RecoveryStep, serverVersion: string 
   );
 }
 
+/** Host-neutral: which command does it (VS Code's "Restart Gateway…", `lanewatch restart --stop`) is each host's advice. */
 export const RESTART_ADVICE_P3 =
-  'Restart the gateway to free it: "Restart Gateway…" offers stop + start, which frees the lane at once (a SIGUSR1 restart first waits for the hung run: 300 s deferral plus 90 s drain, 6.5 minutes measured on 2026.3.24).';
+  'Restart the gateway to free it: a stop + start frees the lane at once (a SIGUSR1 restart first waits for the hung run: 300 s deferral plus 90 s drain, 6.5 minutes measured on 2026.3.24).';
 
 /** One state in words: the facts the verdict is computed from, so the text cannot contradict it. */
 function stateText(s: SessionReadBack): string {

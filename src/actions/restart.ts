@@ -15,6 +15,8 @@ export interface RestartReport {
   downMs?: number;
   rerunSessions: string[];
   steps: string[];
+  /** The request was accepted but the gateway had not gone down by the deadline: it is still draining active work. */
+  stillDraining?: boolean;
   /** When each phase was seen (ms since the epoch): the request, the gateway going down, answering again. */
   phases?: { requestedAt: number; shutdownAt?: number; downAt?: number; upAt?: number };
 }
@@ -153,7 +155,8 @@ export async function restartGateway(
       return {
         ...base,
         ok: false,
-        summary: `the restart was accepted but the gateway did not go down within ${Math.round(timeoutMs / 1000)} s: it is still draining active work${opts.mode === 'when-safe' ? '; "Restart Now" interrupts it' : ''}`,
+        summary: `the restart was accepted but the gateway did not go down within ${Math.round(timeoutMs / 1000)} s: it is still draining active work`,
+        stillDraining: true,
       };
     }
     const back = await ctx.connection.waitForConnected(timeoutMs, ctx.signal);
@@ -316,7 +319,7 @@ export async function stopLocalGateway(
     ok: true,
     pid,
     stoppedMs: ms,
-    summary: `stopped pid ${pid} in ${(ms / 1000).toFixed(1)} s (SIGTERM). Start it again the way you run it (e.g. openclaw gateway run, or your service manager); Lanewatch reconnects by itself.`,
+    summary: `stopped pid ${pid} in ${(ms / 1000).toFixed(1)} s (SIGTERM). Start it again the way you run it (e.g. openclaw gateway run, or your service manager).`,
   };
 }
 

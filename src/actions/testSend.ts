@@ -4,6 +4,7 @@
 import {
   GatewayApi,
   GatewayConnection,
+  type ConnectionProblem,
   type ConnectionSnapshot,
   type DeviceIdentityStore,
   type GatewayConnectionOptions,
@@ -28,6 +29,12 @@ export interface TestSendOptions {
   fetchHealth?: (httpUrl: string) => Promise<boolean>;
   /** The gateway's transport rules (pinned certificate, consent to plain ws://): Fleet.connectionSecurity. */
   security?: Pick<GatewayConnectionOptions, 'tlsFingerprint' | 'allowPlaintextRemote'>;
+  /**
+   * The whole connection, from OperatorConnections (credentials, device, client version, transport rules, request
+   * timeout, logger): used instead of url/token/identity/clientVersion/security. Its request timeout bounds chat.send
+   * too (without it, 60 s: 2026.4.x stalls up to 55 s).
+   */
+  connection?: GatewayConnectionOptions;
 }
 
 export interface TestSendPhase {
@@ -48,6 +55,8 @@ export interface TestSendReport {
   idempotencyKey: string;
   /** What the probe leaves in the session, in words: the message stays in the transcript once accepted. */
   leftBehind: string;
+  /** Why the connection failed, when it did (its kind decides the advice each host gives). */
+  problem?: ConnectionProblem;
 }
 
 /** Said before sending, by the extension's confirmation and the CLI's prompt: a probe is not free of side effects. */
@@ -98,17 +107,21 @@ function replyText(payload: Record<string, unknown>): string | undefined {
 
 export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
   const idempotencyKey = `lanewatch-probe-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  const connection = new GatewayConnection({
-    url: opts.url,
-    credentials: () => ({ token: opts.token }),
-    scopes: ['operator.read', 'operator.write'],
-    identityStore: opts.identityStore,
-    identityKey: opts.identityKey,
-    clientVersion: opts.clientVersion,
-    clientDisplayName: 'Lanewatch test send',
-    reconnect: false,
-    ...opts.security,
-  });
+  const connection = new GatewayConnection(
+    opts.connection
+      ? { ...opts.connection, reconnect: false }
+      : {
+          url: opts.url,
+          credentials: () => ({ token: opts.token }),
+          scopes: ['operator.read', 'operator.write'],
+          identityStore: opts.identityStore,
+          identityKey: opts.identityKey,
+          clientVersion: opts.clientVersion,
+          clientDisplayName: 'Lanewatch test send',
+          reconnect: false,
+          ...opts.security,
+        },
+  );
   const api = new GatewayApi(connection);
   const started = Date.now();
   /** Whether the probe is in the transcript: yes once accepted; unknown when the send got no answer. */
@@ -167,6 +180,7 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
         ok: false,
         failure: p && authKinds.includes(p.kind) ? 'auth' : (p?.kind ?? 'connect'),
         phases,
+        problem: p,
         summary: p ? `${p.summary}: ${p.advice}` : (err as Error).message,
       });
     }
@@ -204,8 +218,9 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
           message: opts.message ?? 'Lanewatch test send: please reply with one short sentence.',
           idempotencyKey,
         },
-        { signal: opts.signal, timeoutMs: 60_000 },
-      ); // 2026.4.x stalls up to 55 s
+        // 2026.4.x stalls up to 55 s: 60 s unless the host's request timeout says otherwise.
+        { signal: opts.signal, timeoutMs: opts.connection?.requestTimeoutMs ?? 60_000 },
+      );
     } catch (err) {
       if (!(err instanceof GatewayRequestError && err.answered)) written = 'unknown';
       phases.push({ name: 'request accepted', ok: false, detail: (err as Error).message });
@@ -278,7 +293,7 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
         phases,
         runId,
         summary: holder
-          ? `accepted, but no reply within ${Math.round(timeoutMs / 1000)} s because the session's lane is held by ${holder}. Abort it or run "Recover Session…".`
+          ? `accepted, but no reply within ${Math.round(timeoutMs / 1000)} s because the session's lane is held by ${holder}. Abort it, or recover the session.`
           : `accepted, but no reply within ${Math.round(timeoutMs / 1000)} s and nothing else holds the lane: the model call itself is slow or hung.`,
       });
     }

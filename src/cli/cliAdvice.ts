@@ -1,7 +1,9 @@
-// What to do, worded for someone at a terminal. The model's problems and reports carry advice written for the
-// extension (its commands and buttons: "Set Gateway Token", "Recover Session…", settings); the CLI says instead
-// which `lanewatch` option or command to use. The extension's own wording is not touched.
+// What to do, worded for someone at a terminal, keyed by the kind of outcome — never by rewriting the extension's words.
+// A connection problem's advice is chosen by the problem's kind (the extension shows its own advice and buttons for
+// the same kinds); an action's next step by its report's outcome kind (src/actions/actionReport.ts), the same kinds the
+// extension words as its commands ("Restart Gateway…", "Recover Session…").
 import type { ConnectionProblem } from '../gateway/problems';
+import type { ActionReport } from '../actions/actionReport';
 
 export interface AdviceContext {
   /** The gateway's URL. */
@@ -41,7 +43,7 @@ export function cliProblemText(p: ProblemLike, ctx: AdviceContext): string {
     case 'auth-token-mismatch':
       return `wrong token for ${url}: ${tokenFrom} does not match the gateway's gateway.auth.token. ${ctx.tokenEnv ? `Put the right token in ${ctx.tokenEnv}` : 'Put the right token in an environment variable and pass --token-env NAME after its --gateway URL'}.`;
     case 'auth-required':
-      return `${url} needs a token and none was found${ctx.tokenWarning ? ` (${cliText(ctx.tokenWarning)})` : ''}: ${TOKEN_HINT}.`;
+      return `${url} needs a token and none was found${ctx.tokenWarning ? ` (${tokenWarningText(ctx.tokenWarning)})` : ''}: ${TOKEN_HINT}.`;
     case 'auth-not-configured':
       return `${url}: the gateway has no token configured (gateway.auth.token). Configure one on the gateway host, then pass it with --token-env NAME.`;
     case 'auth-rate-limited':
@@ -62,19 +64,72 @@ export function cliProblemText(p: ProblemLike, ctx: AdviceContext): string {
     case 'unknown-agent':
       return `${url}: the gateway does not know that agent id (it may have been removed); see lanewatch status.`;
     case 'closed-normal':
+      return `${url}: ${p.summary}. Before the handshake finished this usually means the gateway's pre-auth handshake timeout passed (it is overloaded or its event loop is blocked): try again.`;
     case 'going-away':
-    case 'connection-lost':
-    case 'server-error':
+      return `${url}: the gateway is shutting down; try again when it is back.`;
     case 'restarting':
+      return `${url}: the gateway is restarting; try again in a few seconds.`;
     case 'starting':
+      return `${url}: the gateway is starting or not admitting work yet; try again in a few seconds.`;
+    case 'connection-lost':
+      return `${url}: ${p.summary}: the gateway process died or the network broke. Check that the gateway runs, then try again.`;
+    case 'server-error':
+      return `${url}: ${p.summary}: the gateway hit an internal error (handler unavailable or stale install). Check the gateway log, then try again.`;
     case 'tick-timeout':
-    case 'closed':
+      return `${url}: ${p.summary}: no frame arrived for more than twice the tick interval (the link or the gateway's event loop is stuck). Try again.`;
     case 'frame-too-large':
-    case 'no-challenge':
-    case 'hello-timeout':
-      return `${url}: ${p.summary}. ${cliText(p.advice)}`;
+      return `${url}: ${p.summary}: a frame exceeded the size limit; if it repeats, a session payload is oversized.`;
+    case 'closed':
+      return `${url}: ${p.summary}. Try again.`;
+    case 'policy-violation':
+      return `${url}: ${p.summary}: check the token (--token-env NAME) and the pairing (openclaw devices list).`;
+    case 'auth-device':
+      return `${url}: ${p.summary}: remove the device with "openclaw devices remove" on the gateway host, then run this command again to pair it anew.`;
+    case 'device-auth-invalid':
+      return `${url}: ${p.summary}: check this machine's clock; if it persists, report it with the output of lanewatch status --json.`;
     default:
-      return `${url}: ${p.summary}. ${cliText(p.advice)}`;
+      // The remaining kinds' advice names no VS Code command, button or setting (it says what the gateway did and
+      // what to check on it): said as is.
+      return `${url}: ${p.summary}. ${p.advice}`;
+  }
+}
+
+/**
+ * The token source's warning (why no token was found). It comes from src/config, worded for both faces; its closing
+ * pointer to the extension's token command is the one clause a terminal cannot use, and is left off.
+ */
+function tokenWarningText(warning: string): string {
+  const i = warning.indexOf(': use "Lanewatch: Set Gateway Token"');
+  return i >= 0 ? warning.slice(0, i) : warning;
+}
+
+/**
+ * What to do next after an action, keyed by its outcome kind (the extension words the same kinds as its commands);
+ * undefined when nothing is left to do or the summary already says it in terms a terminal can use.
+ */
+export function cliNextStep(
+  r: Pick<ActionReport, 'kind' | 'sessionKey' | 'problem' | 'action'>,
+  ctx: AdviceContext,
+): string | undefined {
+  const key = r.sessionKey ?? ctx.sessionKey ?? 'KEY';
+  switch (r.kind) {
+    case 'needs-restart':
+      return 'stop the gateway with lanewatch restart --stop (then start it again yourself): a stop + start frees the lane at once.';
+    case 'ineffective':
+      return 'restart the gateway: lanewatch restart (--now interrupts active work).';
+    case 'unverified':
+      return `see whether it answers with lanewatch send ${key}; if it does not, restart the gateway: lanewatch restart${r.action === 'recover' ? '' : ` (or lanewatch recover ${key} --yes first)`}.`;
+    case 'lane-held':
+      return `free the lane: lanewatch recover ${key} --yes`;
+    case 'still-draining':
+      return 'lanewatch restart --now interrupts the active work instead of waiting for it.';
+    case 'unknown-session':
+      return 'see the keys with lanewatch status';
+    case 'stopped':
+      return 'start it again the way you run it; lanewatch status then shows it back.';
+    default:
+      if (r.problem && (r.kind === 'failed' || r.kind === 'refused')) return cliProblemText(r.problem, ctx);
+      return undefined;
   }
 }
 
@@ -105,32 +160,4 @@ export function cliFix(
     default:
       return 'run the command again';
   }
-}
-
-/**
- * Rewrites the extension's wording in a model text (a report summary, a step message, a token warning) into the
- * terminal's. Only phrases known to name a VS Code command, button or setting are replaced.
- */
-export function cliText(text: string, ctx: { sessionKey?: string } = {}): string {
-  const key = ctx.sessionKey ?? 'KEY';
-  return text
-    .replace(/(?:use |run )?"Lanewatch: Set Gateway Token"(?: with [^.;]*)?/g, 'pass the token with --token-env NAME')
-    .replace(/run "Recover Session…"/g, `run lanewatch recover ${key} --yes`)
-    .replace(/"Recover Session…"/g, `lanewatch recover ${key} --yes`)
-    .replace(
-      /"Restart Gateway…" offers stop \+ start/g,
-      'lanewatch restart --stop stops it (then start it again yourself)',
-    )
-    .replace(/"Restart Gateway…"/g, 'lanewatch restart')
-    .replace(/try again with "restart now"/g, 'try again with lanewatch restart --now')
-    .replace(/ in lanewatch\.gateways/g, ' (--gateway URL)')
-    .replace(/Check the URL in settings/g, 'Check --gateway URL')
-    .replace(/;? ?Lanewatch reconnects by itself\./g, '.')
-    .replace(/ ?Lanewatch (?:retries|reconnects)[^.]*\./g, ' Try again shortly.')
-    .replace(/\.\s*\./g, '.');
-}
-
-/** A step message without the outcome the step line already shows ("refused: refused: …"). */
-export function stripOutcomePrefix(message: string, outcome: string): string {
-  return message.startsWith(`${outcome}: `) ? message.slice(outcome.length + 2) : message;
 }

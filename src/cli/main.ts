@@ -6,14 +6,14 @@ import { GatewayRequestError } from '../gateway/requestError';
 import {
   auditTrailFor,
   EXIT,
-  runRecover,
-  runRestart,
-  runSend,
-  runStep,
+  runRestartCommand,
+  runSessionCommand,
   runWatch,
   type ActionContext,
   type Io,
 } from './actionCommands';
+import { OperatorConnections } from '../actions/operatorConnection';
+import { describeFailure } from '../actions/actionReport';
 import { cliFix, cliProblemText, type AdviceContext } from './cliAdvice';
 import { COMMANDS, usageText, type Command } from './usage';
 import type { Fleet } from '../fleet/fleet';
@@ -191,6 +191,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case '--connect-timeout-seconds':
         out.connectTimeoutMs = number(1) * 1000;
         break;
+      case '--request-timeout-seconds':
+        // Every request's answer, on the watcher's connection and the actions' (the extension's requestTimeoutSeconds).
+        out.fleet.requestTimeoutMs = number(1) * 1000;
+        break;
       case '--states':
         out.watch.states = value()
           .split(',')
@@ -261,8 +265,12 @@ function stopSignal(): Promise<void> {
 /** A failed connect or call, for a terminal: what happened and which option or command helps. */
 export function cliErrorText(err: unknown, ctx: AdviceContext): string {
   if (err instanceof GatewayRequestError) {
-    if (err.method === 'connect' && err.code === 'TIMEOUT') {
+    const failure = describeFailure(err);
+    if (failure.connectTimeout) {
       return `the gateway at ${ctx.url} accepted the connection but did not finish connecting: ${err.problem.summary}. It may be starting or overloaded (2026.4.x loads plugins for ~20 s): try again, or allow longer with --connect-timeout-seconds N.`;
+    }
+    if (failure.requestTimeout) {
+      return `the gateway at ${ctx.url} did not answer ${failure.requestTimeout.method}: ${err.problem.summary}. Try again, or allow longer with --request-timeout-seconds N.`;
     }
     return cliProblemText(err.problem, ctx);
   }
@@ -327,15 +335,20 @@ export async function main(
     const first = gateways[0];
     advice = () => adviceFor(first.config.name);
     if (parsed.command === 'status') return await status(fleet, parsed, io, adviceFor);
-    const log = options.verbose ? (level: string, m: string) => io.err(`[${level}] [command] ${m}\n`) : undefined;
-    const timeouts = {
-      connectTimeoutMs: parsed.connectTimeoutMs,
-      requestTimeoutMs: options.requestTimeoutMs,
-      replyTimeoutMs: parsed.replyTimeoutMs,
-      log,
-    };
+    // The one factory of action connections: every setting, and its log on stderr with --verbose.
+    const conns = new OperatorConnections(fleet, {
+      requestTimeoutMs: () => options.requestTimeoutMs,
+      connectTimeoutMs: () => parsed.connectTimeoutMs,
+      log: (level, m) => {
+        if (options.verbose) io.err(`[${level}] [command] ${m}\n`);
+      },
+    });
     if (parsed.command === 'watch')
-      return await runWatch(fleet, rules!, io, parsed.json, until(), { ...timeouts, waitMs: parsed.waitMs });
+      return await runWatch(fleet, rules!, io, parsed.json, until(), {
+        conns,
+        replyTimeoutMs: parsed.replyTimeoutMs,
+        waitMs: parsed.waitMs,
+      });
     if (parsed.command !== 'send') await settled(fleet, parsed.waitMs);
     const ctx: ActionContext = {
       fleet,
@@ -344,19 +357,21 @@ export async function main(
       yes: parsed.yes,
       io,
       audit: auditTrailFor(io, parsed.json),
-      ...timeouts,
+      conns,
+      replyTimeoutMs: parsed.replyTimeoutMs,
+      advice: advice(),
     };
     switch (parsed.command) {
       case 'recover':
-        return await runRecover(ctx, parsed.sessionKey!);
+        return await runSessionCommand(ctx, 'recover', parsed.sessionKey!);
       case 'abort':
-        return await runStep(ctx, parsed.clearQueue ? 'abort-clear-queue' : 'abort', parsed.sessionKey!);
+        return await runSessionCommand(ctx, parsed.clearQueue ? 'abort-clear-queue' : 'abort', parsed.sessionKey!);
       case 'reset':
-        return await runStep(ctx, 'reset', parsed.sessionKey!);
+        return await runSessionCommand(ctx, 'reset', parsed.sessionKey!);
       case 'send':
-        return await runSend(ctx, parsed.sessionKey!, parsed.message);
+        return await runSessionCommand(ctx, 'send', parsed.sessionKey!, parsed.message);
       case 'restart':
-        return await runRestart(ctx, parsed.now, parsed.stop);
+        return await runRestartCommand(ctx, parsed.now, parsed.stop);
     }
     return EXIT.usage;
   } catch (err) {
@@ -371,7 +386,7 @@ export async function main(
     if (!(err instanceof GatewayRequestError)) throw err;
     // A connection or request failure: say what happened and what to do, not a stack trace.
     io.err(`lanewatch: ${cliErrorText(err, advice())}\n`);
-    return err.problem.kind === 'missing-scope' || err.problem.kind === 'forbidden' ? EXIT.refused : EXIT.failed;
+    return describeFailure(err).kind === 'refused' ? EXIT.refused : EXIT.failed;
   } finally {
     fleet?.dispose();
   }

@@ -18,10 +18,12 @@ const GATEWAY_OPTIONS = `gateway selection (all commands):
                          and transcripts would cross the network in clear)
   --connect-timeout-seconds N  how long a gateway that accepts the connection may take to answer connect (default
                          30; 2026.4.x loads plugins for ~20 s). A refused port or an unknown host fails at once.
+  --request-timeout-seconds N  how long any request may wait for its answer (default 60; 2026.4.x can stall for up
+                         to 55 s); the extension's lanewatch.requestTimeoutSeconds
   --json                 machine-readable output (status: one JSON document; watch: JSON lines; audit lines on
                          stderr as JSON too)
   --wait-ms N            how long commands wait for the gateways' first full read (default 15000)
-  --verbose              connection details on stderr
+  --verbose              connection details on stderr (the watcher's and every action connection's)
   -h, --help             usage (lanewatch <command> --help: that command's)`;
 
 const EXIT_CODES = `exit codes: 0 ok (freed, nothing to do, reset proven, reply received, restarted; status: every gateway answered; --help)
