@@ -229,18 +229,3 @@ export function connectWithin(
 export function evidenceFor(fleet: Fleet, config: GatewayConfig): RunEvidenceSource | undefined {
   return fleet.gateway(config.name)?.evidenceSource();
 }
-
-/** The extension's commands still call this until they move onto OperatorConnections (the next commit removes it). */
-export function withOperatorConnection<T>(
-  fleet: OperatorFleet,
-  config: GatewayConfig,
-  scopes: OperatorScope[],
-  options: { signal?: AbortSignal; reconnect?: boolean; requestTimeoutMs?: number; connectTimeoutMs?: number },
-  fn: (api: GatewayApi, connection: GatewayConnection) => Promise<T>,
-): Promise<T> {
-  return new OperatorConnections(fleet, {
-    requestTimeoutMs: () => options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    connectTimeoutMs: () => options.connectTimeoutMs,
-    log: () => undefined,
-  }).run(config, scopes, { purpose: 'command', signal: options.signal, reconnect: options.reconnect }, fn);
-}

@@ -4,7 +4,9 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { registerGatewayCommands } from './commands/gatewayCommands';
 import { PlaintextConsent, registerTransportTrustCommands } from './commands/transportTrustCommands';
-import { AuditLog, registerRecoveryCommands } from './commands/recoveryCommands';
+import { registerRecoveryCommands } from './commands/recoveryCommands';
+import { ActionServices } from './commands/commandHost';
+import { requestTimeoutFromSeconds } from '../actions/operatorConnection';
 import { WatchdogHost } from './watchdogHost';
 import type { WatchdogEvent } from '../watchdog/watchdog';
 import type { AuditEntry } from '../actions/auditTrail';
@@ -79,9 +81,9 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   const output = vscode.window.createOutputChannel('Lanewatch', { log: true });
   context.subscriptions.push(output);
   const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '0.0.0');
-  const timeoutSeconds = vscode.workspace.getConfiguration('lanewatch').get<number>('requestTimeoutSeconds', 60);
-  const requestTimeoutMs =
-    (Number.isFinite(timeoutSeconds) && timeoutSeconds >= 5 ? Math.min(timeoutSeconds, 600) : 60) * 1000;
+  const requestTimeoutMs = requestTimeoutFromSeconds(
+    vscode.workspace.getConfiguration('lanewatch').get<unknown>('requestTimeoutSeconds'),
+  );
   const plaintextConsent = new PlaintextConsent(context.globalState);
   const activeFleet = new Fleet({
     secrets: new SecretStorageReader(context.secrets),
@@ -122,9 +124,11 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     vscode.commands.registerCommand('lanewatch.showIdleSessions', () => setHideIdle(false)),
   );
   if (context.workspaceState.get<boolean>('lanewatch.hideIdle')) setHideIdle(true);
-  const audit = new AuditLog(output);
-  registerRecoveryCommands(context, activeFleet, output, audit);
-  const watchdog = new WatchdogHost(activeFleet, audit, output);
+  // The audit trail, the one factory of action connections and the one command wrapper, for the commands and the watchdog.
+  const actions = new ActionServices(context, activeFleet, output);
+  const audit = actions.audit;
+  registerRecoveryCommands(actions);
+  const watchdog = new WatchdogHost(actions);
   context.subscriptions.push(watchdog);
   const details = new GatewayDetailsPanels(context.extensionUri, activeFleet, output);
   context.subscriptions.push(

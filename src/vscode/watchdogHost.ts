@@ -1,11 +1,9 @@
-// The opt-in watchdog inside VS Code: `lanewatch.watchdog.*` settings → a Watchdog on the fleet, whose actions
-// go to the audit trail and to a notification. Off by default; a settings change rebuilds it (armed sessions
-// start their threshold over, which can only delay an action, never hasten one).
+// The opt-in watchdog inside VS Code: `lanewatch.watchdog.*` settings → a Watchdog on the fleet, whose recovery is the
+// actions layer's (the same ladder and connection factory as the commands and `lanewatch watch`) and whose outcomes go
+// to the audit trail and to a notification. Off by default; a settings change rebuilds it (armed sessions start their
+// threshold over, which can only delay an action, never hasten one).
 import * as vscode from 'vscode';
-import type { Fleet } from '../fleet/fleet';
-import type { AuditTrail } from '../actions/auditTrail';
-import { RECOVERY_SCOPES, requestTimeoutFromSeconds, withOperatorConnection } from '../actions/operatorConnection';
-import { recoverSession } from '../actions/recovery';
+import { watchdogRecovery } from '../actions/sessionActions';
 import {
   validateWatchdogRules,
   Watchdog,
@@ -13,6 +11,7 @@ import {
   watchdogRetryText,
   type WatchdogEvent,
 } from '../watchdog/watchdog';
+import type { ActionServices } from './commands/commandHost';
 
 export class WatchdogHost implements vscode.Disposable {
   private dog?: Watchdog;
@@ -21,11 +20,7 @@ export class WatchdogHost implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<WatchdogEvent>();
   readonly onDidEvent = this.emitter.event;
 
-  constructor(
-    private readonly fleet: Fleet,
-    private readonly audit: AuditTrail,
-    private readonly output: vscode.LogOutputChannel,
-  ) {
+  constructor(private readonly actions: ActionServices) {
     this.subs.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('lanewatch.watchdog')) this.configure();
@@ -41,6 +36,7 @@ export class WatchdogHost implements vscode.Disposable {
   private configure(): void {
     this.dog?.dispose();
     this.dog = undefined;
+    const { output } = this.actions;
     const c = vscode.workspace.getConfiguration('lanewatch.watchdog');
     if (!c.get<boolean>('enabled', false)) return;
     const seconds = (k: string) => {
@@ -57,32 +53,18 @@ export class WatchdogHost implements vscode.Disposable {
     if (problems.length) {
       // A bad rule must not turn into a watchdog that acts more than the user asked: stay off and say why.
       const text = `Lanewatch watchdog is off: invalid lanewatch.watchdog settings: ${problems.join('; ')}`;
-      this.output.warn(text);
+      output.warn(text);
       void vscode.window
         .showWarningMessage(text, 'Open Settings')
         .then((x) => x && vscode.commands.executeCommand('workbench.action.openSettings', 'lanewatch.watchdog'));
       return;
     }
-    this.output.info(
+    output.info(
       `watchdog on: ${rules.states.join('/')} for ${rules.thresholdMs / 1000} s → recovery ladder; max ${rules.maxActionsPerHour}/hour per session; cool-down ${rules.cooldownMs / 1000} s${rules.exclude.length ? `; never ${rules.exclude.join(', ')}` : ''}`,
     );
-    this.dog = new Watchdog(this.fleet, {
+    this.dog = new Watchdog(this.actions.fleet, {
       rules,
-      recover: (w, key) =>
-        withOperatorConnection(
-          this.fleet,
-          w.config,
-          RECOVERY_SCOPES,
-          {
-            requestTimeoutMs: requestTimeoutFromSeconds(
-              vscode.workspace.getConfiguration('lanewatch').get<unknown>('requestTimeoutSeconds'),
-            ),
-          },
-          (api, connection) =>
-            recoverSession({ api, connection, settleTimeoutMs: 20_000, evidence: w.evidenceSource() }, key, (s) =>
-              this.audit.record({ gateway: w.name, session: key, call: s.call, outcome: s.outcome, detail: s.message }),
-            ),
-        ),
+      recover: watchdogRecovery(this.actions.conns, this.actions.audit),
       onEvent: (e) => this.onEvent(e),
     });
   }
@@ -93,24 +75,23 @@ export class WatchdogHost implements vscode.Disposable {
     this.emitter.fire(e);
     // Outcomes and decisions not to act go to the audit trail (a failure with its cause and when it is retried).
     const entry = watchdogAuditEntry(e);
-    if (entry) this.audit.record(entry);
+    if (entry) this.actions.audit.record(entry);
+    const notify = (ok: boolean, text: string) => this.actions.commands.notify(ok, text);
     switch (e.kind) {
       case 'acted':
-        void vscode.window[e.report.verdict === 'freed' ? 'showInformationMessage' : 'showWarningMessage'](
+        notify(
+          e.report.verdict === 'freed',
           `Lanewatch watchdog: ${e.key} on ${e.gateway} was ${e.state}; recovery ${e.report.verdict} — ${e.report.summary}`,
-          'Show Log',
-        ).then((x) => x && this.output.show(true));
+        );
         break;
       case 'failed':
-        void vscode.window
-          .showWarningMessage(
-            `Lanewatch watchdog could not recover ${e.key} on ${e.gateway}: ${e.error} (${watchdogRetryText(e)})`,
-            'Show Log',
-          )
-          .then((x) => x && this.output.show(true));
+        notify(
+          false,
+          `Lanewatch watchdog could not recover ${e.key} on ${e.gateway}: ${e.error} (${watchdogRetryText(e)})`,
+        );
         break;
       case 'armed':
-        this.output.info(
+        this.actions.output.info(
           `watchdog: ${e.key} on ${e.gateway} is ${e.state}; acting at ${new Date(e.actAt).toISOString()} if it stays so`,
         );
         break;

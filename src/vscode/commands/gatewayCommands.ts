@@ -4,6 +4,7 @@ import { validateGatewayUrl } from '../../config/gatewaySettings';
 import type { Fleet } from '../../fleet/fleet';
 import { tokenSecretKey } from '../../config/tokenSources';
 import type { GatewayWatcher } from '../../fleet/gatewayWatcher';
+import { CommandHost } from './commandHost';
 
 type GatewayArg = { gateway?: string } | undefined;
 
@@ -55,8 +56,9 @@ export function registerGatewayCommands(
   output: vscode.LogOutputChannel,
   refresh: () => void,
 ): void {
-  const reg = (id: string, fn: Parameters<typeof vscode.commands.registerCommand>[1]) =>
-    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  // Every command through the one wrapper (errors logged and shown).
+  const host = new CommandHost(context, output);
+  const reg = <A>(id: string, fn: (arg: A | undefined) => unknown) => host.register<A>(id, (arg) => fn(arg));
 
   reg('lanewatch.refresh', async () => {
     refresh();
@@ -101,7 +103,7 @@ export function registerGatewayCommands(
     if (next) await vscode.commands.executeCommand('lanewatch.setGatewayToken', { gateway: name.trim() });
   });
 
-  reg('lanewatch.setGatewayToken', async (arg: GatewayArg) => {
+  reg<GatewayArg>('lanewatch.setGatewayToken', async (arg) => {
     const watcher = await pickGateway(fleet, arg, 'Set the token of which gateway?');
     if (!watcher) return;
     const token = await vscode.window.showInputBox({
@@ -117,14 +119,14 @@ export function registerGatewayCommands(
     watcher.connection.reconnectNow();
   });
 
-  reg('lanewatch.reconnectGateway', async (arg: GatewayArg) => {
+  reg<GatewayArg>('lanewatch.reconnectGateway', async (arg) => {
     const watcher = await pickGateway(fleet, arg, 'Reconnect which gateway?');
     if (!watcher) return;
     output.info(`[${watcher.name}] reconnect requested`);
     watcher.connection.reconnectNow();
   });
 
-  reg('lanewatch.showConnectionReport', async (arg: GatewayArg) => {
+  reg<GatewayArg>('lanewatch.showConnectionReport', async (arg) => {
     const watcher = await pickGateway(fleet, arg, 'Report on which gateway?');
     if (!watcher) return;
     output.info(`connection report\n${connectionReport(watcher, fleet)}`);

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Fleet } from '../../fleet/fleet';
 import type { TranscriptPanels } from '../panels/transcriptPanel';
+import { CommandHost } from './commandHost';
 
 export interface TranscriptArg {
   gateway?: string;
@@ -66,10 +67,9 @@ export function registerTranscriptCommands(
   fleet: Fleet,
   panels: TranscriptPanels,
 ): void {
-  context.subscriptions.push(
-    vscode.commands.registerCommand('lanewatch.openTranscript', async (arg?: TranscriptArg) => {
-      const target = await pickTarget(fleet, arg);
-      if (target) panels.show(target.gateway, target.key);
-    }),
-  );
+  // Through the one command wrapper (errors shown).
+  new CommandHost(context).register<TranscriptArg>('lanewatch.openTranscript', async (arg) => {
+    const target = await pickTarget(fleet, arg);
+    if (target) panels.show(target.gateway, target.key);
+  });
 }

@@ -7,6 +7,7 @@ import { plaintextRemoteProblem } from '../../gateway/transportSecurity';
 import type { Fleet } from '../../fleet/fleet';
 import type { GatewayConfig } from '../../config/gatewaySettings';
 import type { GatewayWatcher } from '../../fleet/gatewayWatcher';
+import { CommandHost } from './commandHost';
 
 const CONSENT_KEY = 'lanewatch.plaintextConsent';
 const consentId = (c: GatewayConfig) => `${c.name}|${c.url}`;
@@ -37,8 +38,9 @@ export function registerTransportTrustCommands(
   consent: PlaintextConsent,
   output: vscode.LogOutputChannel,
 ): void {
-  const reg = (id: string, fn: (arg: Arg) => unknown) =>
-    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  // Every command through the one wrapper (errors logged and shown).
+  const host = new CommandHost(context, output);
+  const reg = (id: string, fn: (arg: Arg) => unknown) => host.register<NonNullable<Arg>>(id, (arg) => fn(arg));
   const pick = async (
     arg: Arg,
     want: (w: GatewayWatcher) => boolean,
