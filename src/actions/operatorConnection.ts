@@ -15,7 +15,6 @@ import {
 } from '../gateway';
 import type { Fleet } from '../fleet/fleet';
 import type { GatewayConfig } from '../config/gatewaySettings';
-import type { RunEvidenceSource } from '../lanes/runEvidence';
 
 /** Abort needs admin on 2026.9.6: a write-only device gets "unauthorized" aborting a session it does not own. */
 export const RECOVERY_SCOPES: OperatorScope[] = ['operator.read', 'operator.write', 'operator.admin'];
@@ -223,9 +222,4 @@ export function connectWithin(
     });
     c.start();
   });
-}
-
-/** The fleet watcher's live-run evidence for recovery on protocol 3 gateways (undefined when not watched). */
-export function evidenceFor(fleet: Fleet, config: GatewayConfig): RunEvidenceSource | undefined {
-  return fleet.gateway(config.name)?.evidenceSource();
 }
