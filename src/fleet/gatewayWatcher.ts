@@ -41,6 +41,8 @@ import {
 } from './wireGuards';
 import { runExpiryMs } from '../gateway/versionRules';
 import type { RunEvidence, RunEvidenceSource } from '../lanes/runEvidence';
+import { readSessions, type ListedPage, type PageRequest, type RowChange } from './sessionPaging';
+import { GatewayRequestError } from '../gateway/requestError';
 
 export interface AgentView {
   id: string;
@@ -55,6 +57,18 @@ export interface LaneTable {
   source: 'diagnostics.lanes' | 'diagnostics.stability' | 'logs';
   /** What the source cannot tell (shown with the table). */
   note?: string;
+}
+
+/** How the last resync read the rows. */
+export interface ListingStats {
+  rows: number;
+  totalCount?: number;
+  pages: number;
+  rereads: number;
+  headPages: number;
+  passes: number;
+  truncated: boolean;
+  ms: number;
 }
 
 export type WatcherChange = {
@@ -72,6 +86,8 @@ export interface WatcherOptions {
   log: (level: LogLevel, message: string) => void;
   /** Rows fetched per sessions.list page on gateways that page (2026.9.x). */
   pageSize?: number;
+  /** sessions.list requests in flight at once while paging (default 1; one-shot readers use more). */
+  pageParallel?: number;
   /** Upper bound of rows kept per gateway (bounded memory). */
   maxSessions?: number;
   /** How often logs.tail and diagnostics.lanes are read while connected (ms). */
@@ -127,6 +143,11 @@ export class GatewayWatcher {
   private pollTimer?: NodeJS.Timeout;
   private polling?: Promise<void>;
   private readonly historyInFlight = new Set<string>();
+  /** While a resync reads the rows: the sessions.changed events received, with arrival stamps. */
+  private journal?: RowChange[];
+  /** Arrival order of pages and sessions.changed events. */
+  private arrival = 0;
+  private listing?: ListingStats;
   private readonly subscriptions: Disposable[] = [];
   private readonly changes = new Emitter<WatcherChange>();
   readonly onDidChange = this.changes.on.bind(this.changes);
@@ -279,21 +300,26 @@ export class GatewayWatcher {
   }
 
   private async doResync(hello: HelloSummary): Promise<void> {
+    // Changes that arrive while the rows are read are recorded and reconciled with them (sessionPaging.ts).
+    const journal: RowChange[] = [];
+    this.journal = journal;
     try {
-      const agents = this.accept(checkAgentsList(await this.api.agentsList()), 'agents.list');
+      // agents.list in parallel with the rows: neither needs the other.
+      const agentsRead = this.api.agentsList();
+      agentsRead.catch(() => undefined);
+      const rows = await this.listAllSessions(hello, journal);
+      const agents = this.accept(checkAgentsList(await agentsRead), 'agents.list');
       const defaultId = agents.defaultId ?? hello.sessionDefaults?.defaultAgentId;
       this.agents = agents.agents.map((a) => ({ id: a.id, isDefault: a.id === defaultId }));
       this.changes.fire({ gateway: this.name, what: 'agents' });
-      if (hello.methods.has('sessions.subscribe')) await this.api.sessionsSubscribe({});
-      const rows = await this.listAllSessions(hello);
       this.sessions.clear();
-      this.pendingInputs.clear();
       this.capWarned = false;
-      for (const row of rows) this.sessions.set(row.key, row);
+      this.pendingInputs.clear();
+      for (const [key, row] of rows) this.sessions.set(key, row);
       this.syncError = undefined;
       this.syncedBootId = hello.bootId ?? '';
       this.transcriptTails.clear();
-      for (const row of rows)
+      for (const row of rows.values())
         if (row.hasActiveRun === true || row.status === 'running') this.refreshPendingInputs(row.key);
     } catch (err) {
       this.syncError = (err as Error).message;
@@ -305,38 +331,94 @@ export class GatewayWatcher {
         if (this.connection.isConnected() && h) void this.resync(h);
       }, 5_000);
       this.resyncTimer.unref?.();
+    } finally {
+      if (this.journal === journal) this.journal = undefined;
     }
   }
 
-  /** 2026.9.x pages (100 rows by default); older gateways return everything up to `limit` in one answer. */
-  private async listAllSessions(hello: HelloSummary): Promise<SessionRowView[]> {
+  /** What the last resync's read of the rows took (pages, re-reads, passes), for diagnostics and benchmarks. */
+  lastListing(): ListingStats | undefined {
+    return this.listing;
+  }
+
+  /**
+   * Every session row. 2026.9.x pages (sessions.list limit/offset, ordered by update time: see sessionPaging.ts for
+   * how no row is lost or doubled while rows move); older gateways return everything up to `limit` in one answer.
+   * The first page comes with the subscription (sessions.subscribe with list parameters) where the gateway offers it.
+   */
+  private async listAllSessions(hello: HelloSummary, journal: RowChange[]): Promise<Map<string, SessionRowView>> {
     const pageSize = this.opts.pageSize ?? 200;
     const max = this.opts.maxSessions ?? 5000;
-    const rows = new Map<string, SessionRowView>();
-    const add = (page: { sessions: SessionRowView[] }) => {
-      for (const r of page.sessions) if (rows.size < max || rows.has(r.key)) rows.set(r.key, r);
-    };
-    if (hello.protocol < 4) {
-      add(this.accept(checkSessionsPage(await this.api.sessionsList({ limit: max })), 'sessions.list'));
-      return [...rows.values()];
-    }
-    let offset = 0;
-    // A gateway whose paging never ends (or goes backwards) is stopped by the row bound and a page bound.
-    for (let pages = 0; pages <= Math.ceil(max / pageSize); pages++) {
-      const page = this.accept(
-        checkSessionsPage(await this.api.sessionsList({ limit: pageSize, offset })),
-        'sessions.list',
-      );
-      add(page);
-      if (!page.hasMore || page.sessions.length === 0 || rows.size >= max) break;
-      const next = page.nextOffset ?? offset + page.sessions.length;
-      if (next <= offset) {
-        this.warnData(`sessions.list: nextOffset ${next} does not advance past ${offset}; stopped paging`);
-        break;
+    const started = this.now();
+    const subscribe = hello.methods.has('sessions.subscribe');
+    let bootstrap: Promise<unknown> | undefined;
+    if (subscribe && hello.protocol >= 4) {
+      // Subscribed before the snapshot is built: changes made while it is read arrive as events (recorded above).
+      bootstrap = this.api.sessionsSubscribe({ limit: pageSize });
+    } else if (subscribe) await this.api.sessionsSubscribe({});
+    const fetch = async (req: PageRequest): Promise<ListedPage> => {
+      const boot = bootstrap;
+      bootstrap = undefined;
+      let fromBoot: unknown;
+      if (boot) {
+        try {
+          fromBoot = req.offset === 0 && req.limit === pageSize ? rec(await boot).list : undefined;
+        } catch (err) {
+          // A gateway that takes no list parameters on sessions.subscribe: subscribe plainly, then list.
+          this.opts.log('debug', `[${this.name}] sessions.subscribe with a first page: ${(err as Error).message}`);
+          await this.api.sessionsSubscribe({});
+        }
       }
-      offset = next;
+      const raw = fromBoot ?? (await this.listPage(req));
+      const at = ++this.arrival;
+      const page = this.accept(checkSessionsPage(raw), 'sessions.list');
+      const r = rec(raw);
+      return {
+        ...page,
+        at,
+        totalCount: typeof r.totalCount === 'number' && r.totalCount >= 0 ? r.totalCount : undefined,
+        ts: typeof r.ts === 'number' && Number.isFinite(r.ts) ? r.ts : undefined,
+      };
+    };
+    const read = await readSessions({
+      fetch:
+        hello.protocol < 4
+          ? (req) => fetch({ offset: 0, limit: Math.max(req.limit, max) }).then((p) => ({ ...p, hasMore: false }))
+          : fetch,
+      pageSize: hello.protocol < 4 ? max : pageSize,
+      maxRows: max,
+      parallel: this.opts.pageParallel ?? 1,
+      warn: (m) => this.warnData(m),
+      stamp: () => this.arrival,
+      changes: (since) => journal.filter((c) => c.at > since),
+    });
+    if (read.read.truncated && !this.capWarned) {
+      this.capWarned = true;
+      this.warnData(`sessions.list: more than ${max} sessions (the bound); the rest are not listed`);
     }
-    return [...rows.values()];
+    this.listing = {
+      rows: read.rows.size,
+      totalCount: read.read.totalCount,
+      pages: read.read.pages,
+      rereads: read.read.rereads,
+      headPages: read.read.headPages,
+      passes: read.passes,
+      truncated: read.read.truncated,
+      ms: this.now() - started,
+    };
+    return read.rows;
+  }
+
+  /** One page, asked again (up to 3 times) when a loaded gateway refuses it as overloaded (UNAVAILABLE). */
+  private async listPage(req: PageRequest): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.api.sessionsList(req.offset ? req : { limit: req.limit });
+      } catch (err) {
+        if (!(err instanceof GatewayRequestError) || err.code !== 'UNAVAILABLE' || attempt >= 3) throw err;
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      }
+    }
   }
 
   /** The checked value, after logging what was dropped; throws (failing the resync with that reason) when nothing is usable. */
@@ -385,7 +467,15 @@ export class GatewayWatcher {
       this.warnProblems(checked.problems, 'sessions.changed');
       row = checked.value;
     }
-    if (p.reason === 'delete' || p.reason === 'deleted' || p.deleted === true) {
+    const deleted = p.reason === 'delete' || p.reason === 'deleted' || p.deleted === true;
+    if (this.journal && (deleted || row))
+      this.journal.push({
+        key,
+        at: ++this.arrival,
+        ...(typeof p.ts === 'number' && Number.isFinite(p.ts) ? { ts: p.ts } : {}),
+        ...(deleted ? { deleted: { sessionId: typeof p.sessionId === 'string' ? p.sessionId : undefined } } : { row }),
+      });
+    if (deleted) {
       this.sessions.delete(key);
       this.pendingInputs.delete(key);
     } else if (row) {
