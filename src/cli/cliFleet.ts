@@ -120,6 +120,7 @@ export function createCliFleet(
     requestTimeoutMs: opts.requestTimeoutMs,
     env,
     plaintextConsent: () => opts.allowPlaintext === true,
+    reading: CLI_READING,
     log: (level, message) => {
       if (opts.verbose || level === 'error') log(level, message);
     },
@@ -127,30 +128,61 @@ export function createCliFleet(
 }
 
 /**
- * Resolves once every gateway has either synced (agents and all sessions read, one log/lane read done) or
- * failed in a way that will not fix itself soon; or when the deadline passes. Event-driven, not polled.
+ * How the CLI reads rows: pages of 500 with two sessions.list requests in flight (a one-shot reader wants the whole
+ * list soon; the extension reads 200 at a time, one after the other), and up to 50,000 rows (the extension keeps
+ * 5,000). Measured in bench/status.mjs.
  */
-export function settled(fleet: Fleet, deadlineMs: number): Promise<void> {
+export const CLI_READING = { pageSize: 500, pageParallel: 2, maxSessions: 50_000 } as const;
+
+/**
+ * How long after a gateway's hello-ok the reads that complete its picture — the log tail (diagnostics: stalled,
+ * stuck, lane waits), the lane table, the queued inputs of running sessions (protocol 3: their transcript tails) —
+ * may take before the CLI answers without them. They start at once, in parallel with the rows; the rows themselves
+ * are always read in full (up to the deadline). What was not read by then is said in the report: the sessions'
+ * facts and `notReadInTime` in --json.
+ */
+export const READ_BUDGET_MS = 1_000;
+
+export interface SettleOptions {
+  /** See READ_BUDGET_MS (the default); Infinity waits for every read, up to the deadline. */
+  readBudgetMs?: number;
+}
+
+/**
+ * Resolves once every gateway has either synced (agents and all sessions read) and read the rest of its picture
+ * within the read budget, or failed in a way that will not fix itself soon; or when the deadline passes.
+ * Event-driven, not polled. Reads still in flight at that point are recorded (GatewayWatcher.noteUnread) so that a
+ * report made next says what it lacks.
+ */
+export function settled(fleet: Fleet, deadlineMs: number, opts: SettleOptions = {}): Promise<void> {
+  const budget = opts.readBudgetMs ?? READ_BUDGET_MS;
   const watchers = fleet.gateways();
-  const polling = new Set<GatewayWatcher>(),
-    polled = new Set<GatewayWatcher>();
+  const reading = new Set<GatewayWatcher>(),
+    read = new Set<GatewayWatcher>();
+  const timers: NodeJS.Timeout[] = [];
   const done = (w: GatewayWatcher) => {
     const snap = w.snapshot();
     if (snap.state === 'connected') {
       if (!w.isSynced() && !w.lastSyncError()) return false;
-      // The diagnostics (stalled, lane waits) only come from the log: one complete read before answering.
-      // Transcript tails (protocol 3 evidence) and pending inputs are read after the sync: wait for those too.
-      if (!polling.has(w)) {
-        polling.add(w);
-        void w
-          .pollOnce()
-          .then(() => w.whenQuiet())
-          .then(() => {
-            polled.add(w);
-            check();
-          });
+      // The log, lanes and queued inputs were asked for at hello-ok and while the rows were read: wait for them
+      // until the budget (counted from hello-ok) runs out.
+      if (!reading.has(w)) {
+        reading.add(w);
+        const finish = () => {
+          if (read.has(w)) return;
+          read.add(w);
+          w.noteUnread();
+          check();
+        };
+        void w.whenRead().then(finish, finish);
+        if (Number.isFinite(budget)) {
+          const left = Math.max(0, (snap.connectedAt ?? Date.now()) + budget - Date.now());
+          const t = setTimeout(finish, left);
+          t.unref?.();
+          timers.push(t);
+        }
       }
-      return polled.has(w);
+      return read.has(w);
     }
     // A failure that stops reconnecting (token, pairing, protocol) or a refused connection is the answer.
     return (
@@ -166,10 +198,14 @@ export function settled(fleet: Fleet, deadlineMs: number): Promise<void> {
     if (watchers.every(done)) resolveAll();
   };
   const sub = fleet.onDidChange(check);
-  const timer = setTimeout(resolveAll, deadlineMs);
+  const timer = setTimeout(() => {
+    for (const w of watchers) if (w.snapshot().state === 'connected') w.noteUnread();
+    resolveAll();
+  }, deadlineMs);
   check();
   return all.finally(() => {
     sub.dispose();
     clearTimeout(timer);
+    for (const t of timers) clearTimeout(t);
   });
 }

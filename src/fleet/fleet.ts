@@ -3,7 +3,7 @@
 import type { DeviceIdentityStore, GatewayConnectionOptions, LogLevel } from '../gateway';
 import { Emitter } from '../gateway/emitter';
 import type { GatewayConfig, SettingProblem } from '../config/gatewaySettings';
-import { GatewayWatcher, type WatcherChange } from './gatewayWatcher';
+import { GatewayWatcher, type WatcherChange, type WatcherOptions } from './gatewayWatcher';
 import { resolveToken, type SecretReader, type TokenSource } from '../config/tokenSources';
 
 export interface FleetOptions {
@@ -15,6 +15,8 @@ export interface FleetOptions {
   env?: NodeJS.ProcessEnv;
   /** The user allowed unencrypted ws:// to this (non-loopback) gateway. Asked at every connection attempt. */
   plaintextConsent?: (config: GatewayConfig) => boolean;
+  /** How the watchers read rows (the CLI reads bigger pages, several at once, and more rows than the extension keeps). */
+  reading?: Pick<WatcherOptions, 'pageSize' | 'pageParallel' | 'maxSessions'>;
 }
 
 export type FleetChange = WatcherChange | { what: 'gateways' };
@@ -52,6 +54,7 @@ export class Fleet {
         log: this.opts.log,
         credentials: () => this.credentialsFor(config),
         connection: this.connectionSecurity(config),
+        ...this.opts.reading,
       });
       const sub = watcher.onDidChange((c) => this.changes.fire(c));
       this.watchers.set(config.name, { watcher, signature: JSON.stringify(config), sub });

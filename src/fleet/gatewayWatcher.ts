@@ -22,6 +22,7 @@ import {
 import { Emitter } from '../gateway/emitter';
 import type { GatewayConfig } from '../config/gatewaySettings';
 import {
+  DIAGNOSTIC_FRESH_MS,
   deriveLaneStatus,
   type DiagnosticSighting,
   type LaneStatus,
@@ -111,6 +112,40 @@ export interface WatcherOptions {
   now?: () => number;
 }
 
+/** Bytes of the first log read on a watcher, and of any one log read. */
+const LOG_FIRST_BYTES = 64 * 1024;
+const LOG_MAX_BYTES = 512 * 1024;
+
+/** A read in flight (since when). */
+export interface PendingRead {
+  what: 'logs.tail' | 'diagnostics.lanes' | 'diagnostics.stability' | 'chat.history';
+  key?: string;
+  since: number;
+}
+export interface FailedRead {
+  what: PendingRead['what'];
+  key?: string;
+  at: number;
+  message: string;
+}
+/** How far back the first log read reached: `complete` when it covers DIAGNOSTIC_FRESH_MS or the whole file. */
+export interface LogCoverage {
+  since?: number;
+  bytes: number;
+  complete: boolean;
+}
+
+/** What a one-shot reader had not read when it answered (see GatewayWatcher.noteUnread). */
+export interface UnreadNote {
+  at: number;
+  pending: PendingRead[];
+  failed: FailedRead[];
+  logPartial?: LogCoverage;
+  rowsBeyond?: { bound: number; totalCount?: number };
+  /** The rows were still being read (the deadline passed first). */
+  rowsPending?: boolean;
+}
+
 /** Unusable values named one by one per answer; the rest of that answer's problems are counted in one line. */
 const MAX_PROBLEMS_PER_ANSWER = 30;
 /** At most this many warnings about unusable gateway data per minute and gateway; the rest are counted. */
@@ -142,9 +177,12 @@ export class GatewayWatcher {
   private resyncTimer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
   private polling?: Promise<void>;
+  private firstPoll?: Promise<void>;
   private readonly historyInFlight = new Set<string>();
   /** While a resync reads the rows: the sessions.changed events received, with arrival stamps. */
   private journal?: RowChange[];
+  /** While a resync reads the rows: keys whose queue (or transcript tail) read started on this connection. */
+  private syncReads?: Set<string>;
   /** Arrival order of pages and sessions.changed events. */
   private arrival = 0;
   private listing?: ListingStats;
@@ -303,6 +341,8 @@ export class GatewayWatcher {
     // Changes that arrive while the rows are read are recorded and reconciled with them (sessionPaging.ts).
     const journal: RowChange[] = [];
     this.journal = journal;
+    const startedReads = new Set<string>();
+    this.syncReads = startedReads;
     try {
       // agents.list in parallel with the rows: neither needs the other.
       const agentsRead = this.api.agentsList();
@@ -314,13 +354,16 @@ export class GatewayWatcher {
       this.changes.fire({ gateway: this.name, what: 'agents' });
       this.sessions.clear();
       this.capWarned = false;
-      this.pendingInputs.clear();
       for (const [key, row] of rows) this.sessions.set(key, row);
+      // Queue counts read on this connection while paging stay; older ones (from before a reconnect) go.
+      for (const key of [...this.pendingInputs.keys()])
+        if (!startedReads.has(key) || !this.sessions.has(key)) this.pendingInputs.delete(key);
       this.syncError = undefined;
       this.syncedBootId = hello.bootId ?? '';
-      this.transcriptTails.clear();
+      for (const key of [...this.transcriptTails.keys()]) if (!startedReads.has(key)) this.transcriptTails.delete(key);
       for (const row of rows.values())
-        if (row.hasActiveRun === true || row.status === 'running') this.refreshPendingInputs(row.key);
+        if (!startedReads.has(row.key) && (row.hasActiveRun === true || row.status === 'running'))
+          this.refreshPendingInputs(row.key);
     } catch (err) {
       this.syncError = (err as Error).message;
       this.opts.log('warn', `[${this.name}] resync failed: ${this.syncError}; retrying in 5 s`);
@@ -333,6 +376,7 @@ export class GatewayWatcher {
       this.resyncTimer.unref?.();
     } finally {
       if (this.journal === journal) this.journal = undefined;
+      if (this.syncReads === startedReads) this.syncReads = undefined;
     }
   }
 
@@ -373,6 +417,7 @@ export class GatewayWatcher {
       const at = ++this.arrival;
       const page = this.accept(checkSessionsPage(raw), 'sessions.list');
       const r = rec(raw);
+      if (page.sessions.length) this.readEarly(page.sessions);
       return {
         ...page,
         at,
@@ -419,6 +464,19 @@ export class GatewayWatcher {
         await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
       }
     }
+  }
+
+  /** While the rows are read: queued inputs (or transcript tails) of running rows are asked for at once, in parallel. */
+  private readEarly(rows: readonly SessionRowView[]): void {
+    const started = this.syncReads;
+    if (!started) return;
+    for (const row of rows)
+      if (!started.has(row.key) && (row.hasActiveRun === true || row.status === 'running')) {
+        this.refreshPendingInputs(row.key);
+        // Not started (too many in flight): left for the end of the resync, when the row is in the model.
+        if (this.historyInFlight.has(row.key)) started.add(row.key);
+        else this.pendingAgain.delete(row.key);
+      }
   }
 
   /** The checked value, after logging what was dropped; throws (failing the resync with that reason) when nothing is usable. */
@@ -553,12 +611,12 @@ export class GatewayWatcher {
       return;
     }
     this.historyInFlight.add(key);
-    this.track(this.api.chatHistory({ sessionKey: key, limit: 1 }))
+    this.track(this.reading('chat.history', key, () => this.api.chatHistory({ sessionKey: key, limit: 1 })))
       .then((h) => {
         const checked = checkPendingInputs(h);
         this.warnProblems(checked.problems, 'chat.history');
         const n = checked.value;
-        if (n === undefined || !this.sessions.has(key)) return;
+        if (n === undefined || (!this.sessions.has(key) && !this.syncReads?.has(key))) return;
         if (this.pendingInputs.get(key) === n) return;
         this.pendingInputs.set(key, n);
         this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
@@ -597,7 +655,7 @@ export class GatewayWatcher {
     }
     if (this.historyInFlight.size >= 4) return;
     this.historyInFlight.add(key);
-    this.track(this.api.chatHistory({ sessionKey: key, limit: 4 }))
+    this.track(this.reading('chat.history', key, () => this.api.chatHistory({ sessionKey: key, limit: 4 })))
       .then((h) => {
         const last = h.messages.filter((m) => m.role === 'user' || m.role === 'assistant').at(-1);
         if (!last) return;
@@ -626,7 +684,9 @@ export class GatewayWatcher {
     this.stopPolling();
     const interval = this.opts.pollIntervalMs ?? 5_000;
     const tick = () => {
-      void this.pollOnce().finally(() => {
+      const poll = this.pollOnce();
+      this.firstPoll ??= poll;
+      void poll.finally(() => {
         if (this.connection.isConnected()) this.pollTimer = setTimeout(tick, interval);
       });
     };
@@ -636,9 +696,10 @@ export class GatewayWatcher {
   private stopPolling(): void {
     clearTimeout(this.pollTimer);
     this.pollTimer = undefined;
+    this.firstPoll = undefined;
   }
 
-  /** One read of logs.tail (from the cursor) and diagnostics.lanes; joins a read already in flight. */
+  /** One read of logs.tail (from the cursor) and diagnostics.lanes, in parallel; joins a read already in flight. */
   pollOnce(): Promise<void> {
     if (!this.connection.isConnected()) return Promise.resolve();
     this.polling ??= this.readLogsAndLanes().finally(() => {
@@ -647,45 +708,180 @@ export class GatewayWatcher {
     return this.polling;
   }
 
+  /**
+   * Resolves once this connection's first log and lane read is done and no chat.history read (queued inputs,
+   * transcript tails) is in flight: what a one-shot reader (the CLI) waits for, within its own budget.
+   */
+  async whenRead(): Promise<void> {
+    await (this.firstPoll ?? this.pollOnce());
+    await this.whenQuiet();
+  }
+
+  /** Reads in flight now: what a report made now has not seen (the CLI says so when its budget ran out). */
+  pendingReads(): PendingRead[] {
+    return [...this.inFlight.values()].map((r) => ({ ...r }));
+  }
+
+  /** Reads that failed, newest per read (cleared when the same read succeeds). */
+  failedReads(): FailedRead[] {
+    return [...this.failed.values()].map((r) => ({ ...r }));
+  }
+
+  /** How far back the first read of the log on this watcher reached (the diagnostics a status can use are 10 min old at most). */
+  logCoverage(): LogCoverage | undefined {
+    return this.coverage && { ...this.coverage };
+  }
+
+  /**
+   * For one-shot readers (the CLI, when its budget for reads has run out): records what has not been read by now —
+   * reads in flight or failed, a first log read that did not reach back far enough, rows beyond the bound. Reports
+   * made afterwards say so (GatewayReport.notReadInTime and the sessions' facts). Nothing records it in the extension.
+   */
+  noteUnread(): void {
+    const l = this.listing;
+    this.unreadNote = {
+      at: this.now(),
+      pending: this.pendingReads(),
+      failed: this.failedReads(),
+      ...(this.coverage && !this.coverage.complete ? { logPartial: { ...this.coverage } } : {}),
+      ...(l?.truncated ? { rowsBeyond: { bound: this.opts.maxSessions ?? 5000, totalCount: l.totalCount } } : {}),
+      ...(this.syncing ? { rowsPending: true } : {}),
+    };
+  }
+
+  /** What noteUnread() recorded, if anything was left unread. */
+  unread(): UnreadNote | undefined {
+    const n = this.unreadNote;
+    return n && (n.pending.length || n.failed.length || n.logPartial || n.rowsBeyond || n.rowsPending) ? n : undefined;
+  }
+
+  private unreadNote?: UnreadNote;
+  private readonly inFlight = new Map<string, PendingRead>();
+  private readonly failed = new Map<string, FailedRead>();
+  private coverage?: LogCoverage;
+
+  /** Runs one read, recorded as in flight until it settles (and as failed when it fails). */
+  private reading<T>(what: PendingRead['what'], key: string | undefined, run: () => Promise<T>): Promise<T> {
+    const id = key === undefined ? what : `${what}\u0000${key}`;
+    this.inFlight.set(id, { what, ...(key !== undefined ? { key } : {}), since: this.now() });
+    const p = run();
+    void p.then(
+      () => {
+        this.inFlight.delete(id);
+        this.failed.delete(id);
+      },
+      (err: Error) => {
+        this.inFlight.delete(id);
+        this.failed.set(id, {
+          what,
+          ...(key !== undefined ? { key } : {}),
+          at: this.now(),
+          message: err.message.slice(0, 300),
+        });
+      },
+    );
+    return p;
+  }
+
   private async readLogsAndLanes(): Promise<void> {
-    try {
-      const hello = this.connection.helloSummary;
-      if (hello?.methods.has('logs.tail')) {
-        const tail = this.accept(
-          checkLogsTail(
-            await this.api.logsTail({
-              ...(this.logCursor !== undefined ? { cursor: this.logCursor } : {}),
-              limit: 1000,
-              maxBytes: 512 * 1024,
-            }),
-          ),
-          'logs.tail',
-        );
-        this.logCursor = tail.cursor;
-        this.logFile = tail.file ?? this.logFile;
-        const touched = this.ingestLogLines(tail.lines);
-        if (touched.length) this.changes.fire({ gateway: this.name, what: 'sessions', keys: touched });
-        if (tail.lines.length) this.changes.fire({ gateway: this.name, what: 'logs' });
-      }
-      const before = JSON.stringify(this.lanes && { l: this.lanes.lanes, d: this.lanes.dynamic });
+    const hello = this.connection.helloSummary;
+    const deliver = (lines: string[]) => {
+      const touched = this.ingestLogLines(lines);
+      if (touched.length) this.changes.fire({ gateway: this.name, what: 'sessions', keys: touched });
+      if (lines.length) this.changes.fire({ gateway: this.name, what: 'logs' });
+    };
+    const log = hello?.methods.has('logs.tail')
+      ? this.reading('logs.tail', undefined, () => this.readLogTail(deliver)).catch((err: Error) =>
+          this.opts.log('debug', `[${this.name}] log read failed: ${err.message}`),
+        )
+      : Promise.resolve();
+    const before = JSON.stringify(this.lanes && { l: this.lanes.lanes, d: this.lanes.dynamic });
+    const lanes = (async () => {
       if (hello?.methods.has('diagnostics.lanes')) {
-        const lanes = this.accept(checkLanes(await this.api.diagnosticsLanes()), 'diagnostics.lanes');
+        const lanes = this.accept(
+          checkLanes(await this.reading('diagnostics.lanes', undefined, () => this.api.diagnosticsLanes())),
+          'diagnostics.lanes',
+        );
         this.lanes = { lanes: lanes.lanes, dynamic: lanes.dynamic, at: this.now(), source: 'diagnostics.lanes' };
       } else if (hello?.methods.has('diagnostics.stability')) {
         this.lanes = this.lanesFromStability(
-          await this.api.diagnosticsStability({
-            limit: 1000,
-            ...(this.stabilitySeq !== undefined ? { sinceSeq: this.stabilitySeq } : {}),
-          }),
+          await this.reading('diagnostics.stability', undefined, () =>
+            this.api.diagnosticsStability({
+              limit: 1000,
+              ...(this.stabilitySeq !== undefined ? { sinceSeq: this.stabilitySeq } : {}),
+            }),
+          ),
         );
       } else if (hello) {
+        await log;
         this.lanes = this.lanesFromLogs();
       }
-      if (this.lanes && JSON.stringify({ l: this.lanes.lanes, d: this.lanes.dynamic }) !== before)
-        this.changes.fire({ gateway: this.name, what: 'lanes' });
-    } catch (err) {
-      this.opts.log('debug', `[${this.name}] log/lane read failed: ${(err as Error).message}`);
+    })().catch((err: Error) => this.opts.log('debug', `[${this.name}] lane read failed: ${err.message}`));
+    await Promise.all([log, lanes]);
+    if (this.lanes && JSON.stringify({ l: this.lanes.lanes, d: this.lanes.dynamic }) !== before)
+      this.changes.fire({ gateway: this.name, what: 'lanes' });
+  }
+
+  /**
+   * The model's read of the gateway log (logs.tail has no push form): hands the lines read to `deliver`, each batch
+   * oldest first. From the cursor when there is one (at most 512 KB). The first read on a watcher asks only for the
+   * last 64 KB, then once more (as much as the span needs at the first read's bytes per minute, at most 512 KB) when
+   * those lines do not reach back as far as a diagnostic can still count (DIAGNOSTIC_FRESH_MS), delivering only the
+   * lines that read adds: its cost follows the log of the last minutes, not the log's size. One method, so that one
+   * poller can later feed both the model and a log panel.
+   */
+  async readLogTail(deliver: (lines: string[]) => void): Promise<void> {
+    if (this.logCursor !== undefined) {
+      const tail = this.accept(
+        checkLogsTail(await this.api.logsTail({ cursor: this.logCursor, limit: 1000, maxBytes: LOG_MAX_BYTES })),
+        'logs.tail',
+      );
+      this.logCursor = tail.cursor;
+      this.logFile = tail.file ?? this.logFile;
+      deliver(tail.lines);
+      return;
     }
+    const first = this.accept(
+      checkLogsTail(await this.api.logsTail({ limit: 1000, maxBytes: LOG_FIRST_BYTES })),
+      'logs.tail',
+    );
+    this.logFile = first.file ?? this.logFile;
+    this.logCursor = first.cursor;
+    const need = this.logBytesNeeded(first, LOG_FIRST_BYTES);
+    deliver(first.lines);
+    if (need === undefined) return;
+    const asked = Math.min(LOG_MAX_BYTES, need);
+    const more = this.accept(checkLogsTail(await this.api.logsTail({ limit: 5000, maxBytes: asked })), 'logs.tail');
+    this.logCursor = more.cursor;
+    this.logFile = more.file ?? this.logFile;
+    this.logBytesNeeded(more, asked, true);
+    // The first answer's lines are part of this one: deliver only what it adds before and after them.
+    const at = first.lines.length ? more.lines.indexOf(first.lines[0]) : -1;
+    if (at >= 0 && more.lines[at + first.lines.length - 1] === first.lines.at(-1))
+      deliver([...more.lines.slice(0, at), ...more.lines.slice(at + first.lines.length)]);
+    else deliver(more.lines);
+  }
+
+  /** Records how far back a first read reached; the bytes a read reaching DIAGNOSTIC_FRESH_MS back would need, if more. */
+  private logBytesNeeded(
+    tail: { lines: string[]; truncated?: boolean },
+    asked: number,
+    last = false,
+  ): number | undefined {
+    const bytes = tail.lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+    const times = [tail.lines[0], tail.lines.at(-1)].map((l) => (l ? parseLogLine(l).time : undefined));
+    const oldest = times[0];
+    const horizon = this.now() - DIAGNOSTIC_FRESH_MS;
+    // The whole file was read (the gateway says so, or the answer did not fill the window), or far enough back.
+    const whole = tail.truncated === false || bytes < asked * 0.75;
+    const complete = whole || (oldest !== undefined && oldest <= horizon);
+    this.coverage = { ...(oldest !== undefined ? { since: oldest } : {}), bytes, complete };
+    if (complete || last) return undefined;
+    const newest = times[1];
+    const span = oldest !== undefined && newest !== undefined ? newest - oldest : 0;
+    if (span <= 0) return LOG_MAX_BYTES;
+    const wanted = newest! - horizon;
+    return Math.ceil((bytes * wanted * 1.25) / span) + 4096;
   }
 
   /**
@@ -751,16 +947,21 @@ export class GatewayWatcher {
   ingestLogLines(lines: readonly string[]): string[] {
     const touched = new Set<string>();
     const max = this.opts.maxDiagnosticLines ?? 2_000;
+    let unordered = false;
     for (const raw of lines) {
       if (typeof raw !== 'string') continue;
       const line = parseLogLine(raw);
       if (!line.diagnostic) continue;
+      // Lines may come older than those already kept (the first read's second, larger window): kept in time order.
+      const last = this.recentDiagnostics.at(-1);
+      if (last?.time !== undefined && line.time !== undefined && line.time < last.time) unordered = true;
       this.recentDiagnostics.push(line);
-      if (this.recentDiagnostics.length > max) this.recentDiagnostics.splice(0, this.recentDiagnostics.length - max);
       const key = line.sessionKey;
       if (!key) continue;
       const at = line.time ?? this.now();
       if (line.diagnostic === 'lane-wait') {
+        const prev = this.laneWaits.get(key);
+        if (prev && prev.at > at) continue;
         this.laneWaits.set(key, {
           at,
           waitedMs: numberField(line.fields, 'waitedMs'),
@@ -777,6 +978,8 @@ export class GatewayWatcher {
         }
       }
     }
+    if (unordered) this.recentDiagnostics.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
+    if (this.recentDiagnostics.length > max) this.recentDiagnostics.splice(0, this.recentDiagnostics.length - max);
     // Bounded: forget evidence about sessions the gateway no longer lists.
     if (this.diagnostics.size > (this.opts.maxSessions ?? 5000))
       for (const k of this.diagnostics.keys()) if (!this.sessions.has(k)) this.diagnostics.delete(k);

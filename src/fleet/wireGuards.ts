@@ -133,6 +133,8 @@ export interface LogsTail {
   lines: string[];
   cursor?: number;
   file?: string;
+  /** The gateway left older lines out (its window or line limit was full); undefined when it does not say. */
+  truncated?: boolean;
 }
 
 export function checkLogsTail(v: unknown): Checked<LogsTail> {
@@ -149,6 +151,7 @@ export function checkLogsTail(v: unknown): Checked<LogsTail> {
       lines,
       cursor: cursorOk ? (v.cursor as number) : undefined,
       file: typeof v.file === 'string' ? v.file : undefined,
+      ...(typeof v.truncated === 'boolean' ? { truncated: v.truncated } : {}),
     },
     problems,
   };

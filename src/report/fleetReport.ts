@@ -2,7 +2,7 @@
 // returns, built from the same watchers and the same describe* functions as the tree, so the CLI, the tree and
 // the tests cannot disagree. No `vscode` import.
 import type { Fleet } from '../fleet/fleet';
-import type { GatewayWatcher } from '../fleet/gatewayWatcher';
+import type { GatewayWatcher, UnreadNote } from '../fleet/gatewayWatcher';
 import { compareLaneStates, type LaneState } from '../lanes/laneStatus';
 import { revealBidiControls } from './visibleText';
 import { describeConnection, describeSession, fixFor, summarizeCounts } from './describe';
@@ -40,6 +40,11 @@ export interface GatewayReport {
   /** diagnostics.lanes (9.x), diagnostics.stability (4.x) or logs (3.x: lane-wait lines only). */
   lanesSource?: string;
   lanesNote?: string;
+  /**
+   * What this report lacks because a read had not answered (or had failed) when a one-shot reader (the CLI) stopped
+   * waiting: `what` is the gateway method, `key` the session it was for. Absent when everything was read.
+   */
+  notReadInTime?: Array<{ what: string; key?: string; detail: string }>;
   agents: Array<{
     id: string;
     isDefault: boolean;
@@ -67,10 +72,79 @@ function countStates(states: readonly LaneState[]): Partial<Record<LaneState, nu
   return counts;
 }
 
+const seconds = (ms: number) => `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+
+/** What was not read, gateway-wide and per session, from the watcher's note (the CLI's read budget). */
+export function unreadFacts(note: UnreadNote | undefined): {
+  gateway: Array<{ what: string; key?: string; detail: string }>;
+  bySession: Map<string, Array<{ rule: string; text: string }>>;
+  log?: { rule: string; text: string };
+} {
+  const gateway: Array<{ what: string; key?: string; detail: string }> = [];
+  const bySession = new Map<string, Array<{ rule: string; text: string }>>();
+  if (!note) return { gateway, bySession };
+  const forSession = (key: string, fact: { rule: string; text: string }) =>
+    bySession.set(key, [...(bySession.get(key) ?? []), fact]);
+  let log: { rule: string; text: string } | undefined;
+  for (const p of note.pending) {
+    const detail = `asked ${seconds(note.at - p.since)} before the answer was given, no reply by then`;
+    gateway.push({ what: p.what, ...(p.key !== undefined ? { key: p.key } : {}), detail });
+    if (p.what === 'chat.history' && p.key !== undefined)
+      forSession(p.key, {
+        rule: 'unread.chat.history',
+        text: `not read in time: chat.history (queued inputs, transcript tail) ${detail}`,
+      });
+    if (p.what === 'logs.tail')
+      log = {
+        rule: 'unread.logs.tail',
+        text: `not read in time: the gateway log (stalled/stuck diagnostics, lane waits), ${detail}`,
+      };
+  }
+  for (const f of note.failed) {
+    const detail = `failed: ${f.message}`;
+    gateway.push({ what: f.what, ...(f.key !== undefined ? { key: f.key } : {}), detail });
+    if (f.what === 'chat.history' && f.key !== undefined)
+      forSession(f.key, { rule: 'unread.chat.history', text: `not read: chat.history (queued inputs) ${detail}` });
+    if (f.what === 'logs.tail' && !log)
+      log = {
+        rule: 'unread.logs.tail',
+        text: `not read: the gateway log (stalled/stuck diagnostics, lane waits) ${detail}`,
+      };
+  }
+  if (note.logPartial && !log) {
+    const from =
+      note.logPartial.since !== undefined ? new Date(note.logPartial.since).toISOString() : 'an unknown time';
+    const detail = `read back to ${from} only (${Math.round(note.logPartial.bytes / 1024)} KB, the bound): diagnostics older than that were not seen`;
+    gateway.push({ what: 'logs.tail', detail });
+    log = { rule: 'unread.logs.tail', text: `not read: the gateway log ${detail}` };
+  }
+  if (note.rowsBeyond)
+    gateway.push({
+      what: 'sessions.list',
+      detail: `more sessions (${note.rowsBeyond.totalCount ?? '?'}) than this reader keeps (${note.rowsBeyond.bound}): the rest are not listed`,
+    });
+  if (note.rowsPending)
+    gateway.push({ what: 'sessions.list', detail: 'the session list was still being read: sessions may be missing' });
+  return { gateway, bySession, ...(log ? { log } : {}) };
+}
+
+const BUSY: ReadonlySet<LaneState> = new Set(['running', 'long-running', 'stalled', 'stuck']);
+
 export function reportSession(watcher: GatewayWatcher, key: string, now = Date.now()): SessionReport {
+  return sessionReport(watcher, key, now, unreadFacts(watcher.unread()));
+}
+
+function sessionReport(
+  watcher: GatewayWatcher,
+  key: string,
+  now: number,
+  unread: ReturnType<typeof unreadFacts>,
+): SessionReport {
   const row = watcher.session(key);
   const status = watcher.laneStatus(key);
   const d = describeSession(row, key, status, now);
+  // Unread evidence that could change this session's status: its own queue read, and the log for a session at work.
+  const missing = [...(unread.bySession.get(key) ?? []), ...(unread.log && BUSY.has(status.state) ? [unread.log] : [])];
   return {
     key,
     label: d.label,
@@ -82,15 +156,16 @@ export function reportSession(watcher: GatewayWatcher, key: string, now = Date.n
     runId: status.runId,
     startedAt: status.startedAt,
     lastRunOutcome: status.outcome,
-    facts: status.facts.map((f) => ({ rule: f.rule, text: f.text })),
+    facts: [...status.facts.map((f) => ({ rule: f.rule, text: f.text })), ...missing],
   };
 }
 
 export function reportGateway(fleet: Fleet, watcher: GatewayWatcher, now = Date.now()): GatewayReport {
   const snap = watcher.snapshot();
+  const unread = unreadFacts(watcher.unread());
   const sessions = watcher
     .sessionRows()
-    .map((r) => reportSession(watcher, r.key, now))
+    .map((r) => sessionReport(watcher, r.key, now, unread))
     .sort((a, b) => compareLaneStates(a.laneStatus, b.laneStatus) || a.key.localeCompare(b.key));
   const agentIds = new Set(watcher.agentList().map((a) => a.id));
   for (const s of sessions) if (s.agentId) agentIds.add(s.agentId);
@@ -143,6 +218,7 @@ export function reportGateway(fleet: Fleet, watcher: GatewayWatcher, now = Date.
     })),
     lanesSource: table?.source,
     lanesNote: table?.note,
+    ...(unread.gateway.length ? { notReadInTime: unread.gateway } : {}),
     agents,
   };
 }
@@ -179,6 +255,8 @@ export function renderFleetText(report: FleetReport, opts: { facts?: boolean; no
       out.push(`  fix: ${clean(g.problem.fix)}`);
       continue;
     }
+    for (const u of g.notReadInTime ?? [])
+      out.push(`  not read: ${clean(u.what)}${u.key ? ` [${clean(u.key)}]` : ''} ${clean(u.detail)}`);
     const busyLanes = (g.lanes ?? []).filter((l) => l.active > 0 || l.queued > 0);
     if (busyLanes.length)
       out.push(

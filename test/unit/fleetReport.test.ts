@@ -154,6 +154,71 @@ describe('lanewatch status (CLI)', () => {
     assert.match(lines[zombie + 1], /- the row still says status "running".*\(p4\.stale\)/);
   });
 
+  it('answers within its read budget when the log and a queue read hang, and says what it did not read', async () => {
+    // A busy gateway: the rows come at once, but logs.tail and the running session's chat.history never answer.
+    const now = Date.now();
+    const rows = [
+      {
+        key: 'agent:main:busy',
+        sessionId: 's1',
+        status: 'running',
+        hasActiveRun: true,
+        startedAt: now,
+        updatedAt: now,
+      },
+      { key: 'agent:main:idle', sessionId: 's2', status: 'done', hasActiveRun: false, updatedAt: now - 1000 },
+    ];
+    const g = await ScriptedGateway.start({
+      helloOverrides: {
+        features: {
+          methods: [
+            'agents.list',
+            'sessions.subscribe',
+            'sessions.list',
+            'logs.tail',
+            'diagnostics.lanes',
+            'chat.history',
+          ],
+          events: ['sessions.changed'],
+        },
+      },
+      handleRequest: (method: string) => {
+        if (method === 'agents.list') return { defaultId: 'main', agents: [{ id: 'main' }] };
+        if (method === 'sessions.subscribe') return { subscribed: true };
+        if (method === 'sessions.list') return { sessions: rows, hasMore: false, totalCount: 2 };
+        if (method === 'diagnostics.lanes') return { lanes: [], dynamic: null };
+        return undefined; // logs.tail, chat.history: no answer
+      },
+    });
+    servers.push(g);
+    const c = capture();
+    const started = Date.now();
+    const code = await withEnv(env(), () =>
+      main(['status', '--json', '--gateway', g.url, '--token-env', 'LW_TOKEN', '--wait-ms', '8000'], c.io),
+    );
+    const took = Date.now() - started;
+    assert.equal(code, 0, c.err());
+    assert.ok(took < 4000, `answered after ${took} ms: the reads that hang cost the read budget, not the deadline`);
+    const gw = (JSON.parse(c.out()) as FleetReport).gateways[0];
+    assert.deepEqual((gw.notReadInTime ?? []).map((u) => `${u.what}${u.key ? ` ${u.key}` : ''}`).sort(), [
+      'chat.history agent:main:busy',
+      'logs.tail',
+    ]);
+    const byKey = Object.fromEntries(gw.agents.flatMap((a) => a.sessions).map((s) => [s.key, s]));
+    assert.equal(byKey['agent:main:busy'].laneStatus, 'running');
+    assert.deepEqual(
+      byKey['agent:main:busy'].facts.filter((f) => f.rule.startsWith('unread.')).map((f) => f.rule),
+      ['unread.chat.history', 'unread.logs.tail'],
+    );
+    assert.match(byKey['agent:main:busy'].facts.at(-2)!.text, /not read in time: chat\.history .*no reply by then/);
+    assert.ok(
+      !byKey['agent:main:idle'].facts.some((f) => f.rule.startsWith('unread.')),
+      'an idle session is not flagged',
+    );
+    const text = renderFleetText(JSON.parse(c.out()) as FleetReport);
+    assert.match(text, /\n {2}not read: logs\.tail asked \d+\.\d s before the answer was given, no reply by then/);
+  });
+
   it('exits 1 and says why when a gateway is unreachable', async () => {
     const c = capture();
     assert.equal(

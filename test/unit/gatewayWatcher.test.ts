@@ -259,3 +259,114 @@ describe('queue count after an abort', () => {
     await change(w, () => w.laneStatus(KEY_HUNG).queued === 0 && w.laneStatus(KEY_HUNG).state === 'idle');
   });
 });
+
+describe('what a status reads, and when', () => {
+  it('reads the log as far back as a diagnostic can count (10 min), not 512 KB of it', async () => {
+    // Two hours of log, a line every 2 s (~500 bytes each, ~1.8 MB); the session stalled 5 min ago.
+    const now = Date.now();
+    const line = (at: number, message: string) =>
+      JSON.stringify({
+        0: '{"subsystem":"gateway"}',
+        _meta: { logLevelName: 'INFO' },
+        time: new Date(at).toISOString(),
+        message,
+      }).padEnd(500, ' ');
+    const lines: string[] = [];
+    for (let at = now - 2 * 3600_000; at <= now; at += 2_000)
+      lines.push(
+        at === now - 300_000
+          ? STALLED_LINE(new Date(at).toISOString())
+          : line(at, `⇄ res ✓ sessions.list 12ms conn=abc id=${at}`),
+      );
+    if (!lines.some((l) => l.includes('stalled session')))
+      lines.splice(lines.length - 150, 0, STALLED_LINE(new Date(now - 300_000).toISOString()));
+    const file = lines.map((l) => `${l}\n`).join('');
+    const asked: number[] = [];
+    const g = await ScriptedGateway.start({
+      helloOverrides: {
+        features: { methods: ['agents.list', 'sessions.list', 'logs.tail', 'diagnostics.lanes'], events: [] },
+      },
+      handleRequest: (method: string, params: any) => {
+        if (method === 'agents.list') return { defaultId: 'main', agents: [{ id: 'main' }] };
+        if (method === 'sessions.list')
+          return {
+            sessions: [
+              { key: KEY_HUNG, sessionId: 's1', status: 'running', hasActiveRun: true, startedAt: now - 600_000 },
+            ],
+            hasMore: false,
+          };
+        if (method === 'diagnostics.lanes') return { lanes: [], dynamic: null };
+        if (method !== 'logs.tail') return {};
+        // 2026.9.6's logs.tail: without a cursor, the last maxBytes of the file from the first whole line.
+        asked.push(params.maxBytes);
+        const size = Buffer.byteLength(file);
+        const start = params.cursor ?? Math.max(0, size - params.maxBytes);
+        let text = file.slice(start);
+        if (start > 0 && file[start - 1] !== '\n') text = text.slice(text.indexOf('\n') + 1);
+        return {
+          file: '/tmp/openclaw.log',
+          cursor: size,
+          size,
+          lines: text.split('\n').filter(Boolean),
+          truncated: start > 0,
+        };
+      },
+    });
+    servers.push(g);
+    const w = watch(g.url);
+    await change(w, () => w.laneStatus(KEY_HUNG).state === 'stalled');
+    assert.ok(asked[0] <= 64 * 1024, `the first read asked for ${asked[0]} bytes`);
+    const total = asked.reduce((a, b) => a + b, 0);
+    assert.ok(
+      total < 300 * 1024,
+      `asked ${asked.join(' + ')} bytes: about the 10 minutes a diagnostic can count, not 512 KB`,
+    );
+    assert.equal(w.logCoverage()?.complete, true);
+    assert.ok(w.logCoverage()!.since! <= now - 10 * 60_000, 'the log read reaches 10 minutes back');
+    assert.equal(w.diagnosticLines().length, 1, 'the stalled line, once');
+  });
+
+  it('asks for the queued inputs of a running session while the other pages are still being read', async () => {
+    const now = Date.now();
+    const events: string[] = [];
+    let lists = 0;
+    const rows = [
+      { key: KEY_HUNG, sessionId: 's1', status: 'running', hasActiveRun: true, startedAt: now, updatedAt: now },
+      { key: KEY_IDLE, sessionId: 's2', status: 'done', hasActiveRun: false, updatedAt: now - 1 },
+      { key: KEY_ZOMBIE, sessionId: 's3', status: 'done', hasActiveRun: false, updatedAt: now - 2 },
+    ];
+    const g = await ScriptedGateway.start({
+      helloOverrides: {
+        features: { methods: ['agents.list', 'sessions.list', 'chat.history'], events: [] },
+      },
+      handleRequest: (method: string, params: any, id: string, ws: any) => {
+        if (method === 'agents.list') return { defaultId: 'main', agents: [{ id: 'main' }] };
+        if (method === 'chat.history') {
+          events.push('chat.history');
+          return { sessionKey: params.sessionKey, messages: [], pendingInputs: { items: [{ id: 'q1' }], total: 1 } };
+        }
+        if (method !== 'sessions.list') return {};
+        const offset = params.offset ?? 0;
+        const page = rows.slice(offset, offset + params.limit);
+        const call = ++lists;
+        const payload = {
+          sessions: page,
+          hasMore: offset + page.length < rows.length,
+          nextOffset: offset + page.length,
+          totalCount: 3,
+        };
+        if (call === 1) return payload;
+        // Later pages take a while (a loaded gateway).
+        setTimeout(() => {
+          events.push(`page ${call}`);
+          ws.send(JSON.stringify({ type: 'res', id, ok: true, payload }));
+        }, 300);
+        return undefined;
+      },
+    });
+    servers.push(g);
+    const w = watch(g.url);
+    await change(w, () => w.isSynced() && w.laneStatus(KEY_HUNG).queued === 1);
+    assert.deepEqual(events.slice(0, 2), ['chat.history', 'page 2'], events.join(', '));
+  });
+});

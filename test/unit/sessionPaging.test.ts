@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { MemoryDeviceIdentityStore } from '../../src/gateway';
 import { GatewayWatcher } from '../../src/fleet/gatewayWatcher';
-
+import { CLI_READING } from '../../src/cli/cliFleet';
 import { prng } from '../support/prng';
 import { ScriptedGateway, waitFor } from '../support/scriptedGateway';
 
@@ -280,7 +280,7 @@ function assertSameRows(w: GatewayWatcher, list: ChurningList, fresh: 'rev' | 'u
 describe('reading 10,000 session rows while they change', () => {
   for (const [name, reading] of [
     ['the extension: pages of 200, one at a time', {}],
-    ['the CLI: pages of 500, two in flight', { pageSize: 500, pageParallel: 2 }],
+    ['the CLI: pages of 500, two in flight', CLI_READING],
   ] as const) {
     it(`${name}: no row lost or doubled while rows are updated, created, deleted, pinned and unpinned`, async () => {
       const list = new ChurningList(10_000, 13, {
