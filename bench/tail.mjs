@@ -124,9 +124,11 @@ const w = await openWebview({
   height: HEIGHT,
 });
 const filter = { preset: 'all', minLevel: 'TRACE', text: '', session: '' };
+// Every message in the envelope the panel base puts around what the panel posts (src/protocol/envelope.ts).
+const envelope = { v: 1, panel: 'logTail' };
 await w.post(
-  { type: 'logTail/init', gateway: 'bench', capacity: CAPACITY, filter },
-  { type: 'logTail/source', source: { kind: 'rpc', label: 'gateway RPC' } },
+  { ...envelope, type: 'logTail/init', gateway: 'bench', capacity: CAPACITY, filter },
+  { ...envelope, type: 'logTail/source', source: { kind: 'rpc', label: 'gateway RPC' } },
 );
 // The page-side recorder. Registered after the bundle's own listener, so it runs after applyLines for each message.
 await w.page.evaluate(() => {
@@ -281,7 +283,11 @@ while (sent < LINES) {
     const raw = [];
     for (let i = sent; i < due; i++) raw.push(pool[i % POOL]);
     const items = ingestLogLines(ring, raw, matches);
-    const msg = { ...logLinesMessage(ring, items), benchSentAt: performance.timeOrigin + performance.now() };
+    const msg = {
+      ...envelope,
+      ...logLinesMessage(ring, items),
+      benchSentAt: performance.timeOrigin + performance.now(),
+    };
     hostMs.push(performance.now() - s);
     posts.push(deliver(msg));
     messages++;

@@ -151,8 +151,17 @@ say(
   `${MESSAGES.toLocaleString('en-US')} messages (${entries.filter((e) => e.tools).length} with tool parts), ${chunks.length} chunks, ${(payloadBytes / 1024 / 1024).toFixed(1)} MB as JSON; normalized in ${(performance.now() - sBuild).toFixed(0)} ms`,
 );
 
-const INIT = { type: 'transcript/init', gateway: 'bench', sessionKey: 'agent:main:bench', title: 'bench · bench' };
+// Every message in the envelope the panel base puts around what the panel posts (src/protocol/envelope.ts).
+const envelope = { v: 1, panel: 'transcript' };
+const INIT = {
+  ...envelope,
+  type: 'transcript/init',
+  gateway: 'bench',
+  sessionKey: 'agent:main:bench',
+  title: 'bench · bench',
+};
 const STATUS = {
+  ...envelope,
   type: 'transcript/status',
   status: {
     connection: 'connected',
@@ -183,8 +192,8 @@ try {
           window.__staged = [
             init,
             status,
-            ...ms.map((c) => ({ type: 'transcript/entries', op: c.op, entries: c.entries })),
-            { type: '__bench/done' },
+            ...ms.map((c) => ({ v: 1, panel: 'transcript', type: 'transcript/entries', op: c.op, entries: c.entries })),
+            { type: '__bench/done' }, // not a panel message: the page ignores it (and reports it), the bench sees it
           ];
           window.__allPainted = undefined;
           window.addEventListener('message', (e) => {

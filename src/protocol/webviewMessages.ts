@@ -1,6 +1,8 @@
-// The one message protocol between the extension host and every Lanewatch webview (imported by both
-// bundles). The webview says `ready` first; the host posts nothing before it (messages sent earlier are lost).
-// Requests carry an id and get exactly one `response`; everything else is a notification.
+// What the extension host and the Lanewatch webviews say to each other, panel by panel: the display data, and each
+// panel's typed message maps with a guard for every message type (src/protocol/envelope.ts has the envelope, the
+// checkers and the types derived from these maps). Imported by the host (src/vscode/panels/) and by the page bundles
+// (webview/). Every string in here can come from a gateway or an agent: the pages render it as text only.
+import { all, bool, list, num, obj, oneOf, PanelDefinition, str, type HostPost } from './envelope';
 import type { TranscriptStatus } from '../transcript/transcriptStatus';
 
 export interface HandshakeView {
@@ -32,22 +34,21 @@ export interface GatewayDetailsView {
   sessions: { total: number; running: number };
 }
 
-export type HostToWebview =
-  | { type: 'gatewayDetails'; details: GatewayDetailsView }
-  | { type: 'response'; id: number; ok: boolean; error?: string };
+/** The Gateway details panel (one per gateway): the connection, updated live; two buttons that ask the host. */
+export type GatewayDetailsProtocol = {
+  toWebview: { 'gatewayDetails/details': { details: GatewayDetailsView } };
+  toHost: Record<never, never>;
+  requests: {
+    'gatewayDetails/reconnect': { params: Record<never, never>; result: undefined };
+    'gatewayDetails/showReport': { params: Record<never, never>; result: undefined };
+  };
+};
 
-export type WebviewToHost =
-  | { type: 'ready' }
-  | { type: 'request'; id: number; command: 'reconnect' | 'showReport' }
-  | { type: 'report'; facts: Record<string, unknown> };
-
-export function isWebviewToHost(value: unknown): value is WebviewToHost {
-  const v = value as { type?: unknown; id?: unknown; command?: unknown } | null;
-  if (!v || typeof v !== 'object') return false;
-  if (v.type === 'ready') return true;
-  if (v.type === 'report') return typeof (v as { facts?: unknown }).facts === 'object';
-  return v.type === 'request' && typeof v.id === 'number' && (v.command === 'reconnect' || v.command === 'showReport');
-}
+export const GATEWAY_DETAILS = new PanelDefinition('gatewayDetails', {
+  toWebview: { 'gatewayDetails/details': (m) => obj(m, 'details') },
+  toHost: {},
+  requests: { 'gatewayDetails/reconnect': () => undefined, 'gatewayDetails/showReport': () => undefined },
+});
 
 // ---- log tail
 // The Log Tail panel (one per gateway). Filtering happens in the host, which holds the ring buffer: the
@@ -117,29 +118,37 @@ export interface LogTailLinesMessage {
   capacity: number;
 }
 
-export type LogTailHostToWebview =
-  | { type: 'logTail/init'; gateway: string; capacity: number; filter: LogTailFilterView }
-  | { type: 'logTail/filter'; filter: LogTailFilterView }
-  | LogTailLinesMessage
-  | { type: 'logTail/source'; source: LogSourceView }
-  | {
-      type: 'logTail/lineDetail';
-      seq: number;
-      found: boolean;
-      time?: number;
-      level?: LogTailLevel;
-      subsystem?: string;
-      message?: string;
-      fields?: Array<[string, string]>;
-    };
+export interface LogTailLineDetail {
+  seq: number;
+  found: boolean;
+  time?: number;
+  level?: LogTailLevel;
+  subsystem?: string;
+  message?: string;
+  fields?: Array<[string, string]>;
+}
 
-export type LogTailWebviewToHost =
-  | { type: 'ready' }
-  | { type: 'report'; facts: Record<string, unknown> }
-  | { type: 'logTail/filter'; filter: LogTailFilterView }
-  | { type: 'logTail/showLine'; seq: number }
-  | { type: 'logTail/revealSession'; sessionKey: string }
-  | { type: 'logTail/clear' };
+export type LogTailProtocol = {
+  toWebview: {
+    'logTail/init': { gateway: string; capacity: number; filter: LogTailFilterView };
+    /** The filter changed on the host's side (a command): the controls show it. */
+    'logTail/filter': { filter: LogTailFilterView };
+    'logTail/lines': Omit<LogTailLinesMessage, 'type'>;
+    'logTail/source': { source: LogSourceView };
+    /** The answer to `logTail/showLine`: the full kept line, or not found. */
+    'logTail/lineDetail': LogTailLineDetail;
+  };
+  toHost: {
+    'logTail/filter': { filter: LogTailFilterView };
+    'logTail/showLine': { seq: number };
+    'logTail/revealSession': { sessionKey: string };
+    'logTail/clear': Record<never, never>;
+  };
+  requests: Record<never, never>;
+};
+
+/** What the Log Tail host posts (src/logs/logRows.ts builds the `lines` and `lineDetail` ones). */
+export type LogTailHostToWebview = HostPost<'logTail'>;
 
 /** What a log panel keeps across a window reload (webview getState/setState): never log text, never a token. */
 export interface LogTailPersistedState {
@@ -176,45 +185,34 @@ export function isLogTailFilter(value: unknown): value is LogTailFilterView {
   );
 }
 
-export function isLogTailWebviewToHost(value: unknown): value is LogTailWebviewToHost {
-  const v = value as { type?: unknown; facts?: unknown; filter?: unknown; seq?: unknown } | null;
-  if (!v || typeof v !== 'object') return false;
-  switch (v.type) {
-    case 'ready':
-    case 'logTail/clear':
-      return true;
-    case 'report':
-      return !!v.facts && typeof v.facts === 'object';
-    case 'logTail/filter':
-      return isLogTailFilter(v.filter);
-    case 'logTail/showLine':
-      return typeof v.seq === 'number' && Number.isInteger(v.seq) && v.seq >= 0;
-    case 'logTail/revealSession':
-      return (
-        typeof (v as { sessionKey?: unknown }).sessionKey === 'string' &&
-        (v as { sessionKey: string }).sessionKey.length < 1000
-      );
-    default:
-      return false;
-  }
-}
+export const LOG_TAIL = new PanelDefinition('logTail', {
+  toWebview: {
+    'logTail/init': (m) => all(str(m, 'gateway', 1_000), num(m, 'capacity', { min: 0 }), filterGuard(m)),
+    'logTail/filter': (m) => filterGuard(m),
+    'logTail/lines': (m) =>
+      all(
+        list(m, 'items'),
+        bool(m, 'replace'),
+        bool(m, 'done'),
+        num(m, 'firstSeq'),
+        num(m, 'dropped'),
+        num(m, 'kept'),
+        num(m, 'capacity'),
+      ),
+    'logTail/source': (m) => obj(m, 'source'),
+    'logTail/lineDetail': (m) => all(num(m, 'seq'), bool(m, 'found'), list(m, 'fields', { optional: true })),
+  },
+  toHost: {
+    'logTail/filter': (m) => filterGuard(m),
+    'logTail/showLine': (m) => num(m, 'seq', { integer: true, min: 0 }),
+    'logTail/revealSession': (m) => str(m, 'sessionKey', 1_000),
+    'logTail/clear': () => undefined,
+  },
+  requests: {},
+});
 
-export function isLogTailHostToWebview(value: unknown): value is LogTailHostToWebview {
-  const v = value as { type?: unknown; items?: unknown; filter?: unknown; source?: unknown; seq?: unknown } | null;
-  if (!v || typeof v !== 'object') return false;
-  switch (v.type) {
-    case 'logTail/init':
-    case 'logTail/filter':
-      return isLogTailFilter(v.filter);
-    case 'logTail/lines':
-      return Array.isArray(v.items);
-    case 'logTail/source':
-      return !!v.source && typeof v.source === 'object';
-    case 'logTail/lineDetail':
-      return typeof v.seq === 'number';
-    default:
-      return false;
-  }
+function filterGuard(m: Readonly<Record<string, unknown>>): string | undefined {
+  return isLogTailFilter(m.filter) ? undefined : 'filter is not a log filter';
 }
 
 // ---- transcript
@@ -290,27 +288,31 @@ export type TranscriptStatusView = Omit<TranscriptStatus, 'connection' | 'sessio
   connection: TranscriptStatus['connection'] | 'waiting';
 };
 
-export type TranscriptHostToWebview =
-  | { type: 'transcript/init'; gateway: string; sessionKey: string; title: string }
-  /** replace: forget every entry first. Large snapshots come newest chunk first ('replace'), then older chunks ('prepend'). */
-  | { type: 'transcript/entries'; op: 'replace' | 'append' | 'prepend'; entries: TranscriptEntryView[] }
-  /** The host dropped this many of the oldest entries (memory bound). */
-  | { type: 'transcript/dropped'; count: number }
-  | { type: 'transcript/live'; live: TranscriptLiveView }
-  | { type: 'transcript/status'; status: TranscriptStatusView }
-  | { type: 'transcript/response'; id: number; ok: boolean; error?: string; result?: string };
+export type TranscriptProtocol = {
+  toWebview: {
+    'transcript/init': { gateway: string; sessionKey: string; title: string };
+    /** replace: forget every entry first. Large snapshots come newest chunk first ('replace'), then older chunks ('prepend'). */
+    'transcript/entries': { op: 'replace' | 'append' | 'prepend'; entries: TranscriptEntryView[] };
+    /** The host dropped this many of the oldest entries (memory bound). */
+    'transcript/dropped': { count: number };
+    'transcript/live': { live: TranscriptLiveView };
+    'transcript/status': { status: TranscriptStatusView };
+  };
+  toHost: Record<never, never>;
+  requests: {
+    /** Pages back; the result is how many older messages arrived. */
+    'transcript/loadOlder': { params: Record<never, never>; result: string };
+    'transcript/copy': { params: { key: string }; result: undefined };
+    /** The result is where the Markdown was written, '' when the user cancelled. */
+    'transcript/export': { params: Record<never, never>; result: string };
+    /** http and https only, through openExternal; the result is 'opened' or 'not opened'. */
+    'transcript/openLink': { params: { url: string }; result: string };
+    'transcript/retry': { params: Record<never, never>; result: undefined };
+  };
+};
 
-export type TranscriptRequest =
-  | { kind: 'loadOlder' }
-  | { kind: 'copy'; key: string }
-  | { kind: 'export' }
-  | { kind: 'openLink'; url: string }
-  | { kind: 'retry' };
-
-export type TranscriptWebviewToHost =
-  | { type: 'ready' }
-  | { type: 'report'; facts: Record<string, unknown> }
-  | { type: 'transcript/request'; id: number; request: TranscriptRequest };
+/** What the Transcript host posts. */
+export type TranscriptHostToWebview = HostPost<'transcript'>;
 
 /** What the webview keeps with getState/setState; the serializer hands it back after a window reload. */
 export interface TranscriptPanelState {
@@ -330,63 +332,31 @@ export function isTranscriptPanelState(value: unknown): value is TranscriptPanel
   return !!v && typeof v === 'object' && shortString(v.gateway, 200) && shortString(v.sessionKey, 1_000);
 }
 
-function isTranscriptRequest(value: unknown): value is TranscriptRequest {
-  const r = value as { kind?: unknown; key?: unknown; url?: unknown } | null;
-  if (!r || typeof r !== 'object') return false;
-  switch (r.kind) {
-    case 'loadOlder':
-    case 'export':
-    case 'retry':
-      return true;
-    case 'copy':
-      return shortString(r.key, 1_000);
-    case 'openLink':
-      return shortString(r.url, 8_192);
-    default:
-      return false;
-  }
+export const TRANSCRIPT = new PanelDefinition('transcript', {
+  toWebview: {
+    'transcript/init': (m) => all(str(m, 'gateway', 1_000), str(m, 'sessionKey', 1_000), str(m, 'title', 4_000)),
+    'transcript/entries': (m) => all(oneOf(m, 'op', ['replace', 'append', 'prepend']), list(m, 'entries')),
+    'transcript/dropped': (m) => num(m, 'count', { min: 0 }),
+    'transcript/live': (m) => obj(m, 'live') ?? liveLists(m.live as Record<string, unknown>),
+    'transcript/status': (m) => obj(m, 'status'),
+  },
+  toHost: {},
+  requests: {
+    'transcript/loadOlder': () => undefined,
+    'transcript/copy': (m) => str(m, 'key', 1_000, { nonEmpty: true }),
+    'transcript/export': () => undefined,
+    'transcript/openLink': (m) => str(m, 'url', 8_192, { nonEmpty: true }),
+    'transcript/retry': () => undefined,
+  },
+});
+
+function liveLists(live: Readonly<Record<string, unknown>>): string | undefined {
+  return all(list(live, 'pending', { optional: true }), list(live, 'notRun', { optional: true }));
 }
 
-export function isTranscriptWebviewToHost(value: unknown): value is TranscriptWebviewToHost {
-  const v = value as { type?: unknown; id?: unknown; facts?: unknown; request?: unknown } | null;
-  if (!v || typeof v !== 'object') return false;
-  switch (v.type) {
-    case 'ready':
-      return true;
-    case 'report':
-      return !!v.facts && typeof v.facts === 'object';
-    case 'transcript/request':
-      return typeof v.id === 'number' && Number.isInteger(v.id) && isTranscriptRequest(v.request);
-    default:
-      return false;
-  }
-}
-
-export function isTranscriptHostToWebview(value: unknown): value is TranscriptHostToWebview {
-  const v = value as {
-    type?: unknown;
-    entries?: unknown;
-    op?: unknown;
-    live?: unknown;
-    status?: unknown;
-    count?: unknown;
-    id?: unknown;
-  } | null;
-  if (!v || typeof v !== 'object') return false;
-  switch (v.type) {
-    case 'transcript/init':
-      return true;
-    case 'transcript/entries':
-      return Array.isArray(v.entries) && (v.op === 'replace' || v.op === 'append' || v.op === 'prepend');
-    case 'transcript/dropped':
-      return typeof v.count === 'number';
-    case 'transcript/live':
-      return !!v.live && typeof v.live === 'object';
-    case 'transcript/status':
-      return !!v.status && typeof v.status === 'object';
-    case 'transcript/response':
-      return typeof v.id === 'number';
-    default:
-      return false;
-  }
+/** The three panels' protocols by name (the envelope's `panel`). */
+export interface PanelProtocols {
+  transcript: TranscriptProtocol;
+  logTail: LogTailProtocol;
+  gatewayDetails: GatewayDetailsProtocol;
 }

@@ -11,7 +11,12 @@ import { after, before, describe, it } from 'node:test';
 import type { ParsedLogLine } from '../../src/logs/logLine';
 import { compileLogFilter, LogRing } from '../../src/logs/logRing';
 import { ingestLogLines, logLineDetail, logLinesMessage } from '../../src/logs/logRows';
-import type { LogItemView, LogRowView, LogTailHostToWebview } from '../../src/protocol/webviewMessages';
+import {
+  LOG_TAIL,
+  type LogItemView,
+  type LogRowView,
+  type LogTailHostToWebview,
+} from '../../src/protocol/webviewMessages';
 import { importFixture, repoRoot } from '../support/fixtures';
 
 const distDir = path.join(repoRoot, 'dist', 'webview');
@@ -105,7 +110,7 @@ before(async () => {
 type Webview = {
   page: any;
   errors: string[];
-  post: (...m: unknown[]) => Promise<void>;
+  post: (...m: LogTailHostToWebview[]) => Promise<void>;
   posted: () => Promise<any[]>;
   report: (pick?: (f: any) => boolean, ms?: number) => Promise<any>;
   painted: () => Promise<void>;
@@ -119,7 +124,9 @@ async function open(): Promise<Webview> {
     css: ['webview.css', 'log-tail.css'],
   })) as Webview;
   opened.push(w);
-  return w;
+  // What the panel posts, in the envelope the panel base puts around it.
+  const post = w.post;
+  return { ...w, post: (...m: LogTailHostToWebview[]) => post(...m.map((x) => LOG_TAIL.sealToWebview(x))) };
 }
 after(async () => {
   for (const w of opened) await w.close();
@@ -128,7 +135,7 @@ after(async () => {
 /** Scrolls from the bottom to the top, a page at a time, clicking every line row and answering its showLine as the host does. */
 async function visitEveryRow(w: Webview, ring: LogRing<ParsedLogLine>): Promise<void> {
   const details: Record<number, unknown> = {};
-  for (const { seq } of ring.entries()) details[seq] = logLineDetail(ring, seq);
+  for (const { seq } of ring.entries()) details[seq] = LOG_TAIL.sealToWebview(logLineDetail(ring, seq));
   await w.page.evaluate((d: Record<number, unknown>) => {
     (window as any).__details = d;
   }, details);
@@ -392,7 +399,7 @@ describe('Gateway Logs webview in chromium', () => {
       const after = (await w.posted()).slice(n).filter((m: any) => m.type !== 'report');
       assert.deepEqual(
         after,
-        [{ type: 'logTail/revealSession', sessionKey: key }],
+        [{ v: 1, panel: 'logTail', type: 'logTail/revealSession', sessionKey: key }],
         `${diagnostic}: one revealSession, no showLine for the row under it`,
       );
       // From the keyboard too.

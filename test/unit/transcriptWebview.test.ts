@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { normalizeMessage } from '../../src/transcript/transcriptEntry';
 import { entryView } from '../../src/transcript/transcriptView';
-import type { TranscriptEntryView, TranscriptHostToWebview } from '../../src/protocol/webviewMessages';
+import { TRANSCRIPT, type TranscriptEntryView, type TranscriptHostToWebview } from '../../src/protocol/webviewMessages';
 import { importFixture, repoRoot } from '../support/fixtures';
 // The hostile-text corpus, shared with the real-VS Code UI test (which reads it back from a real gateway's transcript).
 import { HOSTILE, HOSTILE_SHOWN, HOSTILE_SHOWN_AFTER_CHAT_SEND, hugeHostile } from '../support/hostileText.mjs';
@@ -46,8 +46,7 @@ before(async () => {
 });
 
 async function open(state?: unknown) {
-  const w = await harness.openWebview({ distDir, state });
-  return w as {
+  const w = (await harness.openWebview({ distDir, state })) as {
     page: any;
     errors: string[];
     post: (...m: unknown[]) => Promise<void>;
@@ -55,6 +54,8 @@ async function open(state?: unknown) {
     report: (pick?: (f: any) => boolean, ms?: number) => Promise<any>;
     close: () => Promise<void>;
   };
+  // What the panel posts, in the envelope the panel base puts around it.
+  return { ...w, post: (...m: TranscriptHostToWebview[]) => w.post(...m.map((x) => TRANSCRIPT.sealToWebview(x))) };
 }
 
 const opened: Array<{ close: () => Promise<void> }> = [];
@@ -182,8 +183,8 @@ describe('Transcript webview in chromium', () => {
     );
     const posted = await w.posted();
     const opens = posted
-      .filter((m: any) => m.type === 'transcript/request' && m.request.kind === 'openLink')
-      .map((m: any) => m.request.url);
+      .filter((m: any) => m.v === 1 && m.panel === 'transcript' && m.type === 'transcript/openLink')
+      .map((m: any) => m.url);
     assert.ok(
       opens.length > 0 && opens.every((u: string) => /^https?:\/\//.test(u)),
       'a click only asks the host to open an http(s) URL',
@@ -364,6 +365,7 @@ describe('Transcript webview in chromium', () => {
         },
         pending: [{ id: 'q', state: 'queued', text: 'next question' }],
         pendingNotListed: 0,
+        notRun: [],
       },
     });
     f = await w.report((x) => x.inFlightShown && /partial answer/.test(x.renderedText));
@@ -374,7 +376,7 @@ describe('Transcript webview in chromium', () => {
     const disconnected = {
       type: 'transcript/status',
       status: {
-        ...(STATUS as { status: object }).status,
+        ...STATUS.status,
         connection: 'disconnected',
         connectionText: 'connection lost',
         loading: 'catch-up',
@@ -391,7 +393,10 @@ describe('Transcript webview in chromium', () => {
     const unverified = 'The session\'s row says "running" <img src=x onerror="window.__pwned=1"> cannot be verified';
     await w.post({
       type: 'transcript/status',
-      status: { ...(STATUS as { status: object }).status, runUnverified: unverified },
+      status: {
+        ...STATUS.status,
+        runUnverified: unverified,
+      },
     });
     f = await w.report((x) => x.banners.some((b: string) => b.includes('cannot be verified')));
     assert.ok(f.banners.includes(unverified), JSON.stringify(f.banners));
@@ -432,9 +437,7 @@ describe('Transcript webview in chromium', () => {
     await w.page.locator('.row.head[data-key="m504"]').hover();
     await w.page.locator('.row.head[data-key="m504"] [data-action="copy"]').click();
     const posted = await w.posted();
-    assert.ok(
-      posted.some((m: any) => m.type === 'transcript/request' && m.request.kind === 'copy' && m.request.key === 'm504'),
-    );
+    assert.ok(posted.some((m: any) => m.type === 'transcript/copy' && m.key === 'm504' && Number.isInteger(m.id)));
     // The state kept for a window reload (saved 300 ms after a change). Which tool parts are open is saved too, but
     // asserting the exact set flaked under load (a click racing a re-render), so this checks what a reload needs.
     await w.page.waitForFunction(() => (window as any).__state?.search === 'needle');

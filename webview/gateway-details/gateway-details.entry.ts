@@ -3,11 +3,11 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-icon/index.js';
-import { isHostMessage, postToHost } from '../shared/host';
-import type { GatewayDetailsView } from '../../src/protocol/webviewMessages';
+import { connectToHost } from '../shared/host';
+import { GATEWAY_DETAILS, type GatewayDetailsView } from '../../src/protocol/webviewMessages';
 
+const host = connectToHost(GATEWAY_DETAILS);
 const app = document.getElementById('app')!;
-let requestSeq = 0;
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -85,28 +85,24 @@ function render(d: GatewayDetailsView): void {
   );
   app.append(facts);
   const actions = el('div', undefined, 'actions');
-  const button = (label: string, command: 'reconnect' | 'showReport') => {
+  const button = (label: string, request: 'gatewayDetails/reconnect' | 'gatewayDetails/showReport') => {
     const b = document.createElement('vscode-button');
     b.textContent = label;
-    b.addEventListener('click', () => postToHost({ type: 'request', id: ++requestSeq, command }));
+    b.addEventListener('click', () => void host.request(request, {}));
     return b;
   };
-  actions.append(button('Reconnect now', 'reconnect'), button('Write report to output', 'showReport'));
+  actions.append(
+    button('Reconnect now', 'gatewayDetails/reconnect'),
+    button('Write report to output', 'gatewayDetails/showReport'),
+  );
   app.append(actions);
-  postToHost({
-    type: 'report',
-    facts: {
-      rendered: d.name,
-      state: d.state,
-      buttons: actions.children.length,
-      badgeUpgraded: !!customElements.get('vscode-badge'),
-    },
+  host.report({
+    rendered: d.name,
+    state: d.state,
+    buttons: actions.children.length,
+    badgeUpgraded: !!customElements.get('vscode-badge'),
   });
 }
 
-window.addEventListener('message', (event: MessageEvent) => {
-  const msg: unknown = event.data;
-  if (!isHostMessage(msg)) return;
-  if (msg.type === 'gatewayDetails') render(msg.details);
-});
-postToHost({ type: 'ready' });
+host.onMessage({ 'gatewayDetails/details': (msg) => render(msg.details) });
+host.ready();

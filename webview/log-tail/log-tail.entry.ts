@@ -8,24 +8,23 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { messageSegments } from '../../src/protocol/logSegments';
 import { button, codicon, el, select, textfield, toolbar, virtualListShell } from '../shared/dom';
-import { vscodeHost } from '../shared/host';
+import { connectToHost } from '../shared/host';
 import { TailFollow } from '../shared/tailFollow';
 import {
-  isLogTailHostToWebview,
+  LOG_TAIL,
   type LogItemView,
   type LogMarkerView,
   type LogSourceView,
   type LogTailFilterView,
-  type LogTailHostToWebview,
   type LogTailLevel,
+  type LogTailLineDetail,
   type LogTailLinesMessage,
   type LogTailPersistedState,
   type LogTailPreset,
-  type LogTailWebviewToHost,
 } from '../../src/protocol/webviewMessages';
 
-const vscodeApi = vscodeHost<LogTailWebviewToHost>();
-const post = vscodeApi.post;
+const host = connectToHost(LOG_TAIL);
+const post = host.post;
 
 const OVERSCAN = 8;
 /** Text rendered per row: the host's own bound (src/logs/logRows.ts), kept here too so an unclipped row cannot stall the page. */
@@ -129,7 +128,7 @@ function restoreAnchor(a: { key: number; offset: number }): void {
   viewport.scrollTop = Math.max(0, (lo + droppedRows()) * rowHeight + a.offset);
 }
 
-function applyLines(m: LogTailLinesMessage): void {
+function applyLines(m: Omit<LogTailLinesMessage, 'type'>): void {
   // Not following: keep the lines the user is reading in place while rows are added, dropped or re-filtered.
   let anchor: { key: number; offset: number } | undefined;
   if (m.replace) {
@@ -346,7 +345,7 @@ function updateChrome(): void {
   scheduleReport();
 }
 
-function showDetail(d: Extract<LogTailHostToWebview, { type: 'logTail/lineDetail' }>): void {
+function showDetail(d: LogTailLineDetail): void {
   if (d.seq !== selectedSeq) return;
   detail.replaceChildren();
   const head = el('div', 'detail-head');
@@ -431,7 +430,7 @@ function scheduleReport(): void {
     const text = JSON.stringify(facts);
     if (text === lastReport) return;
     lastReport = text;
-    post({ type: 'report', facts });
+    host.report(facts);
   }, 150);
 }
 
@@ -527,35 +526,27 @@ document.addEventListener('keydown', (e) => {
 
 // ------------------------------------------------------------------------------------------------ host messages
 
-window.addEventListener('message', (event: MessageEvent) => {
-  const msg: unknown = event.data;
-  if (!isLogTailHostToWebview(msg)) return;
-  switch (msg.type) {
-    case 'logTail/init':
-      gateway = msg.gateway;
-      capacity = msg.capacity;
-      applyFilterToControls(msg.filter);
-      persist();
-      return;
-    case 'logTail/filter':
-      applyFilterToControls(msg.filter);
-      persist();
-      return;
-    case 'logTail/source':
-      source = msg.source;
-      updateChrome();
-      return;
-    case 'logTail/lines':
-      applyLines(msg);
-      return;
-    case 'logTail/lineDetail':
-      showDetail(msg);
-      return;
-  }
+host.onMessage({
+  'logTail/init': (msg) => {
+    gateway = msg.gateway;
+    capacity = msg.capacity;
+    applyFilterToControls(msg.filter);
+    persist();
+  },
+  'logTail/filter': (msg) => {
+    applyFilterToControls(msg.filter);
+    persist();
+  },
+  'logTail/source': (msg) => {
+    source = msg.source;
+    updateChrome();
+  },
+  'logTail/lines': (msg) => applyLines(msg),
+  'logTail/lineDetail': (msg) => showDetail(msg),
 });
 /** Enough to reopen this panel after a window reload: the gateway and the filter, nothing from the log. */
 function persist(): void {
-  if (gateway) vscodeApi.setState({ gateway, filter } satisfies LogTailPersistedState);
+  if (gateway) host.setState({ gateway, filter } satisfies LogTailPersistedState);
 }
 
-post({ type: 'ready' });
+host.ready();

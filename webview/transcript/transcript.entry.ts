@@ -9,21 +9,18 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import {
-  isTranscriptHostToWebview,
+  TRANSCRIPT,
   type TranscriptEntryView,
   type TranscriptLiveView,
   type TranscriptPanelState,
   type TranscriptPendingView,
-  type TranscriptRequest,
   type TranscriptStatusView,
-  type TranscriptWebviewToHost,
 } from '../../src/protocol/webviewMessages';
 import { button, codicon, el, toolbar, virtualListShell } from '../shared/dom';
-import { vscodeHost } from '../shared/host';
+import { connectToHost } from '../shared/host';
 import { TailFollow } from '../shared/tailFollow';
 
-const vscodeApi = vscodeHost<TranscriptWebviewToHost>();
-const post = vscodeApi.post;
+const host = connectToHost(TRANSCRIPT);
 
 const OVERSCAN = 10;
 /** Rows shown per text part before "… N more lines" (copy and export have the full text). */
@@ -51,7 +48,7 @@ let entries: Prepared[] = [];
 let live: TranscriptLiveView = { pending: [], pendingNotListed: 0, notRun: [] };
 let status: TranscriptStatusView | undefined;
 const saved = (() => {
-  const s = vscodeApi.getState() as Partial<TranscriptPanelState> | undefined;
+  const s = host.getState() as Partial<TranscriptPanelState> | undefined;
   return s && typeof s === 'object' ? s : {};
 })();
 const expanded = new Set<string>(
@@ -66,7 +63,6 @@ let cols = 80;
 let layoutVer = 1;
 let liveVer = 1;
 let searchVer = 1;
-let requestSeq = 0;
 let olderRequested = false;
 let firstEntriesAt: number | undefined;
 let firstPaintMs: number | undefined;
@@ -788,7 +784,7 @@ function maybeLoadOlder(firstRow: number): void {
   )
     return;
   olderRequested = true;
-  void request({ kind: 'loadOlder' }).finally(() => {
+  void host.request('transcript/loadOlder', {}).finally(() => {
     olderRequested = false;
     schedule();
   });
@@ -964,20 +960,6 @@ prevButton.addEventListener('click', () => gotoMatch(-1));
 nextButton.addEventListener('click', () => gotoMatch(1));
 if (query) searchField.value = query;
 
-// ------------------------------------------------------------------------------------------------ requests
-
-const pendingRequests = new Map<number, { resolve: (r: { ok: boolean; error?: string; result?: string }) => void }>();
-function request(r: TranscriptRequest): Promise<{ ok: boolean; error?: string; result?: string }> {
-  const id = ++requestSeq;
-  return new Promise((resolve) => {
-    pendingRequests.set(id, { resolve });
-    post({ type: 'transcript/request', id, request: r });
-    setTimeout(() => {
-      if (pendingRequests.delete(id)) resolve({ ok: false, error: 'no answer from the extension' });
-    }, 120_000);
-  });
-}
-
 function showToast(text: string): void {
   toast = { text, until: Date.now() + 2500 };
   toastEl.textContent = text;
@@ -992,22 +974,18 @@ function showToast(text: string): void {
 
 jumpButton.addEventListener('click', jumpToLatest);
 exportButton.addEventListener('click', () => {
-  void request({ kind: 'export' }).then((r) =>
-    showToast(
-      r.ok
-        ? r.result
-          ? `Exported to ${r.result}`
-          : 'Export cancelled'
-        : `Export failed: ${r.error ?? 'unknown error'}`,
-    ),
-  );
+  void host
+    .request('transcript/export', {})
+    .then((r) =>
+      showToast(r.ok ? (r.result ? `Exported to ${r.result}` : 'Export cancelled') : `Export failed: ${r.error}`),
+    );
 });
 
 function activate(target: HTMLElement): void {
   const link = target.closest<HTMLElement>('.link');
   if (link?.dataset.url) {
-    void request({ kind: 'openLink', url: link.dataset.url }).then((r) => {
-      if (!r.ok) showToast(`Not opened: ${r.error ?? 'refused'}`);
+    void host.request('transcript/openLink', { url: link.dataset.url }).then((r) => {
+      if (!r.ok) showToast(`Not opened: ${r.error}`);
     });
     return;
   }
@@ -1015,9 +993,9 @@ function activate(target: HTMLElement): void {
   const row = target.closest<HTMLElement>('.row');
   const key = row?.dataset.key;
   if (action?.dataset.action === 'copy' && key) {
-    void request({ kind: 'copy', key }).then((r) =>
-      showToast(r.ok ? 'Message copied' : `Copy failed: ${r.error ?? 'unknown error'}`),
-    );
+    void host
+      .request('transcript/copy', { key })
+      .then((r) => showToast(r.ok ? 'Message copied' : `Copy failed: ${r.error}`));
     return;
   }
   const part = row?.dataset.part;
@@ -1122,7 +1100,9 @@ function updateBanners(): void {
     if (s.loading === 'catch-up') list.push(banner('info', 'sync', 'Catching up with the gateway…'));
     for (const n of s.notices.slice(-3)) list.push(banner('info', 'history', n));
     if (s.error)
-      list.push(banner('error', 'error', s.error, { label: 'Retry', run: () => void request({ kind: 'retry' }) }));
+      list.push(
+        banner('error', 'error', s.error, { label: 'Retry', run: () => void host.request('transcript/retry', {}) }),
+      );
   }
   banners.replaceChildren(...list);
 }
@@ -1144,7 +1124,7 @@ function scheduleSave(): void {
       state.anchorKey = a.key.slice(2);
       state.anchorOffset = a.offset;
     }
-    vscodeApi.setState(state);
+    host.setState(state);
   }, 300);
 }
 
@@ -1196,68 +1176,55 @@ function scheduleReport(): void {
     const text = JSON.stringify(facts);
     if (text === lastReport) return;
     lastReport = text;
-    post({ type: 'report', facts });
+    host.report(facts);
   }, 150);
 }
 
 // ------------------------------------------------------------------------------------------------ host messages
 
-window.addEventListener('message', (event: MessageEvent) => {
-  const msg: unknown = event.data;
-  if (!isTranscriptHostToWebview(msg)) return;
-  switch (msg.type) {
-    case 'transcript/init':
-      gateway = String(msg.gateway);
-      sessionKey = String(msg.sessionKey);
-      titleEl.textContent = String(msg.title);
-      titleEl.title = `${sessionKey} on ${gateway}`;
-      scheduleSave();
-      return;
-    case 'transcript/entries': {
-      if (firstEntriesAt === undefined && msg.entries.length) firstEntriesAt = performance.now();
-      const fresh = msg.entries.map(prepare);
-      if (msg.op === 'append' && !tail.following) tail.unseen += fresh.filter((p) => p.v.kind === 'message').length;
-      mutate(() => {
-        if (msg.op === 'replace') entries = fresh;
-        else if (msg.op === 'prepend') entries = fresh.concat(entries);
-        else entries = entries.concat(fresh);
-      });
-      if (query) runSearch(true);
-      return;
-    }
-    case 'transcript/dropped':
-      mutate(() => {
-        entries = entries.slice(Math.min(entries.length, Math.max(0, msg.count)));
-      });
-      if (query) runSearch(true);
-      return;
-    case 'transcript/live':
-      liveVer++;
-      runRowsCache = undefined;
-      mutate(() => {
-        live = {
-          inFlight: msg.live.inFlight,
-          pending: Array.isArray(msg.live.pending) ? msg.live.pending : [],
-          pendingNotListed: Number(msg.live.pendingNotListed) || 0,
-          notRun: Array.isArray(msg.live.notRun) ? msg.live.notRun : [],
-        };
-      });
-      return;
-    case 'transcript/status':
-      status = msg.status;
-      liveVer++;
-      updateBanners();
-      schedule();
-      return;
-    case 'transcript/response': {
-      const r = pendingRequests.get(msg.id);
-      if (r) {
-        pendingRequests.delete(msg.id);
-        r.resolve({ ok: msg.ok, error: msg.error, result: msg.result });
-      }
-      return;
-    }
-  }
+host.onMessage({
+  'transcript/init': (msg) => {
+    gateway = msg.gateway;
+    sessionKey = msg.sessionKey;
+    titleEl.textContent = msg.title;
+    titleEl.title = `${sessionKey} on ${gateway}`;
+    scheduleSave();
+  },
+  'transcript/entries': (msg) => {
+    if (firstEntriesAt === undefined && msg.entries.length) firstEntriesAt = performance.now();
+    const fresh = msg.entries.map(prepare);
+    if (msg.op === 'append' && !tail.following) tail.unseen += fresh.filter((p) => p.v.kind === 'message').length;
+    mutate(() => {
+      if (msg.op === 'replace') entries = fresh;
+      else if (msg.op === 'prepend') entries = fresh.concat(entries);
+      else entries = entries.concat(fresh);
+    });
+    if (query) runSearch(true);
+  },
+  'transcript/dropped': (msg) => {
+    mutate(() => {
+      entries = entries.slice(Math.min(entries.length, Math.max(0, msg.count)));
+    });
+    if (query) runSearch(true);
+  },
+  'transcript/live': (msg) => {
+    liveVer++;
+    runRowsCache = undefined;
+    mutate(() => {
+      live = {
+        inFlight: msg.live.inFlight,
+        pending: Array.isArray(msg.live.pending) ? msg.live.pending : [],
+        pendingNotListed: Number(msg.live.pendingNotListed) || 0,
+        notRun: Array.isArray(msg.live.notRun) ? msg.live.notRun : [],
+      };
+    });
+  },
+  'transcript/status': (msg) => {
+    status = msg.status;
+    liveVer++;
+    updateBanners();
+    schedule();
+  },
 });
 updateMatchCount();
-post({ type: 'ready' });
+host.ready();

@@ -1,11 +1,13 @@
-// One webview panel per gateway showing its connection details, updated live from connection events.
-// The host posts only after the webview said `ready` (messages posted earlier would be dropped).
+// One webview panel per gateway showing its connection details, updated live from connection events. The handshake,
+// the queue until the page is ready and requests are the panel base's (webviewPanelBase.ts).
 import * as vscode from 'vscode';
 import type { Fleet } from '../../fleet/fleet';
 import type { GatewayWatcher } from '../../fleet/gatewayWatcher';
-import { isWebviewToHost, type GatewayDetailsView, type HostToWebview } from '../../protocol/webviewMessages';
+import type { PageRequest } from '../../protocol/envelope';
+import { GATEWAY_DETAILS, type GatewayDetailsView } from '../../protocol/webviewMessages';
 import { describeConnection } from '../../report/describe';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import { WebviewPanelBase, type PanelServices } from './webviewPanelBase';
+import { panelServices } from './webviewHtml';
 
 export function gatewayDetailsView(watcher: GatewayWatcher, fleet: Fleet): GatewayDetailsView {
   const s = watcher.snapshot();
@@ -30,78 +32,86 @@ export function gatewayDetailsView(watcher: GatewayWatcher, fleet: Fleet): Gatew
   };
 }
 
+class GatewayDetailsPanel extends WebviewPanelBase<'gatewayDetails'> {
+  constructor(
+    panel: vscode.WebviewPanel,
+    private readonly watcher: GatewayWatcher,
+    private readonly fleet: Fleet,
+    services: PanelServices,
+  ) {
+    super(panel, GATEWAY_DETAILS, services, {
+      entry: 'gateway-details',
+      title: `Gateway ${watcher.name}`,
+      label: 'Gateway details',
+    });
+    this._register(
+      watcher.onDidChange((c) => {
+        if (c.what === 'connection' || c.what === 'sessions') this.resync();
+      }),
+    );
+    this.resync();
+    this.load();
+  }
+
+  protected resync(): void {
+    this.post({ type: 'gatewayDetails/details', details: gatewayDetailsView(this.watcher, this.fleet) });
+  }
+
+  protected async onRequest(r: PageRequest<'gatewayDetails'>): Promise<undefined> {
+    const command =
+      r.type === 'gatewayDetails/reconnect' ? 'lanewatch.reconnectGateway' : 'lanewatch.showConnectionReport';
+    await vscode.commands.executeCommand(command, { gateway: this.watcher.name });
+    return undefined;
+  }
+}
+
 export class GatewayDetailsPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, vscode.WebviewPanel>();
+  private readonly panels = new Map<string, GatewayDetailsPanel>();
   /** Facts the webview reported about its own DOM (for tests and diagnostics). */
   readonly lastReports = new Map<string, Record<string, unknown>>();
   private readonly reportEmitter = new vscode.EventEmitter<{ gateway: string; facts: Record<string, unknown> }>();
   readonly onDidReport = this.reportEmitter.event;
+  private readonly services: Omit<PanelServices, 'onReport'>;
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
+    extensionUri: vscode.Uri,
     private readonly fleet: Fleet,
-    private readonly output: vscode.LogOutputChannel,
-  ) {}
+    output: vscode.LogOutputChannel,
+  ) {
+    this.services = panelServices(extensionUri, output);
+  }
 
   show(watcher: GatewayWatcher): void {
     const existing = this.panels.get(watcher.name);
     if (existing) {
-      existing.reveal();
+      existing.panel.reveal();
       return;
     }
     const panel = vscode.window.createWebviewPanel(
       'lanewatch.gatewayDetails',
       `Gateway: ${watcher.name}`,
       vscode.ViewColumn.Active,
-      webviewOptions(this.extensionUri),
+      this.services.shell.options,
     );
-    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lanewatch.svg');
-    this.panels.set(watcher.name, panel);
-    let ready = false;
-    const post = (message: HostToWebview) => {
-      if (ready) void panel.webview.postMessage(message);
-    };
-    const update = () => post({ type: 'gatewayDetails', details: gatewayDetailsView(watcher, this.fleet) });
-    const subs = [
-      watcher.onDidChange((c) => {
-        if (c.what === 'connection' || c.what === 'sessions') update();
-      }),
-      panel.webview.onDidReceiveMessage((msg: unknown) => {
-        if (!isWebviewToHost(msg)) {
-          this.output.warn(`gateway details: ignored a malformed message from the webview`);
-          return;
-        }
-        if (msg.type === 'ready') {
-          ready = true;
-          update();
-          return;
-        }
-        if (msg.type === 'report') {
-          this.lastReports.set(watcher.name, msg.facts);
-          this.reportEmitter.fire({ gateway: watcher.name, facts: msg.facts });
-          return;
-        }
-        const command = msg.command === 'reconnect' ? 'lanewatch.reconnectGateway' : 'lanewatch.showConnectionReport';
-        void vscode.commands.executeCommand(command, { gateway: watcher.name }).then(
-          () => post({ type: 'response', id: msg.id, ok: true }),
-          (err: unknown) =>
-            post({ type: 'response', id: msg.id, ok: false, error: String((err as Error)?.message ?? err) }),
-        );
-      }),
-    ];
-    panel.onDidDispose(() => {
-      for (const s of subs) s.dispose();
-      this.panels.delete(watcher.name);
+    const entry = new GatewayDetailsPanel(panel, watcher, this.fleet, {
+      ...this.services,
+      onReport: (facts) => {
+        this.lastReports.set(watcher.name, facts);
+        this.reportEmitter.fire({ gateway: watcher.name, facts });
+      },
     });
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'gateway-details', `Gateway ${watcher.name}`);
+    this.panels.set(watcher.name, entry);
+    panel.onDidDispose(() => {
+      if (this.panels.get(watcher.name) === entry) this.panels.delete(watcher.name);
+    });
   }
 
   html(name: string): string | undefined {
-    return this.panels.get(name)?.webview.html;
+    return this.panels.get(name)?.panel.webview.html;
   }
 
   dispose(): void {
-    for (const p of this.panels.values()) p.dispose();
+    for (const p of [...this.panels.values()]) p.dispose();
     this.reportEmitter.dispose();
   }
 }

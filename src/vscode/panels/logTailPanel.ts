@@ -20,15 +20,16 @@ import {
   type LogSourceState,
 } from '../../logs/logSource';
 import { expandHome, readOpenClawConfig } from '../../config/openclawConfig';
+import type { PageNotification } from '../../protocol/envelope';
 import {
-  isLogTailWebviewToHost,
+  LOG_TAIL,
   type LogItemView,
   type LogMarkerView,
   type LogSourceView,
   type LogTailFilterView,
-  type LogTailHostToWebview,
 } from '../../protocol/webviewMessages';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import { WebviewPanelBase, type PanelServices } from './webviewPanelBase';
+import { panelServices } from './webviewHtml';
 
 export const LOG_TAIL_VIEW_TYPE = 'lanewatch.gatewayLogs';
 
@@ -81,30 +82,35 @@ const kib = (n: number) =>
   n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`;
 
 /** One open panel: its source, ring, markers, filter and webview. */
-class LogTailPanel {
+class LogTailPanel extends WebviewPanelBase<'logTail'> {
   readonly ring: LogRing<ParsedLogLine>;
   private markers: LogMarkerView[] = [];
   private filter: LogTailFilterView;
   private matches: (line: ParsedLogLine) => boolean;
-  private ready = false;
   private readonly source: GatewayLogSource;
-  private readonly subs: vscode.Disposable[] = [];
   private configLogFile?: { at: number; file?: string };
   private firstState = true;
 
   constructor(
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private readonly watcher: GatewayWatcher,
     options: LogTailPanelsOptions,
     initial: LogTailShowOptions | undefined,
-    private readonly output: vscode.LogOutputChannel,
-    private readonly onReport: (facts: Record<string, unknown>) => void,
+    services: PanelServices,
     private readonly onRevealSession: (gateway: string, sessionKey: string) => void,
   ) {
+    super(panel, LOG_TAIL, services, {
+      entry: 'log-tail',
+      css: ['log-tail.css'],
+      title: `Logs ${watcher.name}`,
+      label: 'Gateway Logs',
+    });
+    panel.title = `Logs: ${watcher.name}`;
     this.ring = new LogRing<ParsedLogLine>(options.capacity ?? DEFAULT_LOG_CAPACITY);
     this.filter = filterFrom(initial);
     this.matches = this.compile();
     const timeoutMs = options.rpcTimeoutMs ?? 15_000;
+    const output = services.output;
     this.source = new GatewayLogSource({
       tail: (cursor) =>
         watcher.api.logsTail(
@@ -124,17 +130,12 @@ class LogTailPanel {
       pollIntervalMs: options.pollIntervalMs,
       log: (m) => output.debug(`[${watcher.name}] log tail: ${m}`),
     });
-    this.subs.push(
-      { dispose: () => this.source.stop() },
-      panel.webview.onDidReceiveMessage((msg: unknown) => this.onMessage(msg)),
-      // retainContextWhenHidden is off: a hidden webview is torn down and says `ready` again when shown.
-      panel.onDidChangeViewState((e) => {
-        if (!e.webviewPanel.visible) this.ready = false;
-      }),
-    );
+    this._register({ dispose: () => this.source.stop() });
     this.source.onBatch((b) => this.onBatch(b));
     this.source.onDidChangeState((s) => this.onSourceState(s));
+    this.resync();
     this.source.start();
+    this.load();
   }
 
   /** logs.tail's `file`, the config's logging.file, OpenClaw's default; only paths that can be this gateway's. */
@@ -179,30 +180,18 @@ class LogTailPanel {
     return compileLogFilter({ preset: f.preset, minLevel: f.minLevel, text: f.text, sessionKey, sessionId });
   }
 
-  private post(message: LogTailHostToWebview): void {
-    if (this.ready) void this.panel.webview.postMessage(message);
+  protected resync(): void {
+    this.post({ type: 'logTail/init', gateway: this.watcher.name, capacity: this.ring.capacity, filter: this.filter });
+    this.post({ type: 'logTail/source', source: logSourceView(this.source.state) });
+    this.postSnapshot();
   }
 
-  private onMessage(msg: unknown): void {
-    if (!isLogTailWebviewToHost(msg)) {
-      this.output.warn(`log tail: ignored a malformed message from the webview`);
-      return;
-    }
+  protected async onRequest(): Promise<undefined> {
+    return undefined; // this panel's page asks nothing: it posts notifications only
+  }
+
+  protected override onNotification(msg: PageNotification<'logTail'>): void {
     switch (msg.type) {
-      case 'ready':
-        this.ready = true;
-        this.post({
-          type: 'logTail/init',
-          gateway: this.watcher.name,
-          capacity: this.ring.capacity,
-          filter: this.filter,
-        });
-        this.post({ type: 'logTail/source', source: logSourceView(this.source.state) });
-        this.postSnapshot();
-        return;
-      case 'report':
-        this.onReport(msg.facts);
-        return;
       case 'logTail/revealSession':
         this.onRevealSession(this.watcher.name, msg.sessionKey);
         return;
@@ -243,7 +232,7 @@ class LogTailPanel {
     const first = this.firstState;
     this.firstState = false;
     if (s.kind === 'file')
-      this.output.info(
+      this.services.output.info(
         `[${this.watcher.name}] log tail: gateway RPC unavailable (${s.reason}); tailing ${s.path} directly`,
       );
     // Where the source changes, the list says so, so lines before and after are read knowing where they came from.
@@ -298,7 +287,6 @@ class LogTailPanel {
 
   /** Every kept line that matches the filter, markers interleaved by position, in chunks. */
   private postSnapshot(): void {
-    if (!this.ready) return;
     this.pruneMarkers();
     const items: LogItemView[] = [];
     let mi = 0;
@@ -313,10 +301,6 @@ class LogTailPanel {
     }
     for (let i = 0; i < items.length; i += SNAPSHOT_CHUNK)
       this.postLines(items.slice(i, i + SNAPSHOT_CHUNK), i === 0, i + SNAPSHOT_CHUNK >= items.length);
-  }
-
-  dispose(): void {
-    for (const s of this.subs.splice(0)) s.dispose();
   }
 }
 
@@ -337,12 +321,16 @@ export class LogTailPanels implements vscode.Disposable {
   private readonly reportEmitter = new vscode.EventEmitter<{ gateway: string; facts: Record<string, unknown> }>();
   readonly onDidReport = this.reportEmitter.event;
 
+  private readonly services: Omit<PanelServices, 'onReport'>;
+
   constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly output: vscode.LogOutputChannel,
+    extensionUri: vscode.Uri,
+    output: vscode.LogOutputChannel,
     private readonly options: LogTailPanelsOptions = {},
     private readonly onRevealSession: (gateway: string, sessionKey: string) => void = () => undefined,
-  ) {}
+  ) {
+    this.services = panelServices(extensionUri, output);
+  }
 
   /** A panel VS Code restores after a window reload (WebviewPanelSerializer), with the filter it had. */
   restore(panel: vscode.WebviewPanel, watcher: GatewayWatcher, filter: LogTailFilterView): void {
@@ -371,7 +359,7 @@ export class LogTailPanels implements vscode.Disposable {
         LOG_TAIL_VIEW_TYPE,
         `Logs: ${watcher.name}`,
         vscode.ViewColumn.Active,
-        webviewOptions(this.extensionUri),
+        this.services.shell.options,
       ),
       watcher,
       opts,
@@ -379,35 +367,26 @@ export class LogTailPanels implements vscode.Disposable {
   }
 
   private attach(panel: vscode.WebviewPanel, watcher: GatewayWatcher, opts: LogTailShowOptions | undefined): void {
-    panel.webview.options = webviewOptions(this.extensionUri);
-    panel.title = `Logs: ${watcher.name}`;
-    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lanewatch.svg');
     const entry = new LogTailPanel(
       panel,
       watcher,
       this.options,
       opts,
-      this.output,
-      (facts) => {
-        this.lastReports.set(watcher.name, facts);
-        this.reportEmitter.fire({ gateway: watcher.name, facts });
+      {
+        ...this.services,
+        onReport: (facts) => {
+          this.lastReports.set(watcher.name, facts);
+          this.reportEmitter.fire({ gateway: watcher.name, facts });
+        },
       },
       this.onRevealSession,
     );
     this.panels.set(watcher.name, entry);
     panel.onDidDispose(() => {
-      entry.dispose();
+      if (this.panels.get(watcher.name) !== entry) return;
       this.panels.delete(watcher.name);
       this.lastReports.delete(watcher.name);
     });
-    // The shared shell links webview.css only; this panel's own stylesheet comes from the same folder (CSP style-src).
-    const css = panel.webview
-      .asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'log-tail.css'))
-      .toString();
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'log-tail', `Logs ${watcher.name}`).replace(
-      '</head>',
-      `<link rel="stylesheet" href="${css.replace(/"/g, '%22')}">\n</head>`,
-    );
   }
 
   /** Applies a filter as if chosen in the panel (commands and tests); false when no panel is open. */

@@ -1,21 +1,17 @@
 // The Transcript panel: one webview per gateway + session key, fed by a TranscriptModel on that gateway's
-// watcher connection (read-only). The host posts nothing before the webview says `ready`; retainContextWhenHidden
-// is off, so a hidden panel's page is torn down and says `ready` again when shown, and gets a full snapshot.
-// Panels come back after a window reload through the WebviewPanelSerializer, from the state the page keeps with
-// setState ({gateway, sessionKey, scroll anchor, search, expanded parts}).
+// watcher connection (read-only). The page handshake, the queue until `ready` and the full re-post when a hidden
+// panel is shown again are the panel base's (webviewPanelBase.ts); this panel posts the model's changes and answers
+// the page's requests. Panels come back after a window reload through the WebviewPanelSerializer, from the state the
+// page keeps with setState ({gateway, sessionKey, scroll anchor, search, expanded parts}).
 import * as vscode from 'vscode';
 import type { Fleet } from '../../fleet/fleet';
 import type { GatewayWatcher } from '../../fleet/gatewayWatcher';
 import { TranscriptModel, type TranscriptChange } from '../../transcript/transcript';
-import {
-  isTranscriptPanelState,
-  isTranscriptWebviewToHost,
-  type TranscriptHostToWebview,
-  type TranscriptRequest,
-  type TranscriptStatusView,
-} from '../../protocol/webviewMessages';
+import type { PageRequest } from '../../protocol/envelope';
+import { isTranscriptPanelState, TRANSCRIPT, type TranscriptStatusView } from '../../protocol/webviewMessages';
 import { entryView, liveView, snapshotChunks, statusView } from '../../transcript/transcriptView';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import { WebviewPanelBase, type PanelServices } from './webviewPanelBase';
+import { panelServices } from './webviewHtml';
 
 export const TRANSCRIPT_VIEW_TYPE = 'lanewatch.transcript';
 /** Live updates (streamed text arrives every ~150 ms per run) are coalesced to at most one post per this many ms. */
@@ -24,34 +20,41 @@ const LIVE_POST_MS = 60;
 const panelKey = (gateway: string, sessionKey: string) => `${gateway}\n${sessionKey}`;
 const shortKey = (key: string) => key.replace(/^agent:[^:]+:/, '');
 
-class TranscriptPanel {
+class TranscriptPanel extends WebviewPanelBase<'transcript'> {
   private model?: TranscriptModel;
   private watcher?: GatewayWatcher;
-  private ready = false;
-  private readonly subs: Array<{ dispose(): void }> = [];
   private modelSub?: { dispose(): void };
   private liveTimer?: NodeJS.Timeout;
   private statusTimer?: NodeJS.Timeout;
 
   constructor(
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     readonly gateway: string,
     readonly sessionKey: string,
     private readonly fleet: Fleet,
-    private readonly output: vscode.LogOutputChannel,
-    private readonly onReport: (facts: Record<string, unknown>) => void,
+    services: PanelServices,
   ) {
-    this.subs.push(
-      panel.webview.onDidReceiveMessage((msg: unknown) => void this.onMessage(msg)),
-      panel.onDidChangeViewState((e) => {
-        if (!e.webviewPanel.visible) this.ready = false;
-      }),
-      // Settings edits rebuild watchers: follow the new one (or wait for it to come back).
+    super(panel, TRANSCRIPT, services, {
+      entry: 'transcript',
+      css: ['transcript.css'],
+      title: `Transcript ${shortKey(sessionKey)} · ${gateway}`,
+      label: 'Transcript',
+    });
+    this._register({
+      dispose: () => {
+        clearTimeout(this.liveTimer);
+        clearTimeout(this.statusTimer);
+        this.detach();
+      },
+    });
+    // Settings edits rebuild watchers: follow the new one (or wait for it to come back).
+    this._register(
       fleet.onDidChange((c) => {
         if (c.what === 'gateways') this.attach();
       }),
     );
     this.attach();
+    this.load();
   }
 
   get title(): string {
@@ -68,13 +71,13 @@ class TranscriptPanel {
         api: watcher.api,
         sessionKey: this.sessionKey,
         evidence: watcher.evidenceSource(),
-        log: (level, message) => this.output[level](`[${this.gateway}] ${message}`),
+        log: (level, message) => this.services.output[level](`[${this.gateway}] ${message}`),
       });
       this.model = model;
       this.modelSub = model.onDidChange((c) => this.onChange(c));
       void model.start();
     }
-    if (this.ready) this.postAll();
+    this.resync();
   }
 
   private detach(): void {
@@ -82,10 +85,6 @@ class TranscriptPanel {
     this.modelSub = undefined;
     this.model?.dispose();
     this.model = undefined;
-  }
-
-  private post(message: TranscriptHostToWebview): void {
-    if (this.ready) void this.panel.webview.postMessage(message);
   }
 
   private statusView(): TranscriptStatusView {
@@ -102,7 +101,7 @@ class TranscriptPanel {
     };
   }
 
-  private postAll(): void {
+  protected resync(): void {
     this.post({ type: 'transcript/init', gateway: this.gateway, sessionKey: this.sessionKey, title: this.title });
     this.post({ type: 'transcript/status', status: this.statusView() });
     if (!this.model) {
@@ -117,7 +116,7 @@ class TranscriptPanel {
 
   private onChange(c: TranscriptChange): void {
     const model = this.model;
-    if (!model || !this.ready) return;
+    if (!model) return;
     switch (c.type) {
       case 'snapshot':
         for (const chunk of snapshotChunks(model.entries()))
@@ -147,50 +146,21 @@ class TranscriptPanel {
     }
   }
 
-  private async onMessage(msg: unknown): Promise<void> {
-    if (!isTranscriptWebviewToHost(msg)) {
-      this.output.warn('transcript: ignored a malformed message from the webview');
-      return;
-    }
-    switch (msg.type) {
-      case 'ready':
-        this.ready = true;
-        this.postAll();
-        return;
-      case 'report':
-        this.onReport(msg.facts);
-        return;
-      case 'transcript/request':
-        try {
-          const result = await this.handle(msg.request);
-          this.post({ type: 'transcript/response', id: msg.id, ok: true, ...(result !== undefined ? { result } : {}) });
-        } catch (err) {
-          this.post({
-            type: 'transcript/response',
-            id: msg.id,
-            ok: false,
-            error: String((err as Error)?.message ?? err),
-          });
-        }
-        return;
-    }
-  }
-
-  private async handle(r: TranscriptRequest): Promise<string | undefined> {
-    switch (r.kind) {
-      case 'loadOlder':
+  protected async onRequest(r: PageRequest<'transcript'>): Promise<string | undefined> {
+    switch (r.type) {
+      case 'transcript/loadOlder':
         return String(await (this.model?.loadOlder() ?? 0));
-      case 'retry':
+      case 'transcript/retry':
         if (this.model) await this.model.reload();
         else this.attach();
         return undefined;
-      case 'copy': {
+      case 'transcript/copy': {
         const text = this.model?.entryText(r.key);
         if (text === undefined) throw new Error('that message is no longer loaded');
         await vscode.env.clipboard.writeText(text);
         return undefined;
       }
-      case 'export': {
+      case 'transcript/export': {
         const md = await this.markdown();
         const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
         const name = `transcript-${shortKey(this.sessionKey)
@@ -206,7 +176,7 @@ class TranscriptPanel {
         await vscode.workspace.fs.writeFile(uri, Buffer.from(md, 'utf8'));
         return uri.fsPath || uri.toString();
       }
-      case 'openLink': {
+      case 'transcript/openLink': {
         let url: URL;
         try {
           url = new URL(r.url);
@@ -230,13 +200,6 @@ class TranscriptPanel {
       source: `${this.gateway} (${this.watcher?.config.url ?? 'unknown URL'})`,
     });
   }
-
-  dispose(): void {
-    clearTimeout(this.liveTimer);
-    clearTimeout(this.statusTimer);
-    for (const s of this.subs.splice(0)) s.dispose();
-    this.detach();
-  }
 }
 
 export class TranscriptPanels implements vscode.Disposable, vscode.WebviewPanelSerializer {
@@ -250,11 +213,15 @@ export class TranscriptPanels implements vscode.Disposable, vscode.WebviewPanelS
   }>();
   readonly onDidReport = this.reportEmitter.event;
 
+  private readonly services: Omit<PanelServices, 'onReport'>;
+
   constructor(
-    private readonly extensionUri: vscode.Uri,
+    extensionUri: vscode.Uri,
     private readonly fleet: Fleet,
     private readonly output: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    this.services = panelServices(extensionUri, output);
+  }
 
   show(gateway: string, sessionKey: string): void {
     const existing = this.panels.get(panelKey(gateway, sessionKey));
@@ -266,7 +233,7 @@ export class TranscriptPanels implements vscode.Disposable, vscode.WebviewPanelS
       TRANSCRIPT_VIEW_TYPE,
       `Transcript: ${shortKey(sessionKey)}`,
       vscode.ViewColumn.Active,
-      webviewOptions(this.extensionUri),
+      this.services.shell.options,
     );
     this.adopt(panel, gateway, sessionKey);
   }
@@ -284,33 +251,23 @@ export class TranscriptPanels implements vscode.Disposable, vscode.WebviewPanelS
       existing.panel.reveal();
       return;
     }
-    panel.webview.options = webviewOptions(this.extensionUri);
     this.adopt(panel, state.gateway, state.sessionKey);
   }
 
   private adopt(panel: vscode.WebviewPanel, gateway: string, sessionKey: string): void {
     const key = panelKey(gateway, sessionKey);
-    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lanewatch.svg');
-    const entry = new TranscriptPanel(panel, gateway, sessionKey, this.fleet, this.output, (facts) => {
-      this.lastReports.set(key, facts);
-      this.reportEmitter.fire({ gateway, sessionKey, facts });
+    const entry = new TranscriptPanel(panel, gateway, sessionKey, this.fleet, {
+      ...this.services,
+      onReport: (facts) => {
+        this.lastReports.set(key, facts);
+        this.reportEmitter.fire({ gateway, sessionKey, facts });
+      },
     });
     this.panels.set(key, entry);
     panel.onDidDispose(() => {
-      entry.dispose();
       if (this.panels.get(key) === entry) this.panels.delete(key);
       this.lastReports.delete(key);
     });
-    // The shared shell links webview.css only; this panel's stylesheet comes from the same folder (CSP style-src).
-    const css = panel.webview
-      .asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'transcript.css'))
-      .toString();
-    panel.webview.html = webviewHtml(
-      panel.webview,
-      this.extensionUri,
-      'transcript',
-      `Transcript ${entry.title}`,
-    ).replace('</head>', `<link rel="stylesheet" href="${css.replace(/"/g, '%22')}">\n</head>`);
   }
 
   html(gateway: string, sessionKey: string): string | undefined {
