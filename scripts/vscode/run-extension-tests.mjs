@@ -9,7 +9,9 @@
 // and calls its `run()`. Its console output (mocha's spec reporter) comes back through
 // window.codeAutomationLog, and when run() settles the workbench calls window.codeAutomationExit(code).
 // Both are exposed to the page with Playwright. Environment variables of this process reach the
-// extension host (code-server passes its env on). Exit code: that of the tests; 1 on timeout or harness error.
+// extension host (code-server passes its env on); LANEWATCH_TEST_HOOKS=1 is added, so the extension's activate()
+// returns its test hooks (`testing`, src/vscode/testHooks.ts) for the suites. Exit code: that of the tests; 1 on
+// timeout or harness error.
 // On failure: test-results/extension-host-failure.png and test-results/extension-host-logs/ (the workbench's logs).
 import { cpSync, mkdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -88,7 +90,13 @@ export async function runExtensionTests({
   const removeSignals = onSignals(cleanup);
   let code = 1;
   try {
-    server = await startCodeServer({ workspace, settings, env, smokeTestDriver: true });
+    // The suites drive the extension through its test hooks, which it exposes only when asked.
+    server = await startCodeServer({
+      workspace,
+      settings,
+      env: { LANEWATCH_TEST_HOOKS: '1', ...env },
+      smokeTestDriver: true,
+    });
     browser = await launchChromium(server);
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await blockExternal(page, server.url);

@@ -8,70 +8,32 @@ import { registerRecoveryCommands } from './commands/recoveryCommands';
 import { ActionServices } from './commands/commandHost';
 import { requestTimeoutFromSeconds } from '../actions/operatorConnection';
 import { WatchdogHost } from './watchdogHost';
-import type { WatchdogEvent } from '../watchdog/watchdog';
-import type { AuditEntry } from '../actions/auditTrail';
 import { registerTranscriptCommands } from './commands/transcriptCommands';
 import { SecretDeviceIdentityStore, SecretStorageReader } from './secretStores';
-import { Fleet, type FleetChange } from '../fleet/fleet';
+import { Fleet } from '../fleet/fleet';
 import { parseGatewaySettings } from '../config/gatewaySettings';
 import { discoverDefaultGateways } from '../config/openclawConfig';
 import { FleetTreeProvider } from './fleetTree';
-import { reportFleet, type FleetReport, type FleetSummary } from '../report/fleetReport';
+import { reportFleet, type FleetReport } from '../report/fleetReport';
 import { FleetStatusBar } from './statusBar';
 import { LOG_TAIL_VIEW_TYPE, LogTailPanels, type LogTailShowOptions } from './panels/logTailPanel';
-import { isLogTailPersistedState, type LogTailFilterView } from '../protocol/webviewMessages';
+import { isLogTailPersistedState } from '../protocol/webviewMessages';
 import type { LogPreset } from '../logs/logRing';
 import { GatewayDetailsPanels } from './panels/gatewayDetailsPanel';
 import { TRANSCRIPT_VIEW_TYPE, TranscriptPanels } from './panels/transcriptPanel';
+import { createTestHooks, TEST_HOOKS_ENV, testHooksEnabled, type LanewatchTestHooks } from './testHooks';
 
+/**
+ * What `activate()` returns to other extensions: the fleet as `lanewatch status --json` reports it, and a signal when it
+ * changes. The test suites' hooks are `testing`, present only when the extension host runs with LANEWATCH_TEST_HOOKS=1
+ * (src/vscode/testHooks.ts).
+ */
 export interface LanewatchApi {
-  /** Time spent inside activate(), in ms. */
-  readonly activationMs: number;
-  fleetSnapshot(): Promise<FleetSnapshotGateway[]>;
-  onDidChangeFleet(listener: (change: FleetChange) => void): vscode.Disposable;
-  /** The HTML of an open gateway-details panel (for CSP checks) and the DOM facts its script reported. */
-  gatewayDetailsHtml(name: string): string | undefined;
-  onDidReportGatewayDetails(
-    listener: (report: { gateway: string; facts: Record<string, unknown> }) => void,
-  ): vscode.Disposable;
-  /** Every recovery action and its result, as written to the output channel. */
-  auditEntries(): readonly AuditEntry[];
-  /** The same data `lanewatch status --json` prints. */
+  /** Every configured gateway with its agents and sessions, lane statuses and the facts behind them; no tokens. */
   fleetReport(): FleetReport;
-  /** What the status-bar item shows now. */
-  statusBarSummary(): FleetSummary | undefined;
-  /** The HTML of an open gateway-logs panel, and the DOM facts its webview reports. */
-  gatewayLogsHtml(name: string): string | undefined;
-  onDidReportGatewayLogs(
-    listener: (report: { gateway: string; facts: Record<string, unknown> }) => void,
-  ): vscode.Disposable;
-  setGatewayLogsFilter(name: string, filter: Partial<LogTailFilterView>): boolean;
-  /** The last DOM facts the gateway-logs webview reported (it reports only when something changed). */
-  gatewayLogsLastReport(name: string): Record<string, unknown> | undefined;
-  /** The watchdog's decisions (armed, acting, acted, skipped…) since activation. */
-  watchdogEvents(): readonly WatchdogEvent[];
-  onDidWatchdogEvent(listener: (e: WatchdogEvent) => void): vscode.Disposable;
-  /** Where VS Code keeps this extension's logs (the output channel), for the token-leak test. */
-  readonly logUri: vscode.Uri;
-  /** Sessions revealed in the tree from a log line's link. */
-  onDidRevealSession(listener: (e: { gateway: string; key: string; found: boolean }) => void): vscode.Disposable;
-  /** The HTML of an open transcript panel and the DOM facts its script reported (entries rendered, DOM size, in flight shown). */
-  transcriptHtml(gateway: string, key: string): string | undefined;
-  onDidReportTranscript(
-    listener: (report: { gateway: string; sessionKey: string; facts: Record<string, unknown> }) => void,
-  ): vscode.Disposable;
-}
-
-export interface FleetSnapshotGateway {
-  name: string;
-  url: string;
-  state: string;
-  description: string;
-  problemKind?: string;
-  serverVersion?: string;
-  protocol?: number;
-  agents: string[];
-  sessions: Array<{ key: string; description: string; status: string; verified: boolean; facts: string[] }>;
+  /** Fires when a gateway's connection or sessions change (the report is then read again). */
+  onDidChangeFleet(listener: () => void): vscode.Disposable;
+  readonly testing?: LanewatchTestHooks;
 }
 
 let fleet: Fleet | undefined;
@@ -255,48 +217,28 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
 
   const activationMs = performance.now() - started;
   output.info(`Lanewatch ${version} activated in ${activationMs.toFixed(1)} ms`);
-  return {
-    activationMs,
-    fleetSnapshot: async () =>
-      reportFleet(activeFleet).gateways.map((g) => ({
-        name: g.name,
-        url: g.url,
-        state: g.state,
-        description: g.description,
-        problemKind: g.problem?.kind,
-        serverVersion: g.serverVersion,
-        protocol: g.protocol,
-        agents: g.agents.filter((a) => a.id !== '(no agent)').map((a) => a.id),
-        sessions: g.agents
-          .flatMap((a) => a.sessions)
-          .map((x) => ({
-            key: x.key,
-            description: x.description,
-            status: x.laneStatus,
-            verified: x.verified,
-            facts: x.facts.map((f) => f.text),
-          })),
-      })),
+  const api: LanewatchApi = {
     fleetReport: () => reportFleet(activeFleet),
-    logUri: context.logUri,
-    gatewayLogsHtml: (name) => logs.html(name),
-    onDidReportGatewayLogs: (listener) => logs.onDidReport(listener),
-    setGatewayLogsFilter: (name, filter) => logs.setFilter(name, filter),
-    gatewayLogsLastReport: (name) => logs.lastReports.get(name),
-    onDidRevealSession: (listener) => revealed.event(listener),
-    watchdogEvents: () => watchdog.events,
-    onDidWatchdogEvent: (listener) => watchdog.onDidEvent(listener),
-    statusBarSummary: () => statusBar.summary,
     onDidChangeFleet: (listener) => {
-      const sub = activeFleet.onDidChange(listener);
+      const sub = activeFleet.onDidChange(() => listener());
       return new vscode.Disposable(() => sub.dispose());
     },
-    gatewayDetailsHtml: (name) => details.html(name),
-    onDidReportGatewayDetails: (listener) => details.onDidReport(listener),
-    auditEntries: () => audit.entries,
-    transcriptHtml: (gateway, key) => transcripts.html(gateway, key),
-    onDidReportTranscript: (listener) => transcripts.onDidReport(listener),
   };
+  if (!testHooksEnabled()) return api;
+  const testing = createTestHooks({
+    activationMs,
+    logUri: context.logUri,
+    fleet: activeFleet,
+    statusBar,
+    audit,
+    watchdog,
+    revealed: revealed.event,
+    details,
+    logs,
+    transcripts,
+  });
+  output.info(`test hooks enabled (${TEST_HOOKS_ENV}=1)`);
+  return { ...api, testing };
 }
 
 export function deactivate(): void {

@@ -2,19 +2,15 @@
 // scripts/test.mjs (settings point at it; the token is read from its openclaw.json).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { FleetSnapshotGateway, LanewatchApi } from '../../src/vscode/extension';
+import { lanewatch, type FleetSnapshotGateway, type LanewatchTestHooks } from './lanewatch';
 
-const EXTENSION_ID = 'lanewatch.lanewatch';
-
-async function api(): Promise<LanewatchApi> {
-  const ext = vscode.extensions.getExtension<LanewatchApi>(EXTENSION_ID);
-  assert.ok(ext, 'extension installed');
-  return ext.activate();
+async function api(): Promise<LanewatchTestHooks> {
+  return lanewatch();
 }
 
 /** Resolves with the first fleet snapshot that satisfies `pick`, re-checking on every fleet change event. */
 async function fleetWhere(
-  a: LanewatchApi,
+  a: LanewatchTestHooks,
   pick: (gws: FleetSnapshotGateway[]) => boolean,
   ms = 90_000,
 ): Promise<FleetSnapshotGateway[]> {

@@ -2,14 +2,14 @@
 // typed protocol after the ready handshake.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { LanewatchApi } from '../../src/vscode/extension';
+import { lanewatch } from './lanewatch';
 import { assertStrictCsp } from '../support/csp';
 
 describe('gateway details webview', function () {
   this.timeout(120_000);
 
   it('opens with a strict CSP and renders the live connection', async () => {
-    const api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
+    const api = await lanewatch();
     const reported = new Promise<Record<string, unknown>>((resolve) => {
       const sub = api.onDidReportGatewayDetails((r) => {
         if (r.gateway === 'demo' && r.facts.state === 'connected') {

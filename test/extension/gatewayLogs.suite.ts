@@ -2,14 +2,14 @@
 // a strict CSP, fills from logs.tail, keeps a small DOM, and the host-side filters narrow what it shows.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { LanewatchApi } from '../../src/vscode/extension';
+import { lanewatch, type LanewatchTestHooks } from './lanewatch';
 import { assertStrictCsp } from '../support/csp';
 
 type Facts = Record<string, any>;
 
 describe('gateway logs panel', function () {
   this.timeout(120_000);
-  let api: LanewatchApi;
+  let api: LanewatchTestHooks;
 
   /** The current or next report from the demo panel that satisfies `pick` (the webview reports when its facts change). */
   const report = (pick: (f: Facts) => boolean, ms = 60_000) =>
@@ -33,7 +33,7 @@ describe('gateway logs panel', function () {
     });
 
   before(async () => {
-    api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
+    api = await lanewatch();
   });
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

@@ -3,14 +3,14 @@
 // queued inputs. (Runs before recovery.suite, which aborts demo-hung.)
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { LanewatchApi } from '../../src/vscode/extension';
+import { lanewatch, type LanewatchTestHooks } from './lanewatch';
 import { assertStrictCsp } from '../support/csp';
 
 type Facts = Record<string, any>;
 
 describe('transcript panel', function () {
   this.timeout(120_000);
-  let api: LanewatchApi;
+  let api: LanewatchTestHooks;
   const report = (key: string, pick: (f: Facts) => boolean, ms = 60_000) =>
     new Promise<Facts>((resolve, reject) => {
       let last: Facts | undefined;
@@ -32,7 +32,7 @@ describe('transcript panel', function () {
     });
 
   before(async () => {
-    api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
+    api = await lanewatch();
   });
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

@@ -3,17 +3,17 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { FleetSnapshotGateway, LanewatchApi } from '../../src/vscode/extension';
+import { lanewatch, type FleetSnapshotGateway, type LanewatchTestHooks } from './lanewatch';
 
 const HUNG = 'agent:main:demo-hung',
   IDLE = 'agent:main:demo-idle';
 
-async function api(): Promise<LanewatchApi> {
-  return vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
+async function api(): Promise<LanewatchTestHooks> {
+  return lanewatch();
 }
 
 async function fleetWhere(
-  a: LanewatchApi,
+  a: LanewatchTestHooks,
   pick: (g: FleetSnapshotGateway[]) => boolean,
   ms = 60_000,
 ): Promise<FleetSnapshotGateway[]> {

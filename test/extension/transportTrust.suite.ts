@@ -7,16 +7,16 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { FleetSnapshotGateway, LanewatchApi } from '../../src/vscode/extension';
+import { lanewatch, type FleetSnapshotGateway, type LanewatchTestHooks } from './lanewatch';
 import { repoRoot } from '../support/fixtures';
 import { ScriptedGateway } from '../support/scriptedGateway';
 
-async function api(): Promise<LanewatchApi> {
-  return vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
+async function api(): Promise<LanewatchTestHooks> {
+  return lanewatch();
 }
 
 async function gatewayWhere(
-  a: LanewatchApi,
+  a: LanewatchTestHooks,
   name: string,
   pick: (g: FleetSnapshotGateway) => boolean,
   ms = 30_000,

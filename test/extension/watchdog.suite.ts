@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { LanewatchApi } from '../../src/vscode/extension';
+import { lanewatch } from './lanewatch';
 import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
 import type { WatchdogEvent } from '../../src/watchdog/watchdog';
 
@@ -37,13 +37,13 @@ describe('watchdog (opt-in)', function () {
   });
 
   it('is off by default', async () => {
-    const api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
+    const api = await lanewatch();
     assert.equal(vscode.workspace.getConfiguration('lanewatch.watchdog').get('enabled'), false);
     assert.deepEqual(api.watchdogEvents(), []);
   });
 
   it('frees a session that stays wedged past the threshold and audits it', async () => {
-    const api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
+    const api = await lanewatch();
     await new GatewayApi(ops).chatSend({
       sessionKey: WEDGED,
       message: `watchdog suite ${Date.now()} [[hang]]`,

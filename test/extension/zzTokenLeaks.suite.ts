@@ -4,8 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import * as vscode from 'vscode';
-import type { LanewatchApi } from '../../src/vscode/extension';
+import { lanewatch } from './lanewatch';
 
 function filesUnder(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -22,7 +21,7 @@ describe('the gateway token does not leak', function () {
   it('appears in no file of the VS Code profile, and in nothing the extension reports', async () => {
     const token = /"token":\s*"([^"]+)"/.exec(readFileSync(process.env.LANEWATCH_TEST_GATEWAY_CONFIG!, 'utf8'))?.[1];
     assert.ok(token && token.length >= 16, 'token read from the fixture config');
-    const api = await vscode.extensions.getExtension<LanewatchApi>('lanewatch.lanewatch')!.activate();
+    const api = await lanewatch();
     // <user-data-dir>/logs/<session>/exthostN/<extension id> → walk up to the directory that holds logs/ and User/.
     let root = api.logUri.fsPath;
     while (
