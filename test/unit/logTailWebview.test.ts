@@ -250,6 +250,11 @@ describe('Gateway Logs webview in chromium', () => {
     assert.ok(v.domNodes < MAX_DOM, `DOM stays small (${v.domNodes} nodes)`);
     assert.ok(v.detailText.length > 0, 'the detail pane was filled');
     assert.deepEqual(w.errors, []);
+    assert.deepEqual(
+      (await w.posted()).filter((m: any) => m.type === 'error'),
+      [],
+      'the page reported no error to the host',
+    );
   });
 
   it('the markup shows as text: the reader sees exactly what was logged', async (t) => {
@@ -360,6 +365,11 @@ describe('Gateway Logs webview in chromium', () => {
     assert.equal(v.pwned, undefined);
     assert.ok(v.domNodes < MAX_DOM, `DOM stays small with the field-dense 1 MB rows on screen (${v.domNodes} nodes)`);
     assert.deepEqual(w.errors, []);
+    assert.deepEqual(
+      (await w.posted()).filter((m: any) => m.type === 'error'),
+      [],
+      'the page reported no error to the host',
+    );
   });
 
   it('the session link of a real lane-wait or stalled line posts logTail/revealSession with its key and never navigates', async (t) => {
@@ -416,6 +426,43 @@ describe('Gateway Logs webview in chromium', () => {
     assert.equal(where.url, start.url, 'never navigates (not even to #)');
     assert.equal(where.hash, '');
     assert.equal(where.history, start.history, 'no history entry was added');
+    assert.deepEqual(w.errors, []);
+    assert.deepEqual(
+      (await w.posted()).filter((m: any) => m.type === 'error'),
+      [],
+      'the page reported no error to the host',
+    );
+  });
+
+  it('a message outside the envelope (or for another panel) is not rendered: the page reports it to the host instead', async (t) => {
+    if (skip) {
+      t.skip(skip);
+      return;
+    }
+    const w = await open();
+    const ring = new LogRing<ParsedLogLine>(100);
+    const items = ingestLogLines(ring, ['2026-11-21T17:40:04.041+00:00 [diagnostic] hello from the host'], ALL);
+    // The dialect before the envelope, and another panel's message: neither reaches the list.
+    await w.page.evaluate(
+      (ms: unknown[]) => {
+        for (const m of ms) window.postMessage(m, '*');
+      },
+      [
+        logLinesMessage(ring, items, true, true),
+        { ...LOG_TAIL.sealToWebview(logLinesMessage(ring, items, true, true)), panel: 'transcript' },
+      ],
+    );
+    await w.page.waitForFunction(() => (window as any).__posted.filter((m: any) => m.type === 'error').length === 2);
+    const errors = (await w.posted()).filter((m: any) => m.type === 'error').map((m: any) => m.message);
+    assert.match(
+      errors[0],
+      /rejected a message from the extension: logTail panel, message to the page: protocol version undefined/,
+    );
+    assert.match(errors[1], /addressed to panel "transcript"/);
+    // The same lines in the envelope are shown.
+    await w.post(INIT, SOURCE, logLinesMessage(ring, items, true, true));
+    const f = await w.report((x) => x.lines === 1);
+    assert.match(f.lastRowText, /hello from the host/);
     assert.deepEqual(w.errors, []);
   });
 });

@@ -196,6 +196,11 @@ describe('Transcript webview in chromium', () => {
     assert.ok(verdict.domNodes < 1_500, `DOM stays small with a 1 MB message (${verdict.domNodes} nodes)`);
     assert.ok(facts.rowsInDom < 100);
     assert.deepEqual(w.errors, []);
+    assert.deepEqual(
+      (await w.posted()).filter((m: any) => m.type === 'error'),
+      [],
+      'the page reported no error to the host',
+    );
   });
 
   it('the markup shows as text: the reader sees exactly what was written', async (t) => {
