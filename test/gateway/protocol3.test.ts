@@ -7,7 +7,7 @@
 //            through the API leaves its row at "running" and shows stale, not running; `lanewatch status --json`
 //            (connected late) agrees with the tree.
 // 2026.4.26: a run ended by the LLM idle watchdog without any event shows stale (with the reason) within the
-//            expiry Lanewatch uses for that version, never running forever.
+//            expiry Lanewatch uses for that version, never running forever, and not before the run really ended.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -411,7 +411,8 @@ describe(
             'no longer running',
             540_000,
           );
-          const since = Date.now() - lastStart;
+          const staleAt = Date.now();
+          const since = staleAt - lastStart;
           console.log(
             `# ${stale.state} ${((Date.now() - t0) / 1000).toFixed(0)} s after the send, ${(since / 1000).toFixed(0)} s after the last lifecycle start; end events seen: ${ended.length ? ended.join(' ') : 'none'}`,
           );
@@ -426,10 +427,18 @@ describe(
             assert.ok(rules(stale).includes('p3.expired'), JSON.stringify(stale.facts));
             assert.match(stale.facts[0].text, /LLM idle watchdog/);
             assert.ok(since <= P3_RUN_EXPIRY_MS + 15_000, `within the expiry (${since} ms after the last event)`);
+            assert.ok(since >= P3_RUN_EXPIRY_MS - 1_000, `not before the expiry (${since} ms after the last event)`);
             assert.equal(await rowStatus(KEY, 'running'), 'running', 'the row still says running (2026.4.26)');
           }
-          const ended2 = await ops.request<{ status: string }>('agent.wait', { runId, timeoutMs: 0 });
+          const ended2 = await ops.request<{ status: string; endedAt?: number }>('agent.wait', { runId, timeoutMs: 0 });
           console.log(`# agent.wait ${runId}: ${JSON.stringify(ended2)}`);
+          // The gateway's own word: the run had ended when Lanewatch stopped calling it running.
+          assert.notEqual(ended2.status, 'timeout', `the run still runs: ${JSON.stringify(ended2)}`);
+          if (typeof ended2.endedAt === 'number')
+            assert.ok(
+              ended2.endedAt <= staleAt + 1_000,
+              `ended at ${ended2.endedAt}, shown ${stale.state} at ${staleAt}`,
+            );
         } finally {
           retry.dispose();
           endSub.dispose();

@@ -2,6 +2,10 @@
 // another) with the fake model. Every protocol behaviour the extension relies on is proven here, on every
 // supported version: where 2026.3.24/2026.4.26 (protocol 3) differ, the test asserts that version's documented
 // behaviour (UNSUPPORTED for a missing method, the fallback Lanewatch uses instead) rather than skipping.
+// Tests that run real turns, hung runs or restarts whose protocol-3 behaviour 2026.4.26 shares with 2026.3.24 run on
+// 2026.9.x and 2026.3.24 only (test/support/scope.ts: 2026.4.26 takes ~1 min per start and per first turn); what
+// 2026.4.26 does differently (hello-ok, diagnostics.stability, its answer to an abort of an idle session, late ticks,
+// the slow signal restart in transcript.test.ts) runs there.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +31,7 @@ import {
   signalRestart,
 } from '../../src/actions/restart';
 import { testSend } from '../../src/actions/testSend';
+import { protocol3Alike } from '../support/scope';
 
 // 2026.4.26 starts in 40-90 s and can stall 20-55 s at a time; 9.x and 3.24 need far less.
 const LONG = { timeout: 420_000 };
@@ -103,6 +108,11 @@ function nextState(
 }
 
 const payload = (f: EventFrame) => (f.payload ?? {}) as Record<string, any>;
+/** The session `key` exists (created empty when an earlier test that would have made it did not run on this version). */
+async function ensureSession(api: GatewayApi, key: string): Promise<void> {
+  if (!(await findSessionRow(api, key))) await api.connection.request('sessions.create', { key });
+}
+const P3_TURN = protocol3Alike('a real turn on protocol 3 shows what it shows on 2026.3.24, where it runs');
 
 before(async () => {
   fixtures = await importFixture('openclaw-gateway');
@@ -291,7 +301,7 @@ describe('real gateway: typed calls and events', () => {
 
   it(
     'chat.send runs a real turn: sessions.changed, agent lifecycle and chat final arrive; list/describe/preview/history see it',
-    LONG,
+    { ...LONG, ...P3_TURN },
     async () => {
       assert.deepEqual(await api.sessionsSubscribe({}), { subscribed: true });
       const changed = nextEvent(c, 'sessions.changed', (f) => payload(f).sessionKey === key);
@@ -338,7 +348,7 @@ describe('real gateway: typed calls and events', () => {
     },
   );
 
-  it('sessions.send to an existing key, and its clear error for an unknown key', LONG, async () => {
+  it('sessions.send to an existing key, and its clear error for an unknown key', { ...LONG, ...P3_TURN }, async () => {
     const final = nextEvent(
       c,
       'chat',
@@ -355,21 +365,25 @@ describe('real gateway: typed calls and events', () => {
     );
   });
 
-  it('sessions.messages.subscribe delivers session.message for that key; unsubscribe answers', LONG, async (t) => {
-    if (!c.helloSummary!.methods.has('sessions.messages.subscribe')) {
-      t.diagnostic(`${gw.version} does not offer sessions.messages.subscribe`);
-      await assert.rejects(api.sessionsMessagesSubscribe({ key }), unsupported('sessions.messages.subscribe'));
-      return;
-    }
-    const other = connection(['operator.read', 'operator.write'], { identityKey: 'messages' });
-    const otherApi = new GatewayApi(other);
-    await other.waitForConnected(60_000);
-    assert.equal((await otherApi.sessionsMessagesSubscribe({ key })).subscribed, true);
-    const msg = nextEvent(other, 'session.message', (f) => payload(f).sessionKey === key);
-    await otherApi.chatSend({ sessionKey: key, message: 'third turn', idempotencyKey: `it-m-${Date.now()}` });
-    assert.ok(payload(await msg).message);
-    await otherApi.sessionsMessagesUnsubscribe({ key });
-  });
+  it(
+    'sessions.messages.subscribe delivers session.message for that key; unsubscribe answers',
+    { ...LONG, ...P3_TURN },
+    async (t) => {
+      if (!c.helloSummary!.methods.has('sessions.messages.subscribe')) {
+        t.diagnostic(`${gw.version} does not offer sessions.messages.subscribe`);
+        await assert.rejects(api.sessionsMessagesSubscribe({ key }), unsupported('sessions.messages.subscribe'));
+        return;
+      }
+      const other = connection(['operator.read', 'operator.write'], { identityKey: 'messages' });
+      const otherApi = new GatewayApi(other);
+      await other.waitForConnected(60_000);
+      assert.equal((await otherApi.sessionsMessagesSubscribe({ key })).subscribed, true);
+      const msg = nextEvent(other, 'session.message', (f) => payload(f).sessionKey === key);
+      await otherApi.chatSend({ sessionKey: key, message: 'third turn', idempotencyKey: `it-m-${Date.now()}` });
+      assert.ok(payload(await msg).message);
+      await otherApi.sessionsMessagesUnsubscribe({ key });
+    },
+  );
 
   it('logs.tail returns JSON lines and a cursor that only yields new lines', LONG, async () => {
     const first = await api.logsTail({ limit: 50 });
@@ -393,7 +407,9 @@ describe('real gateway: typed calls and events', () => {
   });
 
   it('sessions.reset with admin scope starts a new session (expectedSessionId only on protocol 4)', LONG, async () => {
+    await ensureSession(api, key);
     const before = await findSessionRow(api, key);
+    assert.ok(before?.sessionId, 'the session has an id before the reset');
     if (!V4) {
       // Closed schema: the 2026.9 field is refused, which is why recovery sends it only on protocol 4.
       await assert.rejects(
@@ -424,7 +440,7 @@ describe('real gateway: typed calls and events', () => {
   });
 });
 
-describe('real gateway: a hung run', () => {
+describe('real gateway: a hung run', P3_TURN, () => {
   it(
     'is running per the row (4) or the lifecycle start (3), shows in preflight where offered, and sessions.abort ends it',
     LONG,
@@ -530,22 +546,27 @@ describe('real gateway: recovery that tells the truth', () => {
     await running;
   };
 
-  it('recover ladder: abort frees a hung run at step 1 and the read-back proves it', LONG, async () => {
-    const key = 'agent:main:it-recover';
-    await startHung(key);
-    const before = await readBack({ api, connection: c }, key);
-    // Protocol 3 rows cannot say; without a watcher's evidence the read-back says so instead of guessing.
-    assert.equal(before.activeRun, V4 ? true : undefined);
-    assert.equal(before.statusTrusted, V4);
-    const report = await recoverSession({ api, connection: c, settleTimeoutMs: 30_000 }, key);
-    assert.equal(report.verdict, 'freed', JSON.stringify(report, null, 1));
-    assert.equal(report.steps.length, 1);
-    assert.equal(report.steps[0].call, 'sessions.abort');
-    assert.equal(report.steps[0].after?.activeRun, false);
-    assert.match(report.steps[0].message, /the run ended/);
-  });
+  it(
+    'recover ladder: abort frees a hung run at step 1 and the read-back proves it',
+    { ...LONG, ...P3_TURN },
+    async () => {
+      const key = 'agent:main:it-recover';
+      await startHung(key);
+      const before = await readBack({ api, connection: c }, key);
+      // Protocol 3 rows cannot say; without a watcher's evidence the read-back says so instead of guessing.
+      assert.equal(before.activeRun, V4 ? true : undefined);
+      assert.equal(before.statusTrusted, V4);
+      const report = await recoverSession({ api, connection: c, settleTimeoutMs: 30_000 }, key);
+      assert.equal(report.verdict, 'freed', JSON.stringify(report, null, 1));
+      assert.equal(report.steps.length, 1);
+      assert.equal(report.steps[0].call, 'sessions.abort');
+      assert.equal(report.steps[0].after?.activeRun, false);
+      assert.match(report.steps[0].message, /the run ended/);
+    },
+  );
 
   it('abort on an idle session says nothing was running, not "aborted"', LONG, async () => {
+    await ensureSession(api, 'agent:main:it-recover');
     const step = await abortRun({ api, connection: c }, 'agent:main:it-recover');
     assert.equal(step.outcome, 'no-change');
     assert.equal((step.answer as any).status, 'no-active-run');
@@ -577,46 +598,53 @@ describe('real gateway: recovery that tells the truth', () => {
     assert.match(step.message, /operator\.admin/);
   });
 
-  it('test send: every phase timed on an idle session; "lane held" named on a hung one', LONG, async () => {
-    const ok = await testSend({
-      url: gw.url,
-      token: gw.token,
-      identityStore: identities,
-      identityKey: 'probe',
-      sessionKey: 'agent:main:it-probe',
-      replyTimeoutMs: 120_000,
-    });
-    assert.equal(ok.ok, true, ok.summary);
-    assert.deepEqual(
-      ok.phases.map((p) => p.name),
-      ['TCP + WebSocket open', 'connect.challenge', 'hello-ok', 'request accepted', 'first event', 'final reply'],
-    );
-    assert.ok(
-      ok.phases.every((p) => p.ok && typeof p.ms === 'number'),
-      JSON.stringify(ok.phases),
-    );
-    assert.match(ok.reply ?? '', /fake reply/);
-    assert.match(ok.summary, /message and its reply stay in the session's transcript/);
-    console.log(`# test send phases: ${ok.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
-    const key = 'agent:main:it-held';
-    await startHung(key);
-    try {
-      const held = await testSend({
+  it(
+    'test send: every phase timed on an idle session; "lane held" named on a hung one',
+    { ...LONG, ...P3_TURN },
+    async () => {
+      const ok = await testSend({
         url: gw.url,
         token: gw.token,
         identityStore: identities,
         identityKey: 'probe',
-        sessionKey: key,
-        replyTimeoutMs: 5_000,
+        sessionKey: 'agent:main:it-probe',
+        replyTimeoutMs: 120_000,
       });
-      assert.equal(held.ok, false, held.summary);
-      assert.equal(held.failure, 'lane-held', held.summary);
-      assert.match(held.summary, /lane is held by/);
-      assert.match(held.summary, /message stays in the session's transcript, and the agent may still answer it later/);
-    } finally {
-      await api.chatAbort({ sessionKey: key });
-    }
-  });
+      assert.equal(ok.ok, true, ok.summary);
+      assert.deepEqual(
+        ok.phases.map((p) => p.name),
+        ['TCP + WebSocket open', 'connect.challenge', 'hello-ok', 'request accepted', 'first event', 'final reply'],
+      );
+      assert.ok(
+        ok.phases.every((p) => p.ok && typeof p.ms === 'number'),
+        JSON.stringify(ok.phases),
+      );
+      assert.match(ok.reply ?? '', /fake reply/);
+      assert.match(ok.summary, /message and its reply stay in the session's transcript/);
+      console.log(`# test send phases: ${ok.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}`);
+      const key = 'agent:main:it-held';
+      await startHung(key);
+      try {
+        const held = await testSend({
+          url: gw.url,
+          token: gw.token,
+          identityStore: identities,
+          identityKey: 'probe',
+          sessionKey: key,
+          replyTimeoutMs: 5_000,
+        });
+        assert.equal(held.ok, false, held.summary);
+        assert.equal(held.failure, 'lane-held', held.summary);
+        assert.match(held.summary, /lane is held by/);
+        assert.match(
+          held.summary,
+          /message stays in the session's transcript, and the agent may still answer it later/,
+        );
+      } finally {
+        await api.chatAbort({ sessionKey: key });
+      }
+    },
+  );
 
   it('test send with a wrong token is classified as auth, with what to do', LONG, async () => {
     const r = await testSend({
@@ -646,7 +674,12 @@ describe('real gateway: restarts', () => {
 
   it(
     'no restart RPC on protocol 3: SIGUSR1 to the pid from the lock file, verified by a new process (close 1012, reconnect)',
-    LONG,
+    {
+      ...LONG,
+      ...protocol3Alike(
+        "2026.4.26's signal restart (the same steps, ~1 min) is transcript.test.ts's restart, which checks the panel across it too",
+      ),
+    },
     async (t) => {
       if (V4) {
         t.diagnostic('2026.9.x has gateway.restart.request (next test)');
@@ -706,34 +739,42 @@ describe('real gateway: restarts', () => {
     assert.match(report.summary, /^restarted: .*went down.*answered again.*; new boot/);
   });
 
-  it('SIGKILL: close 1006 explained, then reconnect once the gateway is started again', LONG, async () => {
-    const c = connection();
-    await c.waitForConnected(60_000);
-    const down = nextState(c, (s) => s.state === 'disconnected');
-    gw.kill('SIGKILL');
-    const d = await down;
-    assert.equal(d.problem?.kind, 'connection-lost');
-    assert.equal(d.problem?.closeCode, 1006);
-    const refused = await nextState(c, (s) => s.state === 'disconnected' && s.problem?.kind === 'unreachable', 30_000);
-    assert.match(refused.problem!.advice, /Nothing listens/);
-    const seen: string[] = [];
-    const trace = c.onDidChangeState((s) =>
-      seen.push(`${s.state}:${s.problem?.kind ?? ''}:${s.nextRetryAt ? s.nextRetryAt - Date.now() : ''}`),
-    );
-    await gw.start();
-    const readyAt = Date.now();
-    const up = c.isConnected() ? c.snapshot() : await nextState(c, (s) => s.state === 'connected', 60_000);
-    const lagMs = Math.max(0, up.connectedAt! - readyAt);
-    trace.dispose();
-    // The handshake of the attempt that succeeded is the gateway's time (a just-started 2026.3.24 answers connect slowly).
-    const handshakeMs = up.handshake?.helloMs ?? 0;
-    console.log(
-      `# reconnect after gateway ready: ${lagMs} ms (of which the successful handshake ${handshakeMs} ms); states during start: ${seen.slice(-8).join(' ')}`,
-    );
-    // Loopback backoff is ≤ 1.5 s; measured 433 ms on a quiet machine, ~3 s with three suites sharing 2 cores.
-    assert.ok(
-      lagMs - handshakeMs < 5_000,
-      `reconnect attempted within 5 s of ready (${lagMs} ms, handshake ${handshakeMs} ms)`,
-    );
-  });
+  it(
+    'SIGKILL: close 1006 explained, then reconnect once the gateway is started again',
+    { ...LONG, ...protocol3Alike('the client sees a killed gateway as on 2026.3.24, where it runs') },
+    async () => {
+      const c = connection();
+      await c.waitForConnected(60_000);
+      const down = nextState(c, (s) => s.state === 'disconnected');
+      gw.kill('SIGKILL');
+      const d = await down;
+      assert.equal(d.problem?.kind, 'connection-lost');
+      assert.equal(d.problem?.closeCode, 1006);
+      const refused = await nextState(
+        c,
+        (s) => s.state === 'disconnected' && s.problem?.kind === 'unreachable',
+        30_000,
+      );
+      assert.match(refused.problem!.advice, /Nothing listens/);
+      const seen: string[] = [];
+      const trace = c.onDidChangeState((s) =>
+        seen.push(`${s.state}:${s.problem?.kind ?? ''}:${s.nextRetryAt ? s.nextRetryAt - Date.now() : ''}`),
+      );
+      await gw.start();
+      const readyAt = Date.now();
+      const up = c.isConnected() ? c.snapshot() : await nextState(c, (s) => s.state === 'connected', 60_000);
+      const lagMs = Math.max(0, up.connectedAt! - readyAt);
+      trace.dispose();
+      // The handshake of the attempt that succeeded is the gateway's time (a just-started 2026.3.24 answers connect slowly).
+      const handshakeMs = up.handshake?.helloMs ?? 0;
+      console.log(
+        `# reconnect after gateway ready: ${lagMs} ms (of which the successful handshake ${handshakeMs} ms); states during start: ${seen.slice(-8).join(' ')}`,
+      );
+      // Loopback backoff is ≤ 1.5 s; measured 433 ms on a quiet machine, ~3 s with three suites sharing 2 cores.
+      assert.ok(
+        lagMs - handshakeMs < 5_000,
+        `reconnect attempted within 5 s of ready (${lagMs} ms, handshake ${handshakeMs} ms)`,
+      );
+    },
+  );
 });

@@ -4,6 +4,9 @@
 // Runs on 2026.9.6 (protocol 4) and, with LANEWATCH_OPENCLAW_VERSION=2026.3.24 / 2026.4.26 (the gateway-legacy stage),
 // on protocol 3, where each test asserts what that version does: chat.history there takes only {sessionKey, limit}
 // (no paging cursor, no in-flight run or queue), a reset is a new session id, and restarts are by SIGUSR1.
+// On 2026.4.26 only what it does differently runs (test/support/scope.ts): the hung run whose queued input hangs again
+// after the abort, a run begun before the panel connected, and the signal restart (~1 min, chat.history UNAVAILABLE
+// while it starts). Paging, live turns, resets, deletes and reconnects behave there as on 2026.3.24, where they run.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -22,8 +25,8 @@ import { findLockFor, planLocalRestart, signalRestart } from '../../src/actions/
 import { P3_HISTORY_LIMIT, TranscriptModel } from '../../src/transcript/transcript';
 import { messageIdentity } from '../../src/transcript/transcriptEntry';
 import { importFixture } from '../support/fixtures';
+import { on, protocol3Alike, VERSION } from '../support/scope';
 
-const VERSION = process.env.LANEWATCH_OPENCLAW_VERSION ?? '2026.9.6';
 /** 2026.9.x (protocol 4); the others here are the protocol-3 versions 2026.3.24 and 2026.4.26. */
 const V9 = !/^2026\.[34]\./.test(VERSION);
 /** 2026.4.26 stalls its event loop while it loads plugins (a chat.history took over 60 s here on a busy machine; the first turn ~110 s). */
@@ -284,7 +287,9 @@ describe(
 
 describe(
   `real gateway: chat.history on protocol 3 (${VERSION})`,
-  { skip: V9 ? `openclaw ${VERSION} pages by message id: see the 2026.9.6 paging tests` : false },
+  V9
+    ? { skip: `openclaw ${VERSION} pages by message id: see the 2026.9.6 paging tests` }
+    : on(['2026.3'], "2026.4.26's chat.history takes {sessionKey, limit} as 2026.3.24's does"),
   () => {
     const key = 'agent:main:it-tx-pages';
     let all: unknown[] = [];
@@ -372,7 +377,7 @@ describe(
 describe('real gateway: a live transcript', () => {
   it(
     'a live turn streams into an open transcript: in-flight text grows, then the reply is a message, once',
-    LONG,
+    { ...LONG, ...protocol3Alike() },
     async () => {
       const key = 'agent:main:it-tx-live';
       await answeredTurn(key, 'warm up');
@@ -539,38 +544,42 @@ describe('real gateway: a live transcript', () => {
     },
   );
 
-  it('a /new reset while open shows a separator; a deleted session is said plainly', LONG, async () => {
-    const key = 'agent:main:it-tx-reset';
-    await answeredTurn(key, 'before the reset');
-    const { model } = await openModel(key);
-    const before = model.entries().length;
-    if (V9) {
-      const described = await admin.sessionsDescribe({ key });
-      await admin.sessionsReset({ key, reason: 'new', expectedSessionId: String(described.session?.sessionId) });
-    } else {
-      // Protocol 3: no sessions.describe, no expectedSessionId; the reset starts a new session id (no reset marker).
-      const sid = model.status().sessionId;
-      await admin.sessionsReset({ key, reason: 'new' });
-      await until(model, () => model.status().sessionId !== sid, 'a new session id');
-    }
-    await until(
-      model,
-      () => model.entries().some((e) => e.kind === 'separator' && e.openclawKind === 'reset'),
-      'a reset separator',
-    );
-    assert.equal(
-      model
-        .entries()
-        .slice(0, before)
-        .filter((e) => e.kind === 'message').length,
-      before,
-      'the messages before the reset stay',
-    );
-    assert.match(model.status().notices.join(' '), /reset \(\/new\)/);
-    await admin.connection.request('sessions.delete', { key });
-    await until(model, () => model.status().session === 'deleted', 'deleted');
-    console.log(`# after delete: ${model.status().sessionText}`);
-  });
+  it(
+    'a /new reset while open shows a separator; a deleted session is said plainly',
+    { ...LONG, ...protocol3Alike() },
+    async () => {
+      const key = 'agent:main:it-tx-reset';
+      await answeredTurn(key, 'before the reset');
+      const { model } = await openModel(key);
+      const before = model.entries().length;
+      if (V9) {
+        const described = await admin.sessionsDescribe({ key });
+        await admin.sessionsReset({ key, reason: 'new', expectedSessionId: String(described.session?.sessionId) });
+      } else {
+        // Protocol 3: no sessions.describe, no expectedSessionId; the reset starts a new session id (no reset marker).
+        const sid = model.status().sessionId;
+        await admin.sessionsReset({ key, reason: 'new' });
+        await until(model, () => model.status().sessionId !== sid, 'a new session id');
+      }
+      await until(
+        model,
+        () => model.entries().some((e) => e.kind === 'separator' && e.openclawKind === 'reset'),
+        'a reset separator',
+      );
+      assert.equal(
+        model
+          .entries()
+          .slice(0, before)
+          .filter((e) => e.kind === 'message').length,
+        before,
+        'the messages before the reset stay',
+      );
+      assert.match(model.status().notices.join(' '), /reset \(\/new\)/);
+      await admin.connection.request('sessions.delete', { key });
+      await until(model, () => model.status().session === 'deleted', 'deleted');
+      console.log(`# after delete: ${model.status().sessionText}`);
+    },
+  );
 });
 
 describe('real gateway: reconnects and restarts', () => {
@@ -578,7 +587,7 @@ describe('real gateway: reconnects and restarts', () => {
     V9
       ? 'after a dropped socket it resubscribes and catches up through the delta cursor'
       : 'after a dropped socket it resubscribes and catches up from the newest page (no delta cursor on protocol 3)',
-    LONG,
+    { ...LONG, ...protocol3Alike() },
     async () => {
       const key = 'agent:main:it-tx-reconnect';
       await answeredTurn(key, 'before the drop');
@@ -611,24 +620,28 @@ describe('real gateway: reconnects and restarts', () => {
     },
   );
 
-  it('a session deleted while the panel was disconnected is said to be deleted when it reconnects', LONG, async () => {
-    const key = 'agent:main:it-tx-deleted-offline';
-    await answeredTurn(key, 'before the offline delete');
-    const { model, c } = await openModel(key);
-    assert.equal(model.status().session, 'ok');
-    const shown = model.entries().filter((e) => e.kind === 'message').length;
-    const catchUps = model.status().catchUps;
-    c.stop();
-    await admin.connection.request('sessions.delete', { key });
-    c.start();
-    await until(model, () => model.status().session === 'deleted', 'deleted after the reconnect');
-    assert.match(model.status().sessionText ?? '', /while Lanewatch was disconnected/);
-    assert.equal(model.entries().filter((e) => e.kind === 'message').length, shown, 'what was shown stays readable');
-    assert.equal(model.status().catchUps, catchUps, 'no catch-up of a deleted session');
-    console.log(
-      `# ${VERSION}: ${V9 ? 'sessions.describe' : 'sessions.list search by key (no sessions.describe)'} → ${model.status().sessionText}`,
-    );
-  });
+  it(
+    'a session deleted while the panel was disconnected is said to be deleted when it reconnects',
+    { ...LONG, ...protocol3Alike() },
+    async () => {
+      const key = 'agent:main:it-tx-deleted-offline';
+      await answeredTurn(key, 'before the offline delete');
+      const { model, c } = await openModel(key);
+      assert.equal(model.status().session, 'ok');
+      const shown = model.entries().filter((e) => e.kind === 'message').length;
+      const catchUps = model.status().catchUps;
+      c.stop();
+      await admin.connection.request('sessions.delete', { key });
+      c.start();
+      await until(model, () => model.status().session === 'deleted', 'deleted after the reconnect');
+      assert.match(model.status().sessionText ?? '', /while Lanewatch was disconnected/);
+      assert.equal(model.entries().filter((e) => e.kind === 'message').length, shown, 'what was shown stays readable');
+      assert.equal(model.status().catchUps, catchUps, 'no catch-up of a deleted session');
+      console.log(
+        `# ${VERSION}: ${V9 ? 'sessions.describe' : 'sessions.list search by key (no sessions.describe)'} → ${model.status().sessionText}`,
+      );
+    },
+  );
 
   it(
     V9
