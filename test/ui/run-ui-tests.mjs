@@ -11,7 +11,7 @@
 // spaces ("demo connected"; its aria-label is appended after " | " when different), e.g. 'demo.*\bconnected'
 // or '/^demo connected/i' (`/re/flags` form); repeatable. A check that fails makes the
 // remaining checks `not ok ... # skipped` (they build on each other) unless the step says `independent: true`.
-// --age-ticks TEXT: the row containing TEXT shows a run's age; screenshots 2a/2b are taken as it grows by 5 s with every
+// --age-ticks TEXT: the row containing TEXT shows a run's age; screenshots 2a/2b are taken 5 s apart, the age grown by ≥ 4 s, every
 // second shown on the way (the tree's clock, not a gateway event, moves it).
 // --open-transcript KEY [--expect-transcript REGEX]: opens KEY's transcript from its row; its text must match REGEX.
 // --recover-row KEY [--recover-expect REGEX] [--recover-toast REGEX] [--recover-within-ms N]: recovers KEY from its context
@@ -293,7 +293,7 @@ export function steps(opts) {
   }
   if (opts.ageTicks) {
     list.push({
-      name: `the age on ${opts.ageTicks}'s row ticks by itself: two screenshots 5 s apart show it grown by 5 s`,
+      name: `the age on ${opts.ageTicks}'s row ticks by itself: two screenshots 5 s apart show it grown with the clock`,
       async run({ page, shot, log }) {
         const key = opts.ageTicks;
         const ageOf = (text) => {
@@ -310,12 +310,12 @@ export function steps(opts) {
         if (first.age === undefined) throw new Error(`no age on the row of ${key}: ${JSON.stringify(first.row)}`);
         await shot('2a-age-before.png');
         const t0 = Date.now();
-        // Every value the row shows on the way: a clock that ticks shows each second, a frozen one none.
+        // Every value the row shows on the way: a clock that ticks shows each second, a frozen one none. The second
+        // screenshot is taken 5 s after the first; the shown age floors to the second and ticks once a second, so it
+        // must have grown by at least 4 s by then (by 5 s if the ticks line up).
         const seen = new Set([first.age]);
         let now = first;
-        while (now.age === undefined || now.age < first.age + 5) {
-          if (Date.now() - t0 > 15000)
-            throw new Error(`the age did not grow by 5 s within 15 s: "${first.row}" then "${now.row}"`);
+        while (Date.now() - t0 < 5000) {
           await page.waitForTimeout(200);
           now = await readAge();
           if (now.age !== undefined) seen.add(now.age);
@@ -325,8 +325,11 @@ export function steps(opts) {
         log(
           `"${first.row}" → "${now.row}" after ${elapsed.toFixed(1)} s; ages shown on the way: ${[...seen].join(', ')}`,
         );
-        if (elapsed < 4.5) throw new Error(`the age grew by ${now.age - first.age} s in only ${elapsed.toFixed(1)} s`);
-        if (seen.size < 5) throw new Error(`the row jumped instead of ticking: ages shown ${[...seen].join(', ')}`);
+        if (now.age === undefined || now.age - first.age < 4)
+          throw new Error(
+            `the age did not grow with the clock: "${first.row}" then, ${elapsed.toFixed(1)} s later, "${now.row}"`,
+          );
+        if (seen.size < 4) throw new Error(`the row jumped instead of ticking: ages shown ${[...seen].join(', ')}`);
       },
     });
   }
