@@ -3,7 +3,8 @@
 //   unit       plain Node (node:test), no network
 //   gateway    the gateway client against a real openclaw gateway (node:test), 2026.9.x
 //   gateway-legacy  the same suite against the protocol-3 versions of the field reports (2026.3.24, 2026.4.26),
-//              one run per version (LANEWATCH_LEGACY_VERSIONS="v1 v2" overrides the list)
+//              scoped to what each does differently (test/support/scope.ts; LANEWATCH_GATEWAY_SCOPE=all runs every
+//              test everywhere), both versions side by side (LANEWATCH_LEGACY_VERSIONS="v1 v2" overrides the list)
 //   extension  mocha inside the real VS Code extension host (code-server), against a real gateway
 //   ui         the packaged .vsix in real VS Code in headless chromium (playwright-core), screenshots
 //   token-scan (last, whenever a stage ran real gateways) none of their tokens is in lanewatch.vsix, dist/, out/ or
@@ -54,7 +55,10 @@ async function stage(name, fn) {
   }
 }
 
-/** Runs a suite, relaying its output; with `opts.log`, the output is also kept in test-results/logs/<log>.log. */
+/**
+ * Runs a suite, relaying its output (`opts.quiet`: kept only, for the caller to print); with `opts.log`, the output is
+ * also kept in test-results/logs/<log>.log.
+ */
 function run(cmd, argv, opts = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, argv, {
@@ -66,10 +70,10 @@ function run(cmd, argv, opts = {}) {
     const relay = (stream, sink) =>
       stream.on('data', (d) => {
         out += d;
-        sink.write(d);
+        sink?.write(d);
       });
-    relay(child.stdout, process.stdout);
-    relay(child.stderr, process.stderr);
+    relay(child.stdout, opts.quiet ? null : process.stdout);
+    relay(child.stderr, opts.quiet ? null : process.stderr);
     child.on('close', (code, signal) => {
       if (opts.log) {
         mkdirSync(path.join(root, 'test-results', 'logs'), { recursive: true });
@@ -226,28 +230,147 @@ if (selected.includes('unit'))
     record('unit', p, f || (r.code ? 1 : 0), r.code);
   });
 
-if (selected.includes('gateway'))
-  await stage('gateway', async () => {
-    const r = await run(
-      process.execPath,
-      ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles(path.join(root, 'out/test/gateway'))],
-      { log: 'gateway' },
+// The gateway suites: each (version, file) is one `node --test` process with its own gateway (a job). Jobs run in lanes:
+// a lane runs its jobs one after another, the lanes side by side. Each gateway mostly waits (hung model calls, restarts,
+// the gateway's own thresholds), so side by side they share 2 cores well. The files that bound detection and reconnect
+// times (2026.9's faults and fleet, every 2026.3.24 file) never share their lane and run at normal priority; every
+// other lane runs at `nice` 10, so it takes only the CPU they leave. 2026.4.26 is the costly version (~1 min of CPU per
+// gateway start and per first turn; protocol3 waits out 3 minutes of the idle watchdog's silence): when both gateway
+// stages run, its protocol3 and realGateway run in the `gateway` stage beside 2026.9's, its transcript and oracle in
+// `gateway-legacy` beside 2026.3.24's, so that both stages take about as long. Lanes start `delayS` apart so that
+// their gateways do not all start at once. A file no lane names runs in the last lane of its version.
+// LANEWATCH_GATEWAY_LANES=1 runs one file at a time.
+const DEFAULT_VERSION = tools.versions.openclaw;
+const BOTH_GATEWAY_STAGES = selected.includes('gateway') && selected.includes('gateway-legacy');
+const GATEWAY_LANES = {
+  gateway: [
+    { nice: 0, jobs: [[DEFAULT_VERSION, 'faults', 'fleet']] },
+    {
+      nice: 10,
+      jobs: [
+        [DEFAULT_VERSION, 'realGateway', 'oracle', 'transcript', 'protocol3'],
+        ...(BOTH_GATEWAY_STAGES ? [['2026.4.26', 'realGateway']] : []),
+      ],
+    },
+    ...(BOTH_GATEWAY_STAGES ? [{ nice: 10, delayS: 30, jobs: [['2026.4.26', 'protocol3']] }] : []),
+  ],
+  'gateway-legacy': [
+    { nice: 0, jobs: [['2026.3.24', 'oracle', 'protocol3', 'transcript', 'realGateway', 'faults', 'fleet']] },
+    { nice: 10, jobs: [['2026.4.26', 'transcript']] },
+    { nice: 10, delayS: 40, jobs: [['2026.4.26', 'oracle', 'realGateway']] },
+    // When the `gateway` stage does not run it:
+    { nice: 10, delayS: 80, jobs: [['2026.4.26', 'protocol3']] },
+  ],
+};
+const ONE_LANE = process.env.LANEWATCH_GATEWAY_LANES === '1';
+const gatewayFiles = () => testFiles(path.join(root, 'out/test/gateway'));
+const fileName = (f) => path.basename(f, '.test.js');
+const gatewayVersions = [
+  ...(selected.includes('gateway') ? [DEFAULT_VERSION] : []),
+  ...(selected.includes('gateway-legacy') ? LEGACY_VERSIONS : []),
+];
+/**
+ * What each selected gateway stage runs: { [stage]: [{ nice, delayS, jobs: [{ name, version, file }] }] }. Every file of
+ * every version runs once: where a lane names it, else in the last lane that runs its version (a lane of its own for a
+ * version no lane names, e.g. another LANEWATCH_LEGACY_VERSIONS).
+ */
+function planGatewayStages() {
+  const files = gatewayFiles();
+  const job = (version, file) => ({ name: `gateway@${version}-${fileName(file)}`, version, file });
+  const stages = ['gateway', 'gateway-legacy'].filter((s) => selected.includes(s));
+  if (ONE_LANE) {
+    const own = (s) => (s === 'gateway' ? [DEFAULT_VERSION] : LEGACY_VERSIONS);
+    return Object.fromEntries(
+      stages.map((s) => [s, [{ nice: 0, delayS: 0, jobs: own(s).flatMap((v) => files.map((f) => job(v, f))) }]]),
     );
-    const [p, f] = countNodeTest(r.out);
-    record('gateway', p, f || (r.code ? 1 : 0), r.code);
-  });
+  }
+  const plan = {};
+  const placed = new Set();
+  for (const s of stages) {
+    plan[s] = GATEWAY_LANES[s].map((l) => ({
+      nice: l.nice,
+      delayS: l.delayS ?? 0,
+      jobs: l.jobs.flatMap(([version, ...names]) =>
+        gatewayVersions.includes(version)
+          ? names
+              .map((n) => files.find((f) => fileName(f) === n))
+              .filter((f) => f && !placed.has(`${version} ${f}`))
+              .map((f) => (placed.add(`${version} ${f}`), job(version, f)))
+          : [],
+      ),
+    }));
+  }
+  for (const version of gatewayVersions) {
+    const rest = files.filter((f) => !placed.has(`${version} ${f}`)).map((f) => job(version, f));
+    if (!rest.length) continue;
+    const home = stages.flatMap((s) => plan[s]).filter((l) => l.jobs.some((j) => j.version === version));
+    if (home.length) home[home.length - 1].jobs.push(...rest);
+    else
+      plan[version === DEFAULT_VERSION ? 'gateway' : stages[stages.length - 1]].push({
+        nice: 0,
+        delayS: 0,
+        jobs: rest,
+      });
+  }
+  for (const s of stages) plan[s] = plan[s].filter((l) => l.jobs.length);
+  return plan;
+}
 
-if (selected.includes('gateway-legacy'))
-  for (const v of LEGACY_VERSIONS)
-    await stage(`gateway@${v}`, async () => {
-      const r = await run(
-        process.execPath,
-        ['--test', '--test-reporter=spec', '--test-concurrency=1', ...testFiles(path.join(root, 'out/test/gateway'))],
-        { env: { LANEWATCH_OPENCLAW_VERSION: v }, log: `gateway@${v}` },
-      );
+/** Per version, across both gateway stages: { passed, failed, code, out }. */
+const gatewayResults = new Map();
+
+/**
+ * Runs the lanes side by side, each job a `node --test` of one file against one version (at the lane's `nice`). A job's
+ * output is printed as one block when it ends (and kept in test-results/logs/<job>.log); every job's time is printed at
+ * the end of the stage.
+ */
+async function runGatewayLanes(lanes) {
+  const times = [];
+  const niceBin = ['/usr/bin/nice', '/bin/nice'].find((p) => existsSync(p));
+  for (const [i, l] of lanes.entries())
+    say(
+      `lane ${i + 1}${l.nice ? ` (nice ${l.nice})` : ''}${l.delayS ? ` from +${l.delayS} s` : ''}: ${l.jobs.map((j) => j.name.replace(/^gateway@/, '')).join(' → ')}`,
+    );
+  if (process.env.LANEWATCH_GATEWAY_DRY_RUN === '1') return;
+  async function runLane(lane) {
+    if (lane.delayS) await new Promise((r) => setTimeout(r, lane.delayS * 1000));
+    for (const job of lane.jobs) {
+      const s = Date.now();
+      say(`start ${job.name}${lane.nice && niceBin ? ` (nice ${lane.nice})` : ''}`);
+      const argv = [process.execPath, '--test', '--test-reporter=spec', '--test-concurrency=1', job.file];
+      const [cmd, ...rest] = lane.nice && niceBin ? [niceBin, '-n', String(lane.nice), ...argv] : argv;
+      const r = await run(cmd, rest, { env: { LANEWATCH_OPENCLAW_VERSION: job.version }, log: job.name, quiet: true });
+      const ms = Date.now() - s;
+      times.push([job.name, ms]);
       const [p, f] = countNodeTest(r.out);
-      record(`gateway@${v}`, p, f || (r.code ? 1 : 0), r.code);
-    });
+      say(
+        `end ${job.name}: ${p} passed, ${f} failed${r.code ? ` (exit ${r.code})` : ''} in ${(ms / 1000).toFixed(1)} s`,
+      );
+      process.stdout.write(`${r.out}${r.out.endsWith('\n') ? '' : '\n'}`.replace(/^(?=.)/gm, `[${job.name}] `));
+      const v = gatewayResults.get(job.version) ?? { passed: 0, failed: 0, code: 0, out: '' };
+      v.passed += p;
+      v.failed += f || (r.code ? 1 : 0);
+      v.code ||= r.code;
+      v.out += `# ── ${job.name} (${(ms / 1000).toFixed(1)} s)\n${r.out}`;
+      gatewayResults.set(job.version, v);
+    }
+  }
+  await Promise.all(lanes.map(runLane));
+  for (const [name, ms] of times) console.log(`[test] job ${name.padEnd(36)} ${(ms / 1000).toFixed(1)} s`);
+}
+
+const gatewayLabel = (v) => (v === DEFAULT_VERSION ? 'gateway' : `gateway@${v}`);
+const gatewayPlan = gatewayVersions.length ? planGatewayStages() : {};
+if (selected.includes('gateway')) await stage('gateway', () => runGatewayLanes(gatewayPlan.gateway));
+if (selected.includes('gateway-legacy'))
+  await stage('gateway-legacy', () => runGatewayLanes(gatewayPlan['gateway-legacy']));
+// Recorded per version once all its jobs ran (2026.4.26's are split over both stages when both run).
+for (const v of gatewayVersions) {
+  const r = gatewayResults.get(v) ?? { passed: 0, failed: 0, code: 1, out: '' };
+  mkdirSync(path.join(root, 'test-results', 'logs'), { recursive: true });
+  writeFileSync(path.join(root, 'test-results', 'logs', `${gatewayLabel(v)}.log`), r.out);
+  record(gatewayLabel(v), r.passed, r.failed, r.code);
+}
 
 if (selected.includes('extension') || selected.includes('ui')) {
   const { startFakeModel, startGateway, cleanupAll } = await import('./fixtures/openclaw-gateway.mjs');
