@@ -451,6 +451,11 @@ export class GatewayWatcher {
       truncated: read.read.truncated,
       ms: this.now() - started,
     };
+    const l = this.listing;
+    this.opts.log(
+      'debug',
+      `[${this.name}] sessions.list: ${l.rows} rows (gateway counts ${l.totalCount ?? '?'}) in ${l.pages} page(s) of ${pageSize}, ${l.headPages} of the head again, ${l.rereads} re-read, ${l.passes} pass(es), ${l.ms} ms`,
+    );
     return read.rows;
   }
 
@@ -765,10 +770,12 @@ export class GatewayWatcher {
     const id = key === undefined ? what : `${what}\u0000${key}`;
     this.inFlight.set(id, { what, ...(key !== undefined ? { key } : {}), since: this.now() });
     const p = run();
+    const since = this.now();
     void p.then(
       () => {
         this.inFlight.delete(id);
         this.failed.delete(id);
+        this.opts.log('debug', `[${this.name}] ${what}${key !== undefined ? ` ${key}` : ''}: ${this.now() - since} ms`);
       },
       (err: Error) => {
         this.inFlight.delete(id);
@@ -855,11 +862,20 @@ export class GatewayWatcher {
     this.logCursor = more.cursor;
     this.logFile = more.file ?? this.logFile;
     this.logBytesNeeded(more, asked, true);
+    this.opts.log(
+      'debug',
+      `[${this.name}] logs.tail: the last 64 KB reached back to ${this.coverageText(first)}; read ${Math.round(asked / 1024)} KB to reach 10 min`,
+    );
     // The first answer's lines are part of this one: deliver only what it adds before and after them.
     const at = first.lines.length ? more.lines.indexOf(first.lines[0]) : -1;
     if (at >= 0 && more.lines[at + first.lines.length - 1] === first.lines.at(-1))
       deliver([...more.lines.slice(0, at), ...more.lines.slice(at + first.lines.length)]);
     else deliver(more.lines);
+  }
+
+  private coverageText(tail: { lines: string[] }): string {
+    const t = tail.lines[0] ? parseLogLine(tail.lines[0]).time : undefined;
+    return t === undefined ? 'an unknown time' : `${Math.round((this.now() - t) / 1000)} s ago`;
   }
 
   /** Records how far back a first read reached; the bytes a read reaching DIAGNOSTIC_FRESH_MS back would need, if more. */

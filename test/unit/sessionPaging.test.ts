@@ -278,15 +278,22 @@ function assertSameRows(w: GatewayWatcher, list: ChurningList, fresh: 'rev' | 'u
 }
 
 describe('reading 10,000 session rows while they change', () => {
-  for (const [name, reading] of [
-    ['the extension: pages of 200, one at a time', {}],
-    ['the CLI: pages of 500, two in flight', CLI_READING],
-  ] as const) {
+  // Bigger pages take the gateway longer: more changes per page, so that both see as many as a page's overlap and more.
+  for (const { name, reading, perList, burstEvery, burst } of [
+    { name: 'the extension: pages of 200, one at a time', reading: {}, perList: 6, burstEvery: 9, burst: 20 },
+    {
+      name: `the CLI: pages of ${CLI_READING.pageSize}, ${CLI_READING.pageParallel} in flight`,
+      reading: CLI_READING,
+      perList: Math.ceil((6 * CLI_READING.pageSize) / 200),
+      burstEvery: 1,
+      burst: 60,
+    },
+  ]) {
     it(`${name}: no row lost or doubled while rows are updated, created, deleted, pinned and unpinned`, async () => {
       const list = new ChurningList(10_000, 13, {
-        perList: 6,
-        burstEvery: 9,
-        burst: 20,
+        perList,
+        burstEvery,
+        burst,
         lists: Infinity,
         dropUpdates: 0,
         dropDeletes: 0,
