@@ -219,8 +219,10 @@ export class GatewayWatcher {
       this.connection.onDidConnect((hello) => {
         this.runs.reset();
         this.gatewayStartedAt = hello.uptimeMs !== undefined ? this.now() - hello.uptimeMs : undefined;
-        void this.resync(hello);
+        // The log and lane reads go out first: the gateway starts them before the first (large) page of rows, which
+        // would otherwise hold them up behind it.
         this.startPolling();
+        void this.resync(hello);
       }),
       this.connection.onSequenceGap(() => {
         const h = this.connection.helloSummary;
