@@ -444,9 +444,6 @@ if (selected.includes('extension') || selected.includes('ui')) {
             'Set token',
             '--expect-status-bar',
             'Lanewatch: .*(running|long-running|stalled).*2 of 3 gateways offline',
-            // The hung run's age grows on screen by itself (the tree's clock; the hung run sends no event).
-            '--age-ticks',
-            'demo-hung',
             '--hover-row',
             'demo-hung',
             '--toggle-idle',

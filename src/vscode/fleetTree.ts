@@ -18,13 +18,6 @@ import {
 
 /** Minimum time between two onDidChangeTreeData fires; see queue(). Just over VS Code's own 200 ms debounce. */
 export const REFRESH_SPACING_MS = 210;
-/** How often rows that show an age or a countdown are rebuilt. */
-export const TICK_MS = 1_000;
-/** How long a clock tick waits for a refresh it can join before it fires alone. */
-const TICK_RIDE_MS = 250;
-
-/** States whose row shows the run's age. */
-const AGED_STATES = new Set(['running', 'long-running', 'stalled', 'stuck']);
 
 /** What a session row shows apart from its age: a change here is worth a refresh. */
 function shownSignature(row: SessionRowView, key: string, status: LaneStatus): string {
@@ -98,8 +91,6 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
 
   private flush(): void {
     this.flushTimer = undefined;
-    clearTimeout(this.rideTimer);
-    this.rideTimer = undefined;
     this.lastFlush = performance.now();
     const all = this.pending.has(undefined);
     const nodes = [...this.pending];
@@ -108,7 +99,6 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     // One fire for the whole batch: VS Code refreshes the first fire after a lull at once but holds any further fire
     // for 200 ms, so one fire per gateway node delayed every gateway but the first.
     this.emitter.fire(all ? undefined : (nodes as FleetNode[]));
-    this.armTick();
   }
 
   private onFleetChange(change: FleetChange): void {
@@ -122,7 +112,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     const watcher = this.fleet.gateway(change.gateway);
     this.statuses.delete(change.gateway);
     if (change.what === 'sessions' && change.keys && watcher) {
-      // Fire only when something a row shows changed (state, queue, outcome, label; the age ticks by itself).
+      // Fire only when something a row shows changed (state, queue, outcome, label).
       const shown = this.shownOf(change.gateway);
       let changed = false;
       for (const key of change.keys) {
@@ -157,46 +147,6 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     let s = m.get(key);
     if (!s) m.set(key, (s = watcher.laneStatus(key)));
     return s;
-  }
-
-  // ---------------------------------------------------------------- live time
-  // Ages ("running 3m07s") and countdowns ("retry in 4s") are computed when an item is built; these rows are rebuilt
-  // once a second while the tree shows any. A fleet with nothing running or offline arms no timer at all.
-  private tickTimer?: NodeJS.Timeout;
-  /** Rows that show the clock, with when each was last built. */
-  private readonly ticking = new Map<FleetNode, number>();
-
-  private armTick(): void {
-    if (this.tickTimer || !this.ticking.size) return;
-    this.tickTimer = setTimeout(() => this.tick(), TICK_MS);
-    this.tickTimer.unref?.();
-  }
-
-  /** One refresh a second for every row that shows the clock, whichever gateway it is on (one fire, not one per row). */
-  private tick(): void {
-    this.tickTimer = undefined;
-    const now = performance.now();
-    for (const [n, builtAt] of this.ticking) {
-      // Rebuilt within the last half tick (its gateway refreshed for a change): current enough, it goes in the next one.
-      if (now - builtAt < TICK_MS / 2) continue;
-      this.ticking.delete(n); // added back by getTreeItem when VS Code rebuilds it
-      if (this.nodes.get(n.id) === n) this.pending.add(n);
-    }
-    // The ticked rows ride along with the next refresh for a change if one comes within TICK_RIDE_MS; only a quiet
-    // tree fires for the clock alone. Every fire holds the refresh slot for REFRESH_SPACING_MS, so a separate fire per
-    // tick would make the next change of state wait for it.
-    if (this.pending.size && !this.flushTimer && !this.rideTimer)
-      this.rideTimer = setTimeout(() => {
-        this.rideTimer = undefined;
-        if (this.pending.size) this.queue(this.pending.values().next().value);
-      }, TICK_RIDE_MS);
-    this.armTick();
-  }
-  private rideTimer?: NodeJS.Timeout;
-
-  /** Nodes whose text depends on the clock, for tests and the bench. */
-  get tickingNodes(): number {
-    return this.ticking.size;
   }
 
   refresh(): void {
@@ -322,8 +272,6 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       // The tooltip ("Connected 4m ago", handshake times) is built on hover, in resolveTreeItem, so it is never stale.
       item.iconPath = new vscode.ThemeIcon(d.icon, new vscode.ThemeColor(d.color));
       item.contextValue = gatewayContextValue(snap);
-      if (snap.nextRetryAt !== undefined && snap.state !== 'connected') this.ticking.set(element, performance.now());
-      this.armTick();
       return item;
     }
     if (element.kind === 'fix') {
@@ -387,10 +335,6 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     const row = watcher.session(element.key);
     const d = describeSession(row, element.key, status, Date.now(), { tooltip: false });
     if (row) this.shownOf(element.gateway).set(element.key, shownSignature(row, element.key, status));
-    if (status.startedAt !== undefined && AGED_STATES.has(status.state)) {
-      this.ticking.set(element, performance.now());
-      this.armTick();
-    }
     const item = new vscode.TreeItem(d.label, vscode.TreeItemCollapsibleState.None);
     item.id = element.id;
     item.description = d.description;
@@ -418,8 +362,6 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
 
   dispose(): void {
     clearTimeout(this.flushTimer);
-    clearTimeout(this.tickTimer);
-    clearTimeout(this.rideTimer);
     this.sub.dispose();
     this.emitter.dispose();
   }

@@ -8,7 +8,6 @@ export class FleetStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('lanewatch.summary', vscode.StatusBarAlignment.Left, 50);
   private readonly sub: { dispose(): void };
   private timer?: NodeJS.Timeout;
-  private tick?: NodeJS.Timeout;
   private lastUpdate = 0;
   private current?: FleetSummary;
 
@@ -41,12 +40,6 @@ export class FleetStatusBar implements vscode.Disposable {
   update(): void {
     this.lastUpdate = Date.now();
     const s = summarizeFleet(reportFleet(this.fleet));
-    // An offline gateway's "retry in 4s" (in the tooltip) counts down: rebuild once a second while one does.
-    clearTimeout(this.tick);
-    if (this.fleet.gateways().some((g) => g.snapshot().state !== 'connected' && g.snapshot().nextRetryAt)) {
-      this.tick = setTimeout(() => this.schedule(), 1_000);
-      this.tick.unref?.();
-    }
     this.current = s;
     this.item.text = s.text;
     this.item.accessibilityInformation = { label: s.words };
@@ -66,7 +59,6 @@ export class FleetStatusBar implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.timer);
-    clearTimeout(this.tick);
     this.sub.dispose();
     this.item.dispose();
   }
