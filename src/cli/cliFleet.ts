@@ -143,12 +143,12 @@ export const CLI_READING = { pageSize: 2_000, pageParallel: 2, maxSessions: 50_0
  * the rows themselves are always read in full (up to the deadline). What was not read by then is said in the report: the sessions'
  * facts and `notReadInTime` in --json.
  */
-export const READ_BUDGET_MS = 250;
+export const READ_BUDGET_MS = 150;
 /**
  * Reads that could only start with the last page of rows (the queued inputs of a running session listed there) get
  * this long after the rows are complete, even when the budget ran out while the rows were read.
  */
-export const READ_GRACE_MS = 100;
+export const READ_GRACE_MS = 50;
 
 export interface SettleOptions {
   /** See READ_BUDGET_MS (the default); Infinity waits for every read, up to the deadline. */
