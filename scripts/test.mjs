@@ -444,6 +444,8 @@ if (selected.includes('extension') || selected.includes('ui')) {
             'Set token',
             '--expect-status-bar',
             'Lanewatch: .*(running|long-running|stalled).*2 of 3 gateways offline',
+            '--age-ticks',
+            'demo-hung',
             '--hover-row',
             'demo-hung',
             '--toggle-idle',

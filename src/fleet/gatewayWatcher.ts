@@ -1008,7 +1008,23 @@ export class GatewayWatcher {
 
   /** The watcher as a recovery evidence source: re-read on every change it reports. */
   evidenceSource(): RunEvidenceSource {
-    return { read: (key) => this.runEvidence(key), onDidChange: (listener) => this.onDidChange(() => listener()) };
+    return {
+      read: (key) => this.runEvidence(key),
+      onDidChange: (listener) => this.onDidChange(() => listener()),
+      notePendingInputs: (key, count) => this.notePendingInputs(key, count),
+    };
+  }
+
+  /**
+   * A queue count read by someone else's chat.history (the transcript panel's): the latest answer wins, as with the
+   * watcher's own reads. Without it the tree kept "2 queued" for minutes after a recovery that the open transcript
+   * already showed as cleared, until something else made the watcher read the queue again.
+   */
+  notePendingInputs(key: string, count: number): void {
+    if (!this.sessions.has(key) || (this.connection.helloSummary?.protocol ?? 0) < 4) return;
+    if (this.pendingInputs.get(key) === count) return;
+    this.pendingInputs.set(key, count);
+    this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
   }
 
   dispose(): void {

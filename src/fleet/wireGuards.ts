@@ -3,7 +3,7 @@
 // send any type in any field. Everything the model stores passes through here: a value of the wrong type is dropped
 // (with a reason the watcher logs), never stored, so the views can rely on the types in src/gateway/types.ts.
 import type { LaneView, SessionRowView } from '../gateway';
-import { readPendingInputs } from '../lanes/pendingInputs';
+import { queuedCount, readPendingInputs } from '../lanes/pendingInputs';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
@@ -214,6 +214,5 @@ export function checkPendingInputs(v: unknown): Checked<number> {
   const read = readPendingInputs(v.pendingInputs);
   const problems = read.problems.map((p) => `chat.history answer: ${p}`);
   if (!read.value) return { problems };
-  const { waiting, unlisted, finished } = read.value;
-  return { value: waiting + (Object.keys(finished).length ? 0 : unlisted), problems };
+  return { value: queuedCount(read.value), problems };
 }

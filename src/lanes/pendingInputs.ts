@@ -28,6 +28,15 @@ export const isWaitingPendingInput = (item: { state?: unknown } | undefined): bo
   !!item && (item.state === undefined || item.state === WAITING_PENDING_STATE);
 
 /**
+ * How many inputs wait behind the run: the waiting ones listed, plus those counted but not listed unless the list
+ * already shows finished ones (then the unlisted are of unknown state, and not counted as waiting). The one count the
+ * tree, the CLI and the transcript panel show.
+ */
+export function queuedCount(view: PendingInputsView): number {
+  return view.waiting + (Object.keys(view.finished).length ? 0 : view.unlisted);
+}
+
+/**
  * Decodes a `pendingInputs` value. Undefined when the answer has none (protocol 3) or it is unusable; `problems`
  * says why in the latter case.
  */

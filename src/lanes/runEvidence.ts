@@ -24,6 +24,11 @@ export interface RunEvidenceSource {
   read(key: string): RunEvidence | undefined;
   /** Fires when the evidence may have changed (re-read then). */
   onDidChange(listener: () => void): { dispose(): void };
+  /**
+   * A reader that asked chat.history itself (the transcript panel, on every change of its session) hands the queue
+   * count it read to the one session state, so the tree and the CLI count what the panel lists.
+   */
+  notePendingInputs?(key: string, count: number): void;
 }
 
 /** "running (unverified)", "stalled": the lane state as the tree words it. */

@@ -2,6 +2,7 @@
 // panel's typed message maps with a guard for every message type (src/protocol/envelope.ts has the envelope, the
 // checkers and the types derived from these maps). Imported by the host (src/vscode/panels/) and by the page bundles
 // (webview/). Every string in here can come from a gateway or an agent: the pages render it as text only.
+import type { SessionLaneView } from './laneView';
 import { all, bool, list, num, obj, oneOf, PanelDefinition, str, type HostPost } from './envelope';
 import type { TranscriptStatus } from '../transcript/transcriptStatus';
 
@@ -297,6 +298,11 @@ export type TranscriptProtocol = {
     'transcript/dropped': { count: number };
     'transcript/live': { live: TranscriptLiveView };
     'transcript/status': { status: TranscriptStatusView };
+    /**
+     * The session's lane status as the Gateways view and `lanewatch status` derive it (the one state, from the fleet
+     * watcher): the panel's header shows it with a ticking age. null: the gateway does not list the session (yet).
+     */
+    'transcript/lane': { lane: SessionLaneView | null };
   };
   toHost: Record<never, never>;
   requests: {
@@ -339,6 +345,8 @@ export const TRANSCRIPT = new PanelDefinition('transcript', {
     'transcript/dropped': (m) => num(m, 'count', { min: 0 }),
     'transcript/live': (m) => obj(m, 'live') ?? liveLists(m.live as Record<string, unknown>),
     'transcript/status': (m) => obj(m, 'status'),
+    'transcript/lane': (m) =>
+      m.lane === null ? undefined : (obj(m, 'lane') ?? laneShape(m.lane as Record<string, unknown>)),
   },
   toHost: {},
   requests: {
@@ -349,6 +357,10 @@ export const TRANSCRIPT = new PanelDefinition('transcript', {
     'transcript/retry': () => undefined,
   },
 });
+
+function laneShape(lane: Readonly<Record<string, unknown>>): string | undefined {
+  return all(str(lane, 'head', 200), list(lane, 'rest'), num(lane, 'queued', { min: 0 }));
+}
 
 function liveLists(live: Readonly<Record<string, unknown>>): string | undefined {
   return all(list(live, 'pending', { optional: true }), list(live, 'notRun', { optional: true }));

@@ -4,20 +4,14 @@ import type { ConnectionSnapshot, SessionRowView } from '../gateway';
 import type { GatewayWatcher } from '../fleet/gatewayWatcher';
 import type { TokenSource } from '../config/tokenSources';
 import { revealBidiControls } from './visibleText';
+import { formatDuration } from '../protocol/duration';
+import { laneText, type SessionLaneView } from '../protocol/laneView';
 import { LANE_STATE_ORDER, type LaneState, type LaneStatus } from '../lanes/laneStatus';
+
+export { formatDuration };
 
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
-}
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  return h < 48 ? `${h}h${String(m % 60).padStart(2, '0')}m` : `${Math.floor(h / 24)}d`;
 }
 
 export function gatewayContextValue(snap: ConnectionSnapshot): string {
@@ -132,47 +126,72 @@ const ICONS: Record<LaneState, [string, string | undefined]> = {
   idle: ['circle-outline', undefined],
 };
 
+/**
+ * What a session's lane status says, in the words every view shows: "running (unverified)" + the age + "tool" ·
+ * "2 queued" · "last run failed". The age is left to the view (`aged`: it goes right after `head`), which computes it
+ * from `startedAt` when it draws: the tree when a row is built, the transcript webview once a second.
+ */
+export function sessionLaneView(status: LaneStatus): SessionLaneView {
+  let head: string = status.state;
+  let aged = false;
+  const rest: string[] = [];
+  switch (status.state) {
+    case 'running':
+      head = `running${status.verified ? '' : ' (unverified)'}`;
+      aged = status.startedAt !== undefined;
+      break;
+    case 'long-running':
+    case 'stalled':
+    case 'stuck': {
+      aged = status.startedAt !== undefined;
+      const kind = status.diagnostic?.fields.activeWorkKind;
+      if (kind) rest.push(kind);
+      break;
+    }
+    case 'stale':
+      head = 'stale: row says running, no run';
+      break;
+    case 'queued':
+    case 'idle':
+    case 'unknown':
+      break;
+  }
+  if (status.queued > 0) rest.push(`${status.queued} queued`);
+  if (status.outcome) rest.push(`last run ${status.outcome}`);
+  const [icon] = ICONS[status.state];
+  return {
+    state: status.state,
+    verified: status.verified,
+    head,
+    aged,
+    rest,
+    icon,
+    queued: status.queued,
+    ...(status.startedAt !== undefined ? { startedAt: status.startedAt } : {}),
+    ...(status.runId ? { runId: status.runId } : {}),
+  };
+}
+
 /** Tree text for a session: label, "running 4m12s · 2 queued", the icon, and a tooltip listing the facts. */
 export function describeSession(
   row: SessionRowView | undefined,
   key: string,
   status: LaneStatus,
   now = Date.now(),
-  opts: { tooltip?: boolean } = {},
+  opts: { tooltip?: boolean; coarseAge?: boolean } = {},
 ): SessionDescription {
   const label = revealBidiControls(row && typeof row.label === 'string' && row.label ? row.label : key);
-  const age = status.startedAt !== undefined ? ` ${formatDuration(now - status.startedAt)}` : '';
-  const parts: string[] = [];
-  switch (status.state) {
-    case 'running':
-      parts.push(`running${status.verified ? '' : ' (unverified)'}${age}`);
-      break;
-    case 'long-running':
-    case 'stalled':
-    case 'stuck': {
-      const f = status.diagnostic?.fields ?? {};
-      parts.push(`${status.state}${age}`);
-      if (f.activeWorkKind) parts.push(f.activeWorkKind);
-      break;
-    }
-    case 'stale':
-      parts.push('stale: row says running, no run');
-      break;
-    default:
-      parts.push(status.state);
-  }
-  if (status.queued > 0) parts.push(`${status.queued} queued`);
-  if (status.outcome) parts.push(`last run ${status.outcome}`);
+  const description = laneText(sessionLaneView(status), now, opts.coarseAge);
   const [icon, color] = ICONS[status.state];
-  if (opts.tooltip === false)
-    return { label, description: parts.join(' · '), icon, color, status: status.state, tooltipMarkdown: '' };
+  if (opts.tooltip === false) return { label, description, icon, color, status: status.state, tooltipMarkdown: '' };
   const tooltip = [
     `**${escapeMarkdown(label)}** — ${status.state}${status.verified ? '' : ' (unverified)'}`,
     `key \`${key.replace(/`/g, "'")}\``,
   ];
   if (row?.sessionId) tooltip.push(`session ${escapeMarkdown(String(row.sessionId))}`);
   if (status.runId) tooltip.push(`run ${escapeMarkdown(status.runId)}`);
-  if (status.startedAt !== undefined) tooltip.push(`started ${new Date(status.startedAt).toISOString()}`);
+  if (status.startedAt !== undefined)
+    tooltip.push(`started ${new Date(status.startedAt).toISOString()} (${formatDuration(now - status.startedAt)} ago)`);
   const f = status.diagnostic?.fields;
   if (f?.lastProgress)
     tooltip.push(
@@ -184,7 +203,7 @@ export function describeSession(
   const why = status.facts.map((x) => `- ${escapeMarkdown(x.text)} _(${escapeMarkdown(x.rule)})_`).join('\n');
   return {
     label,
-    description: parts.join(' · '),
+    description,
     icon,
     color,
     status: status.state,

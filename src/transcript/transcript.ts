@@ -32,7 +32,7 @@ import { Emitter } from '../gateway/emitter';
 import { findSessionRow } from '../actions/recovery';
 import { decodeRunEvent } from '../lanes/runEvent';
 import { laneWords, type RunEvidence, type RunEvidenceSource } from '../lanes/runEvidence';
-import { isWaitingPendingInput, readPendingInputs, WAITING_PENDING_STATE } from '../lanes/pendingInputs';
+import { isWaitingPendingInput, queuedCount, readPendingInputs, WAITING_PENDING_STATE } from '../lanes/pendingInputs';
 import {
   clip,
   cleanText,
@@ -128,6 +128,10 @@ function entryChars(e: TranscriptEntry): number {
 export class TranscriptModel {
   readonly sessionKey: string;
   private canonicalKey: string;
+  /** The session's key as the gateway spells it (a bare key given at open resolves to it once the gateway answers). */
+  get key(): string {
+    return this.canonicalKey;
+  }
   private readonly connection: GatewayConnection;
   private readonly opts: Required<
     Pick<
@@ -1004,6 +1008,7 @@ export class TranscriptModel {
         .slice(0, 200)
         .map(view);
       this.pendingMore = read.value.unlisted;
+      if (!this.legacy()) this.opts.evidence?.notePendingInputs?.(this.canonicalKey, queuedCount(read.value));
     }
     if (this.legacy()) {
       this.applyEvidence();

@@ -15,9 +15,16 @@ import {
   gatewayContextValue,
   summarizeCounts,
 } from '../report/describe';
+import { msUntilDurationChanges } from '../protocol/duration';
 
 /** Minimum time between two onDidChangeTreeData fires; see queue(). Just over VS Code's own 200 ms debounce. */
 export const REFRESH_SPACING_MS = 210;
+/** How long a clock tick waits for a refresh it can join before it fires alone. */
+const TICK_RIDE_MS = 250;
+/** After VS Code asks for a row's tooltip (the pointer rests on it), its clock is held this long: see tick(). */
+export const HOVER_HOLD_MS = 30_000;
+/** Rows whose text shows a run's age. */
+const AGED_STATES = new Set(['running', 'long-running', 'stalled', 'stuck']);
 
 /** What a session row shows apart from its age: a change here is worth a refresh. */
 function shownSignature(row: SessionRowView, key: string, status: LaneStatus): string {
@@ -91,6 +98,8 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
 
   private flush(): void {
     this.flushTimer = undefined;
+    clearTimeout(this.rideTimer);
+    this.rideTimer = undefined;
     this.lastFlush = performance.now();
     const all = this.pending.has(undefined);
     const nodes = [...this.pending];
@@ -99,12 +108,15 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     // One fire for the whole batch: VS Code refreshes the first fire after a lull at once but holds any further fire
     // for 200 ms, so one fire per gateway node delayed every gateway but the first.
     this.emitter.fire(all ? undefined : (nodes as FleetNode[]));
+    this.armTick();
   }
 
   private onFleetChange(change: FleetChange): void {
     if (change.what === 'gateways') {
       this.nodes.clear();
       this.shown.clear();
+      this.ticking.clear();
+      this.held.clear();
       this.queue(undefined);
       return;
     }
@@ -147,6 +159,61 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     let s = m.get(key);
     if (!s) m.set(key, (s = watcher.laneStatus(key)));
     return s;
+  }
+
+  // ---------------------------------------------------------------- live time
+  // Ages ("running 42s", "stuck 7m") and retry countdowns are computed when a row is built, and the row is rebuilt when
+  // the text it shows would change: every second while a run is under a minute old or a retry counts down, every
+  // minute after that (the tree shows minutes, not seconds, past the first minute; the tooltip and the transcript
+  // give the exact age). Why not every second throughout: in VS Code a row that is rebuilt closes its open tooltip,
+  // and a row rebuilt every second never gets to show one (the UI test's hover failed in CI that way). For the same
+  // reason a row whose tooltip VS Code just asked for keeps its text for HOVER_HOLD_MS. A fleet with nothing running
+  // and nothing counting down arms no timer at all.
+  private tickTimer?: NodeJS.Timeout;
+  private tickDue = Infinity;
+  /** Rows that show the clock, with when (Date.now()) their text next changes. */
+  private readonly ticking = new Map<FleetNode, number>();
+  /** Rows whose tooltip was asked for, with when the hold ends. */
+  private readonly held = new Map<FleetNode, number>();
+  private rideTimer?: NodeJS.Timeout;
+
+  private armTick(): void {
+    if (!this.ticking.size) return;
+    const now = Date.now();
+    let due = Infinity;
+    for (const [n, at] of this.ticking) due = Math.min(due, Math.max(at, this.held.get(n) ?? 0));
+    if (this.tickTimer && this.tickDue <= due) return;
+    clearTimeout(this.tickTimer);
+    this.tickDue = due;
+    this.tickTimer = setTimeout(() => this.tick(), Math.max(0, due - now));
+    this.tickTimer.unref?.();
+  }
+
+  private tick(): void {
+    this.tickTimer = undefined;
+    this.tickDue = Infinity;
+    const now = Date.now();
+    for (const [n, due] of this.ticking) {
+      const heldUntil = this.held.get(n) ?? 0;
+      if (heldUntil > now || due > now + 20) continue;
+      this.held.delete(n);
+      this.ticking.delete(n); // added back by getTreeItem when VS Code rebuilds the row
+      if (this.nodes.get(n.id) === n) this.pending.add(n);
+    }
+    // The rows ride along with the next refresh for a change if one comes within TICK_RIDE_MS; only a quiet tree
+    // fires for the clock alone. Every fire holds the refresh slot for REFRESH_SPACING_MS, so a fire of its own per
+    // tick would make the next change of state wait behind it.
+    if (this.pending.size && !this.flushTimer && !this.rideTimer)
+      this.rideTimer = setTimeout(() => {
+        this.rideTimer = undefined;
+        if (this.pending.size) this.queue(this.pending.values().next().value);
+      }, TICK_RIDE_MS);
+    this.armTick();
+  }
+
+  /** Rows whose text depends on the clock, for tests and the bench. */
+  get tickingNodes(): number {
+    return this.ticking.size;
   }
 
   refresh(): void {
@@ -272,6 +339,12 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       // The tooltip ("Connected 4m ago", handshake times) is built on hover, in resolveTreeItem, so it is never stale.
       item.iconPath = new vscode.ThemeIcon(d.icon, new vscode.ThemeColor(d.color));
       item.contextValue = gatewayContextValue(snap);
+      if (snap.nextRetryAt !== undefined && snap.state !== 'connected') {
+        // A countdown shows whole seconds, floored: its text changes when the time left crosses the next second down.
+        const left = snap.nextRetryAt - Date.now();
+        this.ticking.set(element, Date.now() + (left > 0 ? left % 1_000 || 1_000 : 1_000));
+      } else this.ticking.delete(element);
+      this.armTick();
       return item;
     }
     if (element.kind === 'fix') {
@@ -333,8 +406,13 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     }
     const status = this.statusOf(watcher, element.key);
     const row = watcher.session(element.key);
-    const d = describeSession(row, element.key, status, Date.now(), { tooltip: false });
+    const now = Date.now();
+    const d = describeSession(row, element.key, status, now, { tooltip: false, coarseAge: true });
     if (row) this.shownOf(element.gateway).set(element.key, shownSignature(row, element.key, status));
+    if (status.startedAt !== undefined && AGED_STATES.has(status.state))
+      this.ticking.set(element, now + msUntilDurationChanges(now - status.startedAt, true));
+    else this.ticking.delete(element);
+    this.armTick();
     const item = new vscode.TreeItem(d.label, vscode.TreeItemCollapsibleState.None);
     item.id = element.id;
     item.description = d.description;
@@ -347,6 +425,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   }
 
   resolveTreeItem(item: vscode.TreeItem, element: FleetNode): vscode.TreeItem {
+    if (element.kind === 'session' || element.kind === 'gateway') this.held.set(element, Date.now() + HOVER_HOLD_MS);
     if (item.tooltip || element.kind === 'settings-problem') return item;
     const watcher = this.fleet.gateway(element.gateway);
     if (watcher && element.kind === 'gateway')
@@ -362,6 +441,8 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
 
   dispose(): void {
     clearTimeout(this.flushTimer);
+    clearTimeout(this.tickTimer);
+    clearTimeout(this.rideTimer);
     this.sub.dispose();
     this.emitter.dispose();
   }

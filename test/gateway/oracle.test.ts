@@ -17,7 +17,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GatewayApi, GatewayConnection, MemoryDeviceIdentityStore } from '../../src/gateway';
+import { MemoryDeviceIdentityStore } from '../../src/gateway';
+import { GatewayWatcher } from '../../src/fleet/gatewayWatcher';
 import { TranscriptModel } from '../../src/transcript/transcript';
 import { importFixture, repoRoot } from '../support/fixtures';
 import { everyVersionAlike, GENERATION, protocol3Alike } from '../support/scope';
@@ -237,31 +238,69 @@ async function statusOf(key: string): Promise<Record<string, any> | undefined> {
   return undefined;
 }
 
-/** The transcript panel's model, opened the way the panel opens it (a read-only connection that subscribed). */
-async function openTranscript(key: string): Promise<{ model: TranscriptModel; close(): void }> {
-  const c = new GatewayConnection({
-    url: gw.url,
-    credentials: () => ({ token: gw.token }),
-    scopes: ['operator.read'],
+/**
+ * The transcript panel's model and the Gateways view's state, wired as the extension wires them: the fleet watcher's
+ * connection (read-only, subscribed) and the model on it, with the watcher as its evidence source.
+ */
+async function openTranscript(
+  key: string,
+): Promise<{ model: TranscriptModel; watcher: GatewayWatcher; close(): void }> {
+  const watcher = new GatewayWatcher({
+    config: { name: 'oracle', url: gw.url, source: 'settings' },
+    credentials: async () => ({ token: gw.token }),
     identityStore: new MemoryDeviceIdentityStore(),
-    identityKey: `oracle-panel-${key}`,
     clientVersion: '0.1.0-it',
     requestTimeoutMs: 120_000,
+    log: () => {},
+    pollIntervalMs: 60_000,
   });
-  c.start();
-  await c.waitForConnected(120_000);
-  const api = new GatewayApi(c);
-  await api.sessionsSubscribe({});
-  const model = new TranscriptModel({ api, sessionKey: key });
+  watcher.start();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the watcher did not sync within 120 s')), 120_000);
+    const check = () => {
+      if (!watcher.isSynced()) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    };
+    const sub = watcher.onDidChange(check);
+    check();
+  });
+  const model = new TranscriptModel({ api: watcher.api, sessionKey: key, evidence: watcher.evidenceSource() });
   await model.start();
   await model.settled();
   return {
     model,
+    watcher,
     close: () => {
       model.dispose();
-      c.dispose();
+      watcher.dispose();
     },
   };
+}
+
+/** Resolves once `pick` gives a value, checked now and at each event of `on`; rejects after `ms`. */
+function until<T>(
+  pick: () => T | undefined,
+  on: (listener: () => void) => { dispose(): void },
+  ms: number,
+  what: () => string,
+): Promise<T> {
+  const first = pick();
+  if (first !== undefined) return Promise.resolve(first);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`${what()} (after ${ms} ms)`));
+    }, ms);
+    const sub = on(() => {
+      const v = pick();
+      if (v === undefined) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(v);
+    });
+  });
 }
 
 /** Resolves once `pick` holds for the model, checked now and at each of its changes; rejects after `ms`. */
@@ -343,6 +382,18 @@ describe('oracle: recovery verdicts checked with the official client', () => {
             panel!.model.notRun().length === (states.cancelled ?? 0) + (states.interrupted ?? 0),
           Math.max(0, 2_000 - (Date.now() - verdictAt)),
           'the transcript panel agrees with the oracle',
+        );
+        // The Gateways view's state (what the tree, the status bar and the panel's header show) agrees too, with no
+        // refresh asked for: idle, nothing queued.
+        const w = panel!.watcher;
+        await until(
+          () => {
+            const s = w.laneStatus(key);
+            return s.state === 'idle' && s.queued === 0 ? true : undefined;
+          },
+          (l) => w.onDidChange(l),
+          Math.max(500, 2_000 - (Date.now() - verdictAt)),
+          () => `the Gateways view still says ${JSON.stringify(w.laneStatus(key))}`,
         );
         panel!.close();
         // The CLI's status agrees with the oracle: idle, nothing queued.

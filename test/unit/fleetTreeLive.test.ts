@@ -5,7 +5,10 @@ import { after, describe, it } from 'node:test';
 import { MemoryDeviceIdentityStore } from '../../src/gateway';
 import { Fleet } from '../../src/fleet/fleet';
 import { reportFleet, summarizeFleet } from '../../src/report/fleetReport';
-import { FleetTreeProvider, REFRESH_SPACING_MS, type FleetNode } from '../../src/vscode/fleetTree';
+import { FleetTreeProvider, HOVER_HOLD_MS, REFRESH_SPACING_MS, type FleetNode } from '../../src/vscode/fleetTree';
+import { laneText } from '../../src/protocol/laneView';
+import { sessionLaneView } from '../../src/report/describe';
+import { TranscriptModel } from '../../src/transcript/transcript';
 import { ScriptedGateway, waitFor } from '../support/scriptedGateway';
 
 const HUNG = 'agent:main:hung',
@@ -17,8 +20,8 @@ after(async () => {
   for (const s of servers) await s.close();
 });
 
-async function setup(initialQueue = 2) {
-  const startedAt = Date.now() - 65_000;
+async function setup(initialQueue = 2, runAgeMs = 65_000) {
+  const startedAt = Date.now() - runAgeMs;
   const rows = [
     { key: HUNG, sessionId: 'h', status: 'running', hasActiveRun: true, startedAt, agentId: 'main', updatedAt: 2 },
     { key: IDLE, sessionId: 'i', status: 'done', hasActiveRun: false, activeRunIds: [], agentId: 'main', updatedAt: 1 },
@@ -92,6 +95,7 @@ async function setup(initialQueue = 2) {
     fleet,
     tree,
     watcher,
+    sessionNode,
     rows,
     startedAt,
     description,
@@ -100,11 +104,24 @@ async function setup(initialQueue = 2) {
   };
 }
 
+/** The age a row shows, in seconds; the tree shows whole minutes past the first one ("running 1m"). */
 const ageSeconds = (description: string): number => {
-  const m = /running (?:(\d+)m)?(\d+)s/.exec(description);
-  assert.ok(m, `no age in "${description}"`);
-  return Number(m[1] ?? 0) * 60 + Number(m[2]);
+  const m = /running (?:(\d+)m)?(?:(\d+)s)?/.exec(description);
+  assert.ok(m && (m[1] || m[2]), `no age in "${description}"`);
+  return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
 };
+
+/** The fires of the tree that rebuild the row of `key` (or everything), with when each came. */
+function rowFires(t: Awaited<ReturnType<typeof setup>>, key: string) {
+  const fires: Array<{ at: number; text: string }> = [];
+  const sub = t.tree.onDidChangeTreeData((e) => {
+    const nodes = Array.isArray(e) ? e : [e];
+    if (nodes.some((n) => !n || n.kind === 'gateway' || (n.kind === 'session' && n.key === key)))
+      fires.push({ at: Date.now(), text: t.description(key) });
+  });
+  disposables.push(sub);
+  return { fires, stop: () => sub.dispose() };
+}
 
 describe('Gateways tree: refreshes for what rows show', () => {
   it('row updates that change nothing shown cost no refresh: the run end that follows is the one refresh (not queued behind them)', async () => {
@@ -153,21 +170,82 @@ describe('Gateways tree: refreshes for what rows show', () => {
     assert.equal(changeFires.length, 1, `the row updates refreshed the tree too: ${JSON.stringify(fires)}`);
   });
 
-  it('the tree, the status bar summary and `status --json` agree on state, queue and age', async () => {
+  it('the tree, the status bar summary, the transcript header and `status --json` agree on state, queue and age', async () => {
     const t = await setup();
     const now = Date.now();
     const report = reportFleet(t.fleet, now);
     const session = report.gateways[0].agents[0].sessions.find((s) => s.key === HUNG)!;
     const treeText = t.description(HUNG);
+    // What the transcript panel posts for its header, rendered as its webview renders it (exact seconds).
+    const panelText = laneText(sessionLaneView(t.watcher.laneStatus(HUNG)), now);
     assert.equal(session.laneStatus, 'running');
     assert.equal(session.queued, 2);
-    assert.match(treeText, /2 queued/);
-    assert.ok(
-      Math.abs(ageSeconds(treeText) - ageSeconds(session.description)) <= 1,
-      `${treeText} vs ${session.description}`,
-    );
+    assert.match(treeText, /^running 1m · 2 queued$/, 'the tree shows whole minutes past the first one');
+    assert.equal(panelText, session.description, 'the transcript header reads as `lanewatch status`');
     assert.equal(ageSeconds(session.description), Math.floor((now - t.startedAt) / 1000));
+    assert.equal(Math.floor(ageSeconds(session.description) / 60) * 60, ageSeconds(treeText));
     const summary = summarizeFleet(report);
     assert.match(summary.words, /1 running/);
+  });
+
+  it("a run's age ticks by itself: every second in its first minute, with no event", async () => {
+    const t = await setup(0, 3_000);
+    const first = ageSeconds(t.description(HUNG));
+    const f = rowFires(t, HUNG);
+    await waitFor(
+      (l) => t.tree.onDidChangeTreeData(l),
+      () => (f.fires.length >= 3 ? true : undefined),
+      6_000,
+    );
+    f.stop();
+    const ages = f.fires.map((x) => ageSeconds(x.text));
+    assert.deepEqual(
+      ages,
+      [first + 1, first + 2, first + 3],
+      `one rebuild per second, each a second older: ${JSON.stringify(f.fires)}`,
+    );
+  });
+
+  it('past its first minute a row shows minutes and is rebuilt when the minute turns, not every second', async () => {
+    const t = await setup(0, 118_500);
+    assert.match(t.description(HUNG), /^running 1m$/);
+    const f = rowFires(t, HUNG);
+    await waitFor(
+      (l) => t.tree.onDidChangeTreeData(l),
+      () => (f.fires.length ? true : undefined),
+      4_000,
+    );
+    f.stop();
+    assert.equal(f.fires.length, 1, JSON.stringify(f.fires));
+    assert.match(f.fires[0].text, /^running 2m$/);
+  });
+
+  it('a row whose tooltip VS Code asked for (the pointer rests on it) keeps its text, so the tooltip stays open', async () => {
+    const t = await setup(0, 2_000);
+    const node = t.sessionNode(HUNG)!;
+    t.tree.resolveTreeItem(t.tree.getTreeItem(node), node);
+    const f = rowFires(t, HUNG);
+    // A ticking row is rebuilt within a second (previous test); this one must not be, for as long as one is read.
+    await new Promise((r) => setTimeout(r, 2_500));
+    f.stop();
+    assert.deepEqual(f.fires, [], 'the row was rebuilt while its tooltip was open');
+    assert.ok(HOVER_HOLD_MS >= 10_000);
+  });
+
+  it("after a recovery the open transcript's read of the queue reaches the tree: no manual Refresh", async () => {
+    const t = await setup(2, 5_000);
+    assert.match(t.description(HUNG), /2 queued/);
+    // The gateway cancels the queue (an abort) and says nothing the watcher would re-read the queue for.
+    t.setQueued(0);
+    const model = new TranscriptModel({ api: t.watcher.api, sessionKey: HUNG, evidence: t.watcher.evidenceSource() });
+    disposables.push(model);
+    await model.start();
+    await waitFor(
+      (l) => t.tree.onDidChangeTreeData(l),
+      () => (!/queued/.test(t.description(HUNG)) ? true : undefined),
+      3_000,
+    );
+    assert.equal(model.pending().length, 0);
+    assert.equal(reportFleet(t.fleet).gateways[0].agents[0].sessions.find((s) => s.key === HUNG)!.queued, 0);
   });
 });

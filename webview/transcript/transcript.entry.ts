@@ -16,6 +16,8 @@ import {
   type TranscriptPendingView,
   type TranscriptStatusView,
 } from '../../src/protocol/webviewMessages';
+import { formatDuration } from '../../src/protocol/duration';
+import { laneText, type SessionLaneView } from '../../src/protocol/laneView';
 import { button, codicon, el, toolbar, virtualListShell } from '../shared/dom';
 import { connectToHost } from '../shared/host';
 import { TailFollow } from '../shared/tailFollow';
@@ -74,6 +76,10 @@ const app = document.getElementById('app')!;
 app.removeAttribute('aria-live'); // a streaming transcript would flood screen readers
 
 const titleEl = el('span', 'title');
+// The session's lane status as the Gateways view shows it (the one state the fleet watcher derives), age ticking.
+const laneEl = el('span', 'lane');
+laneEl.setAttribute('role', 'status');
+let lane: SessionLaneView | null = null;
 const searchField = document.createElement('vscode-textfield');
 searchField.placeholder = 'Search the loaded transcript';
 searchField.setAttribute('aria-label', 'Search the loaded transcript');
@@ -88,7 +94,7 @@ nextButton.secondary = true;
 const jumpButton = button('Jump to latest', 'arrow-down', 'Scroll to the newest message and follow the tail (End)');
 const exportButton = button('Export', 'export', 'Export the loaded transcript as Markdown');
 exportButton.secondary = true;
-const toolbarEl = toolbar(titleEl, searchField, matchCount, prevButton, nextButton, jumpButton, exportButton);
+const toolbarEl = toolbar(titleEl, laneEl, searchField, matchCount, prevButton, nextButton, jumpButton, exportButton);
 const { status: banners, viewport, spacer, rowsEl } = virtualListShell('banners', 'log', 'Transcript');
 const tail = new TailFollow(
   viewport,
@@ -401,13 +407,6 @@ function dayClock(ms: number | undefined): string {
     : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock(ms)}`;
 }
 const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
-function elapsed(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${pad(s % 60)}s`;
-  return `${Math.floor(m / 60)}h ${pad(m % 60)}m`;
-}
 
 const ROLE_ICONS: Record<string, string> = {
   user: 'account',
@@ -653,10 +652,12 @@ function fillRow(row: HTMLElement, r: number): void {
       const run = live.inFlight!;
       row.className = 'row head run';
       const parts = [`run ${run.runId}`];
-      if (run.startedAt) parts.push(`started ${elapsed(Date.now() - run.startedAt)} ago`);
+      // The run the lane status names is this run: its start as the Gateways view has it, so both read the same age.
+      const startedAt = lane?.runId === run.runId && lane.startedAt !== undefined ? lane.startedAt : run.startedAt;
+      if (startedAt) parts.push(`started ${formatDuration(Date.now() - startedAt)} ago`);
       if (run.phase) parts.push(run.phase);
       if (run.lastEventAt && Date.now() - run.lastEventAt > 60_000)
-        parts.push(`no event for ${elapsed(Date.now() - run.lastEventAt)}`);
+        parts.push(`no event for ${formatDuration(Date.now() - run.lastEventAt)}`);
       const spin = codicon('loading');
       spin.classList.add('codicon-modifier-spin');
       row.append(spin, el('span', 'label', 'In flight'), el('span', 'meta', parts.join(' · ')));
@@ -1052,8 +1053,22 @@ new ResizeObserver(() => {
   }
   schedule();
 }).observe(viewport);
-// The in-flight row shows elapsed time.
+function renderLane(): void {
+  if (!lane) {
+    laneEl.replaceChildren();
+    laneEl.title = '';
+    return;
+  }
+  const icon = codicon(lane.icon.replace(/~spin$/, ''));
+  if (lane.icon.endsWith('~spin')) icon.classList.add('codicon-modifier-spin');
+  laneEl.replaceChildren(icon, el('span', 'txt', laneText(lane, Date.now())));
+  laneEl.className = `lane lane-${lane.state}`;
+  laneEl.title = 'Lane status, as the Gateways view shows it';
+}
+
+// The in-flight row and the lane status show elapsed time.
 setInterval(() => {
+  if (lane?.aged) renderLane();
   if (live.inFlight) {
     liveVer++;
     runRowsCache = undefined;
@@ -1149,6 +1164,8 @@ function scheduleReport(): void {
       rowHeight,
       inFlightShown: !!live.inFlight && items.some((it) => it.t === 'run'),
       inFlightRunId: live.inFlight?.runId,
+      laneText: laneEl.textContent ?? '',
+      lane,
       inFlightText: (live.inFlight?.text ?? '').slice(0, 300),
       pendingShown: live.pending.length,
       notRunShown: live.notRun.length,
@@ -1218,6 +1235,11 @@ host.onMessage({
         notRun: Array.isArray(msg.live.notRun) ? msg.live.notRun : [],
       };
     });
+  },
+  'transcript/lane': (msg) => {
+    lane = msg.lane;
+    renderLane();
+    scheduleReport();
   },
   'transcript/status': (msg) => {
     status = msg.status;

@@ -10,6 +10,8 @@ import { TranscriptModel, type TranscriptChange } from '../../transcript/transcr
 import type { PageRequest } from '../../protocol/envelope';
 import { isTranscriptPanelState, TRANSCRIPT, type TranscriptStatusView } from '../../protocol/webviewMessages';
 import { entryView, liveView, snapshotChunks, statusView } from '../../transcript/transcriptView';
+import type { SessionLaneView } from '../../protocol/laneView';
+import { sessionLaneView } from '../../report/describe';
 import { WebviewPanelBase, type PanelServices } from './webviewPanelBase';
 import { panelServices } from './webviewHtml';
 
@@ -26,6 +28,7 @@ class TranscriptPanel extends WebviewPanelBase<'transcript'> {
   private modelSub?: { dispose(): void };
   private liveTimer?: NodeJS.Timeout;
   private statusTimer?: NodeJS.Timeout;
+  private laneTimer?: NodeJS.Timeout;
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -44,6 +47,7 @@ class TranscriptPanel extends WebviewPanelBase<'transcript'> {
       dispose: () => {
         clearTimeout(this.liveTimer);
         clearTimeout(this.statusTimer);
+        clearTimeout(this.laneTimer);
         this.detach();
       },
     });
@@ -51,6 +55,14 @@ class TranscriptPanel extends WebviewPanelBase<'transcript'> {
     this._register(
       fleet.onDidChange((c) => {
         if (c.what === 'gateways') this.attach();
+        else if (
+          c.gateway === this.gateway &&
+          (c.what === 'connection' || (c.what === 'sessions' && (!c.keys || c.keys.includes(this.laneKey()))))
+        )
+          this.laneTimer ??= setTimeout(() => {
+            this.laneTimer = undefined;
+            this.post({ type: 'transcript/lane', lane: this.laneView() });
+          }, LIVE_POST_MS);
       }),
     );
     this.attach();
@@ -87,6 +99,17 @@ class TranscriptPanel extends WebviewPanelBase<'transcript'> {
     this.model = undefined;
   }
 
+  /** The key the watcher lists the session under (a bare key opened from the palette resolves once the gateway answers). */
+  private laneKey(): string {
+    return this.model?.key ?? this.sessionKey;
+  }
+
+  /** The one lane status of this session, as the tree shows it (the fleet watcher's), for the panel's header. */
+  private laneView(): SessionLaneView | null {
+    const key = this.laneKey();
+    return this.watcher?.session(key) ? sessionLaneView(this.watcher.laneStatus(key)) : null;
+  }
+
   private statusView(): TranscriptStatusView {
     if (this.model) return statusView(this.model);
     return {
@@ -104,6 +127,7 @@ class TranscriptPanel extends WebviewPanelBase<'transcript'> {
   protected resync(): void {
     this.post({ type: 'transcript/init', gateway: this.gateway, sessionKey: this.sessionKey, title: this.title });
     this.post({ type: 'transcript/status', status: this.statusView() });
+    this.post({ type: 'transcript/lane', lane: this.laneView() });
     if (!this.model) {
       this.post({ type: 'transcript/entries', op: 'replace', entries: [] });
       this.post({ type: 'transcript/live', live: { pending: [], pendingNotListed: 0, notRun: [] } });
