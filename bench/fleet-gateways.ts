@@ -73,7 +73,7 @@ class Template {
     const re = new RegExp(`(${alternatives.join('|')})`, 'g');
     let last = 0;
     for (const m of text.matchAll(re)) {
-      if (m.index! > last) this.parts.push(text.slice(last, m.index));
+      if (m.index > last) this.parts.push(text.slice(last, m.index));
       const v = m[0];
       this.parts.push({
         kind:
@@ -88,7 +88,7 @@ class Template {
                   : 'iso',
         value: v,
       });
-      last = m.index! + v.length;
+      last = m.index + v.length;
     }
     if (last < text.length) this.parts.push(text.slice(last));
   }
@@ -544,7 +544,7 @@ function runQuiet(turns: number, gapMs: number): void {
   scheduler.add(at + 1, () => send({ type: 'quiet-done', events: count }));
 }
 
-process.on('message', async (m: any) => {
+async function onCommand(m: any): Promise<void> {
   try {
     if (m.cmd === 'start') {
       rngState = m.seed | 0 || 1;
@@ -590,5 +590,7 @@ process.on('message', async (m: any) => {
   } catch (err) {
     send({ type: 'error', message: (err as Error).stack ?? String(err) });
   }
-});
+}
+// Each command's failure is sent back to the parent (the catch above); the listener itself only starts it.
+process.on('message', (m) => void onCommand(m));
 process.on('disconnect', () => process.exit(0));

@@ -124,7 +124,7 @@ async function main(cfg: Config): Promise<unknown> {
   const toLocal = (gatewaysWall: number) => gatewaysWall - clock.offsetMs - performance.timeOrigin; // → our performance.now()
 
   const warnings: string[] = [];
-  let logCounts = { debug: 0, info: 0, warn: 0, error: 0 };
+  const logCounts = { debug: 0, info: 0, warn: 0, error: 0 };
   const fleet = new Fleet({
     secrets: { get: async () => cfg.token },
     identityStore: new MemoryDeviceIdentityStore(),
@@ -504,7 +504,7 @@ class ExtHostTreeViewModel {
     const dtos: unknown[] = [];
     const fetchChildren = (parent: FleetNode | Root) => {
       const children = this.provider.getChildren(parent);
-      const items = children.map((c) => this.provider.getTreeItem(c) as vscode.TreeItem);
+      const items = children.map((c) => this.provider.getTreeItem(c));
       this.stats.itemsResolved += items.length;
       if (parent && parent.kind !== 'settings-problem') {
         const g = parent.gateway;
@@ -525,7 +525,7 @@ class ExtHostTreeViewModel {
     if (distinct.includes(undefined)) fetchChildren(undefined);
     else
       for (const e of distinct as FleetNode[]) {
-        dtos.push(toDto(this.provider.getTreeItem(e) as vscode.TreeItem));
+        dtos.push(toDto(this.provider.getTreeItem(e)));
         fetchChildren(e);
       }
     this.stats.dtoBytes += JSON.stringify(dtos).length; // what the RPC to the renderer serializes

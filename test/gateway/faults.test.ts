@@ -27,7 +27,7 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import {
   GatewayApi,
   GatewayConnection,
-  GatewayRequestError,
+  type GatewayRequestError,
   MemoryDeviceIdentityStore,
   type ConnectionSnapshot,
   type GatewayConnectionOptions,
@@ -362,7 +362,7 @@ describe('network faults through a proxy (GatewayConnection and GatewayWatcher)'
         assert.equal(failed.problem?.kind, 'hello-timeout');
         assert.equal(failed.problem?.summary, 'no answer to connect');
         assert.equal(failed.handshake?.failedIn, 'hello');
-        const sentAt = failed.handshake!.startedAt + failed.handshake!.connectSentMs!;
+        const sentAt = failed.handshake.startedAt + failed.handshake.connectSentMs!;
         assert.ok(
           failed.at - sentAt >= 750 && failed.at - sentAt <= 800 + SLACK_MS,
           `hello timeout after ${failed.at - sentAt} ms`,
@@ -402,13 +402,13 @@ describe('network faults through a proxy (GatewayConnection and GatewayWatcher)'
         ['watcher', wd],
       ] as const) {
         assert.equal(s.problem?.kind, 'tick-timeout', `${who}: ${s.problem?.summary}`);
-        assert.match(s.problem!.summary, /no pong to a ping/);
+        assert.match(s.problem.summary, /no pong to a ping/);
         assert.ok(s.at - t0 <= PROBE_BOUND_MS + SLACK_MS, `${who}: detected in ${s.at - t0} ms`);
         record(figures.detect, `stall-mid-frame (${who})`, s.at - t0);
       }
       const err = await pending;
       assert.equal(err?.code, 'CONNECTION_CLOSED', 'the request cut in half fails, it does not hang');
-      assert.match(err!.message, /may or may not have been applied/);
+      assert.match(err.message, /may or may not have been applied/);
       assertShowsDown(watcher, 'stall');
       // While the fault lasts, each new connection stalls at its first frame: the challenge.
       const again = await stateOf(
@@ -443,7 +443,7 @@ describe('network faults through a proxy (GatewayConnection and GatewayWatcher)'
         ['watcher', wd],
       ] as const) {
         assert.equal(s.problem?.kind, 'tick-timeout', `${who}: ${s.problem?.summary}`);
-        assert.match(s.problem!.summary, /no pong to a ping/);
+        assert.match(s.problem.summary, /no pong to a ping/);
         assert.ok(s.at - t0 <= PROBE_BOUND_MS + SLACK_MS, `${who}: detected in ${s.at - t0} ms`);
         record(figures.detect, `half-open (${who})`, s.at - t0);
       }

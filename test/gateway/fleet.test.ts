@@ -123,7 +123,7 @@ function fleetUntil<T>(pick: () => T | undefined | false, what: string, ms = 120
 
 const status = (gw: string, key: string): LaneStatus | undefined => {
   const w = fleet.gateway(gw);
-  return w?.session(key) || (w && w.laneStatus(key).state !== 'unknown') ? w!.laneStatus(key) : undefined;
+  return w?.session(key) || (w && w.laneStatus(key).state !== 'unknown') ? w.laneStatus(key) : undefined;
 };
 
 function nextEvent(
@@ -383,7 +383,7 @@ describe(
           'log tail switched to the file',
           30_000,
         );
-        assert.equal((fileState as Extract<LogSourceState, { kind: 'file' }>).path, beta.logFile);
+        assert.equal(fileState.path, beta.logFile);
         const rpcStatesBefore = logTails.get('beta')!.states.filter((x) => x.kind === 'rpc').length;
         const trace: string[] = [];
         const t = betaWatcher.connection.onDidChangeState((x) =>
@@ -522,12 +522,12 @@ describe(
           400_000,
         );
         assert.ok(s.diagnostic, 'the diagnostic line is kept');
-        assert.match(s.diagnostic!.message, /(long-running|stalled) session/);
+        assert.match(s.diagnostic.message, /(long-running|stalled) session/);
         assert.ok(
           s.facts.some((f) => f.rule.startsWith('log.')),
           JSON.stringify(s.facts),
         );
-        console.log(`# ${s.state}: ${s.diagnostic!.message.slice(0, 160)}`);
+        console.log(`# ${s.state}: ${s.diagnostic.message.slice(0, 160)}`);
         // The Gateway Logs panel's "Stuck & stalled" preset shows the same line, linked to this session.
         const stuckPreset = compileLogFilter({ preset: 'stuck' });
         const line = await logUntil(

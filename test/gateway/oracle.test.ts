@@ -399,8 +399,8 @@ describe('oracle: recovery verdicts checked with the official client', () => {
         // The CLI's status agrees with the oracle: idle, nothing queued.
         const s = await statusOf(key);
         assert.ok(s, 'the session is listed');
-        assert.equal(s!.laneStatus, 'idle', JSON.stringify(s));
-        assert.equal(s!.queued ?? 0, 0, JSON.stringify(s));
+        assert.equal(s.laneStatus, 'idle', JSON.stringify(s));
+        assert.equal(s.queued ?? 0, 0, JSON.stringify(s));
       }
       // Protocol 3 runs the two queued inputs first (2026.9.x cancelled them).
       const ms = await answersFreshMessage(key, V4 ? 0 : 2);

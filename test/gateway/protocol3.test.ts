@@ -330,7 +330,7 @@ describe(
         const choice = p3RestartChoice(hello.serverVersion, live);
         assert.equal(choice.recommend, 'stop-start');
         assert.match(choice.why, /6\.5 minutes/);
-        const stopped = await stopLocalGateway(lock!.pid);
+        const stopped = await stopLocalGateway(lock.pid);
         console.log(`# ${stopped.summary}`);
         assert.equal(stopped.ok, true, stopped.summary);
         await gw.start(); // the user's part: start it the way they run it

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   GatewayApi,
   GatewayConnection,
-  GatewayRequestError,
+  type GatewayRequestError,
   MemoryDeviceIdentityStore,
   type ConnectionSnapshot,
   type EventFrame,
@@ -240,7 +240,7 @@ describe('real gateway: handshake', () => {
     const s = c.snapshot();
     assert.equal(s.problem?.closeCode, 1008);
     assert.equal(s.nextRetryAt, undefined);
-    assert.match(s.problem!.advice, /Set Gateway Token/);
+    assert.match(s.problem.advice, /Set Gateway Token/);
   });
 
   it(
@@ -329,7 +329,7 @@ describe('real gateway: typed calls and events', () => {
       const row = list.sessions.find((r) => r.key === key);
       assert.ok(row, 'listed');
       // Protocol 3 rows have no run fields and lists have no paging fields.
-      assert.equal(row!.hasActiveRun, V4 ? false : undefined);
+      assert.equal(row.hasActiveRun, V4 ? false : undefined);
       assert.equal(typeof list.hasMore, V4 ? 'boolean' : 'undefined');
       if (V4) {
         assert.equal((await api.sessionsDescribe({ key })).session?.key, key);
@@ -482,7 +482,9 @@ describe('real gateway: a hung run', P3_TURN, () => {
       await aborted;
       await settledEvent;
       const settled = (await api.sessionsList({ limit: 100 })).sessions.find((r) => r.key === key)!;
-      console.log(`# row after sessions.abort: status ${settled.status}, abortedLastRun ${settled.abortedLastRun}`);
+      console.log(
+        `# row after sessions.abort: status ${settled.status}, abortedLastRun ${String(settled.abortedLastRun)}`,
+      );
       if (V4) {
         assert.equal(settled.hasActiveRun, false, 'the run really ended');
         assert.notEqual(settled.status, 'running');
@@ -693,7 +695,7 @@ describe('real gateway: restarts', () => {
         extraTmpDirs: [gw.tmpDir],
       });
       assert.ok(lock, "found the gateway's lock file by its config path");
-      assert.equal(lock!.pid, gw.pid);
+      assert.equal(lock.pid, gw.pid);
       const plan = await planLocalRestart(lock, first.protocol);
       assert.equal(plan.kind, 'signal');
       if (plan.kind !== 'signal') return;

@@ -312,7 +312,7 @@ describe(
           ['cursor', 'x'],
         ] as const) {
           await assert.rejects(
-            admin.chatHistory({ sessionKey: key, limit: 4, [field]: value } as any),
+            admin.chatHistory({ sessionKey: key, limit: 4, [field]: value }),
             (e: Error) => new RegExp(`unexpected property '${field}'`).test(e.message),
             field,
           );
@@ -674,7 +674,7 @@ describe('real gateway: reconnects and restarts', () => {
         assert.equal(plan.kind, 'signal', JSON.stringify(plan));
         const report = await signalRestart(
           { api: admin, connection: admin.connection, timeoutMs: SLOW ? 420_000 : 180_000 },
-          plan as Extract<typeof plan, { kind: 'signal' }>,
+          plan,
         );
         assert.equal(report.ok, true, report.summary);
         console.log(`# ${report.summary}`);
