@@ -651,29 +651,20 @@ export async function resetSession(ctx: RecoveryContext, key: string, before?: S
     reason: 'new',
     ...(isV4(ctx) && b.sessionId ? { expectedSessionId: b.sessionId } : {}),
   };
-  if (!b.exists)
-    return {
-      action: 'reset',
-      call: 'sessions.reset',
-      params,
-      before: b,
-      outcome: 'refused',
-      message: `${key} does not exist on this gateway (a reset would silently create it)`,
-      durationMs: 0,
-    };
-  const missing = ctx.connection.snapshot().missingScopes;
-  if (missing.includes('operator.admin')) {
-    return {
-      action: 'reset',
-      call: 'sessions.reset',
-      params,
-      before: b,
-      outcome: 'refused',
-      durationMs: 0,
-      message:
-        'resetting needs operator.admin and this gateway did not grant it to Lanewatch\'s device. Approve the scope on the gateway host (openclaw devices list, then openclaw devices approve <requestId>), or connect with a token that carries admin rights. (Sending "/new" with write scope does not reset on 2026.9.x.)',
-    };
-  }
+  const refused = (message: string): RecoveryStep => ({
+    action: 'reset',
+    call: 'sessions.reset',
+    params,
+    before: b,
+    outcome: 'refused',
+    message,
+    durationMs: 0,
+  });
+  if (!b.exists) return refused(`${key} does not exist on this gateway (a reset would silently create it)`);
+  if (ctx.connection.snapshot().missingScopes.includes('operator.admin'))
+    return refused(
+      'resetting needs operator.admin and this gateway did not grant it to Lanewatch\'s device. Approve the scope on the gateway host (openclaw devices list, then openclaw devices approve <requestId>), or connect with a token that carries admin rights. (Sending "/new" with write scope does not reset on 2026.9.x.)',
+    );
   return step(ctx, 'reset', key, b, 'sessions.reset', params, () =>
     ctx.api.sessionsReset(params as { key: string }, { signal: ctx.signal }),
   );

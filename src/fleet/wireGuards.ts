@@ -43,6 +43,37 @@ export interface Checked<T> {
   /** why the value (or some of its fields) was not kept */ problems: string[];
 }
 
+/** An answer holding a list, checked item by item: the answer, the items kept, how many it listed, the problems found. */
+interface ListAnswer<T> {
+  v: Record<string, unknown>;
+  items: T[];
+  listed: number;
+  problems: string[];
+}
+
+/**
+ * `answer` as the answer of `method` holding the list `field`, each item passed through `checkItem` (its value kept,
+ * its problems said); no `v` (and the problem) when the answer is not an object or the list not an array.
+ */
+function checkListAnswer<T>(
+  answer: unknown,
+  method: string,
+  field: string,
+  checkItem: (raw: unknown, i: number) => Checked<T>,
+): ListAnswer<T> | { v?: undefined; problems: string[] } {
+  if (!isRecord(answer)) return { problems: [`${method} answer is ${typeName(answer)}, not an object`] };
+  const list = answer[field];
+  if (!Array.isArray(list)) return { problems: [`${method} answer: ${field} is ${typeName(list)}, not an array`] };
+  const items: T[] = [];
+  const problems: string[] = [];
+  list.forEach((raw, i) => {
+    const r = checkItem(raw, i);
+    problems.push(...r.problems);
+    if (r.value !== undefined) items.push(r.value);
+  });
+  return { v: answer, items, listed: list.length, problems };
+}
+
 export function checkSessionKey(key: unknown): string | undefined {
   if (typeof key !== 'string') return `key is ${typeName(key)}, not a string`;
   if (!key) return 'key is empty';
@@ -76,17 +107,12 @@ export interface SessionsPage {
 }
 
 /** One sessions.list answer: unusable rows dropped one by one, paging fields only when they have the right type. */
-export function checkSessionsPage(v: unknown): Checked<SessionsPage> {
-  if (!isRecord(v)) return { problems: [`sessions.list answer is ${typeName(v)}, not an object`] };
-  if (!Array.isArray(v.sessions))
-    return { problems: [`sessions.list answer: sessions is ${typeName(v.sessions)}, not an array`] };
-  const problems: string[] = [];
-  const sessions: SessionRowView[] = [];
-  v.sessions.forEach((raw, i) => {
-    const r = checkSessionRow(raw, `sessions.list row ${i}`);
-    problems.push(...r.problems);
-    if (r.value) sessions.push(r.value);
-  });
+export function checkSessionsPage(answer: unknown): Checked<SessionsPage> {
+  const a = checkListAnswer(answer, 'sessions.list', 'sessions', (raw, i) =>
+    checkSessionRow(raw, `sessions.list row ${i}`),
+  );
+  if (!a.v) return a;
+  const { v, items: sessions, problems } = a;
   if (v.hasMore !== undefined && typeof v.hasMore !== 'boolean')
     problems.push(`sessions.list answer: hasMore is ${typeName(v.hasMore)}; treated as false`);
   const offsetOk = typeof v.nextOffset === 'number' && Number.isInteger(v.nextOffset) && v.nextOffset >= 0;
@@ -105,25 +131,19 @@ export interface AgentsList {
   defaultId?: string;
 }
 
-export function checkAgentsList(v: unknown): Checked<AgentsList> {
-  if (!isRecord(v)) return { problems: [`agents.list answer is ${typeName(v)}, not an object`] };
-  if (!Array.isArray(v.agents))
-    return { problems: [`agents.list answer: agents is ${typeName(v.agents)}, not an array`] };
-  const problems: string[] = [];
-  const agents: Array<{ id: string }> = [];
+export function checkAgentsList(answer: unknown): Checked<AgentsList> {
   const seen = new Set<string>();
-  v.agents.forEach((a, i) => {
-    if (!isRecord(a) || typeof a.id !== 'string' || !a.id || a.id.length > 200) {
-      problems.push(`agents.list entry ${i}: ${isRecord(a) ? `id is ${typeName(a.id)}` : typeName(a)}; ignored`);
-      return;
-    }
-    if (seen.has(a.id)) {
-      problems.push(`agents.list entry ${i}: duplicate id ${a.id}; ignored`);
-      return;
-    }
-    seen.add(a.id);
-    agents.push({ id: a.id });
+  const a = checkListAnswer(answer, 'agents.list', 'agents', (e, i): Checked<{ id: string }> => {
+    if (!isRecord(e) || typeof e.id !== 'string' || !e.id || e.id.length > 200)
+      return {
+        problems: [`agents.list entry ${i}: ${isRecord(e) ? `id is ${typeName(e.id)}` : typeName(e)}; ignored`],
+      };
+    if (seen.has(e.id)) return { problems: [`agents.list entry ${i}: duplicate id ${e.id}; ignored`] };
+    seen.add(e.id);
+    return { value: { id: e.id }, problems: [] };
   });
+  if (!a.v) return a;
+  const { v, items: agents, problems } = a;
   if (v.defaultId !== undefined && typeof v.defaultId !== 'string')
     problems.push(`agents.list answer: defaultId is ${typeName(v.defaultId)}; ignored`);
   return { value: { agents, defaultId: typeof v.defaultId === 'string' ? v.defaultId : undefined }, problems };
@@ -137,13 +157,15 @@ export interface LogsTail {
   truncated?: boolean;
 }
 
-export function checkLogsTail(v: unknown): Checked<LogsTail> {
-  if (!isRecord(v)) return { problems: [`logs.tail answer is ${typeName(v)}, not an object`] };
-  if (!Array.isArray(v.lines)) return { problems: [`logs.tail answer: lines is ${typeName(v.lines)}, not an array`] };
-  const problems: string[] = [];
-  const lines = v.lines.filter((l): l is string => typeof l === 'string');
-  if (lines.length !== v.lines.length)
-    problems.push(`logs.tail answer: ${v.lines.length - lines.length} line(s) not strings; ignored`);
+export function checkLogsTail(answer: unknown): Checked<LogsTail> {
+  const a = checkListAnswer(answer, 'logs.tail', 'lines', (l) => ({
+    value: typeof l === 'string' ? l : undefined,
+    problems: [],
+  }));
+  if (!a.v) return a;
+  const { v, items: lines, problems } = a;
+  if (lines.length !== a.listed)
+    problems.push(`logs.tail answer: ${a.listed - lines.length} line(s) not strings; ignored`);
   const cursorOk = typeof v.cursor === 'number' && Number.isFinite(v.cursor) && v.cursor >= 0;
   if (!cursorOk) problems.push(`logs.tail answer: cursor is ${typeName(v.cursor)}; reading from the end next time`);
   return {
@@ -165,34 +187,34 @@ export interface LanesTable {
 const count = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 
-export function checkLanes(v: unknown): Checked<LanesTable> {
-  if (!isRecord(v)) return { problems: [`diagnostics.lanes answer is ${typeName(v)}, not an object`] };
-  if (!Array.isArray(v.lanes))
-    return { problems: [`diagnostics.lanes answer: lanes is ${typeName(v.lanes)}, not an array`] };
-  const problems: string[] = [];
-  const lanes: LaneView[] = [];
-  v.lanes.forEach((l, i) => {
+export function checkLanes(answer: unknown): Checked<LanesTable> {
+  const a = checkListAnswer(answer, 'diagnostics.lanes', 'lanes', (l, i): Checked<LaneView> => {
     if (
       !isRecord(l) ||
       typeof l.lane !== 'string' ||
       count(l.activeCount) === undefined ||
       count(l.queuedCount) === undefined
-    ) {
-      problems.push(
-        `diagnostics.lanes entry ${i}: ${isRecord(l) ? 'lane, activeCount or queuedCount of the wrong type' : typeName(l)}; ignored`,
-      );
-      return;
-    }
-    lanes.push({
-      lane: l.lane,
-      activeCount: l.activeCount as number,
-      queuedCount: l.queuedCount as number,
-      maxConcurrent: count(l.maxConcurrent),
-      draining: typeof l.draining === 'boolean' ? l.draining : undefined,
-      generation: count(l.generation),
-      blockedBy: l.blockedBy,
-    });
+    )
+      return {
+        problems: [
+          `diagnostics.lanes entry ${i}: ${isRecord(l) ? 'lane, activeCount or queuedCount of the wrong type' : typeName(l)}; ignored`,
+        ],
+      };
+    return {
+      value: {
+        lane: l.lane,
+        activeCount: l.activeCount as number,
+        queuedCount: l.queuedCount as number,
+        maxConcurrent: count(l.maxConcurrent),
+        draining: typeof l.draining === 'boolean' ? l.draining : undefined,
+        generation: count(l.generation),
+        blockedBy: l.blockedBy,
+      },
+      problems: [],
+    };
   });
+  if (!a.v) return a;
+  const { v, items: lanes, problems } = a;
   let dynamic: Record<string, number | undefined> | null = null;
   if (isRecord(v.dynamic)) {
     // Counts only (laneCount, activeCount, queuedCount, queuedLaneCount on 2026.9.6; newer counts kept too, up to 20).
