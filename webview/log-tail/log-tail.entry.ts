@@ -50,7 +50,7 @@ let rowHeight = 20;
 let pendingAnchor: { key: number; offset: number } | undefined;
 let snapshotOpen = false;
 
-document.body.classList.add('log-tail-page');
+document.body.classList.add('list-page', 'log-tail-page');
 const app = document.getElementById('app')!;
 app.removeAttribute('aria-live'); // the shell's default; a live log would flood screen readers
 

@@ -71,7 +71,7 @@ let firstPaintMs: number | undefined;
 let firstPaintAt: number | undefined;
 let toast: { text: string; until: number } | undefined;
 
-document.body.classList.add('transcript-page');
+document.body.classList.add('list-page', 'transcript-page');
 const app = document.getElementById('app')!;
 app.removeAttribute('aria-live'); // a streaming transcript would flood screen readers
 
