@@ -8,8 +8,9 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { messageSegments } from '../../src/protocol/logSegments';
 import { button, codicon, el, select, textfield, toolbar, virtualListShell } from '../shared/dom';
-import { connectToHost } from '../shared/host';
+import { connectToHost, reportSoon } from '../shared/host';
 import { TailFollow } from '../shared/tailFollow';
+import { drawRows, listEndKeys, showJump } from '../shared/virtualList';
 import {
   LOG_TAIL,
   type LogItemView,
@@ -54,22 +55,26 @@ document.body.classList.add('list-page', 'log-tail-page');
 const app = document.getElementById('app')!;
 app.removeAttribute('aria-live'); // the shell's default; a live log would flood screen readers
 
-const presetSelect = select('Preset', [
-  ['all', 'All lines'],
-  ['lane-waits', 'Lane waits'],
-  ['stuck', 'Stuck & stalled'],
-  ['errors', 'Errors'],
-  ['session', 'This session'],
-]);
+/** The menu's presets, in its order: every preset of the protocol, each with its label. */
+const PRESET_LABELS: Record<LogTailPreset, string> = {
+  all: 'All lines',
+  'lane-waits': 'Lane waits',
+  stuck: 'Stuck & stalled',
+  errors: 'Errors',
+  session: 'This session',
+};
+/** The lowest levels the menu offers, in its order (FATAL lines show under "Errors only"). */
+const MIN_LEVEL_LABELS: Record<Exclude<LogTailLevel, 'FATAL' | 'UNKNOWN'>, string> = {
+  TRACE: 'All levels',
+  DEBUG: 'Debug and above',
+  INFO: 'Info and above',
+  WARN: 'Warnings and errors',
+  ERROR: 'Errors only',
+};
+const presetSelect = select('Preset', Object.entries(PRESET_LABELS));
 const sessionField = textfield('Session key or id', 'session key or id');
 sessionField.className = 'session';
-const levelSelect = select('Level', [
-  ['TRACE', 'All levels'],
-  ['DEBUG', 'Debug and above'],
-  ['INFO', 'Info and above'],
-  ['WARN', 'Warnings and errors'],
-  ['ERROR', 'Errors only'],
-]);
+const levelSelect = select('Level', Object.entries(MIN_LEVEL_LABELS));
 const textField = textfield('Filter text', 'filter: words or "a phrase"');
 textField.className = 'text';
 const countEl = el('span', 'count');
@@ -77,12 +82,9 @@ const jumpButton = button('Jump to latest', 'arrow-down', 'Scroll to the newest 
 const clearButton = button('Clear', 'clear-all', 'Forget the lines read so far');
 clearButton.secondary = true;
 const toolbarEl = toolbar(presetSelect, sessionField, levelSelect, textField, countEl, jumpButton, clearButton);
-const { status: notices, viewport, spacer, rowsEl } = virtualListShell('notices', 'list', 'Gateway log lines');
-const tail = new TailFollow(
-  viewport,
-  () => rowHeight,
-  () => schedule(),
-);
+const list = virtualListShell('notices', 'list', 'Gateway log lines');
+const { status: notices, viewport, spacer, rowsEl } = list;
+const tail = new TailFollow(viewport, () => rowHeight, schedule);
 const detail = el('section', 'detail');
 detail.hidden = true;
 app.replaceChildren(toolbarEl, notices, viewport, detail);
@@ -256,32 +258,17 @@ function schedule(): void {
   if (!frame) frame = requestAnimationFrame(render);
 }
 
-function render(): void {
-  frame = 0;
-  const total = displayCount();
-  spacer.style.height = `${total * rowHeight}px`;
-  tail.pin();
-  const top = viewport.scrollTop,
-    height = viewport.clientHeight;
-  const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
-  const last = Math.min(total, Math.ceil((top + height) / rowHeight) + OVERSCAN);
-  rowsEl.style.transform = `translateY(${first * rowHeight}px)`;
-  const want = Math.max(0, last - first);
-  while (rowsEl.childElementCount < want) {
-    const r = el('div', 'row');
-    r.setAttribute('role', 'listitem');
-    rowsEl.append(r);
-  }
-  while (rowsEl.childElementCount > want) rowsEl.lastElementChild!.remove();
-  for (let i = first; i < last; i++) fillRow(rowsEl.children[i - first] as HTMLElement, displayAt(i)!);
-  updateJump();
-  scheduleReport();
+function listItem(): HTMLElement {
+  const r = el('div', 'row');
+  r.setAttribute('role', 'listitem');
+  return r;
 }
 
-function updateJump(): void {
-  jumpButton.disabled = tail.following;
-  jumpButton.textContent =
-    !tail.following && tail.unseen > 0 ? `Jump to latest (${tail.unseen.toLocaleString()} new)` : 'Jump to latest';
+function render(): void {
+  frame = 0;
+  drawRows(list, tail, displayCount(), rowHeight, OVERSCAN, (row, i) => fillRow(row, displayAt(i)!), listItem);
+  showJump(jumpButton, tail);
+  scheduleReport();
 }
 
 function jumpToLatest(): void {
@@ -385,54 +372,44 @@ function closeDetail(): void {
 
 // ------------------------------------------------------------------------------------------------ reports
 
-let reportTimer: ReturnType<typeof setTimeout> | undefined;
-let lastReport = '';
-function scheduleReport(): void {
-  if (reportTimer) return;
-  reportTimer = setTimeout(() => {
-    reportTimer = undefined;
-    const rows = [...rowsEl.children] as HTMLElement[];
-    const seqs = rows
-      .map((r) => r.dataset.seq)
-      .filter((s): s is string => s !== undefined)
-      .map(Number);
-    const facts: Record<string, unknown> = {
-      gateway,
-      rowsInDom: rows.length,
-      displayRows: displayCount(),
-      lines: lineCount,
-      markers: items.length - lineCount,
-      kept,
-      dropped,
-      capacity,
-      firstSeq,
-      following: tail.following,
-      atBottom: tail.atBottom(),
-      jumpEnabled: !jumpButton.disabled,
-      unseen: tail.unseen,
-      source: source?.kind,
-      sourceLabel: source?.label,
-      preset: filter.preset,
-      minLevel: filter.minLevel,
-      text: filter.text,
-      session: filter.session,
-      notices: [...notices.children].map((n) => n.textContent ?? ''),
-      highlightedFields: rowsEl.querySelectorAll('.f.op').length,
-      firstRenderedSeq: seqs.length ? Math.min(...seqs) : undefined,
-      lastRenderedSeq: seqs.length ? Math.max(...seqs) : undefined,
-      lastRowText: (rows.at(-1)?.textContent ?? '').slice(0, 300),
-      rowHeight,
-      viewportHeight: viewport.clientHeight,
-      elementsUpgraded: ['vscode-single-select', 'vscode-textfield', 'vscode-button', 'vscode-option'].every(
-        (t) => !!customElements.get(t),
-      ),
-    };
-    const text = JSON.stringify(facts);
-    if (text === lastReport) return;
-    lastReport = text;
-    host.report(facts);
-  }, 150);
-}
+const scheduleReport = reportSoon(host.report, () => {
+  const rows = [...rowsEl.children] as HTMLElement[];
+  const seqs = rows
+    .map((r) => r.dataset.seq)
+    .filter((s): s is string => s !== undefined)
+    .map(Number);
+  return {
+    gateway,
+    rowsInDom: rows.length,
+    displayRows: displayCount(),
+    lines: lineCount,
+    markers: items.length - lineCount,
+    kept,
+    dropped,
+    capacity,
+    firstSeq,
+    following: tail.following,
+    atBottom: tail.atBottom(),
+    jumpEnabled: !jumpButton.disabled,
+    unseen: tail.unseen,
+    source: source?.kind,
+    sourceLabel: source?.label,
+    preset: filter.preset,
+    minLevel: filter.minLevel,
+    text: filter.text,
+    session: filter.session,
+    notices: [...notices.children].map((n) => n.textContent ?? ''),
+    highlightedFields: rowsEl.querySelectorAll('.f.op').length,
+    firstRenderedSeq: seqs.length ? Math.min(...seqs) : undefined,
+    lastRenderedSeq: seqs.length ? Math.max(...seqs) : undefined,
+    lastRowText: (rows.at(-1)?.textContent ?? '').slice(0, 300),
+    rowHeight,
+    viewportHeight: viewport.clientHeight,
+    elementsUpgraded: ['vscode-single-select', 'vscode-textfield', 'vscode-button', 'vscode-option'].every(
+      (t) => !!customElements.get(t),
+    ),
+  };
+});
 
 // ------------------------------------------------------------------------------------------------ controls
 
@@ -510,16 +487,7 @@ rowsEl.addEventListener('click', (e) => {
   schedule();
 });
 
-viewport.addEventListener('keydown', (e) => {
-  if (e.key === 'End') {
-    e.preventDefault();
-    jumpToLatest();
-  } else if (e.key === 'Home') {
-    e.preventDefault();
-    tail.stop();
-    tail.scrollTo(0);
-  }
-});
+listEndKeys(viewport, tail, jumpToLatest);
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && !detail.hidden) closeDetail();
 });

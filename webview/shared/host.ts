@@ -122,3 +122,30 @@ export function connectToHost<P extends PanelName>(protocol: PanelDefinition<P>)
     setState: (state) => vscode.setState(state),
   };
 }
+
+/** How long a page gathers changes before it reports its DOM facts. */
+const REPORT_DELAY_MS = 150;
+
+/**
+ * Returns what a page calls after each change to report its DOM facts to the host (tests read them): `collect()`
+ * runs REPORT_DELAY_MS after the first call (calls meanwhile join that report), and facts equal to the last report's
+ * are not sent again.
+ */
+export function reportSoon(
+  report: (facts: Record<string, unknown>) => void,
+  collect: () => Record<string, unknown>,
+): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let last = '';
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      const facts = collect();
+      const text = JSON.stringify(facts);
+      if (text === last) return;
+      last = text;
+      report(facts);
+    }, REPORT_DELAY_MS);
+  };
+}

@@ -19,8 +19,9 @@ import {
 import { formatDuration } from '../../src/protocol/duration';
 import { laneText, type SessionLaneView } from '../../src/protocol/laneView';
 import { button, codicon, el, toolbar, virtualListShell } from '../shared/dom';
-import { connectToHost } from '../shared/host';
+import { connectToHost, reportSoon } from '../shared/host';
 import { TailFollow } from '../shared/tailFollow';
+import { drawRows, listEndKeys, showJump } from '../shared/virtualList';
 
 const host = connectToHost(TRANSCRIPT);
 
@@ -95,13 +96,9 @@ const jumpButton = button('Jump to latest', 'arrow-down', 'Scroll to the newest 
 const exportButton = button('Export', 'export', 'Export the loaded transcript as Markdown');
 exportButton.secondary = true;
 const toolbarEl = toolbar(titleEl, laneEl, searchField, matchCount, prevButton, nextButton, jumpButton, exportButton);
-const { status: banners, viewport, spacer, rowsEl } = virtualListShell('banners', 'log', 'Transcript');
-const tail = new TailFollow(
-  viewport,
-  () => rowHeight,
-  () => schedule(),
-  saved.following !== false,
-);
+const list = virtualListShell('banners', 'log', 'Transcript');
+const { status: banners, viewport, spacer, rowsEl } = list;
+const tail = new TailFollow(viewport, () => rowHeight, schedule, saved.following !== false);
 const toastEl = el('div', 'toast');
 toastEl.hidden = true;
 app.replaceChildren(toolbarEl, banners, viewport, toastEl);
@@ -733,25 +730,16 @@ function render(): void {
   frame = 0;
   ensureLayout();
   const total = totalRows();
-  spacer.style.height = `${total * rowHeight}px`;
   if (pendingRestore && entries.length && status?.loaded) {
+    spacer.style.height = `${total * rowHeight}px`; // tall enough to scroll to the anchor
     const at = indexByKey.get(`e:${pendingRestore.key}`);
     if (at !== undefined) tail.scrollTo(starts[at] * rowHeight + pendingRestore.offset);
     else tail.following = true;
     pendingRestore = undefined;
   }
-  tail.pin();
-  const top = viewport.scrollTop,
-    height = viewport.clientHeight;
-  const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
-  const last = Math.min(total, Math.ceil((top + height) / rowHeight) + OVERSCAN);
-  rowsEl.style.transform = `translateY(${first * rowHeight}px)`;
-  const want = Math.max(0, last - first);
-  while (rowsEl.childElementCount < want) rowsEl.append(el('div', 'row'));
-  while (rowsEl.childElementCount > want) rowsEl.lastElementChild!.remove();
-  for (let r = first; r < last; r++) fillRow(rowsEl.children[r - first] as HTMLElement, r);
+  const first = drawRows(list, tail, total, rowHeight, OVERSCAN, fillRow);
   maybeLoadOlder(first);
-  updateJump();
+  showJump(jumpButton, tail);
   if (firstEntriesAt !== undefined && firstPaintMs === undefined && entries.length && rowsEl.childElementCount) {
     const t0 = firstEntriesAt;
     requestAnimationFrame(() => {
@@ -762,12 +750,6 @@ function render(): void {
   }
   scheduleReport();
   scheduleSave();
-}
-
-function updateJump(): void {
-  jumpButton.disabled = tail.following;
-  jumpButton.textContent =
-    !tail.following && tail.unseen > 0 ? `Jump to latest (${tail.unseen.toLocaleString()} new)` : 'Jump to latest';
 }
 
 function jumpToLatest(): void {
@@ -1028,16 +1010,7 @@ rowsEl.addEventListener('keydown', (e) => {
   }
 });
 
-viewport.addEventListener('keydown', (e) => {
-  if (e.key === 'End') {
-    e.preventDefault();
-    jumpToLatest();
-  } else if (e.key === 'Home') {
-    e.preventDefault();
-    tail.stop();
-    tail.scrollTo(0);
-  }
-});
+listEndKeys(viewport, tail, jumpToLatest);
 document.addEventListener('keydown', (e) => {
   if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') {
     e.preventDefault();
@@ -1143,59 +1116,49 @@ function scheduleSave(): void {
   }, 300);
 }
 
-let reportTimer: ReturnType<typeof setTimeout> | undefined;
-let lastReport = '';
-function scheduleReport(): void {
-  if (reportTimer) return;
-  reportTimer = setTimeout(() => {
-    reportTimer = undefined;
-    const rows = [...rowsEl.children] as HTMLElement[];
-    const facts: Record<string, unknown> = {
-      gateway,
-      sessionKey,
-      entries: entries.length,
-      messages: entries.filter((p) => p.v.kind === 'message').length,
-      separators: entries.filter((p) => p.v.kind === 'separator').length,
-      notices: entries.filter((p) => p.v.kind === 'notice').length,
-      rowsInDom: rows.length,
-      domNodes: document.getElementsByTagName('*').length,
-      totalRows: totalRows(),
-      cols,
-      rowHeight,
-      inFlightShown: !!live.inFlight && items.some((it) => it.t === 'run'),
-      inFlightRunId: live.inFlight?.runId,
-      laneText: laneEl.textContent ?? '',
-      lane,
-      inFlightText: (live.inFlight?.text ?? '').slice(0, 300),
-      pendingShown: live.pending.length,
-      notRunShown: live.notRun.length,
-      following: tail.following,
-      atBottom: tail.atBottom(),
-      jumpEnabled: !jumpButton.disabled,
-      hasOlder: status?.hasOlder,
-      olderStop: status?.olderStop,
-      loading: status?.loading,
-      session: status?.session,
-      connection: status?.connection,
-      banners: [...banners.children].map((b) => b.textContent ?? ''),
-      search: query,
-      searchMatches: matches.length,
-      expanded: expanded.size,
-      firstPaintMs,
-      firstPaintAt,
-      firstEntriesAt,
-      renderedText: rows
-        .map((r) => r.textContent ?? '')
-        .join('\n')
-        .slice(0, 4000),
-      elementsUpgraded: ['vscode-button', 'vscode-textfield'].every((t) => !!customElements.get(t)),
-    };
-    const text = JSON.stringify(facts);
-    if (text === lastReport) return;
-    lastReport = text;
-    host.report(facts);
-  }, 150);
-}
+const scheduleReport = reportSoon(host.report, () => {
+  const rows = [...rowsEl.children] as HTMLElement[];
+  return {
+    gateway,
+    sessionKey,
+    entries: entries.length,
+    messages: entries.filter((p) => p.v.kind === 'message').length,
+    separators: entries.filter((p) => p.v.kind === 'separator').length,
+    notices: entries.filter((p) => p.v.kind === 'notice').length,
+    rowsInDom: rows.length,
+    domNodes: document.getElementsByTagName('*').length,
+    totalRows: totalRows(),
+    cols,
+    rowHeight,
+    inFlightShown: !!live.inFlight && items.some((it) => it.t === 'run'),
+    inFlightRunId: live.inFlight?.runId,
+    laneText: laneEl.textContent ?? '',
+    lane,
+    inFlightText: (live.inFlight?.text ?? '').slice(0, 300),
+    pendingShown: live.pending.length,
+    notRunShown: live.notRun.length,
+    following: tail.following,
+    atBottom: tail.atBottom(),
+    jumpEnabled: !jumpButton.disabled,
+    hasOlder: status?.hasOlder,
+    olderStop: status?.olderStop,
+    loading: status?.loading,
+    session: status?.session,
+    connection: status?.connection,
+    banners: [...banners.children].map((b) => b.textContent ?? ''),
+    search: query,
+    searchMatches: matches.length,
+    expanded: expanded.size,
+    firstPaintMs,
+    firstPaintAt,
+    firstEntriesAt,
+    renderedText: rows
+      .map((r) => r.textContent ?? '')
+      .join('\n')
+      .slice(0, 4000),
+    elementsUpgraded: ['vscode-button', 'vscode-textfield'].every((t) => !!customElements.get(t)),
+  };
+});
 
 // ------------------------------------------------------------------------------------------------ host messages
 
