@@ -6,16 +6,19 @@
 //   events on this socket: agent lifecycle start/end, chat final/aborted/error (RunTracker)
 //   gateway diagnostics (log lines): long-running / stalled / stuck session, lane wait exceeded
 //   chat.history pendingInputs (queued work behind a run)
+//   silence: a run this socket watches that sends no event for `noProgressMs` (Lanewatch's own signal, "no progress")
 import type { SessionRowView } from '../gateway';
 import type { RunEnd, TrackedRun } from './runTracker';
 
-export type LaneState = 'stuck' | 'stalled' | 'long-running' | 'stale' | 'running' | 'queued' | 'idle' | 'unknown';
+export type LaneState =
+  'stuck' | 'stalled' | 'no-progress' | 'long-running' | 'stale' | 'running' | 'queued' | 'idle' | 'unknown';
 
 /** Most urgent first: the tree sorts by this. */
 export const LANE_STATE_ORDER: readonly LaneState[] = [
   'stuck',
   'stalled',
   'stale',
+  'no-progress',
   'long-running',
   'running',
   'queued',
@@ -45,6 +48,11 @@ export interface LaneWaitSighting {
 
 export interface SessionEvidence {
   now: number;
+  /**
+   * A running run that sends no event (no delta, tool call or lifecycle event) for this long reads "no progress"
+   * (Lanewatch's own signal; the gateway's own stalled/stuck lines win when present). undefined or 0: off.
+   */
+  noProgressMs?: number;
   connected: boolean;
   /** Why not connected, or which scope is missing. */
   unavailableReason?: string;
@@ -88,8 +96,25 @@ export interface LaneStatus {
   outcome?: 'failed' | 'timeout' | 'killed';
   diagnostic?: DiagnosticSighting;
   laneWait?: LaneWaitSighting;
+  /** The last sign of progress this socket has of the running run: its last event, or the connect if it saw none. */
+  quietSince?: number;
+  /** When a run still quiet then turns "no progress" (for views and timers; undefined: not running, or the signal is off). */
+  noProgressAt?: number;
   facts: LaneFact[];
 }
+
+/** States in which a run holds the lane. */
+export const BUSY_LANE_STATES: ReadonlySet<LaneState> = new Set([
+  'running',
+  'no-progress',
+  'long-running',
+  'stalled',
+  'stuck',
+]);
+export const isBusyLane = (state: LaneState): boolean => BUSY_LANE_STATES.has(state);
+
+/** Default of lanewatch.noProgressSeconds: half the gateway's own stuck-session warning (120 s on 2026.9.x). */
+export const DEFAULT_NO_PROGRESS_MS = 60_000;
 
 /** A diagnostic is about the current run only if it was logged after the run started and is recent. */
 export const DIAGNOSTIC_FRESH_MS = 10 * 60_000;
@@ -123,6 +148,28 @@ function queuedFrom(ev: SessionEvidence, diag: DiagnosticSighting | undefined, f
     return depth;
   }
   return 0;
+}
+
+/**
+ * A run that holds the lane and has sent this socket no event for noProgressMs: "no progress". Its last event, or the
+ * connect when this socket has seen none of it (no progress seen since then, at least). A gateway diagnostic applied
+ * after this wins (it knows more: the gateway's own progress tracking).
+ */
+function applyNoProgress(status: LaneStatus, ev: SessionEvidence, run: TrackedRun | undefined): void {
+  const limit = ev.noProgressMs;
+  const quietSince = run?.lastEventAt ?? ev.connectedAt;
+  if (!limit || limit <= 0 || quietSince === undefined) return;
+  status.quietSince = quietSince;
+  status.noProgressAt = quietSince + limit;
+  if (ev.now < status.noProgressAt) return;
+  status.state = 'no-progress';
+  const quiet = Math.floor((ev.now - quietSince) / 1000);
+  status.facts.push({
+    rule: 'lanewatch.no-progress',
+    text: run
+      ? `no event of the run (no text, tool call or lifecycle event) for ${quiet} s; Lanewatch calls that "no progress" after ${Math.round(limit / 1000)} s (setting lanewatch.noProgressSeconds). A long tool call without output is quiet too`
+      : `no event of the run since Lanewatch connected ${quiet} s ago; Lanewatch calls that "no progress" after ${Math.round(limit / 1000)} s (setting lanewatch.noProgressSeconds)`,
+  });
 }
 
 function applyDiagnostic(status: LaneStatus, diag: DiagnosticSighting | undefined): void {
@@ -178,6 +225,7 @@ export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
       });
       const diag = freshDiagnostic(ev, status.startedAt);
       status.queued = queuedFrom(ev, diag, facts);
+      applyNoProgress(status, ev, seen ?? live.find((r) => r.runId === status.runId));
       applyDiagnostic(status, diag);
       status.laneWait = laneWait;
       return status;
@@ -245,6 +293,7 @@ function deriveProtocol3(
     );
     const diag = freshDiagnostic(ev, undefined);
     status.queued = queuedFrom(ev, diag, facts);
+    if (observed) applyNoProgress(status, ev, run);
     applyDiagnostic(status, diag);
     status.laneWait = laneWait;
     return status;

@@ -5,12 +5,14 @@
 import { formatDuration } from './duration';
 
 export interface SessionLaneView {
-  state: 'stuck' | 'stalled' | 'long-running' | 'stale' | 'running' | 'queued' | 'idle' | 'unknown';
+  state: 'stuck' | 'stalled' | 'no-progress' | 'long-running' | 'stale' | 'running' | 'queued' | 'idle' | 'unknown';
   verified: boolean;
-  /** "running (unverified)", "stalled", "stale: row says running, no run", "idle". */
+  /** "running (unverified)", "stalled", "no progress for", "stale: row says running, no run", "idle". */
   head: string;
-  /** The age (now − startedAt) goes right after `head`. */
+  /** The age (now − since) goes right after `head`. */
   aged: boolean;
+  /** What the age counts from: the run's start, or for "no progress" its last event. */
+  since?: number;
   /** What follows, joined with " · ": the kind of work, "2 queued", "last run failed". */
   rest: string[];
   /** A codicon id. */
@@ -22,6 +24,6 @@ export interface SessionLaneView {
 
 /** "running 3m07s · 2 queued" at `now` ("running 3m · 2 queued" when `coarse`: see formatDuration). */
 export function laneText(lane: SessionLaneView, now: number, coarse = false): string {
-  const age = lane.aged && lane.startedAt !== undefined ? ` ${formatDuration(now - lane.startedAt, coarse)}` : '';
+  const age = lane.aged && lane.since !== undefined ? ` ${formatDuration(now - lane.since, coarse)}` : '';
   return [`${lane.head}${age}`, ...lane.rest].join(' · ');
 }

@@ -6,9 +6,14 @@ import type { TokenSource } from '../config/tokenSources';
 import { revealBidiControls } from './visibleText';
 import { formatDuration } from '../protocol/duration';
 import { laneText, type SessionLaneView } from '../protocol/laneView';
-import { LANE_STATE_ORDER, type LaneState, type LaneStatus } from '../lanes/laneStatus';
+import { isBusyLane, LANE_STATE_ORDER, type LaneState, type LaneStatus } from '../lanes/laneStatus';
 
 export { formatDuration };
+
+/** "demo-hung" for "agent:main:demo-hung"; other keys as they are. */
+export function shortSessionKey(key: string): string {
+  return /^agent:[^:]+:(.+)$/.exec(key)?.[1] ?? key;
+}
 
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
@@ -119,6 +124,7 @@ const ICONS: Record<LaneState, [string, string | undefined]> = {
   stuck: ['error', 'errorForeground'],
   stalled: ['warning', 'list.warningForeground'],
   stale: ['debug-disconnect', 'list.warningForeground'],
+  'no-progress': ['debug-pause', 'list.warningForeground'],
   'long-running': ['watch', 'charts.yellow'],
   running: ['sync~spin', 'charts.blue'],
   queued: ['clock', 'charts.purple'],
@@ -134,11 +140,17 @@ const ICONS: Record<LaneState, [string, string | undefined]> = {
 export function sessionLaneView(status: LaneStatus): SessionLaneView {
   let head: string = status.state;
   let aged = false;
+  let since = status.startedAt;
   const rest: string[] = [];
   switch (status.state) {
     case 'running':
       head = `running${status.verified ? '' : ' (unverified)'}`;
       aged = status.startedAt !== undefined;
+      break;
+    case 'no-progress':
+      head = 'no progress for';
+      since = status.quietSince;
+      aged = since !== undefined;
       break;
     case 'long-running':
     case 'stalled':
@@ -167,6 +179,7 @@ export function sessionLaneView(status: LaneStatus): SessionLaneView {
     rest,
     icon,
     queued: status.queued,
+    ...(aged && since !== undefined ? { since } : {}),
     ...(status.startedAt !== undefined ? { startedAt: status.startedAt } : {}),
     ...(status.runId ? { runId: status.runId } : {}),
   };
@@ -180,18 +193,27 @@ export function describeSession(
   now = Date.now(),
   opts: { tooltip?: boolean; coarseAge?: boolean } = {},
 ): SessionDescription {
-  const label = revealBidiControls(row && typeof row.label === 'string' && row.label ? row.label : key);
+  // The key without its "agent:<id>:" prefix, which every session of an agent shares: in a narrow sidebar the full
+  // key left "agent:mai…" on every row. The full key is in the tooltip (and the agent is the row's parent, or the
+  // gateway's only agent).
+  const label = revealBidiControls(
+    row && typeof row.label === 'string' && row.label ? row.label : shortSessionKey(key),
+  );
   const description = laneText(sessionLaneView(status), now, opts.coarseAge);
   const [icon, color] = ICONS[status.state];
   if (opts.tooltip === false) return { label, description, icon, color, status: status.state, tooltipMarkdown: '' };
   const tooltip = [
-    `**${escapeMarkdown(label)}** — ${status.state}${status.verified ? '' : ' (unverified)'}`,
+    `**${escapeMarkdown(label)}** — ${status.state.replace('-', ' ')}${status.verified ? '' : ' (unverified)'}`,
     `key \`${key.replace(/`/g, "'")}\``,
   ];
   if (row?.sessionId) tooltip.push(`session ${escapeMarkdown(String(row.sessionId))}`);
   if (status.runId) tooltip.push(`run ${escapeMarkdown(status.runId)}`);
   if (status.startedAt !== undefined)
-    tooltip.push(`started ${new Date(status.startedAt).toISOString()} (${formatDuration(now - status.startedAt)} ago)`);
+    tooltip.push(
+      `started ${formatDuration(now - status.startedAt)} ago (${new Date(status.startedAt).toLocaleTimeString('en-GB')})`,
+    );
+  if (status.quietSince !== undefined && isBusyLane(status.state))
+    tooltip.push(`last sign of progress ${formatDuration(now - status.quietSince)} ago`);
   const f = status.diagnostic?.fields;
   if (f?.lastProgress)
     tooltip.push(
@@ -200,7 +222,8 @@ export function describeSession(
   if (status.diagnostic)
     tooltip.push(`last diagnostic: \`${escapeMarkdown(status.diagnostic.message.slice(0, 300))}\``);
   if (row && typeof row.totalTokens === 'number') tooltip.push(`tokens ${row.totalTokens}`);
-  const why = status.facts.map((x) => `- ${escapeMarkdown(x.text)} _(${escapeMarkdown(x.rule)})_`).join('\n');
+  // The rule behind each fact is for `lanewatch status --json` and the output channel; the tooltip says what it means.
+  const why = status.facts.map((x) => `- ${escapeMarkdown(x.text)}`).join('\n');
   return {
     label,
     description,
@@ -217,7 +240,7 @@ export function summarizeCounts(states: readonly LaneState[]): string {
   for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
   return (
     LANE_STATE_ORDER.filter((s) => counts.has(s))
-      .map((s) => `${counts.get(s)} ${s}`)
+      .map((s) => `${counts.get(s)} ${s === 'no-progress' ? 'no progress' : s}`)
       .join(' · ') || 'no sessions'
   );
 }

@@ -3,7 +3,7 @@
 // the tests cannot disagree. No `vscode` import.
 import type { Fleet } from '../fleet/fleet';
 import type { GatewayWatcher, UnreadNote } from '../fleet/gatewayWatcher';
-import { compareLaneStates, type LaneState } from '../lanes/laneStatus';
+import { compareLaneStates, isBusyLane, type LaneState } from '../lanes/laneStatus';
 import { revealBidiControls } from './visibleText';
 import { describeConnection, describeSession, fixFor, summarizeCounts } from './describe';
 
@@ -128,8 +128,6 @@ export function unreadFacts(note: UnreadNote | undefined): {
   return { gateway, bySession, ...(log ? { log } : {}) };
 }
 
-const BUSY: ReadonlySet<LaneState> = new Set(['running', 'long-running', 'stalled', 'stuck']);
-
 export function reportSession(watcher: GatewayWatcher, key: string, now = Date.now()): SessionReport {
   return sessionReport(watcher, key, now, unreadFacts(watcher.unread()));
 }
@@ -144,7 +142,10 @@ function sessionReport(
   const status = watcher.laneStatus(key);
   const d = describeSession(row, key, status, now);
   // Unread evidence that could change this session's status: its own queue read, and the log for a session at work.
-  const missing = [...(unread.bySession.get(key) ?? []), ...(unread.log && BUSY.has(status.state) ? [unread.log] : [])];
+  const missing = [
+    ...(unread.bySession.get(key) ?? []),
+    ...(unread.log && isBusyLane(status.state) ? [unread.log] : []),
+  ];
   return {
     key,
     label: d.label,
@@ -291,6 +292,7 @@ const SUMMARY_ICONS: Array<[LaneState, string]> = [
   ['stuck', 'error'],
   ['stalled', 'warning'],
   ['stale', 'debug-disconnect'],
+  ['no-progress', 'debug-pause'],
   ['long-running', 'watch'],
   ['running', 'sync~spin'],
   ['queued', 'clock'],
@@ -320,7 +322,12 @@ export function summarizeFleet(report: FleetReport): FleetSummary {
     parts.push(n ? `$(pass) ${n} gateway${n === 1 ? '' : 's'} idle` : '$(circle-slash) no gateways');
     words.push(n ? `${n} gateway${n === 1 ? '' : 's'}, nothing running` : 'no gateways');
   }
-  const severity = totals.stuck || totals.stalled || totals.stale ? 'error' : offline.length ? 'warning' : 'ok';
+  const severity =
+    totals.stuck || totals.stalled || totals.stale
+      ? 'error'
+      : offline.length || totals['no-progress']
+        ? 'warning'
+        : 'ok';
   const tooltipLines = report.gateways.map(
     (g) => `${g.name}: ${g.connected ? `${g.description} · ${countsText(g.counts)}` : g.description}`,
   );

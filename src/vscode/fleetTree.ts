@@ -13,6 +13,7 @@ import {
   escapeMarkdown,
   fixFor,
   gatewayContextValue,
+  sessionLaneView,
   summarizeCounts,
 } from '../report/describe';
 import { msUntilDurationChanges } from '../protocol/duration';
@@ -23,8 +24,6 @@ export const REFRESH_SPACING_MS = 210;
 const TICK_RIDE_MS = 250;
 /** After VS Code asks for a row's tooltip (the pointer rests on it), its clock is held this long: see tick(). */
 export const HOVER_HOLD_MS = 30_000;
-/** Rows whose text shows a run's age. */
-const AGED_STATES = new Set(['running', 'long-running', 'stalled', 'stuck']);
 
 /** What a session row shows apart from its age: a change here is worth a refresh. */
 function shownSignature(row: SessionRowView, key: string, status: LaneStatus): string {
@@ -409,8 +408,8 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     const now = Date.now();
     const d = describeSession(row, element.key, status, now, { tooltip: false, coarseAge: true });
     if (row) this.shownOf(element.gateway).set(element.key, shownSignature(row, element.key, status));
-    if (status.startedAt !== undefined && AGED_STATES.has(status.state))
-      this.ticking.set(element, now + msUntilDurationChanges(now - status.startedAt, true));
+    const since = sessionLaneView(status).since;
+    if (since !== undefined) this.ticking.set(element, now + msUntilDurationChanges(now - since, true));
     else this.ticking.delete(element);
     this.armTick();
     const item = new vscode.TreeItem(d.label, vscode.TreeItemCollapsibleState.None);

@@ -107,7 +107,7 @@ export function validateWatchdogRules(raw: Partial<Record<keyof WatchdogRules, u
 } {
   const problems: string[] = [];
   const rules = { ...DEFAULT_WATCHDOG_RULES };
-  const allowed: LaneState[] = ['stuck', 'stalled', 'stale', 'long-running', 'running', 'queued'];
+  const allowed: LaneState[] = ['stuck', 'stalled', 'stale', 'no-progress', 'long-running', 'running', 'queued'];
   if (raw.states !== undefined) {
     const states = Array.isArray(raw.states)
       ? raw.states.filter((s): s is LaneState => typeof s === 'string' && (allowed as string[]).includes(s))

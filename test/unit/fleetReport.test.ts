@@ -148,7 +148,7 @@ describe('lanewatch status (CLI)', () => {
     const lines = c.out().split('\n');
     assert.match(lines[0], /connected · openclaw 2026\.9\.6-test · 1 stale · 1 idle/);
     const zombie = lines.findIndex((l) => /stale +night <b>job<\/b> \[agent:main:zombie\]/.test(l));
-    const idle = lines.findIndex((l) => /idle +agent:main:a-idle/.test(l));
+    const idle = lines.findIndex((l) => /idle +a-idle \[agent:main:a-idle\]/.test(l));
     assert.ok(zombie > 0 && idle > zombie, c.out());
     assert.ok(!c.out().includes('\u001b'), 'control characters from the gateway are not passed to the terminal');
     assert.match(lines[zombie + 1], /- the row still says status "running".*\(p4\.stale\)/);

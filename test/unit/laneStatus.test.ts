@@ -507,8 +507,55 @@ describe('lane status transitions from real event sequences', () => {
     // Without a start seen on this socket, the row is all there is.
     assert.equal(deriveLaneStatus(ev({ row })).startedAt, NOW - 10_000);
   });
+  it('a run that sends no event for noProgressMs reads "no progress", counted from its last event; the gateway\'s own stalled line wins', () => {
+    const row = { ...runningRow96, startedAt: NOW - 5 * MIN, activeRunIds: ['r'] } as SessionRowView;
+    const run = (lastEventAt: number) => ({
+      runId: 'r',
+      sessionKey: 'agent:main:main',
+      startedAt: NOW - 5 * MIN,
+      lastEventAt,
+      observedStart: true,
+    });
+    const quiet = deriveLaneStatus(ev({ row, trackedRuns: [run(NOW - 70_000)], noProgressMs: 60_000 }));
+    assert.equal(quiet.state, 'no-progress');
+    assert.equal(quiet.quietSince, NOW - 70_000);
+    assert.ok(quiet.facts.some((f) => f.rule === 'lanewatch.no-progress' && /for 70 s/.test(f.text)));
+    // Still within the limit: running, and when it would turn.
+    const talking = deriveLaneStatus(ev({ row, trackedRuns: [run(NOW - 30_000)], noProgressMs: 60_000 }));
+    assert.equal(talking.state, 'running');
+    assert.equal(talking.noProgressAt, NOW + 30_000);
+    // Off.
+    assert.equal(deriveLaneStatus(ev({ row, trackedRuns: [run(NOW - 70_000)], noProgressMs: 0 })).state, 'running');
+    // No event of the run seen at all: quiet since this socket connected.
+    const late = deriveLaneStatus(ev({ row, trackedRuns: [], connectedAt: NOW - 90_000, noProgressMs: 60_000 }));
+    assert.equal(late.state, 'no-progress');
+    assert.match(
+      late.facts.find((f) => f.rule === 'lanewatch.no-progress')!.text,
+      /since Lanewatch connected 90 s ago/,
+    );
+    // The gateway's own diagnostic knows more (its own progress tracking): it wins.
+    const stalled = deriveLaneStatus(
+      ev({
+        row,
+        trackedRuns: [run(NOW - 70_000)],
+        noProgressMs: 60_000,
+        diagnostic: { kind: 'stalled', at: NOW - 1_000, message: 'stalled session', fields: {} },
+      }),
+    );
+    assert.equal(stalled.state, 'stalled');
+  });
   it('sorts the most urgent first', () => {
-    const shuffled: LaneState[] = ['idle', 'running', 'stuck', 'unknown', 'stale', 'queued', 'stalled', 'long-running'];
+    const shuffled: LaneState[] = [
+      'idle',
+      'running',
+      'no-progress',
+      'stuck',
+      'unknown',
+      'stale',
+      'queued',
+      'stalled',
+      'long-running',
+    ];
     assert.deepEqual([...shuffled].sort(compareLaneStates), [...LANE_STATE_ORDER]);
   });
 });

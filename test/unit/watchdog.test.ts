@@ -323,7 +323,7 @@ describe('watchdog', () => {
 
   it('validates rules with a message per problem', () => {
     assert.deepEqual(validateWatchdogRules({ states: ['stalled', 'bogus'], thresholdMs: -1, exclude: [3] }).problems, [
-      'states must be a non-empty list of stuck, stalled, stale, long-running, running, queued',
+      'states must be a non-empty list of stuck, stalled, stale, no-progress, long-running, running, queued',
       'thresholdMs must be a number from 1000 to 604800000',
       'exclude must be a list of session keys or patterns',
     ]);
