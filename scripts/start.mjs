@@ -6,8 +6,10 @@
 //      model and seeds demo sessions (one idle, one with a hung run, work queued behind it)
 //   3. opens VS Code with Lanewatch installed: your desktop `code` when it is on PATH, else code-server
 // Ctrl-C stops everything this script started (and nothing else).
+// The demo gateway starts from a fresh state every time (the previous run's queued inputs and resets are gone);
+// `npm start -- --keep` (or LANEWATCH_KEEP_DEMO=1) keeps the previous run's sessions instead.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +30,7 @@ async function stopAll(code = 0) {
       console.error(err?.message ?? err);
     }
   }
+  say(code === 0 ? 'stopped: everything npm start started has ended' : 'stopped after an error (see above)');
   process.exit(code);
 }
 process.on('SIGINT', () => void stopAll(0));
@@ -66,16 +69,22 @@ try {
   } else {
     const tools = await import('./fixtures/tools.mjs');
     say(
-      'no gateway of yours found: starting a local OpenClaw gateway with a fake model (first run installs Node 24 and openclaw, ~1–2 min)',
+      `no gateway of yours found: starting a local OpenClaw gateway with a fake model${tools.isInstalled('openclaw') ? '' : ' (installing Node 24 and openclaw first, ~1–2 min)'}`,
     );
     await tools.ensureInstalled('openclaw');
+    const gatewaysRoot = path.join(root, '.lanewatch-start', 'gateways');
+    const keep = process.argv.includes('--keep') || process.env.LANEWATCH_KEEP_DEMO === '1';
+    if (!keep && existsSync(path.join(gatewaysRoot, 'demo'))) {
+      rmSync(path.join(gatewaysRoot, 'demo'), { recursive: true, force: true });
+      say("fresh demo state (the previous run's sessions are gone; `npm start -- --keep` keeps them)");
+    }
     const { startFakeModel, startGateway, cleanupAll } = await import('./fixtures/openclaw-gateway.mjs');
     const { seedDemoSessions } = await import('./fixtures/seed-demo.mjs');
     stops.push(() => cleanupAll());
     const fake = await startFakeModel({ logFile: path.join(root, '.lanewatch-start', 'fake-model.log') });
     say(`fake model at ${fake.url}`);
     const gateway = await startGateway({
-      root: path.join(root, '.lanewatch-start', 'gateways'),
+      root: gatewaysRoot,
       name: 'demo',
       modelBaseUrl: `${fake.url}/v1`,
     });
@@ -105,7 +114,9 @@ try {
     say('VS Code is open: click the Lanewatch icon in the activity bar. Ctrl-C here stops the demo gateway.');
   } else {
     const tools = await import('./fixtures/tools.mjs');
-    say('no desktop `code` on PATH: using code-server (first run installs it, 3–4 min)');
+    say(
+      `no desktop \`code\` on PATH: using code-server${tools.isInstalled('vscode') ? '' : ' (installing it first, 3–4 min)'}`,
+    );
     await tools.ensureInstalled('vscode');
     const { startCodeServer } = await import('./vscode/code-server.mjs');
     const server = await startCodeServer({ workspace, installVsix: vsix, settings });
