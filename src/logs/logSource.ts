@@ -6,6 +6,7 @@
 // No `vscode` import: unit-tested in plain Node with a temp file and a scripted `tail`.
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { expandHome, readOpenClawConfig } from '../config/openclawConfig';
 import { Emitter, type Disposable } from '../gateway/emitter';
 import type { LogsTailResultView } from '../gateway/types';
 
@@ -25,11 +26,25 @@ export interface LogBatch {
   truncated: boolean;
   /** Bytes between the previous cursor and this read that were never read (the log grew faster than we read). */
   skippedBytes?: number;
+  /**
+   * Lines older than every line emitted before: a deeper read of the log's tail (GatewayLogSource.readTail) found
+   * them. The new lines that read found come in a batch of their own.
+   */
+  older?: boolean;
+}
+
+/** How much one logs.tail call may return. */
+export interface LogReadSize {
+  maxBytes: number;
+  limit: number;
 }
 
 export interface GatewayLogSourceOptions {
-  /** One `logs.tail` call from the cursor (undefined: the tail of the log). */
-  tail: (cursor: number | undefined) => Promise<LogsTailResultView>;
+  /**
+   * One `logs.tail` call from the cursor (undefined: the tail of the log). `size` is given for a deeper read of the
+   * tail (readTail); otherwise the caller's own bounds apply.
+   */
+  tail: (cursor: number | undefined, size?: LogReadSize) => Promise<LogsTailResultView>;
   /** Candidate local log files, best first; asked again whenever the file is needed (the date and config change). */
   localFiles?: () => readonly string[] | Promise<readonly string[]>;
   /** Why the RPC cannot work right now (connection down), or undefined when it may. Saves waiting for a timeout. */
@@ -59,6 +74,7 @@ export function isRpcDownError(err: unknown): boolean {
 }
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const usableCursor = (c: unknown): c is number => typeof c === 'number' && Number.isFinite(c) && c >= 0;
 
 // ------------------------------------------------------------------------------------------------ file names
 
@@ -99,6 +115,45 @@ export function logFileCandidates(input: {
   add(input.configFile);
   if (input.loopback) add(defaultOpenClawLogFile(input.now ?? new Date()));
   return out;
+}
+
+function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
+
+const CONFIG_CACHE_MS = 30_000;
+
+/**
+ * The local files that may hold this gateway's log, asked for whenever the file is needed: logs.tail's last `file`,
+ * the config's `logging.file` (read again at most every 30 s), OpenClaw's default; only paths that can be this
+ * gateway's (see logFileCandidates).
+ */
+export function gatewayLogFiles(
+  gateway: { url: string; configPath?: string },
+  rpcFile: () => string | undefined,
+  now: () => number = Date.now,
+): () => Promise<string[]> {
+  let config: { at: number; file?: string } | undefined;
+  return async () => {
+    const configPath = gateway.configPath;
+    if (configPath && (!config || now() - config.at > CONFIG_CACHE_MS)) {
+      let file: string | undefined;
+      try {
+        const raw = (await readOpenClawConfig(configPath)).logFile;
+        // A relative logging.file is relative to the gateway's working directory, which we do not know.
+        file = raw && path.isAbsolute(expandHome(raw)) ? expandHome(raw) : undefined;
+      } catch {
+        file = undefined;
+      }
+      config = { at: now(), file };
+    }
+    return logFileCandidates({ rpcFile: rpcFile(), configFile: config?.file, loopback: isLoopbackUrl(gateway.url) });
+  };
 }
 
 async function regularFile(
@@ -277,12 +332,64 @@ export class GatewayLogSource {
   /** One poll. A call while a read is in flight returns that read instead of starting another. Public for tests. */
   readOnce(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    this.reading ??= this.poll()
+    if (this.reading) return this.reading;
+    const read: Promise<void> = this.poll()
       .catch((err: unknown) => this.opts.log?.(`log read failed: ${errorText(err)}`))
       .finally(() => {
-        this.reading = undefined;
+        if (this.reading === read) this.reading = undefined;
       });
-    return this.reading;
+    this.reading = read;
+    return read;
+  }
+
+  /**
+   * A deeper read of the log's tail (`tail(undefined, size)`) for history older than the reads so far reached: only
+   * while reading through the RPC from a cursor, after any read in flight. `place` says where the answer meets the
+   * lines already emitted (see spliceTail in logPoller.ts; `atCursor`: the answer ends exactly at this source's
+   * cursor). The lines before them are emitted as an `older` batch and returned; the lines after them as an ordinary
+   * batch, and the cursor moves to the answer's end. Undefined, with nothing changed or emitted, when the read fails,
+   * the gateway moved to another file or started it over, or `place` cannot tell.
+   */
+  readTail(
+    size: LogReadSize,
+    place: (lines: readonly string[], atCursor: boolean) => { older: number; newer: number } | undefined,
+  ): Promise<{ lines: string[]; truncated: boolean } | undefined> {
+    if (this.stopped) return Promise.resolve(undefined);
+    const before = this.reading;
+    const deeper = (async () => {
+      await before;
+      return this.tailDeeper(size, place);
+    })().catch((err: unknown) => {
+      this.opts.log?.(`deeper log read failed: ${errorText(err)}`);
+      return undefined;
+    });
+    const read: Promise<void> = deeper.then(() => undefined);
+    this.reading = read;
+    void read.finally(() => {
+      if (this.reading === read) this.reading = undefined;
+    });
+    return deeper;
+  }
+
+  private async tailDeeper(
+    size: LogReadSize,
+    place: (lines: readonly string[], atCursor: boolean) => { older: number; newer: number } | undefined,
+  ): Promise<{ lines: string[]; truncated: boolean } | undefined> {
+    const cursor = this.rpcCursor;
+    if (this.stopped || this.mode !== 'rpc' || cursor === undefined) return undefined;
+    const r = await this.callRpc(undefined, size);
+    if (!r.ok || this.stopped || this.mode !== 'rpc' || this.rpcCursor !== cursor) return undefined;
+    const { result } = r;
+    if (result.file && this.rpcFile && result.file !== this.rpcFile) return undefined;
+    if (!usableCursor(result.cursor) || result.cursor < cursor) return undefined;
+    const at = place(result.lines, result.cursor === cursor);
+    if (!at || at.older > at.newer || at.newer > result.lines.length) return undefined;
+    this.rpcCursor = result.cursor;
+    const older = result.lines.slice(0, at.older);
+    const truncated = result.truncated === true;
+    this.emit({ lines: older, initial: false, reset: false, truncated, older: true });
+    this.emit({ lines: result.lines.slice(at.newer), initial: false, reset: false, truncated: false });
+    return { lines: older, truncated };
   }
 
   private async poll(): Promise<void> {
@@ -323,13 +430,14 @@ export class GatewayLogSource {
 
   private async callRpc(
     cursor: number | undefined,
+    size?: LogReadSize,
   ): Promise<{ ok: true; result: LogsTailResultView } | { ok: false; fallBack: boolean; reason: string }> {
     const down = this.opts.rpcUnavailable?.();
     if (down !== undefined) return { ok: false, fallBack: true, reason: down };
     try {
-      const result = await this.opts.tail(cursor);
-      if (!result || !Array.isArray(result.lines) || typeof result.cursor !== 'number')
-        return { ok: false, fallBack: false, reason: 'logs.tail returned no lines/cursor' };
+      const result = size ? await this.opts.tail(cursor, size) : await this.opts.tail(cursor);
+      if (!result || !Array.isArray(result.lines))
+        return { ok: false, fallBack: false, reason: 'logs.tail returned no lines' };
       return { ok: true, result };
     } catch (err) {
       return { ok: false, fallBack: (this.opts.shouldFallBack ?? isRpcDownError)(err), reason: errorText(err) };
@@ -350,7 +458,10 @@ export class GatewayLogSource {
       movedFile = true;
     }
     this.mode = 'rpc';
-    this.rpcCursor = result.cursor;
+    // An answer without a usable cursor still has its lines; the next read asks for the tail again.
+    this.rpcCursor = usableCursor(result.cursor) ? result.cursor : undefined;
+    if (this.rpcCursor === undefined)
+      this.opts.log?.('logs.tail answered without a usable cursor; reading the tail next');
     this.rpcFile = result.file ?? this.rpcFile;
     this.probeDelayMs = this.interval;
     this.setState({ kind: 'rpc', label: 'gateway RPC', file: this.rpcFile });
