@@ -4,7 +4,8 @@
 // own short-lived connection with the scope they need (least privilege, like the OpenClaw CLI).
 //
 // Live where the gateway pushes (sessions.changed, agent, chat); logs.tail and diagnostics.lanes have no push
-// form, so they are read with a cursor on a timer, and only while connected.
+// form, so they are read on a timer while connected. The log has one reader per gateway, `logs` (GatewayLogPoller):
+// it feeds this model's diagnostics and every open log panel, which subscribe to it instead of reading on their own.
 import {
   GatewayApi,
   GatewayConnection,
@@ -17,6 +18,7 @@ import {
   type HelloSummary,
   type LaneView,
   type LogLevel,
+  type LogsTailResultView,
   type SessionRowView,
 } from '../gateway';
 import { Emitter } from '../gateway/emitter';
@@ -30,6 +32,8 @@ import {
   type TranscriptTail,
 } from '../lanes/laneStatus';
 import { numberField, parseLogLine, type ParsedLogLine } from '../logs/logLine';
+import { GatewayLogPoller } from '../logs/logPoller';
+import { gatewayLogFiles, type LogBatch } from '../logs/logSource';
 import { RunTracker } from '../lanes/runTracker';
 import {
   checkAgentsList,
@@ -93,6 +97,8 @@ export interface WatcherOptions {
   maxSessions?: number;
   /** How often logs.tail and diagnostics.lanes are read while connected (ms). */
   pollIntervalMs?: number;
+  /** How often logs.tail is read while a log panel is subscribed (ms; default 2 s). */
+  livePollIntervalMs?: number;
   /** Diagnostic log lines kept for the UI (ring buffer). */
   maxDiagnosticLines?: number;
   /** Connection timeouts, liveness probe and backoff (defaults: GatewayConnection's). */
@@ -112,8 +118,7 @@ export interface WatcherOptions {
   now?: () => number;
 }
 
-/** Bytes of the first log read on a watcher, and of any one log read. */
-const LOG_FIRST_BYTES = 64 * 1024;
+/** Bytes of the deepest log read (the poller's bound too). */
 const LOG_MAX_BYTES = 512 * 1024;
 
 /** A read in flight (since when). */
@@ -168,8 +173,8 @@ export class GatewayWatcher {
   private lanes?: LaneTable;
   private stabilitySeq?: number;
   private gatewayStartedAt?: number;
-  private logCursor?: number;
-  private logFile?: string;
+  /** The gateway's log: one poller for this model and any open log panel. */
+  readonly logs: GatewayLogPoller;
   private syncError?: string;
   private syncedBootId?: string;
   private syncing?: Promise<void>;
@@ -208,6 +213,25 @@ export class GatewayWatcher {
       ...opts.connection,
     });
     this.api = new GatewayApi(this.connection);
+    this.logs = new GatewayLogPoller({
+      tail: (params, timeoutMs) => this.reading('logs.tail', undefined, () => this.logsTail(params, timeoutMs)),
+      rpcUnavailable: () => {
+        if (!this.connection.isConnected()) {
+          const snap = this.connection.snapshot();
+          return snap.problem?.summary ?? `gateway ${snap.state}`;
+        }
+        return this.connection.helloSummary?.methods.has('logs.tail') === false
+          ? 'this gateway does not offer logs.tail'
+          : undefined;
+      },
+      localFiles: gatewayLogFiles(opts.config, () => this.logs.lastRpcFile),
+      intervalMs: opts.pollIntervalMs ?? 5_000,
+      liveIntervalMs: opts.livePollIntervalMs,
+      history: (h, last) => this.logBytesNeeded(h, h.askedBytes, last),
+      now: this.now,
+      log: (m) => opts.log('debug', `[${opts.config.name}] log: ${m}`),
+    });
+    this.logs.onLines((b) => this.onLogBatch(b));
     this.subscriptions.push(
       this.connection.onDidChangeState((s) => {
         if (s.state !== 'connected') {
@@ -278,7 +302,7 @@ export class GatewayWatcher {
     return this.recentDiagnostics;
   }
   logFilePath(): string | undefined {
-    return this.logFile;
+    return this.logs.lastRpcFile;
   }
 
   /** The derived lane status of one session, with the facts behind it. */
@@ -687,17 +711,18 @@ export class GatewayWatcher {
 
   // ---------------------------------------------------------------- logs and lanes (no push form: cursor reads)
 
+  /** Reads the log and the lanes now; then the lanes every interval (the log poller keeps its own pace). */
   private startPolling(): void {
     this.stopPolling();
     const interval = this.opts.pollIntervalMs ?? 5_000;
-    const tick = () => {
-      const poll = this.pollOnce();
-      this.firstPoll ??= poll;
-      void poll.finally(() => {
-        if (this.connection.isConnected()) this.pollTimer = setTimeout(tick, interval);
+    const first = this.pollOnce();
+    const next = (read: Promise<void>) =>
+      void read.finally(() => {
+        if (this.connection.isConnected() && this.firstPoll === first)
+          this.pollTimer = setTimeout(() => next(this.readLanesOnce()), interval);
       });
-    };
-    tick();
+    this.firstPoll = first;
+    next(first);
   }
 
   private stopPolling(): void {
@@ -714,6 +739,16 @@ export class GatewayWatcher {
     });
     return this.polling;
   }
+
+  /** One read of the lanes; joins a read already in flight. */
+  private readLanesOnce(): Promise<void> {
+    if (!this.connection.isConnected()) return Promise.resolve();
+    this.lanesPolling ??= this.readLanes(Promise.resolve()).finally(() => {
+      this.lanesPolling = undefined;
+    });
+    return this.lanesPolling;
+  }
+  private lanesPolling?: Promise<void>;
 
   /**
    * Resolves once this connection's first log and lane read is done and no chat.history read (queued inputs,
@@ -793,17 +828,14 @@ export class GatewayWatcher {
   }
 
   private async readLogsAndLanes(): Promise<void> {
+    // The poller reads nothing when the gateway does not offer logs.tail.
+    const log = this.logs.pollOnce();
+    await Promise.all([log, this.readLanes(log)]);
+  }
+
+  /** The lanes; on 2026.3.x (no lane RPC) from the lane-wait lines, after `log` (a log read in flight) is done. */
+  private async readLanes(log: Promise<void>): Promise<void> {
     const hello = this.connection.helloSummary;
-    const deliver = (lines: string[]) => {
-      const touched = this.ingestLogLines(lines);
-      if (touched.length) this.changes.fire({ gateway: this.name, what: 'sessions', keys: touched });
-      if (lines.length) this.changes.fire({ gateway: this.name, what: 'logs' });
-    };
-    const log = hello?.methods.has('logs.tail')
-      ? this.reading('logs.tail', undefined, () => this.readLogTail(deliver)).catch((err: Error) =>
-          this.opts.log('debug', `[${this.name}] log read failed: ${err.message}`),
-        )
-      : Promise.resolve();
     const before = JSON.stringify(this.lanes && { l: this.lanes.lanes, d: this.lanes.dynamic });
     const lanes = (async () => {
       if (hello?.methods.has('diagnostics.lanes')) {
@@ -826,63 +858,59 @@ export class GatewayWatcher {
         this.lanes = this.lanesFromLogs();
       }
     })().catch((err: Error) => this.opts.log('debug', `[${this.name}] lane read failed: ${err.message}`));
-    await Promise.all([log, lanes]);
+    await lanes;
     if (this.lanes && JSON.stringify({ l: this.lanes.lanes, d: this.lanes.dynamic }) !== before)
       this.changes.fire({ gateway: this.name, what: 'lanes' });
   }
 
-  /**
-   * The model's read of the gateway log (logs.tail has no push form): hands the lines read to `deliver`, each batch
-   * oldest first. From the cursor when there is one (at most 512 KB). The first read on a watcher asks only for the
-   * last 64 KB, then once more (as much as the span needs at the first read's bytes per minute, at most 512 KB) when
-   * those lines do not reach back as far as a diagnostic can still count (DIAGNOSTIC_FRESH_MS), delivering only the
-   * lines that read adds: its cost follows the log of the last minutes, not the log's size. One method, so that one
-   * poller can later feed both the model and a log panel.
-   */
-  async readLogTail(deliver: (lines: string[]) => void): Promise<void> {
-    if (this.logCursor !== undefined) {
-      const tail = this.accept(
-        checkLogsTail(await this.api.logsTail({ cursor: this.logCursor, limit: 1000, maxBytes: LOG_MAX_BYTES })),
-        'logs.tail',
-      );
-      this.logCursor = tail.cursor;
-      this.logFile = tail.file ?? this.logFile;
-      deliver(tail.lines);
-      return;
-    }
-    const first = this.accept(
-      checkLogsTail(await this.api.logsTail({ limit: 1000, maxBytes: LOG_FIRST_BYTES })),
-      'logs.tail',
-    );
-    this.logFile = first.file ?? this.logFile;
-    this.logCursor = first.cursor;
-    const need = this.logBytesNeeded(first, LOG_FIRST_BYTES);
-    deliver(first.lines);
-    if (need === undefined) return;
-    const asked = Math.min(LOG_MAX_BYTES, need);
-    const more = this.accept(checkLogsTail(await this.api.logsTail({ limit: 5000, maxBytes: asked })), 'logs.tail');
-    this.logCursor = more.cursor;
-    this.logFile = more.file ?? this.logFile;
-    this.logBytesNeeded(more, asked, true);
-    this.opts.log(
-      'debug',
-      `[${this.name}] logs.tail: the last 64 KB reached back to ${this.coverageText(first)}; read ${Math.round(asked / 1024)} KB to reach 10 min`,
-    );
-    // The first answer's lines are part of this one: deliver only what it adds before and after them.
-    const at = first.lines.length ? more.lines.indexOf(first.lines[0]) : -1;
-    if (at >= 0 && more.lines[at + first.lines.length - 1] === first.lines.at(-1))
-      deliver([...more.lines.slice(0, at), ...more.lines.slice(at + first.lines.length)]);
-    else deliver(more.lines);
+  /** One logs.tail call, through the wire guard: unusable lines are dropped with a logged reason. */
+  private async logsTail(
+    params: { cursor?: number; limit: number; maxBytes: number },
+    timeoutMs: number | undefined,
+  ): Promise<LogsTailResultView> {
+    const raw: unknown = await this.api.logsTail(params, timeoutMs !== undefined ? { timeoutMs } : undefined);
+    const tail = this.accept(checkLogsTail(raw), 'logs.tail');
+    const r = rec(raw);
+    const skipped = r.skippedBytes;
+    return {
+      lines: tail.lines,
+      // No usable cursor: the poller reads the tail again next time.
+      cursor: tail.cursor ?? Number.NaN,
+      ...(tail.file !== undefined ? { file: tail.file } : {}),
+      ...(tail.truncated !== undefined ? { truncated: tail.truncated } : {}),
+      ...(r.reset === true ? { reset: true } : {}),
+      ...(typeof skipped === 'number' && Number.isFinite(skipped) && skipped > 0 ? { skippedBytes: skipped } : {}),
+    };
   }
 
-  private coverageText(tail: { lines: string[] }): string {
-    const t = tail.lines[0] ? parseLogLine(tail.lines[0]).time : undefined;
+  /** Every batch the log poller reads: diagnostics per session, and the lanes where only the log tells them (3.x). */
+  private onLogBatch(b: LogBatch): void {
+    const touched = this.ingestLogLines(b.lines);
+    if (touched.length) this.changes.fire({ gateway: this.name, what: 'sessions', keys: touched });
+    if (!b.lines.length) return;
+    this.changes.fire({ gateway: this.name, what: 'logs' });
+    const hello = this.connection.helloSummary;
+    if (hello && !hello.methods.has('diagnostics.lanes') && !hello.methods.has('diagnostics.stability')) {
+      const before = JSON.stringify(this.lanes?.lanes);
+      this.lanes = this.lanesFromLogs();
+      if (JSON.stringify(this.lanes.lanes) !== before) this.changes.fire({ gateway: this.name, what: 'lanes' });
+    }
+  }
+
+  private coverageText(lines: readonly string[]): string {
+    const t = lines[0] ? parseLogLine(lines[0]).time : undefined;
     return t === undefined ? 'an unknown time' : `${Math.round((this.now() - t) / 1000)} s ago`;
   }
 
-  /** Records how far back a first read reached; the bytes a read reaching DIAGNOSTIC_FRESH_MS back would need, if more. */
+  /**
+   * How far back the log poller's first read must reach (its `history` hook): the first read on a watcher asks only
+   * for the last 64 KB; when those lines do not reach back as far as a diagnostic can still count (DIAGNOSTIC_FRESH_MS),
+   * the poller reads the tail once more, as much as the span needs at the first read's bytes per minute (at most
+   * 512 KB), and delivers only the lines that read adds: the cost follows the log of the last minutes, not the log's
+   * size. Records how far back the reads reached (`last`: after that second read).
+   */
   private logBytesNeeded(
-    tail: { lines: string[]; truncated?: boolean },
+    tail: { lines: readonly string[]; truncated?: boolean },
     asked: number,
     last = false,
   ): number | undefined {
@@ -897,9 +925,12 @@ export class GatewayWatcher {
     if (complete || last) return undefined;
     const newest = times[1];
     const span = oldest !== undefined && newest !== undefined ? newest - oldest : 0;
-    if (span <= 0) return LOG_MAX_BYTES;
-    const wanted = newest! - horizon;
-    return Math.ceil((bytes * wanted * 1.25) / span) + 4096;
+    const need = span <= 0 ? LOG_MAX_BYTES : Math.ceil((bytes * (newest! - horizon) * 1.25) / span) + 4096;
+    this.opts.log(
+      'debug',
+      `[${this.name}] logs.tail: the last ${Math.round(asked / 1024)} KB reached back to ${this.coverageText(tail.lines)}; reading ${Math.round(Math.min(need, LOG_MAX_BYTES) / 1024)} KB to reach 10 min`,
+    );
+    return need;
   }
 
   /**
@@ -1029,6 +1060,7 @@ export class GatewayWatcher {
 
   dispose(): void {
     this.stopPolling();
+    this.logs.dispose();
     clearTimeout(this.resyncTimer);
     for (const t of this.expiryTimers.values()) clearTimeout(t);
     this.expiryTimers.clear();
