@@ -6,8 +6,8 @@ import type { GatewayWatcher } from '../../fleet/gatewayWatcher';
 import type { PageRequest } from '../../protocol/envelope';
 import { GATEWAY_DETAILS, type GatewayDetailsView } from '../../protocol/webviewMessages';
 import { describeConnection } from '../../report/describe';
+import { GatewayPanels } from './gatewayPanels';
 import { WebviewPanelBase, type PanelServices } from './webviewPanelBase';
-import { panelServices } from './webviewHtml';
 
 export function gatewayDetailsView(watcher: GatewayWatcher, fleet: Fleet): GatewayDetailsView {
   const s = watcher.snapshot();
@@ -65,20 +65,13 @@ class GatewayDetailsPanel extends WebviewPanelBase<'gatewayDetails'> {
   }
 }
 
-export class GatewayDetailsPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, GatewayDetailsPanel>();
-  /** Facts the webview reported about its own DOM (for tests and diagnostics). */
-  readonly lastReports = new Map<string, Record<string, unknown>>();
-  private readonly reportEmitter = new vscode.EventEmitter<{ gateway: string; facts: Record<string, unknown> }>();
-  readonly onDidReport = this.reportEmitter.event;
-  private readonly services: Omit<PanelServices, 'onReport'>;
-
+export class GatewayDetailsPanels extends GatewayPanels<GatewayDetailsPanel> {
   constructor(
     extensionUri: vscode.Uri,
     private readonly fleet: Fleet,
     output: vscode.LogOutputChannel,
   ) {
-    this.services = panelServices(extensionUri, output);
+    super(extensionUri, output);
   }
 
   show(watcher: GatewayWatcher): void {
@@ -87,31 +80,7 @@ export class GatewayDetailsPanels implements vscode.Disposable {
       existing.panel.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(
-      'lanewatch.gatewayDetails',
-      `Gateway: ${watcher.name}`,
-      vscode.ViewColumn.Active,
-      this.services.shell.options,
-    );
-    const entry = new GatewayDetailsPanel(panel, watcher, this.fleet, {
-      ...this.services,
-      onReport: (facts) => {
-        this.lastReports.set(watcher.name, facts);
-        this.reportEmitter.fire({ gateway: watcher.name, facts });
-      },
-    });
-    this.panels.set(watcher.name, entry);
-    panel.onDidDispose(() => {
-      if (this.panels.get(watcher.name) === entry) this.panels.delete(watcher.name);
-    });
-  }
-
-  html(name: string): string | undefined {
-    return this.panels.get(name)?.panel.webview.html;
-  }
-
-  dispose(): void {
-    for (const p of [...this.panels.values()]) p.dispose();
-    this.reportEmitter.dispose();
+    const panel = this.createPanel('lanewatch.gatewayDetails', `Gateway: ${watcher.name}`);
+    this.add(watcher.name, (services) => new GatewayDetailsPanel(panel, watcher, this.fleet, services));
   }
 }
