@@ -17,6 +17,8 @@ export interface FleetOptions {
   plaintextConsent?: (config: GatewayConfig) => boolean;
   /** How the watchers read rows (the CLI reads bigger pages, several at once, and more rows than the extension keeps). */
   reading?: Pick<WatcherOptions, 'pageSize' | 'pageParallel' | 'maxSessions'>;
+  /** lanewatch.noProgressSeconds, read at each use (a settings edit applies without rebuilding the watchers). */
+  noProgressMs?: () => number;
 }
 
 export type FleetChange = WatcherChange | { what: 'gateways' };
@@ -54,6 +56,7 @@ export class Fleet {
         log: this.opts.log,
         credentials: () => this.credentialsFor(config),
         connection: this.connectionSecurity(config),
+        ...(this.opts.noProgressMs ? { noProgressMs: this.opts.noProgressMs } : {}),
         ...this.opts.reading,
       });
       const sub = watcher.onDidChange((c) => this.changes.fire(c));

@@ -24,8 +24,10 @@ import {
 import { Emitter } from '../gateway/emitter';
 import type { GatewayConfig } from '../config/gatewaySettings';
 import {
+  DEFAULT_NO_PROGRESS_MS,
   DIAGNOSTIC_FRESH_MS,
   deriveLaneStatus,
+  isBusyLane,
   type DiagnosticSighting,
   type LaneStatus,
   type LaneWaitSighting,
@@ -115,6 +117,8 @@ export interface WatcherOptions {
   >;
   /** Protocol 3: silence after which a tracked run counts as ended (default: by version, see versionRules). */
   runExpiryMs?: number;
+  /** A running run quiet this long reads "no progress" (lanewatch.noProgressSeconds; 0: off). Read at each use. */
+  noProgressMs?: () => number;
   now?: () => number;
 }
 
@@ -232,6 +236,12 @@ export class GatewayWatcher {
       log: (m) => opts.log('debug', `[${opts.config.name}] log: ${m}`),
     });
     this.logs.onLines((b) => this.onLogBatch(b));
+    // Silence changes a status by itself ("no progress" once a run has been quiet long enough): say so when it does.
+    this.subscriptions.push(
+      this.changes.on((c) => {
+        if (c.what === 'sessions') this.armNoProgress(c.keys);
+      }),
+    );
     this.subscriptions.push(
       this.connection.onDidChangeState((s) => {
         if (s.state !== 'connected') {
@@ -311,6 +321,7 @@ export class GatewayWatcher {
     const hello = snap.hello;
     return deriveLaneStatus({
       now: this.now(),
+      noProgressMs: this.opts.noProgressMs ? this.opts.noProgressMs() : DEFAULT_NO_PROGRESS_MS,
       connected: snap.state === 'connected' && !this.syncError,
       unavailableReason:
         snap.state !== 'connected' ? (snap.problem?.summary ?? `gateway ${snap.state}`) : this.syncError,
@@ -332,7 +343,7 @@ export class GatewayWatcher {
   /** What the lane status says about a live run, for recovery on protocol 3 (whose rows cannot say). */
   runEvidence(key: string): RunEvidence {
     const s = this.laneStatus(key);
-    const busy = s.state === 'running' || s.state === 'long-running' || s.state === 'stalled' || s.state === 'stuck';
+    const busy = isBusyLane(s.state);
     // An unverified "running" is a row nobody saw start; a gateway diagnostic (stuck/stalled line) is evidence of work.
     const live = busy
       ? s.verified || s.state !== 'running'
@@ -600,6 +611,29 @@ export class GatewayWatcher {
   }
 
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly noProgressTimers = new Map<string, NodeJS.Timeout>();
+
+  /**
+   * A running session turns "no progress" when its run stays quiet past the limit, with no event to say so: one timer
+   * per running session, at the moment it would turn, re-armed whenever the session changes (an event moves it).
+   */
+  private armNoProgress(keys: readonly string[] | undefined): void {
+    const candidates = keys ?? [...this.sessions.keys()].filter((k) => this.sessions.get(k)?.status === 'running');
+    for (const key of candidates) {
+      clearTimeout(this.noProgressTimers.get(key));
+      this.noProgressTimers.delete(key);
+      if (!this.sessions.has(key)) continue;
+      const at = this.laneStatus(key).noProgressAt;
+      const wait = at === undefined ? -1 : at - this.now();
+      if (wait < 0) continue;
+      const timer = setTimeout(() => {
+        this.noProgressTimers.delete(key);
+        this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
+      }, wait + 50);
+      timer.unref?.();
+      this.noProgressTimers.set(key, timer);
+    }
+  }
 
   /** Protocol 3 with a run expiry: silence changes the status by itself, so say so when the expiry passes. */
   private armExpiry(key: string): void {
@@ -1064,6 +1098,8 @@ export class GatewayWatcher {
     clearTimeout(this.resyncTimer);
     for (const t of this.expiryTimers.values()) clearTimeout(t);
     this.expiryTimers.clear();
+    for (const t of this.noProgressTimers.values()) clearTimeout(t);
+    this.noProgressTimers.clear();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.connection.dispose();
     this.changes.clear();

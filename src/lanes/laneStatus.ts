@@ -103,6 +103,9 @@ export interface LaneStatus {
   facts: LaneFact[];
 }
 
+/** A state as a person reads it in counts: "no progress", "long-running". */
+export const laneStateWords = (state: LaneState): string => (state === 'no-progress' ? 'no progress' : state);
+
 /** States in which a run holds the lane. */
 export const BUSY_LANE_STATES: ReadonlySet<LaneState> = new Set([
   'running',
@@ -115,6 +118,13 @@ export const isBusyLane = (state: LaneState): boolean => BUSY_LANE_STATES.has(st
 
 /** Default of lanewatch.noProgressSeconds: half the gateway's own stuck-session warning (120 s on 2026.9.x). */
 export const DEFAULT_NO_PROGRESS_MS = 60_000;
+
+/** lanewatch.noProgressSeconds as milliseconds: 0 turns the signal off; anything but a number ≥ 0 is the default. */
+export function noProgressFromSeconds(seconds: unknown): number {
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0
+    ? Math.min(seconds, 86_400) * 1000
+    : DEFAULT_NO_PROGRESS_MS;
+}
 
 /** A diagnostic is about the current run only if it was logged after the run started and is recent. */
 export const DIAGNOSTIC_FRESH_MS = 10 * 60_000;

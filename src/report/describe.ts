@@ -6,7 +6,7 @@ import type { TokenSource } from '../config/tokenSources';
 import { revealBidiControls } from './visibleText';
 import { formatDuration } from '../protocol/duration';
 import { laneText, type SessionLaneView } from '../protocol/laneView';
-import { isBusyLane, LANE_STATE_ORDER, type LaneState, type LaneStatus } from '../lanes/laneStatus';
+import { isBusyLane, LANE_STATE_ORDER, laneStateWords, type LaneState, type LaneStatus } from '../lanes/laneStatus';
 
 export { formatDuration };
 
@@ -203,7 +203,7 @@ export function describeSession(
   const [icon, color] = ICONS[status.state];
   if (opts.tooltip === false) return { label, description, icon, color, status: status.state, tooltipMarkdown: '' };
   const tooltip = [
-    `**${escapeMarkdown(label)}** — ${status.state.replace('-', ' ')}${status.verified ? '' : ' (unverified)'}`,
+    `**${escapeMarkdown(label)}** — ${laneStateWords(status.state)}${status.verified ? '' : ' (unverified)'}`,
     `key \`${key.replace(/`/g, "'")}\``,
   ];
   if (row?.sessionId) tooltip.push(`session ${escapeMarkdown(String(row.sessionId))}`);
@@ -240,7 +240,7 @@ export function summarizeCounts(states: readonly LaneState[]): string {
   for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
   return (
     LANE_STATE_ORDER.filter((s) => counts.has(s))
-      .map((s) => `${counts.get(s)} ${s === 'no-progress' ? 'no progress' : s}`)
+      .map((s) => `${counts.get(s)} ${laneStateWords(s)}`)
       .join(' · ') || 'no sessions'
   );
 }

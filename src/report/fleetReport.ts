@@ -3,7 +3,7 @@
 // the tests cannot disagree. No `vscode` import.
 import type { Fleet } from '../fleet/fleet';
 import type { GatewayWatcher, UnreadNote } from '../fleet/gatewayWatcher';
-import { compareLaneStates, isBusyLane, type LaneState } from '../lanes/laneStatus';
+import { compareLaneStates, isBusyLane, laneStateWords, type LaneState } from '../lanes/laneStatus';
 import { revealBidiControls } from './visibleText';
 import { describeConnection, describeSession, fixFor, summarizeCounts } from './describe';
 
@@ -309,8 +309,8 @@ export function summarizeFleet(report: FleetReport): FleetSummary {
   for (const [state, icon] of SUMMARY_ICONS) {
     const n = totals[state];
     if (n) {
-      parts.push(`$(${icon}) ${n} ${state}`);
-      words.push(`${n} ${state}`);
+      parts.push(`$(${icon}) ${n} ${laneStateWords(state)}`);
+      words.push(`${n} ${laneStateWords(state)}`);
     }
   }
   if (offline.length) {

@@ -1,5 +1,6 @@
 // Activation: read settings, start one read-only watcher per gateway, show the tree. Everything slow
 // (sockets, file reads, SecretStorage) happens after activate() returns, so activation stays cheap.
+import { noProgressFromSeconds } from '../lanes/laneStatus';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { registerGatewayCommands } from './commands/gatewayCommands';
@@ -46,12 +47,22 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   const requestTimeoutMs = requestTimeoutFromSeconds(
     vscode.workspace.getConfiguration('lanewatch').get<unknown>('requestTimeoutSeconds'),
   );
+  // Read once and on edits: the lane status of every session asks for it at every refresh.
+  const readNoProgress = () =>
+    noProgressFromSeconds(vscode.workspace.getConfiguration('lanewatch').get<unknown>('noProgressSeconds'));
+  let noProgressMs = readNoProgress();
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('lanewatch.noProgressSeconds')) noProgressMs = readNoProgress();
+    }),
+  );
   const plaintextConsent = new PlaintextConsent(context.globalState);
   const activeFleet = new Fleet({
     secrets: new SecretStorageReader(context.secrets),
     identityStore: new SecretDeviceIdentityStore(context.secrets),
     clientVersion: version,
     requestTimeoutMs,
+    noProgressMs: () => noProgressMs,
     plaintextConsent: (c) => plaintextConsent.allows(c),
     log: (level, message) =>
       output[level === 'debug' ? 'debug' : level === 'info' ? 'info' : level === 'warn' ? 'warn' : 'error'](message),

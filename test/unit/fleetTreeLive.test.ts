@@ -20,7 +20,7 @@ after(async () => {
   for (const s of servers) await s.close();
 });
 
-async function setup(initialQueue = 2, runAgeMs = 65_000) {
+async function setup(initialQueue = 2, runAgeMs = 65_000, noProgressMs = 0) {
   const startedAt = Date.now() - runAgeMs;
   const rows = [
     { key: HUNG, sessionId: 'h', status: 'running', hasActiveRun: true, startedAt, agentId: 'main', updatedAt: 2 },
@@ -66,6 +66,7 @@ async function setup(initialQueue = 2, runAgeMs = 65_000) {
     clientVersion: 'test',
     requestTimeoutMs: 5000,
     log: () => {},
+    noProgressMs: () => noProgressMs,
   });
   const tree = new FleetTreeProvider(fleet);
   disposables.push(tree, { dispose: () => fleet.setGateways([], []) });
@@ -230,6 +231,29 @@ describe('Gateways tree: refreshes for what rows show', () => {
     f.stop();
     assert.deepEqual(f.fires, [], 'the row was rebuilt while its tooltip was open');
     assert.ok(HOVER_HOLD_MS >= 10_000);
+  });
+
+  it('a run that stays quiet turns "no progress" in the tree and the status bar by itself, with no event', async () => {
+    // A run past its first minute: its row's clock next ticks at the minute turn, so only the watcher can say it.
+    const t = await setup(0, 65_000, 1_500);
+    assert.match(t.description(HUNG), /^running 1m$/);
+    // The status bar and the tree's gateway counts refresh on the fleet's changes: one must come, and say it.
+    await waitFor(
+      (l) => t.fleet.onDidChange(l),
+      () => (t.watcher.laneStatus(HUNG).state === 'no-progress' ? true : undefined),
+      5_000,
+    );
+    await waitFor(
+      (l) => t.tree.onDidChangeTreeData(l),
+      () => (/^no progress for \d+s$/.test(t.description(HUNG)) ? true : undefined),
+      5_000,
+    );
+    const report = reportFleet(t.fleet);
+    assert.equal(report.gateways[0].agents[0].sessions.find((s) => s.key === HUNG)!.laneStatus, 'no-progress');
+    assert.match(summarizeFleet(report).words, /1 no progress/);
+    const gateway = t.tree.getChildren().find((n) => n.kind === 'gateway')!;
+    const item = t.tree.getTreeItem(gateway);
+    assert.match(String(item.description), /1 no progress/, JSON.stringify(item));
   });
 
   it("after a recovery the open transcript's read of the queue reaches the tree: no manual Refresh", async () => {
