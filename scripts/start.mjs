@@ -247,7 +247,12 @@ try {
         .join(', ')}`,
     );
     // The token stays in the gateway's own config file; settings only point at it.
-    settings = { 'lanewatch.gateways': [{ name: 'demo', url: gateway.url, configPath: gateway.configPath }] };
+    // The demo's hung runs read "no progress" half a minute after Lanewatch connects (the default is 60 s; 2026.9.x's
+    // own stuck-session warning comes after 2 min and cannot be set earlier).
+    settings = {
+      'lanewatch.noProgressSeconds': 30,
+      'lanewatch.gateways': [{ name: 'demo', url: gateway.url, configPath: gateway.configPath }],
+    };
   }
   writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
   writeFileSync(

@@ -416,6 +416,8 @@ if (selected.includes('extension') || selected.includes('ui')) {
         // show offline gateways with their fix actions next to live lane statuses.
         const { freePort } = await import('./fixtures/openclaw-gateway.mjs');
         const uiSettings = {
+          // As npm start's demo: Lanewatch's own "no progress" after 30 s, so the hung runs show within a minute.
+          'lanewatch.noProgressSeconds': 30,
           'lanewatch.gateways': [
             ...settings['lanewatch.gateways'],
             { name: 'offline', url: `ws://127.0.0.1:${await freePort()}` },
@@ -431,7 +433,7 @@ if (selected.includes('extension') || selected.includes('ui')) {
             '--expect-row',
             'demo.*\\bconnected',
             '--expect-row',
-            'demo-hung.*(running|stalled).*2 queued',
+            'demo-hung.*(running|no progress|stalled).*2 queued',
             '--expect-row',
             'demo-idle.*idle',
             '--expect-row',
@@ -443,7 +445,7 @@ if (selected.includes('extension') || selected.includes('ui')) {
             '--expect-row',
             'Set token',
             '--expect-status-bar',
-            'Lanewatch: .*(running|long-running|stalled).*2 of 3 gateways offline',
+            'Lanewatch: .*(running|no progress|long-running|stalled).*2 of 3 gateways offline',
             '--age-ticks',
             'demo-hung',
             '--hover-row',
@@ -468,6 +470,9 @@ if (selected.includes('extension') || selected.includes('ui')) {
             'demo',
             '--hostile-transcript',
             HOSTILE_KEY,
+            // The hung run alone: Lanewatch's own signal within a minute of the page loading.
+            '--no-progress-row',
+            'demo-wedged',
           ],
         });
       });

@@ -24,7 +24,6 @@ import {
 import { Emitter } from '../gateway/emitter';
 import type { GatewayConfig } from '../config/gatewaySettings';
 import {
-  DEFAULT_NO_PROGRESS_MS,
   DIAGNOSTIC_FRESH_MS,
   deriveLaneStatus,
   isBusyLane,
@@ -117,7 +116,10 @@ export interface WatcherOptions {
   >;
   /** Protocol 3: silence after which a tracked run counts as ended (default: by version, see versionRules). */
   runExpiryMs?: number;
-  /** A running run quiet this long reads "no progress" (lanewatch.noProgressSeconds; 0: off). Read at each use. */
+  /**
+   * A running run quiet this long reads "no progress" (the extension passes lanewatch.noProgressSeconds; read at each
+   * use). Without it the signal is off: the CLI and library users see the gateway's own signals only.
+   */
   noProgressMs?: () => number;
   now?: () => number;
 }
@@ -321,7 +323,7 @@ export class GatewayWatcher {
     const hello = snap.hello;
     return deriveLaneStatus({
       now: this.now(),
-      noProgressMs: this.opts.noProgressMs ? this.opts.noProgressMs() : DEFAULT_NO_PROGRESS_MS,
+      noProgressMs: this.opts.noProgressMs?.() ?? 0,
       connected: snap.state === 'connected' && !this.syncError,
       unavailableReason:
         snap.state !== 'connected' ? (snap.problem?.summary ?? `gateway ${snap.state}`) : this.syncError,

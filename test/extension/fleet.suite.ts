@@ -63,8 +63,9 @@ describe('fleet view against a real gateway', function () {
     const hung = sessions.find((s) => s.key === 'agent:main:demo-hung');
     const idle = sessions.find((s) => s.key === 'agent:main:demo-idle');
     assert.ok(hung && idle, JSON.stringify(sessions));
-    assert.equal(hung.status, 'running');
-    assert.match(hung.description, /^running \d/);
+    // Running; after a minute without an event of its run (the fake model holds it), Lanewatch's own "no progress".
+    assert.ok(['running', 'no-progress'].includes(hung.status), hung.status);
+    assert.match(hung.description, /^(running|no progress for) \d/);
     assert.equal(idle.status, 'idle');
   });
 

@@ -42,7 +42,9 @@ describe('recovery commands against a real gateway', function () {
 
   it('Abort Run frees the hung demo session, says so, and the tree follows', async () => {
     const a = await api();
-    await fleetWhere(a, (g) => ['running', 'long-running', 'stalled'].includes(session(g, HUNG)?.status ?? ''));
+    await fleetWhere(a, (g) =>
+      ['running', 'no-progress', 'long-running', 'stalled'].includes(session(g, HUNG)?.status ?? ''),
+    );
     const step: any = await vscode.commands.executeCommand('lanewatch.abortRun', {
       gateway: 'demo',
       key: HUNG,
@@ -55,6 +57,7 @@ describe('recovery commands against a real gateway', function () {
       a,
       (x) =>
         session(x, HUNG)?.status !== 'running' &&
+        session(x, HUNG)?.status !== 'no-progress' &&
         session(x, HUNG)?.status !== 'long-running' &&
         session(x, HUNG)?.status !== 'stalled',
     );

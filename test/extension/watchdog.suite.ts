@@ -58,7 +58,7 @@ describe('watchdog (opt-in)', function () {
       });
     });
     const c = vscode.workspace.getConfiguration('lanewatch.watchdog');
-    await c.update('states', ['running', 'long-running'], vscode.ConfigurationTarget.Global);
+    await c.update('states', ['running', 'no-progress', 'long-running'], vscode.ConfigurationTarget.Global);
     await c.update('thresholdSeconds', 3, vscode.ConfigurationTarget.Global);
     await c.update('exclude', ['agent:main:demo-*'], vscode.ConfigurationTarget.Global);
     await c.update('enabled', true, vscode.ConfigurationTarget.Global);

@@ -69,6 +69,9 @@ async function rowTexts(view) {
 }
 
 /** Poll until a row of `view` matches `re`; returns the row text. */
+/** When the workbench finished loading (the "within 60 s of the page loading" checks count from it). */
+let workbenchLoadedAt = Date.now();
+
 async function waitForRow(view, re, timeoutMs) {
   const end = Date.now() + timeoutMs;
   let rows = [];
@@ -214,6 +217,17 @@ export function steps(opts) {
       name: 'workbench loads',
       async run({ page }) {
         await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+        workbenchLoadedAt = Date.now();
+        // Every notification message shown from here on, for the operator-language check at the end.
+        await page.evaluate(() => {
+          const seen = (window.__lanewatchNotifications = new Set());
+          const grab = () => {
+            for (const m of document.querySelectorAll('.notification-list-item-message'))
+              if (m.textContent?.trim()) seen.add(m.textContent.trim());
+          };
+          new MutationObserver(grab).observe(document.body, { childList: true, subtree: true, characterData: true });
+          grab();
+        });
       },
     },
     {
@@ -300,7 +314,7 @@ export function steps(opts) {
         // the minute turns; the tree drops the seconds there so that hovering a row can show its tooltip).
         const ageOf = (text) => {
           const m =
-            /\b(?:running(?: \(unverified\))?|long-running|stalled|stuck) (?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?\b/.exec(
+            /\b(?:running(?: \(unverified\))?|no progress for|long-running|stalled|stuck) (?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?\b/.exec(
               text,
             );
           if (!m || !(m[1] || m[2] || m[3])) return undefined;
@@ -713,6 +727,39 @@ export function steps(opts) {
       },
     });
   }
+  if (opts.noProgressRow) {
+    list.push({
+      name: `within 60 s of the page loading, the hung run of ${opts.noProgressRow} reads "no progress" (or the gateway's stalled/stuck), not plain running`,
+      async run({ page, shot, log }) {
+        const re = new RegExp(`${opts.noProgressRow}.*\\b(no progress for|stalled|stuck)\\b`);
+        const left = workbenchLoadedAt + 60_000 - Date.now();
+        const hit = await waitForRow(fleetView(page), re, Math.max(1_000, left));
+        log(`${((Date.now() - workbenchLoadedAt) / 1000).toFixed(1)} s after the page loaded: "${hit}"`);
+        await page.mouse.move(1200, 700);
+        await shot('12-no-progress.png');
+      },
+    });
+  }
+  list.push({
+    name: "the notifications Lanewatch showed are in an operator's words: no RPC method name, no id in UUID form",
+    independent: true,
+    async run({ page, log }) {
+      const texts = await page.evaluate(() => [...(window.__lanewatchNotifications ?? [])]);
+      // RPC names are "<family>.<method>" of the gateway's API (sessions.abort, chat.send, logs.tail, …); those and
+      // lifecycle ids belong in "Show Log" / the output channel, not in what a person reads first.
+      const rpc =
+        /\b(?:sessions|chat|agents|logs|diagnostics|gateway|cron|tasks|node|config|health|models|skills|usage)\.[a-z][A-Za-z]*\b/;
+      const uuid = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/i;
+      const ours = texts.filter((t) => /lanewatch|recover|abort|gateway|session/i.test(t));
+      log(`${ours.length} Lanewatch notification(s) seen of ${texts.length}`);
+      const bad = ours.filter((t) => rpc.test(t) || uuid.test(t));
+      if (!ours.length) throw new Error('no Lanewatch notification was seen: the check would prove nothing');
+      if (bad.length)
+        throw new Error(
+          `${bad.length} notification(s) with an RPC name or a UUID: ${bad.map((t) => JSON.stringify(t.slice(0, 300))).join(' | ')}`,
+        );
+    },
+  });
   list.push({
     name: 'the workbench logged no error from Lanewatch (manifest, activation, commands, webviews)',
     independent: true,
@@ -749,6 +796,7 @@ export async function runUiTests({
   recoverToast,
   recoverWithinMs,
   hoverRow,
+  noProgressRow,
   ageTicks,
   toggleIdle,
   openDetails,
@@ -776,6 +824,7 @@ export async function runUiTests({
     recoverToast,
     recoverWithinMs,
     hoverRow,
+    noProgressRow,
     ageTicks,
     toggleIdle,
     openDetails,
@@ -892,6 +941,7 @@ async function main() {
       settings: { type: 'string' },
       'expect-row': { type: 'string', multiple: true, default: [] },
       'hover-row': { type: 'string' },
+      'no-progress-row': { type: 'string' },
       'expect-status-bar': { type: 'string' },
       'open-logs': { type: 'string' },
       'recover-row': { type: 'string' },
@@ -956,6 +1006,7 @@ async function main() {
     recoverToast: values['recover-toast'],
     recoverWithinMs: values['recover-within-ms'] ? Number(values['recover-within-ms']) : undefined,
     hoverRow: values['hover-row'],
+    noProgressRow: values['no-progress-row'],
     ageTicks: values['age-ticks'],
     toggleIdle: values['toggle-idle'],
     openDetails: values['open-details'],
