@@ -16,6 +16,7 @@ import {
   resetSession,
   type RecoveryContext,
   type RecoveryReport,
+  type StepOutcome,
 } from './recovery';
 import { testSend, testSendNotice } from './testSend';
 import { declinedReport, recoverReport, sendReport, stepReport, type ActionReport } from './actionReport';
@@ -46,6 +47,21 @@ export interface SessionActionPlan {
   /** A send creates a session that does not exist; every other action refuses it. */
   createsSession: boolean;
 }
+
+/** A recovery step as the progress notification says it (the RPC name goes to the audit trail and the log). */
+const STEP_WORDS: Record<string, string> = {
+  'sessions.abort': 'aborting the run',
+  'chat.abort': 'aborting the run and dropping queued inputs',
+  'sessions.reset': 'resetting the session (/new)',
+};
+const OUTCOME_WORDS: Record<StepOutcome, string> = {
+  freed: 'the session is free',
+  reset: 'a new transcript was started',
+  'no-change': 'not freed yet',
+  refused: 'refused',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
 
 /** How long recover/abort/reset wait for a session to settle after a call (the CLI's --reply-timeout-seconds). */
 export const DEFAULT_SETTLE_MS = 20_000;
@@ -269,7 +285,7 @@ export async function runSessionAction(
   const act = async (ctx: RecoveryContext, key: string, say: (m: string) => void) => {
     if (plan.action === 'recover') {
       const report: RecoveryReport = await recoverSession(ctx, key, (s) => {
-        say(`${s.call}: ${s.outcome}`);
+        say(`${STEP_WORDS[s.call] ?? 'a recovery step'}: ${OUTCOME_WORDS[s.outcome]}`);
         env.audit.record({ gateway: plan.gateway, session: key, call: s.call, outcome: s.outcome, detail: s.message });
       });
       return recoverReport(plan.gateway, report);
