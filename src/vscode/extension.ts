@@ -72,6 +72,13 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   const statusBar = new FleetStatusBar(activeFleet);
   const treeView = vscode.window.createTreeView('lanewatch.fleet', { treeDataProvider: tree, showCollapseAll: true });
   context.subscriptions.push(tree, statusBar, treeView);
+  // The badge on the view's icon: how many sessions need someone, visible with the side bar closed.
+  context.subscriptions.push(
+    tree.onDidChangeTreeData(() => {
+      const badge = tree.attentionBadge();
+      if (badge?.value !== treeView.badge?.value) treeView.badge = badge;
+    }),
+  );
   const revealed = new vscode.EventEmitter<{ gateway: string; key: string; found: boolean }>();
   const revealSession = (gateway: string, key: string) => {
     const node = tree.sessionNode(gateway, key);

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { Fleet, FleetChange } from '../fleet/fleet';
 import type { GatewayWatcher } from '../fleet/gatewayWatcher';
 import type { SessionRowView } from '../gateway';
-import { compareLaneStates, type LaneStatus } from '../lanes/laneStatus';
+import { compareLaneStates, type LaneState, type LaneStatus } from '../lanes/laneStatus';
 import {
   describeConnection,
   describeSession,
@@ -20,6 +20,8 @@ import { msUntilDurationChanges } from '../protocol/duration';
 
 /** Minimum time between two onDidChangeTreeData fires; see queue(). Just over VS Code's own 200 ms debounce. */
 export const REFRESH_SPACING_MS = 210;
+/** States the view's badge counts. */
+const NEEDS_ATTENTION: ReadonlySet<LaneState> = new Set(['stuck', 'stalled', 'stale', 'no-progress']);
 /** How long a clock tick waits for a refresh it can join before it fires alone. */
 const TICK_RIDE_MS = 250;
 /** After VS Code asks for a row's tooltip (the pointer rests on it), its clock is held this long: see tick(). */
@@ -289,6 +291,17 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     }
     if (element.kind === 'agent') return this.sessionNodes(watcher, element.agentId);
     return [];
+  }
+
+  /**
+   * The view's badge: sessions that need someone (stuck, stalled, stale, no progress), over every gateway, or
+   * undefined when none do. Read after each refresh; the statuses are the ones that refresh computed.
+   */
+  attentionBadge(): { value: number; tooltip: string } | undefined {
+    let n = 0;
+    for (const watcher of this.fleet.gateways())
+      for (const s of this.sessionsOf(watcher, undefined)) if (NEEDS_ATTENTION.has(s.status.state)) n++;
+    return n ? { value: n, tooltip: `${n} session${n === 1 ? ' needs' : 's need'} attention` } : undefined;
   }
 
   private sessionsOf(watcher: GatewayWatcher, agentId: string | undefined) {

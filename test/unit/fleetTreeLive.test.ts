@@ -237,6 +237,7 @@ describe('Gateways tree: refreshes for what rows show', () => {
     // A run past its first minute: its row's clock next ticks at the minute turn, so only the watcher can say it.
     const t = await setup(0, 65_000, 1_500);
     assert.match(t.description(HUNG), /^running 1m$/);
+    assert.equal(t.tree.attentionBadge(), undefined, 'a running session needs nobody yet');
     // The status bar and the tree's gateway counts refresh on the fleet's changes: one must come, and say it.
     await waitFor(
       (l) => t.fleet.onDidChange(l),
@@ -254,6 +255,8 @@ describe('Gateways tree: refreshes for what rows show', () => {
     const gateway = t.tree.getChildren().find((n) => n.kind === 'gateway')!;
     const item = t.tree.getTreeItem(gateway);
     assert.match(String(item.description), /1 no progress/, JSON.stringify(item));
+    // The view's badge counts it as needing attention.
+    assert.deepEqual(t.tree.attentionBadge(), { value: 1, tooltip: '1 session needs attention' });
   });
 
   it("after a recovery the open transcript's read of the queue reaches the tree: no manual Refresh", async () => {

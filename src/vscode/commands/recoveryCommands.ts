@@ -2,6 +2,7 @@
 // restart. What each does, what it asks and what it reports is decided in src/actions/ (the same code the CLI runs);
 // here the session or gateway is picked, the question is a modal, the progress is cancellable, and the report becomes
 // an audit line, the details in the "Lanewatch" output channel and a notification (commandHost.ts).
+import { sessionPicks } from './sessionPicks';
 import * as vscode from 'vscode';
 import type { GatewayWatcher } from '../../fleet/gatewayWatcher';
 import type { Fleet } from '../../fleet/fleet';
@@ -58,11 +59,12 @@ async function pickSession(
   if (!watcher) return undefined;
   if (arg?.key) return { watcher, key: arg.key };
   const w = watcher;
-  const picked = await vscode.window.showQuickPick(
-    w.sessionRows().map((r) => ({ label: r.key, description: w.laneStatus(r.key).state })),
-    { placeHolder: `Which session on ${w.name}?`, matchOnDescription: true },
-  );
-  return picked ? { watcher: w, key: picked.label } : undefined;
+  const picked = await vscode.window.showQuickPick(sessionPicks(w), {
+    placeHolder: `Which session on ${w.name}? (those that need help first)`,
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  return picked ? { watcher: w, key: picked.key } : undefined;
 }
 
 /** How a report's notification begins, per action. */

@@ -1,5 +1,6 @@
 // "Lanewatch: Open Transcript": from a session node ({gateway, key}), or from the palette (quick-pick the gateway,
 // then the session, or type a key).
+import { sessionPicks } from './sessionPicks';
 import * as vscode from 'vscode';
 import type { Fleet } from '../../fleet/fleet';
 import type { TranscriptPanels } from '../panels/transcriptPanel';
@@ -36,18 +37,10 @@ async function pickTarget(
   if (!gateway) return undefined;
   if (arg?.key) return { gateway, key: arg.key };
   const watcher = fleet.gateway(gateway);
-  const rows = [...(watcher?.sessionRows() ?? [])].sort((a, b) => Number(b.updatedAt ?? 0) - Number(a.updatedAt ?? 0));
   const typeKey = { label: '$(edit) Enter a session key…', alwaysShow: true, key: undefined as string | undefined };
-  const picked = await vscode.window.showQuickPick(
-    [
-      ...rows.map((r) => ({
-        label: r.key,
-        description: watcher!.laneStatus(r.key).state,
-        key: r.key,
-      })),
-      typeKey,
-    ],
-    { placeHolder: `Which session on ${gateway}?`, matchOnDescription: true },
+  const picked = await vscode.window.showQuickPick<{ label: string; key?: string }>(
+    [...(watcher ? sessionPicks(watcher) : []), typeKey],
+    { placeHolder: `Which session on ${gateway}?`, matchOnDescription: true, matchOnDetail: true },
   );
   if (!picked) return undefined;
   const key =
