@@ -33,6 +33,14 @@ function shownSignature(row: SessionRowView, key: string, status: LaneStatus): s
   return `${d.label}\u0000${d.description}\u0000${d.icon}\u0000${status.verified}`;
 }
 
+/** The gateway's aggregate of its per-session lanes in words: "2 active, 1 queued in 3 lanes" (no raw JSON). */
+function sessionLanesWords(dyn: Record<string, number | undefined>): string {
+  const n = (k: string) => (typeof dyn[k] === 'number' ? dyn[k] : undefined);
+  const parts = [`${n('activeCount') ?? 0} active`, `${n('queuedCount') ?? 0} queued`];
+  const lanes = n('laneCount');
+  return `${parts.join(', ')}${lanes !== undefined ? ` in ${lanes} lane${lanes === 1 ? '' : 's'}` : ''}`;
+}
+
 export type FleetNode =
   | { kind: 'gateway'; id: string; gateway: string }
   | { kind: 'fix'; id: string; gateway: string }
@@ -399,7 +407,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
               `| ${escapeMarkdown(String(l.lane))} | ${l.activeCount} | ${l.queuedCount} | ${l.maxConcurrent ?? ''} |`,
           ),
           '',
-          dyn ? `Session lanes (aggregate): ${escapeMarkdown(JSON.stringify(dyn))}` : 'Session lanes: idle',
+          dyn ? `Session lanes: ${escapeMarkdown(sessionLanesWords(dyn))}` : 'Session lanes: idle',
           ...(t.note ? ['', `_${escapeMarkdown(t.note)}_`] : []),
         ].join('\n'),
       );
