@@ -1073,6 +1073,11 @@ export class GatewayWatcher {
     return [...touched];
   }
 
+  /** Something every status depends on changed (a setting): views re-read them, timers re-arm. */
+  statusRulesChanged(): void {
+    this.changes.fire({ gateway: this.name, what: 'sessions' });
+  }
+
   /** The watcher as a recovery evidence source: re-read on every change it reports. */
   evidenceSource(): RunEvidenceSource {
     return {

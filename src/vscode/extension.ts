@@ -53,7 +53,9 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   let noProgressMs = readNoProgress();
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('lanewatch.noProgressSeconds')) noProgressMs = readNoProgress();
+      if (!e.affectsConfiguration('lanewatch.noProgressSeconds')) return;
+      noProgressMs = readNoProgress();
+      for (const w of fleet?.gateways() ?? []) w.statusRulesChanged();
     }),
   );
   const plaintextConsent = new PlaintextConsent(context.globalState);

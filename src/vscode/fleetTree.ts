@@ -428,7 +428,15 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     const row = watcher.session(element.key);
     const now = Date.now();
     const d = describeSession(row, element.key, status, now, { tooltip: false, coarseAge: true });
-    if (row) this.shownOf(element.gateway).set(element.key, shownSignature(row, element.key, status));
+    if (row) {
+      // A row rebuilt for its clock can find its state changed by time alone (a quiet run turning "no progress"):
+      // the gateway's counts and the badge then refresh too, as for any change of what a row shows.
+      const shown = this.shownOf(element.gateway);
+      const sig = shownSignature(row, element.key, status);
+      const before = shown.get(element.key);
+      shown.set(element.key, sig);
+      if (before !== undefined && before !== sig) this.queue(this.nodes.get(`gw:${element.gateway}`));
+    }
     const since = sessionLaneView(status).since;
     if (since !== undefined) this.ticking.set(element, now + msUntilDurationChanges(now - since, true));
     else this.ticking.delete(element);

@@ -20,7 +20,7 @@ after(async () => {
   for (const s of servers) await s.close();
 });
 
-async function setup(initialQueue = 2, runAgeMs = 65_000, noProgressMs = 0) {
+async function setup(initialQueue = 2, runAgeMs = 65_000, noProgressMs: number | (() => number) = 0) {
   const startedAt = Date.now() - runAgeMs;
   const rows = [
     { key: HUNG, sessionId: 'h', status: 'running', hasActiveRun: true, startedAt, agentId: 'main', updatedAt: 2 },
@@ -66,7 +66,7 @@ async function setup(initialQueue = 2, runAgeMs = 65_000, noProgressMs = 0) {
     clientVersion: 'test',
     requestTimeoutMs: 5000,
     log: () => {},
-    noProgressMs: () => noProgressMs,
+    noProgressMs: typeof noProgressMs === 'function' ? noProgressMs : () => noProgressMs,
   });
   const tree = new FleetTreeProvider(fleet);
   disposables.push(tree, { dispose: () => fleet.setGateways([], []) });
@@ -257,6 +257,27 @@ describe('Gateways tree: refreshes for what rows show', () => {
     assert.match(String(item.description), /1 no progress/, JSON.stringify(item));
     // The view's badge counts it as needing attention.
     assert.deepEqual(t.tree.attentionBadge(), { value: 1, tooltip: '1 session needs attention' });
+  });
+
+  it("a row whose clock finds its state changed by time refreshes the gateway's counts too", async () => {
+    // The limit lowered under a running row (a settings edit): no watcher timer knows; the row's own tick finds it.
+    let limit = 0;
+    const t = await setup(0, 3_000, () => limit);
+    limit = 1;
+    const gatewayText = () =>
+      String(t.tree.getTreeItem(t.tree.getChildren().find((n) => n.kind === 'gateway')!).description);
+    let gatewayFired = false;
+    const sub = t.tree.onDidChangeTreeData((e) => {
+      if ((Array.isArray(e) ? e : [e]).some((n) => !n || n.kind === 'gateway')) gatewayFired = true;
+    });
+    disposables.push(sub);
+    await waitFor(
+      (l) => t.tree.onDidChangeTreeData(l),
+      () => (/^no progress for/.test(t.description(HUNG)) && gatewayFired ? true : undefined),
+      5_000,
+    );
+    sub.dispose();
+    assert.match(gatewayText(), /1 no progress/);
   });
 
   it("after a recovery the open transcript's read of the queue reaches the tree: no manual Refresh", async () => {
