@@ -51,10 +51,16 @@ export async function restartPreflight(ctx: RestartContext): Promise<RestartPref
 
 export function describePreflight(p: RestartPreflightResultView): string {
   if (p.safe) return p.summary ?? 'safe to restart now';
+  // The gateway's own words for each blocker ("2 active gateway request(s)") read as a person would write them; a
+  // blocker without words is named by its kind ("1 embedded-run"). The kinds stay in the report's details.
   const blockers = p.blockers
-    .map((b) => `${b.kind}${b.count !== undefined ? ` ×${b.count}` : ''}${b.message ? ` (${b.message})` : ''}`)
-    .join('; ');
-  return `${p.summary ?? 'restart would be deferred'} — blockers: ${blockers || 'none listed'}`;
+    .map((b) =>
+      b.message
+        ? b.message.replace(/\((s|es)\)/g, (_, plural: string) => (b.count === 1 ? '' : plural))
+        : `${b.count ?? ''} ${b.kind.replace(/-/g, ' ')}`.trim(),
+    )
+    .join(', ');
+  return `${p.summary ?? 'restart would be deferred'}: ${blockers || 'the gateway names nothing'}`;
 }
 
 /** What each choice will do, from the preflight: said before the user picks, and kept in the report. */

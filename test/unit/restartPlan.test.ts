@@ -64,7 +64,7 @@ describe('restart planning when the RPC is dead', () => {
         ],
         summary: 'restart deferred',
       }),
-      'restart deferred — blockers: embedded-run ×1; root-request ×2 (2 active gateway request(s))',
+      'restart deferred: 1 embedded run, 2 active gateway requests',
     );
   });
   it('protocol 3: recommends stop + start while a run is evidently alive (SIGUSR1 would wait for it), the signal otherwise', () => {
