@@ -198,6 +198,23 @@ export async function runRestart(
   choice: RestartChoice,
   host: Pick<ActionHost, 'progress'>,
 ): Promise<ActionReport> {
+  const { watcher } = env;
+  const restarting = !('local' in choice && choice.local === 'stop');
+  // While the gateway is down for a restart asked for here, its row says so instead of "not running … check the URL".
+  if (restarting) watcher?.noteRestart(true);
+  try {
+    return await restartSteps(env, plan, choice, host);
+  } finally {
+    if (restarting) watcher?.noteRestart(false);
+  }
+}
+
+async function restartSteps(
+  env: RestartEnv,
+  plan: Exclude<RestartPlan, { kind: 'not-possible' }>,
+  choice: RestartChoice,
+  host: Pick<ActionHost, 'progress'>,
+): Promise<ActionReport> {
   const { config, watcher } = env;
   const call = restartCall(plan, choice);
   if (plan.kind === 'rpc') {

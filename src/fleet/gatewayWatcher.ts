@@ -1073,6 +1073,13 @@ export class GatewayWatcher {
     return [...touched];
   }
 
+  /** When a restart Lanewatch asked for began, while it lasts: the gateway row says "restarting", not "not running". */
+  restartRequestedAt?: number;
+  noteRestart(inProgress: boolean): void {
+    this.restartRequestedAt = inProgress ? this.now() : undefined;
+    this.changes.fire({ gateway: this.name, what: 'connection' });
+  }
+
   /** Something every status depends on changed (a setting): views re-read them, timers re-arm. */
   statusRulesChanged(): void {
     this.changes.fire({ gateway: this.name, what: 'sessions' });

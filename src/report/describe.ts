@@ -58,7 +58,7 @@ export interface ConnectionDescription {
 }
 
 export function describeConnection(
-  watcher: Pick<GatewayWatcher, 'name' | 'config' | 'lastSyncError'>,
+  watcher: Pick<GatewayWatcher, 'name' | 'config' | 'lastSyncError'> & { restartRequestedAt?: number },
   snap: ConnectionSnapshot,
   token?: { source: TokenSource; warning?: string },
   now = Date.now(),
@@ -83,6 +83,11 @@ export function describeConnection(
       description += ' · sync failed';
       lines.push('', `Last sync failed: ${escapeMarkdown(sync)}`);
     }
+  } else if (watcher.restartRequestedAt !== undefined) {
+    description = `restarting (requested ${formatDuration(now - watcher.restartRequestedAt)} ago)`;
+    icon = 'debug-restart';
+    color = 'charts.yellow';
+    lines.push('', 'Lanewatch asked this gateway to restart; it reconnects when the gateway is back.');
   } else if (snap.state === 'connecting') {
     description = snap.problem ? `reconnecting… (${snap.problem.summary})` : 'connecting…';
     icon = 'loading~spin';
@@ -99,7 +104,7 @@ export function describeConnection(
     icon = blocking ? 'error' : 'debug-disconnect';
     color = blocking ? 'errorForeground' : 'list.warningForeground';
   }
-  if (snap.problem)
+  if (snap.problem && watcher.restartRequestedAt === undefined)
     lines.push('', `**${escapeMarkdown(snap.problem.summary)}**`, '', escapeMarkdown(snap.problem.advice));
   const t = snap.handshake;
   if (t)

@@ -277,7 +277,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     if (element.kind === 'gateway') {
       const snap = watcher.snapshot();
       if (snap.state !== 'connected')
-        return snap.problem && snap.problem.action !== 'none'
+        return snap.problem && snap.problem.action !== 'none' && watcher.restartRequestedAt === undefined
           ? [this.node({ kind: 'fix' as const, id: `fix:${watcher.name}`, gateway: watcher.name })]
           : [];
       const lanes = watcher.laneTable()

@@ -179,6 +179,28 @@ describe('tree text', () => {
     assert.equal(d.description, 'connection lost (1006) · retry in 10s');
     assert.match(d.tooltipMarkdown, /process died/);
   });
+  it('a gateway down for a restart Lanewatch asked for says "restarting", not its connection error', () => {
+    const d = describeConnection(
+      {
+        name: 'gw',
+        config: { name: 'gw', url: 'ws://x:1', source: 'settings' },
+        lastSyncError: () => undefined,
+        restartRequestedAt: 0,
+      },
+      {
+        state: 'disconnected',
+        url: 'ws://x:1',
+        missingScopes: [],
+        attempts: 3,
+        nextRetryAt: 11_000,
+        problem: describeClose(1006, ''),
+      },
+      undefined,
+      12_000,
+    );
+    assert.equal(d.description, 'restarting (requested 12s ago)');
+    assert.doesNotMatch(d.tooltipMarkdown, /process died/);
+  });
   it('describes sessions from their derived lane status', () => {
     const at = (row: any, now: number, extra: any = {}) =>
       describeSession(
