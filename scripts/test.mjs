@@ -473,6 +473,7 @@ if (selected.includes('extension') || selected.includes('ui')) {
             // The hung run alone: Lanewatch's own signal within a minute of the page loading.
             '--no-progress-row',
             'demo-wedged',
+            '--walkthrough',
           ],
         });
       });

@@ -734,9 +734,90 @@ export function steps(opts) {
         const re = new RegExp(`${opts.noProgressRow}.*\\b(no progress for|stalled|stuck)\\b`);
         const left = workbenchLoadedAt + 60_000 - Date.now();
         const hit = await waitForRow(fleetView(page), re, Math.max(1_000, left));
-        log(`${((Date.now() - workbenchLoadedAt) / 1000).toFixed(1)} s after the page loaded: "${hit}"`);
+        const after = (Date.now() - workbenchLoadedAt) / 1000;
+        log(`${after.toFixed(1)} s after the page loaded: "${hit}"`);
+        if (after > 61)
+          throw new Error(`seen only ${after.toFixed(0)} s after the page loaded (the checks before it took long)`);
         await page.mouse.move(1200, 700);
         await shot('12-no-progress.png');
+      },
+    });
+  }
+  if (opts.walkthrough) {
+    list.push({
+      name: 'the "Get started with Lanewatch" walkthrough opens, and each step\'s action runs',
+      async run({ page, shot, log }) {
+        await page.keyboard.press('F1');
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ timeout: 10000 });
+        await input.fill('>Welcome: Open Walkthrough');
+        await page
+          .locator('.quick-input-list .monaco-list-row', { hasText: 'Open Walkthrough' })
+          .first()
+          .waitFor({ timeout: 10000 });
+        await page.keyboard.press('Enter');
+        await page
+          .locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with Lanewatch' })
+          .first()
+          .click({ timeout: 15000 });
+        const container = page.locator('.gettingStartedContainer');
+        await container.locator('text=Get started with Lanewatch').first().waitFor({ timeout: 15000 });
+        // Each step: open it, press its action, see the action happen, put things back.
+        const quickInput = page.locator('.quick-input-widget');
+        const steps = [
+          {
+            title: 'Connect a gateway',
+            action: 'Add Gateway',
+            saw: () => quickInput.waitFor({ state: 'visible', timeout: 10000 }),
+          },
+          {
+            title: "Read a session's status",
+            action: 'Show the Gateways view',
+            saw: () => fleetView(page).waitFor({ state: 'visible', timeout: 10000 }),
+          },
+          {
+            title: 'Recover a session',
+            action: 'Recover Session',
+            saw: () => quickInput.waitFor({ state: 'visible', timeout: 10000 }),
+          },
+          {
+            title: 'Open a transcript and the logs',
+            action: 'Open Transcript',
+            saw: () => quickInput.waitFor({ state: 'visible', timeout: 10000 }),
+          },
+          {
+            title: 'Turn on the watchdog',
+            action: 'Open the watchdog settings',
+            saw: () => page.locator('.settings-editor').first().waitFor({ state: 'visible', timeout: 15000 }),
+          },
+        ];
+        for (const step of steps) {
+          // The walkthrough tab again (an action may have opened another editor or moved focus).
+          await page
+            .locator('.tabs-container .tab', { hasText: 'Walkthrough' })
+            .first()
+            .click()
+            .catch(() => {});
+          const header = container.locator('.getting-started-step', { hasText: step.title }).first();
+          await header.waitFor({ timeout: 10000 });
+          await header.click();
+          const action = header.locator('a, button', { hasText: step.action }).first();
+          await action.waitFor({ state: 'visible', timeout: 10000 });
+          if (step.title === 'Turn on the watchdog') await shot('13-walkthrough.png');
+          await action.click();
+          await step.saw();
+          log(`step "${step.title}": "${step.action}" ran`);
+          await page.keyboard.press('Escape');
+          await quickInput.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+        }
+        await page
+          .locator('.tabs-container .tab', { hasText: 'Walkthrough' })
+          .first()
+          .click()
+          .catch(() => {});
+        const done = await container.locator('.getting-started-step .codicon-pass-filled').count();
+        log(`${done} step(s) marked done`);
+        if (done < 4) throw new Error(`only ${done} of the 4 command steps were marked done after their actions ran`);
       },
     });
   }
@@ -797,6 +878,7 @@ export async function runUiTests({
   recoverWithinMs,
   hoverRow,
   noProgressRow,
+  walkthrough,
   ageTicks,
   toggleIdle,
   openDetails,
@@ -825,6 +907,7 @@ export async function runUiTests({
     recoverWithinMs,
     hoverRow,
     noProgressRow,
+    walkthrough,
     ageTicks,
     toggleIdle,
     openDetails,
@@ -942,6 +1025,7 @@ async function main() {
       'expect-row': { type: 'string', multiple: true, default: [] },
       'hover-row': { type: 'string' },
       'no-progress-row': { type: 'string' },
+      walkthrough: { type: 'boolean' },
       'expect-status-bar': { type: 'string' },
       'open-logs': { type: 'string' },
       'recover-row': { type: 'string' },
@@ -1007,6 +1091,7 @@ async function main() {
     recoverWithinMs: values['recover-within-ms'] ? Number(values['recover-within-ms']) : undefined,
     hoverRow: values['hover-row'],
     noProgressRow: values['no-progress-row'],
+    walkthrough: values.walkthrough,
     ageTicks: values['age-ticks'],
     toggleIdle: values['toggle-idle'],
     openDetails: values['open-details'],
