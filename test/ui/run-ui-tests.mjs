@@ -761,6 +761,9 @@ export function steps(opts) {
           .first()
           .click({ timeout: 15000 });
         const container = page.locator('.gettingStartedContainer');
+        // The walkthrough's editor tab is titled "Welcome".
+        const walkthroughTab = () =>
+          page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click({ timeout: 3_000 });
         await container.locator('text=Get started with Lanewatch').first().waitFor({ timeout: 15000 });
         // Each step: open it, press its action, see the action happen, put things back.
         const quickInput = page.locator('.quick-input-widget');
@@ -815,7 +818,10 @@ export function steps(opts) {
           .first()
           .click()
           .catch(() => {});
-        const done = await container.locator('.getting-started-step .codicon-pass-filled').count();
+        // A done step shows VS Code's "step checked" icon.
+        const done = await container
+          .locator('.getting-started-step .codicon-getting-started-step-checked, .getting-started-step.complete')
+          .count();
         log(`${done} step(s) marked done`);
         if (done < 4) throw new Error(`only ${done} of the 4 command steps were marked done after their actions ran`);
       },
