@@ -794,13 +794,10 @@ export function steps(opts) {
             saw: () => page.locator('.settings-editor').first().waitFor({ state: 'visible', timeout: 15000 }),
           },
         ];
+        const t0 = Date.now();
         for (const step of steps) {
           // The walkthrough tab again (an action may have opened another editor or moved focus).
-          await page
-            .locator('.tabs-container .tab', { hasText: 'Walkthrough' })
-            .first()
-            .click()
-            .catch(() => {});
+          await walkthroughTab();
           const header = container.locator('.getting-started-step', { hasText: step.title }).first();
           await header.waitFor({ timeout: 10000 });
           await header.click();
@@ -809,15 +806,11 @@ export function steps(opts) {
           if (step.title === 'Turn on the watchdog') await shot('13-walkthrough.png');
           await action.click();
           await step.saw();
-          log(`step "${step.title}": "${step.action}" ran`);
+          log(`step "${step.title}": "${step.action}" ran (${Date.now() - t0} ms into the check)`);
           await page.keyboard.press('Escape');
           await quickInput.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
         }
-        await page
-          .locator('.tabs-container .tab', { hasText: 'Walkthrough' })
-          .first()
-          .click()
-          .catch(() => {});
+        await walkthroughTab();
         // A done step shows VS Code's "step checked" icon.
         const done = await container
           .locator('.getting-started-step .codicon-getting-started-step-checked, .getting-started-step.complete')
