@@ -800,8 +800,10 @@ export function steps(opts) {
           await walkthroughTab();
           const header = container.locator('.getting-started-step', { hasText: step.title }).first();
           await header.waitFor({ timeout: 10000 });
-          // The open step's header is a disabled button: click only the closed ones.
-          if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+          // Step headers are buttons VS Code marks disabled (it takes the click itself, on the walkthrough): click the
+          // closed ones where a person would, without waiting for an "enabled" they never get.
+          if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click({ force: true });
+          await header.locator('xpath=.').and(page.locator('[aria-expanded="true"]')).waitFor({ timeout: 10000 });
           const action = header.locator('a, button', { hasText: step.action }).first();
           await action.waitFor({ state: 'visible', timeout: 10000 });
           if (step.title === 'Turn on the watchdog') await shot('13-walkthrough.png');
