@@ -800,10 +800,13 @@ export function steps(opts) {
           await walkthroughTab();
           const header = container.locator('.getting-started-step', { hasText: step.title }).first();
           await header.waitFor({ timeout: 10000 });
-          // Step headers are buttons VS Code marks disabled (it takes the click itself, on the walkthrough): click the
-          // closed ones where a person would, without waiting for an "enabled" they never get.
-          if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click({ force: true });
-          await header.locator('xpath=.').and(page.locator('[aria-expanded="true"]')).waitFor({ timeout: 10000 });
+          // VS Code keeps the step headers disabled for a while after another editor or a quick input had the focus;
+          // wait for the header to take clicks, as a person would, and say how long that took.
+          if ((await header.getAttribute('aria-expanded')) !== 'true') {
+            const t = Date.now();
+            await header.click({ timeout: 45_000 });
+            log(`  "${step.title}" took a click after ${Date.now() - t} ms`);
+          }
           const action = header.locator('a, button', { hasText: step.action }).first();
           await action.waitFor({ state: 'visible', timeout: 10000 });
           if (step.title === 'Turn on the watchdog') await shot('13-walkthrough.png');
