@@ -758,11 +758,14 @@ export function steps(opts) {
             .first()
             .waitFor({ timeout: 10000 });
           await page.keyboard.press('Enter');
-          await page
+          // A list of walkthroughs to pick from, or (when one is open already) the walkthrough itself.
+          const pick = page
             .locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with Lanewatch' })
-            .first()
-            .click({ timeout: 15000 });
-          await container.locator('text=Get started with Lanewatch').first().waitFor({ timeout: 15000 });
+            .first();
+          const shown = container.locator('text=Get started with Lanewatch').first();
+          await pick.or(shown).first().waitFor({ timeout: 15000 });
+          if (await pick.isVisible()) await pick.click();
+          await shown.waitFor({ timeout: 15000 });
         };
         const container = page.locator('.gettingStartedContainer');
         // Each step: open it, press its action, see the action happen, put things back.
