@@ -749,6 +749,13 @@ export function steps(opts) {
       async run({ page, shot, log }) {
         // Opened from the palette, as a person finds it again: VS Code opens it at the first step not done yet.
         const openWalkthrough = async () => {
+          // Closed first, so it opens afresh (an open walkthrough keeps the step it shows).
+          const tab = page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first();
+          if (await tab.isVisible()) {
+            await tab.hover();
+            await tab.locator('.tab-actions .action-label').first().click({ timeout: 5000 });
+            await tab.waitFor({ state: 'detached', timeout: 5000 });
+          }
           await page.keyboard.press('F1');
           const input = page.locator('.quick-input-widget input');
           await input.waitFor({ timeout: 10000 });
