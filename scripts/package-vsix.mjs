@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run package`: a production build packed into lanewatch.vsix (only what .vscodeignore lets through),
-// then the development build is restored so tests keep their source maps.
+// then the development build is restored so tests keep their source maps. vsce rewrites the README's relative links
+// (docs/images/*.png, docs/*.md, which are not in the .vsix) to the repository named in package.json, so the
+// Marketplace page and VS Code's extension page show the screenshots.
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -16,14 +18,7 @@ const step = (args, what) => {
 };
 step(['esbuild.mjs', '--production'], 'production build');
 step(
-  [
-    path.join(root, 'node_modules/@vscode/vsce/vsce'),
-    'package',
-    '--no-dependencies',
-    '--no-rewrite-relative-links',
-    '-o',
-    'lanewatch.vsix',
-  ],
+  [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '-o', 'lanewatch.vsix'],
   'vsce package',
 );
 step(['esbuild.mjs'], 'development build');

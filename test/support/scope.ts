@@ -1,11 +1,11 @@
 // Which openclaw version this run of the gateway suite (test/gateway) talks to, and which of its tests run there.
 //
 // The suite runs once per supported version: 2026.9.x in the `gateway` stage, 2026.3.24 and 2026.4.26 in
-// `gateway-legacy` (README, "How the tests run", says per test file what runs where). A test whose behaviour is the
-// same on every version runs on 2026.9.x only; one that proves protocol 3 behaviour that 2026.3.24 and 2026.4.26 share
-// runs on 2026.3.24 (the protocol-3 gateway that starts in seconds; 2026.4.26 needs about a minute per start and per
-// first turn); everything a version does differently runs on that version. LANEWATCH_GATEWAY_SCOPE=all runs every
-// test on every version (the full matrix), as the suite did before it was scoped.
+// `gateway-legacy` (docs/testing.md, "What runs on which version", says per test file what runs where). A test whose
+// behaviour is the same on every version runs on 2026.9.x only; one that proves protocol 3 behaviour that 2026.3.24 and
+// 2026.4.26 share runs on 2026.3.24 (the protocol-3 gateway that starts in seconds; 2026.4.26 needs about a minute per
+// start and per first turn); everything a version does differently runs on that version. LANEWATCH_GATEWAY_SCOPE=all
+// runs every test on every version (the full matrix), as the suite did before it was scoped.
 
 /** The openclaw version under test (LANEWATCH_OPENCLAW_VERSION, default 2026.9.6, as scripts/fixtures/tools.mjs). */
 export const VERSION = process.env.LANEWATCH_OPENCLAW_VERSION || '2026.9.6';
