@@ -1,0 +1,38 @@
+// The session rows' menus in package.json against the lane states the tree can show: every state but idle offers
+// Recover, Abort and Abort + Clear Queue (a state added to the model and not to the menus once hid them on exactly
+// the rows that needed them: "no progress").
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { LANE_STATE_ORDER } from '../../src/lanes/laneStatus';
+
+interface MenuItem {
+  command: string;
+  when?: string;
+}
+
+const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as {
+  contributes: { menus: Record<string, MenuItem[]> };
+};
+
+/** Whether `when` lets the item show on a row with this contextValue (only the viewItem =~ /re/ part is read). */
+function shows(when: string | undefined, contextValue: string): boolean {
+  const m = /viewItem =~ \/(.+)\/$/.exec(when ?? '');
+  assert.ok(m, `no viewItem pattern in ${when}`);
+  return new RegExp(m[1]).test(contextValue);
+}
+
+describe('session row menus (package.json)', () => {
+  const items = manifest.contributes.menus['view/item/context'];
+  for (const command of ['lanewatch.recoverSession', 'lanewatch.abortRun', 'lanewatch.abortAndClearQueue']) {
+    it(`${command} is offered on every state but idle, verified or not`, () => {
+      const mine = items.filter((i) => i.command === command);
+      assert.ok(mine.length > 0, `${command} is not in the row menu`);
+      for (const state of LANE_STATE_ORDER)
+        for (const contextValue of [`session.${state}`, `session.${state}.unverified`])
+          for (const item of mine)
+            assert.equal(shows(item.when, contextValue), state !== 'idle', `${command} on ${contextValue}`);
+    });
+  }
+});
