@@ -122,6 +122,8 @@ export interface SessionDescription {
   icon: string;
   color?: string;
   status: LaneState;
+  /** The words behind `description`, the age left out (what a row shows apart from the clock). */
+  lane: SessionLaneView;
   tooltipMarkdown: string;
 }
 
@@ -204,9 +206,11 @@ export function describeSession(
   const label = revealBidiControls(
     row && typeof row.label === 'string' && row.label ? row.label : shortSessionKey(key),
   );
-  const description = laneText(sessionLaneView(status), now, opts.coarseAge);
+  const lane = sessionLaneView(status);
+  const description = laneText(lane, now, opts.coarseAge);
   const [icon, color] = ICONS[status.state];
-  if (opts.tooltip === false) return { label, description, icon, color, status: status.state, tooltipMarkdown: '' };
+  if (opts.tooltip === false)
+    return { label, description, icon, color, status: status.state, lane, tooltipMarkdown: '' };
   const tooltip = [
     `**${escapeMarkdown(label)}** — ${laneStateWords(status.state)}${status.verified ? '' : ' (unverified)'}`,
     `key \`${key.replace(/`/g, "'")}\``,
@@ -232,6 +236,7 @@ export function describeSession(
   return {
     label,
     description,
+    lane,
     icon,
     color,
     status: status.state,

@@ -5,7 +5,6 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { Fleet, FleetChange } from '../fleet/fleet';
 import type { GatewayWatcher } from '../fleet/gatewayWatcher';
-import type { SessionRowView } from '../gateway';
 import { compareLaneStates, type LaneState, type LaneStatus } from '../lanes/laneStatus';
 import {
   describeConnection,
@@ -13,8 +12,8 @@ import {
   escapeMarkdown,
   fixFor,
   gatewayContextValue,
-  sessionLaneView,
   summarizeCounts,
+  type SessionDescription,
 } from '../report/describe';
 import { msUntilDurationChanges } from '../protocol/duration';
 
@@ -28,9 +27,8 @@ const TICK_RIDE_MS = 250;
 export const HOVER_HOLD_MS = 30_000;
 
 /** What a session row shows apart from its age: a change here is worth a refresh. */
-function shownSignature(row: SessionRowView, key: string, status: LaneStatus): string {
-  const d = describeSession(row, key, status, status.startedAt ?? 0, { tooltip: false });
-  return `${d.label}\u0000${d.description}\u0000${d.icon}\u0000${status.verified}`;
+function shownSignature(d: SessionDescription): string {
+  return `${d.label}\u0000${d.lane.head}\u0000${d.lane.rest.join('\u0001')}\u0000${d.icon}\u0000${d.lane.verified}`;
 }
 
 /** The gateway's aggregate of its per-session lanes in words: "2 active, 1 queued in 3 lanes" (no raw JSON). */
@@ -138,7 +136,9 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       let changed = false;
       for (const key of change.keys) {
         const row = watcher.session(key);
-        const sig = row ? shownSignature(row, key, this.statusOf(watcher, key)) : undefined;
+        const sig = row
+          ? shownSignature(describeSession(row, key, this.statusOf(watcher, key), 0, { tooltip: false }))
+          : undefined;
         if (shown.get(key) !== sig) changed = true;
         if (sig === undefined) shown.delete(key);
         else shown.set(key, sig);
@@ -432,12 +432,12 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       // A row rebuilt for its clock can find its state changed by time alone (a quiet run turning "no progress"):
       // the gateway's counts and the badge then refresh too, as for any change of what a row shows.
       const shown = this.shownOf(element.gateway);
-      const sig = shownSignature(row, element.key, status);
+      const sig = shownSignature(d);
       const before = shown.get(element.key);
       shown.set(element.key, sig);
       if (before !== undefined && before !== sig) this.queue(this.nodes.get(`gw:${element.gateway}`));
     }
-    const since = sessionLaneView(status).since;
+    const since = d.lane.since;
     if (since !== undefined) this.ticking.set(element, now + msUntilDurationChanges(now - since, true));
     else this.ticking.delete(element);
     this.armTick();

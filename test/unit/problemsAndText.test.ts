@@ -149,6 +149,27 @@ describe('backoff', () => {
   });
 });
 
+/** A gateway whose connection was lost (1006), retrying at 11 s, described at `now`. */
+const describeDown = (watcher: { restartRequestedAt?: number }, now: number) =>
+  describeConnection(
+    {
+      name: 'gw',
+      config: { name: 'gw', url: 'ws://x:1', source: 'settings' },
+      lastSyncError: () => undefined,
+      ...watcher,
+    },
+    {
+      state: 'disconnected',
+      url: 'ws://x:1',
+      missingScopes: [],
+      attempts: 3,
+      nextRetryAt: 11_000,
+      problem: describeClose(1006, ''),
+    },
+    undefined,
+    now,
+  );
+
 describe('tree text', () => {
   it('escapes untrusted text for Markdown tooltips', () => {
     assert.equal(
@@ -163,41 +184,12 @@ describe('tree text', () => {
     );
   });
   it('describes a disconnected gateway with its reason and retry', () => {
-    const d = describeConnection(
-      { name: 'gw', config: { name: 'gw', url: 'ws://x:1', source: 'settings' }, lastSyncError: () => undefined },
-      {
-        state: 'disconnected',
-        url: 'ws://x:1',
-        missingScopes: [],
-        attempts: 3,
-        nextRetryAt: 11_000,
-        problem: describeClose(1006, ''),
-      },
-      undefined,
-      1_000,
-    );
+    const d = describeDown({}, 1_000);
     assert.equal(d.description, 'connection lost (1006) · retry in 10s');
     assert.match(d.tooltipMarkdown, /process died/);
   });
   it('a gateway down for a restart Lanewatch asked for says "restarting", not its connection error', () => {
-    const d = describeConnection(
-      {
-        name: 'gw',
-        config: { name: 'gw', url: 'ws://x:1', source: 'settings' },
-        lastSyncError: () => undefined,
-        restartRequestedAt: 0,
-      },
-      {
-        state: 'disconnected',
-        url: 'ws://x:1',
-        missingScopes: [],
-        attempts: 3,
-        nextRetryAt: 11_000,
-        problem: describeClose(1006, ''),
-      },
-      undefined,
-      12_000,
-    );
+    const d = describeDown({ restartRequestedAt: 0 }, 12_000);
     assert.equal(d.description, 'restarting (requested 12s ago)');
     assert.doesNotMatch(d.tooltipMarkdown, /process died/);
   });
