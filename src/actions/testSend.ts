@@ -9,7 +9,10 @@ import {
   type DeviceIdentityStore,
   type GatewayConnectionOptions,
   type EventFrame,
+  type HttpProbeResult,
+  type ReachabilityCase,
 } from '../gateway';
+import { probeGatewayHttp, readinessEventLoop } from '../gateway';
 import { GatewayRequestError } from '../gateway';
 import { findSessionRow } from './recovery';
 
@@ -25,8 +28,8 @@ export interface TestSendOptions {
   connectTimeoutMs?: number;
   clientVersion?: string;
   signal?: AbortSignal;
-  /** For the "HTTP answers but the WebSocket does not" diagnosis. */
-  fetchHealth?: (httpUrl: string) => Promise<boolean>;
+  /** Replaces the gateway's HTTP probes, which name a failed connection (tests). */
+  httpProbe?: (wsUrl: string) => Promise<HttpProbeResult>;
   /** The gateway's transport rules (pinned certificate, consent to plain ws://): Fleet.connectionSecurity. */
   security?: Pick<GatewayConnectionOptions, 'tlsFingerprint' | 'allowPlaintextRemote'>;
   /**
@@ -67,19 +70,32 @@ export function testSendNotice(sessionKey: string): string {
 const rec = (v: unknown): Record<string, unknown> =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
-function httpUrlOf(wsUrl: string): string {
-  const u = new URL(wsUrl);
-  u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:';
-  u.pathname = '/healthz';
-  return u.toString();
-}
+/** Test send's failure kind for each case the HTTP probes name (reachability.ts). */
+const FAILURE_OF_CASE: Record<ReachabilityCase, string> = {
+  'http-only': 'ws-wedged',
+  unresponsive: 'ws-timeout',
+  'event-loop-blocked': 'overloaded',
+  'no-hello': 'no-hello',
+  draining: 'draining',
+  starting: 'starting',
+  'process-gone': 'gateway-gone',
+};
 
-async function defaultFetchHealth(url: string): Promise<boolean> {
+/**
+ * A request that timed out on a connected gateway: does the gateway say its event loop is degraded? Then that is
+ * the likely cause, in words with its figures; else nothing.
+ */
+async function overloadNote(probe: (url: string) => Promise<HttpProbeResult>, url: string): Promise<string> {
   try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-    return r.ok;
+    const loop = readinessEventLoop(await probe(url));
+    if (!loop?.degraded) return '';
+    const figures = [
+      loop.utilization !== undefined ? `${Math.round(loop.utilization * 100)}% busy` : '',
+      loop.delayP99Ms !== undefined ? `p99 delay ${Math.round(loop.delayP99Ms)} ms` : '',
+    ].filter(Boolean);
+    return ` The gateway reports its event loop as degraded${figures.length ? ` (${figures.join(', ')})` : ''}: it is overloaded, which explains the wait. Give it time, or find what keeps it busy (a CPU profile) and restart it.`;
   } catch {
-    return false;
+    return '';
   }
 }
 
@@ -107,10 +123,15 @@ function replyText(payload: Record<string, unknown>): string | undefined {
 
 export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
   const idempotencyKey = `lanewatch-probe-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const probe =
+    opts.httpProbe ??
+    ((url: string) =>
+      probeGatewayHttp(url, { tlsFingerprint: opts.security?.tlsFingerprint ?? opts.connection?.tlsFingerprint }));
   const connection = new GatewayConnection(
     opts.connection
-      ? { ...opts.connection, reconnect: false }
+      ? { ...opts.connection, reconnect: false, httpProbe: probe }
       : {
+          httpProbe: probe,
           url: opts.url,
           credentials: () => ({ token: opts.token }),
           scopes: ['operator.read', 'operator.write'],
@@ -146,17 +167,15 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
       const phases = handshakePhases(snap);
       const p = snap.problem ?? (err as GatewayRequestError).problem;
       const failedIn = snap.handshake?.failedIn;
-      if (p?.kind === 'no-challenge' || p?.kind === 'upgrade-timeout' || p?.kind === 'hello-timeout') {
-        const healthy = await (opts.fetchHealth ?? defaultFetchHealth)(httpUrlOf(opts.url));
+      const named = p?.diagnosis?.case;
+      if (p && named)
         return report({
           ok: false,
-          failure: healthy ? 'ws-wedged' : 'ws-timeout',
+          failure: FAILURE_OF_CASE[named],
           phases,
-          summary: healthy
-            ? `HTTP /healthz answers but the WebSocket ${p.kind === 'upgrade-timeout' ? 'upgrade' : p.kind === 'no-challenge' ? 'sends no challenge' : 'never answers connect'}: the gateway's WebSocket handling is wedged (event loop blocked?). Restart the gateway.`
-            : `${p.summary}; /healthz does not answer either: the gateway is down or overloaded.`,
+          problem: p,
+          summary: `${p.summary}: ${p.advice}`,
         });
-      }
       if (p?.closeCode === 1000 && failedIn && failedIn !== 'ready') {
         return report({
           ok: false,
@@ -224,11 +243,18 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
     } catch (err) {
       if (!(err instanceof GatewayRequestError && err.answered)) written = 'unknown';
       phases.push({ name: 'request accepted', ok: false, detail: (err as Error).message });
+      const timedOut = err instanceof GatewayRequestError && err.code === 'TIMEOUT';
+      const overloaded = timedOut ? await overloadNote(probe, opts.connection?.url ?? opts.url) : '';
       return report({
         ok: false,
-        failure: err instanceof GatewayRequestError && err.problem.kind === 'missing-scope' ? 'auth' : 'not-accepted',
+        failure:
+          err instanceof GatewayRequestError && err.problem.kind === 'missing-scope'
+            ? 'auth'
+            : overloaded
+              ? 'overloaded'
+              : 'not-accepted',
         phases,
-        summary: `chat.send was not accepted: ${(err as Error).message}`,
+        summary: `the message was not accepted: ${(err as Error).message}.${overloaded}`,
       });
     }
     written = 'yes';
@@ -287,14 +313,17 @@ export async function testSend(opts: TestSendOptions): Promise<TestSendReport> {
       } catch {
         /* diagnosis is best effort */
       }
+      const overloaded = holder ? '' : await overloadNote(probe, opts.connection?.url ?? opts.url);
       return report({
         ok: false,
-        failure: holder ? 'lane-held' : 'no-reply',
+        failure: holder ? 'lane-held' : overloaded ? 'overloaded' : 'no-reply',
         phases,
         runId,
         summary: holder
           ? `accepted, but no reply within ${Math.round(timeoutMs / 1000)} s because the session's lane is held by ${holder}. Abort it, or recover the session.`
-          : `accepted, but no reply within ${Math.round(timeoutMs / 1000)} s and nothing else holds the lane: the model call itself is slow or hung.`,
+          : overloaded
+            ? `accepted, but no reply within ${Math.round(timeoutMs / 1000)} s.${overloaded}`
+            : `accepted, but no reply within ${Math.round(timeoutMs / 1000)} s and nothing else holds the lane: the model call itself is slow or hung.`,
       });
     }
     const reply = replyText(outcome.payload);

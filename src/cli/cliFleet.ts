@@ -195,9 +195,11 @@ export function settled(fleet: Fleet, deadlineMs: number, opts: SettleOptions = 
       }
       return read.has(w);
     }
-    // A failure that stops reconnecting (token, pairing, protocol) or a refused connection is the answer.
+    // A failure that stops reconnecting (token, pairing, protocol) or a refused connection is the answer, once the
+    // gateway's HTTP probes have named it (they take at most a few seconds).
     return (
       snap.problem !== undefined &&
+      !snap.problem.diagnosing &&
       (snap.problem.reconnect === 'stop' || snap.problem.reconnect === 'slow' || snap.state === 'disconnected')
     );
   };

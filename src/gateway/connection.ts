@@ -18,6 +18,8 @@ import {
   missingScopeOf,
   type ConnectionProblem,
 } from './problems';
+import { probeGatewayHttp, type HttpProbeResult } from './httpProbe';
+import { diagnoseWithHttp, probeFacts, shouldProbeHttp } from './reachability';
 import { GatewayRequestError } from './requestError';
 import { guardTlsSocket, isLoopbackUrl, plaintextRemoteProblem } from './transportSecurity';
 
@@ -98,6 +100,12 @@ export interface GatewayConnectionOptions {
   tlsFingerprint?: string;
   /** ws:// to a host other than this machine: read at every attempt; without it nothing is sent (see transportSecurity). */
   allowPlaintextRemote?: () => boolean;
+  /**
+   * Asks the gateway's HTTP probes (/health, /startupz, /readyz) when the WebSocket fails in a way they can name
+   * ("HTTP answers but the WebSocket is silent", draining, event loop blocked): reachability.ts. Default: on; false
+   * turns it off; a function replaces the probe (tests).
+   */
+  httpProbe?: false | ((wsUrl: string) => Promise<HttpProbeResult>);
   /** For tests: build the socket. */
   createSocket?: (url: string, options: WebSocket.ClientOptions) => WebSocket;
   now?: () => number;
@@ -178,6 +186,9 @@ export class GatewayConnection {
   /** An error frame that explains the close that follows it (e.g. AUTH_TOKEN_MISMATCH before 1008). */
   private pendingProblem?: ConnectionProblem;
   private restartExpectedUntil = 0;
+  /** The last HTTP probe (reused for 5 s: a wedged gateway fails every retry the same way) and the one in flight. */
+  private lastHttpProbe?: HttpProbeResult;
+  private httpProbeInFlight = false;
   private readonly pending = new Map<string, PendingRequest>();
 
   private readonly stateEmitter: Emitter<ConnectionSnapshot>;
@@ -328,7 +339,11 @@ export class GatewayConnection {
         if (s.state === 'connected' && s.hello) done(() => resolve(s.hello!));
         else if (s.state === 'stopped')
           done(() => reject(GatewayRequestError.local('connect', 'CONNECTION_CLOSED', 'connection stopped')));
-        else if (s.state === 'disconnected' && s.problem?.reconnect === 'stop')
+        // Without reconnects a failed attempt is the answer too, once its HTTP probes have named it.
+        else if (
+          s.state === 'disconnected' &&
+          (s.problem?.reconnect === 'stop' || (!this.opts.reconnect && s.problem && !s.problem.diagnosing))
+        )
           done(() =>
             reject(
               new GatewayRequestError('connect', s.problem!, {
@@ -884,9 +899,47 @@ export class GatewayConnection {
     this.log(repeat ? 'debug' : problem.reconnect === 'prompt' ? 'info' : 'warn', line);
     if (this.state === 'stopped') return;
     this.state = 'disconnected';
-    this.problem = problem;
+    this.problem = shouldProbeHttp(problem, wasReady) ? this.diagnose(problem) : problem;
     this.scheduleRetry(problem);
     this.emitState();
+  }
+
+  /**
+   * The problem named by the gateway's HTTP probes: at once from a probe made in the last 5 s, else marked
+   * `diagnosing` while one runs; its answer replaces whatever problem is still waiting for it.
+   */
+  private diagnose(problem: ConnectionProblem): ConnectionProblem {
+    if (this.opts.httpProbe === false) return problem;
+    const recent = this.lastHttpProbe;
+    if (recent && this.now() - recent.at < 5_000) return diagnoseWithHttp(problem, recent);
+    if (!this.httpProbeInFlight) {
+      this.httpProbeInFlight = true;
+      const probe =
+        this.opts.httpProbe ?? ((url: string) => probeGatewayHttp(url, { tlsFingerprint: this.opts.tlsFingerprint }));
+      void probe(this.opts.url)
+        .then(
+          (result) => {
+            this.lastHttpProbe = { ...result, at: this.now() };
+            const waiting = this.problem;
+            if (this.state === 'stopped' || !waiting?.diagnosing) return;
+            const { diagnosing: _, ...asked } = waiting;
+            this.problem = diagnoseWithHttp(asked, result);
+            this.log('info', `HTTP probes after "${asked.summary}": ${probeFacts(result)}`);
+            this.emitState();
+          },
+          (err: unknown) => {
+            this.log('debug', `HTTP probe failed: ${(err as Error).message}`);
+            if (!this.problem?.diagnosing || this.state === 'stopped') return;
+            const { diagnosing: _, ...asked } = this.problem;
+            this.problem = asked;
+            this.emitState();
+          },
+        )
+        .finally(() => {
+          this.httpProbeInFlight = false;
+        });
+    }
+    return { ...problem, diagnosing: true };
   }
 
   private scheduleRetry(problem: ConnectionProblem): void {

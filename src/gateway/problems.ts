@@ -3,6 +3,7 @@
 // that says what to do, an action the UI can offer, and whether reconnecting on our own makes sense.
 import { ConnectErrorDetailCodes } from '@openclaw/gateway-protocol/connect-error-details';
 import { ErrorCodes, GatewayErrorDetailCodes } from '@openclaw/gateway-protocol/gateway-error-details';
+import type { ReachabilityCase } from './reachability';
 
 export type FixAction =
   | 'set-token'
@@ -40,6 +41,10 @@ export interface ConnectionProblem {
   retryAfterMs?: number;
   /** For a rejected wss:// certificate: its SHA-256 fingerprint (`AB:CD:…`), to compare and pin. */
   certificateFingerprint?: string;
+  /** The gateway's HTTP probes are being asked, to name this failure (reachability.ts); a verdict follows. */
+  diagnosing?: boolean;
+  /** What the HTTP probes said about this failure: the case they name, if any, and their figures. */
+  diagnosis?: { case?: ReachabilityCase; http: string; wsSummary: string };
 }
 
 export interface GatewayErrorShape {

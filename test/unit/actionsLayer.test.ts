@@ -207,7 +207,7 @@ describe('the one operator connection factory honours the request timeout', { ti
     );
     assert.ok(Date.now() - t0 < 5_000, `took ${Date.now() - t0} ms`);
     assert.equal(report.kind, 'failed');
-    assert.match(report.summary, /chat\.send was not accepted: chat\.send: no answer within 1\.0 s/);
+    assert.match(report.summary, /the message was not accepted: chat\.send: no answer within 1\.0 s/);
   });
 
   it("the watchdog's recovery: a gateway that never answers the read-back fails after the configured time", async () => {
@@ -246,7 +246,7 @@ describe('the one operator connection factory honours the request timeout', { ti
     const t = await cli(['send', IDLE, '--message', 'hi', '--gateway', send.g.url, '--request-timeout-seconds', '1']);
     assert.equal(t.code, EXIT.failed, t.err);
     assert.ok(t.ms < 8_000, `took ${t.ms} ms`);
-    assert.match(t.out, /chat\.send was not accepted: chat\.send: no answer within 1\.0 s/);
+    assert.match(t.out, /the message was not accepted: chat\.send: no answer within 1\.0 s/);
   });
 });
 
