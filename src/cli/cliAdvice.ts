@@ -17,7 +17,7 @@ export interface AdviceContext {
 }
 
 type ProblemLike = Pick<ConnectionProblem, 'kind' | 'summary' | 'advice'> &
-  Partial<Pick<ConnectionProblem, 'requestId' | 'certificateFingerprint' | 'errorCode' | 'detailCode'>>;
+  Partial<Pick<ConnectionProblem, 'requestId' | 'certificateFingerprint' | 'errorCode' | 'detailCode' | 'diagnosis'>>;
 
 const TOKEN_HINT =
   "put the token in an environment variable and pass --gateway URL --token-env NAME (or --config PATH to the gateway's openclaw.json)";
@@ -27,6 +27,8 @@ export function cliProblemText(p: ProblemLike, ctx: AdviceContext): string {
   const { url } = ctx;
   const tokenFrom = ctx.tokenEnv ? `the token in ${ctx.tokenEnv}` : 'the token';
   const approve = `on the gateway host run: openclaw devices approve ${p.requestId ?? '<requestId>'}${p.requestId ? '' : ' (find the id with: openclaw devices list)'}, then run this command again`;
+  // A case the gateway's HTTP probes named: its advice names only openclaw commands, fit for a terminal as it is.
+  if (p.diagnosis?.case) return `${url}: ${p.summary}. ${p.advice}`;
   switch (p.kind) {
     case 'unreachable':
       return `cannot reach the gateway at ${url}: connection refused — is it running? Start it (openclaw gateway run) or pass the right --gateway URL.`;

@@ -187,7 +187,7 @@ export class GatewayConnection {
   private pendingProblem?: ConnectionProblem;
   private restartExpectedUntil = 0;
   /** The last HTTP probe (reused for 5 s: a wedged gateway fails every retry the same way) and the one in flight. */
-  private lastHttpProbe?: HttpProbeResult;
+  private lastHttpProbe?: { kind: string; result: HttpProbeResult };
   private httpProbeInFlight = false;
   private readonly pending = new Map<string, PendingRequest>();
 
@@ -789,6 +789,7 @@ export class GatewayConnection {
   private completeHandshake(hello: HelloSummary): void {
     this.timing!.helloMs = this.now() - this.timing!.startedAt;
     this.phase = 'ready';
+    this.lastHttpProbe = undefined; // a probe of an earlier outage says nothing of the next one
     this.hello = hello;
     this.missingScopes = this.opts.scopes.filter(
       (s) =>
@@ -910,8 +911,10 @@ export class GatewayConnection {
    */
   private diagnose(problem: ConnectionProblem): ConnectionProblem {
     if (this.opts.httpProbe === false) return problem;
+    // Only for the same failure: a probe made for another one (another fault, another moment) says nothing of this.
     const recent = this.lastHttpProbe;
-    if (recent && this.now() - recent.at < 5_000) return diagnoseWithHttp(problem, recent);
+    if (recent && recent.kind === problem.kind && this.now() - recent.result.at < 5_000)
+      return diagnoseWithHttp(problem, recent.result);
     if (!this.httpProbeInFlight) {
       this.httpProbeInFlight = true;
       const probe =
@@ -919,7 +922,7 @@ export class GatewayConnection {
       void probe(this.opts.url)
         .then(
           (result) => {
-            this.lastHttpProbe = { ...result, at: this.now() };
+            this.lastHttpProbe = { kind: problem.kind, result: { ...result, at: this.now() } };
             const waiting = this.problem;
             if (this.state === 'stopped' || !waiting?.diagnosing) return;
             const { diagnosing: _, ...asked } = waiting;

@@ -105,11 +105,12 @@ export function diagnoseWithHttp(problem: ConnectionProblem, probe: HttpProbeRes
       'gateway process gone',
       `Nothing answers at ${probe.origin} any more, neither HTTP nor WebSocket: the gateway process has exited. Start it again (openclaw gateway run, or restart its service); Lanewatch reconnects when it is back.`,
     );
+  // Silence on both cannot tell a blocked event loop from a broken network path: the WebSocket's own words stay.
   if (!health.answered)
     return named(
       'unresponsive',
-      'gateway not answering (HTTP and WebSocket)',
-      `The gateway accepts connections but answers neither HTTP (/health: no answer within ${health.ms} ms) nor the WebSocket: its event loop is blocked. Give it a minute; if it stays like this, restart it (openclaw gateway restart) and attach a diagnostics export to the bug report.`,
+      problem.summary,
+      `${problem.advice} HTTP does not answer either (/health: ${health.reason === 'timeout' ? `no answer within ${health.ms} ms` : health.error}): either the gateway's event loop is blocked or the network path to it is broken. If the gateway runs on this machine, check it with openclaw gateway status; restart it if it stays like this.`,
     );
   if (status === 'draining')
     return named(

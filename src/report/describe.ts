@@ -104,8 +104,12 @@ export function describeConnection(
     icon = blocking ? 'error' : 'debug-disconnect';
     color = blocking ? 'errorForeground' : 'list.warningForeground';
   }
-  if (snap.problem && watcher.restartRequestedAt === undefined)
+  if (snap.problem && watcher.restartRequestedAt === undefined) {
     lines.push('', `**${escapeMarkdown(snap.problem.summary)}**`, '', escapeMarkdown(snap.problem.advice));
+    const d = snap.problem.diagnosis;
+    if (snap.problem.diagnosing) lines.push('', 'Asking its HTTP probes to tell why…');
+    else if (d) lines.push('', `WebSocket: ${escapeMarkdown(d.wsSummary)} · HTTP: ${escapeMarkdown(d.http)}`);
+  }
   const t = snap.handshake;
   if (t)
     lines.push(

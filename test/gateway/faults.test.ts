@@ -19,8 +19,10 @@
 // differently there (a restart takes ~40-60 s, chat.history answers UNAVAILABLE meanwhile) is proven by
 // transcript.test.ts's restart.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
+import WebSocket from 'ws';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
@@ -34,8 +36,10 @@ import {
 } from '../../src/gateway';
 import { GatewayWatcher, type WatcherOptions } from '../../src/fleet/gatewayWatcher';
 import { findLockFor, planLocalRestart } from '../../src/actions/restart';
+import { testSend } from '../../src/actions/testSend';
+import { describeConnection } from '../../src/report/describe';
 import { FaultProxy, type FaultKind } from '../support/faultProxy';
-import { importFixture } from '../support/fixtures';
+import { importFixture, repoRoot } from '../support/fixtures';
 import { protocol3Alike, VERSION } from '../support/scope';
 
 const LONG = { timeout: 300_000 };
@@ -563,6 +567,88 @@ describe('network faults through a proxy (GatewayConnection and GatewayWatcher)'
       const clearedAt = Date.now();
       proxy.clear();
       await recovers('no-challenge', clearedAt);
+    },
+  );
+  it(
+    'HTTP answers but every WebSocket upgrade is held: named "HTTP answers, WebSocket silent" in the connection, the gateway row, test send and the CLI; recovers',
+    LONG,
+    async () => {
+      proxy.inject('hold-upgrade');
+      const named = (s: ConnectionSnapshot) => s.state !== 'connected' && s.problem?.diagnosis?.case === 'http-only';
+      const cNamed = stateOf(conn, named, 'hold-upgrade: connection names it', 20_000);
+      const wNamed = stateOf(watcher.connection, named, 'hold-upgrade: watcher names it', 20_000);
+      const t0 = Date.now();
+      conn.reconnectNow();
+      watcher.connection.reconnectNow();
+      // Judged without Lanewatch: plain HTTP through the same path answers, a plain WebSocket never opens.
+      const health = await new Promise<number>((resolve) => {
+        http
+          .get(`${proxy.url.replace('ws:', 'http:')}/health`, { agent: false, timeout: 5_000 }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+          .on('error', () => resolve(0));
+      });
+      assert.equal(health, 200, 'HTTP /health answers through the proxy');
+      const opened = await new Promise<boolean>((resolve) => {
+        const ws = new WebSocket(proxy.url, { handshakeTimeout: FAST.challengeTimeoutMs });
+        ws.on('open', () => resolve(true));
+        ws.on('error', () => resolve(false));
+      });
+      assert.equal(opened, false, 'a plain WebSocket does not open either');
+      for (const [who, s] of [
+        ['connection', await cNamed],
+        ['watcher', await wNamed],
+      ] as const) {
+        assert.equal(s.problem?.summary, 'HTTP answers, WebSocket silent', who);
+        assert.equal(s.problem?.kind, 'upgrade-timeout', `${who}: the failed phase is kept`);
+        assert.match(s.problem.diagnosis!.http, /\/health 200 in \d+ ms/);
+        record(figures.detect, `hold-upgrade named (${who})`, s.at - t0);
+      }
+      const row = describeConnection(watcher, watcher.snapshot());
+      assert.match(row.description, /^HTTP answers, WebSocket silent/, `gateway row: ${row.description}`);
+      const tSend = Date.now();
+      const report = await testSend({
+        url: proxy.url,
+        sessionKey: KEYS[0],
+        connection: {
+          url: proxy.url,
+          credentials: () => ({ token: gw.token }),
+          scopes: ['operator.read', 'operator.write'],
+          identityStore: identities,
+          identityKey: 'faults-send',
+          challengeTimeoutMs: FAST.challengeTimeoutMs,
+        },
+      });
+      assert.equal(report.failure, 'ws-wedged', report.summary);
+      assert.match(report.summary, /^HTTP answers, WebSocket silent: /);
+      record(figures.detect, 'hold-upgrade named (test send)', Date.now() - tSend);
+      const tCli = Date.now();
+      const cli = await new Promise<{ code: number; stdout: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [path.join(repoRoot, 'dist', 'cli.js'), 'status', '--gateway', proxy.url, '--token-env', 'LW_FAULTS_TOKEN'],
+          {
+            env: {
+              ...process.env,
+              LW_FAULTS_TOKEN: gw.token,
+              LANEWATCH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'lw-faults-cli-')),
+            },
+            stdio: ['ignore', 'pipe', 'ignore'],
+          },
+        );
+        let stdout = '';
+        child.stdout.on('data', (d) => {
+          stdout += d;
+        });
+        child.on('close', (code) => resolve({ code: code ?? 1, stdout }));
+      });
+      assert.match(cli.stdout, /HTTP answers, WebSocket silent/, cli.stdout);
+      assert.match(cli.stdout, /Restart the gateway/);
+      record(figures.detect, 'hold-upgrade named (CLI status)', Date.now() - tCli);
+      const clearedAt = Date.now();
+      proxy.clear();
+      await recovers('hold-upgrade', clearedAt);
     },
   );
 });

@@ -15,10 +15,13 @@
 //   reset            open connections are reset (RST, socket.resetAndDestroy()); new ones are reset on accept
 //   no-upgrade       new connections: TCP is accepted, the upgrade request is swallowed, no HTTP response ever comes
 //   no-challenge     new connections: the upgrade response is forwarded, every gateway frame after it is dropped
+//   hold-upgrade     new connections: plain HTTP requests (/health, /readyz) pass, a WebSocket upgrade request is
+//                    swallowed and never answered — the field's "HTTP answers, every WebSocket call times out"
 // clear() ends the fault: connections it poisoned (stalled, half-open, swallowed) are destroyed, data flows again.
 import net from 'node:net';
 
-export type FaultKind = 'latency' | 'stall-mid-frame' | 'half-open' | 'reset' | 'no-upgrade' | 'no-challenge';
+export type FaultKind =
+  'latency' | 'stall-mid-frame' | 'half-open' | 'reset' | 'no-upgrade' | 'no-challenge' | 'hold-upgrade';
 
 interface Pipe {
   queue: Array<{ data: Buffer; at: number }>;
@@ -147,6 +150,26 @@ export class FaultProxy {
       });
       return;
     }
+    if (this.fault === 'hold-upgrade') {
+      // Decide on the request head: an upgrade is swallowed, anything else is proxied as usual.
+      client.once('data', (first: Buffer) => {
+        if (/^upgrade:\s*websocket/im.test(first.toString('latin1'))) {
+          link.poisoned = true;
+          this.stats.withheldBytes += first.length;
+          client.on('data', (d: Buffer) => {
+            this.stats.withheldBytes += d.length;
+          });
+          return;
+        }
+        this.connectUpstream(link, client);
+        this.fromClient(link, first);
+      });
+      return;
+    }
+    this.connectUpstream(link, client);
+  }
+
+  private connectUpstream(link: Link, client: net.Socket): void {
     const upstream = net.connect(this.target.port, this.target.host);
     upstream.setNoDelay(true);
     link.upstream = upstream;

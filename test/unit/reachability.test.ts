@@ -145,7 +145,8 @@ describe('a failed WebSocket is named from the HTTP probes', { timeout: 20_000 }
     };
     const s = diagnoseWithHttp(problem, silent);
     assert.equal(s.diagnosis?.case, 'unresponsive');
-    assert.match(s.summary, /not answering \(HTTP and WebSocket\)/);
+    assert.equal(s.summary, 'WebSocket open but no challenge', "silence on both keeps the WebSocket's own words");
+    assert.match(s.advice, /HTTP does not answer either .*event loop is blocked or the network path to it is broken/);
   });
 
   it('test send names the wedge and returns within seconds (it used to wait out the whole connect timeout)', async () => {
