@@ -2,34 +2,10 @@
 // scripts/test.mjs (settings point at it; the token is read from its openclaw.json).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { lanewatch, type FleetSnapshotGateway, type LanewatchTestHooks } from './lanewatch';
+import { fleetWhere, lanewatch, type LanewatchTestHooks } from './lanewatch';
 
 async function api(): Promise<LanewatchTestHooks> {
   return lanewatch();
-}
-
-/** Resolves with the first fleet snapshot that satisfies `pick`, re-checking on every fleet change event. */
-async function fleetWhere(
-  a: LanewatchTestHooks,
-  pick: (gws: FleetSnapshotGateway[]) => boolean,
-  ms = 90_000,
-): Promise<FleetSnapshotGateway[]> {
-  const now = await a.fleetSnapshot();
-  if (pick(now)) return now;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(async () => {
-      sub.dispose();
-      reject(new Error(`fleet condition not met in ${ms} ms: ${JSON.stringify(await a.fleetSnapshot())}`));
-    }, ms);
-    const sub = a.onDidChangeFleet(async () => {
-      const s = await a.fleetSnapshot();
-      if (pick(s)) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(s);
-      }
-    });
-  });
 }
 
 describe('fleet view against a real gateway', function () {

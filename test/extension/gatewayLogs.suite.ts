@@ -14,7 +14,7 @@ describe('gateway logs panel', function () {
   /** The current or next report from the demo panel that satisfies `pick` (the webview reports when its facts change). */
   const report = (pick: (f: Facts) => boolean, ms = 60_000) =>
     new Promise<Facts>((resolve, reject) => {
-      const current = api.gatewayLogsLastReport('demo') as Facts | undefined;
+      const current = api.gatewayLogsLastReport('demo');
       if (current && pick(current)) {
         resolve(current);
         return;

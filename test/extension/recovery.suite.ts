@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { lanewatch, type FleetSnapshotGateway, type LanewatchTestHooks } from './lanewatch';
+import { fleetWhere, lanewatch, type FleetSnapshotGateway, type LanewatchTestHooks } from './lanewatch';
 
 const HUNG = 'agent:main:demo-hung',
   IDLE = 'agent:main:demo-idle';
@@ -12,28 +12,6 @@ async function api(): Promise<LanewatchTestHooks> {
   return lanewatch();
 }
 
-async function fleetWhere(
-  a: LanewatchTestHooks,
-  pick: (g: FleetSnapshotGateway[]) => boolean,
-  ms = 60_000,
-): Promise<FleetSnapshotGateway[]> {
-  const now = await a.fleetSnapshot();
-  if (pick(now)) return now;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(async () => {
-      sub.dispose();
-      reject(new Error(`not reached: ${JSON.stringify(await a.fleetSnapshot())}`));
-    }, ms);
-    const sub = a.onDidChangeFleet(async () => {
-      const s = await a.fleetSnapshot();
-      if (pick(s)) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(s);
-      }
-    });
-  });
-}
 const session = (g: FleetSnapshotGateway[], key: string) =>
   g.find((x) => x.name === 'demo')?.sessions.find((s) => s.key === key);
 

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { lanewatch, type FleetSnapshotGateway, type LanewatchTestHooks } from './lanewatch';
+import { fleetWhere, lanewatch, type FleetSnapshotGateway, type LanewatchTestHooks } from './lanewatch';
 import { repoRoot } from '../support/fixtures';
 import { ScriptedGateway } from '../support/scriptedGateway';
 
@@ -21,23 +21,8 @@ async function gatewayWhere(
   pick: (g: FleetSnapshotGateway) => boolean,
   ms = 30_000,
 ): Promise<FleetSnapshotGateway> {
-  const find = async () => (await a.fleetSnapshot()).find((g) => g.name === name);
-  const now = await find();
-  if (now && pick(now)) return now;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(async () => {
-      sub.dispose();
-      reject(new Error(`${name}: condition not met in ${ms} ms: ${JSON.stringify(await find())}`));
-    }, ms);
-    const sub = a.onDidChangeFleet(async () => {
-      const g = await find();
-      if (g && pick(g)) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(g);
-      }
-    });
-  });
+  const has = (gws: FleetSnapshotGateway[]) => gws.find((g) => g.name === name);
+  return has(await fleetWhere(a, (gws) => !!has(gws) && pick(has(gws)!), ms))!;
 }
 
 describe('transport trust: unencrypted ws:// consent and self-signed wss:// certificates', function () {

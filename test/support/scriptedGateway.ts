@@ -9,7 +9,7 @@ export interface ScriptedGatewayOptions {
   onConnection?: (ws: WebSocket, gw: ScriptedGateway) => void;
   helloOverrides?: Record<string, unknown>;
   /** Respond to requests (after hello). Return undefined to not answer. */
-  handleRequest?: (method: string, params: any, id: string, ws: WebSocket) => unknown | undefined;
+  handleRequest?: (method: string, params: any, id: string, ws: WebSocket) => unknown;
   /** Serve wss:// with this certificate (PEM) instead of ws://. */
   tls?: { key: string | Buffer; cert: string | Buffer };
 }
