@@ -13,6 +13,8 @@ import {
   type Io,
 } from './actionCommands';
 import { OperatorConnections } from '../actions/operatorConnection';
+import { profileDurationProblem, type ProfileKind } from '../actions/gatewayProfile';
+import { PROFILE_KINDS, runProfileCommand } from './profileCommand';
 import { describeFailure } from '../actions/actionReport';
 import { cliFix, cliProblemText, type AdviceContext } from './cliAdvice';
 import { COMMANDS, usageText, type Command } from './usage';
@@ -36,6 +38,10 @@ export interface Parsed {
   now: boolean;
   stop: boolean;
   message?: string;
+  /** profile: cpu or heap, its --duration (seconds) and --out (a file or a folder). */
+  profileKind?: ProfileKind;
+  durationSeconds?: number;
+  out?: string;
   /** --reply-timeout-seconds; undefined: each command's default (send: 120 s for the reply; others: 20 s to settle). */
   replyTimeoutMs?: number;
   /** --connect-timeout-seconds (default 30 s): how long a gateway that accepts the connection may take to answer. */
@@ -182,6 +188,12 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case '--message':
         out.message = value();
         break;
+      case '--duration':
+        out.durationSeconds = number(1);
+        break;
+      case '--out':
+        out.out = value();
+        break;
       case '--wait-ms':
         out.waitMs = number(100);
         break;
@@ -234,6 +246,15 @@ export function parseArgs(argv: readonly string[]): Parsed {
   }
   if (exclude.length) out.watch.exclude = exclude;
   const needsKey = ['recover', 'abort', 'reset', 'send'].includes(out.command);
+  if (out.command === 'profile') {
+    const kind = positional.shift();
+    if (!kind || !(PROFILE_KINDS as readonly string[]).includes(kind) || positional.length)
+      throw new UsageError('profile needs what to capture: lanewatch profile cpu|heap [--duration S] [--out FILE]');
+    out.profileKind = kind as ProfileKind;
+    const bad = profileDurationProblem(out.profileKind, out.durationSeconds);
+    if (bad) throw new UsageError(`profile ${kind} --duration: ${bad}`);
+    if (out.fleet.gateways.length > 1) throw new UsageError('profile acts on one gateway: pass --gateway once');
+  }
   if (needsKey && positional.length !== 1)
     throw new UsageError(`${out.command} needs exactly one session key, e.g. lanewatch ${out.command} agent:main:main`);
   if (!needsKey && positional.length)
@@ -349,7 +370,8 @@ export async function main(
         replyTimeoutMs: parsed.replyTimeoutMs,
         waitMs: parsed.waitMs,
       });
-    if (parsed.command !== 'send') await settled(fleet, parsed.waitMs);
+    // send and profile open their own connection and need nothing the watcher reads first.
+    if (parsed.command !== 'send' && parsed.command !== 'profile') await settled(fleet, parsed.waitMs);
     const ctx: ActionContext = {
       fleet,
       config: first.config,
@@ -372,6 +394,8 @@ export async function main(
         return await runSessionCommand(ctx, 'send', parsed.sessionKey!, parsed.message);
       case 'restart':
         return await runRestartCommand(ctx, parsed.now, parsed.stop);
+      case 'profile':
+        return await runProfileCommand(ctx, parsed.profileKind!, parsed.durationSeconds, parsed.out, until());
     }
     return EXIT.usage;
   } catch (err) {

@@ -1,6 +1,6 @@
 // The usage text of `lanewatch` and of each command (`lanewatch <command> --help`).
 
-export const COMMANDS = ['status', 'recover', 'abort', 'reset', 'send', 'restart', 'watch'] as const;
+export const COMMANDS = ['status', 'recover', 'abort', 'reset', 'send', 'restart', 'watch', 'profile'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const GATEWAY_OPTIONS = `gateway selection (all commands):
@@ -26,10 +26,10 @@ const GATEWAY_OPTIONS = `gateway selection (all commands):
   --verbose              connection details on stderr (the watcher's and every action connection's)
   -h, --help             usage (lanewatch <command> --help: that command's)`;
 
-const EXIT_CODES = `exit codes: 0 ok (freed, nothing to do, reset proven, reply received, restarted; status: every gateway answered; --help)
+const EXIT_CODES = `exit codes: 0 ok (freed, nothing to do, reset proven, reply received, restarted, profile saved; status: every gateway answered; --help)
             1 failed (a gateway unreachable, an unusable config file, an error)   2 usage error
             3 ineffective (the call was made, the session did not change / no reply in time; unverified on protocol 3)
-            4 refused (missing scope, unknown session key, cancelled)`;
+            4 refused (missing scope, unknown session key, cancelled; profile: a capture already running)`;
 
 const KEY_NOTE = `A bare key such as "idle" is the default agent's session (agent:<defaultAgentId>:idle), as the gateway reads
 it; the resolved key is printed (stderr) when it differs.`;
@@ -83,6 +83,14 @@ Foreground watchdog: recovers sessions that stay wedged past a threshold and pri
   --cooldown-seconds N    quiet time after each action (default 300)
   --exclude KEY           never act on this session key (or pattern with *); repeatable
   ${SETTLE}`,
+  profile: `usage: lanewatch profile cpu|heap [--duration S] [--out FILE|DIR]
+
+A profile of the gateway process (OpenClaw 2026.9 or later, operator.admin), written to a file that VS Code, Chrome
+DevTools or speedscope open. Nothing is written on the gateway; Ctrl+C cancels the capture and writes nothing.
+  cpu                     a V8 CPU profile (.cpuprofile) of the gateway's main thread: 5 s, fixed by the gateway
+  heap                    a sampling heap profile (.heapprofile): where it allocates memory
+  --duration S            (heap) sample for S seconds, 1 to 30 (default 5)
+  --out FILE|DIR          where to write it (default: <gateway>-<time>.cpuprofile/.heapprofile in the current folder)`,
 };
 
 const USAGE = `usage: lanewatch <command> [options]        (lanewatch <command> --help for one command)
@@ -95,6 +103,7 @@ commands:
   send <sessionKey>      send --message TEXT and wait for the reply, timing every phase
   restart                restart the gateway (preflight first; --now skips waiting for active work)
   watch                  foreground watchdog: recover sessions that stay wedged past a threshold
+  profile cpu|heap       a CPU profile (5 s) or heap allocation profile (--duration S) of the gateway, to --out FILE
 
 ${GATEWAY_OPTIONS}
 
@@ -112,6 +121,8 @@ watch:    --states LIST           comma-separated: stalled,stuck,stale (default)
           --max-per-hour N        actions per session per hour (default 2)
           --cooldown-seconds N    quiet time after each action (default 300)
           --exclude KEY           never act on this session key (or pattern with *); repeatable
+profile:  --duration S            (heap) sample for S seconds, 1 to 30 (default 5; cpu is always 5)
+          --out FILE|DIR          where to write the profile (default: the current folder)
 
 ${KEY_NOTE}
 
