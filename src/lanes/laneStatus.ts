@@ -38,6 +38,24 @@ export interface DiagnosticSighting {
   fields: Record<string, string>;
 }
 
+/**
+ * The gateway's own stuck-session recovery, from its `stuck session recovery outcome: status=… action=… released=N
+ * laneActive=N` line (openclaw 2026.5+). The field's worst outages were this reporting success while freeing nothing.
+ */
+export interface GatewayRecoverySighting {
+  at: number;
+  /** released, aborted, skipped, failed, … as the gateway says. */
+  status: string;
+  action?: string;
+  reason?: string;
+  /** How many lane entries the recovery released (0: nothing). */
+  released?: number;
+  /** Active entries left on the lane, as the gateway counted them after its recovery. */
+  laneActive?: number;
+  error?: string;
+  message: string;
+}
+
 export interface LaneWaitSighting {
   at: number;
   waitedMs?: number;
@@ -74,6 +92,8 @@ export interface SessionEvidence {
   pendingInputs?: number;
   diagnostic?: DiagnosticSighting;
   laneWait?: LaneWaitSighting;
+  /** The gateway's own last stuck-session recovery of this session. */
+  gatewayRecovery?: GatewayRecoverySighting;
   /** Protocol 3: the last message of the transcript (chat.history), read for rows that say "running". */
   transcriptTail?: TranscriptTail;
 }
@@ -100,6 +120,8 @@ export interface LaneStatus {
   quietSince?: number;
   /** When a run still quiet then turns "no progress" (for views and timers; undefined: not running, or the signal is off). */
   noProgressAt?: number;
+  /** The gateway's own recent recovery of this session, and whether it claimed to free a lane that is still held. */
+  gatewayRecovery?: GatewayRecoverySighting & { ineffective: boolean };
   facts: LaneFact[];
 }
 
@@ -196,7 +218,62 @@ function applyDiagnostic(status: LaneStatus, diag: DiagnosticSighting | undefine
   });
 }
 
+/** How long after the gateway's recovery a lane still held counts against it (its own abort and drain take a moment). */
+export const GATEWAY_RECOVERY_SETTLE_MS = 5_000;
+
+function recoveryWords(r: GatewayRecoverySighting): string {
+  switch (r.status) {
+    case 'released':
+      return r.released === 0
+        ? 'released nothing (released=0)'
+        : `released the lane${r.released ? ` (${r.released})` : ''}`;
+    case 'aborted':
+      return 'aborted the run';
+    case 'skipped':
+      return `skipped it${r.reason ? ` (${r.reason})` : ''}`;
+    case 'failed':
+      return `failed${r.error ? ` (${r.error})` : ''}`;
+    default:
+      return `reported "${r.status}"`;
+  }
+}
+
+/**
+ * The gateway's own stuck-session recovery, as a fact; and when it claimed to free the session (released, aborted)
+ * while a run still holds the lane once it had time to settle, "stuck" with the reason: its recovery freed nothing.
+ */
+function applyGatewayRecovery(status: LaneStatus, ev: SessionEvidence): LaneStatus {
+  const r = ev.gatewayRecovery;
+  if (!r || ev.now - r.at > DIAGNOSTIC_FRESH_MS) return status;
+  // A run that started after the recovery is new work, not what the recovery was about.
+  if (status.startedAt !== undefined && status.startedAt > r.at + 1_000) return status;
+  const ago = Math.max(0, Math.round((ev.now - r.at) / 1000));
+  const claimsFreed = (r.status === 'released' && r.released !== 0) || r.status === 'aborted';
+  const freedNothing = r.status === 'released' && r.released === 0;
+  const held = isBusyLane(status.state) && ev.now - r.at >= GATEWAY_RECOVERY_SETTLE_MS;
+  const ineffective = held && (claimsFreed || freedNothing);
+  status.gatewayRecovery = { ...r, ineffective };
+  status.facts.push({
+    rule: 'log.recovery-outcome',
+    text: `the gateway's own stuck-session recovery ${recoveryWords(r)} ${ago} s ago${r.laneActive !== undefined ? `, leaving ${r.laneActive} active on the lane` : ''}`,
+  });
+  if (ineffective) {
+    status.state = 'stuck';
+    status.facts.push({
+      rule: 'gateway.recovery-ineffective',
+      text: claimsFreed
+        ? `yet a run still holds this lane: the gateway's recovery reported success and freed nothing`
+        : `and a run still holds this lane: the gateway's recovery freed nothing`,
+    });
+  }
+  return status;
+}
+
 export function deriveLaneStatus(ev: SessionEvidence): LaneStatus {
+  return applyGatewayRecovery(deriveFromEvidence(ev), ev);
+}
+
+function deriveFromEvidence(ev: SessionEvidence): LaneStatus {
   const facts: LaneFact[] = [];
   const base = (state: LaneState, verified = true): LaneStatus => ({ state, verified, queued: 0, facts });
   if (!ev.connected) {

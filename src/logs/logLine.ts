@@ -6,7 +6,14 @@
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL' | 'UNKNOWN';
 
 export type DiagnosticKind =
-  'lane-wait' | 'long-running' | 'stalled' | 'stuck' | 'lane-task-error' | 'idle-timeout' | 'restart-recovery';
+  | 'lane-wait'
+  | 'long-running'
+  | 'stalled'
+  | 'stuck'
+  | 'recovery-outcome'
+  | 'lane-task-error'
+  | 'idle-timeout'
+  | 'restart-recovery';
 
 export interface ParsedLogLine {
   raw: string;
@@ -30,6 +37,8 @@ const DIAGNOSTIC_PATTERNS: Array<[RegExp, DiagnosticKind]> = [
   [/^long-running session:/, 'long-running'],
   [/^stalled session:/, 'stalled'],
   [/^stuck session:/, 'stuck'],
+  // The gateway's own stuck-session recovery (2026.5+): status=released|aborted|skipped|failed, released=N, laneActive=N.
+  [/^stuck session recovery outcome:/, 'recovery-outcome'],
   [/^lane task error:/, 'lane-task-error'],
   [/llm-idle-timeout|LLM idle timeout/, 'idle-timeout'],
   [/restart-recovery|interrupted main session/, 'restart-recovery'],

@@ -559,3 +559,95 @@ describe('lane status transitions from real event sequences', () => {
     assert.deepEqual([...shuffled].sort(compareLaneStates), [...LANE_STATE_ORDER]);
   });
 });
+
+// Issue 15, item 4: the gateway's own stuck-session recovery, read from its log line, is shown on the session; when it
+// claimed to free the session and a run still holds the lane, the session reads stuck with that reason.
+describe("the gateway's own stuck-session recovery", () => {
+  const outcome = (fields: string, at: number) => {
+    const l = parseLogLine(
+      JSON.stringify({
+        0: '{"subsystem":"diagnostic"}',
+        1: `stuck session recovery outcome: ${fields}`,
+        _meta: { logLevelName: 'WARN' },
+        time: new Date(at).toISOString(),
+      }),
+    );
+    assert.equal(l.diagnostic, 'recovery-outcome');
+    assert.equal(l.sessionKey, 'agent:main:main');
+    const num = (k: string) => (l.fields[k] === undefined ? undefined : Number(l.fields[k]));
+    return {
+      at,
+      status: l.fields.status,
+      action: l.fields.action,
+      reason: l.fields.reason,
+      released: num('released'),
+      laneActive: num('laneActive'),
+      message: l.message,
+    };
+  };
+
+  it('reported success (released=1) while the row still has an active run: stuck, "freed nothing"', () => {
+    const s = deriveLaneStatus(
+      ev({
+        row: runningRow96,
+        gatewayRecovery: outcome(
+          'status=released action=abort-and-release sessionId=66e4 sessionKey=agent:main:main released=1 laneActive=1',
+          NOW - 40_000,
+        ),
+      }),
+    );
+    assert.equal(s.state, 'stuck');
+    assert.equal(s.gatewayRecovery?.ineffective, true);
+    assert.match(s.facts.map((f) => f.text).join(' | '), /recovery released the lane \(1\) 40 s ago, leaving 1 active/);
+    assert.ok(s.facts.some((f) => f.rule === 'gateway.recovery-ineffective'));
+  });
+
+  it('released=0 on a held lane is called out as freeing nothing, even without a success claim', () => {
+    const s = deriveLaneStatus(
+      ev({
+        row: runningRow96,
+        gatewayRecovery: outcome('status=released action=release sessionKey=agent:main:main released=0', NOW - 60_000),
+      }),
+    );
+    assert.equal(s.state, 'stuck');
+    assert.match(s.facts.map((f) => f.text).join(' | '), /released nothing \(released=0\)/);
+  });
+
+  it('a recovery that worked (the lane is free now) is a fact, not a verdict', () => {
+    const s = deriveLaneStatus(
+      ev({
+        row: idleRow96,
+        gatewayRecovery: outcome('status=aborted action=abort sessionKey=agent:main:main', NOW - 30_000),
+      }),
+    );
+    assert.equal(s.state, 'idle');
+    assert.equal(s.gatewayRecovery?.ineffective, false);
+    assert.match(s.facts.map((f) => f.text).join(' | '), /recovery aborted the run 30 s ago/);
+  });
+
+  it('a skipped recovery leaves the state as the other facts make it, with its reason', () => {
+    const s = deriveLaneStatus(
+      ev({
+        row: runningRow96,
+        diagnostic: STALLED,
+        gatewayRecovery: outcome(
+          'status=skipped action=none sessionKey=agent:main:main reason=active_reply_work',
+          NOW - 20_000,
+        ),
+      }),
+    );
+    assert.equal(s.state, 'stalled');
+    assert.match(s.facts.map((f) => f.text).join(' | '), /skipped it \(active_reply_work\)/);
+  });
+
+  it('inside the settle time the lane may still be draining: no verdict yet', () => {
+    const s = deriveLaneStatus(
+      ev({
+        row: runningRow96,
+        gatewayRecovery: outcome('status=aborted action=abort sessionKey=agent:main:main', NOW - 1_000),
+      }),
+    );
+    assert.equal(s.state, 'running');
+    assert.equal(s.gatewayRecovery?.ineffective, false);
+  });
+});
