@@ -292,7 +292,7 @@ function deriveFromEvidence(ev: SessionEvidence): LaneStatus {
   if (laneWait)
     facts.push({
       rule: 'log.lane-wait',
-      text: `lane wait exceeded: waited ${laneWait.waitedMs ?? '?'} ms with ${laneWait.queueAhead ?? '?'} queued ahead`,
+      text: `lane wait exceeded: work waited ${laneWait.waitedMs ?? '?'} ms with ${laneWait.queueAhead ?? '?'} queued ahead before it started`,
     });
 
   // ---- protocol 4: the row says whether a run is active.
@@ -329,7 +329,9 @@ function deriveFromEvidence(ev: SessionEvidence): LaneStatus {
     const status = base('idle');
     status.outcome = outcome;
     status.queued = queuedFrom(ev, undefined, facts);
-    if (status.queued > 0 || laneWait || row.status === 'queued') status.state = 'queued';
+    // Not a fresh lane-wait line: the gateway logs it as the waiting work *starts* (command queue, on dequeue), so it
+    // tells of a wait that is over; on an idle row that work has started and ended since.
+    if (status.queued > 0 || row.status === 'queued') status.state = 'queued';
     status.laneWait = laneWait;
     facts.unshift(
       row.status === 'queued'
