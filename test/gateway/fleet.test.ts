@@ -4,7 +4,7 @@
 // (the CLI) agreeing with the model.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +13,7 @@ import { Fleet } from '../../src/fleet/fleet';
 import { abortAndClearQueue, abortRun } from '../../src/actions/recovery';
 import { findRestartNowTarget, restartGateway, restartPreflight } from '../../src/actions/restart';
 import { testSend } from '../../src/actions/testSend';
+import { exportGatewayDiagnostics } from '../../src/actions/diagnosticsExport';
 import type { GatewayConfig } from '../../src/config/gatewaySettings';
 import type { LaneStatus } from '../../src/lanes/laneStatus';
 import { tokenSecretKey } from '../../src/config/tokenSources';
@@ -770,6 +771,42 @@ describe(
         } finally {
           betaOps.dispose();
         }
+      },
+    );
+
+    it(
+      'Export Gateway Diagnostics: the installed openclaw CLI writes a redacted zip for this gateway; the token stays off its command line and out of the zip',
+      LONG,
+      async () => {
+        const hello = alphaOps.helloSummary!;
+        const tools = await importFixture('tools');
+        const outputDir = mkdtempSync(path.join(os.tmpdir(), 'lw-diag-'));
+        const t0 = Date.now();
+        const r = await exportGatewayDiagnostics({
+          url: alpha.url,
+          token: alpha.token,
+          stateDir: hello.stateDir,
+          configPath: hello.configPath,
+          openclaw: [process.execPath, tools.openclawEntry()],
+          outputDir,
+        });
+        assert.ok(r.ok, r.ok ? '' : `${r.summary}\n${r.detail ?? ''}`);
+        const zip = readFileSync(r.file);
+        console.log(`# diagnostics export: ${Math.round(r.bytes / 1024)} KB in ${Date.now() - t0} ms`);
+        assert.equal(path.dirname(r.file), outputDir);
+        assert.equal(zip.subarray(0, 4).toString('latin1'), 'PK\x03\x04', 'a zip file');
+        for (const entry of ['manifest.json', 'summary.md']) assert.ok(zip.includes(entry), `the zip lists ${entry}`);
+        assert.ok(!zip.includes(alpha.token), 'no token in the zip');
+        assert.ok(!r.summary.includes(alpha.token));
+        const remote = await exportGatewayDiagnostics({ url: 'wss://gw.example.net', outputDir });
+        assert.equal(remote.ok, false);
+        assert.match(remote.ok ? '' : remote.summary, /runs on the gateway's host/);
+        const missing = await exportGatewayDiagnostics({
+          url: alpha.url,
+          openclaw: ['openclaw-not-installed'],
+          outputDir,
+        });
+        assert.equal(missing.ok ? '' : missing.reason, 'no-cli');
       },
     );
   },
