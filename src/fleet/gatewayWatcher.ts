@@ -49,6 +49,13 @@ import { runExpiryMs } from '../gateway/versionRules';
 import type { RunEvidence, RunEvidenceSource } from '../lanes/runEvidence';
 import { readSessions, type ListedPage, type PageRequest, type RowChange } from './sessionPaging';
 import { GatewayRequestError } from '../gateway/requestError';
+import {
+  GatewayHealthPoller,
+  latestLivenessWarning,
+  readReadiness,
+  type HealthThresholds,
+  type HealthVerdict,
+} from './gatewayHealth';
 
 export interface AgentView {
   id: string;
@@ -79,7 +86,8 @@ export interface ListingStats {
 
 export type WatcherChange = {
   gateway: string;
-  what: 'connection' | 'agents' | 'sessions' | 'lanes' | 'logs';
+  /** `health`: the process health verdict or its short words changed (not every sample: see watcher.health.onSample). */
+  what: 'connection' | 'agents' | 'sessions' | 'lanes' | 'logs' | 'health';
   keys?: string[];
 };
 
@@ -121,6 +129,8 @@ export interface WatcherOptions {
    * use). Without it the signal is off: the CLI and library users see the gateway's own signals only.
    */
   noProgressMs?: () => number;
+  /** Process health: Lanewatch's thresholds (defaults in gatewayHealth.ts) and how far back the history reaches. */
+  health?: { thresholds?: Partial<HealthThresholds>; historyMs?: number; readinessTimeoutMs?: number };
   now?: () => number;
 }
 
@@ -181,6 +191,9 @@ export class GatewayWatcher {
   private gatewayStartedAt?: number;
   /** The gateway's log: one poller for this model and any open log panel. */
   readonly logs: GatewayLogPoller;
+  /** The gateway process's health: read only while someone needs it (setHealthDemand). */
+  readonly health: GatewayHealthPoller;
+  private shownHealth = '';
   private syncError?: string;
   private syncedBootId?: string;
   private syncing?: Promise<void>;
@@ -238,6 +251,26 @@ export class GatewayWatcher {
       log: (m) => opts.log('debug', `[${opts.config.name}] log: ${m}`),
     });
     this.logs.onLines((b) => this.onLogBatch(b));
+    this.health = new GatewayHealthPoller({
+      read: () => this.readVitals(),
+      // /readyz over plain HTTP(S), no token; not where a pinned certificate guards the WebSocket (the probe does not pin).
+      ...(opts.config.tlsFingerprint
+        ? {}
+        : { readiness: () => readReadiness(opts.config.url, opts.health?.readinessTimeoutMs ?? 3_000) }),
+      liveness: async () => {
+        const h = this.connection.helloSummary;
+        // 2026.9.x records liveness warnings; 2026.4.x has the recorder but no event-loop monitor behind it.
+        if (!h?.methods.has('diagnostics.stability') || !h.methods.has('system.info')) return undefined;
+        const snap = await this.api.diagnosticsStability({ type: 'diagnostic.liveness.warning', limit: 5 });
+        return latestLivenessWarning((snap as { events?: unknown }).events);
+      },
+      connected: () => this.connection.isConnected(),
+      now: this.now,
+      log: (m) => opts.log('debug', `[${opts.config.name}] health: ${m}`),
+      ...(opts.health?.historyMs !== undefined ? { historyMs: opts.health.historyMs } : {}),
+      ...(opts.health?.thresholds ? { thresholds: opts.health.thresholds } : {}),
+    });
+    this.health.onDidChange(() => this.noteHealth());
     // Silence changes a status by itself ("no progress" once a run has been quiet long enough): say so when it does.
     this.subscriptions.push(
       this.changes.on((c) => {
@@ -250,6 +283,7 @@ export class GatewayWatcher {
           this.stopPolling();
           this.syncedBootId = undefined;
         }
+        this.health.connectionChanged();
         this.changes.fire({ gateway: this.name, what: 'connection' });
       }),
       this.connection.onDidConnect((hello) => {
@@ -1073,6 +1107,40 @@ export class GatewayWatcher {
     return [...touched];
   }
 
+  // ---------------------------------------------------------------- process health
+
+  /**
+   * Someone needs the gateway's process health (`reason`: 'tree', 'details-panel', 'watchdog', …) read every
+   * `intervalMs` (default 5 s; never faster than the gateway's own ~1 s sampler window), or no longer. With no demand
+   * nothing is read.
+   */
+  setHealthDemand(reason: string, on: boolean, intervalMs?: number): void {
+    this.health.setDemand(reason, on, intervalMs);
+  }
+
+  /** The process health verdict now, with its facts and the latest numbers. */
+  healthVerdict(): HealthVerdict {
+    return this.health.verdict();
+  }
+
+  /** system.info (2026.9.x: event loop, memory, instance id) or health (older versions: only its answer time). */
+  private async readVitals(): Promise<{ raw: unknown; source: 'system.info' | 'health' }> {
+    const h = this.connection.helloSummary;
+    const timeoutMs = Math.min(this.opts.requestTimeoutMs, 15_000);
+    if (!h || h.methods.has('system.info'))
+      return { raw: await this.api.systemInfo({ timeoutMs }), source: 'system.info' };
+    return { raw: await this.api.health({ timeoutMs }), source: 'health' };
+  }
+
+  /** After each sample: tell the views when what they show (the verdict and its short words) changed. */
+  private noteHealth(): void {
+    const v = this.health.verdict();
+    const shown = `${v.state}\u0000${v.words}`;
+    if (shown === this.shownHealth) return;
+    this.shownHealth = shown;
+    this.changes.fire({ gateway: this.name, what: 'health' });
+  }
+
   /** When a restart Lanewatch asked for began, while it lasts: the gateway row says "restarting", not "not running". */
   restartRequestedAt?: number;
   noteRestart(inProgress: boolean): void {
@@ -1109,6 +1177,7 @@ export class GatewayWatcher {
   dispose(): void {
     this.stopPolling();
     this.logs.dispose();
+    this.health.dispose();
     clearTimeout(this.resyncTimer);
     for (const t of this.expiryTimers.values()) clearTimeout(t);
     this.expiryTimers.clear();

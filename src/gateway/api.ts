@@ -35,6 +35,7 @@ import type {
   SessionsSendParams,
   StatusResultView,
 } from './types';
+import type { SystemInfoResultView } from './vitalsTypes';
 
 export class GatewayApi {
   constructor(readonly connection: GatewayConnection) {}
@@ -69,6 +70,8 @@ export class GatewayApi {
 
   health = this.rpcNoParams<HealthResultView>('health');
   status = this.rpcNoParams<StatusResultView>('status');
+  /** 2026.9.x, operator.read: host facts, the process vitals (eventLoop, processMemory) and processInstanceId. */
+  systemInfo = this.rpcNoParams<SystemInfoResultView>('system.info');
   agentsList = this.rpcNoParams<AgentsListResultView>('agents.list');
   sessionsList = this.rpcOptional<SessionsListParams, SessionsListResultView>('sessions.list');
   /** Subscribes this connection to sessions.changed / session.message; with list params it also returns the list. */

@@ -15,6 +15,35 @@ export interface HandshakeView {
   failedIn?: string;
 }
 
+/** One read of the gateway's process health, as the details panel's history shows it (absent numbers: not reported). */
+export interface HealthPointView {
+  at: number;
+  degraded: boolean;
+  /** Event-loop utilization, percent. */
+  busyPct?: number;
+  /** The larger of the window's p99 and max delay, ms. */
+  delayMs?: number;
+  /** Process CPU, core equivalents. */
+  cpuCores?: number;
+  rssBytes?: number;
+  answerMs: number;
+  /** The read failed (timeout, error), in words. */
+  error?: string;
+}
+
+/** The gateway process's health for the details panel: the verdict, its facts, the latest numbers, the history. */
+export interface GatewayHealthView {
+  state: 'ok' | 'degraded' | 'unknown';
+  /** One line: "Degraded: event loop 97% busy, 1.4 s delay, CPU 1.02 cores", "Healthy", "Not read: …". */
+  headline: string;
+  facts: Array<{ rule: string; text: string; degrades?: boolean }>;
+  /** The latest numbers, label → value, in display order. */
+  current: Array<[string, string]>;
+  /** Oldest first, bounded (the last `historyMinutes`). */
+  history: HealthPointView[];
+  historyMinutes: number;
+}
+
 /** Everything here is display data; it never contains a token. */
 export interface GatewayDetailsView {
   name: string;
@@ -33,11 +62,17 @@ export interface GatewayDetailsView {
   tokenSource?: string;
   handshake?: HandshakeView;
   sessions: { total: number; running: number };
+  /** The process behind the connection (absent: the host sent none). */
+  health?: GatewayHealthView;
 }
 
 /** The Gateway details panel (one per gateway): the connection, updated live; two buttons that ask the host. */
 export type GatewayDetailsProtocol = {
-  toWebview: { 'gatewayDetails/details': { details: GatewayDetailsView } };
+  toWebview: {
+    'gatewayDetails/details': { details: GatewayDetailsView };
+    /** A new health sample: only the health section is redrawn (the buttons stay put). */
+    'gatewayDetails/health': { health: GatewayHealthView };
+  };
   toHost: Record<never, never>;
   requests: {
     'gatewayDetails/reconnect': { params: Record<never, never>; result: undefined };
@@ -46,7 +81,7 @@ export type GatewayDetailsProtocol = {
 };
 
 export const GATEWAY_DETAILS = new PanelDefinition('gatewayDetails', {
-  toWebview: { 'gatewayDetails/details': (m) => obj(m, 'details') },
+  toWebview: { 'gatewayDetails/details': (m) => obj(m, 'details'), 'gatewayDetails/health': (m) => obj(m, 'health') },
   toHost: {},
   requests: { 'gatewayDetails/reconnect': () => undefined, 'gatewayDetails/showReport': () => undefined },
 });

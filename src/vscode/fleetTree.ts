@@ -16,6 +16,10 @@ import {
   type SessionDescription,
 } from '../report/describe';
 import { msUntilDurationChanges } from '../protocol/duration';
+import { healthRowText } from '../fleet/gatewayHealth';
+
+/** How often the tree reads each gateway's process health while the view is visible (ms). */
+export const TREE_HEALTH_INTERVAL_MS = 5_000;
 
 /** Minimum time between two onDidChangeTreeData fires; see queue(). Just over VS Code's own 200 ms debounce. */
 export const REFRESH_SPACING_MS = 210;
@@ -118,8 +122,19 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     this.armTick();
   }
 
+  private visible = false;
+  /**
+   * The view is visible (or not): each gateway's process health is read only while it is (and as long as nothing else
+   * needs it, nothing is read). The extension calls this from TreeView.onDidChangeVisibility.
+   */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    for (const w of this.fleet.gateways()) w.setHealthDemand('tree', visible, TREE_HEALTH_INTERVAL_MS);
+  }
+
   private onFleetChange(change: FleetChange): void {
     if (change.what === 'gateways') {
+      if (this.visible) this.setVisible(true);
       this.nodes.clear();
       this.shown.clear();
       this.ticking.clear();
@@ -352,12 +367,17 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       // connecting (no children) would otherwise stay collapsed once its sessions arrive.
       const item = new vscode.TreeItem(watcher.name, vscode.TreeItemCollapsibleState.Expanded);
       item.id = element.id;
+      // The process health adds words only when the gateway is degraded ("degraded: event loop 97% busy, 1.4 s delay").
+      const health = snap.state === 'connected' ? healthRowText(watcher.healthVerdict()) : undefined;
       item.description =
         snap.state === 'connected'
-          ? `${d.description} · ${summarizeCounts(this.sessionsOf(watcher, undefined).map((s) => s.status.state))}`
+          ? `${d.description} · ${summarizeCounts(this.sessionsOf(watcher, undefined).map((s) => s.status.state))}${health?.description ? ` · ${health.description}` : ''}`
           : d.description;
       // The tooltip ("Connected 4m ago", handshake times) is built on hover, in resolveTreeItem, so it is never stale.
-      item.iconPath = new vscode.ThemeIcon(d.icon, new vscode.ThemeColor(d.color));
+      item.iconPath = new vscode.ThemeIcon(
+        d.icon,
+        new vscode.ThemeColor(health?.description ? 'list.warningForeground' : d.color),
+      );
       item.contextValue = gatewayContextValue(snap);
       if (snap.nextRetryAt !== undefined && snap.state !== 'connected') {
         // A countdown shows whole seconds, floored: its text changes when the time left crosses the next second down.
@@ -456,10 +476,18 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     if (element.kind === 'session' || element.kind === 'gateway') this.held.set(element, Date.now() + HOVER_HOLD_MS);
     if (item.tooltip || element.kind === 'settings-problem') return item;
     const watcher = this.fleet.gateway(element.gateway);
-    if (watcher && element.kind === 'gateway')
+    if (watcher && element.kind === 'gateway') {
+      const snap = watcher.snapshot();
+      const health = snap.state === 'connected' ? healthRowText(watcher.healthVerdict()) : undefined;
       item.tooltip = new vscode.MarkdownString(
-        describeConnection(watcher, watcher.snapshot(), this.fleet.tokenSource(watcher.name)).tooltipMarkdown,
+        [
+          describeConnection(watcher, snap, this.fleet.tokenSource(watcher.name)).tooltipMarkdown,
+          ...(health?.description ? ['', `**Process ${escapeMarkdown(health.description)}**`] : []),
+          ...(health?.why ?? []).map((t) => `- ${escapeMarkdown(t)}`),
+          ...(health?.numbers ? ['', `Process: ${escapeMarkdown(health.numbers)}`] : []),
+        ].join('\n'),
       );
+    }
     if (watcher && element.kind === 'session')
       item.tooltip = new vscode.MarkdownString(
         describeSession(watcher.session(element.key), element.key, watcher.laneStatus(element.key)).tooltipMarkdown,

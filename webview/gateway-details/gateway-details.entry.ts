@@ -4,7 +4,12 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-icon/index.js';
 import { connectToHost } from '../shared/host';
-import { GATEWAY_DETAILS, type GatewayDetailsView } from '../../src/protocol/webviewMessages';
+import {
+  GATEWAY_DETAILS,
+  type GatewayDetailsView,
+  type GatewayHealthView,
+  type HealthPointView,
+} from '../../src/protocol/webviewMessages';
 
 const host = connectToHost(GATEWAY_DETAILS);
 const app = document.getElementById('app')!;
@@ -24,6 +29,93 @@ function icon(name: string): HTMLElement {
   const i = document.createElement('vscode-icon');
   i.setAttribute('name', name);
   return i;
+}
+
+// ---- process health: the verdict, the latest numbers, the last minutes as text sparklines and a table.
+const healthBox = el('section', undefined, 'health');
+healthBox.id = 'health';
+let lastHealth: GatewayHealthView | undefined;
+/** The page's DOM facts (tests read them): one report holds both the details' and the health section's. */
+let detailsFacts: Record<string, unknown> = {};
+let healthFacts: Record<string, unknown> = {};
+
+const BARS = '▁▂▃▄▅▆▇█';
+/** One character per sample, its height the value over `max`; degraded samples marked. Text only. */
+function sparkline(points: readonly HealthPointView[], value: (p: HealthPointView) => number | undefined, max: number) {
+  const line = el('span', undefined, 'spark');
+  for (const p of points) {
+    const v = value(p);
+    const c =
+      v === undefined
+        ? ' '
+        : BARS[Math.min(BARS.length - 1, Math.max(0, Math.round((v / (max || 1)) * (BARS.length - 1))))];
+    line.append(el('span', c, p.degraded ? 'bad' : undefined));
+  }
+  return line;
+}
+
+const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`);
+const fmtBytes = (n: number) =>
+  n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GB` : `${Math.round(n / 1024 ** 2)} MB`;
+
+function renderHealth(h: GatewayHealthView | undefined): void {
+  lastHealth = h;
+  healthBox.replaceChildren();
+  if (!h) return;
+  healthBox.append(el('h2', 'Gateway process'));
+  healthBox.append(el('p', h.headline, h.state === 'degraded' ? 'problem' : h.state === 'ok' ? 'ok' : 'muted'));
+  const facts = el('dl', undefined, 'facts');
+  for (const [k, v] of h.current) facts.append(el('dt', k), el('dd', v));
+  healthBox.append(facts);
+  const shown = h.facts.filter((f) => f.degrades || h.state !== 'degraded');
+  if (shown.length) {
+    const why = el('ul', undefined, 'why');
+    for (const f of shown) {
+      const li = el('li', f.text);
+      li.title = `rule: ${f.rule}`;
+      why.append(li);
+    }
+    healthBox.append(why);
+  }
+  const pts = h.history.slice(-120);
+  if (pts.length > 1) {
+    healthBox.append(el('h3', `Last ${h.historyMinutes} minutes (${h.history.length} reads; degraded reads marked)`));
+    const grid = el('div', undefined, 'sparks');
+    const max = (f: (p: HealthPointView) => number | undefined, floor: number) =>
+      Math.max(floor, ...pts.map((p) => f(p) ?? 0));
+    const row = (label: string, f: (p: HealthPointView) => number | undefined, top: number, topText: string) => {
+      grid.append(el('span', label, 'muted'), sparkline(pts, f, top), el('span', `scale ${topText}`, 'muted'));
+    };
+    row('event loop busy', (p) => p.busyPct, 100, '100%');
+    const d = max((p) => p.delayMs, 1000);
+    row('event-loop delay', (p) => p.delayMs, d, fmtMs(d));
+    const c = max((p) => p.cpuCores, 1);
+    row('CPU', (p) => p.cpuCores, c, `${c} cores`);
+    const a = max((p) => p.answerMs, 1000);
+    row('answer time', (p) => p.answerMs, a, fmtMs(a));
+    healthBox.append(grid);
+    const table = el('table', undefined, 'history');
+    const head = el('tr');
+    for (const t of ['time', 'busy', 'delay', 'CPU', 'memory', 'answered in', '']) head.append(el('th', t));
+    table.append(head);
+    for (const p of [...h.history].reverse().slice(0, 10)) {
+      const tr = el('tr', undefined, p.degraded ? 'bad' : undefined);
+      for (const t of [
+        new Date(p.at).toLocaleTimeString(),
+        p.busyPct !== undefined ? `${p.busyPct}%` : '–',
+        p.delayMs !== undefined ? fmtMs(p.delayMs) : '–',
+        p.cpuCores !== undefined ? `${p.cpuCores}` : '–',
+        p.rssBytes !== undefined ? fmtBytes(p.rssBytes) : '–',
+        fmtMs(p.answerMs),
+        p.error ?? (p.degraded ? 'degraded' : ''),
+      ])
+        tr.append(el('td', t));
+      table.append(tr);
+    }
+    healthBox.append(table);
+  }
+  healthFacts = { health: h.state, healthHeadline: h.headline, healthPoints: h.history.length };
+  host.report({ ...detailsFacts, ...healthFacts });
 }
 
 function render(d: GatewayDetailsView): void {
@@ -84,6 +176,8 @@ function render(d: GatewayDetailsView): void {
     d.state === 'connected' ? `${d.sessions.total} (${d.sessions.running} with an active run)` : undefined,
   );
   app.append(facts);
+  renderHealth(d.health ?? lastHealth);
+  app.append(healthBox);
   const actions = el('div', undefined, 'actions');
   const button = (label: string, request: 'gatewayDetails/reconnect' | 'gatewayDetails/showReport') => {
     const b = document.createElement('vscode-button');
@@ -96,13 +190,17 @@ function render(d: GatewayDetailsView): void {
     button('Write report to output', 'gatewayDetails/showReport'),
   );
   app.append(actions);
-  host.report({
+  detailsFacts = {
     rendered: d.name,
     state: d.state,
     buttons: actions.children.length,
     badgeUpgraded: !!customElements.get('vscode-badge'),
-  });
+  };
+  host.report({ ...detailsFacts, ...healthFacts });
 }
 
-host.onMessage({ 'gatewayDetails/details': (msg) => render(msg.details) });
+host.onMessage({
+  'gatewayDetails/details': (msg) => render(msg.details),
+  'gatewayDetails/health': (msg) => renderHealth(msg.health),
+});
 host.ready();

@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import type { Fleet } from '../../fleet/fleet';
 import type { GatewayWatcher } from '../../fleet/gatewayWatcher';
 import type { PageRequest } from '../../protocol/envelope';
-import { GATEWAY_DETAILS, type GatewayDetailsView } from '../../protocol/webviewMessages';
+import { GATEWAY_DETAILS, type GatewayDetailsView, type GatewayHealthView } from '../../protocol/webviewMessages';
+import { healthView } from '../../fleet/gatewayHealth';
 import { describeConnection } from '../../report/describe';
 import { GatewayPanels } from './gatewayPanels';
 import { WebviewPanelBase, type PanelServices } from './webviewPanelBase';
@@ -29,8 +30,17 @@ export function gatewayDetailsView(watcher: GatewayWatcher, fleet: Fleet): Gatew
     tokenSource: fleet.tokenSource(watcher.name)?.source,
     handshake: s.handshake ? { ...s.handshake } : undefined,
     sessions: { total: rows.length, running: rows.filter((r) => r.hasActiveRun === true).length },
+    health: gatewayHealthView(watcher),
   };
 }
+
+export function gatewayHealthView(watcher: GatewayWatcher): GatewayHealthView {
+  return healthView(watcher.healthVerdict(), watcher.health.history.samples(), watcher.health.history.maxAgeMs);
+}
+
+/** How often an open, visible details panel reads the process health (the gateway's own window is about 1 s). */
+const DETAILS_HEALTH_INTERVAL_MS = 2_000;
+let panelIds = 0;
 
 class GatewayDetailsPanel extends WebviewPanelBase<'gatewayDetails'> {
   constructor(
@@ -43,12 +53,23 @@ class GatewayDetailsPanel extends WebviewPanelBase<'gatewayDetails'> {
       entry: 'gateway-details',
       title: `Gateway ${watcher.name}`,
       label: 'Gateway details',
+      css: ['gateway-details.css'],
     });
     this._register(
       watcher.onDidChange((c) => {
         if (c.what === 'connection' || c.what === 'sessions') this.resync();
       }),
     );
+    // Health is read only while this panel is visible: a hidden panel asks the gateway for nothing.
+    const demand = `details-panel#${++panelIds}`;
+    const needHealth = (visible: boolean) => watcher.setHealthDemand(demand, visible, DETAILS_HEALTH_INTERVAL_MS);
+    needHealth(panel.visible);
+    this._register(panel.onDidChangeViewState((e) => needHealth(e.webviewPanel.visible)));
+    this._register({ dispose: () => needHealth(false) });
+    const sub = watcher.health.onDidChange(() =>
+      this.post({ type: 'gatewayDetails/health', health: gatewayHealthView(watcher) }),
+    );
+    this._register({ dispose: () => sub.dispose() });
     this.resync();
     this.load();
   }
