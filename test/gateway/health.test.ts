@@ -59,9 +59,14 @@ function verdictUntil(pick: (v: HealthVerdict) => boolean, what: string, ms = 12
       resolve(v);
       return true;
     };
-    const sub = watcher.onDidChange((c: WatcherChange) => {
-      if (c.what === 'health' || c.what === 'connection') check();
-    });
+    // Every sample too: the numbers can change while the verdict's words do not.
+    const subs = [
+      watcher.onDidChange((c: WatcherChange) => {
+        if (c.what === 'health' || c.what === 'connection') check();
+      }),
+      watcher.health.onSample(() => check()),
+    ];
+    const sub = { dispose: () => subs.forEach((x) => x.dispose()) };
     const timer = setTimeout(() => {
       sub.dispose();
       reject(new Error(`${what}: not within ${ms} ms; verdicts seen: ${seen.slice(-8).join(' | ')}`));
