@@ -69,7 +69,7 @@ describe('Gateways tree: process health on the gateway row', () => {
     disposables.push(tree, { dispose: () => fleet.setGateways([], []) });
     fleet.setGateways([{ name: 'gw', url: g.url, source: 'settings' }], []);
     const w = fleet.gateway('gw')!;
-    const row = () => tree.getTreeItem(tree.getChildren()[0]!);
+    const row = () => tree.getTreeItem(tree.getChildren()[0]);
     const until = (pick: () => boolean) =>
       pick()
         ? Promise.resolve(true)
@@ -89,7 +89,7 @@ describe('Gateways tree: process health on the gateway row', () => {
       () => true,
     );
     assert.doesNotMatch(String(row().description), /degraded|event loop/, 'a healthy gateway adds nothing to the row');
-    const tip = tree.resolveTreeItem(row(), tree.getChildren()[0]!).tooltip as { value: string };
+    const tip = tree.resolveTreeItem(row(), tree.getChildren()[0]).tooltip as { value: string };
     assert.match(tip.value, /Process: event loop 3% busy, 22 ms delay, CPU 0\\?\.02 cores, memory 780 MB .* up 2h00m/);
 
     eventLoop = busy;
@@ -97,7 +97,7 @@ describe('Gateways tree: process health on the gateway row', () => {
     assert.match(String(row().description), /· degraded: event loop 82% busy, 340 ms delay, CPU 0\.97 cores$/);
     const item = row();
     assert.equal((item.iconPath as { color?: { id: string } }).color?.id, 'list.warningForeground');
-    const degradedTip = (tree.resolveTreeItem(item, tree.getChildren()[0]!).tooltip as { value: string }).value;
+    const degradedTip = (tree.resolveTreeItem(item, tree.getChildren()[0]).tooltip as { value: string }).value;
     assert.match(degradedTip, /event loop saturated, CPU pressure/);
 
     eventLoop = calm;
