@@ -141,7 +141,9 @@ export function deriveHealth(ev: HealthEvidence): HealthVerdict {
     });
     return { state: 'unknown', facts, words: '' };
   }
-  const words: string[] = [];
+  // The row's words, the gateway's own numbers first: [order, text].
+  const said: Array<[number, string]> = [];
+  const words = { push: (text: string, order: number) => said.push([order, text]) };
   const waited = ev.pendingSince !== undefined ? ev.now - ev.pendingSince : 0;
   if (waited >= t.slowAnswerMs) {
     facts.push({
@@ -150,21 +152,21 @@ export function deriveHealth(ev: HealthEvidence): HealthVerdict {
       degrades: true,
     });
     // No number in the row's words: they are redrawn when the verdict changes, not as the wait grows.
-    words.push('not answering health reads');
+    words.push('not answering health reads', 5);
   } else if (last.error) {
     facts.push({
       rule: 'lanewatch.no-answer',
       text: `the gateway did not answer the health read: ${last.error}`,
       degrades: true,
     });
-    words.push('not answering');
+    words.push('not answering', 5);
   } else if (last.answerMs >= t.slowAnswerMs) {
     facts.push({
       rule: 'lanewatch.slow-answer',
       text: `the gateway took ${ms(last.answerMs)} to answer the health read (Lanewatch counts ${ms(t.slowAnswerMs)} or more as slow)`,
       degrades: true,
     });
-    words.push(`answers in ${ms(last.answerMs)}`);
+    words.push(`answers in ${ms(last.answerMs)}`, 5);
   }
   const s = withData;
   const e = s?.eventLoop;
@@ -190,7 +192,7 @@ export function deriveHealth(ev: HealthEvidence): HealthVerdict {
               ? `one degraded window of ${ms(e.intervalMs)}: the event loop was blocked that long`
               : `degraded for ${ms(t.sustainedMs)} or more (Lanewatch ignores a single short busy window)`,
         });
-        words.push(eventLoopWords(e));
+        words.push(eventLoopWords(e), 1);
       } else
         facts.push({
           rule: 'gateway.event-loop',
@@ -215,7 +217,7 @@ export function deriveHealth(ev: HealthEvidence): HealthVerdict {
       text: `resident memory ${bytes(s.memory.rssBytes)} (heap ${bytes(s.memory.heapUsedBytes)} used); Lanewatch flags ${bytes(t.memoryWarnBytes)} or more`,
       degrades: true,
     });
-    words.push(`memory ${bytes(s.memory.rssBytes)}`);
+    words.push(`memory ${bytes(s.memory.rssBytes)}`, 4);
   }
   const r = s?.readiness;
   if (r && !r.ready) {
@@ -224,7 +226,7 @@ export function deriveHealth(ev: HealthEvidence): HealthVerdict {
       text: `the gateway says it is not ready (HTTP ${r.status})${r.failing.length ? `: failing ${r.failing.join(', ')}` : ''}`,
       degrades: true,
     });
-    words.push(`not ready${r.failing.length ? `: ${r.failing.slice(0, 3).join(', ')}` : ''}`);
+    words.push(`not ready${r.failing.length ? `: ${r.failing.slice(0, 3).join(', ')}` : ''}`, 2);
   }
   const lw = ev.liveness;
   if (lw?.ts !== undefined && ev.now - lw.ts <= t.livenessFreshMs) {
@@ -239,7 +241,7 @@ export function deriveHealth(ev: HealthEvidence): HealthVerdict {
       text: `the gateway recorded a liveness warning ${ms(ev.now - lw.ts)} ago (${reasonWords(lw.reasons ?? [])}${lw.degradedSinceMs !== undefined ? `, degraded ${ms(lw.degradedSinceMs)}` : ''})${parts.length ? `: ${parts.join(', ')}` : ''}`,
       degrades: true,
     });
-    if (!words.length) words.push(`liveness warning ${ms(ev.now - lw.ts)} ago`);
+    if (!said.length) words.push(`liveness warning ${ms(ev.now - lw.ts)} ago`, 3);
   }
   const before = ev.samples
     .slice(0, -1)
@@ -248,7 +250,17 @@ export function deriveHealth(ev: HealthEvidence): HealthVerdict {
   if (s?.instanceId && before?.instanceId && before.instanceId !== s.instanceId)
     facts.push({ rule: 'lanewatch.restarted', text: 'the gateway process restarted (a new process instance id)' });
   const degraded = facts.some((f) => f.degrades);
-  return { state: degraded ? 'degraded' : 'ok', facts, sample: s, words: degraded ? words.join('; ') : '' };
+  return {
+    state: degraded ? 'degraded' : 'ok',
+    facts,
+    sample: s,
+    words: degraded
+      ? said
+          .sort((a, b) => a[0] - b[0])
+          .map((w) => w[1])
+          .join('; ')
+      : '',
+  };
 }
 
 /** One line for the tooltip and `lanewatch status`: the numbers of the latest sample, healthy or not. */

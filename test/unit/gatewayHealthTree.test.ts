@@ -76,6 +76,7 @@ describe('Gateways tree: process health on the gateway row', () => {
         : waitFor(
             (l) => tree.onDidChangeTreeData(l),
             () => (pick() ? true : undefined),
+            15_000, // the tree reads every 5 s
           );
     await waitFor(
       (l) => w.onDidChange(l),
@@ -87,6 +88,7 @@ describe('Gateways tree: process health on the gateway row', () => {
     await waitFor(
       (l) => w.health.onSample(l),
       () => true,
+      15_000,
     );
     assert.doesNotMatch(String(row().description), /degraded|event loop/, 'a healthy gateway adds nothing to the row');
     const tip = tree.resolveTreeItem(row(), tree.getChildren()[0]).tooltip as { value: string };
