@@ -80,26 +80,34 @@ describe('Gateway details webview: process health', () => {
     await post({ type: 'gatewayDetails/details', details: details(health(false)) });
     await w.report((f: any) => f.health === 'ok' && f.rendered === 'gw');
     const button = await w.page.$('vscode-button');
-    await w.page.evaluate(() => ((window as any).__firstButton = document.querySelector('vscode-button')));
+    // The page's globals, untyped: this Node program has no DOM types (the callbacks run in chromium).
+    await w.page.evaluate(() => {
+      const g = globalThis as any;
+      g.__firstButton = g.document.querySelector('vscode-button');
+    });
     assert.ok(button);
 
     await post({ type: 'gatewayDetails/health', health: health(true) });
     const f = await w.report((x: any) => x.health === 'degraded');
     assert.equal(f.rendered, 'gw', 'the details facts stay in the report');
     assert.equal(f.buttons, 2);
-    const dom = await w.page.evaluate(() => ({
-      headline: document.querySelector('#health p')?.textContent,
-      numbers: [...document.querySelectorAll('#health dl.facts dt')].map((d) => d.textContent),
-      sparkRows: document.querySelectorAll('#health .spark').length,
-      sparkChars: document.querySelector('#health .spark')?.textContent?.length,
-      badChars: document.querySelectorAll('#health .spark .bad').length,
-      rows: document.querySelectorAll('#health table.history tr').length,
-      badRows: document.querySelectorAll('#health table.history tr.bad').length,
-      text: document.getElementById('health')?.textContent ?? '',
-      imgs: document.querySelectorAll('#health img, #health script').length,
-      sameButton: (window as any).__firstButton === document.querySelector('vscode-button'),
-      pwned: (window as any).__pwned,
-    }));
+    const dom = await w.page.evaluate(() => {
+      const g = globalThis as any;
+      const all = (q: string): any[] => [...g.document.querySelectorAll(q)];
+      return {
+        headline: g.document.querySelector('#health p')?.textContent as string,
+        numbers: all('#health dl.facts dt').map((d) => d.textContent as string),
+        sparkRows: all('#health .spark').length,
+        sparkChars: g.document.querySelector('#health .spark')?.textContent?.length as number,
+        badChars: all('#health .spark .bad').length,
+        rows: all('#health table.history tr').length,
+        badRows: all('#health table.history tr.bad').length,
+        text: (g.document.getElementById('health')?.textContent ?? '') as string,
+        imgs: all('#health img, #health script').length,
+        sameButton: g.__firstButton === g.document.querySelector('vscode-button'),
+        pwned: g.__pwned as unknown,
+      };
+    });
     assert.match(
       dom.headline,
       /^Degraded: event loop 99% busy, 1\.9 s delay, CPU 1\.01 cores; not ready: <img .*; answers in 2\.4 s$/,
