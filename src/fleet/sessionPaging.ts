@@ -58,6 +58,11 @@ export interface ReadAllOptions {
   parallel?: number;
   /** Rows per page when re-reading the head of the list (default min(pageSize, 100)). */
   headPageSize?: number;
+  /**
+   * Ask for the pages after the first before the first answer says how many rows there are (default: when `parallel`
+   * > 1). A list that fits in one page costs one more, empty, answer.
+   */
+  speculate?: boolean;
   warn: (message: string) => void;
 }
 
@@ -112,7 +117,7 @@ export async function readAllRows(o: ReadAllOptions): Promise<ReadRows> {
         continue;
       }
       const had = out.rows.get(row.key);
-      if (!had || !later(had, when)) out.rows.set(row.key, { row, ...when });
+      if (!had || !later(had, when)) out.rows.set(row.key, { row, at: when.at, ts: when.ts });
     }
   };
   /**
@@ -135,10 +140,11 @@ export async function readAllRows(o: ReadAllOptions): Promise<ReadRows> {
     offset: Math.max(0, start - back),
     limit: size + Math.min(start, back),
   });
-  const readAhead = (next: number, size: number, total: number | undefined) => {
+  /** `speculative`: the total is not known yet (the first page is not in); the next pages are asked for all the same. */
+  const readAhead = (next: number, size: number, total: number | undefined, speculative = false) => {
     for (const offset of ahead.keys()) if (offset < next - overlap) ahead.delete(offset);
-    if (parallel <= 1 || total === undefined) return;
-    for (let start = next + size; ahead.size < parallel - 1 && start < total; start += size) {
+    if (parallel <= 1 || (total === undefined && !speculative)) return;
+    for (let start = next + size; ahead.size < parallel - 1 && start < (total ?? Infinity); start += size) {
       const r = request(start, size, overlap);
       if (ahead.has(r.offset)) continue;
       const page = o.fetch(r);
@@ -147,14 +153,21 @@ export async function readAllRows(o: ReadAllOptions): Promise<ReadRows> {
     }
   };
 
-  /** One pass from the top: pages of `size` until the list ends, or `enough` says the rest is known. */
-  const pass = async (size: number, enough: (page: ListedPage) => boolean) => {
+  /**
+   * One pass from the top: pages of `size` until the list ends, or `enough` says the rest is known. `speculate`: the
+   * next pages are asked for with the first (the gateway works on them while this side reads the first), at the cost
+   * of an empty answer when the list fits in one page.
+   */
+  const pass = async (size: number, enough: (page: ListedPage) => boolean, speculate = false) => {
     const seen = new Map<string, string>();
     const accept = (page: ListedPage) => {
       add(page);
       for (const r of page.sessions) seen.set(r.key, sortKey(r));
     };
-    const first = await get({ offset: 0, limit: size });
+    // The first page is asked for first: the caller's fetch may answer it from what it already asked for.
+    const asked = get({ offset: 0, limit: size });
+    if (speculate) readAhead(0, size, undefined, true);
+    const first = await asked;
     accept(first);
     let last = first;
     let pages = 1;
@@ -188,7 +201,8 @@ export async function readAllRows(o: ReadAllOptions): Promise<ReadRows> {
     return { first, pages };
   };
 
-  const main = await pass(pageSize, () => false);
+  // A page that holds every row kept has no next page to ask for (and on gateways that do not page, none exists).
+  const main = await pass(pageSize, () => false, o.speculate ?? (parallel > 1 && pageSize < o.maxRows));
   out.pages = main.pages;
   out.headFrom = out.last;
   // The head again: rows updated, created or pinned while we paged sit above every row that did not move. One page
@@ -222,26 +236,24 @@ export interface RowChange extends When {
   deleted?: { sessionId?: string };
 }
 
-/**
- * The rows read, freshened by the changes received meanwhile: a change newer than the page a row came from (or
- * carrying a newer updatedAt) is merged over it; a delete removes a row read before it (or the same sessionId); a
- * row no page held is added only when its change came after the head re-read began.
- */
-export function reconcileRows(read: ReadRows, changes: readonly RowChange[]): Map<string, SessionRowView> {
-  const rows = new Map<string, { row: SessionRowView } & When>();
-  for (const [k, v] of read.rows) rows.set(k, { ...v });
+/** The changes' effect on the rows read, per key: the row as it is now, or null where it was removed. */
+function changedRows(
+  read: ReadRows,
+  changes: readonly RowChange[],
+): Map<string, ({ row: SessionRowView } & When) | null> {
+  const over = new Map<string, ({ row: SessionRowView } & When) | null>();
   for (const c of changes) {
-    const have = rows.get(c.key);
+    const have = over.has(c.key) ? (over.get(c.key) ?? undefined) : read.rows.get(c.key);
     if (c.deleted) {
       if (!have) continue;
       const sameLife = c.deleted.sessionId !== undefined && c.deleted.sessionId === have.row.sessionId;
-      if (later(c, have) || sameLife) rows.delete(c.key);
+      if (later(c, have) || sameLife) over.set(c.key, null);
       continue;
     }
     if (!c.row) continue;
     if (!have) {
       if (later(c, read.headFrom))
-        rows.set(c.key, { row: c.row, at: c.at, ...(c.ts !== undefined ? { ts: c.ts } : {}) });
+        over.set(c.key, { row: c.row, at: c.at, ...(c.ts !== undefined ? { ts: c.ts } : {}) });
       continue;
     }
     const newer =
@@ -252,9 +264,36 @@ export function reconcileRows(read: ReadRows, changes: readonly RowChange[]): Ma
     const merged = { ...have.row, ...c.row };
     // activeRunIds is omitted (not emptied) while a run is active: do not keep a stale [] from an older row.
     if (!('activeRunIds' in c.row)) delete merged.activeRunIds;
-    rows.set(c.key, { row: merged, at: c.at, ...(c.ts !== undefined ? { ts: c.ts } : {}) });
+    over.set(c.key, { row: merged, at: c.at, ...(c.ts !== undefined ? { ts: c.ts } : {}) });
   }
-  return new Map([...rows].map(([k, v]) => [k, v.row]));
+  return over;
+}
+
+/**
+ * The rows read, freshened by the changes received meanwhile: a change newer than the page a row came from (or
+ * carrying a newer updatedAt) is merged over it; a delete removes a row read before it (or the same sessionId); a
+ * row no page held is added only when its change came after the head re-read began.
+ */
+export function reconcileRows(read: ReadRows, changes: readonly RowChange[]): Map<string, SessionRowView> {
+  const over = changedRows(read, changes);
+  const out = new Map<string, SessionRowView>();
+  for (const [k, v] of read.rows) {
+    const now = over.get(k);
+    if (now !== null) out.set(k, (now ?? v).row);
+  }
+  for (const [k, now] of over) if (now && !read.rows.has(k)) out.set(k, now.row);
+  return out;
+}
+
+/** How many rows reconcileRows would give (without building them). */
+function reconciledCount(read: ReadRows, changes: readonly RowChange[]): number {
+  let n = read.rows.size;
+  for (const [k, now] of changedRows(read, changes)) {
+    const had = read.rows.has(k);
+    if (now === null && had) n--;
+    else if (now && !had) n++;
+  }
+  return n;
 }
 
 export interface SessionsRead {
@@ -282,10 +321,10 @@ export async function readSessions(
     const read = await readAllRows(o);
     const changes = o.changes(since);
     // The changes that came before the last page are the ones its totalCount reflects.
-    const counted = reconcileRows(
+    const counted = reconciledCount(
       read,
       changes.filter((c) => !later(c, read.last)),
-    ).size;
+    );
     const off = read.totalCount !== undefined && counted !== read.totalCount && !read.truncated;
     if (!off || passes >= 2) {
       if (off)

@@ -6,9 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { main, parseArgs } from '../../src/cli/main';
+import { createCliFleet, settled } from '../../src/cli/cliFleet';
 import {
   agentOfSession,
   renderFleetText,
+  reportFleet,
   summarizeFleet,
   type FleetReport,
   type GatewayReport,
@@ -217,6 +219,83 @@ describe('lanewatch status (CLI)', () => {
     );
     const text = renderFleetText(JSON.parse(c.out()) as FleetReport);
     assert.match(text, /\n {2}not read: logs\.tail asked \d+\.\d s before the answer was given, no reply by then/);
+  });
+
+  it("once its read budget is spent, answers as soon as the running sessions' queues are read, not after a log read", async () => {
+    // The rows come after the budget has run out (a big gateway); the log never answers; the running session's queue
+    // read answers at once. The answer must come with that queue count, without waiting out the grace for the log.
+    const now = Date.now();
+    const rows = [
+      {
+        key: 'agent:main:busy',
+        sessionId: 's1',
+        status: 'running',
+        hasActiveRun: true,
+        startedAt: now,
+        updatedAt: now,
+      },
+      { key: 'agent:main:idle', sessionId: 's2', status: 'done', hasActiveRun: false, updatedAt: now - 1000 },
+    ];
+    const g = await ScriptedGateway.start({
+      helloOverrides: {
+        features: {
+          methods: ['agents.list', 'sessions.list', 'logs.tail', 'diagnostics.lanes', 'chat.history'],
+          events: ['sessions.changed'],
+        },
+      },
+      handleRequest: (method: string, params: any, id: string, ws: any) => {
+        if (method === 'agents.list') return { defaultId: 'main', agents: [{ id: 'main' }] };
+        if (method === 'diagnostics.lanes') return { lanes: [], dynamic: null };
+        if (method === 'chat.history')
+          return { sessionKey: params.sessionKey, messages: [], pendingInputs: { items: [], total: 2 } };
+        if (method === 'sessions.list') {
+          const t = setTimeout(() => {
+            if (ws.readyState === 1)
+              ws.send(
+                JSON.stringify({
+                  type: 'res',
+                  id,
+                  ok: true,
+                  payload: { sessions: rows, hasMore: false, totalCount: 2 },
+                }),
+              );
+          }, 300);
+          t.unref?.();
+          return undefined;
+        }
+        return undefined; // logs.tail: no answer
+      },
+    });
+    servers.push(g);
+    const fleet = createCliFleet(
+      {
+        gateways: [{ url: g.url, tokenEnv: 'LW_TOKEN' }],
+        requestTimeoutMs: 20_000,
+        verbose: false,
+        version: 't',
+        env: env(),
+      },
+      [{ config: { name: 'gw', url: g.url, source: 'settings' }, tokenEnv: 'LW_TOKEN' }],
+      () => {},
+    );
+    try {
+      fleet.setGateways([{ name: 'gw', url: g.url, source: 'settings' }], []);
+      const started = Date.now();
+      // A grace far longer than the test may take: waiting on the log for it would fail the test.
+      await settled(fleet, 20_000, { readBudgetMs: 100, graceMs: 8_000 });
+      const took = Date.now() - started;
+      assert.ok(took < 4000, `answered after ${took} ms: it waited for the log after the queue read was in`);
+      const gw = reportFleet(fleet).gateways[0];
+      const busy = gw.agents.flatMap((a) => a.sessions).find((s) => s.key === 'agent:main:busy')!;
+      assert.equal(busy.queued, 2, 'the queue read that came with the rows is in the answer');
+      assert.deepEqual(
+        (gw.notReadInTime ?? []).map((u) => u.what),
+        ['logs.tail'],
+        'the log is said to be missing; the queue read is not',
+      );
+    } finally {
+      fleet.dispose();
+    }
   });
 
   it('exits 1 and says why when a gateway is unreachable', async () => {

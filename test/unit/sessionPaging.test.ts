@@ -312,6 +312,69 @@ describe('reading 10,000 session rows while they change', () => {
     });
   }
 
+  it(`the CLI asks for the pages after the first without waiting for the first answer, and reads lists of any length whole`, async () => {
+    // The gateway answers one request at a time: the CLI's next pages must already be asked for while it builds the
+    // first, or it sits idle while the first is decoded. Here the first page is held back until another request
+    // arrives (or 5 s pass).
+    const list = new ChurningList(3 * CLI_READING.pageSize + 7, 5, {
+      perList: 0,
+      lists: 0,
+      dropUpdates: 0,
+      dropDeletes: 0,
+    });
+    let release!: () => void;
+    const another = new Promise<void>((r) => {
+      release = r;
+      setTimeout(r, 5_000).unref?.();
+    });
+    let askedBeforeFirst = 0;
+    let firstAnswered = false;
+    const g = await ScriptedGateway.start({
+      helloOverrides: {
+        features: {
+          methods: ['agents.list', 'sessions.subscribe', 'sessions.list', 'logs.tail', 'diagnostics.lanes'],
+          events: ['sessions.changed'],
+        },
+      },
+      handleRequest: (method: string, params: any, id: string, ws: any) => {
+        if (method === 'agents.list') return { defaultId: 'main', agents: [{ id: 'main' }] };
+        if (method === 'logs.tail') return { file: '/tmp/x.log', cursor: 0, lines: [] };
+        if (method === 'diagnostics.lanes') return { lanes: [], dynamic: null };
+        if (method === 'sessions.subscribe' && params && Object.keys(params).length) {
+          void another.then(() => {
+            firstAnswered = true;
+            ws.send(
+              JSON.stringify({ type: 'res', id, ok: true, payload: { subscribed: true, list: list.page(params) } }),
+            );
+          });
+          return undefined;
+        }
+        if (method === 'sessions.subscribe') return { subscribed: true };
+        if (method === 'sessions.list') {
+          if (!firstAnswered) askedBeforeFirst++;
+          release();
+          return list.page(params);
+        }
+        return {};
+      },
+    });
+    list.gateway = g;
+    servers.push(g);
+    const { w } = await syncedRows(g.url, CLI_READING);
+    assert.equal(askedBeforeFirst, CLI_READING.pageParallel - 1, 'pages asked for before the first answer');
+    assertSameRows(w, list);
+    assert.equal(w.lastListing()!.passes, 1);
+
+    // Lists shorter than, as long as, and just longer than a page, read the same way: every row once.
+    for (const n of [1, CLI_READING.pageSize - 1, CLI_READING.pageSize, CLI_READING.pageSize + 1]) {
+      const short = new ChurningList(n, n, { perList: 0, lists: 0, dropUpdates: 0, dropDeletes: 0 });
+      const sg = await churningGateway(short);
+      const { w: sw } = await syncedRows(sg.url, CLI_READING);
+      assertSameRows(sw, short);
+      assert.equal(sw.lastListing()!.passes, 1, `${n} rows: one pass`);
+    }
+  });
+
   it('rows that moved are found without their events (the gateway drops events to slow clients)', async () => {
     // Changes while the 50 pages of the main pass are read; the rows they moved must be found by reading the head again.
     const list = new ChurningList(10_000, 7, { perList: 6, lists: 50, dropUpdates: 1, dropDeletes: 0 });
