@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { registerGatewayCommands } from './commands/gatewayCommands';
 import { PlaintextConsent, registerTransportTrustCommands } from './commands/transportTrustCommands';
 import { registerRecoveryCommands } from './commands/recoveryCommands';
+import { registerProfileCommands } from './commands/profileCommands';
 import { ActionServices } from './commands/commandHost';
 import { requestTimeoutFromSeconds } from '../actions/operatorConnection';
 import { WatchdogHost } from './watchdogHost';
@@ -110,6 +111,7 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   const actions = new ActionServices(context, activeFleet, output);
   const audit = actions.audit;
   registerRecoveryCommands(actions);
+  registerProfileCommands(actions, context);
   const watchdog = new WatchdogHost(actions);
   context.subscriptions.push(watchdog);
   const details = new GatewayDetailsPanels(context.extensionUri, activeFleet, output);
