@@ -15,6 +15,7 @@ import {
 import { OperatorConnections } from '../actions/operatorConnection';
 import { profileDurationProblem, type ProfileKind } from '../actions/gatewayProfile';
 import { PROFILE_KINDS, runProfileCommand } from './profileCommand';
+import { defaultServeArgs, isServeOption, runServe, serveOption, type ServeArgs } from './serveCommand';
 import { describeFailure } from '../actions/actionReport';
 import { cliFix, cliProblemText, type AdviceContext } from './cliAdvice';
 import { COMMANDS, usageText, type Command } from './usage';
@@ -49,6 +50,8 @@ export interface Parsed {
   waitMs: number;
   watch: Partial<Record<keyof WatchdogRules, unknown>>;
   fleet: Omit<CliFleetOptions, 'version'>;
+  /** serve: --metrics-listen, --watchdog, --notify-webhook… (serveCommand.ts). */
+  serve?: ServeArgs;
 }
 
 const TOKEN_REFUSED =
@@ -123,6 +126,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
       if (!Number.isFinite(n) || n < min) throw new UsageError(`${name} needs a number ≥ ${min}`);
       return n;
     };
+    if (out.command === 'serve' && isServeOption(name)) {
+      serveOption((out.serve ??= defaultServeArgs()), name, inline, value);
+      continue;
+    }
     switch (name) {
       case '--gateway':
         out.fleet.gateways.push({ url: value() });
@@ -333,7 +340,12 @@ export async function main(
       io.err('lanewatch: no gateway to read: pass --gateway URL (with --token-env NAME) or start a local gateway\n');
       return EXIT.failed;
     }
-    if (parsed.command !== 'status' && parsed.command !== 'watch' && gateways.length > 1) {
+    if (
+      parsed.command !== 'status' &&
+      parsed.command !== 'watch' &&
+      parsed.command !== 'serve' &&
+      gateways.length > 1
+    ) {
       throw new UsageError(
         `several gateways found (${gateways.map((g) => `${g.config.name} ${g.config.url}`).join(', ')}): pass --gateway URL`,
       );
@@ -369,6 +381,19 @@ export async function main(
         conns,
         replyTimeoutMs: parsed.replyTimeoutMs,
         waitMs: parsed.waitMs,
+      });
+    if (parsed.command === 'serve')
+      return await runServe({
+        fleet,
+        gateways,
+        conns,
+        io,
+        version,
+        json: parsed.json,
+        replyTimeoutMs: parsed.replyTimeoutMs,
+        args: parsed.serve ?? defaultServeArgs(),
+        watch: parsed.watch,
+        until: until(),
       });
     // send and profile open their own connection and need nothing the watcher reads first.
     if (parsed.command !== 'send' && parsed.command !== 'profile') await settled(fleet, parsed.waitMs);

@@ -1,6 +1,18 @@
 // The usage text of `lanewatch` and of each command (`lanewatch <command> --help`).
 
-export const COMMANDS = ['status', 'recover', 'abort', 'reset', 'send', 'restart', 'watch', 'profile'] as const;
+import { SERVE_SUMMARY, SERVE_USAGE } from './serveCommand';
+
+export const COMMANDS = [
+  'status',
+  'recover',
+  'abort',
+  'reset',
+  'send',
+  'restart',
+  'watch',
+  'profile',
+  'serve',
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const GATEWAY_OPTIONS = `gateway selection (all commands):
@@ -91,6 +103,7 @@ DevTools or speedscope open. Nothing is written on the gateway; Ctrl+C cancels t
   heap                    a sampling heap profile (.heapprofile): where it allocates memory
   --duration S            (heap) sample for S seconds, 1 to 30 (default 5)
   --out FILE|DIR          where to write it (default: <gateway>-<time>.cpuprofile/.heapprofile in the current folder)`,
+  serve: SERVE_USAGE,
 };
 
 const USAGE = `usage: lanewatch <command> [options]        (lanewatch <command> --help for one command)
@@ -104,6 +117,7 @@ commands:
   restart                restart the gateway (preflight first; --now skips waiting for active work)
   watch                  foreground watchdog: recover sessions that stay wedged past a threshold
   profile cpu|heap       a CPU profile (5 s) or heap allocation profile (--duration S) of the gateway, to --out FILE
+  ${SERVE_SUMMARY}
 
 ${GATEWAY_OPTIONS}
 
