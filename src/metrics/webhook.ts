@@ -284,9 +284,9 @@ export class WebhookNotifier {
       this.opts.log?.(`webhook ${this.origin} answered HTTP ${res.status} to a ${p.kind} notification`);
     } catch (err) {
       this.opts.onResult?.('failed');
-      const e = err as Error & { cause?: { code?: string } };
+      const e = err as Error & { cause?: { code?: string; message?: string } };
       this.opts.log?.(
-        `webhook ${this.origin} not reached for a ${p.kind} notification: ${e.name === 'TimeoutError' ? 'no answer in time' : (e.cause?.code ?? e.message)}`,
+        `webhook ${this.origin} not reached for a ${p.kind} notification: ${e.name === 'TimeoutError' ? 'no answer in time' : (e.cause?.code ?? e.cause?.message ?? e.message)}`,
       );
     }
   }

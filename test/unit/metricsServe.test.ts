@@ -412,13 +412,49 @@ describe('lanewatch serve: bad input', { timeout: 20_000 }, () => {
   });
 });
 
+/** A local webhook receiver: the JSON bodies it got, awaitable by count. */
+async function webhookReceiver() {
+  const bodies: any[] = [];
+  const raw: string[] = [];
+  let wake = () => {};
+  const server: Server = createServer((req, res) => {
+    let data = '';
+    req.on('data', (c: Buffer) => (data += c.toString()));
+    req.on('end', () => {
+      raw.push(data);
+      bodies.push(JSON.parse(data));
+      res.writeHead(204).end();
+      wake();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  cleanup.push(() => new Promise((r) => server.close(r)));
+  const received = (n: number, ms = 10_000) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`webhook got ${bodies.length} of ${n}: ${raw.join('\n')}`)), ms);
+      wake = () => {
+        if (bodies.length >= n) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      wake();
+    });
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/hooks/T1/B2/secretpath`, bodies, raw, received };
+}
+
 describe('lanewatch serve --watchdog', { timeout: 30_000 }, () => {
   it('frees a stalled session and counts it: decisions, the verdict and the step; the session reads idle; no token anywhere', async () => {
+    const hook = await webhookReceiver();
     const { gw } = await gateway(
       [runningRow('agent:main:hung', 400_000), idleRow('agent:main:ok')],
       [stalledLine('agent:main:hung')],
     );
-    const s = await serve([gw.url], ['--watchdog', '--states', 'stalled', '--threshold-seconds', '1', '--json']);
+    const s = await serve(
+      [gw.url],
+      ['--watchdog', '--states', 'stalled', '--threshold-seconds', '1', '--json', '--notify-webhook', hook.url],
+    );
     await s.line(/"read":\{"gateway"/, 0);
     await s.line(/"outcome":"freed"/, 0);
     await s.line(/"to":"idle"/, 0);
@@ -439,7 +475,16 @@ describe('lanewatch serve --watchdog', { timeout: 30_000 }, () => {
     assert.equal(find(samples, 'lanewatch_session_state', { session: 'agent:main:hung' }).length, 0);
     assert.equal(one(samples, 'lanewatch_sessions', { state: 'idle' }).value, 2);
     assert.equal(await s.finish(), 0);
+    // The webhook: the session already stalled at start, the watchdog's outcome, the session free again.
+    await hook.received(3);
+    const got = hook.bodies.map((b) => [b.kind, b.session, b.to ?? b.verdict].join(' '));
+    assert.equal(got[0], 'lane-state agent:main:hung stalled');
+    // The session reads idle as soon as the abort lands, which may be before the ladder has read it back.
+    assert.deepEqual(got.slice(1).sort(), ['lane-state agent:main:hung idle', 'watchdog agent:main:hung freed']);
+    assert.match(hook.bodies[0].text, /^Lanewatch: session agent:main:hung on gateway \S+ is stalled/);
+    assert.ok(!s.stderr().includes('secretpath'), 'the webhook URL path (a secret in chat tools) is not logged');
     for (const [where, t] of [
+      ['webhook', hook.raw.join('\n')],
       ['metrics', text],
       ['stderr', s.stderr()],
       ['stdout', s.stdout()],
