@@ -75,6 +75,9 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   const statusBar = new FleetStatusBar(activeFleet);
   const treeView = vscode.window.createTreeView('lanewatch.fleet', { treeDataProvider: tree, showCollapseAll: true });
   context.subscriptions.push(tree, statusBar, treeView);
+  // Gateway process health is read only while someone looks: the tree while its view is visible.
+  tree.setVisible(treeView.visible);
+  context.subscriptions.push(treeView.onDidChangeVisibility((e) => tree.setVisible(e.visible)));
   // The badge on the view's icon: how many sessions need someone, visible with the side bar closed.
   context.subscriptions.push(
     tree.onDidChangeTreeData(() => {
