@@ -17,10 +17,31 @@ import type { GatewayWatcher } from '../fleet/gatewayWatcher';
 import type { Disposable } from '../gateway/emitter';
 import { LANE_STATE_ORDER } from '../lanes/laneStatus';
 import type { WatchdogEvent } from '../watchdog/watchdog';
+import type { RecoveryReport } from '../actions/recovery';
 import type { GatewayLanes, LaneTracker, TrackerFleet } from './laneTracker';
 
 export const OPENMETRICS_CONTENT_TYPE = Registry.OPENMETRICS_CONTENT_TYPE;
 export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/** With --watchdog these are exported at 0 for every gateway from the start (see the counters' `zeros`). */
+const WATCHDOG_DECISIONS: ReadonlyArray<WatchdogEvent['kind']> = [
+  'armed',
+  'disarmed',
+  'skipped',
+  'acting',
+  'acted',
+  'failed',
+];
+const RECOVERY_VERDICTS: ReadonlyArray<RecoveryReport['verdict']> = [
+  'freed',
+  'nothing-to-do',
+  'ineffective',
+  'needs-restart',
+  'unverified',
+  'refused',
+  'failed',
+  'cancelled',
+];
 
 /** Per gateway, at most this many sessions get series of their own (the most urgent first). */
 export const DEFAULT_MAX_SESSION_SERIES = 500;
@@ -213,7 +234,8 @@ export class FleetMetrics {
           fill((labels, value) => this.set(labels, value));
         },
       });
-    const counter = (name: string, help: string, labelNames: string[], tally: Tally) =>
+    // `zeros`: label sets shown at 0 before their first event, so that increase() in an alert sees the first one.
+    const counter = (name: string, help: string, labelNames: string[], tally: Tally, zeros?: () => Labels[]) =>
       new Counter({
         name,
         help,
@@ -222,8 +244,11 @@ export class FleetMetrics {
         collect() {
           this.reset();
           for (const { labels, value } of tally.entries()) this.inc(labels, value);
+          for (const labels of zeros?.() ?? []) if (!tally.get(labels)) this.inc(labels, 0);
         },
       });
+    const perGateway = (label: string, values: readonly string[]) => () =>
+      this.opts.watchdog ? view().gateways.flatMap((g) => values.map((v) => ({ gateway: g.name, [label]: v }))) : [];
 
     // ---- the exporter itself
     gauge('lanewatch_build_info', 'Always 1: the Lanewatch version serving these metrics.', ['version'], (set) =>
@@ -382,12 +407,14 @@ export class FleetMetrics {
       'Watchdog decisions: armed (a session entered a watched state), disarmed (it left), skipped (excluded, cooling down or rate-limited), acting, acted (the recovery ladder finished) and failed (the recovery could not run).',
       ['gateway', 'decision'],
       this.watchdogDecisions,
+      perGateway('decision', WATCHDOG_DECISIONS),
     );
     counter(
       'lanewatch_recoveries_total',
       'Recovery ladders run by the watchdog, by verdict: freed, nothing-to-do, ineffective, needs-restart, unverified, refused, failed, cancelled.',
       ['gateway', 'verdict'],
       this.recoveries,
+      perGateway('verdict', RECOVERY_VERDICTS),
     );
     counter(
       'lanewatch_recovery_steps_total',

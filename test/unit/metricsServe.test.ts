@@ -472,6 +472,9 @@ describe('lanewatch serve --watchdog', { timeout: 30_000 }, () => {
       1,
     );
     assert.equal(one(samples, 'lanewatch_watchdog_enabled').value, 1);
+    // What the alerts watch is there at 0 before its first event (increase() would miss a series born at 1).
+    assert.equal(one(samples, 'lanewatch_watchdog_decisions_total', { gateway: gwName, decision: 'failed' }).value, 0);
+    assert.equal(one(samples, 'lanewatch_recoveries_total', { gateway: gwName, verdict: 'ineffective' }).value, 0);
     assert.equal(find(samples, 'lanewatch_session_state', { session: 'agent:main:hung' }).length, 0);
     assert.equal(one(samples, 'lanewatch_sessions', { state: 'idle' }).value, 2);
     assert.equal(await s.finish(), 0);
