@@ -28,6 +28,7 @@ import {
   deriveLaneStatus,
   isBusyLane,
   type DiagnosticSighting,
+  type GatewayRecoverySighting,
   type LaneStatus,
   type LaneWaitSighting,
   type TranscriptTail,
@@ -183,6 +184,8 @@ export class GatewayWatcher {
   private readonly runs = new RunTracker();
   private readonly diagnostics = new Map<string, DiagnosticSighting>();
   private readonly laneWaits = new Map<string, LaneWaitSighting>();
+  /** The gateway's own stuck-session recovery outcomes, per session (its `stuck session recovery outcome` lines). */
+  private readonly gatewayRecoveries = new Map<string, GatewayRecoverySighting>();
   private readonly pendingInputs = new Map<string, number>();
   private readonly transcriptTails = new Map<string, TranscriptTail>();
   private readonly recentDiagnostics: ParsedLogLine[] = [];
@@ -372,6 +375,7 @@ export class GatewayWatcher {
       pendingInputs: this.pendingInputs.get(key),
       diagnostic: this.diagnostics.get(key),
       laneWait: this.laneWaits.get(key),
+      gatewayRecovery: this.gatewayRecoveries.get(key),
       transcriptTail: this.transcriptTails.get(key),
     });
   }
@@ -1089,6 +1093,21 @@ export class GatewayWatcher {
           message: line.message,
         });
         touched.add(key);
+      } else if (line.diagnostic === 'recovery-outcome') {
+        const prev = this.gatewayRecoveries.get(key);
+        if (prev && prev.at > at) continue;
+        const f = line.fields;
+        this.gatewayRecoveries.set(key, {
+          at,
+          status: f.status ?? 'unknown',
+          action: f.action,
+          reason: f.reason,
+          released: numberField(f, 'released'),
+          laneActive: numberField(f, 'laneActive'),
+          error: f.error,
+          message: line.message,
+        });
+        touched.add(key);
       } else if (line.diagnostic === 'long-running' || line.diagnostic === 'stalled' || line.diagnostic === 'stuck') {
         const prev = this.diagnostics.get(key);
         if (!prev || prev.at <= at) {
@@ -1104,6 +1123,8 @@ export class GatewayWatcher {
       for (const k of this.diagnostics.keys()) if (!this.sessions.has(k)) this.diagnostics.delete(k);
     if (this.laneWaits.size > (this.opts.maxSessions ?? 5000))
       for (const k of this.laneWaits.keys()) if (!this.sessions.has(k)) this.laneWaits.delete(k);
+    if (this.gatewayRecoveries.size > (this.opts.maxSessions ?? 5000))
+      for (const k of this.gatewayRecoveries.keys()) if (!this.sessions.has(k)) this.gatewayRecoveries.delete(k);
     return [...touched];
   }
 

@@ -130,6 +130,28 @@ describe('GatewayWatcher against a scripted gateway', () => {
     assert.equal(w.diagnosticLines().length, 1);
   });
 
+  it("the gateway's own recovery that reports success while the run still holds the lane: the session reads stuck, with both facts", async () => {
+    const at = new Date(Date.now() - 30_000).toISOString();
+    const outcome = JSON.stringify({
+      0: '{"subsystem":"diagnostic"}',
+      1: 'x',
+      _meta: { logLevelName: 'WARN' },
+      time: at,
+      message: `stuck session recovery outcome: status=released action=abort-and-release sessionId=s1 sessionKey=${KEY_HUNG} released=1 laneActive=1`,
+    });
+    const rows = [
+      { key: KEY_HUNG, status: 'running', hasActiveRun: true, startedAt: Date.now() - 9 * 60_000, agentId: 'main' },
+    ];
+    const { g } = await fakeGateway(() => rows, [outcome]);
+    const w = watch(g.url);
+    await change(w, () => w.laneStatus(KEY_HUNG).state === 'stuck');
+    const s = w.laneStatus(KEY_HUNG);
+    assert.equal(s.gatewayRecovery?.ineffective, true);
+    const facts = s.facts.map((f) => f.text).join(' | ');
+    assert.match(facts, /the gateway's own stuck-session recovery released the lane \(1\) 3\d s ago, leaving 1 active/);
+    assert.match(facts, /recovery reported success and freed nothing/);
+  });
+
   it('applies sessions.changed (full row and flattened forms) and run events live', async () => {
     const rows = [{ key: KEY_IDLE, sessionId: 's', status: 'done', hasActiveRun: false, activeRunIds: [] }];
     const { g } = await fakeGateway(() => rows, []);
