@@ -17,8 +17,7 @@
 //   lanewatch.no-answer      the read failed or timed out while connected
 //   lanewatch.memory         resident memory ≥ MEMORY_WARN_BYTES (the field's wedged gateway sat at 2.8 GB)
 //   lanewatch.restarted      a new process instance id since the last sample (not a degradation; said once)
-import http from 'node:http';
-import https from 'node:https';
+import { probeHttpPath } from '../gateway/httpProbe';
 import { Emitter } from '../gateway/emitter';
 import type { EventLoopHealthView, LivenessWarningView, ProcessMemoryView } from '../gateway/vitalsTypes';
 import type { GatewayHealthView, HealthPointView } from '../protocol/webviewMessages';
@@ -431,39 +430,9 @@ export function readinessFrom(status: number, body: unknown): Readiness | undefi
 }
 
 /** GET /readyz of the gateway at `wsUrl` (no token: a local caller gets the details), bounded in time and size. */
-export function readReadiness(wsUrl: string, timeoutMs: number): Promise<Readiness | undefined> {
-  const u = new URL(wsUrl);
-  const secure = u.protocol === 'wss:';
-  u.protocol = secure ? 'https:' : 'http:';
-  u.pathname = '/readyz';
-  u.search = '';
-  return new Promise((resolve) => {
-    const req = (secure ? https : http).request(
-      u,
-      { method: 'GET', agent: false, headers: { accept: 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > 64 * 1024) req.destroy();
-          else chunks.push(c);
-        });
-        res.on('end', () => {
-          try {
-            resolve(readinessFrom(res.statusCode ?? 0, JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-          } catch {
-            resolve(undefined);
-          }
-        });
-        res.on('error', () => resolve(undefined));
-      },
-    );
-    req.setTimeout(timeoutMs, () => req.destroy());
-    req.on('error', () => resolve(undefined));
-    req.on('close', () => resolve(undefined));
-    req.end();
-  });
+export async function readReadiness(wsUrl: string, timeoutMs: number): Promise<Readiness | undefined> {
+  const answer = await probeHttpPath(wsUrl, '/readyz', { timeoutMs });
+  return answer.answered ? readinessFrom(answer.status, answer.body) : undefined;
 }
 
 // ---------------------------------------------------------------- the history and the poller

@@ -114,6 +114,11 @@ function getOnce(url: string, options: HttpProbeOptions): Promise<ProbeOutcome> 
   });
 }
 
+/** One probe (`/readyz`, `/health`, …) of the gateway at `wsUrl`; never throws, bounded in time and size. */
+export function probeHttpPath(wsUrl: string, path: string, options: HttpProbeOptions = {}): Promise<ProbeOutcome> {
+  return getOnce(httpOriginOf(wsUrl) + path, options);
+}
+
 /** Asks `/health`, `/startupz` and `/readyz` side by side; never throws, bounded by `timeoutMs` (default 2 s). */
 export async function probeGatewayHttp(wsUrl: string, options: HttpProbeOptions = {}): Promise<HttpProbeResult> {
   const origin = httpOriginOf(wsUrl);
