@@ -128,8 +128,8 @@ export function createCliFleet(
 }
 
 /**
- * How the CLI reads rows: pages of 2,500 with four sessions.list requests in flight (the first four asked for at once,
- * before the first answer says how many rows there are), up to 50,000 rows (the extension reads 200 at a time, one
+ * How the CLI reads rows: pages of 2,500 with four sessions.list requests in flight (the second asked for with the
+ * first, before the first answer says how many rows there are), up to 50,000 rows (the extension reads 200 at a time, one
  * after the other, and keeps 5,000). The gateway answers one request at a time, and each costs it a fixed part (it
  * filters and sorts every session at every call) besides its rows, so pages in flight only help while this side
  * decodes an answer as the gateway builds the next. Every row of 10,000 on 2026.9.6 (bench/status-profile.mjs, medians

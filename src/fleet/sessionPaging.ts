@@ -59,8 +59,8 @@ export interface ReadAllOptions {
   /** Rows per page when re-reading the head of the list (default min(pageSize, 100)). */
   headPageSize?: number;
   /**
-   * Ask for the pages after the first before the first answer says how many rows there are (default: when `parallel`
-   * > 1). A list that fits in one page costs one more, empty, answer.
+   * Ask for the page after the first before the first answer says how many rows there are (default: when `parallel`
+   * > 1 and a page holds fewer rows than maxRows). A list that fits in one page costs one more, empty, answer.
    */
   speculate?: boolean;
   warn: (message: string) => void;
@@ -144,7 +144,10 @@ export async function readAllRows(o: ReadAllOptions): Promise<ReadRows> {
   const readAhead = (next: number, size: number, total: number | undefined, speculative = false) => {
     for (const offset of ahead.keys()) if (offset < next - overlap) ahead.delete(offset);
     if (parallel <= 1 || (total === undefined && !speculative)) return;
-    for (let start = next + size; ahead.size < parallel - 1 && start < (total ?? Infinity); start += size) {
+    // Unknown total: one page ahead is enough to keep the gateway busy while the first is decoded (the rest are asked
+    // for as soon as it is in), and a list that fits in one page costs one empty answer, not parallel - 1.
+    const most = speculative ? 1 : parallel - 1;
+    for (let start = next + size; ahead.size < most && start < (total ?? Infinity); start += size) {
       const r = request(start, size, overlap);
       if (ahead.has(r.offset)) continue;
       const page = o.fetch(r);
@@ -155,8 +158,8 @@ export async function readAllRows(o: ReadAllOptions): Promise<ReadRows> {
 
   /**
    * One pass from the top: pages of `size` until the list ends, or `enough` says the rest is known. `speculate`: the
-   * next pages are asked for with the first (the gateway works on them while this side reads the first), at the cost
-   * of an empty answer when the list fits in one page.
+   * next page is asked for with the first (the gateway works on it while this side reads the first), at the cost of
+   * an empty answer when the list fits in one page.
    */
   const pass = async (size: number, enough: (page: ListedPage) => boolean, speculate = false) => {
     const seen = new Map<string, string>();
