@@ -168,7 +168,7 @@ describe('gateway profiles (diagnostics.cpuProfile / diagnostics.heapProfile)', 
       const report = await capture;
       assert.equal(report.ok, true, `${report.summary} ${report.details.join('; ')}`);
       assert.equal(report.file, file);
-      assert.match(report.summary, /^CPU profile of prof saved \(\d+ samples over 5\.\d s\)/);
+      assert.match(report.summary, /^CPU profile of prof saved \(\d+ samples over \d+\.\d s\)/);
       const profile = readJson(file);
       assertCpuProfile(profile);
       const spanMs = (profile.endTime - profile.startTime) / 1000;
@@ -201,7 +201,10 @@ describe('gateway profiles (diagnostics.cpuProfile / diagnostics.heapProfile)', 
     const profile = readJson(file);
     const sampled = assertHeapProfile(profile);
     assert.ok(report.measured!.capturedMs! >= 3_000 && report.measured!.capturedMs! < 10_000, 'sampled 3 s');
-    assert.match(report.summary, /heap allocation profile of prof saved \(\d+ sampled allocations over 3\.\d s, heap/i);
+    assert.match(
+      report.summary,
+      /heap allocation profile of prof saved \(\d+ sampled allocations over \d+\.\d s, heap/i,
+    );
     console.log(
       `# heap 3 s: sampled ${report.measured?.capturedMs} ms, RPC wall ${report.measured?.wallMs} ms, ${report.measured?.nodes} nodes, ${profile.samples.length} samples (${sampled} bytes attributed), heap ${report.measured?.heapUsedBefore} → ${report.measured?.heapUsedAfter}, rss ${report.measured?.rssBefore} → ${report.measured?.rssAfter}, ${report.measured?.bytes} bytes written`,
     );
