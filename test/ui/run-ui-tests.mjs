@@ -116,6 +116,14 @@ async function fromContextMenu(page, row, label) {
   // Hover + Enter rather than a click: the menu ignores a click that lands while it is still settling.
   await item.hover();
   await page.keyboard.press('Enter');
+  // The pointer, left where the menu was, rests on another row: away, and that row's tooltip closed.
+  await page.mouse.move(1200, 700);
+  await page
+    .locator('.monaco-hover, .workbench-hover')
+    .filter({ hasText: 'Why:' })
+    .first()
+    .waitFor({ state: 'hidden', timeout: 5000 })
+    .catch(() => page.keyboard.press('Escape'));
 }
 
 /** Runs a command from the palette (F1), the focus given to the workbench first. */
