@@ -3,7 +3,8 @@
 //   1. builds and packages the extension (lanewatch.vsix)
 //   2. uses your gateway when you have one (OPENCLAW_GATEWAY_URL + OPENCLAW_GATEWAY_TOKEN, or
 //      ~/.openclaw/openclaw.json / OPENCLAW_CONFIG_PATH); otherwise starts a local openclaw gateway with a fake
-//      model and seeds demo sessions (one idle, one with a hung run, work queued behind it)
+//      model and seeds demo sessions (one idle, one with a hung run, work queued behind it; the gateway logs a real
+//      "lane wait exceeded" line on the way: scripts/fixtures/seed-demo.mjs)
 //   3. opens VS Code with Lanewatch installed: your desktop `code` when it is on PATH, else code-server
 // Ctrl-C stops everything this script started (and nothing else), checks that all of it has ended and says so, or names
 // what is still running. Every process it starts inherits LANEWATCH_STARTED_BY=<pid>@<checkout>, which is how that
