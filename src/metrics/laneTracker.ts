@@ -45,9 +45,10 @@ export interface GatewayLanes {
   name: string;
   /** The watcher has read every row on its current connection (the picture below is live). */
   synced: boolean;
-  /** Sessions per lane state (every state present, 0 included); undefined before the first complete read. */
+  /** Sessions per lane state (every state present, 0 included); undefined before the first complete read and while
+   * the gateway is not connected. */
   counts?: Record<LaneState, number>;
-  /** Sessions that are not idle, most urgent first. */
+  /** Sessions that are not idle, most urgent first (none while the gateway is not connected). */
   busy: TrackedSession[];
 }
 
@@ -90,11 +91,14 @@ export class LaneTracker {
       names.add(w.name);
       if (w.isSynced()) this.refreshGateway(w);
       const g = this.byGateway.get(w.name);
+      // While the gateway is not connected its last picture is kept (to tell what changed once it is back) but not
+      // shown as if it were live; while it resyncs on a live connection, the last picture stands.
+      const live = g && w.snapshot().state === 'connected';
       out.push({
         name: w.name,
         synced: w.isSynced(),
-        counts: g?.counts ? { ...g.counts } : undefined,
-        busy: g ? [...g.busy.values()].sort((a, b) => compareLaneStates(a.state, b.state) || a.since - b.since) : [],
+        counts: live && g.counts ? { ...g.counts } : undefined,
+        busy: live ? [...g.busy.values()].sort((a, b) => compareLaneStates(a.state, b.state) || a.since - b.since) : [],
       });
     }
     for (const name of [...this.byGateway.keys()]) if (!names.has(name)) this.byGateway.delete(name);

@@ -303,7 +303,9 @@ describe('lanewatch serve: /metrics', { timeout: 30_000 }, () => {
     ({ samples } = await scrape(s.base!));
     assert.equal(find(samples, 'lanewatch_session_state', { session: 'agent:main:w' }).length, 0);
     assert.equal(one(samples, 'lanewatch_sessions', { state: 'idle' }).value, 2);
-    // The gateway goes away: down, with the problem class; sessions are no longer exported as live.
+    // The gateway goes away: down, with the problem class; its sessions are no longer exported as if live.
+    setRow({ ...idleRow('agent:main:x'), status: 'running' });
+    await s.line(/lane +\S+ agent:main:x: idle → stale/);
     await gw.close();
     await s.line(/gateway +\S+: not reachable/);
     ({ samples } = await scrape(s.base!));
@@ -311,6 +313,8 @@ describe('lanewatch serve: /metrics', { timeout: 30_000 }, () => {
     const problem = one(samples, 'lanewatch_gateway_problem');
     assert.equal(problem.value, 1);
     assert.match(problem.labels.kind, /^[a-z-]+$/);
+    assert.equal(find(samples, 'lanewatch_session_state').length, 0);
+    assert.equal(find(samples, 'lanewatch_sessions').length, 0);
     assert.equal(await s.finish(), 0);
   });
 
