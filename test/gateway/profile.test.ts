@@ -304,7 +304,6 @@ describe('gateway profiles (diagnostics.cpuProfile / diagnostics.heapProfile)', 
       const report = await capture;
       const elapsed = performance.now() - started;
       assert.equal(report.failure, 'cancelled', report.summary);
-      console.log(`# cancel report: ${report.summary} ${report.details.join('; ')} ${JSON.stringify(report.measured)}`);
       assert.match(report.summary, /Cancelled: no heap allocation profile was saved/);
       assert.ok(elapsed < 15_000, `returned at the cancel, not after 20 s (${Math.round(elapsed)} ms)`);
       assert.deepEqual(readdirSync(dir), [], 'no file, no partial file');
