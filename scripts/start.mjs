@@ -253,6 +253,8 @@ try {
     settings = {
       'lanewatch.noProgressSeconds': 30,
       'lanewatch.gateways': [{ name: 'demo', url: gateway.url, configPath: gateway.configPath }],
+      // "Export Gateway Diagnostics…" runs the openclaw CLI installed for the demo, with its Node 24.
+      'lanewatch.openclawCommand': [tools.nodeBin, tools.openclawEntry()],
     };
   }
   writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));

@@ -401,7 +401,11 @@ if (selected.includes('extension') || selected.includes('ui')) {
       const seeded = await seedDemoSessions(gateway, { fakeModel: fake });
       say(`seeded ${Object.values(seeded.keys).join(', ')}`);
     });
-    const settings = { 'lanewatch.gateways': [{ name: 'demo', url: gateway.url, configPath: gateway.configPath }] };
+    const settings = {
+      'lanewatch.gateways': [{ name: 'demo', url: gateway.url, configPath: gateway.configPath }],
+      // The openclaw CLI the diagnostics export runs: the installed one, with this Node (it needs Node 24).
+      'lanewatch.openclawCommand': [process.execPath, tools.openclawEntry()],
+    };
     const workspace = testWorkspace();
     const env = {
       LANEWATCH_TEST_GATEWAY_URL: gateway.url,
@@ -474,6 +478,9 @@ if (selected.includes('extension') || selected.includes('ui')) {
             '--no-progress-row',
             'demo-wedged',
             '--walkthrough',
+            // The gateway's own event-loop numbers under a real load, on the gateway row and in its details.
+            '--health-load',
+            'demo',
           ],
         });
       });

@@ -34,6 +34,14 @@ export type DiagnosticsExportResult =
       detail?: string;
     };
 
+/** The setting lanewatch.openclawCommand (a command, a path, or [program, ...arguments]); anything else: `openclaw`. */
+export function openclawCommandFrom(setting: unknown): string[] {
+  if (typeof setting === 'string' && setting.trim()) return [setting.trim()];
+  if (Array.isArray(setting) && setting.length > 0 && setting.every((a) => typeof a === 'string' && a.length > 0))
+    return setting as string[];
+  return ['openclaw'];
+}
+
 const REMOTE_ADVICE =
   'The diagnostics export reads the gateway\'s own files, so it runs on the gateway\'s host: there, run "openclaw gateway diagnostics export" and attach the zip it names.';
 

@@ -7,6 +7,7 @@ import { registerGatewayCommands } from './commands/gatewayCommands';
 import { PlaintextConsent, registerTransportTrustCommands } from './commands/transportTrustCommands';
 import { registerRecoveryCommands } from './commands/recoveryCommands';
 import { registerProfileCommands } from './commands/profileCommands';
+import { registerDiagnosticsCommands } from './commands/diagnosticsCommands';
 import { ActionServices } from './commands/commandHost';
 import { requestTimeoutFromSeconds } from '../actions/operatorConnection';
 import { WatchdogHost } from './watchdogHost';
@@ -115,6 +116,7 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   const audit = actions.audit;
   registerRecoveryCommands(actions);
   registerProfileCommands(actions, context);
+  registerDiagnosticsCommands(actions, context);
   const watchdog = new WatchdogHost(actions);
   context.subscriptions.push(watchdog);
   const details = new GatewayDetailsPanels(context.extensionUri, activeFleet, output);

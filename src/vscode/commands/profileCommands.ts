@@ -46,12 +46,18 @@ const COMMANDS: Readonly<Record<ProfileKind, string>> = {
   heap: 'lanewatch.sampleHeapProfile',
 };
 
-/** Where profiles go unless the person chooses: the first workspace folder's .lanewatch/profiles, else global storage. */
-export function defaultProfileFolder(context: Pick<vscode.ExtensionContext, 'globalStorageUri'>): vscode.Uri {
+/**
+ * Where profiles (and diagnostics exports) go unless the person chooses: the first workspace folder's
+ * .lanewatch/<kind>, else global storage.
+ */
+export function defaultProfileFolder(
+  context: Pick<vscode.ExtensionContext, 'globalStorageUri'>,
+  kind: 'profiles' | 'diagnostics' = 'profiles',
+): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
   return folder
-    ? vscode.Uri.joinPath(folder.uri, '.lanewatch', 'profiles')
-    : vscode.Uri.joinPath(context.globalStorageUri, 'profiles');
+    ? vscode.Uri.joinPath(folder.uri, '.lanewatch', kind)
+    : vscode.Uri.joinPath(context.globalStorageUri, kind);
 }
 
 function versionNote(w: GatewayWatcher, kind: ProfileKind): string | undefined {
