@@ -501,7 +501,7 @@ export function steps(opts) {
         await choose('Lane waits');
         // Once the filter is applied: at least one row, every row a lane-wait line (the rows of "All lines" are still
         // drawn for a moment after the choice, the lane-wait line among them).
-        let shown = [];
+        let shown;
         const end = workbenchLoadedAt + 60_000;
         for (;;) {
           shown = await frame.locator('.row.line').allTextContents();
@@ -1120,6 +1120,58 @@ export function steps(opts) {
       },
     });
   }
+  if (opts.healthLoad) {
+    list.push({
+      name: `a real load on ${opts.healthLoad}'s event loop (one 20 MB message injected with the official client) turns its gateway row "degraded" with the gateway's own numbers, shown in Gateway Details; then healthy again`,
+      async run({ page, shot, log }) {
+        const view = fleetView(page);
+        const healthy = await waitForRow(view, new RegExp(`^${opts.healthLoad} connected`), 30_000);
+        if (/degraded/.test(healthy)) log(`already degraded before the load: "${healthy}"`);
+        const oracle = await officialClient(opts);
+        const started = Date.now();
+        // The gateway parses, validates and stores the message on its main thread: seconds of real event-loop load.
+        const injected = oracle
+          .request(
+            'chat.inject',
+            { sessionKey: 'agent:main:health-load', message: 'x'.repeat(20_000_000) },
+            { timeoutMs: 180_000 },
+          )
+          .then(
+            () => 'stored',
+            (e) => `failed: ${e?.message ?? e}`,
+          );
+        try {
+          const degraded = await waitForRow(
+            view,
+            new RegExp(`^${opts.healthLoad} connected.*degraded: event loop \\d+% busy`),
+            90_000,
+          );
+          log(`${((Date.now() - started) / 1000).toFixed(1)} s after the load began: "${degraded}"`);
+          await shot('17-health-degraded-row.png');
+          await page.keyboard.press('F1');
+          const input = page.locator('.quick-input-widget input');
+          await input.waitFor({ timeout: 10000 });
+          await input.fill('>Lanewatch: Show Gateway Details');
+          await page
+            .locator('.quick-input-list .monaco-list-row', { hasText: 'Show Gateway Details' })
+            .first()
+            .waitFor({ timeout: 10000 });
+          await page.keyboard.press('Enter');
+          const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+          const section = frame.locator('section', { hasText: 'Gateway process' }).first();
+          await section.waitFor({ timeout: 30000 });
+          await section.locator('table tr').nth(2).waitFor({ timeout: 30000 });
+          await shot('18-health-details.png');
+          log(`injection ${await injected}`);
+          const back = await waitForRow(view, new RegExp(`^${opts.healthLoad} connected(?!.*degraded)`), 90_000);
+          log(`healthy again ${((Date.now() - started) / 1000).toFixed(1)} s after the load began: "${back}"`);
+        } finally {
+          await injected;
+          await oracle.close();
+        }
+      },
+    });
+  }
   list.push({
     name: "the notifications Lanewatch showed are in an operator's words: no RPC method name, no id in UUID form",
     independent: true,
@@ -1178,6 +1230,7 @@ export async function runUiTests({
   hoverRow,
   noProgressRow,
   walkthrough,
+  healthLoad,
   ageTicks,
   toggleIdle,
   openDetails,
@@ -1207,6 +1260,7 @@ export async function runUiTests({
     hoverRow,
     noProgressRow,
     walkthrough,
+    healthLoad,
     ageTicks,
     toggleIdle,
     openDetails,
@@ -1325,6 +1379,7 @@ async function main() {
       'hover-row': { type: 'string' },
       'no-progress-row': { type: 'string' },
       walkthrough: { type: 'boolean' },
+      'health-load': { type: 'string' },
       'expect-status-bar': { type: 'string' },
       'open-logs': { type: 'string' },
       'recover-row': { type: 'string' },
@@ -1391,6 +1446,7 @@ async function main() {
     hoverRow: values['hover-row'],
     noProgressRow: values['no-progress-row'],
     walkthrough: values.walkthrough,
+    healthLoad: values['health-load'],
     ageTicks: values['age-ticks'],
     toggleIdle: values['toggle-idle'],
     openDetails: values['open-details'],
