@@ -16,7 +16,7 @@ export const COMMANDS = [
 export type Command = (typeof COMMANDS)[number];
 
 const GATEWAY_OPTIONS = `gateway selection (all commands):
-  --gateway URL          ws:// or wss:// (repeatable for status and watch). Without it: OPENCLAW_GATEWAY_URL, then
+  --gateway URL          ws:// or wss:// (repeatable for status, watch, serve). Without it: OPENCLAW_GATEWAY_URL, then
                          ~/.openclaw/openclaw.json (OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR), then running
                          gateways' lock files — the VS Code extension's discovery.
   --token-env NAME       the token of the --gateway just before it is in environment variable NAME, e.g.
