@@ -32,6 +32,12 @@
 // the gateway's own (sessions.list, paged on the admin connection while nothing changes; their number against its
 // totalCount): none missing, none extra, none twice; and what Lanewatch reports it could not read in time.
 //
+// Per size it also prints the calls a status makes, each alone on the admin connection, beside the fastest way
+// measured to get every row from the gateway (sessions.list in pages of 2,500, four in flight) and both process
+// floors, and from them the most any status could reach: official / (our process floor + every row the fastest way),
+// before connecting, the log, the queues or the report. Where that is under 5×, the gateway's own answer time bounds
+// the ratio, not Lanewatch. bench/status-profile.mjs splits one status into its phases on a root kept with --state.
+//
 // Like bench/run.mjs it runs inside a loopback-only network namespace (re-executing itself under `unshare -n`
 // when started outside one); LANEWATCH_NO_NETNS=1 runs on the normal network instead (not recommended).
 import { spawn, spawnSync } from 'node:child_process';

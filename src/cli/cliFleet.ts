@@ -129,13 +129,13 @@ export function createCliFleet(
 
 /**
  * How the CLI reads rows: pages of 2,500 with four sessions.list requests in flight (the second asked for with the
- * first, before the first answer says how many rows there are), up to 50,000 rows (the extension reads 200 at a time, one
- * after the other, and keeps 5,000). The gateway answers one request at a time, and each costs it a fixed part (it
- * filters and sorts every session at every call) besides its rows, so pages in flight only help while this side
- * decodes an answer as the gateway builds the next. Every row of 10,000 on 2026.9.6 (bench/status-profile.mjs, medians
- * of 5): 349 ms in pages of 2,500 four at a time, 369 ms two at a time, 443 ms in pages of 2,000 two at a time, 392
- * ms in one page of 10,000; a loaded gateway took 4.4 s in pages of 200 and 2.4 s in pages of 2,000.
- * bench/status.mjs measures the whole status.
+ * first, before the first answer says how many rows there are), up to 50,000 rows (the extension reads 200 at a time,
+ * one after the other, and keeps 5,000). The gateway answers one request at a time, and each costs it a fixed part
+ * (it filters and sorts every session at every call) besides its rows, so pages in flight only help while this side
+ * decodes an answer as the gateway builds the next. Every row of 10,000 on 2026.9.6 (bench/status-profile.mjs, three
+ * runs of 5–7 on a shared 2-core machine, medians): 332–452 ms in pages of 2,500 four at a time, 362–545 ms in pages
+ * of 2,000 two at a time, 392–581 ms in one page of 10,000 — the same within the noise, so the gateway's own time
+ * bounds it; a loaded gateway took 4.4 s in pages of 200. bench/status.mjs measures the whole status.
  */
 export const CLI_READING = { pageSize: 2_500, pageParallel: 4, maxSessions: 50_000 } as const;
 
