@@ -15,6 +15,7 @@ import {
 import { OperatorConnections } from '../actions/operatorConnection';
 import { profileDurationProblem, type ProfileKind } from '../actions/gatewayProfile';
 import { PROFILE_KINDS, runProfileCommand } from './profileCommand';
+import { runDiagnosticsExport } from './diagnosticsCommand';
 import { defaultServeArgs, isServeOption, runServe, serveOption, type ServeArgs } from './serveCommand';
 import { describeFailure } from '../actions/actionReport';
 import { cliFix, cliProblemText, type AdviceContext } from './cliAdvice';
@@ -262,6 +263,12 @@ export function parseArgs(argv: readonly string[]): Parsed {
     if (bad) throw new UsageError(`profile ${kind} --duration: ${bad}`);
     if (out.fleet.gateways.length > 1) throw new UsageError('profile acts on one gateway: pass --gateway once');
   }
+  if (out.command === 'diagnostics') {
+    if (positional.shift() !== 'export' || positional.length)
+      throw new UsageError('diagnostics needs what to do: lanewatch diagnostics export [--out DIR]');
+    if (out.fleet.gateways.length > 1)
+      throw new UsageError('diagnostics export acts on one gateway: pass --gateway once');
+  }
   if (needsKey && positional.length !== 1)
     throw new UsageError(`${out.command} needs exactly one session key, e.g. lanewatch ${out.command} agent:main:main`);
   if (!needsKey && positional.length)
@@ -421,6 +428,8 @@ export async function main(
         return await runRestartCommand(ctx, parsed.now, parsed.stop);
       case 'profile':
         return await runProfileCommand(ctx, parsed.profileKind!, parsed.durationSeconds, parsed.out, until());
+      case 'diagnostics':
+        return await runDiagnosticsExport(ctx, parsed.out, until());
     }
     return EXIT.usage;
   } catch (err) {

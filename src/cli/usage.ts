@@ -11,6 +11,7 @@ export const COMMANDS = [
   'restart',
   'watch',
   'profile',
+  'diagnostics',
   'serve',
 ] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -103,6 +104,14 @@ DevTools or speedscope open. Nothing is written on the gateway; Ctrl+C cancels t
   heap                    a sampling heap profile (.heapprofile): where it allocates memory
   --duration S            (heap) sample for S seconds, 1 to 30 (default 5)
   --out FILE|DIR          where to write it (default: <gateway>-<time>.cpuprofile/.heapprofile in the current folder)`,
+  diagnostics: `usage: lanewatch diagnostics export [--out DIR]
+
+OpenClaw's own diagnostics zip for a bug report (redacted log lines, status and health snapshots, the newest
+stability bundle, the config's shape; no chat text or secrets), made by the installed openclaw CLI
+(\`openclaw gateway diagnostics export\`, OpenClaw 2026.4.26 or later) for a gateway on this machine. The token goes to
+the CLI in its environment, never its command line. For a remote gateway, run that command on its host.
+  --out DIR               where to write the zip (default: the current folder)
+  LANEWATCH_OPENCLAW      the openclaw CLI to run when it is not \`openclaw\` on PATH (a path)`,
   serve: SERVE_USAGE,
 };
 
@@ -117,6 +126,7 @@ commands:
   restart                restart the gateway (preflight first; --now skips waiting for active work)
   watch                  foreground watchdog: recover sessions that stay wedged past a threshold
   profile cpu|heap       a CPU profile (5 s) or heap allocation profile (--duration S) of the gateway, to --out FILE
+  diagnostics export     OpenClaw's redacted diagnostics zip of a gateway on this machine, for a bug report
   ${SERVE_SUMMARY}
 
 ${GATEWAY_OPTIONS}

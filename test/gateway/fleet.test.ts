@@ -807,6 +807,21 @@ describe(
           outputDir,
         });
         assert.equal(missing.ok ? '' : missing.reason, 'no-cli');
+        // The same from a terminal: lanewatch diagnostics export, the CLI named by LANEWATCH_OPENCLAW.
+        const cliDir = mkdtempSync(path.join(os.tmpdir(), 'lw-diag-cli-'));
+        const cli = await runCli(
+          ['diagnostics', 'export', '--gateway', alpha.url, '--token-env', 'LW_ALPHA_TOKEN', '--out', cliDir, '--json'],
+          {
+            LW_ALPHA_TOKEN: alpha.token,
+            LANEWATCH_OPENCLAW: path.join(tools.openclawDir(), 'node_modules', '.bin', 'openclaw'),
+            LANEWATCH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'lw-diag-state-')),
+          },
+        );
+        assert.equal(cli.code, 0, cli.stderr);
+        const written = JSON.parse(cli.stdout) as { ok: boolean; file: string };
+        assert.equal(path.dirname(written.file), cliDir);
+        assert.equal(readFileSync(written.file).subarray(0, 4).toString('latin1'), 'PK\x03\x04');
+        assert.ok(!cli.stdout.includes(alpha.token) && !cli.stderr.includes(alpha.token), 'no token in the output');
       },
     );
   },
