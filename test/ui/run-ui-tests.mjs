@@ -32,7 +32,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { startCodeServer, launchChromium, blockExternal, log, onSignals } from '../../scripts/vscode/code-server.mjs';
 import JSON5 from 'json5';
-import { connectOperator } from '../../scripts/fixtures/seed-demo.mjs';
+import { connectOperator, seedTranscript } from '../../scripts/fixtures/seed-demo.mjs';
 import {
   HOSTILE,
   HOSTILE_LABEL,
@@ -100,12 +100,18 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * The official client (@openclaw/gateway-client, through the fixtures' connectOperator) on the first configured gateway
  * with a configPath, its token read from that file.
  */
-async function officialClient(opts) {
+async function officialClient(opts, requestTimeoutMs = 15_000) {
+  const { url, token } = seededGateway(opts);
+  return connectOperator({ url, token, requestTimeoutMs, connectTimeoutMs: 15_000 });
+}
+
+/** The URL and token of the first configured gateway with a configPath (the token read from that file). */
+function seededGateway(opts) {
   const gw = (opts.settings?.['lanewatch.gateways'] ?? []).find((g) => g.configPath);
   if (!gw) throw new Error('no gateway with a configPath in the settings: the official client has no token');
   const token = JSON5.parse(readFileSync(gw.configPath, 'utf8'))?.gateway?.auth?.token; // openclaw.json is JSON5
   if (typeof token !== 'string') throw new Error(`no gateway.auth.token in ${gw.configPath}`);
-  return connectOperator({ url: gw.url, token, requestTimeoutMs: 15_000, connectTimeoutMs: 15_000 });
+  return { url: gw.url, token };
 }
 
 /** Runs the item `label` of the context menu of a tree row (session rows carry no inline actions: see package.json). */
@@ -1127,7 +1133,9 @@ export function steps(opts) {
         const view = fleetView(page);
         const healthy = await waitForRow(view, new RegExp(`^${opts.healthLoad} connected`), 30_000);
         if (/degraded/.test(healthy)) log(`already degraded before the load: "${healthy}"`);
-        const oracle = await officialClient(opts);
+        // chat.inject needs a session with a transcript: one answered turn first.
+        await seedTranscript(seededGateway(opts), { key: 'agent:main:health-load', messages: ['hello'] });
+        const oracle = await officialClient(opts, 180_000);
         const started = Date.now();
         // The gateway parses, validates and stores the message on its main thread: seconds of real event-loop load.
         const injected = oracle
@@ -1157,18 +1165,77 @@ export function steps(opts) {
             .first()
             .waitFor({ timeout: 10000 });
           await page.keyboard.press('Enter');
+          // Several gateways are configured: the command asks which one.
+          const pick = page.locator('.quick-input-widget input[placeholder="Details of which gateway?"]');
+          if (
+            await pick.waitFor({ timeout: 5000 }).then(
+              () => true,
+              () => false,
+            )
+          ) {
+            await pick.fill(opts.healthLoad);
+            await page
+              .locator('.quick-input-list .monaco-list-row', { hasText: opts.healthLoad })
+              .first()
+              .waitFor({ timeout: 10000 });
+            await page.keyboard.press('Enter');
+          }
           const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
           const section = frame.locator('section', { hasText: 'Gateway process' }).first();
           await section.waitFor({ timeout: 30000 });
           await section.locator('table tr').nth(2).waitFor({ timeout: 30000 });
+          await section.locator('table').scrollIntoViewIfNeeded();
           await shot('18-health-details.png');
           log(`injection ${await injected}`);
           const back = await waitForRow(view, new RegExp(`^${opts.healthLoad} connected(?!.*degraded)`), 90_000);
           log(`healthy again ${((Date.now() - started) / 1000).toFixed(1)} s after the load began: "${back}"`);
+        } catch (err) {
+          log(`injection ${await injected}`);
+          throw err;
         } finally {
           await injected;
           await oracle.close();
         }
+      },
+    });
+  }
+  if (opts.healthLoad) {
+    list.push({
+      name: `"Capture Gateway CPU Profile…" on ${opts.healthLoad} opens the profile in VS Code's own profile viewer`,
+      async run({ page, shot, log }) {
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('F1');
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ timeout: 10000 });
+        await input.fill('>Lanewatch: Capture Gateway CPU Profile');
+        await page
+          .locator('.quick-input-list .monaco-list-row', { hasText: 'Capture Gateway CPU Profile' })
+          .first()
+          .waitFor({ timeout: 10000 });
+        await page.keyboard.press('Enter');
+        const pick = page.locator('.quick-input-widget input[placeholder$="of which gateway?"]');
+        if (
+          await pick.waitFor({ timeout: 5000 }).then(
+            () => true,
+            () => false,
+          )
+        ) {
+          await pick.fill(opts.healthLoad);
+          await page
+            .locator('.quick-input-list .monaco-list-row', { hasText: opts.healthLoad })
+            .first()
+            .waitFor({ timeout: 10000 });
+          await page.keyboard.press('Enter');
+        }
+        const started = Date.now();
+        // The gateway records 5 s; the saved file opens in an editor tab named after it.
+        const tab = page.locator('.tabs-container .tab', { hasText: '.cpuprofile' }).first();
+        await tab.waitFor({ timeout: 60000 });
+        log(
+          `profile tab "${(await tab.textContent())?.trim()}" ${((Date.now() - started) / 1000).toFixed(1)} s after the command`,
+        );
+        await page.mouse.move(1200, 700);
+        await shot('19-cpu-profile.png');
       },
     });
   }
