@@ -253,6 +253,12 @@ const GATEWAY_LANES = {
       ],
     },
     ...(BOTH_GATEWAY_STAGES ? [{ nice: 10, delayS: 30, jobs: [['2026.4.26', 'protocol3']] }] : []),
+    // The gateway process, subagents, cron and tasks, and lanewatch serve: 2026.9's features, mostly waiting on it.
+    {
+      nice: 10,
+      delayS: 15,
+      jobs: [[DEFAULT_VERSION, 'health', 'profile', 'prometheus', 'subagents', 'scheduler']],
+    },
   ],
   'gateway-legacy': [
     { nice: 0, jobs: [['2026.3.24', 'oracle', 'protocol3', 'transcript', 'realGateway', 'faults', 'fleet']] },
