@@ -176,7 +176,10 @@ export function deriveHealth(ev: HealthEvidence): HealthVerdict {
       const sustainedByReads = !!prev && !prev.error && prev.eventLoop?.degraded === true && s === last;
       // One window can be long: the window closes at the first tick after a blocked stretch, however long it was.
       const longWindow = e.intervalMs >= t.sustainedMs;
-      const since = typeof e.degradedSinceMs === 'number' ? ` for ${ms(e.degradedSinceMs)} by its own count` : '';
+      const since =
+        typeof e.degradedSinceMs === 'number' && e.degradedSinceMs >= 1_000
+          ? ` for ${ms(e.degradedSinceMs)} by its own count`
+          : '';
       if (sustainedByGateway || sustainedByReads || longWindow) {
         facts.push({
           rule: 'gateway.event-loop',
