@@ -497,17 +497,18 @@ export async function captureProfileOn(connection: GatewayConnection, o: Capture
   let body: unknown;
   let file = o.file;
   let note = '';
+  const invalidProfile = (what: string, why: string) =>
+    failed(
+      ctx,
+      'invalid-profile',
+      `${o.gateway} answered, but not with a usable ${what} (${why}). Nothing was saved.`,
+      'Try again; if it repeats, report it to OpenClaw with the gateway version.',
+      base,
+      measured,
+    );
   if (o.kind === 'cpu') {
     const why = cpuProfileProblem(result?.profile);
-    if (why)
-      return failed(
-        ctx,
-        'invalid-profile',
-        `${o.gateway} answered, but not with a usable CPU profile (${why}). Nothing was saved.`,
-        'Try again; if it repeats, report it to OpenClaw with the gateway version.',
-        base,
-        measured,
-      );
+    if (why) return invalidProfile('CPU profile', why);
     const p = result.profile as { nodes: unknown[]; samples: unknown[] };
     body = result.profile;
     measured.capturedMs = isNum(result.actualDurationMs) ? Math.round(result.actualDurationMs) : undefined;
@@ -522,15 +523,7 @@ export async function captureProfileOn(connection: GatewayConnection, o: Capture
         ' The full tree was larger than the gateway’s 1 MiB limit, so it sent its top allocation sites instead (not a .heapprofile; open it as JSON).';
     } else {
       const why = heapProfileProblem(result?.profile);
-      if (why)
-        return failed(
-          ctx,
-          'invalid-profile',
-          `${o.gateway} answered, but not with a usable heap profile (${why}). Nothing was saved.`,
-          'Try again; if it repeats, report it to OpenClaw with the gateway version.',
-          base,
-          measured,
-        );
+      if (why) return invalidProfile('heap profile', why);
       const p = result.profile as { head: unknown; samples?: unknown[] };
       body = result.profile;
       measured.nodes = countHeapNodes(p.head);

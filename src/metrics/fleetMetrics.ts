@@ -329,23 +329,19 @@ export class FleetMetrics {
       },
     );
     const shown = (l: GatewayLanes) => l.busy.slice(0, this.maxSessionSeries);
+    const sessionLabels = (l: GatewayLanes, s: GatewayLanes['busy'][number]) => ({
+      gateway: labelValue(l.name),
+      agent: labelValue(s.agent ?? ''),
+      session: labelValue(s.key),
+      state: s.state,
+    });
     gauge(
       'lanewatch_session_state',
       'Always 1, per session that is not idle: its lane state, and verified="false" for a row that says running while nothing live was seen. Idle sessions are only counted (lanewatch_sessions).',
       ['gateway', 'agent', 'session', 'state', 'verified'],
       (set) => {
         for (const l of view().lanes)
-          for (const s of shown(l))
-            set(
-              {
-                gateway: labelValue(l.name),
-                agent: labelValue(s.agent ?? ''),
-                session: labelValue(s.key),
-                state: s.state,
-                verified: String(s.verified),
-              },
-              1,
-            );
+          for (const s of shown(l)) set({ ...sessionLabels(l, s), verified: String(s.verified) }, 1);
       },
     );
     gauge(
@@ -355,16 +351,7 @@ export class FleetMetrics {
       (set) => {
         const at = view().at;
         for (const l of view().lanes)
-          for (const s of shown(l))
-            set(
-              {
-                gateway: labelValue(l.name),
-                agent: labelValue(s.agent ?? ''),
-                session: labelValue(s.key),
-                state: s.state,
-              },
-              Math.max(0, (at - s.since) / 1000),
-            );
+          for (const s of shown(l)) set(sessionLabels(l, s), Math.max(0, (at - s.since) / 1000));
       },
     );
     gauge(
