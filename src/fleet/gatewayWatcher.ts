@@ -632,6 +632,7 @@ export class GatewayWatcher {
       // activeRunIds is omitted (not emptied) while a run is active: do not keep a stale [] from an older row.
       if (!('activeRunIds' in row)) delete merged.activeRunIds;
       this.sessions.set(key, merged);
+      if (merged.hasActiveRun === false && merged.status === 'running') this.confirmRow(key);
       if (
         merged.hasActiveRun === true ||
         this.pendingInputs.has(key) ||
@@ -640,6 +641,36 @@ export class GatewayWatcher {
         this.refreshPendingInputs(key);
     } else return;
     this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
+  }
+
+  private readonly confirming = new Map<string, NodeJS.Timeout>();
+  /**
+   * A 2026.9.x row that an event left at status "running" with no active run reads stale (a zombie). The gateway
+   * sends sessions.changed with dropIfSlow, so on a busy machine the event that finished the row (status killed /
+   * done) can be the one dropped: read the row back once, a second later, before a zombie is shown for good.
+   */
+  private confirmRow(key: string): void {
+    if (this.confirming.has(key) || this.confirming.size >= 8) return;
+    const timer = setTimeout(() => {
+      void this.track(this.api.sessionsList({ search: key, limit: 20 }))
+        .then((answer) => {
+          const raw = (Array.isArray(rec(answer).sessions) ? (rec(answer).sessions as unknown[]) : []).find(
+            (r) => rec(r).key === key,
+          );
+          const current = this.sessions.get(key);
+          if (!raw || !current) return;
+          const checked = checkSessionRow(raw, 'sessions.list');
+          this.warnProblems(checked.problems, 'sessions.list');
+          const row = checked.value;
+          if (!row || (row.status === current.status && row.hasActiveRun === current.hasActiveRun)) return;
+          this.sessions.set(key, row);
+          this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
+        })
+        .catch((err: Error) => this.opts.log('debug', `[${this.name}] re-reading ${key}: ${err.message}`))
+        .finally(() => this.confirming.delete(key));
+    }, 1_000);
+    timer.unref?.();
+    this.confirming.set(key, timer);
   }
 
   private onRunEvent(frame: EventFrame): void {
@@ -1204,6 +1235,8 @@ export class GatewayWatcher {
     this.expiryTimers.clear();
     for (const t of this.noProgressTimers.values()) clearTimeout(t);
     this.noProgressTimers.clear();
+    for (const t of this.confirming.values()) clearTimeout(t);
+    this.confirming.clear();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.connection.dispose();
     this.changes.clear();

@@ -152,6 +152,38 @@ describe('GatewayWatcher against a scripted gateway', () => {
     assert.match(facts, /recovery reported success and freed nothing/);
   });
 
+  it('a row an event leaves "running" with no active run is read back: when the finishing event was dropped, it is idle, not a zombie', async () => {
+    const rows = [{ key: KEY_HUNG, sessionId: 's', status: 'running', hasActiveRun: true, agentId: 'main' }];
+    const { g, calls } = await fakeGateway(() => rows, []);
+    const w = watch(g.url);
+    await change(w, () => w.laneStatus(KEY_HUNG).state === 'running');
+    // The abort's intermediate event (run gone, status not yet final); the gateway's final "killed" event is dropped
+    // (it sends sessions.changed with dropIfSlow), but its list has the final row.
+    rows[0] = { key: KEY_HUNG, sessionId: 's', status: 'killed', hasActiveRun: false, agentId: 'main' };
+    const listsBefore = calls.filter((m) => m === 'sessions.list').length;
+    g.broadcast({
+      type: 'event',
+      event: 'sessions.changed',
+      payload: {
+        sessionKey: KEY_HUNG,
+        session: { key: KEY_HUNG, sessionId: 's', status: 'running', hasActiveRun: false, activeRunIds: [] },
+      },
+    });
+    const seen: string[] = [];
+    const sub = w.onDidChange(() => seen.push(w.laneStatus(KEY_HUNG).state));
+    await change(w, () => w.laneStatus(KEY_HUNG).state === 'stale').catch((e: Error) => {
+      throw new Error(`${e.message}; states seen: ${seen.join(' → ')}`);
+    });
+    await change(w, () => w.laneStatus(KEY_HUNG).state !== 'stale').catch((e: Error) => {
+      throw new Error(`${e.message}; states seen: ${seen.join(' → ')}`);
+    });
+    sub.dispose();
+    // The gateway's row: no run, status killed (this scripted gateway also says 2 inputs are queued: "queued").
+    assert.ok(['idle', 'queued'].includes(w.laneStatus(KEY_HUNG).state), w.laneStatus(KEY_HUNG).state);
+    assert.equal(w.laneStatus(KEY_HUNG).outcome, 'killed');
+    assert.equal(calls.filter((m) => m === 'sessions.list').length, listsBefore + 1, 'one read-back');
+  });
+
   it('applies sessions.changed (full row and flattened forms) and run events live', async () => {
     const rows = [{ key: KEY_IDLE, sessionId: 's', status: 'done', hasActiveRun: false, activeRunIds: [] }];
     const { g } = await fakeGateway(() => rows, []);
