@@ -478,7 +478,13 @@ describe('oracle: recovery verdicts checked with the official client', () => {
         return;
       }
       const before = await oracleRow(key);
-      assert.equal(before?.status, 'running', 'the gateway keeps the row at "running" (the zombie)');
+      if (before?.status !== 'running') {
+        // 2026.3.24 usually keeps the aborted run's row at "running"; once in a CI-like run (a loaded machine) it
+        // wrote "done": then there is no zombie, and what Lanewatch does with one cannot be shown this time.
+        await fake.release();
+        t.skip(`openclaw ${gw.version} set the aborted run's row to "${before?.status}" this time: no zombie to make`);
+        return;
+      }
       const messagesBefore = (await oracleHistory(key)).messages.length;
       const r = await lanewatch(['recover', key, '--yes', '--json']);
       const report = JSON.parse(r.stdout);
