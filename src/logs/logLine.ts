@@ -13,7 +13,8 @@ export type DiagnosticKind =
   | 'recovery-outcome'
   | 'lane-task-error'
   | 'idle-timeout'
-  | 'restart-recovery';
+  | 'restart-recovery'
+  | 'announce-give-up';
 
 export interface ParsedLogLine {
   raw: string;
@@ -42,6 +43,8 @@ const DIAGNOSTIC_PATTERNS: Array<[RegExp, DiagnosticKind]> = [
   [/^lane task error:/, 'lane-task-error'],
   [/llm-idle-timeout|LLM idle timeout/, 'idle-timeout'],
   [/restart-recovery|interrupted main session/, 'restart-recovery'],
+  // A subagent's result was never handed to its requester (2026.5+): `… (reason) run=… child=… requester=… retries=…`.
+  [/^Subagent announce give up/, 'announce-give-up'],
 ];
 
 function levelOf(v: unknown): LogLevel {
