@@ -377,6 +377,7 @@ export class GatewayWatcher {
       laneWait: this.laneWaits.get(key),
       gatewayRecovery: this.gatewayRecoveries.get(key),
       transcriptTail: this.transcriptTails.get(key),
+      childRow: (child) => this.sessions.get(child),
     });
   }
 

@@ -96,6 +96,11 @@ export interface SessionEvidence {
   gatewayRecovery?: GatewayRecoverySighting;
   /** Protocol 3: the last message of the transcript (chat.history), read for rows that say "running". */
   transcriptTail?: TranscriptTail;
+  /**
+   * The watcher's row of another session (2026.9.x: a row's `childSessions` are its subagents; a parent whose turn
+   * ended in sessions_yield keeps status "running" with no run of its own while they work).
+   */
+  childRow?: (key: string) => SessionRowView | undefined;
 }
 
 export interface TranscriptTail {
@@ -122,6 +127,11 @@ export interface LaneStatus {
   noProgressAt?: number;
   /** The gateway's own recent recovery of this session, and whether it claimed to free a lane that is still held. */
   gatewayRecovery?: GatewayRecoverySighting & { ineffective: boolean };
+  /**
+   * 2026.9.x: the session's turn ended in sessions_yield and it waits for these subagents (its `childSessions` whose
+   * own rows report an active run); its row keeps status "running" meanwhile. Its own lane is free (state idle).
+   */
+  waitingOn?: string[];
   facts: LaneFact[];
 }
 
@@ -318,7 +328,26 @@ function deriveFromEvidence(ev: SessionEvidence): LaneStatus {
       return status;
     }
     if (row.status === 'running') {
+      const waitingOn = activeChildren(row, ev);
+      if (waitingOn.length) {
+        // A turn that ends in sessions_yield is not terminal for the gateway: the row stays "running" with no run
+        // while its subagents work, and the parent's next turn starts when they settle (concepts/subagent-yield-handoff).
+        const status = base('idle');
+        status.waitingOn = waitingOn;
+        status.queued = queuedFrom(ev, undefined, facts);
+        if (status.queued > 0) status.state = 'queued';
+        facts.unshift({
+          rule: 'p4.waiting-on-subagent',
+          text: `no run of its own: its turn ended waiting for its subagents (sessions_yield); the row stays "running" while ${waitingOn.length === 1 ? 'a subagent of it has' : `${waitingOn.length} subagents of it have`} an active run`,
+        });
+        return status;
+      }
       const status = base('stale');
+      if (row.hasActiveSubagentRun === true)
+        facts.push({
+          rule: 'p4.subagent-unlisted',
+          text: 'the row also says a subagent of it is still active (hasActiveSubagentRun), but none of the subagents it lists (childSessions) has an active run in the session list',
+        });
       facts.unshift({
         rule: 'p4.stale',
         text: 'the row still says status "running" but the gateway reports no active run: nothing holds this lane (a zombie row)',
@@ -348,6 +377,21 @@ function deriveFromEvidence(ev: SessionEvidence): LaneStatus {
     text: `openclaw ${ev.serverVersion ?? '?'} speaks protocol 3: its rows keep status "running" after aborts, timeouts, resets and restarts, so the status comes from run events seen live, gateway log lines and restarts${ev.runExpiryMs !== undefined ? `; a run silent for ${Math.round(ev.runExpiryMs / 1000)} s counts as ended (this version's LLM idle watchdog ends runs without an event)` : '; silence proves nothing on this version (a hung model call is never timed out)'}`,
   });
   return status;
+}
+
+/** Keys of a row's subagents (its `childSessions`) whose own rows report an active run; bounded. */
+const MAX_CHILDREN_CHECKED = 1_000;
+function activeChildren(row: SessionRowView, ev: SessionEvidence): string[] {
+  const keys = Array.isArray(row.childSessions) ? row.childSessions : [];
+  if (!ev.childRow || !keys.length) return [];
+  const active: string[] = [];
+  for (const key of keys.slice(0, MAX_CHILDREN_CHECKED)) {
+    if (typeof key !== 'string' || key === row.key) continue;
+    const child = ev.childRow(key);
+    if (child && (child.hasActiveRun === true || (Array.isArray(child.activeRunIds) && child.activeRunIds.length > 0)))
+      active.push(key);
+  }
+  return active;
 }
 
 function deriveProtocol3(

@@ -6,7 +6,15 @@ import type { TokenSource } from '../config/tokenSources';
 import { revealBidiControls } from './visibleText';
 import { formatDuration } from '../protocol/duration';
 import { laneText, type SessionLaneView } from '../protocol/laneView';
-import { isBusyLane, LANE_STATE_ORDER, laneStateWords, type LaneState, type LaneStatus } from '../lanes/laneStatus';
+import {
+  compareLaneStates,
+  isBusyLane,
+  LANE_STATE_ORDER,
+  laneStateWords,
+  type LaneState,
+  type LaneStatus,
+} from '../lanes/laneStatus';
+import { countsWords, type FamilyView } from '../fleet/sessionFamily';
 
 export { formatDuration };
 
@@ -176,6 +184,10 @@ export function sessionLaneView(status: LaneStatus): SessionLaneView {
       break;
     case 'queued':
     case 'idle':
+      // 2026.9: a turn that ended in sessions_yield; its row stays "running" while its subagents work.
+      if (status.waitingOn?.length)
+        head = `waiting on ${status.waitingOn.length === 1 ? 'a subagent' : `${status.waitingOn.length} subagents`}`;
+      break;
     case 'unknown':
       break;
   }
@@ -196,23 +208,69 @@ export function sessionLaneView(status: LaneStatus): SessionLaneView {
   };
 }
 
+/** A session's label: its row's label, else its key without the "agent:<id>:" prefix. */
+export function sessionLabel(row: SessionRowView | undefined, key: string): string {
+  // The key without its "agent:<id>:" prefix, which every session of an agent shares: in a narrow sidebar the full
+  // key left "agent:mai…" on every row. The full key is in the tooltip (and the agent is the row's parent, or the
+  // gateway's only agent).
+  return revealBidiControls(row && typeof row.label === 'string' && row.label ? row.label : shortSessionKey(key));
+}
+
+/** States a parent's row takes on from its subagents (its icon, and words in its description). */
+const ROLL_UP: ReadonlySet<LaneState> = new Set(['stuck', 'stalled', 'stale', 'no-progress', 'long-running']);
+
+/**
+ * The words a session's family adds to its row: "waiting on <child>" for a parent in sessions_yield, "3 subagents:
+ * 1 no progress, 2 running" for a parent (the count stays readable with hundreds), "orphan" for a subagent whose parent
+ * is gone; and the icon of its worst subagent when that is worse than its own.
+ */
+function familyWords(
+  lane: SessionLaneView,
+  family: FamilyView,
+  labelOf: (key: string) => string,
+): { lane: SessionLaneView; rolledUp?: LaneState } {
+  const rest = [...lane.rest];
+  let head = lane.head;
+  if (family.waitingOn?.length) {
+    head = `waiting on ${labelOf(family.waitingOn[0])}${family.waitingOn.length > 1 ? ` +${family.waitingOn.length - 1}` : ''}`;
+  }
+  const n = family.children.length;
+  if (n) {
+    const worst = family.worst && ROLL_UP.has(family.worst.state) ? family.worst.state : undefined;
+    rest.push(
+      `${n} subagent${n === 1 ? '' : 's'}${worst ? `: ${countsWords({ [worst]: family.descendants[worst] })}` : ''}`,
+    );
+  }
+  if (family.orphanOf !== undefined) rest.push('orphan: parent gone');
+  const worst = family.worst?.state;
+  const rolledUp = worst && ROLL_UP.has(worst) && compareLaneStates(worst, lane.state) < 0 ? worst : undefined;
+  return { lane: { ...lane, head, rest }, rolledUp };
+}
+
 /** Tree text for a session: label, "running 4m12s · 2 queued", the icon, and a tooltip listing the facts. */
 export function describeSession(
   row: SessionRowView | undefined,
   key: string,
   status: LaneStatus,
   now = Date.now(),
-  opts: { tooltip?: boolean; coarseAge?: boolean } = {},
+  opts: {
+    tooltip?: boolean;
+    coarseAge?: boolean;
+    /** The session's family (2026.9 subagents), and how its members are named. */
+    family?: FamilyView;
+    labelOf?: (key: string) => string;
+  } = {},
 ): SessionDescription {
-  // The key without its "agent:<id>:" prefix, which every session of an agent shares: in a narrow sidebar the full
-  // key left "agent:mai…" on every row. The full key is in the tooltip (and the agent is the row's parent, or the
-  // gateway's only agent).
-  const label = revealBidiControls(
-    row && typeof row.label === 'string' && row.label ? row.label : shortSessionKey(key),
-  );
-  const lane = sessionLaneView(status);
+  const label = sessionLabel(row, key);
+  let lane = sessionLaneView(status);
+  let [icon, color] = ICONS[status.state];
+  if (opts.family) {
+    const words = familyWords(lane, opts.family, opts.labelOf ?? shortSessionKey);
+    lane = words.lane;
+    if (words.rolledUp) [icon, color] = ICONS[words.rolledUp];
+    else if (opts.family.waitingOn?.length) [icon, color] = ['watch', 'charts.blue'];
+  }
   const description = laneText(lane, now, opts.coarseAge);
-  const [icon, color] = ICONS[status.state];
   if (opts.tooltip === false)
     return { label, description, icon, color, status: status.state, lane, tooltipMarkdown: '' };
   const tooltip = [
@@ -235,8 +293,12 @@ export function describeSession(
   if (status.diagnostic)
     tooltip.push(`last diagnostic: \`${escapeMarkdown(status.diagnostic.message.slice(0, 300))}\``);
   if (row && typeof row.totalTokens === 'number') tooltip.push(`tokens ${row.totalTokens}`);
+  if (opts.family?.depth !== undefined || opts.family?.role)
+    tooltip.push(
+      `subagent${opts.family.depth !== undefined ? ` depth ${opts.family.depth}` : ''}${opts.family.role ? `, ${escapeMarkdown(opts.family.role)}` : ''}`,
+    );
   // The rule behind each fact is for `lanewatch status --json` and the output channel; the tooltip says what it means.
-  const why = status.facts.map((x) => `- ${escapeMarkdown(x.text)}`).join('\n');
+  const why = [...status.facts, ...(opts.family?.facts ?? [])].map((x) => `- ${escapeMarkdown(x.text)}`).join('\n');
   return {
     label,
     description,

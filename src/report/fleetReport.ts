@@ -3,9 +3,10 @@
 // the tests cannot disagree. No `vscode` import.
 import type { Fleet } from '../fleet/fleet';
 import type { GatewayWatcher, UnreadNote } from '../fleet/gatewayWatcher';
-import { compareLaneStates, isBusyLane, laneStateWords, type LaneState } from '../lanes/laneStatus';
+import { compareLaneStates, isBusyLane, laneStateWords, type LaneState, type LaneStatus } from '../lanes/laneStatus';
 import { revealBidiControls } from './visibleText';
-import { describeConnection, describeSession, fixFor, summarizeCounts } from './describe';
+import { describeConnection, describeSession, fixFor, sessionLabel, summarizeCounts } from './describe';
+import { buildSessionFamily, familyView, type SessionFamily } from '../fleet/sessionFamily';
 
 export interface SessionReport {
   key: string;
@@ -20,6 +21,20 @@ export interface SessionReport {
   startedAt?: number;
   lastRunOutcome?: string;
   facts: Array<{ rule: string; text: string }>;
+  /**
+   * 2026.9 subagents, as the gateway's rows say: the listed parent (or `orphanOf`, a parent not in the list), depth
+   * and role, the subagents (direct), the lane states of every descendant counted, and those it waits on
+   * (sessions_yield). Absent for a session with neither parent nor subagents.
+   */
+  family?: {
+    parent?: string;
+    orphanOf?: string;
+    depth?: number;
+    role?: string;
+    children: string[];
+    descendants: Partial<Record<LaneState, number>>;
+    waitingOn?: string[];
+  };
 }
 
 export interface GatewayReport {
@@ -129,7 +144,7 @@ export function unreadFacts(note: UnreadNote | undefined): {
 }
 
 export function reportSession(watcher: GatewayWatcher, key: string, now = Date.now()): SessionReport {
-  return sessionReport(watcher, key, now, unreadFacts(watcher.unread()));
+  return sessionReport(watcher, key, now, unreadFacts(watcher.unread()), buildSessionFamily(watcher.sessionRows()));
 }
 
 function sessionReport(
@@ -137,11 +152,18 @@ function sessionReport(
   key: string,
   now: number,
   unread: ReturnType<typeof unreadFacts>,
+  family: SessionFamily,
+  statusOf: (key: string) => LaneStatus = (k) => watcher.laneStatus(k),
 ): SessionReport {
   const row = watcher.session(key);
-  const status = watcher.laneStatus(key);
+  const status = statusOf(key);
+  const labelOf = (k: string) => sessionLabel(watcher.session(k), k);
+  const fv =
+    family.childCount || family.declaredParentOf(key)
+      ? familyView(family, row, key, status, statusOf, labelOf)
+      : undefined;
   // No tooltip: the report carries the facts themselves (the markdown cost a 10,000-row report about 14 of its 57 ms).
-  const d = describeSession(row, key, status, now, { tooltip: false });
+  const d = describeSession(row, key, status, now, { tooltip: false, family: fv, labelOf });
   // Unread evidence that could change this session's status: its own queue read, and the log for a session at work.
   const missing = [
     ...(unread.bySession.get(key) ?? []),
@@ -158,16 +180,37 @@ function sessionReport(
     runId: status.runId,
     startedAt: status.startedAt,
     lastRunOutcome: status.outcome,
-    facts: [...status.facts.map((f) => ({ rule: f.rule, text: f.text })), ...missing],
+    facts: [...status.facts.map((f) => ({ rule: f.rule, text: f.text })), ...(fv?.facts ?? []), ...missing],
+    ...(fv && (fv.parent || fv.orphanOf || fv.children.length || fv.waitingOn)
+      ? {
+          family: {
+            ...(fv.parent ? { parent: fv.parent } : {}),
+            ...(fv.orphanOf ? { orphanOf: fv.orphanOf } : {}),
+            ...(fv.depth !== undefined ? { depth: fv.depth } : {}),
+            ...(fv.role ? { role: fv.role } : {}),
+            children: [...fv.children],
+            descendants: fv.descendants,
+            ...(fv.waitingOn ? { waitingOn: [...fv.waitingOn] } : {}),
+          },
+        }
+      : {}),
   };
 }
 
 export function reportGateway(fleet: Fleet, watcher: GatewayWatcher, now = Date.now()): GatewayReport {
   const snap = watcher.snapshot();
   const unread = unreadFacts(watcher.unread());
-  const sessions = watcher
-    .sessionRows()
-    .map((r) => sessionReport(watcher, r.key, now, unread))
+  const rows = watcher.sessionRows();
+  const family = buildSessionFamily(rows);
+  // Each status once: a parent's roll-up reads its subagents' statuses.
+  const statuses = new Map<string, LaneStatus>();
+  const statusOf = (k: string) => {
+    let s = statuses.get(k);
+    if (!s) statuses.set(k, (s = watcher.laneStatus(k)));
+    return s;
+  };
+  const sessions = rows
+    .map((r) => sessionReport(watcher, r.key, now, unread, family, statusOf))
     .sort((a, b) => compareLaneStates(a.laneStatus, b.laneStatus) || a.key.localeCompare(b.key));
   const agentIds = new Set(watcher.agentList().map((a) => a.id));
   for (const s of sessions) if (s.agentId) agentIds.add(s.agentId);

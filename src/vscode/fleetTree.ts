@@ -1,6 +1,8 @@
-// The "Gateways" tree: gateways → agents → sessions with derived lane status. Node objects are cached by
-// id so that a change on one gateway refreshes only that gateway's subtree (VS Code matches refreshed
-// elements by identity). Stuck, stalled and stale sessions sort first; idle ones can be hidden.
+// The "Gateways" tree: gateways → agents → sessions with derived lane status, and (2026.9) subagent sessions under
+// the session that spawned them, collapsed, their count and worst state on the parent's row. Node objects are cached
+// by id so that a change on one gateway refreshes only that gateway's subtree (VS Code matches refreshed elements by
+// identity). Stuck, stalled and stale sessions sort first (a parent by the worse of its own and its subagents' states);
+// idle ones can be hidden (a parent stays while a subagent of it is not idle).
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { Fleet, FleetChange } from '../fleet/fleet';
@@ -12,9 +14,18 @@ import {
   escapeMarkdown,
   fixFor,
   gatewayContextValue,
+  sessionLabel,
   summarizeCounts,
   type SessionDescription,
 } from '../report/describe';
+import {
+  buildSessionFamily,
+  declaredParent,
+  familyView,
+  rolledUpState,
+  type FamilyView,
+  type SessionFamily,
+} from '../fleet/sessionFamily';
 import { msUntilDurationChanges } from '../protocol/duration';
 import { healthRowText } from '../fleet/gatewayHealth';
 
@@ -116,6 +127,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     const nodes = [...this.pending];
     this.pending.clear();
     this.statuses.clear();
+    this.views.clear();
     // One fire for the whole batch: VS Code refreshes the first fire after a lull at once but holds any further fire
     // for 200 ms, so one fire per gateway node delayed every gateway but the first.
     this.emitter.fire(all ? undefined : (nodes as FleetNode[]));
@@ -145,15 +157,19 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     if (change.what === 'logs') return;
     const watcher = this.fleet.gateway(change.gateway);
     this.statuses.delete(change.gateway);
+    this.views.delete(change.gateway);
+    if (change.what !== 'sessions' || !change.keys) this.families.delete(change.gateway);
     if (change.what === 'sessions' && change.keys && watcher) {
-      // Fire only when something a row shows changed (state, queue, outcome, label).
+      // Fire only when something a row shows changed (state, queue, outcome, label, and for a parent its subagents').
       const shown = this.shownOf(change.gateway);
       let changed = false;
-      for (const key of change.keys) {
+      const family = this.familyOf(watcher, change.keys);
+      const keys = new Set(change.keys);
+      for (const key of change.keys)
+        for (let p = family.parentOf(key), n = 0; p !== undefined && n < 64; p = family.parentOf(p), n++) keys.add(p);
+      for (const key of keys) {
         const row = watcher.session(key);
-        const sig = row
-          ? shownSignature(describeSession(row, key, this.statusOf(watcher, key), 0, { tooltip: false }))
-          : undefined;
+        const sig = row ? shownSignature(this.describe(watcher, key, 0, { tooltip: false })) : undefined;
         if (shown.get(key) !== sig) changed = true;
         if (sig === undefined) shown.delete(key);
         else shown.set(key, sig);
@@ -173,6 +189,58 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     let m = this.shown.get(gateway);
     if (!m) this.shown.set(gateway, (m = new Map<string, string>()));
     return m;
+  }
+
+  /**
+   * Each gateway's session family (parents and subagents), kept until a row's parent link changes or a session comes
+   * or goes: a turn's many row updates do not rebuild it.
+   */
+  private readonly families = new Map<string, SessionFamily>();
+  private familyOf(watcher: GatewayWatcher, changedKeys?: readonly string[]): SessionFamily {
+    let f = this.families.get(watcher.name);
+    if (f && changedKeys)
+      for (const key of changedKeys) {
+        const row = watcher.session(key);
+        if (!row || !f.has(key) || declaredParent(row) !== f.declaredParentOf(key)) {
+          f = undefined;
+          break;
+        }
+      }
+    if (!f) this.families.set(watcher.name, (f = buildSessionFamily(watcher.sessionRows())));
+    return f;
+  }
+  /** Family views computed for the current refresh (a parent's roll-up reads its subagents' statuses). */
+  private readonly views = new Map<string, Map<string, FamilyView | undefined>>();
+  private familyViewOf(watcher: GatewayWatcher, key: string): FamilyView | undefined {
+    const family = this.familyOf(watcher);
+    if (!family.childCount && !family.declaredParentOf(key)) return undefined;
+    let m = this.views.get(watcher.name);
+    if (!m) this.views.set(watcher.name, (m = new Map<string, FamilyView | undefined>()));
+    if (!m.has(key))
+      m.set(
+        key,
+        familyView(
+          family,
+          watcher.session(key),
+          key,
+          this.statusOf(watcher, key),
+          (k) => this.statusOf(watcher, k),
+          (k) => sessionLabel(watcher.session(k), k),
+        ),
+      );
+    return m.get(key);
+  }
+  private describe(
+    watcher: GatewayWatcher,
+    key: string,
+    now: number,
+    opts: { tooltip?: boolean; coarseAge?: boolean },
+  ): SessionDescription {
+    return describeSession(watcher.session(key), key, this.statusOf(watcher, key), now, {
+      ...opts,
+      family: this.familyViewOf(watcher, key),
+      labelOf: (k) => sessionLabel(watcher.session(k), k),
+    });
   }
 
   /** Lane statuses computed for the current refresh: each session's status once per refresh, not once per use. */
@@ -256,6 +324,8 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     const gatewayNode = this.node({ kind: 'gateway' as const, id: `gw:${element.gateway}`, gateway: element.gateway });
     if (element.kind !== 'session') return gatewayNode;
     const watcher = this.fleet.gateway(element.gateway);
+    const parentKey = watcher && this.familyOf(watcher).parentOf(element.key);
+    if (parentKey) return this.sessionNode(element.gateway, parentKey);
     if (!watcher || watcher.agentList().length <= 1) return gatewayNode;
     const row = watcher.session(element.key);
     const agentId = row?.agentId ?? /^agent:([^:]+):/.exec(element.key)?.[1];
@@ -313,6 +383,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       ];
     }
     if (element.kind === 'agent') return this.sessionNodes(watcher, element.agentId);
+    if (element.kind === 'session') return this.sessionNodes(watcher, undefined, element.key);
     return [];
   }
 
@@ -334,12 +405,27 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       .map((r) => ({ row: r, status: this.statusOf(watcher, r.key) }));
   }
 
-  private sessionNodes(watcher: GatewayWatcher, agentId: string | undefined): FleetNode[] {
-    return this.sessionsOf(watcher, agentId)
-      .filter((s) => !this.hideIdle || s.status.state !== 'idle')
-      .sort(
-        (a, b) => compareLaneStates(a.status.state, b.status.state) || (b.row.updatedAt ?? 0) - (a.row.updatedAt ?? 0),
-      )
+  /**
+   * The session rows under a node: an agent's (or the gateway's) sessions with no listed parent, or the subagents of
+   * `parentKey`. Sorted by the worse of each session's own state and its subagents' (a parent with a stuck subagent
+   * sorts with the stuck sessions).
+   */
+  private sessionNodes(watcher: GatewayWatcher, agentId: string | undefined, parentKey?: string): FleetNode[] {
+    const family = this.familyOf(watcher);
+    const members =
+      parentKey !== undefined
+        ? family.childrenOf(parentKey).flatMap((key) => {
+            const row = watcher.session(key);
+            return row ? [{ row, status: this.statusOf(watcher, key) }] : [];
+          })
+        : this.sessionsOf(watcher, agentId).filter((s) => family.parentOf(s.row.key) === undefined);
+    return members
+      .map((s) => {
+        const view = this.familyViewOf(watcher, s.row.key);
+        return { ...s, shownState: rolledUpState(s.status.state, view), waiting: !!view?.waitingOn?.length };
+      })
+      .filter((s) => !this.hideIdle || s.shownState !== 'idle' || s.waiting)
+      .sort((a, b) => compareLaneStates(a.shownState, b.shownState) || (b.row.updatedAt ?? 0) - (a.row.updatedAt ?? 0))
       .map((s) =>
         this.node({
           kind: 'session' as const,
@@ -447,7 +533,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     const status = this.statusOf(watcher, element.key);
     const row = watcher.session(element.key);
     const now = Date.now();
-    const d = describeSession(row, element.key, status, now, { tooltip: false, coarseAge: true });
+    const d = this.describe(watcher, element.key, now, { tooltip: false, coarseAge: true });
     if (row) {
       // A row rebuilt for its clock can find its state changed by time alone (a quiet run turning "no progress"):
       // the gateway's counts and the badge then refresh too, as for any change of what a row shows.
@@ -461,7 +547,12 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     if (since !== undefined) this.ticking.set(element, now + msUntilDurationChanges(now - since, true));
     else this.ticking.delete(element);
     this.armTick();
-    const item = new vscode.TreeItem(d.label, vscode.TreeItemCollapsibleState.None);
+    // Subagents stay collapsed until opened: hundreds of them under one parent show as a count on its row.
+    const hasChildren = this.familyOf(watcher).childrenOf(element.key).length > 0;
+    const item = new vscode.TreeItem(
+      d.label,
+      hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = element.id;
     item.description = d.description;
     // The tooltip (facts, run, diagnostic line) is built in resolveTreeItem, on hover: building it for every
@@ -490,7 +581,10 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     }
     if (watcher && element.kind === 'session')
       item.tooltip = new vscode.MarkdownString(
-        describeSession(watcher.session(element.key), element.key, watcher.laneStatus(element.key)).tooltipMarkdown,
+        describeSession(watcher.session(element.key), element.key, watcher.laneStatus(element.key), Date.now(), {
+          family: this.familyViewOf(watcher, element.key),
+          labelOf: (k) => sessionLabel(watcher.session(k), k),
+        }).tooltipMarkdown,
       );
     return item;
   }
