@@ -234,18 +234,33 @@ async function runNow(
   let entry: CronRunLogEntryView | undefined;
   let job: CronJobView | undefined = before;
   let startedAt: number | undefined;
+  // 2026.3.24 answers a runId too but rejects it as a cron.runs filter ("unexpected property 'runId'") and records no
+  // runId in its history: there the run is the finished entry that started after the request.
+  let byRunId = answer.runId !== undefined;
+  const readRuns = async (): Promise<CronRunLogEntryView[]> => {
+    const p = { id: plan.target, limit: 20, sortDir: 'desc' as const };
+    if (byRunId) {
+      try {
+        return (await api.cronRuns({ ...p, runId: answer.runId })).entries ?? [];
+      } catch {
+        byRunId = false;
+      }
+    }
+    return (await api.cronRuns(p).catch(() => ({ entries: [] as CronRunLogEntryView[] }))).entries ?? [];
+  };
   for (;;) {
-    const runs = await api
-      .cronRuns({ id: plan.target, ...(answer.runId ? { runId: answer.runId } : {}), limit: 20, sortDir: 'desc' })
-      .catch(() => ({ entries: [] as CronRunLogEntryView[] }));
-    entry = (runs.entries ?? []).find(
-      (e) => e.action === 'finished' && (answer.runId ? e.runId === answer.runId : (e.runAtMs ?? e.ts) >= t0 - 1_000),
+    entry = (await readRuns()).find(
+      (e) =>
+        e.action === 'finished' &&
+        (e.runId !== undefined && answer.runId !== undefined
+          ? e.runId === answer.runId
+          : (e.runAtMs ?? e.ts) >= t0 - 1_000),
     );
     job = (await findJob(api, plan.target)) ?? job;
     const running = job?.state?.runningAtMs;
     if (running !== undefined && running >= t0 - 1_000) startedAt = running;
     const lastRun = job?.state?.lastRunAtMs;
-    if (!entry && !answer.runId && lastRun !== undefined && lastRun >= t0 - 1_000 && running === undefined) {
+    if (!entry && !byRunId && lastRun !== undefined && lastRun >= t0 - 1_000 && running === undefined) {
       startedAt = lastRun;
       break;
     }
@@ -270,7 +285,7 @@ async function runNow(
   if (startedAt !== undefined) {
     const running = job?.state?.runningAtMs !== undefined;
     return {
-      kind: 'started',
+      kind: running ? 'started' : 'ran',
       outcome: running ? 'started' : 'ran',
       summary: running
         ? `Started ${name} at ${timeText(startedAt)}; it is still running after ${formatDuration(now() - t0)}. ${next[0].toUpperCase()}${next.slice(1)}.`

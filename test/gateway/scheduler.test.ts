@@ -1,4 +1,5 @@
-// Cron jobs and the task ledger against a real gateway (issue 16 items 2–3), one shared 2026.9.6 gateway. A job created
+// Cron jobs and the task ledger against a real gateway (issue 16 items 2–3), one shared gateway (2026.9.6; the cron
+// tests also on 2026.3.24, whose scheduler answers as 2026.4.26's). A job created
 // with cron.add whose run hangs at the model (the fake model's [[hang]] marker) is shown overdue by Lanewatch's model,
 // with its running flag and its cron session row linked; the hung run's task is in the ledger and Cancel is reported
 // only as the ledger confirms; Disable / Enable / Run Now are reported as the scheduler confirms — each checked with the
@@ -22,10 +23,16 @@ import { planSchedulerAction, runSchedulerAction, type SchedulerActionName } fro
 import type { GatewayConfig } from '../../src/config/gatewaySettings';
 import { describeCron, describeTasks } from '../../src/report/schedulerReport';
 import { importFixture } from '../support/fixtures';
-import { on, VERSION } from '../support/scope';
+import { GENERATION, on, VERSION } from '../support/scope';
 
 const LONG = { timeout: 300_000 };
-const ONLY_9 = on(['2026.9'], 'cron.runs by runId, tasks.* and the run-now answer with a runId are 2026.9.x');
+const ONLY_9 = on(['2026.9'], 'tasks.* are 2026.9.x only (2026.3.24 and 2026.4.26 have no task ledger)');
+/** The scheduler's calls are the same on 2026.4.26 as on 2026.3.24 (probed): run where a gateway starts in seconds. */
+const CRON = on(['2026.9', '2026.3'], 'cron.* on 2026.4.26 answers as on 2026.3.24');
+const OLD_ONLY = on(
+  ['2026.3'],
+  'the already-running answer (ok, ran: false) is what 2026.3.24 and 2026.4.26 give; not probed on 2026.9.x',
+);
 let gw: any, fake: any, fixtures: any, op: any, watcher: GatewayWatcher, reader: SchedulerReader;
 let conns: OperatorConnections, config: GatewayConfig;
 const audit = new AuditTrail(() => undefined);
@@ -37,14 +44,14 @@ const yes: ActionHost = {
 let hungId = '';
 
 before(async () => {
-  if (ONLY_9.skip) return;
+  if (CRON.skip && OLD_ONLY.skip) return;
   fixtures = await importFixture('openclaw-gateway');
   const seed = await importFixture('seed-demo');
   const root = mkdtempSync(path.join(os.tmpdir(), 'lw-scheduler-'));
   fake = await fixtures.startFakeModel({});
   gw = await fixtures.startGateway({ root, name: 'scheduler', modelBaseUrl: `${fake.url}/v1` });
   op = await seed.connectOperator({ url: gw.url, token: gw.token, requestTimeoutMs: 60_000 });
-  config = { name: 'scheduler', url: gw.url, source: 'settings' } as GatewayConfig;
+  config = { name: 'scheduler', url: gw.url, source: 'settings' };
   watcher = new GatewayWatcher({
     config,
     credentials: async () => ({ token: gw.token }),
@@ -101,7 +108,7 @@ async function officialUntil<T>(read: () => Promise<T>, pick: (v: T) => boolean,
 describe(`cron and tasks on a real gateway (openclaw ${VERSION})`, () => {
   it(
     'a job whose run hangs is shown overdue and running, its session row and its task linked',
-    { ...LONG, ...ONLY_9 },
+    { ...LONG, ...CRON },
     async () => {
       const added = await op.request('cron.add', {
         name: 'lw hung job',
@@ -153,6 +160,11 @@ describe(`cron and tasks on a real gateway (openclaw ${VERSION})`, () => {
         rows.map((r) => r.key),
       );
       assert.equal(linked.get(`agent:main:cron:${hungId}`)?.name, 'lw hung job');
+      if (GENERATION !== '2026.9') {
+        assert.equal(state.tasksProblem?.unsupported, true, 'no task ledger before 2026.7: said, not an error');
+        assert.match(describeTasks(undefined, state.tasksProblem).lines[0], /has no task ledger/);
+        return;
+      }
       // The run's task: running in the ledger, for the official client and for Lanewatch; no delivery owed.
       const tasks = (await op.request('tasks.list', {})).tasks as any[];
       const task = tasks.find((t) => t.sourceId === hungId && t.status === 'running');
@@ -190,8 +202,26 @@ describe(`cron and tasks on a real gateway (openclaw ${VERSION})`, () => {
   );
 
   it(
+    'Run Now on a job whose run is still going: the scheduler’s "already running" is reported as no run',
+    { ...LONG, ...OLD_ONLY },
+    async () => {
+      const before = await officialJob(hungId);
+      assert.ok(before.state.runningAtMs !== undefined, 'the hung run still holds the job');
+      const r = await act('cron-run-now', hungId);
+      assert.equal(r.kind, 'no-change', r.summary);
+      assert.match(
+        r.summary,
+        /^The scheduler did not start lw hung job: a run of it is already going \(since .*\)\. Nothing was run\.$/,
+      );
+      const runs = (await op.request('cron.runs', { id: hungId })).entries as any[];
+      assert.equal(runs.length, 0, 'the official client sees no run recorded');
+      assert.equal((await officialJob(hungId)).state.runningAtMs, before.state.runningAtMs, 'the same run holds it');
+    },
+  );
+
+  it(
     'Disable and Enable are reported as the scheduler reads back (official client)',
-    { ...LONG, ...ONLY_9 },
+    { ...LONG, ...CRON },
     async () => {
       const d = await act('cron-disable', hungId);
       assert.equal(d.kind, 'disabled', d.summary);
@@ -213,8 +243,13 @@ describe(`cron and tasks on a real gateway (openclaw ${VERSION})`, () => {
 
   it(
     'Run Now is reported ran once the run is in the job’s history, and leaves the schedule as it was',
-    { ...LONG, ...ONLY_9 },
+    { ...LONG, ...CRON },
     async () => {
+      // 2026.3.24: disabling the hung job cleared its flag but its run still waits on the model, and holds the one
+      // cron lane (a Run Now then only starts after it). Released here: this test is about Run Now, not that lane.
+      const hanging = (await fake.stats()).hanging as number;
+      console.log(`# model requests still hanging after the hung job was disabled: ${hanging}`);
+      if (hanging) await fake.release();
       const added = await op.request('cron.add', {
         name: 'lw hourly job',
         schedule: { kind: 'every', everyMs: 3_600_000 },
@@ -227,9 +262,11 @@ describe(`cron and tasks on a real gateway (openclaw ${VERSION})`, () => {
       const t0 = Date.now();
       const r = await act('cron-run-now', added.id);
       assert.equal(r.kind, 'ran', r.summary);
-      const runId = (r.result as any).answer.runId as string;
-      const runs = (await op.request('cron.runs', { id: added.id, runId })).entries as any[];
-      assert.equal(runs.length, 1, 'the official client sees that one run');
+      const runId = (r.result as any).answer.runId as string | undefined;
+      // 2026.3.24 answers a runId but takes none as a filter (and records none): there the job's history is the run.
+      const byRunId = GENERATION === '2026.9' ? { runId } : {};
+      const runs = (await op.request('cron.runs', { id: added.id, ...byRunId })).entries as any[];
+      assert.equal(runs.length, 1, `the official client sees that one run: ${JSON.stringify(runs).slice(0, 800)}`);
       assert.equal(runs[0].status, 'ok');
       assert.match(r.summary, /^Ran lw hourly job: the run finished ok in \d+s; next run /);
       const afterJob = await officialJob(added.id);
