@@ -7,7 +7,7 @@
 // run at timeoutSeconds, measured 9.3 s for 8 s; a failed subagent delivery: needs spawned subagents) is tested against
 // scripted gateways in test/unit/cronJobs.test.ts, taskLedger.test.ts and schedulerActions.test.ts.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,7 +22,7 @@ import type { ActionHost } from '../../src/actions/sessionActions';
 import { planSchedulerAction, runSchedulerAction, type SchedulerActionName } from '../../src/actions/schedulerActions';
 import type { GatewayConfig } from '../../src/config/gatewaySettings';
 import { describeCron, describeTasks } from '../../src/report/schedulerReport';
-import { importFixture } from '../support/fixtures';
+import { importFixture, repoRoot } from '../support/fixtures';
 import { GENERATION, on, VERSION } from '../support/scope';
 
 const LONG = { timeout: 300_000 };
@@ -272,6 +272,69 @@ describe(`cron and tasks on a real gateway (openclaw ${VERSION})`, () => {
       const afterJob = await officialJob(added.id);
       assert.ok(afterJob.state.lastRunAtMs >= t0 - 1_000, 'the job’s last run is this one');
       assert.equal(afterJob.state.nextRunAtMs, before.state.nextRunAtMs, 'the schedule is unchanged');
+    },
+  );
+
+  it(
+    'a subagent’s result owed to a busy parent is listed pending under that parent, then gone once delivered',
+    { ...LONG, ...ONLY_9 },
+    async (t) => {
+      // The fake model's [[spawn:…]] marker (a real sessions_spawn tool call) is being added by another change.
+      if (!readFileSync(path.join(repoRoot, 'scripts/fixtures/fake-model-server.mjs'), 'utf8').includes('[[spawn:'))
+        return t.skip('the fake model cannot spawn subagents yet ([[spawn:…]] marker)');
+      const PARENT = 'agent:main:lw-busy-parent';
+      // The child's turn takes a few seconds ([[pause]]); meanwhile the parent's next turn hangs, so the child's
+      // result cannot be handed to it.
+      await op.request('chat.send', {
+        sessionKey: PARENT,
+        message: 'delegate [[spawn:lw child work [[pause]]]]',
+        idempotencyKey: `lw-spawn-${Date.now()}`,
+      });
+      const spawned = await officialUntil(
+        async () => ((await op.request('tasks.list', {})).tasks as any[]).find((x) => x.sessionKey === PARENT),
+        (x) => x !== undefined,
+        'the subagent task',
+      );
+      await op.request('chat.send', {
+        sessionKey: PARENT,
+        message: 'busy now [[hang]]',
+        idempotencyKey: `lw-busy-${Date.now()}`,
+      });
+      const owed = await officialUntil(
+        async () => (await op.request('tasks.get', { taskId: spawned.id })).task,
+        (x) => x.status === 'completed' && x.deliveryStatus === 'pending',
+        'the child done, its result not delivered',
+      );
+      const state = (await reader.read(true))!;
+      const group = state.tasks!.groups.find((g) => g.requester === PARENT)!;
+      assert.ok(group, `owed to ${PARENT}: ${JSON.stringify(state.tasks!.groups.map((g) => g.requester))}`);
+      assert.equal(group.pending, 1);
+      assert.equal(group.failed, 0);
+      assert.deepEqual(
+        group.tasks.map((x) => [x.id, x.deliveryStatus, x.childSessionKey]),
+        [[owed.id, 'pending', owed.childSessionKey]],
+      );
+      assert.ok(group.oldestAgeMs! >= 0 && group.oldestAgeMs! < 120_000, `age ${group.oldestAgeMs}`);
+      assert.match(describeTasks(state.tasks).lines.join('\n'), new RegExp(`for ${PARENT}: 1 undelivered, oldest`));
+      // Retry is for a delivery that gave up (blocked); while it is pending the gateway refuses it.
+      const retry = await act('task-retry', owed.id);
+      const after = (await op.request('tasks.get', { taskId: owed.id })).task;
+      assert.equal(retry.kind, 'refused', retry.summary);
+      assert.match(retry.summary, /did not retry the delivery of lw child work: completion delivery is not blocked/);
+      assert.equal(after.deliveryStatus, 'pending', 'the ledger unchanged by the refused retry');
+      // The parent freed: the result is delivered and no longer listed.
+      await fake.release();
+      await officialUntil(
+        async () => (await op.request('tasks.get', { taskId: owed.id })).task,
+        (x) => x.deliveryStatus === 'delivered',
+        'the result delivered',
+      );
+      const later = (await reader.read(true))!;
+      assert.equal(
+        later.tasks!.groups.find((g) => g.requester === PARENT),
+        undefined,
+        'nothing owed any more',
+      );
     },
   );
 });
