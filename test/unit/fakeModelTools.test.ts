@@ -53,7 +53,10 @@ describe('fake model: tool calls from markers', () => {
       const first = await ask(turn);
       assert.equal(first.finish_reason, 'tool_calls');
       assert.equal(first.message.tool_calls[0].function.name, 'tool_call');
-      assert.deepEqual(args(first), { id: 'sessions_spawn', args: { task: 'child work [[hang]]' } });
+      assert.deepEqual(args(first), {
+        id: 'sessions_spawn',
+        args: { task: 'child work [[hang]]', label: 'child work' },
+      });
 
       // The gateway sends the tool result back, then an internal-context message of its own.
       const afterSpawn: Message[] = [
@@ -79,7 +82,7 @@ describe('fake model: tool calls from markers', () => {
   it('a tool offered directly is called directly; one not offered at all is said in text, not called', async () => {
     const direct = await ask([{ role: 'user', content: `go ${Math.random()} [[spawn:x]]` }], [tool('sessions_spawn')]);
     assert.equal(direct.message.tool_calls[0].function.name, 'sessions_spawn');
-    assert.deepEqual(args(direct), { task: 'x' });
+    assert.deepEqual(args(direct), { task: 'x', label: 'x' });
     const none = await ask([{ role: 'user', content: `go ${Math.random()} [[spawn:x]]` }], [tool('read')]);
     assert.equal(none.finish_reason, 'stop');
     assert.match(none.message.content, /tool sessions_spawn is not offered/);

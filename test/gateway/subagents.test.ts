@@ -1,0 +1,223 @@
+// Subagent sessions under their parent against a real gateway (issue 16 items 1 and 5), one shared 2026.9.6 gateway.
+// A real agent turn (the fake model's [[spawn:…]] [[yield]] markers: a sessions_spawn tool call, then sessions_yield)
+// spawns a real subagent whose own model call hangs ([[hang]] in its task). Lanewatch shows it under the parent, the
+// parent "waiting on" it and, once the hung subagent makes no progress, saying so. Read through `status --json`
+// (reportFleet): the same family model (src/fleet/sessionFamily.ts) and row words (describeSession) as the tree, whose
+// nesting, collapse and icons test/unit/sessionFamily.test.ts checks (the tree needs the vscode stand-in, built for
+// unit tests only). Every fact is checked against the official client's rows and events. 2026.3.24 and 2026.4.26: their rows
+// carry no spawn lineage (docs/versions.md), so there is nothing to nest: tested in test/unit/sessionFamily.test.ts
+// that a session without those fields has no family.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MemoryDeviceIdentityStore } from '../../src/gateway';
+import { Fleet } from '../../src/fleet/fleet';
+import type { GatewayWatcher } from '../../src/fleet/gatewayWatcher';
+import { buildSessionFamily } from '../../src/fleet/sessionFamily';
+import { reportFleet, summarizeFleet, type SessionReport } from '../../src/report/fleetReport';
+import { importFixture } from '../support/fixtures';
+import { on, VERSION } from '../support/scope';
+
+const LONG = { timeout: 240_000 };
+const ONLY_9 = on(['2026.9'], 'rows of 2026.3.24 and 2026.4.26 carry no spawn lineage (docs/versions.md)');
+/** A hung subagent reads "no progress" after this long without an event (lanewatch.noProgressSeconds). */
+const NO_PROGRESS_MS = 4_000;
+const PARENT = 'agent:main:main';
+const nonce = crypto.randomBytes(3).toString('hex');
+const TASK = `research ${nonce}`;
+
+let gw: any, fake: any, fixtures: any, op: any, fleet: Fleet, watcher: GatewayWatcher;
+let childKey = '';
+const log: string[] = [];
+
+before(async () => {
+  if (ONLY_9.skip) return;
+  fixtures = await importFixture('openclaw-gateway');
+  const seed = await importFixture('seed-demo');
+  const root = mkdtempSync(path.join(os.tmpdir(), 'lw-subagents-'));
+  fake = await fixtures.startFakeModel({ logFile: path.join(root, 'fake-model.jsonl') });
+  log.push(`# fake model log: ${path.join(root, 'fake-model.jsonl')}`);
+  gw = await fixtures.startGateway({ root, name: 'subagents', modelBaseUrl: `${fake.url}/v1` });
+  // The official client: the oracle for the gateway's rows and events.
+  op = await seed.connectOperator({ url: gw.url, token: gw.token, requestTimeoutMs: 60_000 });
+  fleet = new Fleet({
+    secrets: { get: async () => gw.token },
+    identityStore: new MemoryDeviceIdentityStore(),
+    clientVersion: '0.1.0-it',
+    requestTimeoutMs: 60_000,
+    log: (level, m) => log.push(`${level} ${m}`),
+    noProgressMs: () => NO_PROGRESS_MS,
+    env: {},
+  });
+  fleet.setGateways([{ name: 'subagents', url: gw.url, source: 'settings' }], []);
+  watcher = fleet.gateway('subagents')!;
+  await watcher.connection.waitForConnected(120_000);
+}, LONG);
+
+after(async () => {
+  fleet?.setGateways([], []);
+  await op?.close?.();
+  await fixtures?.cleanupAll();
+});
+
+/** What `lanewatch status --json` says of each session now. */
+function sessions(): Map<string, SessionReport> {
+  const report = reportFleet(fleet);
+  return new Map(report.gateways[0].agents.flatMap((a) => a.sessions).map((x) => [x.key, x]));
+}
+/** The sessions shown at the top (no listed parent), as the tree lists them. */
+const topKeys = () => buildSessionFamily(watcher.sessionRows()).roots();
+const parentText = () => sessions().get(PARENT)?.description ?? '(not listed)';
+
+/** Resolves once `check` holds, checked now and at every change the watcher reports; the parent's words on timeout. */
+function until<T>(check: () => T | undefined, what: string, ms = 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      const value = check();
+      if (value === undefined) return false;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(value);
+      return true;
+    };
+    const sub = watcher.onDidChange(() => done());
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`${what}: not within ${ms} ms; parent row: ${parentText()}`));
+    }, ms);
+    done();
+  });
+}
+
+/** The fake model's counters once `pick` holds (read every 250 ms; the fake model process sends no events). */
+async function fakeStatsUntil(pick: (stats: any) => boolean, ms: number): Promise<any> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const stats = await fake.stats();
+    if (pick(stats)) return stats;
+    if (Date.now() > deadline) throw new Error(`fake model: not within ${ms} ms: ${JSON.stringify(stats)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const officialRows = async (): Promise<any[]> => (await op.request('sessions.list', {})).sessions ?? [];
+
+describe(`subagents under their parent (openclaw ${VERSION})`, () => {
+  it(
+    'a real agent turn spawns a subagent: shown under its parent, which waits on it, as the official client sees it',
+    { ...LONG, ...ONLY_9 },
+    async () => {
+      const hangingBefore = (await fake.stats()).hanging;
+      const sent = await op.request('chat.send', {
+        sessionKey: PARENT,
+        message: `delegate ${nonce} [[spawn:${TASK} [[hang]]]] [[yield]]`,
+        idempotencyKey: `subagents-${nonce}`,
+      });
+      // The parent's turn ends in sessions_yield: the gateway's own lifecycle end says so (yielded, paused).
+      const yielded = await op.waitForEvent(
+        (e: any) =>
+          e.event === 'agent' &&
+          e.payload?.runId === sent.runId &&
+          e.payload?.stream === 'lifecycle' &&
+          e.payload?.data?.phase === 'end',
+        { timeoutMs: 120_000, description: `the end of the parent's turn ${sent.runId}` },
+      );
+      assert.equal(yielded.payload.data.yielded, true, 'the parent’s turn ended in sessions_yield');
+      assert.equal(yielded.payload.data.livenessState, 'paused');
+
+      // Lanewatch: the subagent under the parent, the parent waiting on it.
+      const p = await until(() => {
+        const x = sessions().get(PARENT);
+        return x?.family?.children.length && /^waiting on /.test(x.description) ? x : undefined;
+      }, 'the subagent under its parent, the parent waiting on it');
+      childKey = p.family!.children[0];
+      const c = sessions().get(childKey)!;
+      log.push(`# parent row: ${p.description}; subagent row: ${c.label}: ${c.description}`);
+
+      // The official client's rows: the same subagent, its lineage, and the parent holding its yield open.
+      const rows = await officialRows();
+      const officialChild = rows.find((r) => r.key === childKey);
+      const officialParent = rows.find((r) => r.key === PARENT);
+      assert.ok(officialChild, `the gateway lists ${childKey}`);
+      assert.match(childKey, /^agent:main:subagent:[0-9a-f-]{36}$/);
+      assert.equal(officialChild.parentSessionKey, PARENT);
+      assert.equal(officialChild.spawnedBy, PARENT);
+      assert.equal(officialChild.createdVia, 'spawn');
+      assert.equal(officialChild.hasActiveRun, true, 'its own run is at the model, hung');
+      assert.equal(officialChild.label, TASK, 'the label the spawn gave it');
+      assert.deepEqual(officialParent.childSessions, [childKey]);
+      assert.equal(officialParent.status, 'running');
+      assert.equal(officialParent.hasActiveRun, false, 'no run of its own while it waits');
+      assert.equal(officialParent.hasActiveSubagentRun, true);
+      // The subagent's own turn reaches the model a moment after the spawn (its workspace is prepared first). The fake
+      // model is a separate process with no event to await: its counters are read until the call arrives.
+      const stats = await fakeStatsUntil((x) => x.hanging > hangingBefore, 60_000);
+      assert.equal(stats.byMode.hang, 1, `the subagent’s model call is the one hanging: ${JSON.stringify(stats)}`);
+      // Only sessions with no parent at the top; the subagent's depth and role as the gateway reports them.
+      assert.ok(topKeys().includes(PARENT) && !topKeys().includes(childKey), 'not also listed at the top');
+      assert.equal(p.description.split(' · ')[0], `waiting on ${TASK}`);
+      assert.equal(c.label, TASK);
+      assert.deepEqual(p.family?.waitingOn, [childKey]);
+      assert.equal(p.laneStatus, 'idle', 'its own lane is free: not a zombie for the watchdog');
+      assert.match(c.laneStatus, /^(running|no-progress)$/, 'its own lane status: a run at work');
+      assert.equal(c.family?.parent, PARENT);
+      assert.equal(c.family?.depth, officialChild.spawnDepth);
+      assert.equal(c.family?.role, officialChild.subagentRole);
+    },
+  );
+
+  it('the hung subagent makes no progress: the parent’s row says so', { ...LONG, ...ONLY_9 }, async () => {
+    assert.ok(childKey, 'needs the subagent of the test before');
+    const p = await until(
+      () => (/1 no progress$/.test(parentText()) ? sessions().get(PARENT) : undefined),
+      'the parent rolling up its hung subagent',
+    );
+    log.push(`# parent row: ${p.description}`);
+    assert.equal(p.description, `waiting on ${TASK} · 1 subagent: 1 no progress`);
+    assert.deepEqual(p.family?.descendants, { 'no-progress': 1 });
+    assert.ok(
+      p.facts.some(
+        (f) => f.rule === 'family.waiting-on' && f.text === `waiting on ${TASK}, which is making no progress`,
+      ),
+    );
+    const c = sessions().get(childKey)!;
+    assert.equal(c.laneStatus, 'no-progress');
+    assert.match(c.description, /^no progress for \d+s/);
+    // The official client: the subagent's run is still active, the parent still has none of its own.
+    const rows = await officialRows();
+    assert.equal(rows.find((r) => r.key === childKey).hasActiveRun, true);
+    assert.equal(rows.find((r) => r.key === PARENT).hasActiveRun, false);
+    assert.match(
+      summarizeFleet(reportFleet(fleet)).words,
+      /^Lanewatch: 1 no progress$/,
+      'the hung subagent is the one session needing attention, not its parent too',
+    );
+  });
+
+  it(
+    'the subagent’s run ends: the parent is no longer waiting and takes its turn',
+    { ...LONG, ...ONLY_9 },
+    async () => {
+      assert.ok(childKey, 'needs the subagent of the tests before');
+      assert.ok((await fake.release()) >= 1, 'the hung model call released (answered with an error)');
+      await until(() => (!/^waiting on/.test(parentText()) ? true : undefined), 'the parent no longer waiting');
+      // The official client: the subagent's run has ended, and the gateway gave the parent its next turn.
+      const ended = await op.waitForEvent(
+        (e: any) =>
+          e.event === 'agent' &&
+          e.payload?.sessionKey === PARENT &&
+          e.payload?.stream === 'lifecycle' &&
+          e.payload?.data?.phase === 'start' &&
+          !String(e.payload?.runId).startsWith('subagents-'),
+        { timeoutMs: 120_000, description: 'the parent’s turn after its subagent settled' },
+      );
+      assert.ok(ended);
+      const rows = await officialRows();
+      assert.equal(rows.find((r) => r.key === childKey).hasActiveRun, false);
+      console.log(log.filter((l) => l.startsWith('#')).join('\n'));
+    },
+  );
+});
