@@ -64,6 +64,8 @@ export interface CronSnapshot {
   /** The gateway had more jobs than were read (bounded). */
   truncated: boolean;
   total?: number;
+  /** cron.status's `enabled`: false when the whole scheduler is off (cron.enabled false, OPENCLAW_SKIP_CRON). */
+  schedulerEnabled?: boolean;
 }
 
 const timeText = (ms: number) =>
@@ -187,7 +189,7 @@ export function cronJobModel(job: CronJobView, now: number, opts: CronModelOptio
 export function cronSnapshot(
   jobs: readonly CronJobView[],
   now: number,
-  opts: CronModelOptions & { truncated?: boolean; total?: number } = {},
+  opts: CronModelOptions & { truncated?: boolean; total?: number; schedulerEnabled?: boolean } = {},
 ): CronSnapshot {
   const models = jobs.map((j) => cronJobModel(j, now, opts));
   // Jobs with facts first, then running, then by next run.
@@ -196,7 +198,13 @@ export function cronSnapshot(
     (a, b) =>
       rank(a) - rank(b) || (a.nextRunAtMs ?? Infinity) - (b.nextRunAtMs ?? Infinity) || a.id.localeCompare(b.id),
   );
-  return { readAtMs: now, jobs: models, truncated: opts.truncated ?? false, total: opts.total };
+  return {
+    readAtMs: now,
+    jobs: models,
+    truncated: opts.truncated ?? false,
+    total: opts.total,
+    ...(opts.schedulerEnabled !== undefined ? { schedulerEnabled: opts.schedulerEnabled } : {}),
+  };
 }
 
 /** The job a cron session key belongs to: `agent:<agent>:cron:<jobId>` or `agent:<agent>:cron:<jobId>:run:<sessionId>`. */

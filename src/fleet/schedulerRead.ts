@@ -80,11 +80,17 @@ export async function readScheduler(
   now: () => number,
   logLines: () => readonly ParsedLogLine[] = () => [],
 ): Promise<SchedulerState> {
-  const [cron, tasks] = await Promise.allSettled([readCronJobs(api), readTasks(api)]);
+  const [cron, tasks, status] = await Promise.allSettled([readCronJobs(api), readTasks(api), api.cronStatus()]);
   const t = now();
   const state: SchedulerState = { readAtMs: t };
   if (cron.status === 'fulfilled')
-    state.cron = cronSnapshot(cron.value.jobs, t, { truncated: cron.value.truncated, total: cron.value.total });
+    state.cron = cronSnapshot(cron.value.jobs, t, {
+      truncated: cron.value.truncated,
+      total: cron.value.total,
+      ...(status.status === 'fulfilled' && typeof status.value?.enabled === 'boolean'
+        ? { schedulerEnabled: status.value.enabled }
+        : {}),
+    });
   else state.cronProblem = problemOf(cron.reason);
   if (tasks.status === 'fulfilled')
     state.tasks = taskLedgerModel(tasks.value.tasks, t, { logLines: logLines(), truncated: tasks.value.truncated });

@@ -9,6 +9,8 @@ export interface CronStatusJson {
   read: boolean;
   unsupported?: boolean;
   problem?: string;
+  /** false: the gateway's whole scheduler is off, no job fires. */
+  schedulerEnabled?: boolean;
   jobs: Array<{
     id: string;
     name: string;
@@ -46,6 +48,7 @@ export function describeCron(
   const attention = snapshot.jobs.filter((j) => j.facts.length);
   return {
     read: true,
+    ...(snapshot.schedulerEnabled !== undefined ? { schedulerEnabled: snapshot.schedulerEnabled } : {}),
     jobs: snapshot.jobs.map((j) => ({
       id: j.id,
       name: j.name,
@@ -61,7 +64,7 @@ export function describeCron(
     })),
     ...(snapshot.truncated ? { truncated: true } : {}),
     lines: [
-      `cron: ${snapshot.jobs.length} jobs${attention.length ? `, ${attention.length} need attention` : ''}`,
+      `cron: ${snapshot.jobs.length} jobs${attention.length ? `, ${attention.length} need attention` : ''}${snapshot.schedulerEnabled === false ? ' (the scheduler is off on this gateway: no job fires until it is turned on)' : ''}`,
       ...attention.flatMap((j) => [`  ${j.name}: ${cronJobLine(j, now)}`, ...j.facts.map((f) => `    - ${f.text}`)]),
     ],
   };

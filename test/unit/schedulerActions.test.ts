@@ -17,6 +17,7 @@ import {
   type SchedulerActionName,
 } from '../../src/actions/schedulerActions';
 import { SchedulerReader } from '../../src/fleet/schedulerRead';
+import { describeCron } from '../../src/report/schedulerReport';
 import type { GatewayConfig } from '../../src/config/gatewaySettings';
 import { ScriptedGateway } from '../support/scriptedGateway';
 
@@ -371,6 +372,18 @@ describe('the scheduler reader: on demand, bounded, joins a read in flight', { t
     t += 5_000;
     await reader.read();
     assert.equal(reader.reads, 2);
+  });
+
+  it('a gateway whose whole scheduler is off says so (cron.status enabled: false)', async () => {
+    const w = world();
+    w.on['cron.status'] = () => ({ enabled: false, jobs: 1, nextWakeAtMs: null });
+    const api = await connected(['cron.list', 'cron.status'], w);
+    const s = await new SchedulerReader({ api: () => api }).read();
+    assert.equal(s!.cron!.schedulerEnabled, false);
+    assert.match(
+      describeCron(s!.cron, undefined).lines[0],
+      /^cron: 1 jobs \(the scheduler is off on this gateway: no job fires until it is turned on\)$/,
+    );
   });
 
   it('a gateway without tasks.* (2026.3/2026.4) has its cron read and its ledger said unsupported', async () => {
