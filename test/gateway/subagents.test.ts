@@ -4,9 +4,11 @@
 // parent "waiting on" it and, once the hung subagent makes no progress, saying so. Read through `status --json`
 // (reportFleet): the same family model (src/fleet/sessionFamily.ts) and row words (describeSession) as the tree, whose
 // nesting, collapse and icons test/unit/sessionFamily.test.ts checks (the tree needs the vscode stand-in, built for
-// unit tests only). Every fact is checked against the official client's rows and events. 2026.3.24 and 2026.4.26: their rows
-// carry no spawn lineage (docs/versions.md), so there is nothing to nest: tested in test/unit/sessionFamily.test.ts
-// that a session without those fields has no family.
+// unit tests only). Every fact is checked against the official client's rows and events. 2026.3.24 and 2026.4.26 (probed
+// on both; run on 2026.3.24, where a gateway starts in seconds): their rows name the parent (parentSessionKey,
+// spawnedBy) and the parent lists its subagents (childSessions), so subagents nest there too; 2026.4.26 adds spawnDepth
+// and subagentRole. Neither keeps a yielded parent's turn open (its row says "done", its lifecycle end says nothing of
+// a yield), so there is no "waiting on" to show.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -22,7 +24,8 @@ import { importFixture } from '../support/fixtures';
 import { on, VERSION } from '../support/scope';
 
 const LONG = { timeout: 240_000 };
-const ONLY_9 = on(['2026.9'], 'rows of 2026.3.24 and 2026.4.26 carry no spawn lineage (docs/versions.md)');
+const ONLY_9 = on(['2026.9'], 'only 2026.9 keeps a yielded parent waiting (see the 2026.3.24 test)');
+const OLD = on(['2026.3'], '2026.4.26 nests alike (probed; its rows add spawnDepth and subagentRole)');
 /** A hung subagent reads "no progress" after this long without an event (lanewatch.noProgressSeconds). */
 const NO_PROGRESS_MS = 4_000;
 const PARENT = 'agent:main:main';
@@ -34,7 +37,7 @@ let childKey = '';
 const log: string[] = [];
 
 before(async () => {
-  if (ONLY_9.skip) return;
+  if (ONLY_9.skip && OLD.skip) return;
   fixtures = await importFixture('openclaw-gateway');
   const seed = await importFixture('seed-demo');
   const root = mkdtempSync(path.join(os.tmpdir(), 'lw-subagents-'));
@@ -196,6 +199,48 @@ describe(`subagents under their parent (openclaw ${VERSION})`, () => {
       'the hung subagent is the one session needing attention, not its parent too',
     );
   });
+
+  it(
+    'protocol 3: a real spawn nests under its parent; the parent’s row says nothing of waiting, as the gateway keeps none',
+    { ...LONG, ...OLD },
+    async () => {
+      const sent = await op.request('chat.send', {
+        sessionKey: PARENT,
+        message: `delegate ${nonce} [[spawn:${TASK}]] [[yield]]`,
+        idempotencyKey: `subagents-${nonce}`,
+      });
+      const p = await until(() => {
+        const x = sessions().get(PARENT);
+        return x?.family?.children.length ? x : undefined;
+      }, 'the subagent under its parent');
+      const key = p.family!.children[0];
+      const rows = await officialRows();
+      const officialChild = rows.find((r) => r.key === key);
+      assert.equal(officialChild.spawnedBy, PARENT);
+      // 2026.4.26 lists the subagent with spawnedBy alone at first, parentSessionKey a moment later.
+      assert.ok([undefined, PARENT].includes(officialChild.parentSessionKey), officialChild.parentSessionKey);
+      assert.ok(rows.find((r) => r.key === PARENT).childSessions.includes(key));
+      const c = sessions().get(key)!;
+      assert.equal(c.family?.parent, PARENT);
+      assert.equal(c.label, TASK);
+      assert.equal(c.family?.depth, officialChild.spawnDepth, 'the depth only where the gateway reports one');
+      assert.ok(topKeys().includes(PARENT) && !topKeys().includes(key));
+      // The parent's turn ended without a yield the gateway keeps: nothing says it waits.
+      const end = await op.waitForEvent(
+        (e: any) =>
+          e.event === 'agent' &&
+          e.payload?.runId === sent.runId &&
+          e.payload?.stream === 'lifecycle' &&
+          e.payload?.data?.phase === 'end',
+        { timeoutMs: 120_000, description: `the end of the parent's turn ${sent.runId}` },
+      );
+      assert.equal(end.payload.data.yielded, undefined);
+      assert.doesNotMatch(sessions().get(PARENT)!.description, /waiting/);
+      assert.equal(sessions().get(PARENT)!.family?.waitingOn, undefined);
+      log.push(`# ${VERSION} parent row: ${sessions().get(PARENT)!.description}; subagent: ${c.description}`);
+      console.log(log.filter((l) => l.startsWith('#')).join('\n'));
+    },
+  );
 
   it(
     'the subagent’s run ends: the parent is no longer waiting and takes its turn',
