@@ -268,7 +268,8 @@ export function describeSession(
     const words = familyWords(lane, opts.family, opts.labelOf ?? shortSessionKey);
     lane = words.lane;
     if (words.rolledUp) [icon, color] = ICONS[words.rolledUp];
-    else if (opts.family.waitingOn?.length) [icon, color] = ['watch', 'charts.blue'];
+    // Waiting on its subagents: the subtree icon ('watch' is long-running's).
+    else if (opts.family.waitingOn?.length) [icon, color] = ['type-hierarchy-sub', 'charts.blue'];
   }
   const description = laneText(lane, now, opts.coarseAge);
   if (opts.tooltip === false)

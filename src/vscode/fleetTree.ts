@@ -548,7 +548,9 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     else this.ticking.delete(element);
     this.armTick();
     // Subagents stay collapsed until opened: hundreds of them under one parent show as a count on its row.
-    const hasChildren = this.familyOf(watcher).childrenOf(element.key).length > 0;
+    const children = this.familyOf(watcher).childrenOf(element.key).length;
+    const hasChildren =
+      children > 0 && (!this.hideIdle || this.sessionNodes(watcher, undefined, element.key).length > 0);
     const item = new vscode.TreeItem(
       d.label,
       hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,

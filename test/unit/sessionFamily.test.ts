@@ -166,7 +166,7 @@ describe('a parent in sessions_yield waits on its subagent', () => {
     );
     const d = describeSession(rows[0], PARENT, s, NOW, { family: v, labelOf });
     assert.equal(d.description, 'waiting on research · 1 subagent');
-    assert.equal(d.icon, 'watch');
+    assert.equal(d.icon, 'type-hierarchy-sub', 'not long-running’s watch');
   });
 
   it('once its subagents have all ended and it still says "running", it is stale again (the parent never heard)', () => {
@@ -303,6 +303,9 @@ describe('Gateways tree: subagents under the session that spawned them', () => {
       [PARENT],
     );
     assert.equal(tree.getChildren(node(PARENT)).length, 1);
+    // Its idle subagents hidden, a parent has nothing to open: its row is not expandable then.
+    const big = tree.getTreeItem({ kind: 'session', id: `session:gw:${BIG}`, gateway: 'gw', key: BIG });
+    assert.equal(big.collapsibleState, TreeItemCollapsibleState.None);
     tree.setHideIdle(false);
 
     // status --json: the same family.
