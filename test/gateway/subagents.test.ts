@@ -1,4 +1,4 @@
-// Subagent sessions under their parent against a real gateway (issue 16 items 1 and 5), one shared 2026.9.6 gateway.
+// Subagent sessions under their parent against a real gateway (issue 16 items 1 and 5), one shared 2026.9.6 gateway (~30 s).
 // A real agent turn (the fake model's [[spawn:…]] [[yield]] markers: a sessions_spawn tool call, then sessions_yield)
 // spawns a real subagent whose own model call hangs ([[hang]] in its task). Lanewatch shows it under the parent, the
 // parent "waiting on" it and, once the hung subagent makes no progress, saying so. Read through `status --json`
@@ -28,7 +28,8 @@ const ONLY_9 = on(['2026.9'], 'only 2026.9 keeps a yielded parent waiting (see t
 const OLD = on(['2026.3'], '2026.4.26 nests alike (probed; its rows add spawnDepth and subagentRole)');
 /** A hung subagent reads "no progress" after this long without an event (lanewatch.noProgressSeconds). */
 const NO_PROGRESS_MS = 4_000;
-const PARENT = 'agent:main:main';
+// Not the agent's main session, which the gateway does not delete: the last test deletes this one.
+const PARENT = 'agent:main:delegator';
 const nonce = crypto.randomBytes(3).toString('hex');
 const TASK = `research ${nonce}`;
 
@@ -262,7 +263,24 @@ describe(`subagents under their parent (openclaw ${VERSION})`, () => {
       assert.ok(ended);
       const rows = await officialRows();
       assert.equal(rows.find((r) => r.key === childKey).hasActiveRun, false);
-      console.log(log.filter((l) => l.startsWith('#')).join('\n'));
     },
   );
+  it('the parent deleted: its subagent is shown as an orphan', { ...LONG, ...ONLY_9 }, async () => {
+    assert.ok(childKey, 'needs the subagent of the tests before');
+    await op.request('sessions.delete', { key: PARENT });
+    const c = await until(() => {
+      const x = sessions().get(childKey);
+      return x?.family?.orphanOf ? x : undefined;
+    }, 'the subagent shown as an orphan');
+    const rows = await officialRows();
+    assert.ok(!rows.some((r) => r.key === PARENT), 'the gateway no longer lists the parent');
+    const official = rows.find((r) => r.key === childKey);
+    assert.ok(official, 'the gateway still lists the subagent');
+    assert.equal(official.parentSessionKey ?? official.spawnedBy, PARENT, 'its row still names the parent');
+    assert.equal(c.family?.orphanOf, PARENT);
+    assert.match(c.description, /orphan: parent gone$/);
+    assert.ok(topKeys().includes(childKey), 'shown at the top, not lost');
+    log.push(`# orphan row: ${c.label}: ${c.description}`);
+    console.log(log.filter((l) => l.startsWith('#')).join('\n'));
+  });
 });
