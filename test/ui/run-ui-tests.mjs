@@ -132,8 +132,11 @@ async function fromContextMenu(page, row, label) {
     .catch(() => page.keyboard.press('Escape'));
 }
 
-/** Runs a command from the palette (F1), the focus given to the workbench first. */
-async function runCommand(page, title) {
+/**
+ * Runs a command from the palette (F1), the focus given to the workbench first. `pick`: when the command then asks which
+ * gateway (its quick pick's placeholder ends with `placeholderEnd`, e.g. with several configured), answer `item`.
+ */
+async function runCommand(page, title, pick) {
   await page
     .locator('.part.statusbar')
     .first()
@@ -144,6 +147,18 @@ async function runCommand(page, title) {
   await input.waitFor({ timeout: 10000 });
   await input.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10000 });
+  await page.keyboard.press('Enter');
+  if (!pick) return;
+  const asked = page.locator(`.quick-input-widget input[placeholder$="${pick.placeholderEnd}"]`);
+  if (
+    !(await asked.waitFor({ timeout: 5000 }).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
+  await asked.fill(pick.item);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: pick.item }).first().waitFor({ timeout: 10000 });
   await page.keyboard.press('Enter');
 }
 
@@ -1156,30 +1171,11 @@ export function steps(opts) {
           );
           log(`${((Date.now() - started) / 1000).toFixed(1)} s after the load began: "${degraded}"`);
           await shot('17-health-degraded-row.png');
-          await page.keyboard.press('F1');
-          const input = page.locator('.quick-input-widget input');
-          await input.waitFor({ timeout: 10000 });
-          await input.fill('>Lanewatch: Show Gateway Details');
-          await page
-            .locator('.quick-input-list .monaco-list-row', { hasText: 'Show Gateway Details' })
-            .first()
-            .waitFor({ timeout: 10000 });
-          await page.keyboard.press('Enter');
           // Several gateways are configured: the command asks which one.
-          const pick = page.locator('.quick-input-widget input[placeholder="Details of which gateway?"]');
-          if (
-            await pick.waitFor({ timeout: 5000 }).then(
-              () => true,
-              () => false,
-            )
-          ) {
-            await pick.fill(opts.healthLoad);
-            await page
-              .locator('.quick-input-list .monaco-list-row', { hasText: opts.healthLoad })
-              .first()
-              .waitFor({ timeout: 10000 });
-            await page.keyboard.press('Enter');
-          }
+          await runCommand(page, 'Lanewatch: Show Gateway Details', {
+            placeholderEnd: 'of which gateway?',
+            item: opts.healthLoad,
+          });
           const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
           const section = frame.locator('section', { hasText: 'Gateway process' }).first();
           await section.waitFor({ timeout: 30000 });
@@ -1204,29 +1200,10 @@ export function steps(opts) {
       name: `"Capture Gateway CPU Profile…" on ${opts.healthLoad} opens the profile in VS Code's own profile viewer`,
       async run({ page, shot, log }) {
         await page.keyboard.press('Escape');
-        await page.keyboard.press('F1');
-        const input = page.locator('.quick-input-widget input');
-        await input.waitFor({ timeout: 10000 });
-        await input.fill('>Lanewatch: Capture Gateway CPU Profile');
-        await page
-          .locator('.quick-input-list .monaco-list-row', { hasText: 'Capture Gateway CPU Profile' })
-          .first()
-          .waitFor({ timeout: 10000 });
-        await page.keyboard.press('Enter');
-        const pick = page.locator('.quick-input-widget input[placeholder$="of which gateway?"]');
-        if (
-          await pick.waitFor({ timeout: 5000 }).then(
-            () => true,
-            () => false,
-          )
-        ) {
-          await pick.fill(opts.healthLoad);
-          await page
-            .locator('.quick-input-list .monaco-list-row', { hasText: opts.healthLoad })
-            .first()
-            .waitFor({ timeout: 10000 });
-          await page.keyboard.press('Enter');
-        }
+        await runCommand(page, 'Lanewatch: Capture Gateway CPU Profile', {
+          placeholderEnd: 'of which gateway?',
+          item: opts.healthLoad,
+        });
         const started = Date.now();
         // The gateway records 5 s; the saved file opens in an editor tab named after it.
         const tab = page.locator('.tabs-container .tab', { hasText: '.cpuprofile' }).first();
