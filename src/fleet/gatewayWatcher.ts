@@ -49,6 +49,8 @@ import {
 import { runExpiryMs } from '../gateway/versionRules';
 import type { RunEvidence, RunEvidenceSource } from '../lanes/runEvidence';
 import { readSessions, type ListedPage, type PageRequest, type RowChange } from './sessionPaging';
+import { SchedulerApi } from '../gateway/schedulerApi';
+import { SchedulerReader } from './schedulerRead';
 import { GatewayRequestError } from '../gateway/requestError';
 import {
   GatewayHealthPoller,
@@ -87,8 +89,11 @@ export interface ListingStats {
 
 export type WatcherChange = {
   gateway: string;
-  /** `health`: the process health verdict or its short words changed (not every sample: see watcher.health.onSample). */
-  what: 'connection' | 'agents' | 'sessions' | 'lanes' | 'logs' | 'health';
+  /**
+   * `health`: the process health verdict or its short words changed (not every sample: see watcher.health.onSample).
+   * `scheduler`: the cron jobs or the task ledger were read again (watcher.scheduler).
+   */
+  what: 'connection' | 'agents' | 'sessions' | 'lanes' | 'logs' | 'health' | 'scheduler';
   keys?: string[];
 };
 
@@ -196,6 +201,11 @@ export class GatewayWatcher {
   readonly logs: GatewayLogPoller;
   /** The gateway process's health: read only while someone needs it (setHealthDemand). */
   readonly health: GatewayHealthPoller;
+  /**
+   * The gateway's cron jobs and task ledger: read when a view or a command asks (the tree's Cron jobs and Tasks nodes
+   * when expanded), then again on each of the gateway's `cron` events; never on a timer of its own.
+   */
+  readonly scheduler: SchedulerReader;
   private shownHealth = '';
   private syncError?: string;
   private syncedBootId?: string;
@@ -274,6 +284,12 @@ export class GatewayWatcher {
       ...(opts.health?.thresholds ? { thresholds: opts.health.thresholds } : {}),
     });
     this.health.onDidChange(() => this.noteHealth());
+    this.scheduler = new SchedulerReader({
+      api: () => (this.connection.isConnected() ? new SchedulerApi(this.connection) : undefined),
+      logLines: () => this.diagnosticLines(),
+      now: this.now,
+    });
+    this.scheduler.onDidChange(() => this.changes.fire({ gateway: this.name, what: 'scheduler' }));
     // Silence changes a status by itself ("no progress" once a run has been quiet long enough): say so when it does.
     this.subscriptions.push(
       this.changes.on((c) => {
@@ -296,6 +312,8 @@ export class GatewayWatcher {
         // would otherwise hold them up behind it.
         this.startPolling();
         void this.resync(hello);
+        // A new connection may be a new gateway process: jobs someone is looking at are read from it again.
+        if (this.scheduler.latest()) void this.scheduler.read(true);
       }),
       this.connection.onSequenceGap(() => {
         const h = this.connection.helloSummary;
@@ -304,6 +322,10 @@ export class GatewayWatcher {
       this.connection.onEvent('sessions.changed', (f) => this.onSessionsChanged(f)),
       this.connection.onEvent('agent', (f) => this.onRunEvent(f)),
       this.connection.onEvent('chat', (f) => this.onRunEvent(f)),
+      // A job added, changed, started or finished: read the jobs again, but only once someone has asked for them.
+      this.connection.onEvent('cron', () => {
+        if (this.scheduler.latest()) void this.scheduler.read(true);
+      }),
     );
   }
 
@@ -1231,6 +1253,7 @@ export class GatewayWatcher {
     this.stopPolling();
     this.logs.dispose();
     this.health.dispose();
+    this.scheduler.dispose();
     clearTimeout(this.resyncTimer);
     for (const t of this.expiryTimers.values()) clearTimeout(t);
     this.expiryTimers.clear();

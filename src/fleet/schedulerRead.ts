@@ -111,6 +111,7 @@ export interface SchedulerReaderOptions {
 export class SchedulerReader implements Disposable {
   private latestState: SchedulerState | undefined;
   private inFlight: Promise<SchedulerState | undefined> | undefined;
+  private again: Promise<SchedulerState | undefined> | undefined;
   private readonly changed = new Emitter<SchedulerState>();
   readonly onDidChange = (l: (s: SchedulerState) => void): Disposable => this.changed.on(l);
   reads = 0;
@@ -121,9 +122,21 @@ export class SchedulerReader implements Disposable {
     return this.latestState;
   }
 
-  /** Reads now unless a read is in flight (joined) or the last one is fresh (reused); `force` skips the reuse. */
+  /**
+   * Reads now unless a read is in flight (joined) or the last one is fresh (reused); `force` skips the reuse. A forced
+   * read asked for while one is in flight (a `cron` event: something changed after that read began) reads once more
+   * when it ends, so the change is not lost in the joined read.
+   */
   read(force = false): Promise<SchedulerState | undefined> {
-    if (this.inFlight) return this.inFlight;
+    if (this.disposed) return Promise.resolve(undefined);
+    if (this.inFlight) {
+      if (!force) return this.inFlight;
+      this.again ??= this.inFlight.then(() => {
+        this.again = undefined;
+        return this.read(true);
+      });
+      return this.again;
+    }
     const now = this.opts.now ?? Date.now;
     const last = this.latestState;
     if (!force && last && now() - last.readAtMs < (this.opts.minIntervalMs ?? 5_000)) return Promise.resolve(last);
@@ -142,7 +155,9 @@ export class SchedulerReader implements Disposable {
     return this.inFlight;
   }
 
+  private disposed = false;
   dispose(): void {
+    this.disposed = true;
     this.changed.clear();
     this.latestState = undefined;
   }

@@ -64,7 +64,7 @@ export function describeCron(
     })),
     ...(snapshot.truncated ? { truncated: true } : {}),
     lines: [
-      `cron: ${snapshot.jobs.length} jobs${attention.length ? `, ${attention.length} need attention` : ''}${snapshot.schedulerEnabled === false ? ' (the scheduler is off on this gateway: no job fires until it is turned on)' : ''}`,
+      `cron: ${snapshot.jobs.length} job${snapshot.jobs.length === 1 ? '' : 's'}${attention.length ? `, ${attention.length} need${attention.length === 1 ? 's' : ''} attention` : ''}${snapshot.schedulerEnabled === false ? ' (the scheduler is off on this gateway: no job fires until it is turned on)' : ''}`,
       ...attention.flatMap((j) => [`  ${j.name}: ${cronJobLine(j, now)}`, ...j.facts.map((f) => `    - ${f.text}`)]),
     ],
   };

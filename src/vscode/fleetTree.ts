@@ -28,6 +28,13 @@ import {
 } from '../fleet/sessionFamily';
 import { msUntilDurationChanges } from '../protocol/duration';
 import { healthRowText } from '../fleet/gatewayHealth';
+import {
+  isSchedulerNode,
+  schedulerChildren,
+  schedulerRootNodes,
+  schedulerTreeItem,
+  type SchedulerNode,
+} from './schedulerNodes';
 
 /** How often the tree reads each gateway's process health while the view is visible (ms). */
 export const TREE_HEALTH_INTERVAL_MS = 5_000;
@@ -60,7 +67,8 @@ export type FleetNode =
   | { kind: 'lanes'; id: string; gateway: string }
   | { kind: 'agent'; id: string; gateway: string; agentId: string }
   | { kind: 'session'; id: string; gateway: string; key: string }
-  | { kind: 'settings-problem'; id: string; message: string; setting: string };
+  | { kind: 'settings-problem'; id: string; message: string; setting: string }
+  | SchedulerNode;
 
 export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<FleetNode | FleetNode[] | undefined>();
@@ -155,6 +163,14 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       return;
     }
     if (change.what === 'logs') return;
+    if (change.what === 'scheduler') {
+      // A new read of the jobs or the ledger: only the two roots (and what is open under them) are redrawn.
+      for (const id of [`cron:${change.gateway}`, `tasks:${change.gateway}`]) {
+        const root = this.nodes.get(id);
+        if (root) this.queue(root);
+      }
+      return;
+    }
     const watcher = this.fleet.gateway(change.gateway);
     this.statuses.delete(change.gateway);
     this.views.delete(change.gateway);
@@ -322,6 +338,17 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   getParent(element: FleetNode): FleetNode | undefined {
     if (element.kind === 'gateway' || element.kind === 'settings-problem') return undefined;
     const gatewayNode = this.node({ kind: 'gateway' as const, id: `gw:${element.gateway}`, gateway: element.gateway });
+    if (isSchedulerNode(element)) {
+      const up =
+        element.kind === 'cron-job'
+          ? `cron:${element.gateway}`
+          : element.kind === 'task-group'
+            ? `tasks:${element.gateway}`
+            : element.kind === 'task'
+              ? `taskgroup:${element.gateway}:${element.requester}`
+              : undefined;
+      return (up && this.nodes.get(up)) || gatewayNode;
+    }
     if (element.kind !== 'session') return gatewayNode;
     const watcher = this.fleet.gateway(element.gateway);
     const parentKey = watcher && this.familyOf(watcher).parentOf(element.key);
@@ -365,9 +392,15 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
         return snap.problem && snap.problem.action !== 'none' && watcher.restartRequestedAt === undefined
           ? [this.node({ kind: 'fix' as const, id: `fix:${watcher.name}`, gateway: watcher.name })]
           : [];
-      const lanes = watcher.laneTable()
-        ? [this.node({ kind: 'lanes' as const, id: `lanes:${watcher.name}`, gateway: watcher.name })]
-        : [];
+      // Lanes, then the scheduler's Cron jobs and Tasks (on versions that have them), then the sessions: the few fixed
+      // nodes stay at the top, where hundreds of sessions below cannot push them out of sight.
+      const methods = snap.hello?.methods;
+      const lanes = [
+        ...(watcher.laneTable()
+          ? [this.node({ kind: 'lanes' as const, id: `lanes:${watcher.name}`, gateway: watcher.name })]
+          : []),
+        ...schedulerRootNodes(watcher.name, (m) => !!methods?.has(m)).map((n) => this.node(n)),
+      ];
       const agents = watcher.agentList();
       if (agents.length <= 1) return [...lanes, ...this.sessionNodes(watcher, undefined)];
       return [
@@ -381,6 +414,10 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
           }),
         ),
       ];
+    }
+    if (isSchedulerNode(element)) {
+      if (element.kind === 'cron-root' || element.kind === 'tasks-root') void watcher.scheduler.read();
+      return schedulerChildren(element, watcher.scheduler.latest()).map((n) => this.node(n));
     }
     if (element.kind === 'agent') return this.sessionNodes(watcher, element.agentId);
     if (element.kind === 'session') return this.sessionNodes(watcher, undefined, element.key);
@@ -446,6 +483,12 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     }
     const watcher = this.fleet.gateway(element.gateway);
     if (!watcher) return new vscode.TreeItem('(removed)');
+    if (isSchedulerNode(element)) {
+      // A root's row says what needs attention without being opened ("3 jobs · 1 needs attention"): showing it reads
+      // the scheduler (a read younger than 5 s is reused; the read's end redraws the root).
+      if (element.kind === 'cron-root' || element.kind === 'tasks-root') void watcher.scheduler.read();
+      return schedulerTreeItem(element, watcher.scheduler.latest(), Date.now());
+    }
     const snap = watcher.snapshot();
     if (element.kind === 'gateway') {
       const d = describeConnection(watcher, snap, this.fleet.tokenSource(watcher.name));

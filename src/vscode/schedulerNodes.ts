@@ -134,7 +134,7 @@ export function schedulerTreeItem(
       const jobs = state?.cron?.jobs;
       const warn = jobs?.filter((j) => j.facts.length).length ?? 0;
       item.description = jobs
-        ? `${state?.cron?.schedulerEnabled === false ? 'scheduler off · ' : ''}${jobs.length} jobs${warn ? ` · ${warn} need attention` : ''}`
+        ? `${state?.cron?.schedulerEnabled === false ? 'scheduler off · ' : ''}${jobs.length} job${jobs.length === 1 ? '' : 's'}${warn ? ` · ${warn} need${warn === 1 ? 's' : ''} attention` : ''}`
         : state?.cronProblem
           ? 'not read'
           : '';

@@ -140,7 +140,7 @@ describe('cron jobs: sessions and listing', () => {
     );
     assert.equal(cronJobLine(snap.jobs[1], NOW), 'every 20s · next in 1m · last ok');
     const d = describeCron(snap, undefined, NOW);
-    assert.equal(d.lines[0], 'cron: 2 jobs, 1 need attention');
+    assert.equal(d.lines[0], 'cron: 2 jobs, 1 needs attention');
     assert.match(d.lines[1], /^ {2}late: overdue$/);
     assert.equal(d.jobs[0].facts[0].kind, 'overdue');
   });

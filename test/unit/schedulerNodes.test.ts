@@ -84,7 +84,7 @@ describe('scheduler nodes under a gateway', () => {
 
   it('cron jobs: the one needing attention first, with what is wrong; menus keyed on enabled/disabled', () => {
     const [root] = schedulerRootNodes('gw', () => true);
-    assert.equal(item(root).description, '3 jobs · 1 need attention');
+    assert.equal(item(root).description, '3 jobs · 1 needs attention');
     const jobs = children(root).map((n) => item(n));
     assert.deepEqual(
       jobs.map((j) => [j.label, j.description, j.contextValue]),
