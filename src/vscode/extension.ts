@@ -8,6 +8,7 @@ import { PlaintextConsent, registerTransportTrustCommands } from './commands/tra
 import { registerRecoveryCommands } from './commands/recoveryCommands';
 import { registerProfileCommands } from './commands/profileCommands';
 import { registerDiagnosticsCommands } from './commands/diagnosticsCommands';
+import { registerSchedulerCommands } from './commands/schedulerCommands';
 import { ActionServices } from './commands/commandHost';
 import { requestTimeoutFromSeconds } from '../actions/operatorConnection';
 import { WatchdogHost } from './watchdogHost';
@@ -117,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   registerRecoveryCommands(actions);
   registerProfileCommands(actions, context);
   registerDiagnosticsCommands(actions, context);
+  registerSchedulerCommands(actions);
   const watchdog = new WatchdogHost(actions);
   context.subscriptions.push(watchdog);
   const details = new GatewayDetailsPanels(context.extensionUri, activeFleet, output);

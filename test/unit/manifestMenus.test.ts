@@ -36,3 +36,37 @@ describe('session row menus (package.json)', () => {
     });
   }
 });
+
+describe('cron job and task row menus (package.json)', () => {
+  const items = manifest.contributes.menus['view/item/context'];
+  // The context values src/vscode/schedulerNodes.ts gives the rows, and what each row must (not) offer.
+  const cases: Array<[string, string[]]> = [
+    ['cronJob.enabled', ['lanewatch.cronRunNow', 'lanewatch.cronDisable']],
+    ['cronJob.enabled.attention', ['lanewatch.cronRunNow', 'lanewatch.cronDisable']],
+    ['cronJob.disabled', ['lanewatch.cronRunNow', 'lanewatch.cronEnable']],
+    ['cronJob.disabled.attention', ['lanewatch.cronRunNow', 'lanewatch.cronEnable']],
+    ['task.deliveryPending', []],
+    ['task.deliveryPending.active', ['lanewatch.taskCancel']],
+    ['task.deliveryFailed', ['lanewatch.taskRetry']],
+    ['task.deliveryFailed.active', ['lanewatch.taskCancel', 'lanewatch.taskRetry']],
+    ['cronRoot', ['lanewatch.refreshScheduler']],
+    ['tasksRoot', ['lanewatch.refreshScheduler']],
+    ['schedulerNote', []],
+  ];
+  const scheduler = [
+    'lanewatch.cronRunNow',
+    'lanewatch.cronDisable',
+    'lanewatch.cronEnable',
+    'lanewatch.taskCancel',
+    'lanewatch.taskRetry',
+    'lanewatch.refreshScheduler',
+  ];
+  for (const [contextValue, expected] of cases)
+    it(`${contextValue} offers ${expected.join(', ') || 'nothing'}`, () => {
+      const offered = items
+        .filter((i) => scheduler.includes(i.command) && shows(i.when, contextValue))
+        .map((i) => i.command)
+        .sort();
+      assert.deepEqual(offered, [...expected].sort());
+    });
+});
