@@ -7,6 +7,7 @@ import { describeFinished, isWaitingPendingInput, readPendingInputs } from '../l
 import { abortReachesAgentRuns, rowsReportActiveRuns } from '../gateway/versionRules';
 import { decodeRunEvent } from '../lanes/runEvent';
 import type { RunEvidence, RunEvidenceSource } from '../lanes/runEvidence';
+import type { FamilyRecoveryResult } from './familyRecovery';
 
 export type { RunEvidence, RunEvidenceSource } from '../lanes/runEvidence';
 
@@ -35,8 +36,18 @@ export interface SessionReadBack {
   status?: string;
   sessionId?: string;
   sessionStartedAt?: number;
+  /**
+   * 2026.9.x: the row's hasActiveSubagentRun. A parent whose turn ended in sessions_yield has no run of its own while
+   * its subagents work, and its row keeps status "running": that word is the wait, not a leftover.
+   */
+  waitingOnSubagents?: boolean;
+  /** 2026.9.x: the row's childSessions (the subagents it spawned), at most MAX_CHILD_KEYS of them. */
+  childSessions?: string[];
   at: number;
 }
+
+/** A row lists at most this many childSessions here (the gateway caps active children per session at 20). */
+const MAX_CHILD_KEYS = 200;
 
 /** freed: the step freed the session; reset: a new transcript generation was proven (the session may have been free). */
 export type StepOutcome = 'freed' | 'reset' | 'no-change' | 'refused' | 'failed' | 'cancelled';
@@ -79,6 +90,8 @@ export interface RecoveryReport {
   verdict:
     'freed' | 'ineffective' | 'failed' | 'refused' | 'cancelled' | 'nothing-to-do' | 'needs-restart' | 'unverified';
   summary: string;
+  /** A parent that waited on a subagent: the subagent was recovered first (the steps are its), and what the parent did. */
+  family?: FamilyRecoveryResult;
 }
 
 export interface RecoveryContext {
@@ -207,6 +220,14 @@ export async function readBack(ctx: RecoveryContext, key: string, watch?: RunWat
     status: typeof row.status === 'string' ? row.status : undefined,
     sessionId: typeof row.sessionId === 'string' ? row.sessionId : undefined,
     sessionStartedAt: typeof rec(row).sessionStartedAt === 'number' ? (rec(row).sessionStartedAt as number) : undefined,
+    ...(typeof row.hasActiveSubagentRun === 'boolean' ? { waitingOnSubagents: row.hasActiveSubagentRun } : {}),
+    ...(Array.isArray(row.childSessions)
+      ? {
+          childSessions: row.childSessions
+            .filter((k): k is string => typeof k === 'string' && k !== key)
+            .slice(0, MAX_CHILD_KEYS),
+        }
+      : {}),
   };
   if (!rowsReportActiveRuns(ctx.connection.helloSummary)) {
     const evidence = ctx.evidence?.read(key);
@@ -697,7 +718,9 @@ export async function recoverSession(
       summary:
         first.statusTrusted === false
           ? `nothing to recover: ${first.evidence?.why ?? 'no run is alive'}${first.status === 'running' ? ' (the row\'s "running" is a protocol-3 leftover and holds nothing)' : ''}`
-          : `nothing to recover: no run is active and nothing is waiting${first.status === 'running' ? ' (the row\'s "running" is a leftover and holds nothing)' : ''}`,
+          : first.waitingOnSubagents
+            ? `nothing of its own to recover: no run is active and nothing is waiting; its row says "running" because its turn waits for its subagents (sessions_yield), which is the subagents' work, not a leftover`
+            : `nothing to recover: no run is active and nothing is waiting${first.status === 'running' ? ' (the row\'s "running" is a leftover and holds nothing)' : ''}`,
     };
   }
   const steps: RecoveryStep[] = [];

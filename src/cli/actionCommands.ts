@@ -39,6 +39,7 @@ import {
   type WatchdogEvent,
   type WatchdogRules,
 } from '../watchdog/watchdog';
+import { runRecover } from '../actions/familyRecovery';
 import { settled, UsageError } from './cliFleet';
 import { cliNextStep, cliProblemText, type AdviceContext } from './cliAdvice';
 
@@ -70,6 +71,11 @@ export interface ActionContext {
   replyTimeoutMs?: number;
   /** For advice about a connection problem (the URL, the token's variable). */
   advice: AdviceContext;
+  /**
+   * recover: `auto` (default) recovers first the subagent a waiting parent waits on; `parent` (--parent-itself) runs
+   * the ladder on the session named, as for any other session.
+   */
+  recoverTarget?: 'auto' | 'parent';
 }
 
 /** How long send waits for the reply, without --reply-timeout-seconds. */
@@ -98,7 +104,7 @@ async function ask(ctx: Pick<ActionContext, 'yes' | 'io'>, q: Question): Promise
 }
 
 /** A terminal has no progress UI and no cancel button: the work runs as is. */
-function terminalHost(ctx: ActionContext): ActionHost {
+export function terminalHost(ctx: ActionContext): ActionHost {
   return {
     confirm: (q) => ask(ctx, q),
     progress: (_title, work) => work(undefined, () => undefined),
@@ -145,19 +151,20 @@ export async function runSessionCommand(
   key: string,
   message?: string,
 ): Promise<number> {
-  const report = await runSessionAction(
-    {
-      conns: ctx.conns,
-      config: ctx.config,
-      watcher: ctx.fleet.gateway(ctx.config.name),
-      audit: ctx.audit,
-      settleTimeoutMs: ctx.replyTimeoutMs ?? DEFAULT_SETTLE_MS,
-      replyTimeoutMs: ctx.replyTimeoutMs ?? DEFAULT_REPLY_MS,
-    },
-    planSessionAction(action, ctx.config.name, key),
-    terminalHost(ctx),
-    { message },
-  );
+  const env = {
+    conns: ctx.conns,
+    config: ctx.config,
+    watcher: ctx.fleet.gateway(ctx.config.name),
+    audit: ctx.audit,
+    settleTimeoutMs: ctx.replyTimeoutMs ?? DEFAULT_SETTLE_MS,
+    replyTimeoutMs: ctx.replyTimeoutMs ?? DEFAULT_REPLY_MS,
+  };
+  // recover: a parent waiting on a subagent that holds its lane has that subagent recovered first (asked y/N on a
+  // terminal, or taken with --yes), said in the report; --parent-itself acts on the parent alone.
+  const report =
+    action === 'recover'
+      ? await runRecover(env, key, terminalHost(ctx), { target: ctx.recoverTarget ?? 'auto' })
+      : await runSessionAction(env, planSessionAction(action, ctx.config.name, key), terminalHost(ctx), { message });
   return finish(ctx, report);
 }
 
@@ -219,6 +226,12 @@ function watchEventText(e: WatchdogEvent, advice: AdviceContext): string {
   }
 }
 
+/** Which families of sessions the watchdog covers, as the startup line says it. */
+export function coverText(rules: Pick<WatchdogRules, 'subagents' | 'cron'>): string {
+  const word = (on: boolean | undefined) => (on === false ? 'not covered' : 'covered');
+  return `subagent sessions ${word(rules.subagents)}, cron sessions ${word(rules.cron)}`;
+}
+
 /** The foreground watchdog: runs until SIGINT/SIGTERM (or `until` resolves), printing every decision. */
 export async function runWatch(
   fleet: Fleet,
@@ -241,7 +254,7 @@ export async function runWatch(
       .map((g) => g.name)
       .join(
         ', ',
-      )}; acting on ${rules.states.join('/')} after ${rules.thresholdMs / 1000} s, at most ${rules.maxActionsPerHour}/hour per session, cool-down ${rules.cooldownMs / 1000} s${rules.exclude.length ? `, never on ${rules.exclude.join(', ')}` : ''}\n`,
+      )}; acting on ${rules.states.join('/')} after ${rules.thresholdMs / 1000} s, at most ${rules.maxActionsPerHour}/hour per session, cool-down ${rules.cooldownMs / 1000} s${rules.exclude.length ? `, never on ${rules.exclude.join(', ')}` : ''}; ${coverText(rules)}\n`,
   );
   const dog = new Watchdog(fleet, {
     rules,

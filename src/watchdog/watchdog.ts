@@ -6,7 +6,9 @@
 // fires when its threshold passes; nothing polls. "Since" is when this watchdog first saw the state, so a
 // restart of the watchdog never acts on a session it has not itself watched for the full threshold.
 import type { AuditEntry } from '../actions/auditTrail';
+import { cronJobOfSessionKey } from '../fleet/cronJobs';
 import type { GatewayWatcher } from '../fleet/gatewayWatcher';
+import { declaredParent } from '../fleet/sessionFamily';
 import type { LaneState } from '../lanes/laneStatus';
 import type { RecoveryReport } from '../actions/recovery';
 
@@ -17,15 +19,56 @@ export interface WatchdogRules {
   cooldownMs: number;
   /** Session keys never acted on: exact keys, or patterns with `*` (e.g. "agent:main:main", "agent:ops:*"). */
   exclude: string[];
+  /**
+   * Act on subagent sessions (rows that name a parent: parentSessionKey / spawnedBy). Default on: a wedged subagent
+   * blocks the parent that waits on it (whose own lane is free, so the watchdog never arms it), and recovering the
+   * subagent is the least destructive way to give the parent its turn back. Unset: on.
+   */
+  subagents?: boolean;
+  /**
+   * Act on cron sessions (`agent:<id>:cron:<jobId>`, `…:run:<id>`). Default on: a cron run wedged past the threshold
+   * holds the scheduler's lane (with maxConcurrentRuns 1, every job), and its zombie rows are among the field's
+   * reports. Off for operators who leave cron runs to the scheduler's own timeouts (each abort counts as a failed run
+   * toward its failure alerts and auto-disable). Unset: on.
+   */
+  cron?: boolean;
 }
 
-export const DEFAULT_WATCHDOG_RULES: WatchdogRules = {
+export const DEFAULT_WATCHDOG_RULES: Required<WatchdogRules> = {
   states: ['stalled', 'stuck', 'stale'],
   thresholdMs: 10 * 60_000,
   maxActionsPerHour: 2,
   cooldownMs: 5 * 60_000,
   exclude: [],
+  subagents: true,
+  cron: true,
 };
+
+/** A session's kind for the watchdog's cover rules: what its row and key say, never a guess from timing. */
+export function sessionKindOf(
+  key: string,
+  row: Parameters<typeof declaredParent>[0] | undefined,
+): {
+  subagent: boolean;
+  cron: boolean;
+} {
+  return {
+    subagent: !!row && declaredParent(row) !== undefined,
+    // The gateway's canonical cron keys are agent-scoped (verified on 2026.9.6); its docs also name the bare form.
+    cron: cronJobOfSessionKey(key) !== undefined || key.startsWith('cron:'),
+  };
+}
+
+/** Why the rules leave this session to others (subagents or cron not covered), or undefined. */
+export function notCoveredBecause(
+  rules: Pick<WatchdogRules, 'subagents' | 'cron'>,
+  kind: { subagent: boolean; cron: boolean },
+): string | undefined {
+  if (kind.subagent && rules.subagents === false)
+    return 'a subagent session, and the watchdog is set not to cover subagent sessions';
+  if (kind.cron && rules.cron === false) return 'a cron session, and the watchdog is set not to cover cron sessions';
+  return undefined;
+}
 
 export type WatchdogEvent =
   | { kind: 'armed'; gateway: string; key: string; state: LaneState; actAt: number }
@@ -132,6 +175,12 @@ export function validateWatchdogRules(raw: Partial<Record<keyof WatchdogRules, u
     if (!Array.isArray(raw.exclude) || raw.exclude.some((x) => typeof x !== 'string'))
       problems.push('exclude must be a list of session keys or patterns');
     else rules.exclude = raw.exclude as string[];
+  }
+  for (const key of ['subagents', 'cron'] as const) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'boolean') problems.push(`${key} must be true or false`);
+    else rules[key] = v;
   }
   return { rules, problems };
 }
@@ -285,6 +334,13 @@ export class Watchdog {
     const excluded = excludedBy(key, this.opts.rules.exclude);
     if (excluded) {
       skip(`excluded by "${excluded}"`);
+      return;
+    }
+    // Read once per due session (not per change): a scan of the rows is cheap at that rate.
+    const row = w.sessionRows().find((r) => r.key === key);
+    const notCovered = notCoveredBecause(this.opts.rules, sessionKindOf(key, row));
+    if (notCovered) {
+      skip(notCovered);
       return;
     }
     const history = (this.actions.get(tid) ?? []).filter((x) => x > now - HOUR);
