@@ -16,6 +16,8 @@ import { OperatorConnections } from '../actions/operatorConnection';
 import { profileDurationProblem, type ProfileKind } from '../actions/gatewayProfile';
 import { PROFILE_KINDS, runProfileCommand } from './profileCommand';
 import { runDiagnosticsExport } from './diagnosticsCommand';
+import { runSchedulerCommand, schedulerActionOf } from './schedulerCommand';
+import type { SchedulerActionName } from '../actions/schedulerActions';
 import { defaultServeArgs, isServeOption, runServe, serveOption, type ServeArgs } from './serveCommand';
 import { describeFailure } from '../actions/actionReport';
 import { cliFix, cliProblemText, type AdviceContext } from './cliAdvice';
@@ -51,6 +53,9 @@ export interface Parsed {
   waitMs: number;
   watch: Partial<Record<keyof WatchdogRules, unknown>>;
   fleet: Omit<CliFleetOptions, 'version'>;
+  /** cron run|disable|enable <jobId>, tasks cancel|retry <taskId>: the action and the job or task id. */
+  schedulerAction?: SchedulerActionName;
+  schedulerTarget?: string;
   /** serve: --metrics-listen, --watchdog, --notify-webhook… (serveCommand.ts). */
   serve?: ServeArgs;
 }
@@ -269,6 +274,15 @@ export function parseArgs(argv: readonly string[]): Parsed {
     if (out.fleet.gateways.length > 1)
       throw new UsageError('diagnostics export acts on one gateway: pass --gateway once');
   }
+  if (out.command === 'cron' || out.command === 'tasks') {
+    const verbs = out.command === 'cron' ? 'run|disable|enable <jobId>' : 'cancel|retry <taskId>';
+    const verb = positional.shift();
+    out.schedulerAction = schedulerActionOf(out.command, verb);
+    if (!out.schedulerAction || positional.length !== 1)
+      throw new UsageError(`${out.command} needs what to do and to which: lanewatch ${out.command} ${verbs}`);
+    out.schedulerTarget = positional.shift();
+    if (out.fleet.gateways.length > 1) throw new UsageError(`${out.command} acts on one gateway: pass --gateway once`);
+  }
   if (needsKey && positional.length !== 1)
     throw new UsageError(`${out.command} needs exactly one session key, e.g. lanewatch ${out.command} agent:main:main`);
   if (!needsKey && positional.length)
@@ -402,8 +416,8 @@ export async function main(
         watch: parsed.watch,
         until: until(),
       });
-    // send and profile open their own connection and need nothing the watcher reads first.
-    if (parsed.command !== 'send' && parsed.command !== 'profile') await settled(fleet, parsed.waitMs);
+    // send, profile, cron and tasks open their own connection and need nothing the watcher reads first.
+    if (!['send', 'profile', 'cron', 'tasks'].includes(parsed.command)) await settled(fleet, parsed.waitMs);
     const ctx: ActionContext = {
       fleet,
       config: first.config,
@@ -430,6 +444,9 @@ export async function main(
         return await runProfileCommand(ctx, parsed.profileKind!, parsed.durationSeconds, parsed.out, until());
       case 'diagnostics':
         return await runDiagnosticsExport(ctx, parsed.out, until());
+      case 'cron':
+      case 'tasks':
+        return await runSchedulerCommand(ctx, parsed.schedulerAction!, parsed.schedulerTarget!);
     }
     return EXIT.usage;
   } catch (err) {
@@ -469,6 +486,27 @@ export function cliReport(report: FleetReport, fleet: Fleet, adviceFor: (name: s
   };
 }
 
+/** How long `status` waits for the cron jobs and the task ledger after the sessions (they are read side by side). */
+const SCHEDULER_BUDGET_MS = 5_000;
+
+/**
+ * Reads the cron jobs and the task ledger of every connected gateway that has them, side by side, for at most
+ * `budgetMs`; returns the gateways whose read had not answered by then (their report then says so).
+ */
+async function readSchedulers(fleet: Fleet, budgetMs: number): Promise<Set<string>> {
+  const offering = fleet
+    .gateways()
+    .filter((w) => w.connection.isConnected() && w.snapshot().hello?.methods.has('cron.list'));
+  const pending = new Set(offering.map((w) => w.name));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(offering.map((w) => w.scheduler.read(true).finally(() => pending.delete(w.name)))),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs))),
+  ]);
+  clearTimeout(timer);
+  return pending;
+}
+
 async function status(
   fleet: Fleet,
   parsed: Parsed,
@@ -476,7 +514,14 @@ async function status(
   adviceFor: (name: string) => AdviceContext,
 ): Promise<number> {
   await settled(fleet, parsed.waitMs);
+  const schedulerUnread = await readSchedulers(fleet, Math.min(parsed.waitMs, SCHEDULER_BUDGET_MS));
   const report = cliReport(reportFleet(fleet), fleet, adviceFor);
+  for (const g of report.gateways)
+    if (schedulerUnread.has(g.name))
+      (g.notReadInTime ??= []).push({
+        what: 'cron.list',
+        detail: `the cron jobs and tasks did not answer within ${Math.min(parsed.waitMs, SCHEDULER_BUDGET_MS)} ms`,
+      });
   io.out(
     parsed.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderFleetText(report, { facts: parsed.facts })}\n`,
   );

@@ -12,6 +12,8 @@ export const COMMANDS = [
   'watch',
   'profile',
   'diagnostics',
+  'cron',
+  'tasks',
   'serve',
 ] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -112,6 +114,23 @@ stability bundle, the config's shape; no chat text or secrets), made by the inst
 the CLI in its environment, never its command line. For a remote gateway, run that command on its host.
   --out DIR               where to write the zip (default: the current folder)
   LANEWATCH_OPENCLAW      the openclaw CLI to run when it is not \`openclaw\` on PATH (a path)`,
+  cron: `usage: lanewatch cron run|disable|enable <jobId> [--yes] [--reply-timeout-seconds N]
+
+A cron job of the gateway's scheduler (operator.admin). Each is confirmed by reading the scheduler back, never by its
+answer alone: \`run\` starts a run now, outside the schedule (the schedule is unchanged), and follows it in the job's
+run history; \`disable\` stops the job firing (a run in progress is stopped by the scheduler) and is confirmed when the
+job reads back disabled with no next run; \`enable\` when it reads back enabled with a next run. \`lanewatch status
+--json\` lists the jobs with their ids.
+  ${YES}
+  --reply-timeout-seconds N  (run) how long to follow the run before saying it is not confirmed (default 20)`,
+  tasks: `usage: lanewatch tasks cancel|retry <taskId> [--yes] [--reply-timeout-seconds N]
+
+A task of the gateway's task ledger (operator.write; 2026.9.x has one, 2026.3.x and 2026.4.x do not): \`cancel\` stops a queued or running
+task through its owner and is confirmed when the ledger reads it cancelled; \`retry\` hands a finished result whose
+delivery failed to the session that asked for it again (it can show twice if an earlier delivery arrived) and is
+confirmed when the delivery leaves "failed". \`lanewatch status --json\` lists the undelivered tasks with their ids.
+  ${YES}
+  --reply-timeout-seconds N  (cancel) how long to wait for the ledger to say cancelled (default 20)`,
   serve: SERVE_USAGE,
 };
 
@@ -127,6 +146,8 @@ commands:
   watch                  foreground watchdog: recover sessions that stay wedged past a threshold
   profile cpu|heap       a CPU profile (5 s) or heap allocation profile (--duration S) of the gateway, to --out FILE
   diagnostics export     OpenClaw's redacted diagnostics zip of a gateway on this machine, for a bug report
+  cron run|disable|enable <jobId>   run a cron job now, or disable / enable it, confirmed by the scheduler
+  tasks cancel|retry <taskId>       cancel a task, or retry delivering its result, confirmed by the ledger
   ${SERVE_SUMMARY}
 
 ${GATEWAY_OPTIONS}

@@ -7,6 +7,7 @@ import { compareLaneStates, isBusyLane, laneStateWords, type LaneState, type Lan
 import { revealBidiControls } from './visibleText';
 import { describeConnection, describeSession, fixFor, sessionLabel, summarizeCounts } from './describe';
 import { buildSessionFamily, familyView, type SessionFamily } from '../fleet/sessionFamily';
+import { describeCron, describeTasks, type CronStatusJson, type TasksStatusJson } from './schedulerReport';
 
 export interface SessionReport {
   key: string;
@@ -60,6 +61,12 @@ export interface GatewayReport {
    * waiting: `what` is the gateway method, `key` the session it was for. Absent when everything was read.
    */
   notReadInTime?: Array<{ what: string; key?: string; detail: string }>;
+  /**
+   * The cron jobs and the task ledger as last read (watcher.scheduler): absent until someone read them (`lanewatch
+   * status` does; the extension once the tree has shown them) and on gateways without them.
+   */
+  cron?: CronStatusJson;
+  tasks?: TasksStatusJson;
   agents: Array<{
     id: string;
     isDefault: boolean;
@@ -232,6 +239,8 @@ export function reportGateway(fleet: Fleet, watcher: GatewayWatcher, now = Date.
       sessions: orphans,
     });
   const table = watcher.laneTable();
+  const scheduler = watcher.scheduler.latest();
+  const methods = snap.hello?.methods;
   return {
     name: watcher.name,
     url: watcher.config.url,
@@ -264,6 +273,12 @@ export function reportGateway(fleet: Fleet, watcher: GatewayWatcher, now = Date.
     lanesSource: table?.source,
     lanesNote: table?.note,
     ...(unread.gateway.length ? { notReadInTime: unread.gateway } : {}),
+    ...(scheduler && methods?.has('cron.list')
+      ? { cron: describeCron(scheduler.cron, scheduler.cronProblem, now) }
+      : {}),
+    ...(scheduler && methods?.has('tasks.list')
+      ? { tasks: describeTasks(scheduler.tasks, scheduler.tasksProblem) }
+      : {}),
     agents,
   };
 }
@@ -307,6 +322,10 @@ export function renderFleetText(report: FleetReport, opts: { facts?: boolean; no
       out.push(
         `  lanes: ${busyLanes.map((l) => `${clean(l.lane)} ${l.active}/${l.max ?? '?'}${l.queued ? ` +${l.queued} queued` : ''}`).join(', ')}`,
       );
+    // Cron and tasks only when there is something to say: a job at all, an undelivered result, a task running.
+    if (g.cron && (g.cron.jobs.length || !g.cron.read)) for (const l of g.cron.lines) out.push(`  ${clean(l)}`);
+    if (g.tasks && (g.tasks.pending + g.tasks.failed + g.tasks.active + g.tasks.stale.length || !g.tasks.read))
+      for (const l of g.tasks.lines) out.push(`  ${clean(l)}`);
     for (const a of g.agents) {
       out.push(`  ${clean(a.id)}${a.isDefault ? ' (default)' : ''}  ${countsText(a.counts)}`);
       for (const s of a.sessions) {

@@ -104,7 +104,7 @@ export function describeTasks(ledger: TaskLedgerModel | undefined, problem?: Par
       giveUpsWithoutTask: 0,
       lines: [
         problem?.unsupported
-          ? 'tasks: this gateway has no task ledger (openclaw 2026.7 and later have one)'
+          ? 'tasks: this gateway has no task ledger (2026.9.x has one; 2026.3.x and 2026.4.x do not)'
           : `tasks: not read${problem ? ` (${problem.text})` : ''}`,
       ],
     };

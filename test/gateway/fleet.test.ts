@@ -22,6 +22,7 @@ import { parseLogLine, type ParsedLogLine } from '../../src/logs/logLine';
 import { compileLogFilter } from '../../src/logs/logRing';
 import { GatewayLogSource, logFileCandidates, type LogSourceState } from '../../src/logs/logSource';
 import { importFixture, repoRoot } from '../support/fixtures';
+import { runCli } from '../support/cli';
 
 // The fleet scenarios here rely on 2026.9.x row fields (hasActiveRun, chat.history pendingInputs) and its
 // long-running diagnostic. On 2026.3.x/2026.4.x the same questions (running, stale, CLI agreement, recovery) are
@@ -145,24 +146,6 @@ function nextEvent(
         resolve(f);
       }
     });
-  });
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '',
-      stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 }
 

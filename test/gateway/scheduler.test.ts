@@ -23,6 +23,7 @@ import { planSchedulerAction, runSchedulerAction, type SchedulerActionName } fro
 import type { GatewayConfig } from '../../src/config/gatewaySettings';
 import { describeCron, describeTasks } from '../../src/report/schedulerReport';
 import { importFixture, repoRoot } from '../support/fixtures';
+import { runCli } from '../support/cli';
 import { GENERATION, on, VERSION } from '../support/scope';
 
 const LONG = { timeout: 300_000 };
@@ -151,7 +152,7 @@ describe(`cron and tasks on a real gateway (openclaw ${VERSION})`, () => {
       assert.equal(state.cron!.jobs[0].id, hungId, 'jobs that need attention first');
       assert.match(
         describeCron(state.cron, undefined).lines.join('\n'),
-        /cron: \d+ jobs, 1 need attention\n {2}lw hung job: overdue/,
+        /cron: \d+ jobs, 1 needs attention\n {2}lw hung job: overdue/,
       );
       // The cron session row the gateway lists is linked to the job.
       const rows = (await op.request('sessions.list', {})).sessions as Array<{ key: string }>;
@@ -238,6 +239,38 @@ describe(`cron and tasks on a real gateway (openclaw ${VERSION})`, () => {
         new RegExp(`next run ${new Date(onJob.state.nextRunAtMs).toISOString().slice(0, 19).replace('T', ' ')}`),
       );
       await op.request('cron.update', { id: hungId, patch: { enabled: false } });
+    },
+  );
+
+  it(
+    'the CLI: status --json carries the jobs; cron enable / disable exit 0 as the official client confirms; an unknown id is refused',
+    { ...LONG, ...CRON },
+    async () => {
+      const env = { LW_SCHED_TOKEN: gw.token };
+      const cli = (...args: string[]) => runCli([...args, '--gateway', gw.url, '--token-env', 'LW_SCHED_TOKEN'], env);
+      const status = await cli('status', '--json');
+      assert.equal(status.code, 0, status.stderr);
+      const g = JSON.parse(status.stdout).gateways[0];
+      const listed = g.cron.jobs.find((j: any) => j.id === hungId);
+      assert.ok(listed, `status --json lists the job: ${JSON.stringify(g.cron).slice(0, 500)}`);
+      assert.equal(listed.enabled, (await officialJob(hungId)).enabled, 'as the official client reads it');
+      assert.equal(status.stdout.includes(gw.token), false, 'no token in the report');
+
+      const on = await cli('cron', 'enable', hungId, '--yes');
+      assert.equal(on.code, 0, `${on.stdout}${on.stderr}`);
+      assert.match(on.stdout, /^Enabled lw hung job: next run /);
+      assert.equal((await officialJob(hungId)).enabled, true, 'the official client reads it enabled');
+      const off = await cli('cron', 'disable', hungId, '--yes');
+      assert.equal(off.code, 0, `${off.stdout}${off.stderr}`);
+      assert.match(off.stdout, /^Disabled lw hung job: it has no next run/);
+      const offJob = await officialJob(hungId);
+      assert.equal(offJob.enabled, false, 'the official client reads it disabled');
+      assert.equal(offJob.state.nextRunAtMs, undefined);
+
+      const unknown = await cli('cron', 'run', 'no-such-job', '--yes');
+      assert.equal(unknown.code, 4, `${unknown.stdout}${unknown.stderr}`);
+      assert.match(unknown.stderr, /There is no cron job no-such-job on .*: nothing done/);
+      assert.equal(unknown.stdout, '');
     },
   );
 

@@ -382,7 +382,7 @@ describe('the scheduler reader: on demand, bounded, joins a read in flight', { t
     assert.equal(s!.cron!.schedulerEnabled, false);
     assert.match(
       describeCron(s!.cron, undefined).lines[0],
-      /^cron: 1 jobs \(the scheduler is off on this gateway: no job fires until it is turned on\)$/,
+      /^cron: 1 job \(the scheduler is off on this gateway: no job fires until it is turned on\)$/,
     );
   });
 

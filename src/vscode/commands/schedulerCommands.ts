@@ -96,7 +96,9 @@ export function registerSchedulerCommands(actions: ActionServices): void {
       if (!watcher) {
         if (!arg?.gateway && !fleet.gateways().some((w) => w.snapshot().hello?.methods.has(method)))
           void vscode.window.showWarningMessage(
-            `Lanewatch: no connected gateway has ${isCron(action) ? 'a scheduler' : 'a task ledger'} (${isCron(action) ? 'cron jobs' : 'tasks'} need OpenClaw ${isCron(action) ? '2026.3' : '2026.9'} or later).`,
+            isCron(action)
+              ? 'Lanewatch: no connected gateway has a scheduler.'
+              : 'Lanewatch: no connected gateway has a task ledger (2026.9.x has one; 2026.3.x and 2026.4.x do not).',
           );
         return undefined;
       }
