@@ -163,6 +163,14 @@ export function schedulerTreeItem(
           `Session: \`${escapeMarkdown(j.sessionKey)}\` · job id \`${escapeMarkdown(j.id)}\``,
         ]);
         item.contextValue = `cronJob.${j.enabled ? 'enabled' : 'disabled'}${j.facts.length ? '.attention' : ''}`;
+        // A click shows the job's session row (where its run is, and Recover / Abort when it hangs); a job that never
+        // ran has no session yet.
+        if (j.lastRunAtMs !== undefined || j.runningSinceMs !== undefined)
+          item.command = {
+            command: 'lanewatch.revealSession',
+            title: 'Show its session',
+            arguments: [{ gateway: node.gateway, key: j.sessionKey }],
+          };
         item.accessibilityInformation = { label: `${j.name}, ${item.description}` };
       }
       break;

@@ -94,6 +94,12 @@ describe('scheduler nodes under a gateway', () => {
         ['paused', 'disabled · every 1m00s', 'cronJob.disabled'],
       ],
     );
+    assert.deepEqual(
+      jobs[0].command?.arguments,
+      [{ gateway: 'gw', key: 'agent:main:cron:late' }],
+      'a click shows the job’s session row',
+    );
+    assert.equal(jobs[0].command?.command, 'lanewatch.revealSession');
     const tip = (jobs[0].tooltip as MarkdownString).value;
     assert.ok(!tip.includes('**bold**'), `the job's name is escaped in the tooltip: ${tip}`);
     assert.match(tip, /marked running for 5m10s .* longer than its timeout \\\(30s\\\) allows/);
