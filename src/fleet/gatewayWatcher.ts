@@ -51,6 +51,12 @@ import type { RunEvidence, RunEvidenceSource } from '../lanes/runEvidence';
 import { readSessions, type ListedPage, type PageRequest, type RowChange } from './sessionPaging';
 import { SchedulerApi } from '../gateway/schedulerApi';
 import { SchedulerReader } from './schedulerRead';
+import {
+  recorderRecoveries,
+  summarizeGatewayRecoveries,
+  type GatewayRecoverySummary,
+  type RecorderRecovery,
+} from './gatewayRecoverySummary';
 import { GatewayRequestError } from '../gateway/requestError';
 import {
   GatewayHealthPoller,
@@ -191,6 +197,8 @@ export class GatewayWatcher {
   private readonly laneWaits = new Map<string, LaneWaitSighting>();
   /** The gateway's own stuck-session recovery outcomes, per session (its `stuck session recovery outcome` lines). */
   private readonly gatewayRecoveries = new Map<string, GatewayRecoverySighting>();
+  /** The stability recorder's recovery attempts (2026.9.x), read beside the health samples; the newest 200. */
+  private recorderRecoveries?: RecorderRecovery[];
   private readonly pendingInputs = new Map<string, number>();
   private readonly transcriptTails = new Map<string, TranscriptTail>();
   private readonly recentDiagnostics: ParsedLogLine[] = [];
@@ -274,7 +282,14 @@ export class GatewayWatcher {
         const h = this.connection.helloSummary;
         // 2026.9.x records liveness warnings; 2026.4.x has the recorder but no event-loop monitor behind it.
         if (!h?.methods.has('diagnostics.stability') || !h.methods.has('system.info')) return undefined;
-        const snap = await this.api.diagnosticsStability({ type: 'diagnostic.liveness.warning', limit: 5 });
+        // Beside it, the recorder's own recovery attempts (they name no session): the gateway-wide summary.
+        const [snap] = await Promise.all([
+          this.api.diagnosticsStability({ type: 'diagnostic.liveness.warning', limit: 5 }),
+          this.api
+            .diagnosticsStability({ type: 'session.recovery.completed', limit: 200 })
+            .then((r) => (this.recorderRecoveries = recorderRecoveries((r as { events?: unknown }).events)))
+            .catch(() => undefined),
+        ]);
         return latestLivenessWarning((snap as { events?: unknown }).events);
       },
       connected: () => this.connection.isConnected(),
@@ -1205,6 +1220,24 @@ export class GatewayWatcher {
     if (!h || h.methods.has('system.info'))
       return { raw: await this.api.systemInfo({ timeoutMs }), source: 'system.info' };
     return { raw: await this.api.health({ timeoutMs }), source: 'health' };
+  }
+
+  /**
+   * The gateway's own stuck-session recovery over the last 10 minutes: its outcome lines per session, the sessions a
+   * run still holds after it (freed nothing), and on 2026.9.x the recorder's count of every attempt (read while the
+   * process health is read).
+   */
+  gatewayRecoverySummary(now = this.now()): GatewayRecoverySummary {
+    return summarizeGatewayRecoveries(
+      this.gatewayRecoveries.entries(),
+      (key) => this.laneStatus(key).gatewayRecovery?.ineffective === true,
+      this.recorderRecoveries,
+      now,
+      (key) => {
+        const label = this.sessions.get(key)?.label;
+        return typeof label === 'string' && label ? label : key;
+      },
+    );
   }
 
   /** After each sample: tell the views when what they show (the verdict and its short words) changed. */

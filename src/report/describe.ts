@@ -66,7 +66,10 @@ export interface ConnectionDescription {
 }
 
 export function describeConnection(
-  watcher: Pick<GatewayWatcher, 'name' | 'config' | 'lastSyncError'> & { restartRequestedAt?: number },
+  watcher: Pick<GatewayWatcher, 'name' | 'config' | 'lastSyncError'> & {
+    restartRequestedAt?: number;
+    gatewayRecoverySummary?: GatewayWatcher['gatewayRecoverySummary'];
+  },
   snap: ConnectionSnapshot,
   token?: { source: TokenSource; warning?: string },
   now = Date.now(),
@@ -86,6 +89,9 @@ export function describeConnection(
         `openclaw ${escapeMarkdown(snap.hello.serverVersion)} speaks protocol 3: session status comes from run events, logs and transcripts (its rows keep "running" after runs end).`,
       );
     if (snap.missingScopes.length) lines.push('', `Not granted: ${escapeMarkdown(snap.missingScopes.join(', '))}`);
+    // The gateway's own stuck-session recovery, when it ran lately (and where it freed nothing).
+    const recovery = watcher.gatewayRecoverySummary?.(now).text;
+    if (recovery) lines.push('', escapeMarkdown(recovery));
     const sync = watcher.lastSyncError();
     if (sync) {
       description += ' · sync failed';

@@ -7,6 +7,7 @@ import { compareLaneStates, isBusyLane, laneStateWords, type LaneState, type Lan
 import { revealBidiControls } from './visibleText';
 import { describeConnection, describeSession, fixFor, sessionLabel, summarizeCounts } from './describe';
 import { buildSessionFamily, familyView, type SessionFamily } from '../fleet/sessionFamily';
+import type { GatewayRecoverySummary } from '../fleet/gatewayRecoverySummary';
 import { describeCron, describeTasks, type CronStatusJson, type TasksStatusJson } from './schedulerReport';
 
 export interface SessionReport {
@@ -67,6 +68,8 @@ export interface GatewayReport {
    */
   cron?: CronStatusJson;
   tasks?: TasksStatusJson;
+  /** The gateway's own stuck-session recovery in the last 10 minutes, when it ran (fleet/gatewayRecoverySummary.ts). */
+  gatewayRecovery?: GatewayRecoverySummary;
   agents: Array<{
     id: string;
     isDefault: boolean;
@@ -240,6 +243,7 @@ export function reportGateway(fleet: Fleet, watcher: GatewayWatcher, now = Date.
     });
   const table = watcher.laneTable();
   const scheduler = watcher.scheduler.latest();
+  const recovery = snap.state === 'connected' ? watcher.gatewayRecoverySummary(now) : undefined;
   const methods = snap.hello?.methods;
   return {
     name: watcher.name,
@@ -273,6 +277,7 @@ export function reportGateway(fleet: Fleet, watcher: GatewayWatcher, now = Date.
     lanesSource: table?.source,
     lanesNote: table?.note,
     ...(unread.gateway.length ? { notReadInTime: unread.gateway } : {}),
+    ...(recovery?.text ? { gatewayRecovery: recovery } : {}),
     ...(scheduler && methods?.has('cron.list')
       ? { cron: describeCron(scheduler.cron, scheduler.cronProblem, now) }
       : {}),
@@ -322,6 +327,7 @@ export function renderFleetText(report: FleetReport, opts: { facts?: boolean; no
       out.push(
         `  lanes: ${busyLanes.map((l) => `${clean(l.lane)} ${l.active}/${l.max ?? '?'}${l.queued ? ` +${l.queued} queued` : ''}`).join(', ')}`,
       );
+    if (g.gatewayRecovery?.text) out.push(`  ${clean(g.gatewayRecovery.text)}`);
     // Cron and tasks only when there is something to say: a job at all, an undelivered result, a task running.
     if (g.cron && (g.cron.jobs.length || !g.cron.read)) for (const l of g.cron.lines) out.push(`  ${clean(l)}`);
     if (g.tasks && (g.tasks.pending + g.tasks.failed + g.tasks.active + g.tasks.stale.length || !g.tasks.read))

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { describeConnection } from '../../src/report/describe';
 import { after, describe, it } from 'node:test';
 import { MemoryDeviceIdentityStore } from '../../src/gateway';
 import { GatewayWatcher, type WatcherChange } from '../../src/fleet/gatewayWatcher';
@@ -150,6 +151,14 @@ describe('GatewayWatcher against a scripted gateway', () => {
     const facts = s.facts.map((f) => f.text).join(' | ');
     assert.match(facts, /the gateway's own stuck-session recovery released the lane \(1\) 3\d s ago, leaving 1 active/);
     assert.match(facts, /recovery reported success and freed nothing/);
+    // Gateway-wide too: its tooltip says the gateway's own recovery ran and on which session it freed nothing.
+    const tip = describeConnection(w, w.snapshot()).tooltipMarkdown.replace(/\\/g, ''); // Markdown escapes off
+    assert.match(
+      tip,
+      new RegExp(
+        `The gateway's own stuck-session recovery ran on 1 session in the last 10 min; freed nothing on 1 session a run still holds: ${KEY_HUNG}`,
+      ),
+    );
   });
 
   it('a row an event leaves "running" with no active run is read back: when the finishing event was dropped, it is idle, not a zombie', async () => {
