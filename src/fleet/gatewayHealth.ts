@@ -17,10 +17,15 @@
 //   lanewatch.no-answer      the read failed or timed out while connected
 //   lanewatch.memory         resident memory ≥ MEMORY_WARN_BYTES (the field's wedged gateway sat at 2.8 GB)
 //   lanewatch.restarted      a new process instance id since the last sample (not a degradation; said once)
+//   gateway.prometheus       what the gateway's own Prometheus endpoint (diagnostics-prometheus) says: its run,
+//                            model-call, queue and memory figures, or plainly that it is not enabled. Its memory
+//                            sample stands in for system.info's where the version has none (2026.4.x), for
+//                            lanewatch.memory too.
 import { probeHttpPath } from '../gateway/httpProbe';
 import { Emitter } from '../gateway/emitter';
 import type { EventLoopHealthView, LivenessWarningView, ProcessMemoryView } from '../gateway/vitalsTypes';
 import type { GatewayHealthView, HealthPointView } from '../protocol/webviewMessages';
+import { describeGatewayPrometheus, type GatewayPrometheusRead } from './gatewayPrometheus';
 
 export type HealthState = 'ok' | 'degraded' | 'unknown';
 
@@ -94,6 +99,8 @@ export interface HealthEvidence {
   idle?: boolean;
   /** A read in flight since then (a blocked gateway answers nothing: its silence is the first sign). */
   pendingSince?: number;
+  /** The latest read of the gateway's own Prometheus endpoint on this connection. */
+  prometheus?: GatewayPrometheusRead;
 }
 
 // ---------------------------------------------------------------- words
@@ -213,14 +220,22 @@ export function deriveHealth(ev: HealthEvidence): HealthVerdict {
           ? 'this gateway version reports no event-loop sample (openclaw 2026.9 does); only its answer time and readiness are known'
           : 'the gateway has no completed event-loop window yet',
     });
-  if (s?.memory && s.memory.rssBytes >= t.memoryWarnBytes) {
+  const pm = ev.prometheus?.figures?.memory;
+  // The plugin's memory sample where the version's own read has none (2026.4.x's health has no process memory).
+  const memory =
+    s?.memory ??
+    (pm?.rss !== undefined
+      ? { rssBytes: pm.rss, heapUsedBytes: pm.heap_used ?? 0, from: ' (from its Prometheus endpoint)' }
+      : undefined);
+  if (memory && memory.rssBytes >= t.memoryWarnBytes) {
     facts.push({
       rule: 'lanewatch.memory',
-      text: `resident memory ${bytes(s.memory.rssBytes)} (heap ${bytes(s.memory.heapUsedBytes)} used); Lanewatch flags ${bytes(t.memoryWarnBytes)} or more`,
+      text: `resident memory ${bytes(memory.rssBytes)} (heap ${bytes(memory.heapUsedBytes)} used)${'from' in memory ? memory.from : ''}; Lanewatch flags ${bytes(t.memoryWarnBytes)} or more`,
       degrades: true,
     });
-    words.push(`memory ${bytes(s.memory.rssBytes)}`, 4);
+    words.push(`memory ${bytes(memory.rssBytes)}`, 4);
   }
+  if (ev.prometheus) facts.push({ rule: 'gateway.prometheus', text: describeGatewayPrometheus(ev.prometheus) });
   const r = s?.readiness;
   if (r && !r.ready) {
     facts.push({
@@ -479,11 +494,15 @@ export interface HealthPollerOptions {
   thresholds?: Partial<HealthThresholds>;
   /** Lowest interval ever used (ms); the gateway's own sampler window raises it. Default 1 s. */
   minIntervalMs?: number;
+  /** The gateway's own Prometheus endpoint (read every PROMETHEUS_EVERY_MS at most; undefined: not asked). */
+  prometheus?: () => Promise<GatewayPrometheusRead | undefined>;
 }
 
 /** How often the liveness record and /readyz are read while polling (ms): the gateway's heartbeat is 30 s. */
 export const LIVENESS_EVERY_MS = 30_000;
 export const READINESS_EVERY_MS = 10_000;
+/** The plugin's figures move with runs and its 30 s memory heartbeat: read as often as the liveness record. */
+export const PROMETHEUS_EVERY_MS = 30_000;
 /** Default poll interval for a demand that names none. */
 export const DEFAULT_HEALTH_INTERVAL_MS = 5_000;
 
@@ -502,6 +521,8 @@ export class GatewayHealthPoller {
   private lastReadiness?: { at: number; value?: Readiness };
   private lastLivenessRead = -Infinity;
   private liveness?: LivenessWarningView;
+  private lastPrometheusRead = -Infinity;
+  private prometheus?: GatewayPrometheusRead;
   private readonly samplesEmitter = new Emitter<HealthSample>();
   /** Every sample read (the details panel's history). */
   readonly onSample = this.samplesEmitter.on.bind(this.samplesEmitter);
@@ -562,6 +583,9 @@ export class GatewayHealthPoller {
       clearTimeout(this.timer);
       this.timer = undefined;
       this.lastReadiness = undefined;
+      // A new connection may be a new process with other plugins: read the endpoint again.
+      this.prometheus = undefined;
+      this.lastPrometheusRead = -Infinity;
       return;
     }
     if (this.demands.size) this.kick();
@@ -577,7 +601,13 @@ export class GatewayHealthPoller {
       thresholds: this.opts.thresholds,
       idle: this.demands.size === 0,
       ...(this.pendingSince !== undefined ? { pendingSince: this.pendingSince } : {}),
+      ...(this.prometheus ? { prometheus: this.prometheus } : {}),
     });
+  }
+
+  /** The latest read of the gateway's own Prometheus endpoint (undefined: not read on this connection). */
+  prometheusRead(): GatewayPrometheusRead | undefined {
+    return this.prometheus;
   }
 
   private kick(): void {
@@ -634,6 +664,9 @@ export class GatewayHealthPoller {
         (err: Error) => this.opts.log?.(`liveness read failed: ${err.message}`),
       );
     }
+    const wantPrometheus = this.opts.prometheus && started - this.lastPrometheusRead >= PROMETHEUS_EVERY_MS;
+    const prometheus = wantPrometheus ? this.opts.prometheus!().catch(() => undefined) : undefined;
+    if (wantPrometheus) this.lastPrometheusRead = started;
     let sample: HealthSample;
     try {
       const { raw, source } = await this.opts.read();
@@ -654,6 +687,7 @@ export class GatewayHealthPoller {
       };
     }
     if (readiness) this.lastReadiness = { at: started, value: await readiness };
+    if (prometheus) this.prometheus = (await prometheus) ?? this.prometheus;
     const r = this.lastReadiness?.value;
     if (r && !sample.error) sample.readiness = r;
     clearTimeout(this.slowTimer);

@@ -3,13 +3,24 @@
 // "draining", "starting", "event loop blocked". `/health` says the HTTP server is live, `/startupz` whether it is
 // starting or draining, `/readyz` whether it admits traffic, and to a local caller also the latest event-loop sample
 // (openclaw 2026.9.x, docs/gateway/health.md "HTTP probes"). They are unauthenticated: no token is sent.
+// fetchGatewayText reads one authenticated operator route as text (the diagnostics-prometheus plugin's
+// /api/diagnostics/prometheus): the token goes in the Authorization header only, never in the URL or an error.
 import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { normalizeFingerprint } from './transportSecurity';
 
 export type ProbeOutcome =
-  | { answered: true; status: number; ms: number; body?: Record<string, unknown> }
+  | {
+      answered: true;
+      status: number;
+      ms: number;
+      body?: Record<string, unknown>;
+      /** fetchGatewayText only: the body as text (up to its bound), its content type, and whether it was cut. */
+      text?: string;
+      contentType?: string;
+      truncated?: boolean;
+    }
   | { answered: false; reason: 'refused' | 'timeout' | 'error'; ms: number; error: string };
 
 /** The event-loop sample `/readyz` gives a local caller (fields as the gateway names them; absent = not reported). */
@@ -48,7 +59,15 @@ export function httpOriginOf(wsUrl: string): string {
   return u.origin;
 }
 
-function getOnce(url: string, options: HttpProbeOptions): Promise<ProbeOutcome> {
+/** How one request reads its answer: JSON probes (the default) or an authenticated text route. */
+interface ReadMode {
+  headers?: Record<string, string>;
+  maxBytes: number;
+  text: boolean;
+}
+const JSON_PROBE: ReadMode = { maxBytes: MAX_BODY_BYTES, text: false };
+
+function getOnce(url: string, options: HttpProbeOptions, mode: ReadMode = JSON_PROBE): Promise<ProbeOutcome> {
   const started = Date.now();
   const timeoutMs = options.timeoutMs ?? 2_000;
   const secure = url.startsWith('https:');
@@ -68,7 +87,7 @@ function getOnce(url: string, options: HttpProbeOptions): Promise<ProbeOutcome> 
     const onAbort = () => failed('error', 'cancelled');
     const requestOptions: https.RequestOptions = {
       method: 'GET',
-      headers: { accept: 'application/json' },
+      headers: { accept: mode.text ? 'text/plain' : 'application/json', ...mode.headers },
       agent: false,
       ...(secure && pinned ? { rejectUnauthorized: false } : {}),
     };
@@ -83,10 +102,17 @@ function getOnce(url: string, options: HttpProbeOptions): Promise<ProbeOutcome> 
       const status = res.statusCode ?? 0;
       const chunks: Buffer[] = [];
       let size = 0;
+      let truncated = false;
       const answered = () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        if (mode.text) {
+          const contentType = String(res.headers['content-type'] ?? '');
+          finish({ answered: true, status, ms: Date.now() - started, text: raw, contentType, truncated });
+          return;
+        }
         let body: Record<string, unknown> | undefined;
         try {
-          const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          const parsed: unknown = JSON.parse(raw);
           if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
         } catch {
           // not JSON: the status line is the answer
@@ -95,8 +121,10 @@ function getOnce(url: string, options: HttpProbeOptions): Promise<ProbeOutcome> 
       };
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_BODY_BYTES) answered();
-        else chunks.push(chunk);
+        if (size > mode.maxBytes) {
+          truncated = true;
+          answered();
+        } else chunks.push(chunk);
       });
       res.on('end', answered);
       res.on('error', answered);
@@ -117,6 +145,19 @@ function getOnce(url: string, options: HttpProbeOptions): Promise<ProbeOutcome> 
 /** One probe (`/readyz`, `/health`, …) of the gateway at `wsUrl`; never throws, bounded in time and size. */
 export function probeHttpPath(wsUrl: string, path: string, options: HttpProbeOptions = {}): Promise<ProbeOutcome> {
   return getOnce(httpOriginOf(wsUrl) + path, options);
+}
+
+export interface GatewayTextOptions extends HttpProbeOptions {
+  /** Sent as `Authorization: Bearer …` (the gateway's operator auth); never put in the URL. */
+  token?: string;
+  /** The body is read up to this many bytes; past it the answer says `truncated`. */
+  maxBytes: number;
+}
+
+/** GET an operator route of the gateway at `wsUrl` as text, authenticated by header; never throws, bounded. */
+export function fetchGatewayText(wsUrl: string, path: string, options: GatewayTextOptions): Promise<ProbeOutcome> {
+  const headers = options.token ? { authorization: `Bearer ${options.token}` } : undefined;
+  return getOnce(httpOriginOf(wsUrl) + path, options, { headers, maxBytes: options.maxBytes, text: true });
 }
 
 /** Asks `/health`, `/startupz` and `/readyz` side by side; never throws, bounded by `timeoutMs` (default 2 s). */

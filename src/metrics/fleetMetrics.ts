@@ -12,8 +12,15 @@
 // other label takes its values from a fixed set (lane states, recovery steps and verdicts, watchdog decisions,
 // connection problem kinds) or from the gateways the user configured. No token, URL path or transcript text is a
 // label: gateway URLs are reduced to scheme, host and port.
+//
+// The gateway's own Prometheus endpoint (its diagnostics-prometheus plugin, src/fleet/gatewayPrometheus.ts) is read
+// at scrape time for each connected gateway, at most every `gatewayPrometheusEveryMs`, all side by side and bounded
+// in time: whether it is enabled (said as a state, "not-enabled" included), and a few of its figures summed over their
+// labels (runs and model calls by outcome, commands queued in its lanes, stuck-session reports, process memory).
 import { collectDefaultMetrics, Counter, Gauge, Registry, type RegistryContentType } from 'prom-client';
 import type { GatewayWatcher } from '../fleet/gatewayWatcher';
+import { readGatewayPrometheus, type GatewayPrometheusRead } from '../fleet/gatewayPrometheus';
+import type { GatewayConfig } from '../config/gatewaySettings';
 import type { Disposable } from '../gateway/emitter';
 import { LANE_STATE_ORDER } from '../lanes/laneStatus';
 import type { WatchdogEvent } from '../watchdog/watchdog';
@@ -46,8 +53,12 @@ const RECOVERY_VERDICTS: ReadonlyArray<RecoveryReport['verdict']> = [
 /** Per gateway, at most this many sessions get series of their own (the most urgent first). */
 export const DEFAULT_MAX_SESSION_SERIES = 500;
 
+/** How often a gateway's own Prometheus endpoint is read at most (scrapes in between reuse the last read). */
+export const GATEWAY_PROMETHEUS_EVERY_MS = 5_000;
+
 export interface FleetMetricsOptions {
-  fleet: TrackerFleet;
+  /** `credentialsFor` (the real Fleet has it) lets the exporter read each gateway's own Prometheus endpoint. */
+  fleet: TrackerFleet & { credentialsFor?(config: GatewayConfig): Promise<{ token?: string }> };
   tracker: LaneTracker;
   version: string;
   /** The watchdog, when `serve` runs one: sessions it has armed now. */
@@ -56,6 +67,9 @@ export interface FleetMetricsOptions {
   /** process_* and nodejs_* metrics of the exporter itself (default on). */
   processMetrics?: boolean;
   now?: () => number;
+  /** Read each gateway's /api/diagnostics/prometheus (default on when the fleet gives credentials). */
+  gatewayPrometheus?: boolean;
+  gatewayPrometheusEveryMs?: number;
 }
 
 type Labels = Record<string, string>;
@@ -87,6 +101,8 @@ interface GatewayFacts {
   connectedAt?: number;
   handshake: Array<{ phase: string; seconds: number }>;
   problem?: { kind: string; current: boolean };
+  /** The gateway's own Prometheus endpoint, when read on the current connection. */
+  prometheus?: GatewayPrometheusRead;
 }
 
 interface ScrapeView {
@@ -132,6 +148,9 @@ export class FleetMetrics {
   private view: ScrapeView = { at: 0, gateways: [], lanes: [], armed: new Map() };
   private lastCollectSeconds = 0;
   private scrapes = 0;
+  /** Per gateway name: the last read of its own endpoint, and the connection it was made on. */
+  private readonly endpointReads = new Map<string, { read: GatewayPrometheusRead; connectedAt?: number }>();
+  private endpointPending?: Promise<void>;
 
   constructor(private readonly opts: FleetMetricsOptions) {
     this.now = opts.now ?? Date.now;
@@ -150,6 +169,7 @@ export class FleetMetrics {
 
   /** One scrape: the lane states re-derived, every metric filled from them, rendered in the format asked for. */
   async render(openMetrics: boolean): Promise<{ contentType: string; body: string }> {
+    await this.readGatewayEndpoints();
     const started = performance.now();
     this.view = this.collect();
     this.lastCollectSeconds = (performance.now() - started) / 1000;
@@ -177,6 +197,47 @@ export class FleetMetrics {
 
   dispose(): void {
     this.sub.dispose();
+  }
+
+  /** The last read of a gateway's own Prometheus endpoint on its current connection (tests, status). */
+  gatewayEndpoint(name: string): GatewayPrometheusRead | undefined {
+    return this.endpointReads.get(name)?.read;
+  }
+
+  /** Reads the endpoints that are due, side by side; concurrent scrapes share one round. Never throws. */
+  private readGatewayEndpoints(): Promise<void> {
+    const fleet = this.opts.fleet;
+    if (this.opts.gatewayPrometheus === false || !fleet.credentialsFor) return Promise.resolve();
+    if (this.endpointPending) return this.endpointPending;
+    const every = this.opts.gatewayPrometheusEveryMs ?? GATEWAY_PROMETHEUS_EVERY_MS;
+    const due: GatewayWatcher[] = [];
+    for (const w of fleet.gateways()) {
+      const snap = w.snapshot();
+      const had = this.endpointReads.get(w.name);
+      if (snap.state !== 'connected') {
+        this.endpointReads.delete(w.name);
+        continue;
+      }
+      if (!had || had.connectedAt !== snap.connectedAt || this.now() - had.read.at >= every) due.push(w);
+    }
+    if (!due.length) return Promise.resolve();
+    const round = Promise.all(
+      due.map(async (w) => {
+        const connectedAt = w.snapshot().connectedAt;
+        const { token } = await fleet.credentialsFor!(w.config).catch(() => ({ token: undefined }));
+        const read = await readGatewayPrometheus(w.config.url, {
+          token,
+          now: this.now,
+          ...(w.config.tlsFingerprint ? { tlsFingerprint: w.config.tlsFingerprint } : {}),
+        });
+        this.endpointReads.set(w.name, { read, connectedAt });
+      }),
+    ).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.endpointPending = round.finally(() => (this.endpointPending = undefined));
+    return this.endpointPending;
   }
 
   private collect(): ScrapeView {
@@ -210,6 +271,7 @@ export class FleetMetrics {
       connectedAt: snap.state === 'connected' ? snap.connectedAt : undefined,
       handshake,
       problem: last ? { kind: last, current: snap.problem !== undefined } : undefined,
+      prometheus: snap.state === 'connected' ? this.endpointReads.get(w.name)?.read : undefined,
     };
   }
 
@@ -315,6 +377,84 @@ export class FleetMetrics {
       (set) => {
         for (const g of view().gateways)
           if (g.problem) set({ gateway: g.name, kind: g.problem.kind }, g.problem.current ? 1 : 0);
+      },
+    );
+
+    // ---- the gateway's own Prometheus endpoint (diagnostics-prometheus)
+    gauge(
+      'lanewatch_gateway_prometheus_endpoint',
+      'Always 1, per connected gateway: what its own Prometheus endpoint (/api/diagnostics/prometheus, plugin diagnostics-prometheus) answered: enabled, not-enabled (no such route: the plugin is not enabled), refused (the token lacks operator.read), unexpected (not Prometheus text), unreachable.',
+      ['gateway', 'state'],
+      (set) => {
+        for (const g of view().gateways) if (g.prometheus) set({ gateway: g.name, state: g.prometheus.state }, 1);
+      },
+    );
+    const figures = (g: GatewayFacts) => g.prometheus?.figures;
+    // The gateway's counters, copied: they start over when the gateway restarts, which rate() and increase() handle.
+    const mirror = (
+      name: string,
+      help: string,
+      labelNames: string[],
+      fill: (set: (labels: Labels, value: number) => void) => void,
+    ) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          fill((labels, value) => this.inc(labels, Math.max(0, value)));
+        },
+      });
+    mirror(
+      'lanewatch_gateway_runs_completed_total',
+      "The gateway's own count of agent runs completed since it started, by outcome (its openclaw_run_completed_total summed over channel, model, provider and trigger). Only where its Prometheus endpoint is enabled.",
+      ['gateway', 'outcome'],
+      (set) => {
+        for (const g of view().gateways)
+          for (const [outcome, n] of Object.entries(figures(g)?.runsCompleted ?? {}))
+            set({ gateway: g.name, outcome }, n);
+      },
+    );
+    mirror(
+      'lanewatch_gateway_model_calls_total',
+      "The gateway's own count of model calls since it started, by outcome (its openclaw_model_call_total summed). Only where its Prometheus endpoint is enabled.",
+      ['gateway', 'outcome'],
+      (set) => {
+        for (const g of view().gateways)
+          for (const [outcome, n] of Object.entries(figures(g)?.modelCalls ?? {})) set({ gateway: g.name, outcome }, n);
+      },
+    );
+    gauge(
+      'lanewatch_gateway_queued_commands',
+      "Commands waiting in the gateway's queue lanes, by its own count (openclaw_queue_lane_size summed over lanes). Only where its Prometheus endpoint is enabled and has seen a queue event.",
+      ['gateway'],
+      (set) => {
+        for (const g of view().gateways) {
+          const q = figures(g)?.queued;
+          if (q !== undefined) set({ gateway: g.name }, q);
+        }
+      },
+    );
+    mirror(
+      'lanewatch_gateway_stuck_reports_total',
+      'How often the gateway itself reported a stuck session since it started (openclaw_session_stuck_total summed; openclaw 2026.9). Only where its Prometheus endpoint is enabled.',
+      ['gateway'],
+      (set) => {
+        for (const g of view().gateways) {
+          const n = figures(g)?.stuckReports;
+          if (n !== undefined) set({ gateway: g.name }, n);
+        }
+      },
+    );
+    gauge(
+      'lanewatch_gateway_memory_bytes',
+      "The gateway process's memory by kind (rss, heap_used, heap_total, …) from its own latest memory sample (openclaw_memory_bytes). Only where its Prometheus endpoint is enabled and has sampled.",
+      ['gateway', 'kind'],
+      (set) => {
+        for (const g of view().gateways)
+          for (const [kind, n] of Object.entries(figures(g)?.memory ?? {})) set({ gateway: g.name, kind }, n);
       },
     );
 
