@@ -62,6 +62,8 @@ export interface GatewayDetailsView {
   tokenSource?: string;
   handshake?: HandshakeView;
   sessions: { total: number; running: number };
+  /** The gateway's own stuck-session recovery in the last 10 minutes, in words (absent: it did not run). */
+  gatewayRecovery?: string;
   /** The process behind the connection (absent: the host sent none). */
   health?: GatewayHealthView;
 }

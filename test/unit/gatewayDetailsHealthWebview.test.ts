@@ -125,3 +125,35 @@ describe('Gateway details webview: process health', () => {
     assert.deepEqual(w.errors, []);
   });
 });
+
+describe('Gateway details webview: the gateway’s own recovery', () => {
+  it('says it, with a session label shown as text', async (t) => {
+    if (skip) return t.skip(skip);
+    const w = await harness.openWebview({
+      distDir,
+      entry: 'gateway-details',
+      css: ['webview.css', 'gateway-details.css'],
+    });
+    opened.push(w);
+    const text = `The gateway's own stuck-session recovery ran 2 times in the last 10 min (2 released); freed nothing on 1 session a run still holds: ${HOSTILE}.`;
+    await w.post(
+      GATEWAY_DETAILS.sealToWebview({
+        type: 'gatewayDetails/details',
+        details: { ...details(health(false)), gatewayRecovery: text },
+      }),
+    );
+    await w.report((f: any) => f.rendered === 'gw');
+    const dom = await w.page.evaluate(() => {
+      const g = globalThis as any;
+      return {
+        problems: [...g.document.querySelectorAll('#app > p.problem')].map((p: any) => p.textContent as string),
+        imgs: g.document.querySelectorAll('#app img, #app script').length as number,
+        pwned: g.__pwned as unknown,
+      };
+    });
+    assert.deepEqual(dom.problems, [text]);
+    assert.equal(dom.imgs, 0);
+    assert.equal(dom.pwned, undefined);
+    assert.deepEqual(w.errors, []);
+  });
+});

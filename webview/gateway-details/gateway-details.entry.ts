@@ -176,6 +176,8 @@ function render(d: GatewayDetailsView): void {
     d.state === 'connected' ? `${d.sessions.total} (${d.sessions.running} with an active run)` : undefined,
   );
   app.append(facts);
+  // Gateway text (session labels) in it: set as text, never as markup.
+  if (d.gatewayRecovery) app.append(el('p', d.gatewayRecovery, 'problem'));
   renderHealth(d.health ?? lastHealth);
   app.append(healthBox);
   const actions = el('div', undefined, 'actions');

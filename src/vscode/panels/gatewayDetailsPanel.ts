@@ -30,6 +30,7 @@ export function gatewayDetailsView(watcher: GatewayWatcher, fleet: Fleet): Gatew
     tokenSource: fleet.tokenSource(watcher.name)?.source,
     handshake: s.handshake ? { ...s.handshake } : undefined,
     sessions: { total: rows.length, running: rows.filter((r) => r.hasActiveRun === true).length },
+    gatewayRecovery: s.state === 'connected' ? watcher.gatewayRecoverySummary().text : undefined,
     health: gatewayHealthView(watcher),
   };
 }
