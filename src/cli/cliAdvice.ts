@@ -2,7 +2,7 @@
 // A connection problem's advice is chosen by the problem's kind (the extension shows its own advice and buttons for
 // the same kinds); an action's next step by its report's outcome kind (src/actions/actionReport.ts), the same kinds the
 // extension words as its commands ("Restart Gateway…", "Recover Session…").
-import type { ConnectionProblem } from '../gateway/problems';
+import { pairingExtraScopes, type ConnectionProblem } from '../gateway/problems';
 import type { ActionReport } from '../actions/actionReport';
 
 export interface AdviceContext {
@@ -17,7 +17,12 @@ export interface AdviceContext {
 }
 
 type ProblemLike = Pick<ConnectionProblem, 'kind' | 'summary' | 'advice'> &
-  Partial<Pick<ConnectionProblem, 'requestId' | 'certificateFingerprint' | 'errorCode' | 'detailCode' | 'diagnosis'>>;
+  Partial<
+    Pick<
+      ConnectionProblem,
+      'requestId' | 'certificateFingerprint' | 'errorCode' | 'detailCode' | 'diagnosis' | 'pairing'
+    >
+  >;
 
 const TOKEN_HINT =
   "put the token in an environment variable and pass --gateway URL --token-env NAME (or --config PATH to the gateway's openclaw.json)";
@@ -52,8 +57,13 @@ export function cliProblemText(p: ProblemLike, ctx: AdviceContext): string {
       return `${url}: too many failed logins — the gateway is rate-limiting this client. Fix ${tokenFrom} (--token-env NAME), then wait a minute before trying again.`;
     case 'device-identity-required':
       return `${url} requires a device identity and a token: ${TOKEN_HINT}. lanewatch signs every connection with its own device key.`;
-    case 'pairing-required':
+    case 'pairing-required': {
+      // A command's scopes are approved apart from the read-only access `status` uses: say that this is a second ask.
+      const extra = p.pairing ? pairingExtraScopes(p.pairing) : [];
+      if (extra.length)
+        return `${url} asks for approval again: this command needs ${extra.join(', ')} (more than the read-only access lanewatch status uses, which is approved on its own): ${approve}.`;
       return `${url} has not approved this device yet: ${approve}.`;
+    }
     case 'invalidated':
       return `${url} invalidated this client (auth changed or access revoked): pass a valid token with --token-env NAME, or re-pair the device.`;
     case 'plaintext-remote':

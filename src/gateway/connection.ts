@@ -709,8 +709,10 @@ export class GatewayConnection {
     clearTimeout(this.phaseTimer);
     if (!frame.ok) {
       // The close frame (1008/1002) follows; this error says why, so it wins over the bare close code.
+      // The scopes asked for let a pairing refusal say what it is for where the gateway does not (2026.3.24/2026.4.26).
       this.pendingProblem = describeGatewayError(frame.error ?? { code: 'UNKNOWN', message: 'connect failed' }, {
         method: 'connect',
+        requestedScopes: this.opts.scopes,
       });
       this.log('warn', `connect refused: ${frame.error?.code} ${frame.error?.message} (${this.pendingProblem.kind})`);
       return;

@@ -38,6 +38,8 @@ export interface ConnectionProblem {
   detailCode?: string;
   /** For pairing: the id to pass to `openclaw devices approve`. */
   requestId?: string;
+  /** For pairing: what the pending request asks for, to say why the gateway asks (again). */
+  pairing?: PairingAsk;
   retryAfterMs?: number;
   /** For a rejected wss:// certificate: its SHA-256 fingerprint (`AB:CD:…`), to compare and pin. */
   certificateFingerprint?: string;
@@ -45,6 +47,17 @@ export interface ConnectionProblem {
   diagnosing?: boolean;
   /** What the HTTP probes said about this failure: the case they name, if any, and their figures. */
   diagnosis?: { case?: ReachabilityCase; http: string; wsSummary: string };
+}
+
+/**
+ * What a pairing request asks for. OpenClaw 2026.9 names it in the error's details (`reason`: not-paired,
+ * scope-upgrade, role-upgrade, metadata-upgrade; `requestedScopes`, `approvedScopes`); older versions say only
+ * "pairing required", and then the scopes are the ones this connection asked for.
+ */
+export interface PairingAsk {
+  reason?: string;
+  requestedScopes: string[];
+  approvedScopes?: string[];
 }
 
 export interface GatewayErrorShape {
@@ -78,8 +91,59 @@ function pairingRequestId(error: GatewayErrorShape): string | undefined {
   return str(d.requestId) ?? str(record(d.pairing).requestId) ?? /requestId[=: ]+([\w-]+)/.exec(error.message)?.[1];
 }
 
+const strings = (v: unknown): string[] | undefined =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined;
+
+function pairingAsk(error: GatewayErrorShape, requestedScopes: readonly string[] | undefined): PairingAsk {
+  const d = record(error.details);
+  const reason = str(d.reason);
+  return {
+    ...(reason && /^[a-z-]{1,40}$/.test(reason) ? { reason } : {}),
+    requestedScopes: strings(d.requestedScopes) ?? [...(requestedScopes ?? [])],
+    ...(strings(d.approvedScopes) ? { approvedScopes: strings(d.approvedScopes) } : {}),
+  };
+}
+
+/** Scopes beyond reading: what a command (recover, abort, reset, restart, send) asks for and the tree never does. */
+export function pairingExtraScopes(ask: PairingAsk): string[] {
+  const approved = new Set(ask.approvedScopes ?? ['operator.read']);
+  return ask.requestedScopes.filter((s) => !approved.has(s));
+}
+
+/**
+ * The pairing problem's short words and first sentence. A device asking for more than reading is asking again: the
+ * read-only access the tree and `lanewatch status` use is approved on its own (one device per scope set, see
+ * src/actions/operatorConnection.ts), so approving it never grants a command's scopes, and the gateway holds a new
+ * request that the operator must approve too.
+ */
+function pairingWords(ask: PairingAsk, approve: string): { summary: string; advice: string } {
+  const extra = pairingExtraScopes(ask);
+  if (ask.reason === 'scope-upgrade' || ask.reason === 'role-upgrade')
+    return {
+      summary: `waiting for approval of more scopes (${extra.join(', ') || ask.requestedScopes.join(', ')})`,
+      advice: `This gateway asks for approval again: this device is approved for ${ask.approvedScopes?.join(', ') || 'less'}, and now asks for ${ask.requestedScopes.join(', ')}. On the gateway host run: ${approve}.`,
+    };
+  if (ask.reason === 'metadata-upgrade')
+    return {
+      summary: 'waiting for approval again (device details changed)',
+      advice: `This gateway asks for approval again because this device's details changed. On the gateway host run: ${approve}.`,
+    };
+  if (extra.length)
+    return {
+      summary: `waiting for approval of ${extra.join(', ')}`,
+      advice: `This gateway asks for approval again: this action needs ${ask.requestedScopes.join(', ')}, more than the read-only access Lanewatch watches with (approved on its own), and the gateway has not approved that yet. On the gateway host run: ${approve}, then run the action again.`,
+    };
+  return {
+    summary: 'waiting for pairing approval',
+    advice: `This gateway needs to approve Lanewatch's device first. On the gateway host run: ${approve}.`,
+  };
+}
+
 /** Advice for an error returned by a method call or by `connect`. */
-export function describeGatewayError(error: GatewayErrorShape, context: { method?: string } = {}): ConnectionProblem {
+export function describeGatewayError(
+  error: GatewayErrorShape,
+  context: { method?: string; requestedScopes?: readonly string[] } = {},
+): ConnectionProblem {
   const detail = detailCodeOf(error);
   const base = { errorCode: error.code, detailCode: detail, retryAfterMs: error.retryAfterMs };
   const scope = missingScopeOf(error);
@@ -162,12 +226,20 @@ export function describeGatewayError(error: GatewayErrorShape, context: { method
     case ConnectErrorDetailCodes.PAIRING_REQUIRED:
     case 'NOT_PAIRED': {
       const requestId = pairingRequestId(error);
+      const pairing = pairingAsk(error, context.requestedScopes);
+      const words = pairingWords(
+        pairing,
+        `openclaw devices approve ${requestId ?? '<requestId>'}${requestId ? '' : ' (find the id with: openclaw devices list)'}`,
+      );
       return {
         ...base,
         kind: 'pairing-required',
-        summary: 'waiting for pairing approval',
+        summary: words.summary,
         requestId,
-        advice: `This gateway needs to approve Lanewatch's device first. On the gateway host run: openclaw devices approve ${requestId ?? '<requestId>'}${requestId ? '' : ' (find the id with: openclaw devices list)'}. Lanewatch retries every 30 s and connects once approved.`,
+        pairing,
+        advice: pairingExtraScopes(pairing).length
+          ? words.advice
+          : `${words.advice} Lanewatch retries every 30 s and connects once approved.`,
         action: 'approve-pairing',
         reconnect: 'slow',
       };
