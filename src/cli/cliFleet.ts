@@ -30,6 +30,12 @@ export interface CliFleetOptions {
   /** --allow-plaintext: consent to unencrypted ws:// to a host other than this machine. */
   allowPlaintext?: boolean;
   requestTimeoutMs: number;
+  /**
+   * --no-progress-seconds (serve and watch; default 60 there, as the extension's lanewatch.noProgressSeconds): a
+   * running run silent this long reads "no progress". Off (0) for one-shot commands, whose silence would be measured
+   * from their own connect.
+   */
+  noProgressMs?: number;
   verbose: boolean;
   env?: NodeJS.ProcessEnv;
   version: string;
@@ -118,6 +124,7 @@ export function createCliFleet(
     identityStore: new FileDeviceIdentityStore(path.join(stateDir(env), 'device-identities')),
     clientVersion: opts.version,
     requestTimeoutMs: opts.requestTimeoutMs,
+    ...(opts.noProgressMs ? { noProgressMs: () => opts.noProgressMs! } : {}),
     env,
     plaintextConsent: () => opts.allowPlaintext === true,
     reading: CLI_READING,

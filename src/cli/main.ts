@@ -25,6 +25,7 @@ import { COMMANDS, usageText, type Command } from './usage';
 import type { Fleet } from '../fleet/fleet';
 import { reportFleet, renderFleetText, type FleetReport } from '../report/fleetReport';
 import { validateWatchdogRules, type WatchdogRules } from '../watchdog/watchdog';
+import { DEFAULT_NO_PROGRESS_MS } from '../lanes/laneStatus';
 
 declare const LANEWATCH_VERSION: string;
 const version = typeof LANEWATCH_VERSION === 'string' ? LANEWATCH_VERSION : '0.0.0-dev';
@@ -216,6 +217,11 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case '--connect-timeout-seconds':
         out.connectTimeoutMs = number(1) * 1000;
         break;
+      case '--no-progress-seconds':
+        if (out.command !== 'serve' && out.command !== 'watch')
+          throw new UsageError('--no-progress-seconds applies to serve and watch (long-running commands)');
+        out.fleet.noProgressMs = number(0) * 1000;
+        break;
       case '--request-timeout-seconds':
         // Every request's answer, on the watcher's connection and the actions' (the extension's requestTimeoutSeconds).
         out.fleet.requestTimeoutMs = number(1) * 1000;
@@ -258,6 +264,9 @@ export function parseArgs(argv: readonly string[]): Parsed {
     else out.fleet.tokenEnv = leadingTokenEnv;
   }
   if (exclude.length) out.watch.exclude = exclude;
+  // Long-running commands see silence as the extension does; 0 turns it off.
+  if ((out.command === 'serve' || out.command === 'watch') && out.fleet.noProgressMs === undefined)
+    out.fleet.noProgressMs = DEFAULT_NO_PROGRESS_MS;
   const needsKey = ['recover', 'abort', 'reset', 'send'].includes(out.command);
   if (out.command === 'profile') {
     const kind = positional.shift();

@@ -137,7 +137,9 @@ and the exporter's own health at /healthz, until SIGINT/SIGTERM. Metric names: d
                          notify state, a gateway is lost or back, and for each watchdog outcome
   --notify-webhook-env NAME  the webhook URL is in environment variable NAME (for URLs that carry a secret)
   --notify-states LIST   lane states that notify (default ${DEFAULT_NOTIFY_STATES.join(',')})
-  --notify-max-per-minute N  at most N messages a minute (default ${DEFAULT_NOTIFY_PER_MINUTE}); the rest are summed up in one later message`;
+  --notify-max-per-minute N  at most N messages a minute (default ${DEFAULT_NOTIFY_PER_MINUTE}); the rest are summed up in one later message
+  --no-progress-seconds N  a running run with no event for N s is in state no-progress (default 60; 0: off), as in
+                         the extension`;
 
 export interface ServeContext {
   fleet: Fleet;

@@ -97,6 +97,8 @@ Foreground watchdog: recovers sessions that stay wedged past a threshold and pri
   --max-per-hour N        actions per session per hour (default 2)
   --cooldown-seconds N    quiet time after each action (default 300)
   --exclude KEY           never act on this session key (or pattern with *); repeatable
+  --no-progress-seconds N a running run with no event for N s reads "no progress" (default 60; 0: off), as in the
+                          extension; add no-progress to --states to act on it
   ${SETTLE}`,
   profile: `usage: lanewatch profile cpu|heap [--duration S] [--out FILE|DIR]
 
@@ -166,6 +168,7 @@ watch:    --states LIST           comma-separated: stalled,stuck,stale (default)
           --max-per-hour N        actions per session per hour (default 2)
           --cooldown-seconds N    quiet time after each action (default 300)
           --exclude KEY           never act on this session key (or pattern with *); repeatable
+          --no-progress-seconds N  (watch, serve) a running run silent N s reads "no progress" (default 60; 0: off)
 profile:  --duration S            (heap) sample for S seconds, 1 to 30 (default 5; cpu is always 5)
           --out FILE|DIR          where to write the profile (default: the current folder)
 

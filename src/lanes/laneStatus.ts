@@ -209,8 +209,8 @@ function applyNoProgress(status: LaneStatus, ev: SessionEvidence, run: TrackedRu
   status.facts.push({
     rule: 'lanewatch.no-progress',
     text: run
-      ? `no event of the run (no text, tool call or lifecycle event) for ${quiet} s; Lanewatch calls that "no progress" after ${Math.round(limit / 1000)} s (setting lanewatch.noProgressSeconds). A long tool call without output is quiet too`
-      : `no event of the run since Lanewatch connected ${quiet} s ago; Lanewatch calls that "no progress" after ${Math.round(limit / 1000)} s (setting lanewatch.noProgressSeconds)`,
+      ? `no event of the run (no text, tool call or lifecycle event) for ${quiet} s; Lanewatch calls that "no progress" after ${Math.round(limit / 1000)} s (the setting lanewatch.noProgressSeconds; --no-progress-seconds for lanewatch serve and watch). A long tool call without output is quiet too`
+      : `no event of the run since Lanewatch connected ${quiet} s ago; Lanewatch calls that "no progress" after ${Math.round(limit / 1000)} s (the setting lanewatch.noProgressSeconds; --no-progress-seconds for lanewatch serve and watch)`,
   });
 }
 

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { main } from '../../src/cli/main';
+import { main, parseArgs } from '../../src/cli/main';
 import { ScriptedGateway } from '../support/scriptedGateway';
 
 const TOKEN = 'tok-SECRET-7f3a9c1e5b';
@@ -283,6 +283,22 @@ describe('lanewatch serve: /metrics', { timeout: 30_000 }, () => {
     assert.deepEqual(await health.json(), { status: 'ok', gateways: 1, connected: 1, synced: 1, watchdog: false });
     assert.equal((await fetch(`${s.base}/nope`)).status, 404);
     assert.equal(await s.finish(), 0);
+  });
+
+  it('a running run that sends nothing reads "no progress" after --no-progress-seconds, as in the extension', async () => {
+    const { gw } = await gateway([runningRow('agent:main:quiet', 5_000)]);
+    const s = await serve([gw.url], ['--no-progress-seconds', '1', '--notify-states', 'no-progress']);
+    await s.line(/read +\S+: 1 session/, 0);
+    await s.line(/lane +\S+ agent:main:quiet: running → no progress/, 0);
+    const { samples } = await scrape(s.base!);
+    assert.equal(one(samples, 'lanewatch_session_state', { session: 'agent:main:quiet' }).labels.state, 'no-progress');
+    assert.equal(one(samples, 'lanewatch_sessions', { state: 'no-progress' }).value, 1);
+    assert.equal(await s.finish(), 0);
+    // On by default for serve and watch (60 s); a one-shot status measures no silence of its own.
+    assert.equal(parseArgs(['serve']).fleet.noProgressMs, 60_000);
+    assert.equal(parseArgs(['watch', '--no-progress-seconds', '0']).fleet.noProgressMs, 0);
+    assert.equal(parseArgs(['status']).fleet.noProgressMs, undefined);
+    assert.throws(() => parseArgs(['status', '--no-progress-seconds', '5']), /applies to serve and watch/);
   });
 
   it('a state change shows in the next scrape, and a lost gateway reads down with its problem class', async () => {
