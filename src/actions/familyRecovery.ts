@@ -121,6 +121,35 @@ export function familyQuestion(plan: FamilyRecoveryPlan, gateway: string): Quest
   };
 }
 
+/** A host's pick of what to recover (the extension's quick pick): the words of each choice, most advisable first. */
+export function familyPick(plan: FamilyRecoveryPlan): {
+  title: string;
+  placeHolder: string;
+  items: Array<{ label: string; detail: string; choice: FamilyChoice }>;
+} {
+  return {
+    title: `Recover ${plan.parentLabel}: it waits on ${plan.subagentLabel}`,
+    placeHolder: plan.wedged
+      ? `${plan.subagentLabel} is stuck: recovering it first keeps the parent's turn`
+      : `${plan.parentLabel} has no run of its own: what holds it is ${plan.subagentLabel}`,
+    items: [
+      {
+        label: plan.wedged
+          ? `Recover the stuck subagent ${plan.subagentLabel} (recommended)`
+          : `Recover the subagent ${plan.subagentLabel}`,
+        detail: `${capital(plan.reason)}. Its run is aborted (then its queue cleared, then /new) until it is free; the parent then gets its result and takes its turn.`,
+        choice: 'subagent',
+      },
+      {
+        label: 'Recover the parent itself',
+        detail: `The ladder on ${plan.parent} alone. While it waits it has no run of its own, so there may be nothing to abort; an abort of it also cancels its subagents (the gateway's session-wide abort).`,
+        choice: 'parent',
+      },
+      { label: 'Cancel', detail: 'Nothing is done.', choice: undefined },
+    ],
+  };
+}
+
 /** The parent after its subagent's recovery, as the gateway's row says. */
 export type ParentAfter = 'took-its-turn' | 'no-longer-waiting' | 'still-waiting' | 'unknown';
 
@@ -186,15 +215,18 @@ export async function recoverWaitingParent(
     let after: SessionReadBack | undefined;
     const released = sub.verdict === 'freed' || sub.verdict === 'nothing-to-do';
     if (released) {
-      // Waiting on other subagents too: one read says so; there is no turn to wait for.
-      const done = (s: SessionReadBack) => !s.exists || s.waitingOnSubagents === false || parentRuns.started.size > 0;
+      // The wait ends when the row no longer says a subagent of it is active (2026.9.6 then leaves hasActiveSubagentRun
+      // out), or its turn starts. Not for the turn itself: 2026.9.6 starts it once it has delivered the subagent's
+      // result, within about a minute of an abort (measured 33-66 s; the ledger shows the delivery pending). Waiting
+      // on other subagents too: one read says so.
+      const done = (s: SessionReadBack) => !s.exists || s.waitingOnSubagents !== true || parentRuns.started.size > 0;
       after = await settle(plan.others ? { ...ctx, settleTimeoutMs: 0 } : ctx, plan.parent, done, parentRuns, (l) => {
         onEnded = l;
       }).catch(() => undefined);
     }
     const turn = [...parentRuns.started.keys()][0];
     if (turn) parentAfter = 'took-its-turn';
-    else if (after?.exists && after.waitingOnSubagents === false) parentAfter = 'no-longer-waiting';
+    else if (after?.exists && after.waitingOnSubagents !== true) parentAfter = 'no-longer-waiting';
     else if (after?.exists && after.waitingOnSubagents === true) parentAfter = 'still-waiting';
     const family: FamilyRecoveryResult = {
       parent: plan.parent,
@@ -224,7 +256,7 @@ function parentWords(f: FamilyRecoveryResult, read: boolean, plan: FamilyRecover
     case 'took-its-turn':
       return `The parent took its turn (run ${f.parentRunId}).`;
     case 'no-longer-waiting':
-      return 'The parent no longer waits on a subagent.';
+      return "The parent no longer waits on a running subagent: it takes its turn once the gateway has delivered the subagent's result to it (on openclaw 2026.9.6 within about a minute of an abort; the task ledger shows that delivery pending meanwhile).";
     case 'still-waiting':
       return plan.others
         ? `The parent still waits on its other subagent${plan.others === 1 ? '' : 's'}.`

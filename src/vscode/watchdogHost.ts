@@ -49,6 +49,8 @@ export class WatchdogHost implements vscode.Disposable {
       maxActionsPerHour: c.get('maxActionsPerHour'),
       cooldownMs: seconds('cooldownSeconds'),
       exclude: c.get('exclude'),
+      subagents: c.get('subagents'),
+      cron: c.get('cron'),
     });
     if (problems.length) {
       // A bad rule must not turn into a watchdog that acts more than the user asked: stay off and say why.
@@ -60,7 +62,7 @@ export class WatchdogHost implements vscode.Disposable {
       return;
     }
     output.info(
-      `watchdog on: ${rules.states.join('/')} for ${rules.thresholdMs / 1000} s → recovery ladder; max ${rules.maxActionsPerHour}/hour per session; cool-down ${rules.cooldownMs / 1000} s${rules.exclude.length ? `; never ${rules.exclude.join(', ')}` : ''}`,
+      `watchdog on: ${rules.states.join('/')} for ${rules.thresholdMs / 1000} s → recovery ladder; max ${rules.maxActionsPerHour}/hour per session; cool-down ${rules.cooldownMs / 1000} s${rules.exclude.length ? `; never ${rules.exclude.join(', ')}` : ''}; ${rules.subagents === false ? 'not ' : ''}subagent sessions, ${rules.cron === false ? 'not ' : ''}cron sessions`,
     );
     this.dog = new Watchdog(this.actions.fleet, {
       rules,

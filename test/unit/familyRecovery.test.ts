@@ -16,6 +16,7 @@ import { AuditTrail } from '../../src/actions/auditTrail';
 import { OperatorConnections, type OperatorFleet } from '../../src/actions/operatorConnection';
 import type { ActionHost } from '../../src/actions/sessionActions';
 import {
+  familyPick,
   planFamilyRecovery,
   runRecover,
   type FamilyChoice,
@@ -85,6 +86,22 @@ describe('the plan: which session a recover of a waiting parent acts on', () => 
     assert.equal(plan(status('idle', [CHILD]), {}), undefined, 'the subagent is not listed');
   });
 
+  it('the host’s pick: the stuck subagent first and recommended, then the parent itself, then cancel', () => {
+    const stuck = familyPick(plan(status('idle', [CHILD]), { [CHILD]: 'no-progress' })!);
+    assert.deepEqual(
+      stuck.items.map((i) => [i.label, i.choice]),
+      [
+        ['Recover the stuck subagent research (recommended)', 'subagent'],
+        ['Recover the parent itself', 'parent'],
+        ['Cancel', undefined],
+      ],
+    );
+    assert.equal(stuck.title, 'Recover delegator: it waits on research');
+    assert.match(stuck.items[0].detail, /^The parent waits on research, which is stuck \(making no progress\)/);
+    const running = familyPick(plan(status('idle', [CHILD]), { [CHILD]: 'running' })!);
+    assert.equal(running.items[0].label, 'Recover the subagent research', 'not recommended when not shown stuck');
+  });
+
   it('a parent with inputs queued behind its wait: still the subagent first (the inputs run after its turn)', () => {
     const p = plan({ ...status('queued', [CHILD]), queued: 2 }, { [CHILD]: 'no-progress' });
     assert.equal(p?.subagent, CHILD);
@@ -103,7 +120,7 @@ after(async () => {
  * childSessions) and its subagent's run hung. Aborting the subagent ends its run and, as on 2026.9.6, the parent takes
  * its next turn. Aborting the parent answers no-active-run (it has no run) and is recorded: it must never happen.
  */
-async function familyGateway() {
+async function familyGateway(opts: { turn?: boolean } = {}) {
   const calls: Array<{ method: string; params: any }> = [];
   const rows = new Map<string, Record<string, unknown>>([
     [
@@ -196,7 +213,13 @@ async function familyGateway() {
                   data: { phase: 'end', aborted: true },
                 });
                 broadcast('sessions.changed', { sessionKey: CHILD });
-                // The subagent's result reaches the parent, which takes its turn.
+                // The subagent's result reaches the parent, which takes its turn (or, as on 2026.9.6 after an abort,
+                // only a minute later: the row no longer names an active subagent meanwhile).
+                if (opts.turn === false) {
+                  delete rows.get(PARENT)!.hasActiveSubagentRun;
+                  broadcast('sessions.changed', { sessionKey: PARENT });
+                  return;
+                }
                 Object.assign(rows.get(PARENT)!, {
                   hasActiveSubagentRun: false,
                   hasActiveRun: true,
@@ -385,5 +408,29 @@ describe('recovering a parent that waits on a hung subagent', { timeout: 30_000 
     const forced = await runRecover(d.env, PARENT, host(), { target: 'parent' });
     assert.equal(forced.kind, 'nothing-to-do', 'the CLI’s --parent-itself: the ladder on the parent alone');
     assert.deepEqual(d.gw.acted(), []);
+  });
+
+  it('the parent’s turn not started yet: the report says it no longer waits and when its turn comes', async () => {
+    const gw = await familyGateway({ turn: false });
+    const env = {
+      conns: conns(),
+      config: gw.config,
+      watcher: watcherShowing(gw.config, 'no-progress'),
+      audit: new AuditTrail(() => {}),
+      settleTimeoutMs: 5_000,
+    };
+    const t0 = Date.now();
+    const r = await runRecover(env, PARENT, host());
+    assert.ok(
+      Date.now() - t0 < 4_000,
+      `ended on the read that shows it, not the settle timeout: ${Date.now() - t0} ms`,
+    );
+    const report = r.result as RecoveryReport;
+    assert.equal(report.family?.parentAfter, 'no-longer-waiting');
+    assert.match(
+      r.summary,
+      /The parent no longer waits on a running subagent: it takes its turn once the gateway has delivered/,
+    );
+    assert.deepEqual(gw.acted(), [`sessions.abort ${CHILD}`]);
   });
 });

@@ -21,6 +21,7 @@ import {
 } from '../../actions/restartAction';
 import { describePreflight } from '../../actions/restart';
 import { testSendNotice } from '../../actions/testSend';
+import { familyPick, runRecover, type FamilyChoice, type FamilyRecoveryPlan } from '../../actions/familyRecovery';
 import type { ActionReport } from '../../actions/actionReport';
 import type { ActionServices, CommandRun } from './commandHost';
 
@@ -65,6 +66,21 @@ async function pickSession(
     matchOnDetail: true,
   });
   return picked ? { watcher: w, key: picked.key } : undefined;
+}
+
+/**
+ * Recovering a parent that waits on a subagent: which one. The stuck subagent is offered first (recommended when it is
+ * wedged: aborting the parent would lose its turn while the subagent is what is stuck); the parent itself, or nothing.
+ * The pick is the consent (no modal after it). Tests pass assumeYes: the subagent.
+ */
+async function chooseFamilyTarget(plan: FamilyRecoveryPlan, assumeYes: boolean | undefined): Promise<FamilyChoice> {
+  if (assumeYes) return 'subagent';
+  const pick = familyPick(plan);
+  const picked = await vscode.window.showQuickPick(
+    pick.items.map((i, n) => ({ ...i, label: n === 0 ? `$(debug-restart) ${i.label}` : i.label })),
+    { title: pick.title, placeHolder: pick.placeHolder, matchOnDetail: true },
+  );
+  return picked?.choice;
 }
 
 /** How a report's notification begins, per action. */
@@ -119,12 +135,22 @@ export function registerRecoveryCommands(actions: ActionServices): void {
     ['lanewatch.abortRun', 'abort'],
     ['lanewatch.abortAndClearQueue', 'abort-clear-queue'],
     ['lanewatch.resetSession', 'reset'],
-    ['lanewatch.recoverSession', 'recover'],
   ] as const)
     commands.register<SessionArg>(id, async (arg, run) => {
       const target = await pickSession(fleet, arg);
       return target ? sessionAction(run, action, target) : undefined;
     });
+
+  // Recover: a parent waiting on a stuck subagent is offered the subagent first (actions/familyRecovery.ts).
+  commands.register<SessionArg>('lanewatch.recoverSession', async (arg, run) => {
+    const target = await pickSession(fleet, arg);
+    if (!target) return undefined;
+    run.acting({ gateway: target.watcher.name, session: target.key, call: 'recover', title: `Recover ${target.key}` });
+    const report = await runRecover(env(target.watcher), target.key, run.actionHost, {
+      choose: (plan) => chooseFamilyTarget(plan, arg?.assumeYes),
+    });
+    return run.finish(report, headline(report, 'Recover'));
+  });
 
   commands.register<SessionArg>('lanewatch.testSend', async (arg, run) => {
     const w = arg?.gateway && !arg.key ? fleet.gateway(arg.gateway) : undefined;
