@@ -25,6 +25,11 @@
 // --hostile-transcript KEY: the session KEY holds the hostile corpus (test/support/hostileText.mjs HOSTILE_SEED, one
 // answered chat.send each) and carries HOSTILE_LABEL as its label; the tree row and its tooltip must show the label
 // as text, and the transcript must show every string as text with nothing run or created from it.
+// --scheduler GATEWAY (default: the seeded gateway, when it has cron.add and tasks.list, i.e. 2026.9.x; '' for none): what
+// scripts/fixtures/seed-demo.mjs puts there, in the tree: demo-parent "waiting on" its hung subagent, opened to show it
+// (20-parent-with-subagent.png); "Cron jobs" opened, the hung job overdue first (21-cron-jobs.png); "Tasks" opened, the
+// subagent's result owed to demo-parent (22-tasks.png); "Disable Cron Job…" on the hung job, confirmed
+// (23-cron-disable-confirm.png), the row then disabled (24-cron-disabled.png). Each judged with the official client too.
 // To add a check: push a { name, run(ctx) } onto the array returned by steps().
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -32,7 +37,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { startCodeServer, launchChromium, blockExternal, log, onSignals } from '../../scripts/vscode/code-server.mjs';
 import JSON5 from 'json5';
-import { connectOperator, seedTranscript } from '../../scripts/fixtures/seed-demo.mjs';
+import { connectOperator, DEMO_CRON, PARENT_KEY, seedTranscript } from '../../scripts/fixtures/seed-demo.mjs';
 import {
   HOSTILE,
   HOSTILE_LABEL,
@@ -112,6 +117,78 @@ function seededGateway(opts) {
   const token = JSON5.parse(readFileSync(gw.configPath, 'utf8'))?.gateway?.auth?.token; // openclaw.json is JSON5
   if (typeof token !== 'string') throw new Error(`no gateway.auth.token in ${gw.configPath}`);
   return { url: gw.url, token };
+}
+
+/** The row of the Gateways view whose label is exactly `label` (a row's description may name another row's label). */
+function rowLabelled(page, label) {
+  return fleetView(page)
+    .locator('.monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(label)}\\s*$`) }) })
+    .first();
+}
+
+/** Opens a collapsed tree row by its twistie, as a person does, and waits until the tree says it is open. */
+async function expandRow(row) {
+  await row.waitFor({ timeout: 30_000 });
+  if ((await row.getAttribute('aria-expanded')) === 'true') return;
+  await row.locator('.monaco-tl-twistie').click();
+  const end = Date.now() + 10_000;
+  while ((await row.getAttribute('aria-expanded')) !== 'true') {
+    if (Date.now() > end) throw new Error(`the row "${await row.textContent()}" did not open`);
+    await sleep(100);
+  }
+}
+
+/**
+ * The rows one level under the row labelled `label` ({label, description, text}), once `pick` holds for them; throws
+ * with the last ones seen after `timeoutMs`.
+ */
+async function childRowsUntil(page, label, pick, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  let kids;
+  for (;;) {
+    kids = await fleetView(page).evaluate((pane, anchor) => {
+      const rows = [...pane.querySelectorAll('.monaco-list-row')];
+      const name = (r) => r.querySelector('.label-name')?.textContent?.trim() ?? '';
+      const at = rows.findIndex((r) => name(r) === anchor);
+      if (at < 0) return [];
+      const level = Number(rows[at].getAttribute('aria-level'));
+      const out = [];
+      for (const r of rows.slice(at + 1)) {
+        const l = Number(r.getAttribute('aria-level'));
+        if (l <= level) break;
+        if (l === level + 1)
+          out.push({
+            label: name(r),
+            description: r.querySelector('.label-description')?.textContent?.trim() ?? '',
+            text: `${name(r)} ${r.querySelector('.label-description')?.textContent?.trim() ?? ''}`.trim(),
+          });
+      }
+      return out;
+    }, label);
+    if (pick(kids)) return kids;
+    if (Date.now() > end)
+      throw new Error(
+        `under "${label}" the tree shows ${JSON.stringify(kids.map((k) => k.text))} after ${timeoutMs} ms`,
+      );
+    await sleep(250);
+  }
+}
+
+/**
+ * The seeded gateway's name when it has the scheduler and task ledger the demo seed fills there (cron.add and tasks.list:
+ * 2026.9.x); undefined for 2026.3.24/2026.4.26 (the legacy UI stage), which the seed leaves without them.
+ */
+async function schedulerGateway(opts) {
+  const gw = (opts.settings?.['lanewatch.gateways'] ?? []).find((g) => g.configPath);
+  if (!gw) return undefined;
+  const oracle = await officialClient(opts);
+  try {
+    const methods = oracle.hello?.features?.methods ?? [];
+    return methods.includes('tasks.list') && methods.includes('cron.add') ? gw.name : undefined;
+  } finally {
+    await oracle.close();
+  }
 }
 
 /** Runs the item `label` of the context menu of a tree row (session rows carry no inline actions: see package.json). */
@@ -1225,6 +1302,223 @@ export function steps(opts) {
       },
     });
   }
+  if (opts.scheduler) {
+    const gw = opts.scheduler;
+    const parentLabel = PARENT_KEY.split(':').slice(2).join(':');
+    list.push({
+      name: `on ${gw}, ${parentLabel} waits on its hung subagent: its row says "waiting on <subagent>", and opened it shows the subagent under it, its run active as the official client reads it (20-parent-with-subagent.png)`,
+      independent: true,
+      async run({ page, shot, log }) {
+        // The tree beside nothing else in these screenshots: the editors the checks before opened closed, their
+        // notifications cleared.
+        await page.keyboard.press('Escape');
+        await runCommand(page, 'View: Close All Editors');
+        await runCommand(page, 'Notifications: Clear All Notifications');
+        await page.mouse.move(1200, 700);
+        const view = fleetView(page);
+        const oracle = await officialClient(opts);
+        try {
+          const family = async () => {
+            const rows = (await oracle.request('sessions.list', {})).sessions ?? [];
+            const parent = rows.find((r) => r.key === PARENT_KEY);
+            return { parent, child: rows.find((r) => r.key === parent?.childSessions?.[0]) };
+          };
+          const { parent, child } = await family();
+          if (!child)
+            throw new Error(
+              `the official client lists no subagent of ${PARENT_KEY} (childSessions ${JSON.stringify(parent?.childSessions ?? null)})`,
+            );
+          const childLabel = child.label || child.key.split(':').slice(2).join(':');
+          const top = await waitForRow(
+            view,
+            new RegExp(`^${escapeRe(parentLabel)} waiting on ${escapeRe(childLabel)}\\b`),
+            30_000,
+          );
+          const parentRow = rowLabelled(page, parentLabel);
+          await expandRow(parentRow);
+          // Opened, the subagent is its row's one child: its own label, its own lane status (a run at work).
+          const kids = await childRowsUntil(
+            page,
+            parentLabel,
+            (k) =>
+              k.length === 1 &&
+              k[0].label === childLabel &&
+              /\b(running|no progress for|stalled|stuck)\b/.test(k[0].text),
+            15_000,
+          );
+          log(`parent "${top}"; under it: ${JSON.stringify(kids.map((k) => k.text))}`);
+          // The gateway's own rows, read now: the subagent names the parent and is still at work; the parent has no
+          // run of its own (it waits).
+          const now = await family();
+          if (
+            now.child?.key !== child.key ||
+            now.child.parentSessionKey !== PARENT_KEY ||
+            now.child.hasActiveRun !== true
+          )
+            throw new Error(
+              `the tree shows ${childLabel} at work under ${parentLabel}, but the official client reads ${JSON.stringify({ key: now.child?.key, parentSessionKey: now.child?.parentSessionKey, hasActiveRun: now.child?.hasActiveRun })}`,
+            );
+          if (now.parent.hasActiveRun !== false)
+            throw new Error(
+              `the official client reads a run of ${PARENT_KEY} itself (hasActiveRun ${now.parent.hasActiveRun})`,
+            );
+          log(
+            `the official client reads ${child.key}: parentSessionKey ${now.child.parentSessionKey}, hasActiveRun ${now.child.hasActiveRun}; ${PARENT_KEY}: status ${now.parent.status}, hasActiveRun ${now.parent.hasActiveRun}, hasActiveSubagentRun ${now.parent.hasActiveSubagentRun}`,
+          );
+          await page.mouse.move(1200, 700);
+          await shot('20-parent-with-subagent.png');
+        } finally {
+          await oracle.close();
+        }
+      },
+    });
+    list.push({
+      name: `on ${gw}, "Cron jobs" opened lists the seeded jobs as the scheduler reads them: "${DEMO_CRON.hung}" overdue (its slot long past while its hung run holds it), "${DEMO_CRON.hourly}" with its next run, "${DEMO_CRON.paused}" disabled (21-cron-jobs.png)`,
+      independent: true,
+      async run({ page, shot, log }) {
+        const oracle = await officialClient(opts);
+        try {
+          const jobs = (await oracle.request('cron.list', { includeDisabled: true })).jobs ?? [];
+          const job = (name) => {
+            const j = jobs.find((x) => x.name === name);
+            if (!j)
+              throw new Error(
+                `the official client lists no cron job "${name}": ${JSON.stringify(jobs.map((x) => x.name))}`,
+              );
+            return j;
+          };
+          const hung = job(DEMO_CRON.hung),
+            hourly = job(DEMO_CRON.hourly),
+            paused = job(DEMO_CRON.paused);
+          // The scheduler's word on each: the hung job enabled, its run going, its next slot long past (Lanewatch calls a
+          // slot more than 30 s past overdue); the hourly job's next run ahead; the paused job disabled.
+          const pastMs = Date.now() - hung.state?.nextRunAtMs;
+          log(
+            `the official client reads "${hung.name}": enabled ${hung.enabled}, running since ${hung.state?.runningAtMs}, next run ${(pastMs / 1000).toFixed(0)} s ago; "${hourly.name}": next run in ${((hourly.state?.nextRunAtMs - Date.now()) / 60000).toFixed(0)} min; "${paused.name}": enabled ${paused.enabled}`,
+          );
+          if (!hung.enabled || hung.state?.runningAtMs === undefined || !(pastMs > 35_000))
+            throw new Error(
+              `"${hung.name}" is not an enabled job held by a run with its slot long past: ${JSON.stringify(hung.state)}`,
+            );
+          if (!(hourly.enabled && hourly.state?.nextRunAtMs > Date.now()))
+            throw new Error(`"${hourly.name}" has no next run ahead: ${JSON.stringify(hourly.state)}`);
+          if (paused.enabled !== false) throw new Error(`"${paused.name}" is enabled`);
+          const attention = jobs.filter((j) => j.enabled && Date.now() - j.state?.nextRunAtMs > 35_000).length;
+          const root = rowLabelled(page, 'Cron jobs');
+          await expandRow(root);
+          const rootText = await waitForRow(
+            fleetView(page),
+            new RegExp(`^Cron jobs ${jobs.length} jobs · ${attention} needs? attention\\b`),
+            20_000,
+          );
+          const kids = await childRowsUntil(
+            page,
+            'Cron jobs',
+            (k) =>
+              /^overdue\b/.test(k.find((x) => x.label === DEMO_CRON.hung)?.description ?? '') &&
+              /\bnext in \d+m\b/.test(k.find((x) => x.label === DEMO_CRON.hourly)?.description ?? '') &&
+              /^disabled\b/.test(k.find((x) => x.label === DEMO_CRON.paused)?.description ?? ''),
+            20_000,
+          );
+          log(`"${rootText}"; jobs: ${JSON.stringify(kids.map((k) => `${k.label}: ${k.description}`))}`);
+          if (kids[0].label !== DEMO_CRON.hung)
+            throw new Error(`the job needing attention is not listed first: ${kids[0].label}`);
+          await page.mouse.move(1200, 700);
+          await shot('21-cron-jobs.png');
+        } finally {
+          await oracle.close();
+        }
+      },
+    });
+    list.push({
+      name: `on ${gw}, "Tasks" opened shows the hung subagent's result owed to ${parentLabel}, as the task ledger reads it (22-tasks.png)`,
+      independent: true,
+      async run({ page, shot, log }) {
+        const oracle = await officialClient(opts);
+        try {
+          const tasks = (await oracle.request('tasks.list', {})).tasks ?? [];
+          const owed = tasks.filter((t) =>
+            ['pending', 'session_queued', 'failed', 'parent_missing'].includes(t.deliveryStatus),
+          );
+          const task = owed.find((t) => t.sessionKey === PARENT_KEY && t.runtime === 'subagent');
+          if (!task)
+            throw new Error(
+              `the ledger owes ${PARENT_KEY} no subagent result: ${JSON.stringify(tasks.map((t) => [t.title, t.status, t.deliveryStatus, t.sessionKey]))}`,
+            );
+          log(
+            `the official client reads task "${task.title}": status ${task.status}, delivery ${task.deliveryStatus}, owed to ${task.sessionKey}; ${owed.length} owed in all`,
+          );
+          await expandRow(rowLabelled(page, 'Tasks'));
+          const rootText = await waitForRow(
+            fleetView(page),
+            new RegExp(`^Tasks ${owed.length} undelivered · \\d+ active`),
+            20_000,
+          );
+          const group = rowLabelled(page, PARENT_KEY);
+          await expandRow(group);
+          const kids = await childRowsUntil(
+            page,
+            PARENT_KEY,
+            (k) => k.some((x) => x.label === task.title && /^pending\b/.test(x.description)),
+            15_000,
+          );
+          log(
+            `"${rootText}"; owed to ${PARENT_KEY}: ${JSON.stringify(kids.map((k) => `${k.label}: ${k.description}`))}`,
+          );
+          await page.mouse.move(1200, 700);
+          await shot('22-tasks.png');
+        } finally {
+          await oracle.close();
+        }
+      },
+    });
+    list.push({
+      name: `"Disable Cron Job…" from the context menu of "${DEMO_CRON.hung}" asks first; confirmed, the row reads disabled and the official client reads the job disabled with no next run (23-cron-disable-confirm.png, 24-cron-disabled.png)`,
+      independent: true,
+      async run({ page, shot, log }) {
+        await expandRow(rowLabelled(page, 'Cron jobs'));
+        const row = rowLabelled(page, DEMO_CRON.hung);
+        await row.waitFor({ timeout: 20_000 });
+        await fromContextMenu(page, row, 'Disable Cron Job');
+        const dialog = page.locator('.monaco-dialog-box');
+        await dialog.waitFor({ timeout: 10000 });
+        const dialogText = ((await dialog.textContent()) ?? '').replace(/\s+/g, ' ');
+        log(`the question: "${dialogText.slice(0, 300)}"`);
+        if (!dialogText.includes(DEMO_CRON.hung) || !/stops firing/.test(dialogText))
+          throw new Error(`the question does not name the job and say what will happen: ${dialogText}`);
+        await shot('23-cron-disable-confirm.png');
+        await dialog.locator('.monaco-button', { hasText: /^Disable$/ }).click();
+        await dialog.waitFor({ state: 'detached', timeout: 10000 });
+        const hit = await waitForRow(fleetView(page), new RegExp(`^${escapeRe(DEMO_CRON.hung)} disabled\\b`), 15_000);
+        // The verdict's notification (not the progress one, which names the job too).
+        const toast = page.locator('.notification-toast', { hasText: `Disabled ${DEMO_CRON.hung}:` }).first();
+        await toast.waitFor({ timeout: 60_000 });
+        const toastText = ((await toast.locator('.notification-list-item-message').textContent()) ?? '').trim();
+        log(`notification "${toastText.slice(0, 300)}"; row "${hit}"`);
+        const oracle = await officialClient(opts);
+        try {
+          const job = ((await oracle.request('cron.list', { includeDisabled: true })).jobs ?? []).find(
+            (j) => j.name === DEMO_CRON.hung,
+          );
+          // The job's session row, for the record: the scheduler says it stops the run that was going.
+          const cronRow = ((await oracle.request('sessions.list', {})).sessions ?? []).find(
+            (r) => r.key === `agent:main:cron:${job?.id}`,
+          );
+          log(
+            `the official client reads "${job?.name}": enabled ${job?.enabled}, next run ${job?.state?.nextRunAtMs}; its session ${cronRow?.key}: status ${cronRow?.status}, hasActiveRun ${cronRow?.hasActiveRun}`,
+          );
+          if (job?.enabled !== false || job.state?.nextRunAtMs !== undefined)
+            throw new Error(
+              `the row reads "${hit}", but the official client reads the job ${JSON.stringify({ enabled: job?.enabled, state: job?.state })}`,
+            );
+        } finally {
+          await oracle.close();
+        }
+        await page.mouse.move(1200, 700);
+        await shot('24-cron-disabled.png');
+      },
+    });
+  }
   list.push({
     name: "the notifications Lanewatch showed are in an operator's words: no RPC method name, no id in UUID form",
     independent: true,
@@ -1288,6 +1582,7 @@ export async function runUiTests({
   toggleIdle,
   openDetails,
   hostileTranscript,
+  scheduler,
   timeoutMs = 180000,
   steps: makeSteps = steps,
 }) {
@@ -1318,8 +1613,11 @@ export async function runUiTests({
     toggleIdle,
     openDetails,
     hostileTranscript,
+    scheduler,
     timeoutMs,
   };
+  // Unless told: the scheduler, family and task checks wherever the seeded gateway has what the seed puts there.
+  if (opts.scheduler === undefined) opts.scheduler = await schedulerGateway(opts);
   const list = makeSteps(opts);
   const results = [];
   const report = (name, ok, extra = '') => {
@@ -1445,6 +1743,7 @@ async function main() {
       'age-ticks': { type: 'string' },
       'open-details': { type: 'string' },
       'hostile-transcript': { type: 'string' },
+      scheduler: { type: 'string' },
       'timeout-ms': { type: 'string', default: '180000' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -1504,6 +1803,7 @@ async function main() {
     toggleIdle: values['toggle-idle'],
     openDetails: values['open-details'],
     hostileTranscript: values['hostile-transcript'],
+    scheduler: values.scheduler === '' ? null : values.scheduler,
     timeoutMs,
   });
   console.log(`${passed} passed, ${failed} failed`);
