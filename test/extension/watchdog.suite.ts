@@ -60,7 +60,12 @@ describe('watchdog (opt-in)', function () {
     const c = vscode.workspace.getConfiguration('lanewatch.watchdog');
     await c.update('states', ['running', 'no-progress', 'long-running'], vscode.ConfigurationTarget.Global);
     await c.update('thresholdSeconds', 3, vscode.ConfigurationTarget.Global);
-    await c.update('exclude', ['agent:main:demo-*'], vscode.ConfigurationTarget.Global);
+    // The seed's other hung runs (2026.9.x: a subagent of demo-parent, a cron job's run) are the demo's, not this test's.
+    await c.update(
+      'exclude',
+      ['agent:main:demo-*', 'agent:main:subagent:*', 'agent:main:cron:*'],
+      vscode.ConfigurationTarget.Global,
+    );
     await c.update('enabled', true, vscode.ConfigurationTarget.Global);
     try {
       const e = await acted;
@@ -75,7 +80,7 @@ describe('watchdog (opt-in)', function () {
         api.auditEntries().some((x) => x.session === WEDGED && x.call === 'watchdog recover' && x.outcome === 'freed'),
       );
       assert.ok(
-        !api.watchdogEvents().some((x) => x.kind === 'acting' && x.key.startsWith('agent:main:demo-')),
+        !api.watchdogEvents().some((x) => x.kind === 'acting' && /^agent:main:(demo-|subagent:|cron:)/.test(x.key)),
         'excluded sessions untouched',
       );
     } finally {
