@@ -72,7 +72,8 @@ export function planFamilyRecovery(
   if (!waiting.length || isBusyLane(parentStatus.state)) return undefined;
   const holding = waiting
     .map((key, i) => ({ key, i, state: statusOf(key).state }))
-    .filter((c) => isBusyLane(c.state) || c.state === 'stale');
+    // A run holds the subagent's lane: recovering it is what ends the parent's wait (a stale row holds nothing).
+    .filter((c) => isBusyLane(c.state));
   if (!holding.length) return undefined;
   // The most urgent first; among equals, the one the parent names first.
   holding.sort((a, b) => compareLaneStates(a.state, b.state) || a.i - b.i);
@@ -266,6 +267,12 @@ function parentWords(f: FamilyRecoveryResult, read: boolean, plan: FamilyRecover
   }
 }
 
+const PROGRESS_WORDS: Record<RecoveryStep['action'], string> = {
+  abort: 'aborting the run',
+  'abort-clear-queue': 'aborting the run and dropping queued inputs',
+  reset: 'resetting the session (/new)',
+};
+
 /** Which session the person chose to recover: the subagent (recommended when it is wedged), the parent, or neither. */
 export type FamilyChoice = 'subagent' | 'parent' | undefined;
 
@@ -317,7 +324,10 @@ export async function runRecover(
           evidence: env.watcher?.evidenceSource(),
         };
         const report = await recoverWaitingParent(ctx, plan, (s, session) => {
-          say(`${session === plan.subagent ? plan.subagentLabel : plan.parentLabel}: ${s.call} → ${s.outcome}`);
+          // Plain words in the progress; the call itself goes to the audit trail.
+          say(
+            `${session === plan.subagent ? plan.subagentLabel : plan.parentLabel}: ${PROGRESS_WORDS[s.action]}: ${s.outcome === 'freed' ? 'free' : s.outcome}`,
+          );
           env.audit.record({ gateway, session, call: s.call, outcome: s.outcome, detail: s.message });
         });
         return recoverReport(gateway, report);

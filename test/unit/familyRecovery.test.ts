@@ -84,6 +84,7 @@ describe('the plan: which session a recover of a waiting parent acts on', () => 
     assert.equal(plan(status('running', [CHILD]), { [CHILD]: 'stuck' }), undefined, 'its own run holds it');
     assert.equal(plan(status('idle', [CHILD]), { [CHILD]: 'idle' }), undefined, 'the subagent ended meanwhile');
     assert.equal(plan(status('idle', [CHILD]), {}), undefined, 'the subagent is not listed');
+    assert.equal(plan(status('idle', [CHILD]), { [CHILD]: 'stale' }), undefined, 'a stale row holds nothing');
   });
 
   it('the host’s pick: the stuck subagent first and recommended, then the parent itself, then cancel', () => {
@@ -120,7 +121,7 @@ after(async () => {
  * childSessions) and its subagent's run hung. Aborting the subagent ends its run and, as on 2026.9.6, the parent takes
  * its next turn. Aborting the parent answers no-active-run (it has no run) and is recorded: it must never happen.
  */
-async function familyGateway(opts: { turn?: boolean } = {}) {
+async function familyGateway(opts: { turn?: boolean; subagentEnded?: boolean } = {}) {
   const calls: Array<{ method: string; params: any }> = [];
   const rows = new Map<string, Record<string, unknown>>([
     [
@@ -143,8 +144,8 @@ async function familyGateway(opts: { turn?: boolean } = {}) {
         sessionId: 'sc',
         label: 'research',
         status: 'running',
-        hasActiveRun: true,
-        activeRunIds: ['child-run'],
+        hasActiveRun: !opts.subagentEnded,
+        activeRunIds: opts.subagentEnded ? [] : ['child-run'],
         parentSessionKey: PARENT,
         spawnedBy: PARENT,
         spawnDepth: 1,
@@ -432,5 +433,23 @@ describe('recovering a parent that waits on a hung subagent', { timeout: 30_000 
       /The parent no longer waits on a running subagent: it takes its turn once the gateway has delivered/,
     );
     assert.deepEqual(gw.acted(), [`sessions.abort ${CHILD}`]);
+  });
+
+  it('the subagent ended between the look and the act: nothing is done to it, the parent itself is recovered, said so', async () => {
+    const gw = await familyGateway({ subagentEnded: true });
+    const env = {
+      conns: conns(),
+      config: gw.config,
+      watcher: watcherShowing(gw.config, 'no-progress'),
+      audit: new AuditTrail(() => {}),
+      settleTimeoutMs: 2_000,
+    };
+    const r = await runRecover(env, PARENT, host());
+    assert.deepEqual(gw.acted(), [], 'no abort of a subagent the gateway says has no run');
+    assert.equal(r.kind, 'nothing-to-do');
+    assert.match(
+      r.summary,
+      /^the parent no longer waits on research \(research has no active run any more\), so the parent itself was recovered: nothing of its own to recover/,
+    );
   });
 });
