@@ -86,6 +86,9 @@ export async function createPeerNamespace(subnet = freeSubnet()): Promise<PeerNa
       /* gone */
     }
   };
+  // The holder is detached (its own process group): if this process ends without close() (a failed run, a signal the
+  // fixtures turn into process.exit), it must not outlive it and keep the namespace.
+  process.once('exit', kill);
   // unshare execs sleep after entering the new namespace: wait for the link to name another namespace (an event
   // no process tells us about; read every 20 ms for at most 5 s).
   const deadline = Date.now() + 5000;
@@ -129,6 +132,7 @@ export async function createPeerNamespace(subnet = freeSubnet()): Promise<PeerNa
     holderPid,
     nsenterArgv,
     async close() {
+      process.removeListener('exit', kill);
       kill();
       // Deleting one end deletes both; the peer's end also goes with its namespace.
       run('ip', ['link', 'del', here]);
