@@ -32,6 +32,8 @@ interface StartOptions {
   fixtures: string;
   seed: number;
   listDelayMs: number;
+  /** The last `children` sessions of each gateway are subagents (see FakeGateway.familyFields). */
+  children: number;
 }
 
 // ---------------------------------------------------------------- deterministic randomness (mulberry32)
@@ -198,9 +200,12 @@ class FakeGateway {
     private readonly c: Captured,
     private readonly opts: StartOptions,
   ) {
+    const firstChild = opts.sessions - Math.min(opts.children, opts.sessions - 1);
     for (let i = 0; i < opts.sessions; i++) {
+      const n = `g${index + 1}-${String(i + 1).padStart(4, '0')}`;
       const s = {
-        key: `agent:main:bench-g${index + 1}-${String(i + 1).padStart(4, '0')}`,
+        // A subagent's key as 2026.9.6 makes it (agent:<id>:subagent:<uuid>), with the bench's number in it.
+        key: i < firstChild ? `agent:main:bench-${n}` : `agent:main:subagent:bench-${n}`,
         sessionId: uuid(),
         busy: false,
       };
@@ -212,14 +217,17 @@ class FakeGateway {
   async start(): Promise<void> {
     // Rows as the list would return them: the captured done/idle row, last touched at some time in the past week.
     const base = Date.now();
-    this.rowTexts = this.sessions.map((s) =>
-      this.c.row.render({
+    const family = this.familyFields();
+    this.rowTexts = this.sessions.map((s) => {
+      const text = this.c.row.render({
         key: s.key,
         sessionId: s.sessionId,
         runIds: new Map(),
         shiftMs: base - Math.floor(rand() * 7 * 86_400_000) - this.c.rowT0,
-      }),
-    );
+      });
+      const extra = family.get(s.key);
+      return extra ? JSON.stringify({ ...JSON.parse(text), ...extra }) : text;
+    });
     const hello = JSON.parse(JSON.stringify(this.c.hello));
     this.gw = await ScriptedGateway.start({
       helloOverrides: hello,
@@ -236,6 +244,39 @@ class FakeGateway {
       this.c.hello.policy.tickIntervalMs,
     );
     tick.unref();
+  }
+
+  /**
+   * --children: the row fields of a real spawn (test/gateway/subagents.test.ts, 2026.9.6): the child names its parent in
+   * spawnedBy and parentSessionKey, with spawnDepth, subagentRole and createdVia "spawn"; the parent lists its children
+   * in childSessions. The parents are the first children/5 other sessions, so about five subagents each; every tenth
+   * subagent is a subagent of the one before it instead (depth 2). Events for these sessions come from the same captured turns:
+   * their rows carry no family fields, and the watcher keeps the listed ones (it merges each row into the last).
+   */
+  private familyFields(): Map<string, Record<string, unknown>> {
+    const out = new Map<string, Record<string, unknown>>();
+    const n = Math.min(this.opts.children, this.sessions.length - 1);
+    if (n <= 0) return out;
+    const firstChild = this.sessions.length - n;
+    const parents = Math.max(1, Math.min(firstChild, Math.round(n / 5)));
+    const childSessions = new Map<string, string[]>();
+    for (let j = 0; j < n; j++) {
+      const child = this.sessions[firstChild + j].key;
+      const nested = j % 10 === 9;
+      const parent = nested ? this.sessions[firstChild + j - 1].key : this.sessions[j % parents].key;
+      out.set(child, {
+        spawnedBy: parent,
+        parentSessionKey: parent,
+        spawnDepth: nested ? 2 : 1,
+        subagentRole: nested ? 'leaf' : 'orchestrator',
+        createdVia: 'spawn',
+      });
+      const list = childSessions.get(parent) ?? [];
+      list.push(child);
+      childSessions.set(parent, list);
+    }
+    for (const [parent, list] of childSessions) out.set(parent, { ...out.get(parent), childSessions: list });
+    return out;
   }
 
   private readonly bootId = uuid();

@@ -17,7 +17,9 @@ import * as vscode from 'vscode';
 import { MemoryDeviceIdentityStore } from '../src/gateway';
 import { Fleet, type FleetChange } from '../src/fleet/fleet';
 import type { GatewayConfig } from '../src/config/gatewaySettings';
-import { describeSession } from '../src/report/describe';
+import { describeSession, sessionLabel } from '../src/report/describe';
+import { buildSessionFamily, familyView, type SessionFamily } from '../src/fleet/sessionFamily';
+import type { GatewayWatcher } from '../src/fleet/gatewayWatcher';
 import { FleetTreeProvider, type FleetNode } from '../src/vscode/fleetTree';
 
 const now = () => performance.now();
@@ -35,6 +37,8 @@ interface Config {
   quietTurns: number;
   quietGapMs: number;
   completeTimeoutMs: number;
+  /** Sessions per gateway that are subagents of another (listed under their parent, not under the gateway). */
+  children: number;
 }
 
 // ---------------------------------------------------------------- IPC with fleet.mjs (and, relayed, the gateways process)
@@ -87,6 +91,8 @@ class Records {
   readonly changed: Uint8Array;
   readonly matchA: Uint8Array;
   readonly matchB: Uint8Array;
+  /** What the event changed in the row: 0 nothing shown, 1 its state (lane state or queue count), 2 words only. */
+  readonly cls: Uint8Array;
   constructor(readonly capacity: number) {
     this.sent = new Float64Array(capacity);
     this.applied = new Float64Array(capacity);
@@ -97,8 +103,9 @@ class Records {
     this.changed = new Uint8Array(capacity);
     this.matchA = new Uint8Array(capacity);
     this.matchB = new Uint8Array(capacity);
+    this.cls = new Uint8Array(capacity);
   }
-  add(phase: number, kind: number, sent: number, applied: number, changed: boolean): number {
+  add(phase: number, kind: number, sent: number, applied: number, changed: boolean, cls = 0): number {
     if (this.n >= this.capacity) return -1;
     const i = this.n++;
     this.phase[i] = phase;
@@ -106,6 +113,7 @@ class Records {
     this.sent[i] = sent;
     this.applied[i] = applied;
     this.changed[i] = changed ? 1 : 0;
+    this.cls[i] = cls;
     return i;
   }
 }
@@ -144,6 +152,28 @@ async function main(cfg: Config): Promise<unknown> {
   const pendingA = new Map<string, Pending[]>(names.map((n) => [n, []]));
   const pendingB = new Map<string, Pending[]>(names.map((n) => [n, []]));
   const lastDesc = new Map<string, string>();
+  // --children: each gateway's family, built once its list is complete (the bench adds and removes no session), and
+  // the description a row should show, with the family words the tree adds (computed here from the same rules).
+  const families = new Map<string, SessionFamily>();
+  const familyOf = (w: GatewayWatcher): SessionFamily | undefined => {
+    if (!(cfg.children > 0) || Number.isNaN(t[w.name].model)) return undefined;
+    let f = families.get(w.name);
+    if (!f) families.set(w.name, (f = buildSessionFamily(w.sessionRows())));
+    return f;
+  };
+  const describeNow = (w: GatewayWatcher, key: string) => {
+    const status = w.laneStatus(key);
+    const family = familyOf(w);
+    const labelOf = (k: string) => sessionLabel(w.session(k), k);
+    const view =
+      family && (family.childrenOf(key).length || family.declaredParentOf(key))
+        ? familyView(family, w.session(key), key, status, (k) => w.laneStatus(k), labelOf)
+        : undefined;
+    return describeSession(w.session(key), key, status, Date.now(), { tooltip: false, family: view, labelOf });
+  };
+  const lastState = new Map<string, string>();
+  // Every provider fire: when, and how many timed events it covered (0: a fire for the clock, counts or other rows).
+  const fires = { at: new Float64Array(200_000), events: new Uint32Array(200_000), n: 0 };
   const noChange: Record<string, number> = {};
   let phase = 0;
   let overflow = 0;
@@ -217,11 +247,23 @@ async function main(cfg: Config): Promise<unknown> {
       const applied = now();
       const k = KINDS.indexOf(frame.event as (typeof KINDS)[number]);
       const kind = k >= 0 ? k : KINDS.length - 1;
+      // With subagents, a child's change can change the rows above it (counts, worst state, "waiting on"): those
+      // rows are what a user sees of it while the parent is closed, so they are timed too.
+      const family = familyOf(w);
+      if (family)
+        for (const key of [...keys])
+          for (let p = family.parentOf(key), n = 0; p !== undefined && n < 64; p = family.parentOf(p), n++) keys.add(p);
       for (const key of keys) {
-        const expected = maskDurations(String(describeSession(w.session(key), key, w.laneStatus(key)).description));
+        const d = describeNow(w, key);
+        const expected = maskDurations(d.description);
         const changed = lastDesc.get(key) !== expected;
         lastDesc.set(key, expected);
-        const id = records.add(phase, kind, toLocal(stamp), applied, changed);
+        // A change of state in the issue's sense: running ↔ idle, → stalled/stuck/stale, the queue count (and for a
+        // parent the worst state of its subagents, which its icon shows).
+        const state = `${d.status}\u0000${d.lane.queued}\u0000${d.icon}`;
+        const cls = !changed ? 0 : lastState.get(key) !== state ? 1 : 2;
+        lastState.set(key, state);
+        const id = records.add(phase, kind, toLocal(stamp), applied, changed, cls);
         if (id < 0) {
           overflow++;
           continue;
@@ -234,25 +276,47 @@ async function main(cfg: Config): Promise<unknown> {
   }
 
   // ---- A: the provider's own signal
-  const coveredBy = (e: FleetNode | FleetNode[] | undefined | null | void): string[] => {
-    if (!e) return names;
-    const list = Array.isArray(e) ? e : [e];
-    return list.some((n) => !n) ? names : [...new Set(list.flatMap((n) => ('gateway' in n ? [n.gateway] : [])))];
+  // A fire covers a session when it names the root, the session's gateway or agent, the session itself, or (only
+  // when the view keeps parents open, as in the --children case) a session above it. A fire of one row does not
+  // cover its neighbours: VS Code re-reads only what was named.
+  const covers = (list: FleetNode[], g: string, key: string): boolean => {
+    for (const n of list) {
+      if (!('gateway' in n) || n.gateway !== g) continue;
+      if (n.kind === 'gateway') return true;
+      if (n.kind === 'agent' && key.startsWith(`agent:${n.agentId}:`)) return true;
+      if (n.kind === 'session' && n.key === key) return true;
+    }
+    if (!(cfg.children > 0)) return false;
+    for (let up = provider.getParent(sessionNode(g, key)), i = 0; up && i < 64; up = provider.getParent(up), i++) {
+      const above = up;
+      if (above.kind === 'session' && list.some((n) => n.kind === 'session' && n.gateway === g && n.key === above.key))
+        return true;
+    }
+    return false;
   };
   provider.onDidChangeTreeData((e) => {
     const fired = now();
-    for (const g of coveredBy(e)) {
-      if (!Number.isNaN(t[g].model) && Number.isNaN(t[g].treeA)) {
+    const root = !e || (Array.isArray(e) && e.some((n) => !n));
+    const list = root ? [] : Array.isArray(e) ? e : [e];
+    let covered = 0;
+    for (const g of names) {
+      const whole = root || list.some((n) => n.kind === 'gateway' && n.gateway === g);
+      if (whole && !Number.isNaN(t[g].model) && Number.isNaN(t[g].treeA)) {
         const rows = countSessions(provider.getChildren(gatewayNode(g)));
-        if (rows >= cfg.sessions) {
+        if (rows >= cfg.sessions - cfg.children) {
           t[g].treeA = now();
           t[g].rowsA = rows;
         }
       }
-      const list = pendingA.get(g)!;
-      if (!list.length) continue;
+      const pending = pendingA.get(g)!;
+      if (!pending.length) continue;
       const seen = new Map<string, string>();
-      for (const p of list) {
+      let kept = 0;
+      for (const p of pending) {
+        if (!whole && !covers(list, g, p.key)) {
+          pending[kept++] = p;
+          continue;
+        }
         let d = seen.get(p.key);
         if (d === undefined) {
           d = maskDurations(String(provider.getTreeItem(sessionNode(g, p.key)).description));
@@ -260,8 +324,13 @@ async function main(cfg: Config): Promise<unknown> {
         }
         records.doneA[p.id] = fired;
         records.matchA[p.id] = d === lastDesc.get(p.key) ? 1 : 0;
+        covered++;
       }
-      list.length = 0;
+      pending.length = kept;
+    }
+    if (fires.n < fires.at.length) {
+      fires.at[fires.n] = fired;
+      fires.events[fires.n++] = covered;
     }
   });
 
@@ -275,16 +344,23 @@ async function main(cfg: Config): Promise<unknown> {
           t[g].treeB = at;
           t[g].rowsB = rows;
         }
+        // Only the rows this refresh re-read are shown anew: a refresh of one row leaves the others as they were.
         const list = pendingB.get(g)!;
+        let kept = 0;
         for (const p of list) {
-          records.doneB[p.id] = at;
           const d = descs.sessions.get(`${g}\u0000${p.key}`);
-          records.matchB[p.id] = d !== undefined && maskDurations(d) === lastDesc.get(p.key) ? 1 : 0;
+          if (d === undefined) {
+            list[kept++] = p;
+            continue;
+          }
+          records.doneB[p.id] = at;
+          records.matchB[p.id] = maskDurations(d) === lastDesc.get(p.key) ? 1 : 0;
         }
-        list.length = 0;
+        list.length = kept;
       }
     },
     (g) => pendingB.get(g)!.map((p) => p.key),
+    cfg.children > 0,
   );
   view.refreshRoot(); // the view is open when the extension starts
 
@@ -303,8 +379,11 @@ async function main(cfg: Config): Promise<unknown> {
   }
   const complete = names.map((n) => ({ name: n, ...t[n] }));
   for (const n of names)
-    for (const r of fleet.gateway(n)!.sessionRows())
+    for (const r of fleet.gateway(n)!.sessionRows()) {
       lastDesc.set(r.key, maskDurations(String(provider.getTreeItem(sessionNode(n, r.key)).description)));
+      const d = describeNow(fleet.gateway(n)!, r.key);
+      lastState.set(r.key, `${d.status}\u0000${d.lane.queued}\u0000${d.icon}`);
+    }
 
   // ---- 2. isolated events (each alone, quietGapMs apart)
   await sleep(2_000);
@@ -375,6 +454,7 @@ async function main(cfg: Config): Promise<unknown> {
       a: records.doneA[i] - records.sent[i],
       b: records.doneB[i] - records.sent[i],
       changed: records.changed[i] === 1,
+      cls: (['none', 'state', 'words'] as const)[records.cls[i]],
       matchA: records.matchA[i] === 1,
       matchB: records.matchB[i] === 1,
       gc: inGc(records.sent[i], end),
@@ -399,6 +479,7 @@ async function main(cfg: Config): Promise<unknown> {
     records: out,
     overflow,
     noChange,
+    fireLog: { at: Array.from(fires.at.subarray(0, fires.n)), events: Array.from(fires.events.subarray(0, fires.n)) },
     view: {
       fires: view.stats.fires,
       refreshes: view.stats.refreshes,
@@ -450,6 +531,8 @@ class ExtHostTreeViewModel {
       at: number,
     ) => void,
     private readonly watchedKeys: (gateway: string) => string[],
+    /** The user has opened every parent session (the --children case): their subagents are re-read with them. */
+    readonly parentsOpen = false,
   ) {
     provider.onDidChangeTreeData((e) => {
       if (Array.isArray(e) && e.length === 0) return; // ExtHostTreeView ignores an empty array
@@ -475,6 +558,13 @@ class ExtHostTreeViewModel {
       if (this.calls > 1 && o) this.enqueue(o);
       this.calls = 0;
     }, 200);
+  }
+
+  private isOpen(item: vscode.TreeItem): boolean {
+    return (
+      item.collapsibleState === vscode.TreeItemCollapsibleState.Expanded ||
+      (this.parentsOpen && item.collapsibleState === vscode.TreeItemCollapsibleState.Collapsed)
+    );
   }
 
   /** Like ExtHostTreeView's _refreshQueue: refreshes run one after another, each in a promise continuation. */
@@ -518,15 +608,21 @@ class ExtHostTreeViewModel {
       }
       items.forEach((item, i) => {
         dtos.push(toDto(item));
-        if (item.collapsibleState === vscode.TreeItemCollapsibleState.Expanded) fetchChildren(children[i]);
+        if (this.isOpen(item)) fetchChildren(children[i]);
       });
     };
     const distinct = [...new Set(elements)];
     if (distinct.includes(undefined)) fetchChildren(undefined);
     else
       for (const e of distinct as FleetNode[]) {
-        dtos.push(toDto(this.provider.getTreeItem(e)));
-        fetchChildren(e);
+        const item = this.provider.getTreeItem(e);
+        dtos.push(toDto(item));
+        if (e.kind === 'session') {
+          // One row named on its own: VS Code re-reads that row, and its children only when it is open.
+          gateways.add(e.gateway);
+          if (watched(e.gateway).has(e.key)) seen.sessions.set(`${e.gateway}\u0000${e.key}`, String(item.description));
+          if (this.isOpen(item)) fetchChildren(e);
+        } else fetchChildren(e);
       }
     this.stats.dtoBytes += JSON.stringify(dtos).length; // what the RPC to the renderer serializes
     const at = now();

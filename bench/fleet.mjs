@@ -7,6 +7,7 @@
 //   node bench/fleet.mjs --minutes 3     any length
 //   options: --rate 50 (events/s, whole fleet)  --gateways 5  --sessions 2000  --quiet-turns 2  --quiet-gap-ms 400
 //            --list-delay-ms 0 (extra delay per sessions.list page, to stand in for the gateway's own time)  --seed 1
+//            --children 0 (per gateway: how many of its sessions are subagents under parents; issue 16: 500 of 2,000)
 //
 // Three processes, all on this machine, sockets on 127.0.0.1 only:
 //   this script     bundles bench/fleet-host.ts and bench/fleet-gateways.ts with esbuild into bench/.build/
@@ -44,6 +45,7 @@ function parseArgs(argv) {
     quietGapMs: 400,
     listDelayMs: 0,
     seed: 1,
+    children: 0,
     quick: false,
   };
   const num = (name, v) => {
@@ -72,6 +74,7 @@ function parseArgs(argv) {
     else if (a === '--quiet-gap-ms') o.quietGapMs = num(a, take());
     else if (a === '--list-delay-ms') o.listDelayMs = num(a, take());
     else if (a === '--seed') o.seed = Math.round(num(a, take()));
+    else if (a === '--children') o.children = Math.round(num(a, take()));
     else if (a === '--help' || a === '-h') {
       console.log(readUsage());
       process.exit(0);
@@ -87,7 +90,7 @@ function parseArgs(argv) {
   return o;
 }
 function readUsage() {
-  return 'usage: node bench/fleet.mjs [--quick | --minutes N] [--rate 50] [--gateways 5] [--sessions 2000] [--quiet-turns 2] [--quiet-gap-ms 400] [--list-delay-ms 0] [--seed 1]';
+  return 'usage: node bench/fleet.mjs [--quick | --minutes N] [--rate 50] [--gateways 5] [--sessions 2000] [--quiet-turns 2] [--quiet-gap-ms 400] [--list-delay-ms 0] [--seed 1] [--children 0]';
 }
 
 const opts = parseArgs(process.argv.slice(2));
@@ -164,7 +167,7 @@ function fail(message) {
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => fail(`interrupted (${s})`));
 
 say(
-  `node ${process.version}, ${os.cpus().length} CPU, load ${load()}; ${opts.gateways} gateways × ${opts.sessions} sessions, ${opts.rate} events/s for ${seconds} s, heap every ${heapEveryMs / 1000} s`,
+  `node ${process.version}, ${os.cpus().length} CPU, load ${load()}; ${opts.gateways} gateways × ${opts.sessions} sessions${opts.children ? ` (${opts.children} of them subagents under parents, every parent open in the view)` : ''}, ${opts.rate} events/s for ${seconds} s, heap every ${heapEveryMs / 1000} s`,
 );
 const gateways = start(gatewaysBundle, [], 'the fake gateways');
 const ready = await new Promise((resolve) => {
@@ -184,6 +187,7 @@ const ready = await new Promise((resolve) => {
     fixtures: path.join(root, 'test/fixtures/captured'),
     seed: opts.seed,
     listDelayMs: opts.listDelayMs,
+    children: opts.children,
   });
 });
 say(
@@ -215,6 +219,7 @@ const result = await new Promise((resolve) => {
       quietTurns: opts.quietTurns,
       quietGapMs: opts.quietGapMs,
       completeTimeoutMs: 120_000,
+      children: opts.children,
     },
   });
   say(
@@ -267,7 +272,7 @@ function table(title, columns, rows, notes = []) {
 
 const r = result;
 console.log(
-  `\n## Fleet benchmark: ${opts.gateways} gateways × ${opts.sessions} sessions, ${opts.rate} events/s for ${seconds} s (node ${r.node}, load now ${load()})`,
+  `\n## Fleet benchmark: ${opts.gateways} gateways × ${opts.sessions} sessions${opts.children ? ` (${opts.children} of each gateway's sessions are subagents under parents)` : ''}, ${opts.rate} events/s for ${seconds} s (node ${r.node}, load now ${load()})`,
 );
 
 // 1. complete model
@@ -353,6 +358,55 @@ table(
     `Excluded: ${recs.filter((x) => x.gc).length} events in flight during a forced gc (heap samples); ${r.overflow} not recorded (buffer full). Description check failed for A ${recs.filter((x) => !x.gc && Number.isFinite(x.a) && !x.matchA).length}, B ${recs.filter((x) => !x.gc && Number.isFinite(x.b) && !x.matchB).length} (a later change of the same session, e.g. a log poll, had already moved it on); never refreshed: A ${recs.filter((x) => !Number.isFinite(x.a)).length}, B ${recs.filter((x) => !Number.isFinite(x.b)).length}.`,
   ],
 );
+
+// 2b. what the provider's delay under load is made of
+{
+  const fireAt = r.fireLog.at,
+    fireEvents = r.fireLog.events;
+  // The last provider fire at or before t (binary search), or -1.
+  const lastFireBefore = (t) => {
+    let lo = 0,
+      hi = fireAt.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (fireAt[mid] <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  };
+  const changedLoad = loadAll.filter((x) => x.changed);
+  const rows = [];
+  for (const [cls, label] of [
+    ['state', 'state change (lane state or queue count)'],
+    ['words', 'words only (same state and queue)'],
+  ]) {
+    const list = changedLoad.filter((x) => x.cls === cls);
+    rows.push(...delayRows(`load, ${label}`, list));
+  }
+  const tail = changedLoad.filter((x) => x.a > 100);
+  const heldBy = { clock: 0, changes: 0, none: 0 };
+  let waitSum = 0;
+  for (const x of tail) {
+    const i = lastFireBefore(x.applied);
+    const held = i >= 0 && x.applied - fireAt[i] < 210;
+    if (!held) heldBy.none++;
+    else if (fireEvents[i] === 0) heldBy.clock++;
+    else heldBy.changes++;
+    waitSum += x.a - (x.applied - x.sent);
+  }
+  const loadFires = fireAt.filter((t) => t >= r.loadStart && t <= r.loadEnd).length;
+  const loadClockFires = fireAt.filter((t, i) => t >= r.loadStart && t <= r.loadEnd && fireEvents[i] === 0).length;
+  const byCls = (c) => tail.filter((x) => x.cls === c).length;
+  table(
+    'event → provider fire under load, by what the event changed (ms)',
+    ['events', 'n', 'p50', 'p95', 'max'],
+    rows,
+    [
+      `Over 100 ms at A: ${tail.length} of ${changedLoad.length} (${byCls('state')} state changes, ${byCls('words')} words only). The slot they waited for (the provider spaces its fires 210 ms apart, VS Code's 200 ms hold and a margin; only a change of state may go out sooner) was held by a fire for the clock, counts or other rows (no timed event in it): ${heldBy.clock}; by a fire for other events: ${heldBy.changes}; not held (the delay is elsewhere): ${heldBy.none}. Mean wait from the model's change to the fire: ${f1(tail.length ? waitSum / tail.length : NaN)} ms.`,
+      `Provider fires during the load: ${loadFires} (${(loadFires / r.loadSeconds).toFixed(1)}/s), of which ${loadClockFires} carried no timed event (rows rebuilt for their clock, a parent's counts, the lanes row).`,
+    ],
+  );
+}
 
 // 3. heap
 const h0 = r.heap[0],
