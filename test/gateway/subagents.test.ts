@@ -347,6 +347,8 @@ describe(`subagents under their parent (openclaw ${VERSION})`, () => {
         false,
         'nothing was started or ended on the parent',
       );
+      const pending = sessions().get(parent);
+      log.push(`# the parent while its turn is pending (Lanewatch): ${pending?.laneStatus}: ${pending?.description}`);
       // 2026.9.6 starts the parent's turn once it has delivered the subagent's (cancelled) result: within about a minute
       // of the abort (33-66 s measured; tasks.list shows the delivery pending meanwhile).
       const turn = await op.waitForEvent((e: any) => lifecycle(parent, 'start')(e) && e.payload.runId !== sent.runId, {
