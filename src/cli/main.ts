@@ -42,6 +42,8 @@ export interface Parsed {
   clearQueue: boolean;
   now: boolean;
   stop: boolean;
+  /** recover --parent-itself: a parent waiting on a subagent is recovered itself, not the subagent first. */
+  parentItself: boolean;
   message?: string;
   /** profile: cpu or heap, its --duration (seconds) and --out (a file or a folder). */
   profileKind?: ProfileKind;
@@ -73,6 +75,7 @@ const FLAGS = new Set([
   '--clear-queue',
   '--now',
   '--stop',
+  '--parent-itself',
 ]);
 /** An option's name without its `=value`, which may be a secret: the only part of an option an error repeats. */
 const optionName = (a: string) => (a.startsWith('--') && a.includes('=') ? a.slice(0, a.indexOf('=')) : a);
@@ -88,6 +91,7 @@ function emptyParsed(command: Command): Parsed {
     clearQueue: false,
     now: false,
     stop: false,
+    parentItself: false,
     waitMs: 15_000,
     connectTimeoutMs: 30_000,
     watch: {},
@@ -241,6 +245,16 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case '--cooldown-seconds':
         out.watch.cooldownMs = number(0) * 1000;
         break;
+      case '--parent-itself':
+        out.parentItself = true;
+        break;
+      case '--subagents':
+      case '--cron': {
+        const v = value();
+        if (v !== 'on' && v !== 'off') throw new UsageError(`${name} takes on or off`);
+        out.watch[name === '--subagents' ? 'subagents' : 'cron'] = v === 'on';
+        break;
+      }
       case '--exclude':
         exclude.push(value());
         break;
@@ -264,6 +278,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
     else out.fleet.tokenEnv = leadingTokenEnv;
   }
   if (exclude.length) out.watch.exclude = exclude;
+  if (out.parentItself && out.command !== 'recover') throw new UsageError('--parent-itself applies to recover');
   // Long-running commands see silence as the extension does; 0 turns it off.
   if ((out.command === 'serve' || out.command === 'watch') && out.fleet.noProgressMs === undefined)
     out.fleet.noProgressMs = DEFAULT_NO_PROGRESS_MS;
@@ -437,6 +452,7 @@ export async function main(
       conns,
       replyTimeoutMs: parsed.replyTimeoutMs,
       advice: advice(),
+      recoverTarget: parsed.parentItself ? 'parent' : 'auto',
     };
     switch (parsed.command) {
       case 'recover':

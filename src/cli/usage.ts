@@ -57,10 +57,12 @@ const COMMAND_USAGE: Record<Command, string> = {
 
 Every gateway's agents and sessions with their lane status and the facts behind it.
   --facts                 list the facts behind each status in the text tree`,
-  recover: `usage: lanewatch recover <sessionKey> [--yes] [--reply-timeout-seconds N]
+  recover: `usage: lanewatch recover <sessionKey> [--yes] [--parent-itself] [--reply-timeout-seconds N]
 
 abort → abort + clear queue → reset (/new), stopping at the first step that frees it. Refuses keys that do not exist.
+A parent waiting on a subagent (2026.9.x sessions_yield) has that subagent recovered first, said in the report.
   ${YES}
+  --parent-itself         recover the parent itself, not the subagent it waits on
   ${SETTLE}
 ${KEY_NOTE}`,
   abort: `usage: lanewatch abort <sessionKey> [--clear-queue] [--yes] [--reply-timeout-seconds N]
@@ -99,6 +101,8 @@ Foreground watchdog: recovers sessions that stay wedged past a threshold and pri
   --exclude KEY           never act on this session key (or pattern with *); repeatable
   --no-progress-seconds N a running run with no event for N s reads "no progress" (default 60; 0: off), as in the
                           extension; add no-progress to --states to act on it
+  --subagents on|off      act on subagent sessions, whose row names a parent (default on)
+  --cron on|off           act on cron sessions, agent:<id>:cron:<jobId>… (default on)
   ${SETTLE}`,
   profile: `usage: lanewatch profile cpu|heap [--duration S] [--out FILE|DIR]
 

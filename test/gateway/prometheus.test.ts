@@ -310,4 +310,27 @@ describe('a real Prometheus and Alertmanager over lanewatch serve', { skip: SKIP
       assert.equal(up[0].value[1], '1');
     },
   );
+
+  it(
+    "says plainly that the gateway's own Prometheus endpoint is not enabled (2026.9.6 without the plugin)",
+    LONG,
+    async () => {
+      // The gateway itself, read directly with its token: no such route without the diagnostics-prometheus plugin.
+      const direct = await fetch(`${gw.url.replace(/^ws/, 'http')}/api/diagnostics/prometheus`, {
+        headers: { authorization: `Bearer ${gw.token}` },
+      });
+      assert.equal(direct.status, 404);
+      const [state] = await until("the gateway's endpoint state in Prometheus", async () => {
+        const r = await query('lanewatch_gateway_prometheus_endpoint');
+        return r.length ? r : undefined;
+      });
+      assert.equal(state.metric.state, 'not-enabled');
+      assert.equal(state.value[1], '1');
+      assert.deepEqual(
+        await query('lanewatch_gateway_runs_completed_total'),
+        [],
+        'no figures from an endpoint that is not there',
+      );
+    },
+  );
 });
