@@ -37,7 +37,7 @@ export interface RemoteGatewayOptions {
   port?: number;
   /**
    * gateway.bind: "custom" (default) listens on the peer address, and on 2026.9 also on the peer's 127.0.0.1 for
-   * same-host clients; 2026.3.24's "custom" listens on the peer address only, so its own CLI on the gateway host (which
+   * same-host clients; 2026.3.24's and 2026.4.26's "custom" listens on the peer address only, so its own CLI on the gateway host (which
    * connects to 127.0.0.1) cannot reach it: "lan" (0.0.0.0) there, which in the peer namespace is exactly those two.
    */
   bind?: 'custom' | 'lan';
