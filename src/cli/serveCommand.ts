@@ -169,7 +169,7 @@ export async function runServe(ctx: ServeContext): Promise<number> {
     rules = v.rules;
   } else if (Object.keys(ctx.watch).length)
     throw new UsageError(
-      `${Object.keys(ctx.watch).length > 1 ? 'the watchdog options' : 'a watchdog option'} (--states, --threshold-seconds, --max-per-hour, --cooldown-seconds, --exclude) need --watchdog`,
+      `${Object.keys(ctx.watch).length > 1 ? 'the watchdog options' : 'a watchdog option'} (--states, --threshold-seconds, --max-per-hour, --cooldown-seconds, --exclude, --subagents, --cron) need --watchdog`,
     );
   let webhookUrl = args.webhookUrl;
   if (args.webhookEnv) {

@@ -216,6 +216,19 @@ const ROWS = [
   { key: 'agent:main:idle', sessionId: 's2', status: 'done', hasActiveRun: false, updatedAt: Date.now() },
 ];
 
+describe('family options: recover --parent-itself, watch --subagents / --cron', () => {
+  it('parses them for the commands they belong to and refuses them elsewhere', () => {
+    assert.equal(parseArgs(['recover', 'agent:main:p', '--parent-itself']).parentItself, true);
+    assert.equal(parseArgs(['recover', 'agent:main:p']).parentItself, false);
+    assert.throws(() => parseArgs(['abort', 'agent:main:p', '--parent-itself']), /--parent-itself applies to recover/);
+    assert.deepEqual(parseArgs(['watch', '--subagents', 'off', '--cron', 'on']).watch, {
+      subagents: false,
+      cron: true,
+    });
+    assert.throws(() => parseArgs(['watch', '--cron', 'maybe']), /--cron takes on or off/);
+  });
+});
+
 describe('a. --token-env pairs with the --gateway before it', () => {
   it('parses one token per gateway', () => {
     const p = parseArgs([
