@@ -70,6 +70,11 @@ export interface FleetMetricsOptions {
   /** Read each gateway's /api/diagnostics/prometheus (default on when the fleet gives credentials). */
   gatewayPrometheus?: boolean;
   gatewayPrometheusEveryMs?: number;
+  /**
+   * Called when what a gateway's own endpoint answers changes (its first read on a connection included), so the
+   * caller can say it in its log: describeGatewayPrometheus(read) gives the words.
+   */
+  onGatewayEndpoint?: (gateway: string, read: GatewayPrometheusRead) => void;
 }
 
 type Labels = Record<string, string>;
@@ -230,7 +235,10 @@ export class FleetMetrics {
           now: this.now,
           ...(w.config.tlsFingerprint ? { tlsFingerprint: w.config.tlsFingerprint } : {}),
         });
+        const before = this.endpointReads.get(w.name);
         this.endpointReads.set(w.name, { read, connectedAt });
+        if (!before || before.connectedAt !== connectedAt || before.read.state !== read.state)
+          this.opts.onGatewayEndpoint?.(w.name, read);
       }),
     ).then(
       () => undefined,

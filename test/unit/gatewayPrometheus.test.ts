@@ -188,6 +188,29 @@ describe('lanewatch serve and the health verdict', () => {
     n.dispose();
   });
 
+  it('tells its caller when what the endpoint answers changes, once per change', async () => {
+    answer = () => ({ status: 404, type: 'text/plain', body: 'Not Found' });
+    let now = 50_000;
+    const said: string[] = [];
+    const m = new FleetMetrics({
+      fleet: fakeFleet(await wsUrl()),
+      tracker,
+      version: 't',
+      processMetrics: false,
+      now: () => now,
+      onGatewayEndpoint: (g, r) => said.push(`${g}: ${r.state}`),
+    });
+    await m.render(false);
+    now += 5_000;
+    await m.render(false);
+    assert.deepEqual(said, ['hq: not-enabled']);
+    answer = () => ({ status: 200, type: 'text/plain', body: TEXT });
+    now += 5_000;
+    await m.render(false);
+    assert.deepEqual(said, ['hq: not-enabled', 'hq: enabled']);
+    m.dispose();
+  });
+
   it('reads the endpoint at most every few seconds, however often it is scraped', async () => {
     answer = () => ({ status: 200, type: 'text/plain', body: TEXT });
     let now = 10_000;
