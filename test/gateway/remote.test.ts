@@ -342,10 +342,12 @@ describe(`a remote gateway (openclaw ${VERSION}) in another network namespace`, 
     // The gateway writes the session's row after answering (on a busy 2026.3.24, seconds later): recover refuses a key
     // it cannot find, so wait until the tree's watcher lists it.
     await fleetUntil(() => fleet!.gateways()[0].session(SESSION), `${SESSION} listed`);
+    mark('session listed');
     fleet!.dispose();
     fleet = undefined;
     const pin = ['--tls-fingerprint', fingerprintOf('gateway')];
     const asked = await lanewatch(['recover', SESSION, '--yes', ...gatewayArgs(gw.url, pin)]);
+    mark('recover asked');
     assert.notEqual(asked.code, 0);
     const { pending, paired } = await devices();
     assert.equal(
@@ -369,6 +371,7 @@ describe(`a remote gateway (openclaw ${VERSION}) in another network namespace`, 
 
     await approve(upgrade.requestId!);
     const ran = await lanewatch(['recover', SESSION, '--yes', ...gatewayArgs(gw.url, pin)]);
+    mark('recover ran');
     assert.doesNotMatch(ran.stderr, /approv/, ran.stderr);
     assert.notEqual(ran.code, 1, `${ran.stdout} ${ran.stderr}`);
     const after = await devices();
