@@ -51,6 +51,7 @@ import type { RunEvidence, RunEvidenceSource } from '../lanes/runEvidence';
 import { readSessions, type ListedPage, type PageRequest, type RowChange } from './sessionPaging';
 import { SchedulerApi } from '../gateway/schedulerApi';
 import { SchedulerReader } from './schedulerRead';
+import { declaredParent } from './sessionFamily';
 import {
   recorderRecoveries,
   summarizeGatewayRecoveries,
@@ -727,12 +728,22 @@ export class GatewayWatcher {
    * per running session, at the moment it would turn, re-armed whenever the session changes (an event moves it).
    */
   private armNoProgress(keys: readonly string[] | undefined): void {
-    const candidates = keys ?? [...this.sessions.keys()].filter((k) => this.sessions.get(k)?.status === 'running');
+    const candidates = new Set(
+      keys ?? [...this.sessions.keys()].filter((k) => this.sessions.get(k)?.status === 'running'),
+    );
+    // A subagent's change can change its parent's status by time too (its result not handed back in time).
+    if (keys)
+      for (const key of keys) {
+        const parent = this.sessions.get(key);
+        const up = parent && declaredParent(parent);
+        if (up && up !== key) candidates.add(up);
+      }
     for (const key of candidates) {
       clearTimeout(this.noProgressTimers.get(key));
       this.noProgressTimers.delete(key);
       if (!this.sessions.has(key)) continue;
-      const at = this.laneStatus(key).noProgressAt;
+      const s = this.laneStatus(key);
+      const at = s.noProgressAt ?? s.changesAt;
       const wait = at === undefined ? -1 : at - this.now();
       if (wait < 0) continue;
       const timer = setTimeout(() => {

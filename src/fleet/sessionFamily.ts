@@ -183,7 +183,9 @@ export function familyView(
     const listed = children.includes(first) || family.parentOf(first) !== undefined;
     facts.push({
       rule: 'family.waiting-on',
-      text: `waiting on ${labelOf(first)}${listed ? `, which is ${laneWords(statusOf(first).state)}` : ''}${status.waitingOn.length > 1 ? ` and ${plural(status.waitingOn.length - 1, 'other subagent')}` : ''}`,
+      text: status.facts.some((f) => f.rule === 'p4.awaiting-subagent-result')
+        ? `waiting for the result of ${labelOf(first)}, which has ended`
+        : `waiting on ${labelOf(first)}${listed ? `, which is ${laneWords(statusOf(first).state)}` : ''}${status.waitingOn.length > 1 ? ` and ${plural(status.waitingOn.length - 1, 'other subagent')}` : ''}`,
     });
   }
   return view;

@@ -125,6 +125,8 @@ export interface LaneStatus {
   quietSince?: number;
   /** When a run still quiet then turns "no progress" (for views and timers; undefined: not running, or the signal is off). */
   noProgressAt?: number;
+  /** When this status changes by time alone for another reason (a subagent's result not handed back in time). */
+  changesAt?: number;
   /** The gateway's own recent recovery of this session, and whether it claimed to free a lane that is still held. */
   gatewayRecovery?: GatewayRecoverySighting & { ineffective: boolean };
   /**
@@ -342,6 +344,22 @@ function deriveFromEvidence(ev: SessionEvidence): LaneStatus {
         });
         return status;
       }
+      const handback = endedChild(row, ev);
+      if (handback && ev.now - handback.endedAt < SUBAGENT_HANDBACK_MS) {
+        // The subagent it waited on has ended (done, or aborted by a recovery) and the gateway has not yet handed its
+        // result back: the parent's next turn starts when it does (2026.9.6: 33-66 s after an abort, measured). Not a
+        // zombie yet; past the grace it is one.
+        const status = base('idle');
+        status.waitingOn = [handback.key];
+        status.changesAt = handback.endedAt + SUBAGENT_HANDBACK_MS;
+        status.queued = queuedFrom(ev, undefined, facts);
+        if (status.queued > 0) status.state = 'queued';
+        facts.unshift({
+          rule: 'p4.awaiting-subagent-result',
+          text: `no run of its own: the subagent it waited on ended ${Math.round((ev.now - handback.endedAt) / 1000)} s ago and the gateway has not yet handed its result back (that starts this session's next turn); after ${SUBAGENT_HANDBACK_MS / 1000} s without it, the row is a zombie`,
+        });
+        return status;
+      }
       const status = base('stale');
       if (row.hasActiveSubagentRun === true)
         facts.push({
@@ -381,6 +399,29 @@ function deriveFromEvidence(ev: SessionEvidence): LaneStatus {
 
 /** Keys of a row's subagents (its `childSessions`) whose own rows report an active run; bounded. */
 const MAX_CHILDREN_CHECKED = 1_000;
+/** How long a parent whose subagent ended may wait for the gateway to hand the result back before it reads stale. */
+export const SUBAGENT_HANDBACK_MS = 120_000;
+
+/** The subagent of `row` that ended last (its row no longer runs), with when; undefined when none is listed. */
+function endedChild(row: SessionRowView, ev: SessionEvidence): { key: string; endedAt: number } | undefined {
+  const keys = Array.isArray(row.childSessions) ? row.childSessions : [];
+  if (!ev.childRow || !keys.length) return undefined;
+  let last: { key: string; endedAt: number } | undefined;
+  for (const key of keys.slice(0, MAX_CHILDREN_CHECKED)) {
+    if (typeof key !== 'string' || key === row.key) continue;
+    const child = ev.childRow(key);
+    if (!child || child.status === 'running') continue;
+    const at =
+      typeof child.endedAt === 'number'
+        ? child.endedAt
+        : typeof child.updatedAt === 'number'
+          ? child.updatedAt
+          : undefined;
+    if (at !== undefined && (!last || at > last.endedAt)) last = { key, endedAt: at };
+  }
+  return last;
+}
+
 function activeChildren(row: SessionRowView, ev: SessionEvidence): string[] {
   const keys = Array.isArray(row.childSessions) ? row.childSessions : [];
   if (!ev.childRow || !keys.length) return [];

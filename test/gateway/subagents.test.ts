@@ -349,6 +349,8 @@ describe(`subagents under their parent (openclaw ${VERSION})`, () => {
       );
       const pending = sessions().get(parent);
       log.push(`# the parent while its turn is pending (Lanewatch): ${pending?.laneStatus}: ${pending?.description}`);
+      // Not a zombie: the gateway is handing the subagent's result back (the watchdog acts on stale).
+      assert.notEqual(pending?.laneStatus, 'stale', `the parent while its turn is pending: ${pending?.description}`);
       // 2026.9.6 starts the parent's turn once it has delivered the subagent's (cancelled) result: within about a minute
       // of the abort (33-66 s measured; tasks.list shows the delivery pending meanwhile).
       const turn = await op.waitForEvent((e: any) => lifecycle(parent, 'start')(e) && e.payload.runId !== sent.runId, {

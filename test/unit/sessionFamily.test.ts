@@ -8,7 +8,13 @@ import { MemoryDeviceIdentityStore } from '../../src/gateway';
 import type { SessionRowView } from '../../src/gateway';
 import { Fleet } from '../../src/fleet/fleet';
 import { buildSessionFamily, familyView, rolledUpState } from '../../src/fleet/sessionFamily';
-import { deriveLaneStatus, type LaneState, type LaneStatus, type SessionEvidence } from '../../src/lanes/laneStatus';
+import {
+  deriveLaneStatus,
+  SUBAGENT_HANDBACK_MS,
+  type LaneState,
+  type LaneStatus,
+  type SessionEvidence,
+} from '../../src/lanes/laneStatus';
 import { describeSession, sessionLabel } from '../../src/report/describe';
 import { reportFleet } from '../../src/report/fleetReport';
 import { FleetTreeProvider, type FleetNode } from '../../src/vscode/fleetTree';
@@ -186,6 +192,41 @@ describe('a parent in sessions_yield waits on its subagent', () => {
       s.facts.some((f) => f.rule === 'p4.subagent-unlisted'),
       'the row’s own claim is a fact, not the status',
     );
+  });
+});
+
+describe('a parent whose subagent just ended (done, or aborted by a recovery)', () => {
+  const ended = (agoMs: number) => [
+    yieldedParent([CHILD], { hasActiveSubagentRun: false }),
+    childRow(CHILD, PARENT, {
+      label: 'research',
+      status: 'killed',
+      hasActiveRun: false,
+      activeRunIds: [],
+      subagentRunState: 'historical',
+      endedAt: NOW - agoMs,
+    }),
+  ];
+  it('waits for the gateway to hand the result back, not a zombie, for up to 2 minutes', () => {
+    const rows = ended(30_000);
+    const s = statusOf(rows, PARENT);
+    assert.equal(s.state, 'idle', 'not "stale" while the gateway delivers the result (33-66 s on 2026.9.6)');
+    assert.deepEqual(s.waitingOn, [CHILD]);
+    assert.equal(s.facts[0].rule, 'p4.awaiting-subagent-result');
+    assert.match(s.facts[0].text, /ended 30 s ago and the gateway has not yet handed its result back/);
+    assert.equal(s.changesAt, NOW - 30_000 + SUBAGENT_HANDBACK_MS, 'a timer turns it stale without an event');
+    const labelOf = (k: string) =>
+      sessionLabel(
+        rows.find((r) => r.key === k),
+        k,
+      );
+    const v = familyView(buildSessionFamily(rows), rows[0], PARENT, s, (k) => statusOf(rows, k), labelOf);
+    assert.ok(v.facts.some((f) => f.text === 'waiting for the result of research, which has ended'));
+  });
+  it('past the grace the row is a zombie again', () => {
+    const s = statusOf(ended(SUBAGENT_HANDBACK_MS + 1_000), PARENT);
+    assert.equal(s.state, 'stale');
+    assert.equal(s.facts[0].rule, 'p4.stale');
   });
 });
 
