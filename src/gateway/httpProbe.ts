@@ -7,7 +7,8 @@
 // /api/diagnostics/prometheus): the token goes in the Authorization header only, never in the URL or an error.
 import http from 'node:http';
 import https from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import tls, { type TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { normalizeFingerprint } from './transportSecurity';
 
 export type ProbeOutcome =
@@ -85,11 +86,40 @@ function getOnce(url: string, options: HttpProbeOptions, mode: ReadMode = JSON_P
     const failed = (reason: 'refused' | 'timeout' | 'error', error: string) =>
       finish({ answered: false, reason, ms: Date.now() - started, error });
     const onAbort = () => failed('error', 'cancelled');
+    // A pinned self-signed certificate: the TLS socket is made here and handed to the request only once the server
+    // has presented exactly that certificate, so not one header (the token) is written to any other server.
+    const pinnedConnection = (
+      opts: { host?: string | null; hostname?: string | null; port?: number | string | null; servername?: string },
+      ready: (err: Error | null, socket?: Duplex) => void,
+    ): undefined => {
+      const host = opts.hostname ?? opts.host ?? 'localhost';
+      const socket = tls.connect({
+        host,
+        port: Number(opts.port),
+        rejectUnauthorized: false,
+        ...(/^[\d.:[\]]+$/.test(host) ? {} : { servername: host }),
+      });
+      socket.once('secureConnect', () => {
+        if (socket.getPeerCertificate()?.fingerprint256 === pinned) ready(null, socket);
+        else {
+          socket.destroy();
+          ready(new Error('the server did not present the pinned certificate'));
+        }
+      });
+      socket.once('error', (err: Error) => ready(err));
+      return undefined;
+    };
     const requestOptions: https.RequestOptions = {
       method: 'GET',
       headers: { accept: mode.text ? 'text/plain' : 'application/json', ...mode.headers },
-      agent: false,
-      ...(secure && pinned ? { rejectUnauthorized: false } : {}),
+      // Node uses `createConnection` only without an agent (agent: false makes one, which would connect itself).
+      ...(secure && pinned
+        ? {
+            agent: undefined,
+            rejectUnauthorized: false,
+            createConnection: pinnedConnection as https.RequestOptions['createConnection'],
+          }
+        : { agent: false }),
     };
     const req = (secure ? https : http).request(url, requestOptions, (res) => {
       if (pinned) {

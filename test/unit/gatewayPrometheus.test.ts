@@ -4,8 +4,12 @@
 // `lanewatch serve` exports and the health verdict says from it. Against a local HTTP server standing in for the
 // gateway's route (the real route: test/gateway/gatewayPrometheus.test.ts and prometheus.test.ts).
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
   describeGatewayPrometheus,
@@ -15,6 +19,7 @@ import {
 } from '../../src/fleet/gatewayPrometheus';
 import { deriveHealth, type HealthSample } from '../../src/fleet/gatewayHealth';
 import { FleetMetrics } from '../../src/metrics/fleetMetrics';
+import { repoRoot } from '../support/fixtures';
 
 const TOKEN = 'tok-PROM-SECRET-19c7';
 
@@ -138,6 +143,37 @@ describe('reading the endpoint', () => {
     const r = await readGatewayPrometheus(await wsUrl(), { token: TOKEN });
     assert.equal(r.state, 'unexpected');
     assert.equal(r.figures, undefined);
+  });
+
+  it('wss:// with a pinned certificate: the token goes only to the server presenting it', async () => {
+    const pem = (name: string) => readFileSync(path.join(repoRoot, 'test', 'fixtures', 'tls', name));
+    const cert = pem('gateway-cert.pem');
+    const got: Array<string | undefined> = [];
+    const tlsServer = createHttpsServer({ key: pem('gateway-key.pem'), cert }, (req, res) => {
+      got.push(req.headers.authorization);
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(TEXT);
+    });
+    await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
+    const url = `wss://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
+    try {
+      const other = new X509Certificate(pem('other-cert.pem')).fingerprint256;
+      const refused = await readGatewayPrometheus(url, { token: TOKEN, tlsFingerprint: other });
+      assert.equal(refused.state, 'unreachable');
+      assert.match(refused.error ?? '', /pinned certificate/);
+      assert.deepEqual(got, [], 'nothing was sent to a server with another certificate');
+      const unpinned = await readGatewayPrometheus(url, { token: TOKEN });
+      assert.equal(unpinned.state, 'unreachable', 'a self-signed certificate is not trusted without the pin');
+      assert.deepEqual(got, []);
+      const pinned = await readGatewayPrometheus(url, {
+        token: TOKEN,
+        tlsFingerprint: new X509Certificate(cert).fingerprint256,
+      });
+      assert.equal(pinned.state, 'enabled');
+      assert.deepEqual(got, [`Bearer ${TOKEN}`]);
+    } finally {
+      tlsServer.close();
+    }
   });
 
   it('no answer: unreachable, without the token in the error', async () => {
