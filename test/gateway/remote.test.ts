@@ -62,10 +62,10 @@ interface CliResult {
   stdout: string;
   stderr: string;
 }
-function lanewatch(args: string[]): Promise<CliResult> {
+function lanewatch(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args], {
-      env: { ...process.env, ...lanewatchEnv },
+      env: { ...process.env, ...lanewatchEnv, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '',
@@ -82,8 +82,8 @@ const gatewayArgs = (url: string, extra: string[] = []) => [
   'LW_REMOTE_TOKEN',
   ...extra,
 ];
-const statusJson = async (url: string, extra: string[] = []) => {
-  const r = await lanewatch(['status', '--json', ...gatewayArgs(url, extra)]);
+const statusJson = async (url: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) => {
+  const r = await lanewatch(['status', '--json', ...gatewayArgs(url, extra)], env);
   const report = JSON.parse(r.stdout) as { gateways: GatewayReport[] };
   return { ...r, gateway: report.gateways[0] };
 };
@@ -252,13 +252,14 @@ describe(`a remote gateway (openclaw ${VERSION}) in another network namespace`, 
     LONG,
     async () => {
       const r = await statusJson(gw.url);
+      // The gateway's view first: a device that got through would have left a pairing request.
+      const d = await devices();
+      assert.deepEqual(d.pending, [], 'a pairing request reached the gateway through an untrusted certificate');
+      assert.deepEqual(d.paired, []);
       assert.equal(r.code, 1);
       assert.equal(r.gateway.problem?.kind, 'tls-untrusted');
       assert.equal(r.gateway.problem?.certificateFingerprint, fingerprintOf('gateway'));
       assert.match(r.stderr, new RegExp(`self-signed.*--tls-fingerprint ${fingerprintOf('gateway')}`));
-      const d = await devices();
-      assert.deepEqual(d.pending, [], 'a pairing request reached the gateway through an untrusted certificate');
-      assert.deepEqual(d.paired, []);
       mark('wss:// untrusted');
     },
   );
@@ -475,18 +476,24 @@ describe(`a remote gateway (openclaw ${VERSION}) in another network namespace`, 
       assert.equal(await presentedFingerprint(), fingerprintOf('other'));
       mark('certificate replaced');
 
-      const r = await statusJson(gw.url, ['--tls-fingerprint', fingerprintOf('gateway')]);
-      assert.equal(r.code, 1);
-      assert.equal(r.gateway.problem?.kind, 'tls-pin-mismatch');
-      assert.equal(r.gateway.problem?.certificateFingerprint, fingerprintOf('other'));
-      assert.match(r.stderr, /does not match the pinned fingerprint/);
+      // Twice: the paired device, and a new one (which, had it got through, would have left a pairing request: the
+      // proof on versions whose device list has no last-seen time).
+      const pin = ['--tls-fingerprint', fingerprintOf('gateway')];
+      const r = await statusJson(gw.url, pin);
+      const fresh = await statusJson(gw.url, pin, { LANEWATCH_STATE_DIR: path.join(root, 'fresh-lanewatch-state') });
       const now = await devices();
-      assert.deepEqual(now.pending, []);
+      assert.deepEqual(now.pending, [], 'a new device got through a certificate that does not match its pin');
       assert.deepEqual(
         now.paired.map((p) => [p.deviceId, p.lastSeenAtMs]),
         before.paired.map((p) => [p.deviceId, p.lastSeenAtMs]),
         'a device connected through a certificate that does not match its pin',
       );
+      for (const run of [r, fresh]) {
+        assert.equal(run.code, 1);
+        assert.equal(run.gateway.problem?.kind, 'tls-pin-mismatch');
+        assert.equal(run.gateway.problem?.certificateFingerprint, fingerprintOf('other'));
+        assert.match(run.stderr, /does not match the pinned fingerprint/);
+      }
       mark('pin mismatch');
     },
   );
