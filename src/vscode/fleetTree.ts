@@ -39,8 +39,14 @@ import {
 /** How often the tree reads each gateway's process health while the view is visible (ms). */
 export const TREE_HEALTH_INTERVAL_MS = 5_000;
 
-/** Minimum time between two onDidChangeTreeData fires; see queue(). Just over VS Code's own 200 ms debounce. */
-export const REFRESH_SPACING_MS = 210;
+/** VS Code's own debounce of onDidChangeTreeData (ExtHostTreeView); see queue(). */
+const VSCODE_DEBOUNCE_MS = 200;
+/** How long VS Code holds further fires after one, plus a margin for timer jitter; see queue(). */
+export const REFRESH_SPACING_MS = VSCODE_DEBOUNCE_MS + 10;
+/** A change of state that would wait longer than this for the end of that spacing goes out at once instead. */
+export const STATE_WAIT_MAX_MS = 70;
+/** A change of state this soon after such a fire goes out at once too: VS Code then shows both at most this much later. */
+export const STATE_JOIN_MS = 100;
 /** States the view's badge counts. */
 const NEEDS_ATTENTION: ReadonlySet<LaneState> = new Set(['stuck', 'stalled', 'stale', 'no-progress']);
 /** How long a clock tick waits for a refresh it can join before it fires alone. */
@@ -48,9 +54,18 @@ const TICK_RIDE_MS = 250;
 /** After VS Code asks for a row's tooltip (the pointer rests on it), its clock is held this long: see tick(). */
 export const HOVER_HOLD_MS = 30_000;
 
-/** What a session row shows apart from its age: a change here is worth a refresh. */
+/**
+ * What a session row shows apart from its age: a change here is worth a refresh. It starts with the row's state (its
+ * lane state, queue count and icon, which for a parent is its worst subagent's): a change there is not held back.
+ */
 function shownSignature(d: SessionDescription): string {
-  return `${d.label}\u0000${d.lane.head}\u0000${d.lane.rest.join('\u0001')}\u0000${d.icon}\u0000${d.lane.verified}`;
+  const state = `${d.status}\u0000${d.lane.queued}\u0000${d.icon}`;
+  return `${state}\u0002${d.label}\u0000${d.lane.head}\u0000${d.lane.rest.join('\u0001')}\u0000${d.lane.verified}`;
+}
+/** The two signatures differ in the row's state, not only in its words (or the row came or went). */
+function stateChanged(before: string | undefined, after: string | undefined): boolean {
+  if (before === undefined || after === undefined) return before !== after;
+  return before.slice(0, before.indexOf('\u0002')) !== after.slice(0, after.indexOf('\u0002'));
 }
 
 /** The gateway's aggregate of its per-session lanes in words: "2 active, 1 queued in 3 lanes" (no raw JSON). */
@@ -79,6 +94,11 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   private readonly pending = new Set<FleetNode | undefined>();
   private flushTimer?: NodeJS.Timeout;
   private lastFlush = -Infinity;
+  /** When a change of state went out inside VS Code's hold of the fire before it (see queue()); reset by a fire after. */
+  private stateFireAt?: number;
+  /** Rows whose state changed, going out at once on their own (see queueState()). */
+  private readonly early = new Set<FleetNode>();
+  private earlyTimer?: NodeJS.Timeout;
 
   constructor(private readonly fleet: Fleet) {
     this.sub = fleet.onDidChange((c) => this.onFleetChange(c));
@@ -100,20 +120,18 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   }
 
   /**
-   * Leading edge plus trailing batch. The first change after a quiet spell refreshes on the next macrotask (so the
-   * changes of one socket read still go out together); changes that arrive within REFRESH_SPACING_MS of the last
-   * refresh wait for the next slot and go out as one batch, so a burst (a turn produces ~27 events) is still one
-   * refresh per spacing, whatever its size.
+   * When the tree fires. VS Code's extension host debounces onDidChangeTreeData itself (ExtHostTreeView:
+   * Event.debounce(…, 200, leading=true)): the first fire after 200 ms without one is refreshed at once; a fire within
+   * 200 ms of the previous one restarts that timer and is refreshed only when it runs out. So fires less than 200 ms
+   * apart, kept up under load, held VS Code off until a lull (bench/fleet.mjs: p95 1.2–2.8 s from event to VS Code's
+   * refresh with fires every 100 ms). One timer for the whole tree, one fire for every node in a batch.
    *
-   * Why the spacing is just over 200 ms, with one timer for the whole tree rather than one per gateway: VS Code's
-   * extension host debounces onDidChangeTreeData itself (ExtHostTreeView: Event.debounce(…, 200, leading=true)).
-   * A fire less than 200 ms after the previous one restarts that timer, so under steady load fires every 100 ms
-   * kept VS Code from refreshing until a 200 ms lull (bench/fleet.mjs: p95 1.2–2.8 s from event to VS Code's
-   * refresh, against ~0.3 s with 210 ms). Fires spaced more than 200 ms apart land on VS Code's leading edge.
-   *
-   * What keeps state changes on that leading edge is that only changes of what a row shows fire at all (see
-   * onFleetChange): the deltas and row updates of a running turn change nothing shown, so the slot is free when the
-   * run's end arrives, and it goes out at once instead of waiting behind them.
+   * - Quiet tree (no fire in the last REFRESH_SPACING_MS): a change fires on the next macrotask (the changes of one
+   *   socket read go out together), and VS Code refreshes at once.
+   * - Otherwise it waits for the end of that spacing and goes out with everything else that waited, landing on VS
+   *   Code's leading edge again. That is how words-only changes, the Lanes, Cron and Tasks rows, the clock and the
+   *   gateways' counts and order share one refresh per spacing, whatever the burst.
+   * - A change of state goes out at once in some cases: see queueState().
    */
   private queue(node: FleetNode | undefined): void {
     this.pending.add(node);
@@ -126,14 +144,61 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   }
   private flushDue = 0;
 
+  /**
+   * A change of state (running ↔ idle, → stalled/stuck/stale, the queue count) of `rows`. When waiting for the end of
+   * the spacing would take more than STATE_WAIT_MAX_MS, the rows go out at once, named on their own: the provider's
+   * fire, and the view's badge set on it (extension.ts; VS Code does not debounce the badge), carry the change within
+   * milliseconds. VS Code shows those rows 200 ms after this fire (its own timer), later than waiting would have for
+   * most of them: the price of the provider's promptness (bench/README.md has both figures). Naming the rows alone
+   * keeps VS Code's refresh of them to those rows; their gateway's counts and order (`batch`) go with the next batch.
+   * The batch then waits for the end of this fire's spacing, so VS Code's timer is not restarted by it, and so does
+   * any later change of state, unless it comes within STATE_JOIN_MS of the first early fire (VS Code then shows the
+   * rows of both that much later). Rows not shown yet cannot be named alone: their gateway goes at once instead.
+   */
+  private queueState(rows: FleetNode[], batch: FleetNode | undefined): void {
+    const now = performance.now();
+    const spacingEnd = this.lastFlush + REFRESH_SPACING_MS;
+    const goNow =
+      now < spacingEnd &&
+      (this.stateFireAt === undefined ? spacingEnd - now > STATE_WAIT_MAX_MS : now - this.stateFireAt <= STATE_JOIN_MS);
+    if (!goNow || !rows.length) return this.queue(batch);
+    for (const r of rows) this.early.add(r);
+    if (batch && !rows.includes(batch)) this.pending.add(batch);
+    this.earlyTimer ??= setTimeout(() => this.flushEarly(), 0);
+  }
+
+  private flushEarly(): void {
+    this.earlyTimer = undefined;
+    if (!this.early.size) return;
+    const now = performance.now();
+    this.stateFireAt = now - this.lastFlush < VSCODE_DEBOUNCE_MS ? (this.stateFireAt ?? now) : undefined;
+    this.lastFlush = now;
+    const rows = [...this.early];
+    this.early.clear();
+    for (const r of rows) this.pending.delete(r); // refreshed now with all they show
+    this.statuses.clear();
+    this.views.clear();
+    this.emitter.fire(rows);
+    // The batch (counts, order, words) waits for the end of this fire's spacing: sooner would restart VS Code's timer.
+    if (this.pending.size) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      this.queue(this.pending.values().next().value);
+    }
+  }
+
   private flush(): void {
     this.flushTimer = undefined;
     clearTimeout(this.rideTimer);
     this.rideTimer = undefined;
-    this.lastFlush = performance.now();
+    const now = performance.now();
+    // A fire while VS Code still holds the last one can only follow an early fire (see queueState()).
+    this.stateFireAt = now - this.lastFlush < VSCODE_DEBOUNCE_MS ? (this.stateFireAt ?? now) : undefined;
+    this.lastFlush = now;
     const all = this.pending.has(undefined);
-    const nodes = [...this.pending];
+    const nodes = [...this.pending, ...this.early];
     this.pending.clear();
+    this.early.clear();
     this.statuses.clear();
     this.views.clear();
     // One fire for the whole batch: VS Code refreshes the first fire after a lull at once but holds any further fire
@@ -175,10 +240,16 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     this.statuses.delete(change.gateway);
     this.views.delete(change.gateway);
     if (change.what !== 'sessions' || !change.keys) this.families.delete(change.gateway);
+    const gatewayNode = this.nodes.get(`gw:${change.gateway}`);
+    // The connection or the agents changed: the gateway row's state. The lanes and health are words.
+    if (change.what === 'connection' || change.what === 'agents')
+      return gatewayNode ? this.queueState([gatewayNode], gatewayNode) : this.queue(undefined);
     if (change.what === 'sessions' && change.keys && watcher) {
       // Fire only when something a row shows changed (state, queue, outcome, label, and for a parent its subagents').
       const shown = this.shownOf(change.gateway);
       let changed = false;
+      // The rows whose state changed, when each is shown (else the gateway's whole list is what changed).
+      let stateRows: FleetNode[] | undefined;
       const family = this.familyOf(watcher, change.keys);
       const keys = new Set(change.keys);
       for (const key of change.keys)
@@ -186,17 +257,24 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       for (const key of keys) {
         const row = watcher.session(key);
         const sig = row ? shownSignature(this.describe(watcher, key, 0, { tooltip: false })) : undefined;
-        if (shown.get(key) !== sig) changed = true;
+        const before = shown.get(key);
+        if (before !== sig) changed = true;
+        if (before !== sig && stateChanged(before, sig)) {
+          const node = this.nodes.get(`session:${change.gateway}:${key}`);
+          stateRows ??= [];
+          stateRows.push(node && before !== undefined && sig !== undefined ? node : gatewayNode!);
+        }
         if (sig === undefined) shown.delete(key);
         else shown.set(key, sig);
       }
       if (!changed) return;
+      if (stateRows && gatewayNode) return this.queueState([...new Set(stateRows)], gatewayNode);
     }
     if (change.what === 'lanes') {
       const lanes = this.nodes.get(`lanes:${change.gateway}`);
       if (lanes) return this.queue(lanes);
     }
-    this.queue(this.nodes.get(`gw:${change.gateway}`));
+    this.queue(gatewayNode);
   }
 
   /** The signature of each session row as last computed, per gateway: what a refresh would change. */
@@ -584,7 +662,11 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       const sig = shownSignature(d);
       const before = shown.get(element.key);
       shown.set(element.key, sig);
-      if (before !== undefined && before !== sig) this.queue(this.nodes.get(`gw:${element.gateway}`));
+      const gatewayNode = this.nodes.get(`gw:${element.gateway}`);
+      if (before !== undefined && before !== sig) {
+        if (stateChanged(before, sig)) this.queueState([element], gatewayNode);
+        else this.queue(gatewayNode);
+      }
     }
     const since = d.lane.since;
     if (since !== undefined) this.ticking.set(element, now + msUntilDurationChanges(now - since, true));
@@ -636,6 +718,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
 
   dispose(): void {
     clearTimeout(this.flushTimer);
+    clearTimeout(this.earlyTimer);
     clearTimeout(this.tickTimer);
     clearTimeout(this.rideTimer);
     this.sub.dispose();
