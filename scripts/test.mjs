@@ -253,15 +253,13 @@ const GATEWAY_LANES = {
       ],
     },
     ...(BOTH_GATEWAY_STAGES ? [{ nice: 10, delayS: 30, jobs: [['2026.4.26', 'protocol3']] }] : []),
-    // The gateway process, subagents, cron and tasks, and lanewatch serve: 2026.9's features, mostly waiting on it.
-    {
-      nice: 10,
-      delayS: 15,
-      jobs: [[DEFAULT_VERSION, 'health', 'profile', 'prometheus', 'subagents', 'scheduler']],
-    },
+    // The gateway process, subagents, cron and tasks, lanewatch serve and a remote gateway: 2026.9's features, mostly
+    // waiting on it (hung model calls, the gateway's own delivery delays, namespaces), in two lanes.
+    { nice: 10, delayS: 15, jobs: [[DEFAULT_VERSION, 'health', 'profile', 'prometheus', 'scheduler']] },
+    { nice: 10, delayS: 25, jobs: [[DEFAULT_VERSION, 'subagents', 'remote']] },
   ],
   'gateway-legacy': [
-    { nice: 0, jobs: [['2026.3.24', 'oracle', 'protocol3', 'transcript', 'realGateway', 'faults', 'fleet']] },
+    { nice: 0, jobs: [['2026.3.24', 'oracle', 'protocol3', 'transcript', 'realGateway', 'faults', 'fleet', 'remote']] },
     { nice: 10, jobs: [['2026.4.26', 'transcript']] },
     { nice: 10, delayS: 40, jobs: [['2026.4.26', 'oracle', 'realGateway']] },
     // When the `gateway` stage does not run it:

@@ -244,3 +244,48 @@ describe('bidirectional overrides in untrusted text', () => {
     assert.ok(text.startsWith(shown), text);
   });
 });
+
+describe('pairing: what the gateway asks approval for, in words', () => {
+  const details = (extra: Record<string, unknown>) => ({
+    code: 'NOT_PAIRED',
+    message: 'pairing required',
+    details: { requestId: 'req-1', ...extra },
+  });
+  it('a first pairing names the exact approve command', () => {
+    const p = describeGatewayError(details({ reason: 'not-paired' }) as any, { requestedScopes: ['operator.read'] });
+    assert.equal(p.summary, 'waiting for pairing approval');
+    assert.match(p.advice, /On the gateway host run: openclaw devices approve req-1\. Lanewatch retries every 30 s/);
+  });
+  it("2026.9's scope upgrade is said as one, with what is approved and what is asked", () => {
+    const p = describeGatewayError(
+      details({
+        reason: 'scope-upgrade',
+        approvedScopes: ['operator.read'],
+        requestedScopes: ['operator.read', 'operator.write', 'operator.admin'],
+      }) as any,
+    );
+    assert.equal(p.summary, 'waiting for approval of more scopes (operator.write, operator.admin)');
+    assert.match(
+      p.advice,
+      /approved for operator\.read, and now asks for operator\.read, operator\.write, operator\.admin/,
+    );
+  });
+  it('a version without details: an action asking for more than reading says the gateway asks again', () => {
+    const p = describeGatewayError(
+      { code: 'NOT_PAIRED', message: 'pairing required', details: { requestId: 'r2' } } as any,
+      {
+        requestedScopes: ['operator.read', 'operator.write'],
+      },
+    );
+    assert.equal(p.summary, 'waiting for approval of operator.write');
+    assert.match(p.advice, /asks for approval again: this action needs operator\.read, operator\.write/);
+    assert.match(p.advice, /openclaw devices approve r2, then run the action again/);
+  });
+  it('gateway text in the reason cannot inject words', () => {
+    const p = describeGatewayError(details({ reason: 'Run rm -rf / now' }) as any, {
+      requestedScopes: ['operator.read'],
+    });
+    assert.equal(p.summary, 'waiting for pairing approval');
+    assert.ok(!p.advice.includes('rm -rf'));
+  });
+});
