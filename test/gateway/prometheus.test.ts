@@ -90,7 +90,7 @@ async function until<T>(what: string, read: () => Promise<T | undefined>, ms = 6
     }
     if (Date.now() > end)
       throw new Error(
-        `${what}: not within ${ms} ms (${String(last ?? '')})\nserve:\n${serveErr.join('')}\nprometheus:\n${promLog.join('').slice(-3000)}`,
+        `${what}: not within ${ms} ms (${String(last ?? '')})\nserve:\n${serveErr.join('')}\nprometheus:\n${promLog.join('').slice(-3000)}\nalertmanager:\n${amLog.join('').slice(-2000)}`,
       );
     await new Promise((r) => setTimeout(r, 500));
   }
