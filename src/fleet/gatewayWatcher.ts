@@ -691,11 +691,17 @@ export class GatewayWatcher {
   private confirmRow(key: string): void {
     if (this.confirming.has(key) || this.confirming.size >= 8) return;
     const timer = setTimeout(() => {
-      void this.track(this.api.sessionsList({ search: key, limit: 20 }))
-        .then((answer) => {
-          const raw = (Array.isArray(rec(answer).sessions) ? (rec(answer).sessions as unknown[]) : []).find(
-            (r) => rec(r).key === key,
-          );
+      // By its exact key where the gateway can (a list search matches labels, and a cron run's row is labelled
+      // "Automation: <job>", not by its key).
+      const byKey = this.connection.helloSummary?.methods.has('sessions.describe');
+      const read = byKey
+        ? this.api.sessionsDescribe({ key }).then((a) => [rec(a).session])
+        : this.api
+            .sessionsList({ search: key, limit: 20 })
+            .then((a) => (Array.isArray(rec(a).sessions) ? (rec(a).sessions as unknown[]) : []));
+      void this.track(read)
+        .then((rows) => {
+          const raw = rows.find((r) => rec(r).key === key);
           const current = this.sessions.get(key);
           if (!raw || !current) return;
           const checked = checkSessionRow(raw, 'sessions.list');

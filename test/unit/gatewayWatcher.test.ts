@@ -24,7 +24,7 @@ const STALLED_LINE = (at: string) =>
     message: `stalled session: sessionId=s1 sessionKey=${KEY_HUNG} state=idle age=381s queueDepth=1 reason=active_work_without_progress classification=stalled_agent_run activeWorkKind=model_call lastProgress=model_call:started lastProgressAge=381s recovery=none`,
   });
 
-function fakeGateway(rows: () => any[], logLines: string[]) {
+function fakeGateway(rows: () => any[], logLines: string[], opts: { describe?: boolean } = {}) {
   const calls: string[] = [];
   return ScriptedGateway.start({
     helloOverrides: {
@@ -36,6 +36,7 @@ function fakeGateway(rows: () => any[], logLines: string[]) {
           'logs.tail',
           'diagnostics.lanes',
           'chat.history',
+          ...(opts.describe ? ['sessions.describe'] : []),
         ],
         events: ['sessions.changed', 'agent', 'chat'],
       },
@@ -62,6 +63,8 @@ function fakeGateway(rows: () => any[], logLines: string[]) {
           const lines = params.cursor === undefined ? logLines.splice(0) : [];
           return { file: '/tmp/openclaw.log', cursor: 100, lines };
         }
+        case 'sessions.describe':
+          return { session: rows().find((r) => r.key === params.key) ?? null };
         case 'diagnostics.lanes':
           return {
             lanes: [{ lane: 'main', activeCount: 1, queuedCount: 0, maxConcurrent: 8 }],
@@ -191,6 +194,35 @@ describe('GatewayWatcher against a scripted gateway', () => {
     assert.ok(['idle', 'queued'].includes(w.laneStatus(KEY_HUNG).state), w.laneStatus(KEY_HUNG).state);
     assert.equal(w.laneStatus(KEY_HUNG).outcome, 'killed');
     assert.equal(calls.filter((m) => m === 'sessions.list').length, listsBefore + 1, 'one read-back');
+  });
+
+  it('a cron run row the gateway lists without a status after its run ends is read back by key: idle, not a zombie', async () => {
+    // 2026.9.6: after Disable Cron Job the job's agent:main:cron:<id> row has no status field any more, in
+    // sessions.list and in the sessions.changed event (reason cron-binding), which carries no status to merge.
+    const key = 'agent:main:cron:job-1';
+    const rows: any[] = [
+      { key, sessionId: 's', label: 'Automation: inbox', status: 'running', hasActiveRun: true, agentId: 'main' },
+    ];
+    const { g, calls } = await fakeGateway(() => rows, [], { describe: true });
+    const w = watch(g.url);
+    await change(w, () => w.laneStatus(key).state === 'running');
+    rows[0] = { key, sessionId: 's', label: 'Automation: inbox', hasActiveRun: false, agentId: 'main' };
+    g.broadcast({
+      type: 'event',
+      event: 'sessions.changed',
+      payload: { sessionKey: key, reason: 'cron-binding', sessionId: 's', hasActiveRun: false, activeRunIds: [] },
+    });
+    const seen: string[] = [];
+    const sub = w.onDidChange(() => seen.push(w.laneStatus(key).state));
+    const fail = (e: Error) => {
+      throw new Error(`${e.message}; states seen: ${seen.join(' → ')}; calls: ${calls.slice(-4).join(', ')}`);
+    };
+    await change(w, () => w.laneStatus(key).state === 'stale').catch(fail);
+    // Idle (this scripted gateway also says 2 inputs are queued: "queued"); not the zombie.
+    await change(w, () => ['idle', 'queued'].includes(w.laneStatus(key).state)).catch(fail);
+    sub.dispose();
+    assert.equal(w.session(key)?.status, undefined, 'the gateway’s row, as read back');
+    assert.equal(calls.filter((m) => m === 'sessions.describe').length, 1, 'read back once, by its key');
   });
 
   it('applies sessions.changed (full row and flattened forms) and run events live', async () => {
