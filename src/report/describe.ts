@@ -219,7 +219,10 @@ export function sessionLabel(row: SessionRowView | undefined, key: string): stri
   // The key without its "agent:<id>:" prefix, which every session of an agent shares: in a narrow sidebar the full
   // key left "agent:mai…" on every row. The full key is in the tooltip (and the agent is the row's parent, or the
   // gateway's only agent).
-  return revealBidiControls(row && typeof row.label === 'string' && row.label ? row.label : shortSessionKey(key));
+  const label = row && typeof row.label === 'string' && row.label ? row.label : undefined;
+  // A cron job's row and each of its runs' rows carry the same label ("Automation: <job>"): the run's says which run.
+  const run = label ? /:cron:[^:]+:run:([^:]{1,64})$/.exec(key)?.[1] : undefined;
+  return revealBidiControls(label ? (run ? `${label} (run ${run.slice(0, 8)})` : label) : shortSessionKey(key));
 }
 
 /** States a parent's row takes on from its subagents (its icon, and words in its description). */

@@ -6,6 +6,7 @@ import {
   describeSession,
   escapeMarkdown,
   formatDuration,
+  sessionLabel,
   summarizeCounts,
 } from '../../src/report/describe';
 import { deriveLaneStatus } from '../../src/lanes/laneStatus';
@@ -287,5 +288,15 @@ describe('pairing: what the gateway asks approval for, in words', () => {
     });
     assert.equal(p.summary, 'waiting for pairing approval');
     assert.ok(!p.advice.includes('rm -rf'));
+  });
+});
+
+describe('session labels', () => {
+  it('a cron run’s row says which run, so it is told apart from its job’s row with the same label', () => {
+    const job = 'agent:main:cron:3f2a';
+    const run = 'agent:main:cron:3f2a:run:9c41e0d2-7b1a-4c2e-8f00-1234567890ab';
+    assert.equal(sessionLabel({ key: job, label: 'Automation: inbox' }, job), 'Automation: inbox');
+    assert.equal(sessionLabel({ key: run, label: 'Automation: inbox' }, run), 'Automation: inbox (run 9c41e0d2)');
+    assert.equal(sessionLabel({ key: run }, run), 'cron:3f2a:run:9c41e0d2-7b1a-4c2e-8f00-1234567890ab');
   });
 });
