@@ -485,6 +485,10 @@ if (selected.includes('extension') || selected.includes('ui')) {
             // The gateway's own event-loop numbers under a real load, on the gateway row and in its details.
             '--health-load',
             'demo',
+            // 2026.9.x: the seeded parent and its hung subagent, Cron jobs, Tasks and Disable Cron Job (named, so these
+            // checks cannot drop out silently).
+            '--scheduler',
+            'demo',
           ],
         });
       });

@@ -1511,6 +1511,15 @@ export function steps(opts) {
             throw new Error(
               `the row reads "${hit}", but the official client reads the job ${JSON.stringify({ enabled: job?.enabled, state: job?.state })}`,
             );
+          // Its session row is no zombie: the gateway lists it with no run (and, on 2026.9.6, no status at all).
+          if (cronRow && cronRow.hasActiveRun !== true) {
+            const sessionRow = await waitForRow(
+              fleetView(page),
+              new RegExp(`^Automation: ${escapeRe(DEMO_CRON.hung)} (idle|queued)\\b`),
+              15_000,
+            );
+            log(`its session row: "${sessionRow}"`);
+          }
         } finally {
           await oracle.close();
         }
