@@ -20,6 +20,7 @@ import {
 } from '../watchdog/watchdog';
 import { LaneTracker, type LaneTransition } from '../metrics/laneTracker';
 import { FleetMetrics } from '../metrics/fleetMetrics';
+import { describeGatewayPrometheus } from '../fleet/gatewayPrometheus';
 import {
   DEFAULT_METRICS_LISTEN,
   ListenError,
@@ -194,6 +195,12 @@ export async function runServe(ctx: ServeContext): Promise<number> {
     tracker,
     version: ctx.version,
     ...(args.watchdog ? { watchdog: { armed: () => dog?.armed() ?? [] } } : {}),
+    // What the gateway's own Prometheus endpoint answers, said when it changes ("not enabled: …" plainly).
+    onGatewayEndpoint: (gateway, read) =>
+      log(
+        { event: 'gateway-prometheus', gateway, state: read.state },
+        `prometheus ${gateway}: ${describeGatewayPrometheus(read)}`,
+      ),
   });
   const notifier = webhookUrl
     ? new WebhookNotifier({

@@ -52,6 +52,7 @@ import { readSessions, type ListedPage, type PageRequest, type RowChange } from 
 import { SchedulerApi } from '../gateway/schedulerApi';
 import { SchedulerReader } from './schedulerRead';
 import { declaredParent } from './sessionFamily';
+import { readGatewayPrometheus } from './gatewayPrometheus';
 import {
   recorderRecoveries,
   summarizeGatewayRecoveries,
@@ -294,6 +295,13 @@ export class GatewayWatcher {
         return latestLivenessWarning((snap as { events?: unknown }).events);
       },
       connected: () => this.connection.isConnected(),
+      // The gateway's own Prometheus endpoint (diagnostics-prometheus), when enabled: a fact, and memory where the
+      // version's vitals have none. The token goes in a header only, after a pinned certificate has been shown.
+      prometheus: async () =>
+        readGatewayPrometheus(opts.config.url, {
+          token: (await opts.credentials()).token,
+          ...(opts.config.tlsFingerprint ? { tlsFingerprint: opts.config.tlsFingerprint } : {}),
+        }),
       now: this.now,
       log: (m) => opts.log('debug', `[${opts.config.name}] health: ${m}`),
       ...(opts.health?.historyMs !== undefined ? { historyMs: opts.health.historyMs } : {}),

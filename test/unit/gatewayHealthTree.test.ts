@@ -93,6 +93,10 @@ describe('Gateways tree: process health on the gateway row', () => {
     assert.doesNotMatch(String(row().description), /degraded|event loop/, 'a healthy gateway adds nothing to the row');
     const tip = tree.resolveTreeItem(row(), tree.getChildren()[0]).tooltip as { value: string };
     assert.match(tip.value, /Process: event loop 3% busy, 22 ms delay, CPU 0\\?\.02 cores, memory 780 MB .* up 2h00m/);
+    // The gateway's own Prometheus endpoint is read beside it (this gateway has none) and said plainly.
+    const endpoint = w.healthVerdict().facts.find((f) => f.rule === 'gateway.prometheus');
+    assert.ok(endpoint, `facts: ${JSON.stringify(w.healthVerdict().facts)}`);
+    console.log(`# ${endpoint.text}`);
 
     eventLoop = busy;
     await until(() => /degraded/.test(String(row().description)));
