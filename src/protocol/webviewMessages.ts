@@ -51,6 +51,8 @@ export interface GatewayDetailsView {
   state: string;
   summary: string;
   advice?: string;
+  /** When the WebSocket failed: what its HTTP probes said beside it ("WebSocket: … · HTTP: …"), or that they are asked. */
+  diagnosis?: string;
   problemKind?: string;
   closeCode?: number;
   serverVersion?: string;

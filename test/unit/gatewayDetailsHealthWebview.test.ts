@@ -157,3 +157,35 @@ describe('Gateway details webview: the gateway’s own recovery', () => {
     assert.deepEqual(w.errors, []);
   });
 });
+
+describe('Gateway details webview: a gateway that does not answer', () => {
+  it('shows what its HTTP probes said beside the WebSocket', async (t) => {
+    if (skip) return t.skip(skip);
+    const w = await harness.openWebview({
+      distDir,
+      entry: 'gateway-details',
+      css: ['webview.css', 'gateway-details.css'],
+    });
+    opened.push(w);
+    const diagnosis = 'WebSocket: no challenge within 10 s · HTTP: /health 200 in 3 ms, /readyz 200 in 2 ms';
+    await w.post(
+      GATEWAY_DETAILS.sealToWebview({
+        type: 'gatewayDetails/details',
+        details: {
+          ...details(health(false)),
+          state: 'disconnected',
+          summary: 'HTTP answers, WebSocket silent',
+          advice: 'The gateway answers HTTP but its WebSocket never sends the challenge.',
+          problemKind: 'http-only',
+          diagnosis,
+        },
+      }),
+    );
+    await w.report((f: any) => f.rendered === 'gw');
+    const text = await w.page.evaluate(
+      () => ((globalThis as any).document.getElementById('app')?.textContent ?? '') as string,
+    );
+    assert.ok(text.includes(diagnosis), text.slice(0, 400));
+    assert.deepEqual(w.errors, []);
+  });
+});

@@ -137,6 +137,7 @@ function render(d: GatewayDetailsView): void {
       el('span', d.advice),
     );
     app.append(p);
+    if (d.diagnosis) app.append(el('div', d.diagnosis, 'muted'));
   }
   if (d.handshake) {
     app.append(el('h2', `Handshake, attempt ${d.handshake.attempt}`));

@@ -19,6 +19,11 @@ export function gatewayDetailsView(watcher: GatewayWatcher, fleet: Fleet): Gatew
     state: s.state,
     summary: describeConnection(watcher, s).description,
     advice: s.problem?.advice,
+    diagnosis: s.problem?.diagnosing
+      ? 'Asking its HTTP probes to tell why…'
+      : s.problem?.diagnosis
+        ? `WebSocket: ${s.problem.diagnosis.wsSummary} · HTTP: ${s.problem.diagnosis.http}`
+        : undefined,
     problemKind: s.problem?.kind,
     closeCode: s.problem?.closeCode,
     serverVersion: s.hello?.serverVersion,
