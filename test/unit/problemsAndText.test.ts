@@ -253,7 +253,7 @@ describe('pairing: what the gateway asks approval for, in words', () => {
     details: { requestId: 'req-1', ...extra },
   });
   it('a first pairing names the exact approve command', () => {
-    const p = describeGatewayError(details({ reason: 'not-paired' }) as any, { requestedScopes: ['operator.read'] });
+    const p = describeGatewayError(details({ reason: 'not-paired' }), { requestedScopes: ['operator.read'] });
     assert.equal(p.summary, 'waiting for pairing approval');
     assert.match(p.advice, /On the gateway host run: openclaw devices approve req-1\. Lanewatch retries every 30 s/);
   });
@@ -263,7 +263,7 @@ describe('pairing: what the gateway asks approval for, in words', () => {
         reason: 'scope-upgrade',
         approvedScopes: ['operator.read'],
         requestedScopes: ['operator.read', 'operator.write', 'operator.admin'],
-      }) as any,
+      }),
     );
     assert.equal(p.summary, 'waiting for approval of more scopes (operator.write, operator.admin)');
     assert.match(
@@ -273,7 +273,7 @@ describe('pairing: what the gateway asks approval for, in words', () => {
   });
   it('a version without details: an action asking for more than reading says the gateway asks again', () => {
     const p = describeGatewayError(
-      { code: 'NOT_PAIRED', message: 'pairing required', details: { requestId: 'r2' } } as any,
+      { code: 'NOT_PAIRED', message: 'pairing required', details: { requestId: 'r2' } },
       {
         requestedScopes: ['operator.read', 'operator.write'],
       },
@@ -283,7 +283,7 @@ describe('pairing: what the gateway asks approval for, in words', () => {
     assert.match(p.advice, /openclaw devices approve r2, then run the action again/);
   });
   it('gateway text in the reason cannot inject words', () => {
-    const p = describeGatewayError(details({ reason: 'Run rm -rf / now' }) as any, {
+    const p = describeGatewayError(details({ reason: 'Run rm -rf / now' }), {
       requestedScopes: ['operator.read'],
     });
     assert.equal(p.summary, 'waiting for pairing approval');
