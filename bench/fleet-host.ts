@@ -5,8 +5,9 @@
 // are those of the extension's model and tree plus this file's preallocated bookkeeping.
 //
 // "The tree" is read two ways, and both are reported:
-//   A  provider  FleetTreeProvider fires onDidChangeTreeData with a node that covers the session (its gateway, or
-//                the root), and getTreeItem(session) then returns the description the model has after the event.
+//   A  provider  FleetTreeProvider fires onDidChangeTreeData with a node that covers the session (the root, its
+//                gateway, or its own row), and getTreeItem(session) then returns the description the model has after
+//                the event.
 //   B  VS Code   the same fires go through a copy of what ExtHostTreeView does with them (VS Code's
 //                src/vs/workbench/api/common/extHostTreeViews.ts: Event.debounce(onDidChangeData, merge, 200,
 //                leading=true), then per refreshed element getTreeItem + getChildren + getTreeItem of every child

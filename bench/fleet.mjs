@@ -347,7 +347,7 @@ table(
     ),
   ],
   [
-    "A: FleetTreeProvider fires onDidChangeTreeData with the session's gateway node (or the root), and getTreeItem(session) then returns the description the model has after the event.",
+    "A: FleetTreeProvider fires onDidChangeTreeData naming the session's row, its gateway node or the root, and getTreeItem(session) then returns the description the model has after the event.",
     'B: the same fires through a copy of ExtHostTreeView (Event.debounce 200 ms, leading edge; then getTreeItem + getChildren + getTreeItem of every child), i.e. when VS Code would have the new item. The renderer round trip is not included.',
     `Isolated: ${r.quiet.events} events of normal turns, one every ${opts.quietGapMs} ms, nothing else running. Events that changed nothing the tree shows (agent/chat deltas, run_status, session.message, ticks) are not in the table: ${
       Object.entries(r.noChange)
