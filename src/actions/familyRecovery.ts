@@ -22,8 +22,8 @@ import {
   type SessionReadBack,
 } from './recovery';
 import {
-  DEFAULT_SETTLE_MS,
   planSessionAction,
+  recoveryContext,
   runSessionAction,
   type ActionHost,
   type Question,
@@ -316,13 +316,7 @@ export async function runRecover(
       { purpose: `recover ${plan.subagent} (the subagent ${plan.parent} waits on)`, signal },
       async (api, connection) => {
         say(plan.reason);
-        const ctx: RecoveryContext = {
-          api,
-          connection,
-          signal,
-          settleTimeoutMs: env.settleTimeoutMs ?? DEFAULT_SETTLE_MS,
-          evidence: env.watcher?.evidenceSource(),
-        };
+        const ctx = recoveryContext(env, api, connection, signal);
         const report = await recoverWaitingParent(ctx, plan, (s, session) => {
           // Plain words in the progress; the call itself goes to the audit trail.
           say(

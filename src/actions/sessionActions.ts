@@ -159,6 +159,22 @@ export interface ActionHost {
   note(text: string): void;
 }
 
+/** What a recovery step needs on an action connection: the settle wait and the watcher's run evidence. */
+export function recoveryContext(
+  env: Pick<SessionActionEnv, 'settleTimeoutMs' | 'watcher'>,
+  api: RecoveryContext['api'],
+  connection: RecoveryContext['connection'],
+  signal: AbortSignal | undefined,
+): RecoveryContext {
+  return {
+    api,
+    connection,
+    signal,
+    settleTimeoutMs: env.settleTimeoutMs ?? DEFAULT_SETTLE_MS,
+    evidence: env.watcher?.evidenceSource(),
+  };
+}
+
 export interface SessionActionEnv {
   conns: OperatorConnections;
   config: GatewayConfig;
@@ -305,14 +321,7 @@ export async function runSessionAction(
           const stop = await gate(r);
           if (stop) return stop;
         }
-        const ctx: RecoveryContext = {
-          api,
-          connection,
-          signal,
-          settleTimeoutMs: env.settleTimeoutMs ?? DEFAULT_SETTLE_MS,
-          evidence: env.watcher?.evidenceSource(),
-        };
-        return act(ctx, r.key, say);
+        return act(recoveryContext(env, api, connection, signal), r.key, say);
       },
     ),
   );

@@ -304,8 +304,10 @@ export class FleetMetrics {
           fill((labels, value) => this.set(labels, value));
         },
       });
-    // `zeros`: label sets shown at 0 before their first event, so that increase() in an alert sees the first one.
-    const counter = (name: string, help: string, labelNames: string[], tally: Tally, zeros?: () => Labels[]) =>
+    type Fill = (set: (labels: Labels, value: number) => void) => void;
+    // A counter filled at each scrape. Also the gateway's counters, copied: they start over when the gateway
+    // restarts, which rate() and increase() handle.
+    const mirror = (name: string, help: string, labelNames: string[], fill: Fill) =>
       new Counter({
         name,
         help,
@@ -313,9 +315,14 @@ export class FleetMetrics {
         registers,
         collect() {
           this.reset();
-          for (const { labels, value } of tally.entries()) this.inc(labels, value);
-          for (const labels of zeros?.() ?? []) if (!tally.get(labels)) this.inc(labels, 0);
+          fill((labels, value) => this.inc(labels, Math.max(0, value)));
         },
+      });
+    // `zeros`: label sets shown at 0 before their first event, so that increase() in an alert sees the first one.
+    const counter = (name: string, help: string, labelNames: string[], tally: Tally, zeros?: () => Labels[]) =>
+      mirror(name, help, labelNames, (set) => {
+        for (const { labels, value } of tally.entries()) set(labels, value);
+        for (const labels of zeros?.() ?? []) if (!tally.get(labels)) set(labels, 0);
       });
     const perGateway = (label: string, values: readonly string[]) => () =>
       this.opts.watchdog ? view().gateways.flatMap((g) => values.map((v) => ({ gateway: g.name, [label]: v }))) : [];
@@ -398,72 +405,55 @@ export class FleetMetrics {
       },
     );
     const figures = (g: GatewayFacts) => g.prometheus?.figures;
-    // The gateway's counters, copied: they start over when the gateway restarts, which rate() and increase() handle.
-    const mirror = (
-      name: string,
-      help: string,
-      labelNames: string[],
-      fill: (set: (labels: Labels, value: number) => void) => void,
-    ) =>
-      new Counter({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          fill((labels, value) => this.inc(labels, Math.max(0, value)));
-        },
-      });
+    type Figures = NonNullable<ReturnType<typeof figures>>;
+    /** One series per gateway whose endpoint gave this figure. */
+    const figurePerGateway =
+      (pick: (f: Figures) => number | undefined): Fill =>
+      (set) => {
+        for (const g of view().gateways) {
+          const f = figures(g);
+          const n = f && pick(f);
+          if (n !== undefined) set({ gateway: g.name }, n);
+        }
+      };
+    /** One series per gateway and key of this figure (outcome, kind). */
+    const figureByKey =
+      (label: string, pick: (f: Figures) => Record<string, number> | undefined): Fill =>
+      (set) => {
+        for (const g of view().gateways) {
+          const f = figures(g);
+          for (const [key, n] of Object.entries((f && pick(f)) ?? {})) set({ gateway: g.name, [label]: key }, n);
+        }
+      };
     mirror(
       'lanewatch_gateway_runs_completed_total',
       "The gateway's own count of agent runs completed since it started, by outcome (its openclaw_run_completed_total summed over channel, model, provider and trigger). Only where its Prometheus endpoint is enabled.",
       ['gateway', 'outcome'],
-      (set) => {
-        for (const g of view().gateways)
-          for (const [outcome, n] of Object.entries(figures(g)?.runsCompleted ?? {}))
-            set({ gateway: g.name, outcome }, n);
-      },
+      figureByKey('outcome', (f) => f.runsCompleted),
     );
     mirror(
       'lanewatch_gateway_model_calls_total',
       "The gateway's own count of model calls since it started, by outcome (its openclaw_model_call_total summed). Only where its Prometheus endpoint is enabled.",
       ['gateway', 'outcome'],
-      (set) => {
-        for (const g of view().gateways)
-          for (const [outcome, n] of Object.entries(figures(g)?.modelCalls ?? {})) set({ gateway: g.name, outcome }, n);
-      },
+      figureByKey('outcome', (f) => f.modelCalls),
     );
     gauge(
       'lanewatch_gateway_queued_commands',
       "Commands waiting in the gateway's queue lanes, by its own count (openclaw_queue_lane_size summed over lanes). Only where its Prometheus endpoint is enabled and has seen a queue event.",
       ['gateway'],
-      (set) => {
-        for (const g of view().gateways) {
-          const q = figures(g)?.queued;
-          if (q !== undefined) set({ gateway: g.name }, q);
-        }
-      },
+      figurePerGateway((f) => f.queued),
     );
     mirror(
       'lanewatch_gateway_stuck_reports_total',
       'How often the gateway itself reported a stuck session since it started (openclaw_session_stuck_total summed; openclaw 2026.9). Only where its Prometheus endpoint is enabled.',
       ['gateway'],
-      (set) => {
-        for (const g of view().gateways) {
-          const n = figures(g)?.stuckReports;
-          if (n !== undefined) set({ gateway: g.name }, n);
-        }
-      },
+      figurePerGateway((f) => f.stuckReports),
     );
     gauge(
       'lanewatch_gateway_memory_bytes',
       "The gateway process's memory by kind (rss, heap_used, heap_total, …) from its own latest memory sample (openclaw_memory_bytes). Only where its Prometheus endpoint is enabled and has sampled.",
       ['gateway', 'kind'],
-      (set) => {
-        for (const g of view().gateways)
-          for (const [kind, n] of Object.entries(figures(g)?.memory ?? {})) set({ gateway: g.name, kind }, n);
-      },
+      figureByKey('kind', (f) => f.memory),
     );
 
     // ---- sessions
