@@ -699,17 +699,18 @@ export class GatewayWatcher {
   private confirmRow(key: string): void {
     if (this.confirming.has(key) || this.confirming.size >= 8) return;
     const timer = setTimeout(() => {
-      // By its exact key where the gateway can (a list search matches labels, and a cron run's row is labelled
-      // "Automation: <job>", not by its key).
-      const byKey = this.connection.helloSummary?.methods.has('sessions.describe');
-      const read = byKey
-        ? this.api.sessionsDescribe({ key }).then((a) => [rec(a).session])
-        : this.api
-            .sessionsList({ search: key, limit: 20 })
-            .then((a) => (Array.isArray(rec(a).sessions) ? (rec(a).sessions as unknown[]) : []));
+      // sessions.list, found by a search for its key, else for its label: a cron run's row ("Automation: <job>") is
+      // not found by its key. (sessions.describe cannot serve: its row has no status and no hasActiveRun.)
+      const find = async (search: string) => {
+        const a = await this.api.sessionsList({ search, limit: 20 });
+        return (Array.isArray(rec(a).sessions) ? (rec(a).sessions as unknown[]) : []).find((r) => rec(r).key === key);
+      };
+      const label = this.sessions.get(key)?.label;
+      const read = find(key).then((r) =>
+        r !== undefined || typeof label !== 'string' || !label ? r : find(label.slice(0, 200)),
+      );
       void this.track(read)
-        .then((rows) => {
-          const raw = rows.find((r) => rec(r).key === key);
+        .then((raw) => {
           const current = this.sessions.get(key);
           if (!raw || !current) return;
           const checked = checkSessionRow(raw, 'sessions.list');
