@@ -152,7 +152,7 @@ describe(`cron and tasks on a real gateway (openclaw ${VERSION})`, () => {
       assert.equal(state.cron!.jobs[0].id, hungId, 'jobs that need attention first');
       assert.match(
         describeCron(state.cron, undefined).lines.join('\n'),
-        /cron: \d+ jobs, 1 needs attention\n {2}lw hung job: overdue/,
+        /cron: \d+ jobs?, 1 needs attention\n {2}lw hung job: overdue/,
       );
       // The cron session row the gateway lists is linked to the job.
       const rows = (await op.request('sessions.list', {})).sessions as Array<{ key: string }>;
