@@ -28,8 +28,12 @@ export type DecodedFrame =
       /** a response id recovered from a rejected frame, to fail its request fast */ id?: string;
     };
 
-/** JSON nesting deeper than this is refused before parsing: a hostile peer must not blow the stack. */
-export const MAX_JSON_DEPTH = 256;
+/**
+ * JSON nesting deeper than this is refused before parsing: a hostile peer must not blow the stack. Not lower: a V8 heap
+ * profile nests two levels per stack frame, and 2026.9.6 answered diagnostics.heapProfile more than 256 levels deep on a
+ * busy CI machine (a 1,000-frame stack fits; a 10,000-level frame is still refused).
+ */
+export const MAX_JSON_DEPTH = 2_048;
 
 /**
  * Whether the JSON text nests deeper than `limit` (strings skipped; malformed text is left to JSON.parse). A string is
