@@ -10,6 +10,7 @@ import {
   summarizeCounts,
 } from '../../src/report/describe';
 import { deriveLaneStatus } from '../../src/lanes/laneStatus';
+import { MAX_JSON_DEPTH } from '../../src/gateway/frames';
 
 describe('close codes are explained for humans', () => {
   const table: Array<[number, string, string]> = [
@@ -131,9 +132,15 @@ describe('frame decoding', () => {
     assert.equal(decodeFrame('"string"', 1000).kind, 'rejected');
   });
   it('counts nesting outside strings only', () => {
-    assert.equal(decodeFrame(`{"type":"event","event":"x","payload":"${'['.repeat(1000)}"}`, 1e6).kind, 'event');
     assert.equal(
-      decodeFrame(`{"type":"event","event":"x","payload":${'['.repeat(300)}${']'.repeat(300)}}`, 1e6).kind,
+      decodeFrame(`{"type":"event","event":"x","payload":"${'['.repeat(MAX_JSON_DEPTH * 2)}"}`, 1e6).kind,
+      'event',
+    );
+    assert.equal(
+      decodeFrame(
+        `{"type":"event","event":"x","payload":${'['.repeat(MAX_JSON_DEPTH + 50)}${']'.repeat(MAX_JSON_DEPTH + 50)}}`,
+        1e6,
+      ).kind,
       'rejected',
     );
   });
