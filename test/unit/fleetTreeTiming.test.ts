@@ -6,15 +6,8 @@
 // the early one.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { MemoryDeviceIdentityStore } from '../../src/gateway';
-import { Fleet } from '../../src/fleet/fleet';
-import {
-  FleetTreeProvider,
-  REFRESH_SPACING_MS,
-  STATE_JOIN_MS,
-  STATE_WAIT_MAX_MS,
-  type FleetNode,
-} from '../../src/vscode/fleetTree';
+import { REFRESH_SPACING_MS, STATE_JOIN_MS, STATE_WAIT_MAX_MS, type FleetNode } from '../../src/vscode/fleetTree';
+import { fleetTreeOn } from '../support/fleetTree';
 import { ScriptedGateway, waitFor } from '../support/scriptedGateway';
 
 const KEYS = ['agent:main:one', 'agent:main:two', 'agent:main:three'];
@@ -62,17 +55,7 @@ async function setup() {
     },
   });
   servers.push(g);
-  const fleet = new Fleet({
-    secrets: { get: async () => 't' },
-    identityStore: new MemoryDeviceIdentityStore(),
-    clientVersion: 'test',
-    requestTimeoutMs: 5000,
-    log: () => {},
-  });
-  const tree = new FleetTreeProvider(fleet);
-  disposables.push(tree, { dispose: () => fleet.setGateways([], []) });
-  fleet.setGateways([{ name: 'gw', url: g.url, source: 'settings' }], []);
-  const watcher = fleet.gateway('gw')!;
+  const { tree, watcher } = fleetTreeOn(g.url, disposables);
   const gatewayNode = () => tree.getChildren()[0];
   const gatewayText = () => String(tree.getTreeItem(gatewayNode()).description);
   const item = (key: string) => {

@@ -4,10 +4,9 @@
 // gateway changes shows changed after its `cron` event, with no refresh asked for and no timer of Lanewatch's own.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { MemoryDeviceIdentityStore } from '../../src/gateway';
-import { Fleet } from '../../src/fleet/fleet';
 import type { CronJobView, TaskSummaryView } from '../../src/gateway/schedulerApi';
-import { FleetTreeProvider, type FleetNode } from '../../src/vscode/fleetTree';
+import type { FleetNode } from '../../src/vscode/fleetTree';
+import { fleetTreeOn } from '../support/fleetTree';
 import { ScriptedGateway, waitFor } from '../support/scriptedGateway';
 
 const disposables: Array<{ dispose(): void }> = [];
@@ -40,17 +39,7 @@ async function treeOn(methods: string[], jobs: () => CronJobView[], tasks: () =>
     },
   });
   servers.push(g);
-  const fleet = new Fleet({
-    secrets: { get: async () => 't' },
-    identityStore: new MemoryDeviceIdentityStore(),
-    clientVersion: 'test',
-    requestTimeoutMs: 5000,
-    log: () => {},
-  });
-  const tree = new FleetTreeProvider(fleet);
-  disposables.push(tree, { dispose: () => fleet.setGateways([], []) });
-  fleet.setGateways([{ name: 'gw', url: g.url, source: 'settings' }], []);
-  const w = fleet.gateway('gw')!;
+  const { tree, watcher: w } = fleetTreeOn(g.url, disposables);
   const until = <T>(pick: () => T | undefined) => {
     const now = pick();
     return now !== undefined ? Promise.resolve(now) : waitFor((l) => tree.onDidChangeTreeData(l), pick, 10_000);
