@@ -150,6 +150,25 @@ const record = (name, passed, failed, code) => {
   results.push({ name, passed, failed, code });
 };
 
+// What failed, printed again at the very end of the run: CI keeps only the tail of a long log, and a count without
+// the failing test's name sends the reader to rerun a 9-minute stage to learn it.
+const failureDigests = [];
+/** Keeps the failing tests of one job's output (node --test's summary, mocha's, or the UI runner's `not ok` lines). */
+function noteFailures(name, out) {
+  const lines = out.split('\n');
+  const start = lines.findIndex((l) => /failing tests:|^\s*\d+ failing\s*$/.test(l));
+  const picked = start >= 0 ? lines.slice(start + 1) : lines.filter((l) => /^not ok\b|✖/.test(l));
+  const text = picked
+    // Node's own stack frames say nothing about what failed.
+    .filter((l) => l.trim() && !/^\s+at .*\bnode:/.test(l))
+    .slice(0, 40)
+    .map((l) => l.slice(0, 300));
+  failureDigests.push({
+    name,
+    text: text.length ? text : ['(no failing test named: see its log in test-results/logs)'],
+  });
+}
+
 function countNodeTest(out) {
   const pass = /^[ℹ#] pass (\d+)/m.exec(out),
     fail = /^[ℹ#] fail (\d+)/m.exec(out);
@@ -208,6 +227,7 @@ async function uiStage(name, { shots, workspace, settings, env, checks }) {
     { env, log: name },
   );
   const [p, f] = countPlain(r.out);
+  if (f || r.code) noteFailures(name, r.out);
   record(name, p, f || (r.code ? 1 : 0), r.code);
 }
 
@@ -227,6 +247,7 @@ if (selected.includes('unit'))
       { log: 'unit' },
     );
     const [p, f] = countNodeTest(r.out);
+    if (f || r.code) noteFailures('unit', r.out);
     record('unit', p, f || (r.code ? 1 : 0), r.code);
   });
 
@@ -348,6 +369,7 @@ async function runGatewayLanes(lanes) {
       const ms = Date.now() - s;
       times.push([job.name, ms]);
       const [p, f] = countNodeTest(r.out);
+      if (f || r.code) noteFailures(job.name, r.out);
       say(
         `end ${job.name}: ${p} passed, ${f} failed${r.code ? ` (exit ${r.code})` : ''} in ${(ms / 1000).toFixed(1)} s`,
       );
@@ -514,6 +536,7 @@ if (selected.includes('extension') || selected.includes('ui')) {
           { env, log: 'extension' },
         );
         const [p, f] = countMocha(r.out);
+        if (f || r.code) noteFailures('extension', r.out);
         record('extension', p, f || (r.code ? 1 : 0), r.code);
       });
   } catch (err) {
@@ -594,6 +617,7 @@ if (tokenLedgerDir) {
       { log: 'token-scan' },
     );
     const [p, f] = countPlain(r.out);
+    if (f || r.code) noteFailures('token-scan', r.out);
     record('token-scan', p, f || (r.code ? 1 : 0), r.code);
   });
 }
@@ -606,5 +630,9 @@ if (process.env.LANEWATCH_PREPARE_MS)
 for (const [name, ms] of timings) console.log(`[test] stage ${name.padEnd(18)} ${(ms / 1000).toFixed(1)} s`);
 for (const r of results)
   console.log(`[test] ${r.name.padEnd(18)} ${r.passed} passed, ${r.failed} failed${r.code ? ` (exit ${r.code})` : ''}`);
+for (const { name, text } of failureDigests) {
+  console.log(`[test] failed in ${name}:`);
+  for (const l of text) console.log(`[test]   ${l}`);
+}
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || results.some((r) => r.code) ? 1 : 0);
