@@ -3,10 +3,11 @@
 // and can harm (a session-wide sessions.abort also cancels its subagents, the gateway docs say, and a reset wipes the
 // transcript whose turn is waiting), so recovery targets the subagent first: the least destructive step that works.
 // Once the subagent's run ends, the gateway hands its result (an aborted one included) to the parent, which takes its
-// turn. The plan is decided from the watcher's lane statuses (what the tree shows), the act re-checks the gateway's own
+// turn. Nested (the parent waits on a subagent that yielded in turn and waits for its own): what holds them all is the
+// deepest one's run, so that one is recovered; the results then go back up one level at a time. The plan is decided from the watcher's lane statuses (what the tree shows), the act re-checks the gateway's own
 // rows on the action's connection before it touches anything, and the report says what became of the parent.
 import type { GatewayWatcher } from '../fleet/gatewayWatcher';
-import { compareLaneStates, isBusyLane, type LaneState, type LaneStatus } from '../lanes/laneStatus';
+import { compareLaneStates, isBusyLane, MAX_WAIT_DEPTH, type LaneState, type LaneStatus } from '../lanes/laneStatus';
 import { isCanonicalSessionKey, resolveSessionKey } from '../lanes/sessionKey';
 import { sessionLabel } from '../report/describe';
 import { declinedReport, recoverReport, type ActionReport } from './actionReport';
@@ -36,7 +37,10 @@ export const WEDGED_STATES: ReadonlySet<LaneState> = new Set<LaneState>(['stuck'
 export interface FamilyRecoveryPlan {
   parent: string;
   parentLabel: string;
-  /** The subagent recovered first: the most urgent of those the parent waits on. */
+  /**
+   * The subagent recovered first: the most urgent of those whose run holds the parent (one it waits on, or, nested,
+   * one that a subagent it waits on waits for in turn).
+   */
   subagent: string;
   subagentLabel: string;
   subagentState: LaneState;
@@ -44,6 +48,12 @@ export interface FamilyRecoveryPlan {
   wedged: boolean;
   /** The other subagents the parent waits on. */
   others: number;
+  /**
+   * Nested sessions_yield: the subagents between the parent and `subagent`, each waiting on the next (P → C → G: [C]);
+   * empty when the parent waits on `subagent` itself.
+   */
+  via: string[];
+  viaLabels: string[];
   /** "the parent waits on research, which is stuck (making no progress); recovering the subagent first". */
   reason: string;
 }
@@ -56,10 +66,15 @@ const STATE_WORDS: Partial<Record<LaneState, string>> = {
   'long-running': 'running for long (the gateway logged it long-running)',
 };
 
+/** Sessions looked at to find what holds a waiting parent (the lane status walks its rows within the same bound). */
+const MAX_LOOKED_AT = 1_000;
+
 /**
  * The subagent to recover first when `parent` waits on subagents (its lane status names them, from the gateway's
  * childSessions and their active runs), or undefined when recovery should act on the parent itself: it waits on
- * nothing, a run of its own holds its lane, or none of the subagents it waits on holds a lane any more.
+ * nothing, a run of its own holds its lane, or none of the subagents it waits on holds a lane any more. A subagent it
+ * waits on that has no run of its own and waits in turn (nested sessions_yield) is followed down to the one whose run
+ * holds them: recovering the waiting one would abort nothing and could reset an orchestrator's transcript.
  */
 export function planFamilyRecovery(
   parent: string,
@@ -70,18 +85,37 @@ export function planFamilyRecovery(
   const waiting = parentStatus.waitingOn ?? [];
   // A run of its own holds the parent: that run is the parent's to recover (the ordinary ladder).
   if (!waiting.length || isBusyLane(parentStatus.state)) return undefined;
-  const holding = waiting
-    .map((key, i) => ({ key, i, state: statusOf(key).state }))
+  // Breadth first from the subagents it waits on (with the chains its status found below them), then through what each
+  // waiting one waits on in turn; bounded in depth (the gateway's maxSpawnDepth) and in sessions, cycles cut.
+  const queue: Array<{ key: string; via: string[] }> = [];
+  waiting.forEach((key, i) => {
+    const chain = parentStatus.waitingChains?.[i]?.[0] === key ? parentStatus.waitingChains[i] : [key];
+    chain.slice(0, MAX_WAIT_DEPTH).forEach((k, j) => queue.push({ key: k, via: chain.slice(0, j) }));
+  });
+  const seen = new Set([parent]);
+  const holding: Array<{ key: string; via: string[]; i: number; state: LaneState }> = [];
+  for (let i = 0; i < queue.length && i < MAX_LOOKED_AT; i++) {
+    const { key, via } = queue[i];
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const s = statusOf(key);
     // A run holds the subagent's lane: recovering it is what ends the parent's wait (a stale row holds nothing).
-    .filter((c) => isBusyLane(c.state));
+    if (isBusyLane(s.state)) holding.push({ key, via, i, state: s.state });
+    else if (via.length + 1 < MAX_WAIT_DEPTH)
+      for (const k of s.waitingOn ?? []) queue.push({ key: k, via: [...via, key] });
+  }
   if (!holding.length) return undefined;
-  // The most urgent first; among equals, the one the parent names first.
+  // The most urgent first; among equals, the one found first (the parent's own subagents in the order it names them).
   holding.sort((a, b) => compareLaneStates(a.state, b.state) || a.i - b.i);
   const pick = holding[0];
   const wedged = WEDGED_STATES.has(pick.state);
   const label = labelOf(pick.key);
+  const viaLabels = pick.via.map(labelOf);
   const others = waiting.length - 1;
   const also = others ? ` (it also waits on ${others} other subagent${others === 1 ? '' : 's'})` : '';
+  // "research", or nested "relay, which waits for its own subagent deep"
+  const holder = [...viaLabels, label].join(', which waits for its own subagent ');
+  const state = STATE_WORDS[pick.state] ?? pick.state;
   return {
     parent,
     parentLabel: labelOf(parent),
@@ -90,10 +124,24 @@ export function planFamilyRecovery(
     subagentState: pick.state,
     wedged,
     others,
-    reason: wedged
-      ? `the parent waits on ${label}, which is ${STATE_WORDS[pick.state] ?? pick.state}; recovering the subagent first, so the parent keeps its turn${also}`
-      : `the parent has no run of its own: it waits on ${label}, which is ${STATE_WORDS[pick.state] ?? pick.state} (Lanewatch sees no sign that it is stuck); recovering that subagent is what frees the parent, which keeps its turn${also}`,
+    via: pick.via,
+    viaLabels,
+    reason: !viaLabels.length
+      ? wedged
+        ? `the parent waits on ${label}, which is ${state}; recovering the subagent first, so the parent keeps its turn${also}`
+        : `the parent has no run of its own: it waits on ${label}, which is ${state} (Lanewatch sees no sign that it is stuck); recovering that subagent is what frees the parent, which keeps its turn${also}`
+      : wedged
+        ? `the parent waits on ${holder}, which is ${state}; recovering ${label} first, so ${viaLabels.join(', ')} and the parent keep their turns${also}`
+        : `the parent has no run of its own: it waits on ${holder}, which is ${state} (Lanewatch sees no sign that it is stuck); recovering ${label} is what frees them, and they keep their turns${also}`,
   };
+}
+
+/** What happens after the subagent is freed, in words: who gets its result. */
+function handBackWords(plan: FamilyRecoveryPlan): string {
+  const waiter = plan.viaLabels[plan.viaLabels.length - 1];
+  return waiter
+    ? `${waiter} then gets its result and takes its turn, and the results go on up to the parent (the gateway hands them back one level at a time)`
+    : "the parent then gets the subagent's result and takes its turn";
 }
 
 /** The plan from what the watcher shows now (undefined without a connected watcher that lists the session). */
@@ -116,8 +164,8 @@ export async function familyPlanOnWatcher(
 /** The y/N question (CLI) or modal (a host without a choice of its own) for recovering the subagent. */
 export function familyQuestion(plan: FamilyRecoveryPlan, gateway: string): Question {
   return {
-    message: `Recover the subagent ${plan.subagentLabel} of ${plan.parentLabel} on ${gateway}?`,
-    detail: `${capital(plan.reason)}. Lanewatch runs the recovery ladder on the subagent (${plan.subagent}): abort its run, then abort and drop its queued inputs, then reset it (/new), stopping at the first step that frees it; the parent then gets the subagent's result and takes its turn.`,
+    message: `Recover the subagent ${plan.subagentLabel} of ${plan.viaLabels.length ? `${plan.viaLabels[plan.viaLabels.length - 1]} (under ${plan.parentLabel})` : plan.parentLabel} on ${gateway}?`,
+    detail: `${capital(plan.reason)}. Lanewatch runs the recovery ladder on the subagent (${plan.subagent}): abort its run, then abort and drop its queued inputs, then reset it (/new), stopping at the first step that frees it; ${handBackWords(plan)}.`,
     confirm: 'Recover Subagent',
   };
 }
@@ -129,7 +177,7 @@ export function familyPick(plan: FamilyRecoveryPlan): {
   items: Array<{ label: string; detail: string; choice: FamilyChoice }>;
 } {
   return {
-    title: `Recover ${plan.parentLabel}: it waits on ${plan.subagentLabel}`,
+    title: `Recover ${plan.parentLabel}: it waits on ${[...plan.viaLabels, plan.subagentLabel].join(', which waits on ')}`,
     placeHolder: plan.wedged
       ? `${plan.subagentLabel} is stuck: recovering it first keeps the parent's turn`
       : `${plan.parentLabel} has no run of its own: what holds it is ${plan.subagentLabel}`,
@@ -138,7 +186,7 @@ export function familyPick(plan: FamilyRecoveryPlan): {
         label: plan.wedged
           ? `Recover the stuck subagent ${plan.subagentLabel} (recommended)`
           : `Recover the subagent ${plan.subagentLabel}`,
-        detail: `${capital(plan.reason)}. Its run is aborted (then its queue cleared, then /new) until it is free; the parent then gets its result and takes its turn.`,
+        detail: `${capital(plan.reason)}. Its run is aborted (then its queue cleared, then /new) until it is free; ${handBackWords(plan)}.`,
         choice: 'subagent',
       },
       {
@@ -151,7 +199,7 @@ export function familyPick(plan: FamilyRecoveryPlan): {
   };
 }
 
-/** The parent after its subagent's recovery, as the gateway's row says. */
+/** The session that waited on the recovered subagent (the parent; nested, the subagent between), as its row says. */
 export type ParentAfter = 'took-its-turn' | 'no-longer-waiting' | 'still-waiting' | 'unknown';
 
 export interface FamilyRecoveryResult {
@@ -164,52 +212,71 @@ export interface FamilyRecoveryResult {
   reason: string;
   /** The subagent's own recovery (its steps are the report's steps). */
   subagentVerdict: RecoveryReport['verdict'];
+  /** Nested: the subagents between the parent and the one recovered (see FamilyRecoveryPlan.via). */
+  via?: string[];
+  /**
+   * What became of the session that waited directly on the recovered subagent: the parent, or nested, the last of
+   * `via` (its result reaches the parent later, one level at a time).
+   */
   parentAfter: ParentAfter;
-  /** The parent's run that started after the subagent's recovery (its turn). */
+  /** That session's run that started after the subagent's recovery (its turn). */
   parentRunId?: string;
 }
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-/** The gateway's own word that the parent still waits on the subagent: no run of its own, the subagent's run active. */
-function stillWaits(parent: SessionReadBack, subagent: SessionReadBack, key: string): boolean {
-  return (
-    parent.exists &&
-    parent.activeRun === false &&
-    (parent.childSessions === undefined || parent.childSessions.includes(key)) &&
-    subagent.exists &&
-    subagent.activeRun === true
-  );
+/**
+ * Why the gateway's own rows no longer show the chain parent → … → subagent waiting (each with no run of its own and
+ * listing the next among its subagents, the last one's run active), or undefined when they still do.
+ */
+function chainBroken(reads: SessionReadBack[], chain: string[], labelOf: (key: string) => string): string | undefined {
+  const last = reads.length - 1;
+  const name = (i: number) => (i === 0 ? 'the parent' : labelOf(chain[i]));
+  if (!reads[last].exists) return `${labelOf(chain[last])} is gone`;
+  if (reads[last].activeRun !== true) return `${labelOf(chain[last])} has no active run any more`;
+  for (let i = 0; i < last; i++) {
+    const r = reads[i];
+    if (!r.exists) return `${name(i)} is gone`;
+    if (r.activeRun === true) return `${name(i)} has a run of its own now`;
+    if (r.activeRun !== false) return `whether ${name(i)} has a run of its own was not reported`;
+    if (r.childSessions !== undefined && !r.childSessions.includes(chain[i + 1]))
+      return `the gateway no longer lists ${labelOf(chain[i + 1])} among ${i === 0 ? "the parent's" : `${labelOf(chain[i])}'s`} subagents`;
+  }
+  return undefined;
 }
 
 /**
- * Recovers the subagent the parent waits on, then reads the parent back until it no longer waits (it took its turn)
- * or the settle time passes. When the gateway no longer shows the parent waiting on that subagent (it ended meanwhile),
- * nothing is done to the subagent and the parent's own ladder runs, said so.
+ * Recovers the subagent the parent waits on (nested: the one a subagent it waits on waits for in turn), then reads back
+ * the session that waited on it directly until it no longer waits (it took its turn) or the settle time passes. When
+ * the gateway no longer shows that wait, nothing is done to the subagent and the parent's own ladder runs, said so.
  */
 export async function recoverWaitingParent(
   ctx: RecoveryContext,
   plan: FamilyRecoveryPlan,
   onStep?: (s: RecoveryStep, session: string) => void,
 ): Promise<RecoveryReport> {
-  const [parentBefore, subagentBefore] = [await readBack(ctx, plan.parent), await readBack(ctx, plan.subagent)];
-  if (!stillWaits(parentBefore, subagentBefore, plan.subagent)) {
+  const chain = [plan.parent, ...plan.via, plan.subagent];
+  const labels = new Map([
+    [plan.parent, plan.parentLabel],
+    ...plan.via.map((k, i): [string, string] => [k, plan.viaLabels[i] ?? k]),
+    [plan.subagent, plan.subagentLabel],
+  ]);
+  const labelOf = (k: string) => labels.get(k) ?? k;
+  const reads: SessionReadBack[] = [];
+  for (const key of chain) reads.push(await readBack(ctx, key));
+  const broken = chainBroken(reads, chain, labelOf);
+  if (broken) {
     const own = await recoverSession(ctx, plan.parent, (s) => onStep?.(s, plan.parent));
-    const why = !subagentBefore.exists
-      ? `${plan.subagentLabel} is gone`
-      : subagentBefore.activeRun === false
-        ? `${plan.subagentLabel} has no active run any more`
-        : parentBefore.activeRun === true
-          ? 'the parent has a run of its own now'
-          : `the gateway no longer lists ${plan.subagentLabel} among the parent's subagents`;
     return {
       ...own,
-      summary: `the parent no longer waits on ${plan.subagentLabel} (${why}), so the parent itself was recovered: ${own.summary}`,
+      summary: `the parent no longer waits on ${plan.subagentLabel} (${broken}), so the parent itself was recovered: ${own.summary}`,
     };
   }
-  // The parent's next turn is seen on this connection from before the subagent is touched.
+  // The session the subagent's result goes to: the parent, or nested, the subagent that waits on it.
+  const waiter = chain[chain.length - 2];
+  // The waiter's next turn is seen on this connection from before the subagent is touched.
   let onEnded: (() => void) | undefined;
-  const parentRuns = new RunWatch(ctx.connection, plan.parent, () => onEnded?.());
+  const parentRuns = new RunWatch(ctx.connection, waiter, () => onEnded?.());
   try {
     const sub = await recoverSession(ctx, plan.subagent, (s) => onStep?.(s, plan.subagent));
     let parentAfter: ParentAfter = 'unknown';
@@ -221,7 +288,7 @@ export async function recoverWaitingParent(
       // result, within about a minute of an abort (measured 33-66 s; the ledger shows the delivery pending). Waiting
       // on other subagents too: one read says so.
       const done = (s: SessionReadBack) => !s.exists || s.waitingOnSubagents !== true || parentRuns.started.size > 0;
-      after = await settle(plan.others ? { ...ctx, settleTimeoutMs: 0 } : ctx, plan.parent, done, parentRuns, (l) => {
+      after = await settle(plan.others ? { ...ctx, settleTimeoutMs: 0 } : ctx, waiter, done, parentRuns, (l) => {
         onEnded = l;
       }).catch(() => undefined);
     }
@@ -237,6 +304,7 @@ export async function recoverWaitingParent(
       wedged: plan.wedged,
       reason: plan.reason,
       subagentVerdict: sub.verdict,
+      ...(plan.via.length ? { via: plan.via } : {}),
       parentAfter,
       ...(turn ? { parentRunId: turn } : {}),
     };
@@ -253,6 +321,18 @@ export async function recoverWaitingParent(
 }
 
 function parentWords(f: FamilyRecoveryResult, read: boolean, plan: FamilyRecoveryPlan): string {
+  const waiter = plan.viaLabels[plan.viaLabels.length - 1];
+  if (waiter)
+    switch (f.parentAfter) {
+      case 'took-its-turn':
+        return `${capital(waiter)} took its turn (run ${f.parentRunId}); its result goes on up to the parent (the gateway hands results back one level at a time).`;
+      case 'no-longer-waiting':
+        return `${capital(waiter)} no longer waits on a running subagent: it takes its turn once the gateway has delivered ${plan.subagentLabel}'s result to it (on openclaw 2026.9.6 within about a minute of an abort), and the parent gets ${waiter}'s result after that.`;
+      case 'still-waiting':
+        return `The gateway still shows ${waiter} waiting on a subagent.`;
+      default:
+        return read ? `Whether ${waiter} still waits was not reported.` : 'The parent was not touched.';
+    }
   switch (f.parentAfter) {
     case 'took-its-turn':
       return `The parent took its turn (run ${f.parentRunId}).`;
@@ -309,11 +389,17 @@ export async function runRecover(
       progress: (title, work) => host.progress(title, work),
       note: (text) => host.note(text),
     });
-  return host.progress(`Recovering ${plan.subagentLabel}, subagent of ${plan.parentLabel}`, (signal, say) =>
+  const of = plan.viaLabels.length
+    ? `${plan.viaLabels[plan.viaLabels.length - 1]} (under ${plan.parentLabel})`
+    : plan.parentLabel;
+  return host.progress(`Recovering ${plan.subagentLabel}, subagent of ${of}`, (signal, say) =>
     env.conns.run(
       env.config,
       RECOVERY_SCOPES,
-      { purpose: `recover ${plan.subagent} (the subagent ${plan.parent} waits on)`, signal },
+      {
+        purpose: `recover ${plan.subagent} (the subagent ${plan.parent} waits on${plan.via.length ? `, through ${plan.via.join(' → ')}` : ''})`,
+        signal,
+      },
       async (api, connection) => {
         say(plan.reason);
         const ctx = recoveryContext(env, api, connection, signal);

@@ -1,7 +1,8 @@
 // Subagent sessions and the sessions that spawned them, from the gateway's own row fields (openclaw 2026.9.x): a
 // child's row names its parent (`parentSessionKey`, the navigation parent, else `spawnedBy`) and its depth
 // (`spawnDepth`) and role (`subagentRole`); a parent whose turn ended in sessions_yield waits on the subagents its lane
-// status names (`LaneStatus.waitingOn`, from the row's `childSessions` and their own active runs). Nothing here is
+// status names (`LaneStatus.waitingOn`, from the row's `childSessions` and their own active runs, or, nested, the
+// active runs of their own subagents: `waitingChains`). Nothing here is
 // guessed from key shapes or timing: a session with no such field has no family. Older versions (2026.3.24, 2026.4.26)
 // send none of these fields, so every session there is a root with no children.
 //
@@ -180,12 +181,21 @@ export function familyView(
   if (status.waitingOn?.length) {
     view.waitingOn = status.waitingOn;
     const first = status.waitingOn[0];
-    const listed = children.includes(first) || family.parentOf(first) !== undefined;
+    // Nested sessions_yield: the subagent it waits on yielded in turn and waits for its own (the lane status's chain
+    // down to the session whose run holds them all). The state worth saying is that last one's.
+    const chain = status.waitingChains?.[0]?.[0] === first ? status.waitingChains[0] : [first];
+    const last = chain[chain.length - 1];
+    const through = chain
+      .slice(1)
+      .map((k) => `, which waits for its own subagent ${labelOf(k)}`)
+      .join('');
+    const listed = children.includes(last) || family.parentOf(last) !== undefined;
+    const others = status.waitingOn.length > 1 ? ` and ${plural(status.waitingOn.length - 1, 'other subagent')}` : '';
     facts.push({
       rule: 'family.waiting-on',
       text: status.facts.some((f) => f.rule === 'p4.awaiting-subagent-result')
-        ? `waiting for the result of ${labelOf(first)}, which has ended`
-        : `waiting on ${labelOf(first)}${listed ? `, which is ${laneWords(statusOf(first).state)}` : ''}${status.waitingOn.length > 1 ? ` and ${plural(status.waitingOn.length - 1, 'other subagent')}` : ''}`,
+        ? `waiting for the result of ${labelOf(first)}${through}, which has ended`
+        : `${chain.length > 1 ? 'waiting for' : 'waiting on'} ${labelOf(first)}${through}${listed ? `, which is ${laneWords(statusOf(last).state)}` : ''}${others}`,
     });
   }
   return view;

@@ -131,9 +131,15 @@ export interface LaneStatus {
   gatewayRecovery?: GatewayRecoverySighting & { ineffective: boolean };
   /**
    * 2026.9.x: the session's turn ended in sessions_yield and it waits for these subagents (its `childSessions` whose
-   * own rows report an active run); its row keeps status "running" meanwhile. Its own lane is free (state idle).
+   * own rows report an active run, or that wait in turn on an active subagent of their own); its row keeps status
+   * "running" meanwhile. Its own lane is free (state idle).
    */
   waitingOn?: string[];
+  /**
+   * For each of `waitingOn`, in the same order: the chain from it down to the session whose run is active, e.g.
+   * [C, G] when the subagent C yielded in turn and waits for its own subagent G; [C] when C's own run is active.
+   */
+  waitingChains?: string[][];
   facts: LaneFact[];
 }
 
@@ -329,34 +335,50 @@ function deriveFromEvidence(ev: SessionEvidence): LaneStatus {
       status.laneWait = laneWait;
       return status;
     }
+    // A yielded subagent that waits in turn on its own subagents: 2026.9.6 lists it with no status at all (measured).
+    const yieldedShape = row.status === 'running' || row.status === undefined;
+    const chains = yieldedShape ? activeChildren(row, ev) : [];
+    if (chains.length) {
+      // A turn that ends in sessions_yield is not terminal for the gateway: the row stays "running" with no run while
+      // its subagents work, and the parent's next turn starts when they settle (concepts/subagent-yield-handoff). A
+      // subagent that yielded in turn holds it as long as its own subagents work: "active descendants ... still hold
+      // the wake" (same page).
+      const status = base('idle');
+      status.waitingOn = chains.map((c) => c[0]);
+      status.waitingChains = chains;
+      status.queued = queuedFrom(ev, undefined, facts);
+      if (status.queued > 0) status.state = 'queued';
+      const rowWords =
+        row.status === 'running' ? 'the row stays "running"' : 'the gateway lists the row with no status';
+      facts.unshift({
+        rule: 'p4.waiting-on-subagent',
+        text:
+          chains[0].length > 1
+            ? `no run of its own: its turn ended waiting for its subagents (sessions_yield); ${rowWords} while they work: ${chainWords(chains[0])}${chains.length > 1 ? ` (and ${chains.length - 1} more of its subagents hold it)` : ''}`
+            : `no run of its own: its turn ended waiting for its subagents (sessions_yield); ${rowWords} while ${chains.length === 1 ? 'a subagent of it has' : `${chains.length} subagents of it have`} an active run`,
+      });
+      return status;
+    }
     if (row.status === 'running') {
-      const waitingOn = activeChildren(row, ev);
-      if (waitingOn.length) {
-        // A turn that ends in sessions_yield is not terminal for the gateway: the row stays "running" with no run
-        // while its subagents work, and the parent's next turn starts when they settle (concepts/subagent-yield-handoff).
-        const status = base('idle');
-        status.waitingOn = waitingOn;
-        status.queued = queuedFrom(ev, undefined, facts);
-        if (status.queued > 0) status.state = 'queued';
-        facts.unshift({
-          rule: 'p4.waiting-on-subagent',
-          text: `no run of its own: its turn ended waiting for its subagents (sessions_yield); the row stays "running" while ${waitingOn.length === 1 ? 'a subagent of it has' : `${waitingOn.length} subagents of it have`} an active run`,
-        });
-        return status;
-      }
       const handback = endedChild(row, ev);
       if (handback && ev.now - handback.endedAt < SUBAGENT_HANDBACK_MS) {
         // The subagent it waited on has ended (done, or aborted by a recovery) and the gateway has not yet handed its
         // result back: the parent's next turn starts when it does (2026.9.6: 33-66 s after an abort, measured). Not a
-        // zombie yet; past the grace it is one.
+        // zombie yet; past the grace it is one. Nested: the subagent of a subagent that yielded in turn has ended, and
+        // its result goes up one level at a time (tools/subagents/nesting.md, "Announce chain").
         const status = base('idle');
-        status.waitingOn = [handback.key];
+        status.waitingOn = [handback.chain[0]];
+        status.waitingChains = [handback.chain];
         status.changesAt = handback.endedAt + SUBAGENT_HANDBACK_MS;
         status.queued = queuedFrom(ev, undefined, facts);
         if (status.queued > 0) status.state = 'queued';
+        const ago = Math.round((ev.now - handback.endedAt) / 1000);
+        const [first, ...below] = handback.chain;
         facts.unshift({
           rule: 'p4.awaiting-subagent-result',
-          text: `no run of its own: the subagent it waited on ended ${Math.round((ev.now - handback.endedAt) / 1000)} s ago and the gateway has not yet handed its result back (that starts this session's next turn); after ${SUBAGENT_HANDBACK_MS / 1000} s without it, the row is a zombie`,
+          text: below.length
+            ? `no run of its own: its subagent ${first} waits in turn, and ${below.length === 1 ? `its own subagent ${below[0]}` : `a subagent below it (${below.join(' → ')})`} ended ${ago} s ago; the gateway hands results back one level at a time and has not yet started this session's next turn; after ${SUBAGENT_HANDBACK_MS / 1000} s without it, the row is a zombie`
+            : `no run of its own: the subagent it waited on ended ${ago} s ago and the gateway has not yet handed its result back (that starts this session's next turn); after ${SUBAGENT_HANDBACK_MS / 1000} s without it, the row is a zombie`,
         });
         return status;
       }
@@ -397,42 +419,114 @@ function deriveFromEvidence(ev: SessionEvidence): LaneStatus {
   return status;
 }
 
-/** Keys of a row's subagents (its `childSessions`) whose own rows report an active run; bounded. */
+/** Rows looked at to find what a session waits on, over the whole walk down its subagents (a fan-out of hundreds). */
 const MAX_CHILDREN_CHECKED = 1_000;
+/** How far down a chain of yielded subagents is followed: the gateway's own maxSpawnDepth is at most 5 (default 5). */
+export const MAX_WAIT_DEPTH = 5;
 /** How long a parent whose subagent ended may wait for the gateway to hand the result back before it reads stale. */
 export const SUBAGENT_HANDBACK_MS = 120_000;
 
-/** The subagent of `row` that ended last (its row no longer runs), with when; undefined when none is listed. */
-function endedChild(row: SessionRowView, ev: SessionEvidence): { key: string; endedAt: number } | undefined {
-  const keys = Array.isArray(row.childSessions) ? row.childSessions : [];
-  if (!ev.childRow || !keys.length) return undefined;
-  let last: { key: string; endedAt: number } | undefined;
-  for (const key of keys.slice(0, MAX_CHILDREN_CHECKED)) {
-    if (typeof key !== 'string' || key === row.key) continue;
-    const child = ev.childRow(key);
-    if (!child || child.status === 'running') continue;
-    const at =
-      typeof child.endedAt === 'number'
-        ? child.endedAt
-        : typeof child.updatedAt === 'number'
-          ? child.updatedAt
-          : undefined;
-    if (at !== undefined && (!last || at > last.endedAt)) last = { key, endedAt: at };
+/** One walk down a session's subagents: rows it may still look at, and those seen (a cycle of rows ends there). */
+interface Walk {
+  left: number;
+  seen: Set<string>;
+}
+
+const newWalk = (row: SessionRowView): Walk => ({ left: MAX_CHILDREN_CHECKED, seen: new Set([row.key]) });
+
+/** The keys a row lists as its subagents (childSessions). */
+const childKeys = (row: SessionRowView): string[] =>
+  Array.isArray(row.childSessions) ? row.childSessions.filter((k): k is string => typeof k === 'string') : [];
+
+/** The next row of the walk, or undefined when it is spent, the key was seen (a cycle), or the row is not listed. */
+function visit(key: string, ev: SessionEvidence, walk: Walk): SessionRowView | undefined {
+  if (walk.left <= 0 || walk.seen.has(key)) return undefined;
+  walk.seen.add(key);
+  walk.left--;
+  return ev.childRow?.(key);
+}
+
+const hasOwnRun = (row: SessionRowView): boolean =>
+  row.hasActiveRun === true || (Array.isArray(row.activeRunIds) && row.activeRunIds.length > 0);
+
+/**
+ * The chain from the subagent `key` down to a session whose own run is active: [key] when its own run is, else
+ * [key, …] through a subagent of it that holds in turn (it yielded too), at most `depth` levels; undefined when
+ * nothing below it runs.
+ */
+function activeChain(key: string, ev: SessionEvidence, walk: Walk, depth: number): string[] | undefined {
+  const row = visit(key, ev, walk);
+  if (!row) return undefined;
+  if (hasOwnRun(row)) return [key];
+  if (depth <= 1) return undefined;
+  for (const child of childKeys(row)) {
+    const below = activeChain(child, ev, walk, depth - 1);
+    if (below) return [key, ...below];
   }
+  return undefined;
+}
+
+/** The subagents of `row` that hold it (an active run of their own or below them), each with its chain; bounded. */
+function activeChildren(row: SessionRowView, ev: SessionEvidence): string[][] {
+  if (!ev.childRow) return [];
+  const walk = newWalk(row);
+  const held: string[][] = [];
+  for (const key of childKeys(row)) {
+    const chain = activeChain(key, ev, walk, MAX_WAIT_DEPTH);
+    if (chain) held.push(chain);
+  }
+  return held;
+}
+
+/**
+ * "its subagent C has no run of its own either and waits in turn for its own subagent G, which has an active run"
+ * (keys here; the family's fact names them by label).
+ */
+function chainWords(chain: readonly string[]): string {
+  const [first, ...below] = chain;
+  return `its subagent ${first} has no run of its own either and waits in turn for ${below.map((k) => `its own subagent ${k}`).join(', which waits for ')}, which has an active run`;
+}
+
+/**
+ * When a subagent's row, or one of the rows below it, last ended (its row no longer runs), with the chain down to that
+ * one; a yielded subagent hands its own subagent's result up when it gets it, so the latest end below counts.
+ */
+function lastEnd(
+  key: string,
+  ev: SessionEvidence,
+  walk: Walk,
+  depth: number,
+): { chain: string[]; endedAt: number } | undefined {
+  const row = visit(key, ev, walk);
+  if (!row) return undefined;
+  const at =
+    row.status === 'running'
+      ? undefined
+      : typeof row.endedAt === 'number'
+        ? row.endedAt
+        : typeof row.updatedAt === 'number'
+          ? row.updatedAt
+          : undefined;
+  let last = at !== undefined ? { chain: [key], endedAt: at } : undefined;
+  if (depth > 1)
+    for (const child of childKeys(row)) {
+      const below = lastEnd(child, ev, walk, depth - 1);
+      if (below && (!last || below.endedAt > last.endedAt))
+        last = { chain: [key, ...below.chain], endedAt: below.endedAt };
+    }
   return last;
 }
 
-function activeChildren(row: SessionRowView, ev: SessionEvidence): string[] {
-  const keys = Array.isArray(row.childSessions) ? row.childSessions : [];
-  if (!ev.childRow || !keys.length) return [];
-  const active: string[] = [];
-  for (const key of keys.slice(0, MAX_CHILDREN_CHECKED)) {
-    if (typeof key !== 'string' || key === row.key) continue;
-    const child = ev.childRow(key);
-    if (child && (child.hasActiveRun === true || (Array.isArray(child.activeRunIds) && child.activeRunIds.length > 0)))
-      active.push(key);
+/** The subagent of `row` whose row (or one below it) ended last, with when; undefined when none is listed. */
+function endedChild(row: SessionRowView, ev: SessionEvidence): { chain: string[]; endedAt: number } | undefined {
+  if (!ev.childRow) return undefined;
+  const walk = newWalk(row);
+  let last: { chain: string[]; endedAt: number } | undefined;
+  for (const key of childKeys(row)) {
+    const ended = lastEnd(key, ev, walk, MAX_WAIT_DEPTH);
+    if (ended && (!last || ended.endedAt > last.endedAt)) last = ended;
   }
-  return active;
+  return last;
 }
 
 function deriveProtocol3(

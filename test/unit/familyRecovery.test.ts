@@ -30,7 +30,9 @@ import { ScriptedGateway } from '../support/scriptedGateway';
 
 const PARENT = 'agent:main:delegator',
   CHILD = 'agent:main:subagent:1111',
-  OTHER = 'agent:main:subagent:2222';
+  OTHER = 'agent:main:subagent:2222',
+  // Nested sessions_yield: CHILD yielded in turn and waits on GRAND, whose run hangs.
+  GRAND = 'agent:main:subagent:3333';
 
 const status = (state: LaneState, waitingOn?: string[]): LaneStatus => ({
   state,
@@ -41,7 +43,12 @@ const status = (state: LaneState, waitingOn?: string[]): LaneStatus => ({
 });
 
 describe('the plan: which session a recover of a waiting parent acts on', () => {
-  const labels: Record<string, string> = { [PARENT]: 'delegator', [CHILD]: 'research', [OTHER]: 'summary' };
+  const labels: Record<string, string> = {
+    [PARENT]: 'delegator',
+    [CHILD]: 'research',
+    [OTHER]: 'summary',
+    [GRAND]: 'deep',
+  };
   const plan = (parent: LaneStatus, children: Record<string, LaneState>) =>
     planFamilyRecovery(
       PARENT,
@@ -107,6 +114,48 @@ describe('the plan: which session a recover of a waiting parent acts on', () => 
     const p = plan({ ...status('queued', [CHILD]), queued: 2 }, { [CHILD]: 'no-progress' });
     assert.equal(p?.subagent, CHILD);
   });
+
+  // Nested sessions_yield: CHILD has no run of its own and waits in turn on GRAND, whose run holds them both.
+  const nested = (states: Record<string, LaneState>, waits: Record<string, string[]>, chains?: string[][]) =>
+    planFamilyRecovery(
+      PARENT,
+      { ...status('idle', [CHILD]), ...(chains ? { waitingChains: chains } : {}) },
+      (k) => status(states[k] ?? 'unknown', waits[k]),
+      (k) => labels[k] ?? k,
+    );
+
+  it('nested: the subagent it waits on waits in turn on its own: the deepest, whose run holds them all', () => {
+    const p = nested({ [CHILD]: 'idle', [GRAND]: 'no-progress' }, { [CHILD]: [GRAND] }, [[CHILD, GRAND]])!;
+    assert.ok(p, 'not the parent’s own ladder (it has no run; an abort of it cancels its subagents)');
+    assert.equal(p.subagent, GRAND, 'not the waiting subagent between them: it has no run to abort either');
+    assert.deepEqual(p.via, [CHILD]);
+    assert.equal(p.wedged, true);
+    assert.equal(
+      p.reason,
+      'the parent waits on research, which waits for its own subagent deep, which is stuck (making no progress); recovering deep first, so research and the parent keep their turns',
+    );
+    const pick = familyPick(p);
+    assert.equal(pick.title, 'Recover delegator: it waits on research, which waits on deep');
+    assert.equal(pick.items[0].label, 'Recover the stuck subagent deep (recommended)');
+    assert.match(
+      pick.items[0].detail,
+      /research then gets its result and takes its turn, and the results go on up to the parent/,
+    );
+    // The chain from the parent's own status alone (its subagent's status not read as waiting) is enough.
+    assert.equal(nested({ [CHILD]: 'idle', [GRAND]: 'running' }, {}, [[CHILD, GRAND]])?.subagent, GRAND);
+  });
+
+  it('nested, several below: the most stuck of them, through what each waiting subagent waits on', () => {
+    const G2 = 'agent:main:subagent:4444';
+    const p = nested({ [CHILD]: 'idle', [GRAND]: 'running', [G2]: 'stalled' }, { [CHILD]: [GRAND, G2] }, [
+      [CHILD, GRAND],
+    ])!;
+    assert.equal(p.subagent, G2);
+    assert.deepEqual(p.via, [CHILD]);
+    assert.equal(nested({ [CHILD]: 'idle', [GRAND]: 'idle' }, { [CHILD]: [GRAND] }), undefined, 'nothing holds');
+    const loop = nested({ [CHILD]: 'idle', [GRAND]: 'idle' }, { [CHILD]: [GRAND], [GRAND]: [CHILD, PARENT] });
+    assert.equal(loop, undefined, 'statuses naming each other: the search ends');
+  });
 });
 
 // ---- against a scripted gateway
@@ -121,8 +170,12 @@ after(async () => {
  * childSessions) and its subagent's run hung. Aborting the subagent ends its run and, as on 2026.9.6, the parent takes
  * its next turn. Aborting the parent answers no-active-run (it has no run) and is recorded: it must never happen.
  */
-async function familyGateway(opts: { turn?: boolean; subagentEnded?: boolean } = {}) {
+async function familyGateway(opts: { turn?: boolean; subagentEnded?: boolean; nested?: boolean } = {}) {
   const calls: Array<{ method: string; params: any }> = [];
+  // Nested: the hung run is GRAND's, and CHILD (yielded in turn: no status, no run, as 2026.9.6 lists it) waits on it.
+  const [hung, waiter, hungRun, turnRun] = opts.nested
+    ? [GRAND, CHILD, 'grand-run', 'child-turn']
+    : [CHILD, PARENT, 'child-run', 'parent-turn'];
   const rows = new Map<string, Record<string, unknown>>([
     [
       PARENT,
@@ -153,6 +206,29 @@ async function familyGateway(opts: { turn?: boolean; subagentEnded?: boolean } =
       },
     ],
   ]);
+  if (opts.nested) {
+    const child = rows.get(CHILD)!;
+    delete child.status;
+    Object.assign(child, {
+      hasActiveRun: false,
+      activeRunIds: [],
+      childSessions: [GRAND],
+      hasActiveSubagentRun: true,
+      endedAt: Date.now() - 600_000,
+    });
+    rows.set(GRAND, {
+      key: GRAND,
+      sessionId: 'sg',
+      label: 'deep',
+      status: 'running',
+      hasActiveRun: !opts.subagentEnded,
+      activeRunIds: opts.subagentEnded ? [] : ['grand-run'],
+      parentSessionKey: CHILD,
+      spawnedBy: CHILD,
+      spawnDepth: 2,
+      updatedAt: Date.now(),
+    });
+  }
   const g = await ScriptedGateway.start({
     helloOverrides: {
       features: {
@@ -204,37 +280,37 @@ async function familyGateway(opts: { turn?: boolean; subagentEnded?: boolean } =
               return { sessionKey: p.sessionKey, messages: [], pendingInputs: { items: [], total: 0 } };
             case 'sessions.abort': {
               const row = rows.get(p.key);
-              if (p.key !== CHILD || !row?.hasActiveRun) return { ok: true, status: 'no-active-run' };
+              if (p.key !== hung || !row?.hasActiveRun) return { ok: true, status: 'no-active-run' };
               after = () => {
-                Object.assign(row, { hasActiveRun: false, activeRunIds: [], status: 'done' });
+                Object.assign(row, { hasActiveRun: false, activeRunIds: [], status: 'done', endedAt: Date.now() });
                 broadcast('agent', {
-                  runId: 'child-run',
-                  sessionKey: CHILD,
+                  runId: hungRun,
+                  sessionKey: hung,
                   stream: 'lifecycle',
                   data: { phase: 'end', aborted: true },
                 });
-                broadcast('sessions.changed', { sessionKey: CHILD });
+                broadcast('sessions.changed', { sessionKey: hung });
                 // The subagent's result reaches the parent, which takes its turn (or, as on 2026.9.6 after an abort,
                 // only a minute later: the row no longer names an active subagent meanwhile).
                 if (opts.turn === false) {
-                  delete rows.get(PARENT)!.hasActiveSubagentRun;
-                  broadcast('sessions.changed', { sessionKey: PARENT });
+                  delete rows.get(waiter)!.hasActiveSubagentRun;
+                  broadcast('sessions.changed', { sessionKey: waiter });
                   return;
                 }
-                Object.assign(rows.get(PARENT)!, {
+                Object.assign(rows.get(waiter)!, {
                   hasActiveSubagentRun: false,
                   hasActiveRun: true,
-                  activeRunIds: ['parent-turn'],
+                  activeRunIds: [turnRun],
                 });
                 broadcast('agent', {
-                  runId: 'parent-turn',
-                  sessionKey: PARENT,
+                  runId: turnRun,
+                  sessionKey: waiter,
                   stream: 'lifecycle',
                   data: { phase: 'start' },
                 });
-                broadcast('sessions.changed', { sessionKey: PARENT });
+                broadcast('sessions.changed', { sessionKey: waiter });
               };
-              return { ok: true, status: 'aborted', abortedRunId: 'child-run' };
+              return { ok: true, status: 'aborted', abortedRunId: hungRun };
             }
             case 'chat.abort':
               return { ok: true, aborted: false, runIds: [] };
@@ -450,6 +526,71 @@ describe('recovering a parent that waits on a hung subagent', { timeout: 30_000 
     assert.match(
       r.summary,
       /^the parent no longer waits on research \(research has no active run any more\), so the parent itself was recovered: nothing of its own to recover/,
+    );
+  });
+});
+
+describe('recovering a parent at the top of a nested wait (P → C → G, G’s run hung)', { timeout: 30_000 }, () => {
+  it('lanewatch recover <parent>: only the deepest subagent’s run is aborted; the subagent between takes its turn', async () => {
+    const { g, acted } = await familyGateway({ nested: true });
+    const out: string[] = [],
+      err: string[] = [];
+    const saved = { ...process.env };
+    process.env.LANEWATCH_STATE_DIR = mkdtempSync(path.join(os.tmpdir(), 'lw-family-'));
+    process.env.OPENCLAW_STATE_DIR = mkdtempSync(path.join(os.tmpdir(), 'lw-family-oc-'));
+    for (const k of ['OPENCLAW_GATEWAY_URL', 'OPENCLAW_GATEWAY_TOKEN', 'OPENCLAW_CONFIG_PATH']) delete process.env[k];
+    let code: number;
+    try {
+      code = await main(['recover', PARENT, '--yes', '--json', '--gateway', g.url, '--wait-ms', '3000'], {
+        out: (s) => void out.push(s),
+        err: (s) => void err.push(s),
+        isTTY: false,
+      });
+    } finally {
+      process.env = saved;
+    }
+    assert.equal(code, EXIT.ok, err.join(''));
+    assert.deepEqual(acted(), [`sessions.abort ${GRAND}`], 'nothing done to the parent or to the subagent between');
+    const report = JSON.parse(out.join('')) as RecoveryReport;
+    assert.equal(report.verdict, 'freed');
+    assert.equal(report.sessionKey, PARENT);
+    assert.equal(report.family?.subagent, GRAND);
+    assert.deepEqual(report.family?.via, [CHILD]);
+    assert.equal(report.family?.parentAfter, 'took-its-turn', 'the subagent between got the result and took its turn');
+    assert.equal(report.family?.parentRunId, 'child-turn');
+    assert.match(
+      report.summary,
+      /^the parent has no run of its own: it waits on research, which waits for its own subagent deep, which is running .*The subagent \(agent:main:subagent:3333\): freed by aborting the run \(step 1 of 3\).*Research took its turn \(run child-turn\); its result goes on up to the parent/,
+    );
+  });
+
+  it('the deepest subagent ended between the look and the act: nothing is done to it, said so', async () => {
+    const gw = await familyGateway({ nested: true, subagentEnded: true });
+    const rows: Record<string, unknown> = {
+      [PARENT]: { key: PARENT },
+      [CHILD]: { key: CHILD, label: 'research', parentSessionKey: PARENT },
+      [GRAND]: { key: GRAND, label: 'deep', parentSessionKey: CHILD },
+    };
+    const watcher = {
+      name: 'gw',
+      config: gw.config,
+      snapshot: () => ({ state: 'connected' }),
+      session: (k: string) => rows[k],
+      sessionRows: () => Object.values(rows),
+      laneStatus: (k: string) =>
+        k === PARENT
+          ? { ...status('idle', [CHILD]), waitingChains: [[CHILD, GRAND]] }
+          : k === CHILD
+            ? status('idle', [GRAND])
+            : status('no-progress'),
+      evidenceSource: () => undefined,
+    } as unknown as GatewayWatcher;
+    const env = { conns: conns(), config: gw.config, watcher, audit: new AuditTrail(() => {}), settleTimeoutMs: 2_000 };
+    const r = await runRecover(env, PARENT, host());
+    assert.deepEqual(gw.acted(), [], 'no abort of a subagent the gateway says has no run');
+    assert.match(
+      r.summary,
+      /^the parent no longer waits on deep \(deep has no active run any more\), so the parent itself/,
     );
   });
 });
