@@ -35,6 +35,7 @@ import { reportFleet, type GatewayReport } from '../../src/report/fleetReport';
 import { createPeerNamespace, namespaceUnavailableReason, type PeerNamespace } from '../support/netns';
 import { startRemoteGateway, type RemoteGateway } from '../support/remoteGateway';
 import { repoRoot } from '../support/fixtures';
+import { runCli } from '../support/cli';
 import { GENERATION, on, VERSION } from '../support/scope';
 
 const LONG = { timeout: 240_000 };
@@ -57,24 +58,8 @@ const started = Date.now();
 const phases: string[] = [];
 const mark = (what: string) => phases.push(`${what} ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function lanewatch(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args], {
-      env: { ...process.env, ...lanewatchEnv, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '',
-      stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+/** The CLI as the operator runs it, with this test's environment (its token variable, its own device state). */
+const lanewatch = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { ...lanewatchEnv, ...env });
 const gatewayArgs = (url: string, extra: string[] = []) => [
   '--gateway',
   url,
