@@ -3,10 +3,8 @@
 // so in the gateway's own numbers, with the facts in the tooltip; the row goes back when the gateway recovers.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { MemoryDeviceIdentityStore } from '../../src/gateway';
 import type { EventLoopHealthView } from '../../src/gateway/vitalsTypes';
-import { Fleet } from '../../src/fleet/fleet';
-import { FleetTreeProvider } from '../../src/vscode/fleetTree';
+import { fleetTreeOn } from '../support/fleetTree';
 import { ScriptedGateway, waitFor } from '../support/scriptedGateway';
 
 const calm: EventLoopHealthView = {
@@ -58,17 +56,7 @@ describe('Gateways tree: process health on the gateway row', () => {
       },
     });
     servers.push(g);
-    const fleet = new Fleet({
-      secrets: { get: async () => 't' },
-      identityStore: new MemoryDeviceIdentityStore(),
-      clientVersion: 'test',
-      requestTimeoutMs: 5000,
-      log: () => {},
-    });
-    const tree = new FleetTreeProvider(fleet);
-    disposables.push(tree, { dispose: () => fleet.setGateways([], []) });
-    fleet.setGateways([{ name: 'gw', url: g.url, source: 'settings' }], []);
-    const w = fleet.gateway('gw')!;
+    const { tree, watcher: w } = fleetTreeOn(g.url, disposables);
     const row = () => tree.getTreeItem(tree.getChildren()[0]);
     const until = (pick: () => boolean) =>
       pick()
