@@ -224,7 +224,8 @@ describe('Recover Session on a parent waiting on a wedged subagent', function ()
     // What the operator reads: the notification names the subagent freed.
     console.log(`    notification: ${msgs.said.join(' / ')}`);
     assert.equal(msgs.said.length, 1, JSON.stringify(msgs.said));
-    assert.ok(msgs.said[0].startsWith(`Recover ${parent}: freed — `), msgs.said[0]);
+    // The outcome is the subagent's: the parent itself was not freed (nor touched), and the headline says whose it is.
+    assert.ok(msgs.said[0].startsWith(`Recover ${parent}: its subagent ${childLabel} freed — `), msgs.said[0]);
     assert.ok(msgs.said[0].includes(`The subagent (${child}): freed by aborting the run`), msgs.said[0]);
     const entries = a.auditEntries().slice(audited);
     assert.ok(entries.some((e) => e.session === child && e.call === 'sessions.abort' && e.outcome === 'freed'));

@@ -23,6 +23,7 @@ import { describePreflight } from '../../actions/restart';
 import { testSendNotice } from '../../actions/testSend';
 import { familyPick, runRecover, type FamilyChoice, type FamilyRecoveryPlan } from '../../actions/familyRecovery';
 import type { ActionReport } from '../../actions/actionReport';
+import type { RecoveryReport } from '../../actions/recovery';
 import type { ActionServices, CommandRun } from './commandHost';
 
 /** Arguments from tree nodes, or from tests (`assumeYes` is never passed by menus or the palette). */
@@ -87,8 +88,12 @@ async function chooseFamilyTarget(plan: FamilyRecoveryPlan, assumeYes: boolean |
 function headline(r: ActionReport, title: string): string {
   const key = r.sessionKey ?? '';
   switch (r.action) {
-    case 'recover':
-      return `Recover ${key}: ${r.outcome} — ${r.summary}`;
+    case 'recover': {
+      // A parent waiting on a subagent: the steps acted on the subagent, so the outcome is the subagent's, said so (the
+      // parent itself was not freed, nor touched).
+      const family = (r.result as RecoveryReport | undefined)?.family;
+      return `Recover ${key}: ${family ? `its subagent ${family.subagentLabel} ${r.outcome}` : r.outcome} — ${r.summary}`;
+    }
     case 'abort':
     case 'abort-clear-queue':
     case 'reset':
