@@ -1,5 +1,6 @@
 // Subagent sessions under their parent against a real gateway (issue 16 items 1, 4 and 5), one shared 2026.9.6 gateway
-// (~105 s: the last test waits for the gateway to give a parent its turn after its subagent is aborted, 33-66 s).
+// (~210 s: two tests wait for the gateway to give a parent its turn after its subagent is aborted, 33-66 s, and the
+// nested one for two such hand-backs, measured 112-116 s in all).
 // A real agent turn (the fake model's [[spawn:…]] [[yield]] markers: a sessions_spawn tool call, then sessions_yield)
 // spawns a real subagent whose own model call hangs ([[hang]] in its task). Lanewatch shows it under the parent, the
 // parent "waiting on" it and, once the hung subagent makes no progress, saying so. Read through `status --json`
@@ -12,6 +13,11 @@
 // a yield), so there is no "waiting on" to show.
 // Recovery (item 4): `lanewatch recover <parent>` on a parent waiting on a hung subagent recovers the subagent, never
 // the parent; the official client sees the subagent free and the parent's next turn, not aborted.
+// Nested waits (issue 16): 2026.9.6 nests by default (docs/tools/subagents/nesting.md: "By default, sub-agents can
+// recursively delegate through depth `5`", agents.defaults.subagents.maxSpawnDepth). A parent P yields on its subagent C,
+// which spawns its own subagent G and yields in turn (the fake model's nested [[spawn:…]] markers); G hangs. P must read
+// as waiting on C (which waits on G), never as a zombie, and `lanewatch recover P` recovers G, after which the gateway
+// hands the results back up: C's turn, then P's.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -367,6 +373,144 @@ describe(`subagents under their parent (openclaw ${VERSION})`, () => {
       );
       assert.notEqual(end.payload.data.aborted, true, 'the parent’s turn was not aborted');
       assert.equal(report.family.parentAfter, 'no-longer-waiting', report.summary);
+      console.log(log.filter((l) => l.startsWith('#')).join('\n'));
+    },
+  );
+  it(
+    'nested: a parent waits on a subagent that yielded in turn, whose own subagent hangs: waiting, not a zombie; lanewatch recover <parent> recovers the deepest, and the results go back up',
+    { timeout: 420_000, ...ONLY_9 },
+    async () => {
+      const parent = 'agent:main:nester';
+      const relay = `relay ${nonce}`;
+      const deep = `deep ${nonce}`;
+      const hangingBefore = (await fake.stats()).hanging;
+      const sent = await op.request('chat.send', {
+        sessionKey: parent,
+        message: `delegate ${nonce} [[spawn:${relay} [[spawn:${deep} [[hang]]]] [[yield]]]] [[yield]]`,
+        idempotencyKey: `nested-${nonce}`,
+      });
+      const parentEnd = await op.waitForEvent(
+        (e: any) => lifecycle(parent, 'end')(e) && e.payload.runId === sent.runId,
+        { timeoutMs: 120_000, description: 'the parent’s turn ending in sessions_yield' },
+      );
+      assert.equal(parentEnd.payload.data.yielded, true);
+      await fakeStatsUntil((x) => x.hanging > hangingBefore, 90_000);
+
+      // The official client: P and C have no run of their own, each lists the next, G's run is the active one.
+      const rows = await officialRows();
+      const p = rows.find((r) => r.key === parent);
+      const c = rows.find((r) => r.parentSessionKey === parent);
+      assert.ok(c, `the gateway lists the subagent of ${parent}`);
+      const g = rows.find((r) => r.parentSessionKey === c.key);
+      assert.ok(g, `the gateway lists the subagent of ${c.key}`);
+      log.push(
+        `# nested rows: P status ${p.status} run ${p.hasActiveRun}; C status ${c.status} run ${c.hasActiveRun} depth ${c.spawnDepth}; G status ${g.status} run ${g.hasActiveRun} depth ${g.spawnDepth}`,
+      );
+      assert.equal(p.status, 'running');
+      assert.equal(p.hasActiveRun, false, 'the parent has no run of its own');
+      assert.deepEqual(p.childSessions, [c.key]);
+      assert.equal(c.label, relay);
+      assert.equal(c.hasActiveRun, false, 'the subagent between has no run of its own either');
+      assert.ok([undefined, 'running'].includes(c.status), `not ended: status ${c.status}`);
+      assert.deepEqual(c.childSessions, [g.key]);
+      assert.equal(c.hasActiveSubagentRun, true);
+      assert.equal(g.label, deep);
+      assert.equal(g.hasActiveRun, true, 'the deepest subagent’s run is the active one (its model call hangs)');
+      assert.equal(g.spawnDepth, 2);
+      // C's own turn ended in sessions_yield too (the gateway's lifecycle end says so).
+      const cEnd = await op.waitForEvent((e: any) => lifecycle(c.key, 'end')(e), {
+        timeoutMs: 10_000,
+        description: 'the end of the subagent’s turn',
+      });
+      assert.equal(cEnd.payload.data.yielded, true, 'the subagent between yielded in turn');
+
+      // Lanewatch (status --json, the tree's words): P waits on C and says C waits on G; G's no progress rolled up.
+      const waiting = await until(() => {
+        const x = sessions().get(parent);
+        return x && /1 no progress$/.test(x.description) ? x : undefined;
+      }, 'the parent waiting on the subagent between, its hung grandchild rolled up');
+      log.push(`# nested parent row: ${waiting.laneStatus}: ${waiting.description}`);
+      assert.equal(waiting.laneStatus, 'idle', 'not "stale": the watchdog and recover act on stale');
+      assert.equal(waiting.description, `waiting on ${relay} · 1 subagent: 1 no progress`);
+      assert.deepEqual(waiting.family?.waitingOn, [c.key]);
+      const own = waiting.facts.find((f) => f.rule === 'p4.waiting-on-subagent');
+      assert.ok(own && own.text.includes(c.key) && own.text.includes(g.key), JSON.stringify(waiting.facts));
+      assert.ok(
+        waiting.facts.some(
+          (f) =>
+            f.rule === 'family.waiting-on' &&
+            f.text === `waiting for ${relay}, which waits for its own subagent ${deep}, which is making no progress`,
+        ),
+        JSON.stringify(waiting.facts),
+      );
+      const between = sessions().get(c.key)!;
+      assert.equal(between.laneStatus, 'idle');
+      assert.deepEqual(between.family?.waitingOn, [g.key]);
+      assert.equal(sessions().get(g.key)?.laneStatus, 'no-progress');
+      const words = summarizeFleet(reportFleet(fleet)).words;
+      assert.doesNotMatch(words, /stale/, `no false zombie in the summary: ${words}`);
+
+      // From here until P's turn starts, every state Lanewatch shows for P (at each change the watcher reports): the
+      // results come back up one level at a time (about a minute each on 2026.9.6 after an abort), never a zombie.
+      const shown = new Map<string, number>();
+      const note = () => {
+        const x = sessions().get(parent);
+        if (x) shown.set(x.laneStatus, (shown.get(x.laneStatus) ?? 0) + 1);
+      };
+      const recorder = watcher.onDidChange(note);
+
+      // lanewatch recover P: the deepest subagent is what is recovered, nothing done to P or C.
+      const t0 = Date.now();
+      const r = await lanewatch(['recover', parent, '--yes', '--json']);
+      log.push(`# lanewatch recover ${parent}: exit ${r.code}; ${JSON.parse(r.stdout || '{}').summary ?? r.stderr}`);
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      const report = JSON.parse(r.stdout);
+      assert.equal(report.family?.subagent, g.key, 'the deepest subagent is what was recovered');
+      assert.deepEqual(report.family?.via, [c.key]);
+      assert.match(
+        report.summary,
+        new RegExp(`waits on ${relay}, which waits for its own subagent ${deep}, which is `),
+      );
+      assert.ok(
+        report.steps.every((x: any) => x.params.key === g.key || x.params.sessionKey === g.key),
+        'every step acted on the deepest subagent',
+      );
+      assert.ok(['took-its-turn', 'no-longer-waiting'].includes(report.family.parentAfter), report.summary);
+
+      // The official client: G is free; the gateway hands its result to C, which takes its turn, then C's to P, whose
+      // turn is not aborted.
+      assert.equal((await officialRows()).find((x) => x.key === g.key).hasActiveRun, false, 'the subagent is free');
+      // Meanwhile Lanewatch: P awaits the result coming up through C, from G's end (not from C's older yield).
+      const pending = await until(() => {
+        const x = sessions().get(parent);
+        const f = x?.facts.find((y) => y.rule === 'p4.awaiting-subagent-result');
+        return f?.text.includes(g.key) ? x : undefined;
+      }, 'the parent awaiting the result through the subagent between');
+      log.push(`# nested parent while the results come back up: ${pending.laneStatus}: ${pending.description}`);
+      assert.deepEqual(pending.family?.waitingOn, [c.key]);
+      const cTurn = await op.waitForEvent(
+        (e: any) => lifecycle(c.key, 'start')(e) && e.payload.runId !== cEnd.payload.runId,
+        { timeoutMs: 150_000, description: 'the subagent between taking its turn' },
+      );
+      log.push(`# nested: C's turn started ${Math.round((Date.now() - t0) / 1000)} s after lanewatch recover began`);
+      await op.waitForEvent((e: any) => lifecycle(c.key, 'end')(e) && e.payload.runId === cTurn.payload.runId, {
+        timeoutMs: 60_000,
+        description: 'the end of the subagent’s turn',
+      });
+      log.push(`# nested: C's turn ended ${Math.round((Date.now() - t0) / 1000)} s after lanewatch recover began`);
+      const pTurn = await op.waitForEvent((e: any) => lifecycle(parent, 'start')(e) && e.payload.runId !== sent.runId, {
+        timeoutMs: 150_000,
+        description: 'the parent’s turn after the results came back up',
+      });
+      log.push(`# nested: P's turn started ${Math.round((Date.now() - t0) / 1000)} s after lanewatch recover began`);
+      recorder.dispose();
+      log.push(`# nested: P's states shown meanwhile (changes seen): ${JSON.stringify(Object.fromEntries(shown))}`);
+      assert.ok(!shown.has('stale'), `P never shown as a zombie while the results came back up`);
+      const pTurnEnd = await op.waitForEvent(
+        (e: any) => lifecycle(parent, 'end')(e) && e.payload.runId === pTurn.payload.runId,
+        { timeoutMs: 60_000, description: `the end of the parent’s turn ${pTurn.payload.runId}` },
+      );
+      assert.notEqual(pTurnEnd.payload.data.aborted, true, 'the parent’s turn was not aborted');
       console.log(log.filter((l) => l.startsWith('#')).join('\n'));
     },
   );
