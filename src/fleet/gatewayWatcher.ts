@@ -25,6 +25,7 @@ import { Emitter } from '../gateway/emitter';
 import type { GatewayConfig } from '../config/gatewaySettings';
 import {
   DIAGNOSTIC_FRESH_MS,
+  MAX_WAIT_DEPTH,
   deriveLaneStatus,
   isBusyLane,
   type DiagnosticSighting,
@@ -183,6 +184,8 @@ export interface UnreadNote {
 
 /** Unusable values named one by one per answer; the rest of that answer's problems are counted in one line. */
 const MAX_PROBLEMS_PER_ANSWER = 30;
+/** How far up a subagent's chain of parents a change of it re-arms their timers (the depth laneStatus walks down). */
+const MAX_ANCESTORS_ARMED = MAX_WAIT_DEPTH;
 /** At most this many warnings about unusable gateway data per minute and gateway; the rest are counted. */
 const MAX_DATA_WARNINGS_PER_MINUTE = 200;
 
@@ -746,12 +749,19 @@ export class GatewayWatcher {
     const candidates = new Set(
       keys ?? [...this.sessions.keys()].filter((k) => this.sessions.get(k)?.status === 'running'),
     );
-    // A subagent's change can change its parent's status by time too (its result not handed back in time).
+    // A subagent's change can change its ancestors' status by time too (a result not handed back in time): in a nested
+    // chain (a parent waiting on a subagent that waits on its own) every one of them up to the root, within the
+    // gateway's spawn depth.
     if (keys)
       for (const key of keys) {
-        const parent = this.sessions.get(key);
-        const up = parent && declaredParent(parent);
-        if (up && up !== key) candidates.add(up);
+        const seen = new Set([key]);
+        for (let row = this.sessions.get(key), n = 0; row && n < MAX_ANCESTORS_ARMED; n++) {
+          const up = declaredParent(row);
+          if (!up || seen.has(up)) break;
+          seen.add(up);
+          candidates.add(up);
+          row = this.sessions.get(up);
+        }
       }
     for (const key of candidates) {
       clearTimeout(this.noProgressTimers.get(key));

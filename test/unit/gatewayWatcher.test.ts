@@ -3,6 +3,7 @@ import { describeConnection } from '../../src/report/describe';
 import { after, describe, it } from 'node:test';
 import { MemoryDeviceIdentityStore } from '../../src/gateway';
 import { GatewayWatcher, type WatcherChange } from '../../src/fleet/gatewayWatcher';
+import { SUBAGENT_HANDBACK_MS } from '../../src/lanes/laneStatus';
 import { ScriptedGateway, waitFor } from '../support/scriptedGateway';
 
 const servers: ScriptedGateway[] = [];
@@ -466,5 +467,46 @@ describe('what a status reads, and when', () => {
     const w = watch(g.url);
     await change(w, () => w.isSynced() && w.laneStatus(KEY_HUNG).queued === 1);
     assert.deepEqual(events.slice(0, 2), ['chat.history', 'page 2'], events.join(', '));
+  });
+
+  it('a nested chain: when the deepest subagent ends, the outer parent turns stale on time if no result comes back, without another event', async () => {
+    // P yielded waiting on C, which yielded waiting on G (2026.9.6 lists C with no status). When G ends, P and C wait
+    // for the result to come back up (SUBAGENT_HANDBACK_MS from G's end); past that, P is a zombie. Only G's row
+    // changes, so P's change must come from a timer the watcher arms for every ancestor of G, not only for C.
+    const P = 'agent:main:nest-p',
+      C = 'agent:main:subagent:nest-c',
+      G = 'agent:main:subagent:nest-g';
+    const parent = (key: string, up?: string) => (up ? { parentSessionKey: up, spawnedBy: up, spawnDepth: 1 } : {});
+    const rows: any[] = [
+      { key: P, sessionId: 'p', status: 'running', hasActiveRun: false, activeRunIds: [], childSessions: [C] },
+      { key: C, sessionId: 'c', hasActiveRun: false, activeRunIds: [], childSessions: [G], ...parent(C, P) },
+      { key: G, sessionId: 'g', status: 'running', hasActiveRun: true, ...parent(G, C) },
+    ];
+    const { g } = await fakeGateway(() => rows, []);
+    const w = watch(g.url);
+    await change(w, () => w.isSynced() && w.laneStatus(P).waitingOn?.[0] === C);
+    const endedAt = Date.now() - SUBAGENT_HANDBACK_MS + 400;
+    const gDone = {
+      key: G,
+      sessionId: 'g',
+      status: 'done',
+      hasActiveRun: false,
+      activeRunIds: [],
+      endedAt,
+      ...parent(G, C),
+    };
+    rows[2] = gDone;
+    const changedKeys: string[][] = [];
+    const sub = w.onDidChange((c) => {
+      if (c.what === 'sessions') changedKeys.push([...(c.keys ?? ['(all)'])]);
+    });
+    g.broadcast({ type: 'event', event: 'sessions.changed', payload: { sessionKey: G, session: gDone } });
+    await change(w, () => w.laneStatus(G).state !== 'running');
+    assert.notEqual(w.laneStatus(P).state, 'stale', 'within the hand-back grace P waits');
+    await change(w, (c) => c?.what === 'sessions' && !!c.keys?.includes(P)).catch((e: Error) => {
+      throw new Error(`${e.message}; changes seen: ${JSON.stringify(changedKeys)}`);
+    });
+    sub.dispose();
+    assert.equal(w.laneStatus(P).state, 'stale', 'past the grace with no turn of its own, P is a zombie');
   });
 });
