@@ -30,7 +30,16 @@
 // (20-parent-with-subagent.png); "Cron jobs" opened, the hung job overdue first (21-cron-jobs.png); "Tasks" opened, the
 // subagent's result owed to demo-parent (22-tasks.png); "Disable Cron Job…" on the hung job, confirmed
 // (23-cron-disable-confirm.png), the row then disabled (24-cron-disabled.png). Each judged with the official client too.
+// --pairing-row NAME --pairing-cli SCRIPT: NAME is a gateway on another host (scripts/test.mjs: a peer network namespace,
+// wss:// pinned) that has not approved Lanewatch's device; `node SCRIPT <args>` runs the real openclaw CLI on that host
+// (its config holds the token; no argument does). NAME's row reads "waiting for pairing approval · retry in Ns" and,
+// opened, its fix row "Approve pairing: openclaw devices approve <id>" with the id of the one request of Lanewatch's
+// client that `openclaw devices list --json` there holds (25-pairing-row.png); its tooltip says the same command
+// (26-pairing-tooltip.png); `openclaw devices approve <id>` there, and with nothing pressed in VS Code the row reads
+// connected by the retry it announced, the device listed paired read-only and the status bar one gateway less offline
+// (27-pairing-approved.png).
 // To add a check: push a { name, run(ctx) } onto the array returned by steps().
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -137,6 +146,42 @@ async function expandRow(row) {
     if (Date.now() > end) throw new Error(`the row "${await row.textContent()}" did not open`);
     await sleep(100);
   }
+}
+
+/** Closes an open tree row by its twistie and waits until the tree says it is closed. */
+async function collapseRow(row) {
+  await row.waitFor({ timeout: 30_000 });
+  if ((await row.getAttribute('aria-expanded')) !== 'true') return;
+  await row.locator('.monaco-tl-twistie').click();
+  const end = Date.now() + 10_000;
+  while ((await row.getAttribute('aria-expanded')) === 'true') {
+    if (Date.now() > end) throw new Error(`the row "${await row.textContent()}" did not close`);
+    await sleep(100);
+  }
+}
+
+/**
+ * Runs the real openclaw CLI on a gateway's own host through the script the fixture wrote for it (scripts/test.mjs: it
+ * enters that host's network namespace with the gateway's config and state, where the CLI reads the token; the token is
+ * never in an argument). Resolves with the exit code and output.
+ */
+function gatewayHostCli(script, args, timeoutMs = 60_000) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, ...args], { timeout: timeoutMs, maxBuffer: 8 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** Lanewatch's devices in the gateway's own pairing list (`openclaw devices list --json` on the gateway host). */
+async function pairingState(script) {
+  const r = await gatewayHostCli(script, ['devices', 'list', '--json']);
+  if (r.code !== 0)
+    throw new Error(`openclaw devices list on the gateway host: exit ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
+  const parsed = JSON.parse(r.stdout);
+  // Lanewatch connects as the client "gateway-client"; the gateway host's own CLI has a device of its own.
+  const ours = (list = []) => list.filter((d) => d.clientId === 'gateway-client');
+  return { pending: ours(parsed.pending), paired: ours(parsed.paired) };
 }
 
 /**
@@ -294,9 +339,11 @@ async function switchTheme(page, name, dark) {
  * was rebuilt before its delay ran out. Hovered right after a tick the tooltip shows and the tree then holds that row's
  * clock while it is read. A user who hits the tick moves the mouse and tries again; so does this, a few times.
  */
-async function hoverUntilTooltip(page, text) {
-  const row = fleetView(page).locator('.monaco-list-row', { hasText: text }).first();
-  const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Why:' }).first();
+async function hoverUntilTooltip(page, text, { tip = 'Why:', row: rowLocator } = {}) {
+  // `tip`: words the row's tooltip carries (a session's "Why:"; a gateway's own words); `row`: the row, when `text`
+  // alone could match another (a gateway's name inside a session's label).
+  const row = rowLocator ?? fleetView(page).locator('.monaco-list-row', { hasText: text }).first();
+  const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: tip }).first();
   let tries = 0;
   for (;;) {
     tries++;
@@ -1528,6 +1575,155 @@ export function steps(opts) {
       },
     });
   }
+  if (opts.pairingRow) {
+    const gw = opts.pairingRow;
+    const cli = opts.pairingCli;
+    /** The request the gateway holds for Lanewatch's device, read by its own CLI (set by the first check). */
+    let request;
+    list.push({
+      name: `"${gw}", a gateway on another host (its own network namespace, wss:// pinned), reads "waiting for pairing approval"; opened, its fix row names the exact "openclaw devices approve <id>" of the one request the gateway holds, as its own openclaw CLI on the gateway host lists it (25-pairing-row.png)`,
+      independent: true,
+      async run({ page, shot, log }) {
+        await page.keyboard.press('Escape');
+        await runCommand(page, 'View: Close All Editors');
+        await runCommand(page, 'Notifications: Clear All Notifications');
+        await page.mouse.move(1200, 700);
+        const view = fleetView(page);
+        // The fleet at a glance for the screenshot: the tree scrolled to its top, the connected gateways closed (the
+        // seeded one's sessions would push the remote gateway out of view), the broken ones left open on their fixes.
+        await view.hover();
+        await page.mouse.wheel(0, -100_000);
+        const rows = await rowTexts(view);
+        for (const { name } of opts.settings?.['lanewatch.gateways'] ?? [])
+          if (name !== gw && rows.some((t) => t.startsWith(`${name} connected`)))
+            await collapseRow(rowLabelled(page, name));
+        const row = rowLabelled(page, gw);
+        await expandRow(row);
+        const waiting = await waitForRow(
+          view,
+          new RegExp(`^${escapeRe(gw)} waiting for pairing approval · retry in \\d+s\\b`),
+          60_000,
+        );
+        // The gateway's own word on who waits: Lanewatch's device, one request, nothing of it paired yet.
+        const before = await pairingState(cli);
+        log(
+          `the gateway host's openclaw devices list: pending ${JSON.stringify(before.pending.map((d) => ({ requestId: d.requestId, scopes: d.scopes, remoteIp: d.remoteIp, displayName: d.displayName })))}; paired ${before.paired.length}`,
+        );
+        if (before.pending.length !== 1 || before.paired.length)
+          throw new Error(
+            `the tree reads "${waiting}", but the gateway holds ${before.pending.length} request(s) of Lanewatch's client and ${before.paired.length} paired device(s) of it`,
+          );
+        request = before.pending[0];
+        const fix = `Approve pairing: openclaw devices approve ${request.requestId}`;
+        // The id of a request the device supersedes (new details) changes: the row must name the one held now.
+        const kids = await childRowsUntil(page, gw, (k) => k.some((x) => x.label === fix), 15_000).catch((e) => {
+          throw new Error(`${e.message}; the gateway holds request ${request.requestId}`);
+        });
+        log(`row "${waiting}"; under it: ${JSON.stringify(kids.map((k) => k.text))}`);
+        // The command is read off the row: wide enough, its id is not cut (the side bar back to its width after).
+        const width = await setSidebarWidth(page, defaultSidebarWidth + 420);
+        try {
+          const seen = await visibleSiblingRows(page, request.requestId);
+          const fixRow = seen.rows?.find((r) => r.label.full.trim() === fix);
+          log(`side bar ${width} px: the fix row reads "${fixRow?.label.text}"`);
+          if (!fixRow || fixRow.label.cut)
+            throw new Error(`at ${width} px the fix row reads "${fixRow?.label.text}" ${seen.error ?? ''}`);
+          await page.mouse.move(1200, 700);
+          await shot('25-pairing-row.png');
+        } finally {
+          await setSidebarWidth(page, defaultSidebarWidth + 320);
+        }
+      },
+    });
+    list.push({
+      name: `hovering "${gw}" shows why it waits and the same "openclaw devices approve <id>" to run on the gateway host (26-pairing-tooltip.png)`,
+      async run({ page, shot, log }) {
+        const approve = `On the gateway host run: openclaw devices approve ${request.requestId}.`;
+        const { tries, hover } = await hoverUntilTooltip(page, gw, {
+          tip: 'waiting for pairing approval',
+          row: rowLabelled(page, gw),
+        });
+        const tip = ((await hover.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+        log(`tooltip shown on hover ${tries}: "${tip.slice(0, 400)}"`);
+        if (!tip.includes(approve)) throw new Error(`the tooltip does not say "${approve}": "${tip}"`);
+        await shot('26-pairing-tooltip.png');
+        await page.mouse.move(1200, 700);
+      },
+    });
+    list.push({
+      name: `approved with the real openclaw CLI on the gateway host, "${gw}" turns connected by itself at the retry its row announced, the gateway lists Lanewatch's device paired read-only, and the status bar counts one gateway less offline (27-pairing-approved.png)`,
+      async run({ page, shot, log }) {
+        const view = fleetView(page);
+        const statusBar = () =>
+          page.locator('.part.statusbar [aria-label^="Lanewatch:"]').first().getAttribute('aria-label');
+        const offline = (label) => /(\d+) of \d+ gateways offline/.exec(label ?? '')?.[1];
+        const barBefore = await statusBar();
+        const rowBefore = (await rowTexts(view)).find((t) => t.startsWith(`${gw} `)) ?? '';
+        const retryS = Number(/retry in (\d+)s/.exec(rowBefore)?.[1]);
+        const approved = await gatewayHostCli(cli, ['devices', 'approve', request.requestId, '--json']);
+        const approvedAt = Date.now();
+        if (approved.code !== 0)
+          throw new Error(
+            `openclaw devices approve ${request.requestId} on the gateway host: exit ${approved.code}: ${(approved.stdout + approved.stderr).trim().slice(0, 300)}`,
+          );
+        const after = await pairingState(cli);
+        const paired = after.paired.find((d) => d.deviceId === request.deviceId);
+        log(
+          `approved; the gateway host lists pending ${after.pending.length}, paired ${JSON.stringify(after.paired.map((d) => ({ deviceId: d.deviceId.slice(0, 12), scopes: d.scopes })))}`,
+        );
+        if (after.pending.length || JSON.stringify(paired?.scopes) !== '["operator.read"]')
+          throw new Error(`after the approval the gateway lists ${JSON.stringify(after)}`);
+        // Nothing pressed in VS Code: the tree's own retry (every 30 s while it waits for approval) picks it up.
+        const connected = await waitForRow(
+          view,
+          new RegExp(`^${escapeRe(gw)} connected · openclaw `),
+          (Number.isFinite(retryS) ? retryS : 30) * 1000 + 20_000,
+        );
+        const tookS = (Date.now() - approvedAt) / 1000;
+        // The summary counts the gateway back: one fewer offline (the words go once none is).
+        const want = Number(offline(barBefore)) - 1;
+        const barAfter = await page
+          .waitForFunction(
+            (n) => {
+              const text = document
+                .querySelector('.part.statusbar [aria-label^="Lanewatch:"]')
+                ?.getAttribute('aria-label');
+              const m = /(\d+) of \d+ gateways offline/.exec(text ?? '');
+              return text && Number(m?.[1] ?? 0) === n ? text : false;
+            },
+            want,
+            { timeout: 10_000, polling: 250 },
+          )
+          .then((h) => h.jsonValue())
+          .catch(async () => {
+            throw new Error(
+              `"${gw}" reads connected, but the status bar still says "${await statusBar()}" (was "${barBefore}")`,
+            );
+          });
+        log(
+          `row "${rowBefore}" → "${connected}" ${tookS.toFixed(1)} s after the approval (the row had said retry in ${retryS}s); status bar "${barBefore}" → "${barAfter}"`,
+        );
+        // What it shows connected is that gateway's own: its Cron jobs count as its own CLI lists them.
+        const cron = await gatewayHostCli(cli, ['cron', 'list', '--all', '--json']);
+        if (cron.code !== 0)
+          throw new Error(
+            `openclaw cron list on the gateway host: exit ${cron.code}: ${cron.stderr.trim().slice(0, 300)}`,
+          );
+        const parsedCron = JSON.parse(cron.stdout);
+        const jobs = Array.isArray(parsedCron) ? parsedCron : (parsedCron.jobs ?? []);
+        // Its description once the scheduler is read ("3 jobs", "scheduler off · 0 jobs").
+        const isRead = (x) => x.label === 'Cron jobs' && /\bjobs?\b/.test(x.description);
+        const cronRoot = (await childRowsUntil(page, gw, (k) => k.some(isRead), 15_000)).find(isRead);
+        log(
+          `under ${gw}: "${cronRoot.text}"; its own openclaw cron list --all: ${jobs.length} job(s) ${JSON.stringify(jobs.map((j) => j.name))}`,
+        );
+        if (!new RegExp(`(?:^|· )${jobs.length} jobs?\\b`).test(cronRoot.description))
+          throw new Error(`under ${gw} the tree reads "${cronRoot.text}", its own CLI lists ${jobs.length} job(s)`);
+        await page.mouse.move(1200, 700);
+        await shot('27-pairing-approved.png');
+      },
+    });
+  }
   list.push({
     name: "the notifications Lanewatch showed are in an operator's words: no RPC method name, no id in UUID form",
     independent: true,
@@ -1592,6 +1788,8 @@ export async function runUiTests({
   openDetails,
   hostileTranscript,
   scheduler,
+  pairingRow,
+  pairingCli,
   timeoutMs = 180000,
   steps: makeSteps = steps,
 }) {
@@ -1623,6 +1821,8 @@ export async function runUiTests({
     openDetails,
     hostileTranscript,
     scheduler,
+    pairingRow,
+    pairingCli,
     timeoutMs,
   };
   // Unless told: the scheduler, family and task checks wherever the seeded gateway has what the seed puts there.
@@ -1753,6 +1953,8 @@ async function main() {
       'open-details': { type: 'string' },
       'hostile-transcript': { type: 'string' },
       scheduler: { type: 'string' },
+      'pairing-row': { type: 'string' },
+      'pairing-cli': { type: 'string' },
       'timeout-ms': { type: 'string', default: '180000' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -1762,6 +1964,12 @@ async function main() {
       'usage: node test/ui/run-ui-tests.mjs --vsix lanewatch.vsix --shots test-results/ui --workspace DIR [--settings JSON] [--expect-row REGEX]... [--timeout-ms N]',
     );
     return values.help ? 0 : 2;
+  }
+  if (!values['pairing-row'] !== !values['pairing-cli']) {
+    console.error(
+      '--pairing-row and --pairing-cli go together (the row to check, the script that runs openclaw on its host)',
+    );
+    return 2;
   }
   let settings = {};
   if (values.settings) {
@@ -1813,6 +2021,8 @@ async function main() {
     openDetails: values['open-details'],
     hostileTranscript: values['hostile-transcript'],
     scheduler: values.scheduler === '' ? null : values.scheduler,
+    pairingRow: values['pairing-row'],
+    pairingCli: values['pairing-cli'],
     timeoutMs,
   });
   console.log(`${passed} passed, ${failed} failed`);
