@@ -197,6 +197,8 @@ export class GatewayWatcher {
   readonly api: GatewayApi;
   private agents: AgentView[] = [];
   private readonly sessions = new Map<string, SessionRowView>();
+  /** When each row was first seen reporting an active run (only rows that do; see SessionEvidence.activeSince). */
+  private readonly activeSince = new Map<string, number>();
   private readonly runs = new RunTracker();
   private readonly diagnostics = new Map<string, DiagnosticSighting>();
   private readonly laneWaits = new Map<string, LaneWaitSighting>();
@@ -416,6 +418,7 @@ export class GatewayWatcher {
       protocol: hello?.protocol,
       serverVersion: hello?.serverVersion,
       connectedAt: snap.connectedAt,
+      activeSince: this.activeSince.get(key),
       gatewayStartedAt: this.gatewayStartedAt,
       runExpiryMs: this.opts.runExpiryMs ?? runExpiryMs(hello),
       row: this.sessions.get(key),
@@ -482,6 +485,8 @@ export class GatewayWatcher {
       this.sessions.clear();
       this.capWarned = false;
       for (const [key, row] of rows) this.sessions.set(key, row);
+      for (const key of [...this.activeSince.keys()]) if (!this.sessions.has(key)) this.activeSince.delete(key);
+      for (const [key, row] of rows) this.noteActive(key, row);
       // Queue counts read on this connection while paging stay; older ones (from before a reconnect) go.
       for (const key of [...this.pendingInputs.keys()])
         if (!startedReads.has(key) || !this.sessions.has(key)) this.pendingInputs.delete(key);
@@ -667,6 +672,7 @@ export class GatewayWatcher {
       });
     if (deleted) {
       this.sessions.delete(key);
+      this.activeSince.delete(key);
       this.pendingInputs.delete(key);
     } else if (row) {
       if (!this.sessions.has(key) && this.sessions.size >= (this.opts.maxSessions ?? 5000)) {
@@ -682,6 +688,7 @@ export class GatewayWatcher {
       // activeRunIds is omitted (not emptied) while a run is active: do not keep a stale [] from an older row.
       if (!('activeRunIds' in row)) delete merged.activeRunIds;
       this.sessions.set(key, merged);
+      this.noteActive(key, merged);
       if (merged.hasActiveRun === false && merged.status === 'running') this.confirmRow(key);
       if (
         merged.hasActiveRun === true ||
@@ -691,6 +698,12 @@ export class GatewayWatcher {
         this.refreshPendingInputs(key);
     } else return;
     this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
+  }
+
+  private noteActive(key: string, row: SessionRowView): void {
+    const active = row.hasActiveRun === true || (Array.isArray(row.activeRunIds) && row.activeRunIds.length > 0);
+    if (!active) this.activeSince.delete(key);
+    else if (!this.activeSince.has(key)) this.activeSince.set(key, this.now());
   }
 
   private readonly confirming = new Map<string, NodeJS.Timeout>();
@@ -721,6 +734,7 @@ export class GatewayWatcher {
           const row = checked.value;
           if (!row || (row.status === current.status && row.hasActiveRun === current.hasActiveRun)) return;
           this.sessions.set(key, row);
+          this.noteActive(key, row);
           this.changes.fire({ gateway: this.name, what: 'sessions', keys: [key] });
         })
         .catch((err: Error) => this.opts.log('debug', `[${this.name}] re-reading ${key}: ${err.message}`))

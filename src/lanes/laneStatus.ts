@@ -78,6 +78,12 @@ export interface SessionEvidence {
   serverVersion?: string;
   /** When the socket that produced `trackedRuns` connected. */
   connectedAt?: number;
+  /**
+   * When this watcher first saw the row report an active run (cleared when it stops). A row turns active seconds
+   * before the run's first event reaches the socket (2026.9.6: ~4 s for a parent's turn after its subagent's result),
+   * so with no event seen yet the run is quiet since then, not since the connect.
+   */
+  activeSince?: number;
   /** When the gateway process started (hello-ok uptimeMs): no run survives a restart. */
   gatewayStartedAt?: number;
   /**
@@ -207,7 +213,9 @@ function queuedFrom(ev: SessionEvidence, diag: DiagnosticSighting | undefined, f
  */
 function applyNoProgress(status: LaneStatus, ev: SessionEvidence, run: TrackedRun | undefined): void {
   const limit = ev.noProgressMs;
-  const quietSince = run?.lastEventAt ?? ev.connectedAt;
+  const activeAfterConnect =
+    ev.activeSince !== undefined && (ev.connectedAt === undefined || ev.activeSince > ev.connectedAt);
+  const quietSince = run?.lastEventAt ?? (activeAfterConnect ? ev.activeSince : ev.connectedAt);
   if (!limit || limit <= 0 || quietSince === undefined) return;
   status.quietSince = quietSince;
   status.noProgressAt = quietSince + limit;
@@ -218,7 +226,7 @@ function applyNoProgress(status: LaneStatus, ev: SessionEvidence, run: TrackedRu
     rule: 'lanewatch.no-progress',
     text: run
       ? `no event of the run (no text, tool call or lifecycle event) for ${quiet} s; Lanewatch calls that "no progress" after ${Math.round(limit / 1000)} s (the setting lanewatch.noProgressSeconds; --no-progress-seconds for lanewatch serve and watch). A long tool call without output is quiet too`
-      : `no event of the run since Lanewatch connected ${quiet} s ago; Lanewatch calls that "no progress" after ${Math.round(limit / 1000)} s (the setting lanewatch.noProgressSeconds; --no-progress-seconds for lanewatch serve and watch)`,
+      : `no event of the run since ${activeAfterConnect ? 'the gateway reported it active' : 'Lanewatch connected'} ${quiet} s ago; Lanewatch calls that "no progress" after ${Math.round(limit / 1000)} s (the setting lanewatch.noProgressSeconds; --no-progress-seconds for lanewatch serve and watch)`,
   });
 }
 

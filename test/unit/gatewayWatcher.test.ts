@@ -476,11 +476,11 @@ describe('what a status reads, and when', () => {
     const P = 'agent:main:nest-p',
       C = 'agent:main:subagent:nest-c',
       G = 'agent:main:subagent:nest-g';
-    const parent = (key: string, up?: string) => (up ? { parentSessionKey: up, spawnedBy: up, spawnDepth: 1 } : {});
+    const parent = (up: string) => ({ parentSessionKey: up, spawnedBy: up, spawnDepth: 1 });
     const rows: any[] = [
       { key: P, sessionId: 'p', status: 'running', hasActiveRun: false, activeRunIds: [], childSessions: [C] },
-      { key: C, sessionId: 'c', hasActiveRun: false, activeRunIds: [], childSessions: [G], ...parent(C, P) },
-      { key: G, sessionId: 'g', status: 'running', hasActiveRun: true, ...parent(G, C) },
+      { key: C, sessionId: 'c', hasActiveRun: false, activeRunIds: [], childSessions: [G], ...parent(P) },
+      { key: G, sessionId: 'g', status: 'running', hasActiveRun: true, ...parent(C) },
     ];
     const { g } = await fakeGateway(() => rows, []);
     const w = watch(g.url);
@@ -493,7 +493,7 @@ describe('what a status reads, and when', () => {
       hasActiveRun: false,
       activeRunIds: [],
       endedAt,
-      ...parent(G, C),
+      ...parent(C),
     };
     rows[2] = gDone;
     const changedKeys: string[][] = [];
@@ -508,5 +508,35 @@ describe('what a status reads, and when', () => {
     });
     sub.dispose();
     assert.equal(w.laneStatus(P).state, 'stale', 'past the grace with no turn of its own, P is a zombie');
+  });
+
+  it('a row that turns active long after the connect is not "no progress" before its run had a chance to speak', async () => {
+    // The gateway reports a session's run active (sessions.changed) a few seconds before the run's first event reaches
+    // this socket; counting its quiet from the connect, minutes earlier, flagged every such run at once.
+    const key = 'agent:main:resumed';
+    const rows: any[] = [{ key, sessionId: 's', status: 'done', hasActiveRun: false, activeRunIds: [] }];
+    const { g } = await fakeGateway(() => rows, []);
+    let skew = 0;
+    const w = new GatewayWatcher({
+      config: { name: 'gw', url: g.url, source: 'settings' },
+      credentials: async () => ({ token: 't' }),
+      identityStore: new MemoryDeviceIdentityStore(),
+      clientVersion: 'test',
+      requestTimeoutMs: 5000,
+      log: () => {},
+      pollIntervalMs: 60_000,
+      noProgressMs: () => 60_000,
+      now: () => Date.now() + skew,
+    });
+    watchers.push(w);
+    w.start();
+    await change(w, () => w.isSynced() && w.laneStatus(key).state === 'idle');
+    skew = 5 * 60_000; // five minutes connected
+    const active = { key, sessionId: 's', status: 'running', hasActiveRun: true, startedAt: Date.now() + skew };
+    g.broadcast({ type: 'event', event: 'sessions.changed', payload: { sessionKey: key, session: active } });
+    await change(w, () => w.laneStatus(key).state !== 'idle');
+    assert.equal(w.laneStatus(key).state, 'running');
+    skew += 61_000; // and still no event of the run a minute later: now it is
+    assert.equal(w.laneStatus(key).state, 'no-progress');
   });
 });

@@ -535,6 +535,18 @@ describe('lane status transitions from real event sequences', () => {
       late.facts.find((f) => f.rule === 'lanewatch.no-progress')!.text,
       /since Lanewatch connected 90 s ago/,
     );
+    // A row that turned active after the connect, its run's first event not here yet (2026.9.6: a parent's turn after
+    // its subagent's result, ~4 s): quiet since the row turned active, not since the connect.
+    const resumed = { row, trackedRuns: [], connectedAt: NOW - 300_000, noProgressMs: 60_000 };
+    const fresh = deriveLaneStatus(ev({ ...resumed, activeSince: NOW - 4_000 }));
+    assert.equal(fresh.state, 'running', 'a run the gateway started 4 s ago is not "no progress"');
+    assert.equal(fresh.noProgressAt, NOW + 56_000);
+    const silent = deriveLaneStatus(ev({ ...resumed, activeSince: NOW - 75_000 }));
+    assert.equal(silent.state, 'no-progress');
+    assert.match(
+      silent.facts.find((f) => f.rule === 'lanewatch.no-progress')!.text,
+      /since the gateway reported it active 75 s ago/,
+    );
     // The gateway's own diagnostic knows more (its own progress tracking): it wins.
     const stalled = deriveLaneStatus(
       ev({

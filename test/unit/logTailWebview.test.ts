@@ -461,7 +461,8 @@ describe('Gateway Logs webview in chromium', () => {
     assert.match(errors[1], /addressed to panel "transcript"/);
     // The same lines in the envelope are shown.
     await w.post(INIT, SOURCE, logLinesMessage(ring, items, true, true));
-    const f = await w.report((x) => x.lines === 1);
+    // Counted as soon as it arrives; drawn on the next frame (a loaded machine reported lines 1 with no row yet).
+    const f = await w.report((x) => x.lines === 1 && x.rowsInDom === 1);
     assert.match(f.lastRowText, /hello from the host/);
     assert.deepEqual(w.errors, []);
   });
