@@ -79,6 +79,20 @@ describe('fake model: tool calls from markers', () => {
     },
   );
 
+  it('a spawn marker inside a spawn is the subagent’s own: the parent’s call carries it whole in the task (a nested chain)', async () => {
+    const user = `chain ${Math.random()} [[spawn:relay [[spawn:deep [[hang]]]] [[yield]]]] [[yield]]`;
+    const parent = await ask([{ role: 'user', content: user }], [tool('sessions_spawn'), tool('sessions_yield')]);
+    assert.equal(parent.message.tool_calls.length, 1, 'one subagent for the parent, not two');
+    assert.equal(parent.message.tool_calls[0].function.name, 'sessions_spawn');
+    assert.deepEqual(args(parent), { task: 'relay [[spawn:deep [[hang]]]] [[yield]]', label: 'relay' });
+    // The subagent's own turn is that task: it spawns its own subagent in turn.
+    const child = await ask(
+      [{ role: 'user', content: `${args(parent).task} ${Math.random()}` }],
+      [tool('sessions_spawn')],
+    );
+    assert.deepEqual(args(child), { task: 'deep [[hang]]', label: 'deep' });
+  });
+
   it('a tool offered directly is called directly; one not offered at all is said in text, not called', async () => {
     const direct = await ask([{ role: 'user', content: `go ${Math.random()} [[spawn:x]]` }], [tool('sessions_spawn')]);
     assert.equal(direct.message.tool_calls[0].function.name, 'sessions_spawn');
