@@ -404,9 +404,84 @@ if (selected.includes('extension') || selected.includes('ui')) {
   const { seedDemoSessions, seedTranscript, rehangDemoSession } = await import('./fixtures/seed-demo.mjs');
   const HOSTILE_KEY = 'agent:main:demo-hostile';
   const fixtureRoot = mkdtempSync(path.join(os.tmpdir(), 'lanewatch-vscode-fixture-'));
-  let gateway, fake;
+  let gateway, fake, branch, branchStarting;
+  /** The remote gateway's peer namespace and gateway, as soon as each exists (for the cleanup, whatever failed). */
+  const branchParts = {};
+
+  /**
+   * The UI stage's remote gateway "branch": a second gateway (2026.9.x) on another host, i.e. in a peer network
+   * namespace joined to this one by a veth pair, with its own TLS (the test certificate, pinned in the settings), where
+   * Lanewatch's device must be approved by hand (over loopback the gateway approves it by itself). Started with the
+   * gateway suite's own helpers (test/support/netns.ts, remoteGateway.ts), bundled here because the build compiles only
+   * test entry files. Also writes the script that runs the real openclaw CLI on that host for the UI runner (the
+   * gateway's config and state, where the CLI reads the token: never in an argument). Undefined, with the reason said,
+   * where no peer namespace can be made (not inside unshare).
+   */
+  async function startBranchGateway() {
+    const [esbuild, { X509Certificate }, { readFileSync }, { createRequire }] = await Promise.all(
+      ['esbuild', 'node:crypto', 'node:fs', 'node:module'].map((m) => import(m)),
+    );
+    const bundle = path.join(root, 'out', 'test', 'support', 'ui-remote-gateway.js');
+    await esbuild.build({
+      stdin: {
+        contents: "export * from './netns'; export { startRemoteGateway } from './remoteGateway';",
+        resolveDir: path.join(root, 'test', 'support'),
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: bundle, // beside the compiled tests: fixtures.ts finds the repository from its own folder
+      logLevel: 'warning',
+    });
+    const { createPeerNamespace, namespaceUnavailableReason, startRemoteGateway } = createRequire(import.meta.url)(
+      bundle,
+    );
+    const unavailable = namespaceUnavailableReason();
+    if (unavailable) {
+      say(`WARNING: no remote gateway for the UI stage's pairing check (left out): ${unavailable}`);
+      return undefined;
+    }
+    const ns = (branchParts.ns = await createPeerNamespace());
+    const tlsDir = path.join(root, 'test', 'fixtures', 'tls');
+    const tls = { certPath: path.join(tlsDir, 'gateway-cert.pem'), keyPath: path.join(tlsDir, 'gateway-key.pem') };
+    const gw = (branchParts.gw = await startRemoteGateway({
+      ns,
+      root: fixtureRoot,
+      name: 'branch',
+      version: tools.versions.openclaw,
+      tls,
+    }));
+    // The variables the gateway runs with beyond this process's own (its OPENCLAW_* paths, HOME, TMPDIR, PATH): the
+    // CLI on its host runs with them too, and trusts the gateway's certificate (its SAN names 127.0.0.1).
+    const own = Object.fromEntries(Object.entries(gw.gateway.env).filter(([k, v]) => process.env[k] !== v));
+    const cli = path.join(fixtureRoot, 'branch-openclaw.mjs');
+    const script = `// The real openclaw CLI on the host of the UI stage's remote gateway "branch": node ${path.basename(cli)} <args>.
+import { spawnSync } from 'node:child_process';
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OPENCLAW_') && k !== 'NODE_OPTIONS'));
+Object.assign(env, ${JSON.stringify({ ...own, NODE_EXTRA_CA_CERTS: tls.certPath })});
+const argv = ${JSON.stringify([...ns.nsenterArgv.slice(1), tools.nodeBin, tools.openclawEntry(gw.version)])};
+const r = spawnSync(${JSON.stringify(ns.nsenterArgv[0])}, [...argv, ...process.argv.slice(2)], { env, cwd: ${JSON.stringify(path.dirname(gw.configPath))}, stdio: 'inherit' });
+process.exit(r.status ?? 1);
+`;
+    if (script.includes(gw.token)) throw new Error("the remote gateway's CLI script would hold its token");
+    writeFileSync(cli, script, { mode: 0o700 });
+    return {
+      url: gw.url,
+      configPath: gw.configPath,
+      readyMs: gw.readyMs,
+      tlsFingerprint: new X509Certificate(readFileSync(tls.certPath)).fingerprint256,
+      cli,
+      where: `${ns.nsPath}, this side ${ns.hostAddress}`,
+    };
+  }
+
   try {
     await stage('fixture', async () => {
+      // Started first and awaited last: it starts beside the demo gateway and its seeding, not after them.
+      branchStarting = selected.includes('ui') ? startBranchGateway() : undefined;
+      branchStarting?.catch(() => {}); // awaited below; a failure before that is the demo's to report
       fake = await startFakeModel({ root: fixtureRoot });
       gateway = await startGateway({ root: fixtureRoot, name: 'demo', modelBaseUrl: `${fake.url}/v1` });
       say(`gateway ready in ${gateway.readyMs} ms at ${gateway.url}`);
@@ -427,6 +502,8 @@ if (selected.includes('extension') || selected.includes('ui')) {
       }
       const seeded = await seedDemoSessions(gateway, { fakeModel: fake });
       say(`seeded ${Object.values(seeded.keys).join(', ')}`);
+      branch = await branchStarting;
+      if (branch) say(`remote gateway branch ready in ${branch.readyMs} ms at ${branch.url} (${branch.where})`);
     });
     const settings = {
       'lanewatch.gateways': [{ name: 'demo', url: gateway.url, configPath: gateway.configPath }],
@@ -453,8 +530,21 @@ if (selected.includes('extension') || selected.includes('ui')) {
             ...settings['lanewatch.gateways'],
             { name: 'offline', url: `ws://127.0.0.1:${await freePort()}` },
             { name: 'no-token', url: gateway.url },
+            // On another host, waiting for its operator to approve Lanewatch's device (the pairing check below). Its
+            // token from its own config file, as the demo's; its self-signed certificate pinned.
+            ...(branch
+              ? [
+                  {
+                    name: 'branch',
+                    url: branch.url,
+                    configPath: branch.configPath,
+                    tlsFingerprint: branch.tlsFingerprint,
+                  },
+                ]
+              : []),
           ],
         };
+        const gatewayCount = uiSettings['lanewatch.gateways'].length;
         await uiStage('ui', {
           shots: 'ui',
           workspace,
@@ -476,7 +566,8 @@ if (selected.includes('extension') || selected.includes('ui')) {
             '--expect-row',
             'Set token',
             '--expect-status-bar',
-            'Lanewatch: .*(running|no progress|long-running|stalled).*2 of 3 gateways offline',
+            // All but the demo offline (branch too, until the pairing check approves it).
+            `Lanewatch: .*(running|no progress|long-running|stalled).*${gatewayCount - 1} of ${gatewayCount} gateways offline`,
             '--age-ticks',
             'demo-hung',
             '--hover-row',
@@ -512,9 +603,14 @@ if (selected.includes('extension') || selected.includes('ui')) {
             // checks cannot drop out silently).
             '--scheduler',
             'demo',
+            // The remote gateway's pairing row, its fix and tooltip against the gateway's own pending request, then
+            // approved with the real openclaw CLI on its host (25-27-*.png).
+            ...(branch ? ['--pairing-row', 'branch', '--pairing-cli', branch.cli] : []),
           ],
         });
       });
+    // Its work is done; the extension suites do not use it.
+    await branchParts.gw?.stop();
     // The UI test recovered demo-hung; the extension suites expect it hung (with work queued behind it) again.
     if (selected.includes('ui') && selected.includes('extension'))
       await rehangDemoSession(gateway, { fakeModel: fake });
@@ -543,7 +639,13 @@ if (selected.includes('extension') || selected.includes('ui')) {
     console.error(err);
     record('fixture', 0, 1, 1);
   } finally {
+    await branchStarting?.catch(() => {}); // a start still under way (the demo's failed first) ends before the cleanup
     await cleanupAll();
+    // close() awaits the exit of the namespace's holder, an unref'd child (netns.ts): nothing else may be keeping this
+    // process's loop alive by now, and an await on it alone would end the process (unsettled top-level await).
+    const alive = setInterval(() => {}, 1000);
+    await branchParts.ns?.close();
+    clearInterval(alive);
   }
 }
 
