@@ -455,7 +455,13 @@ export class GatewayConnection {
         followRedirects: false,
       };
       const secure = this.opts.url.startsWith('wss:');
-      if (secure) options.rejectUnauthorized = false; // the verdict is ours, made before anything is sent: guardTlsSocket
+      if (secure) {
+        options.rejectUnauthorized = false; // the verdict is ours, made before anything is sent: guardTlsSocket
+        // A full handshake every time: VS Code sends requests to other hosts through one shared agent that caches TLS
+        // sessions, and a resumed session presents no certificate to check (the pinned gateway then read "does not
+        // match" at its first reconnect). Set, even undefined, it overrides the agent's cached session.
+        (options as { session?: Buffer }).session = undefined;
+      }
       socket = this.opts.createSocket
         ? this.opts.createSocket(this.opts.url, options)
         : new WebSocket(this.opts.url, options);

@@ -117,6 +117,9 @@ function getOnce(url: string, options: HttpProbeOptions, mode: ReadMode = JSON_P
         ? {
             agent: undefined,
             rejectUnauthorized: false,
+            // An agent put on the request anyway (VS Code's) must not resume a cached TLS session: a resumed session
+            // presents no certificate to compare with the pin (see connection.ts).
+            session: undefined,
             createConnection: pinnedConnection as https.RequestOptions['createConnection'],
           }
         : { agent: false }),

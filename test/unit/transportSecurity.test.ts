@@ -126,6 +126,23 @@ describe('wss:// certificates', () => {
     await pinned.waitForConnected(5000);
   });
 
+  it("a pinned gateway reached again through one shared agent (VS Code's) is checked again: no TLS session is resumed", async () => {
+    // VS Code sends every request to another host through one shared https agent, which caches TLS sessions; a
+    // resumed session shows no certificate, so the pinned gateway read "certificate does not match" at its first
+    // reconnect (the UI test's remote gateway, 30 s after its first attempt).
+    const gw = await wssGateway();
+    const shared = new HttpsAgent({ keepAlive: false });
+    const viaShared: GatewayConnectionOptions['createSocket'] = (url, options) =>
+      new WebSocket(url, { ...options, agent: shared });
+    for (const attempt of [1, 2, 3]) {
+      const c = connect(gw.url, { createSocket: viaShared, tlsFingerprint: GATEWAY_FP });
+      const s = await until(c, (x) => x.state === 'connected' || (x.state === 'disconnected' && !!x.problem));
+      assert.equal(s.state, 'connected', `connect ${attempt}: ${s.problem?.summary ?? ''} ${s.problem?.advice ?? ''}`);
+      c.dispose();
+    }
+    assert.equal(gw.connectParams.length, 3);
+  });
+
   it('fingerprints: colons, case and a sha256 prefix are accepted; anything else is not a fingerprint', () => {
     assert.equal(normalizeFingerprint(GATEWAY_FP.toLowerCase()), GATEWAY_FP);
     assert.equal(normalizeFingerprint(`sha256=${GATEWAY_FP.replace(/:/g, '')}`), GATEWAY_FP);
