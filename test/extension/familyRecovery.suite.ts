@@ -1,19 +1,23 @@
 // Issue 16 item 4 in the real extension host: "Recover Session…" on a parent that waits on a wedged subagent offers the
-// subagent first. The seeded demo-parent (2026.9.x: its turn ended in sessions_yield, its row "running" with no run)
-// waits on its subagent, whose model call hangs. The command runs as the tree's row menu runs it (the row's node), and
-// its quick pick is answered through VS Code's own quick-input commands (Escape; Enter on the item it focuses, the
-// first): what the pick offers is read as the extension hands it to VS Code, and what happened at the gateway is judged
-// with the official client (@openclaw/gateway-client, through the fixtures' connectOperator), never by Lanewatch's own
-// read-back. The cancel runs first: choosing the subagent aborts its run for good. Nothing after this suite needs the
-// subagent hung (the UI stage, which shows it, runs before the extension stage; watchdog.suite leaves demo-* and
-// subagent:* sessions alone).
+// subagent first. A parent of this suite's own (2026.9.x), seeded as scripts/fixtures/seed-demo.mjs seeds demo-parent:
+// a real agent turn spawns a subagent whose model call hangs, then yields (sessions_yield), so the parent's row says
+// "running" with no run of its own. Not demo-parent itself: in `npm test` the UI stage runs first on the same gateway,
+// and by the time this suite runs, demo-parent's subagent has hung about two minutes, past the gateway's own two-minute
+// stuck-session threshold, whose "long-running" line (not stuck) outweighs Lanewatch's "no progress". The command runs
+// as the tree's row menu runs it (the row's node), and its quick pick is answered through VS Code's own quick-input
+// commands (Escape; Enter on the item it focuses, the first): what the pick offers is read as the extension hands it
+// to VS Code, and what happened at the gateway is judged with the official client (@openclaw/gateway-client, through
+// the fixtures' connectOperator), never by Lanewatch's own read-back. The cancel runs first: choosing the subagent
+// aborts its run for good. The parent's key is under demo-*, which watchdog.suite leaves alone as the demo's.
 import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { importFixture } from '../support/fixtures';
 import { fleetWhere, lanewatch, type LanewatchTestHooks } from './lanewatch';
 
 const GATEWAY = 'demo';
+const PARENT = 'agent:main:demo-family-recovery';
 /** Lanewatch's own "no progress" after this long (lanewatch.noProgressSeconds), so the hung subagent reads wedged now. */
 const NO_PROGRESS_SECONDS = 3;
 /** The lane states in which Lanewatch calls a subagent stuck (actions/familyRecovery.ts WEDGED_STATES, those a run holds). */
@@ -93,10 +97,25 @@ function watchMessages(): { said: string[]; asked: string[]; dispose(): void } {
   };
 }
 
+/** The fake model's counters (requests, hanging: calls it holds unanswered). */
+async function fakeModelStats(): Promise<{ requests: number; hanging: number }> {
+  return (await fetch(`${process.env.LANEWATCH_TEST_FAKE_MODEL_URL}/__stats`)).json() as Promise<any>;
+}
+
+/** The fake model's counters once `pick` holds: read every 250 ms (the fake model process sends no events). */
+async function fakeModelUntil(pick: (x: { hanging: number }) => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (let x = await fakeModelStats(); !pick(x); x = await fakeModelStats()) {
+    if (Date.now() > deadline) throw new Error(`fake model: not within ${ms} ms: ${JSON.stringify(x)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 describe('Recover Session on a parent waiting on a wedged subagent', function () {
   this.timeout(120_000);
   let op: any, seed: any, a: LanewatchTestHooks;
-  let parent: string, child: string, childLabel: string, childState: string, parentSessionId: string;
+  let parent: string, parentLabel: string, child: string, childLabel: string, childState: string;
+  let parentSessionId: string;
   /** The row's node, as the Gateways view hands it to its context menu's commands. */
   let node: { kind: 'session'; id: string; gateway: string; key: string };
 
@@ -107,21 +126,32 @@ describe('Recover Session on a parent waiting on a wedged subagent', function ()
     seed = await importFixture('seed-demo');
     const token = /"token":\s*"([^"]+)"/.exec(readFileSync(process.env.LANEWATCH_TEST_GATEWAY_CONFIG!, 'utf8'))?.[1];
     op = await seed.connectOperator({ url: process.env.LANEWATCH_TEST_GATEWAY_URL!, token, requestTimeoutMs: 30_000 });
-    // The seed spawns the parent's subagent where there is a task ledger (2026.9.x) only.
+    // A yielded parent waits on its subagents on 2026.9.x (the versions with a task ledger) only.
     if (!(op.hello?.features?.methods ?? []).includes('tasks.list')) this.skip();
-    parent = seed.PARENT_KEY;
+    parent = PARENT;
     node = { kind: 'session', id: `session:${GATEWAY}:${parent}`, gateway: GATEWAY, key: parent };
 
-    // The official client: the parent has no run of its own and waits on a subagent whose run is active.
-    const rows = await officialRows();
-    const p = rows.find((r) => r.key === parent);
-    assert.ok(p, `the gateway lists ${parent}`);
-    const c = rows.find((r) => p.childSessions?.includes(r.key) && r.hasActiveRun === true);
-    assert.ok(c, `a subagent of ${parent} with an active run: ${JSON.stringify(p.childSessions)}`);
-    assert.equal(p.hasActiveRun, false, 'the parent has no run of its own');
-    child = c.key;
-    parentSessionId = p.sessionId;
-    assert.ok(parentSessionId, 'the parent row names its transcript (sessionId)');
+    // The parent's turn: the fake model answers with a sessions_spawn call (the subagent's task hangs at the model),
+    // then sessions_yield; the gateway ends the turn yielded.
+    const nonce = randomBytes(4).toString('hex');
+    const hangingBefore = (await fakeModelStats()).hanging;
+    const sent = await op.request('chat.send', {
+      sessionKey: parent,
+      message: `delegate ${nonce} [[spawn:check the backups ${nonce} [[hang]]]] [[yield]]`,
+      idempotencyKey: `family-recovery-${nonce}`,
+    });
+    const end = await op.waitForEvent(
+      (e: any) =>
+        e.event === 'agent' &&
+        e.payload?.runId === sent.runId &&
+        e.payload?.stream === 'lifecycle' &&
+        e.payload?.data?.phase === 'end',
+      { timeoutMs: 60_000, description: `the end of ${parent}'s turn (a spawn, then a yield)` },
+    );
+    assert.equal(end.payload.data?.yielded, true, `the turn ended yielded: ${JSON.stringify(end.payload.data)}`);
+    // Hung for real: the subagent's model call is held (until then its run still sends events as it starts, and a
+    // 3 s "no progress" read then would not last).
+    await fakeModelUntil((x) => x.hanging > hangingBefore, 60_000);
 
     // The hung subagent reads wedged in the tree (Lanewatch's own "no progress", as an operator would set it shorter).
     await vscode.workspace
@@ -133,13 +163,26 @@ describe('Recover Session on a parent waiting on a wedged subagent', function ()
         .fleetReport()
         .gateways.find((g) => g.name === GATEWAY)
         ?.agents.flatMap((x) => x.sessions);
-      const pr = sessions?.find((s) => s.key === parent),
-        cr = sessions?.find((s) => s.key === child);
-      childLabel = cr?.label ?? '';
-      childState = cr?.laneStatus ?? '';
-      return !!pr?.family?.waitingOn?.includes(child) && WEDGED.includes(cr?.laneStatus ?? '');
+      const pr = sessions?.find((s) => s.key === parent);
+      const cr = sessions?.find((s) => s.key === pr?.family?.waitingOn?.[0]);
+      [parentLabel, child, childLabel, childState] = [
+        pr?.label ?? '',
+        cr?.key ?? '',
+        cr?.label ?? '',
+        cr?.laneStatus ?? '',
+      ];
+      return WEDGED.includes(childState);
     });
-    console.log(`    the tree: demo-parent waits on "${childLabel}" (${child}), ${childState}`);
+    console.log(`    the tree: ${parentLabel} waits on "${childLabel}" (${child}), ${childState}`);
+
+    // The official client: the parent has no run of its own and waits on that subagent, whose run is active.
+    const rows = await officialRows();
+    const p = rows.find((r) => r.key === parent);
+    assert.ok(p?.childSessions?.includes(child), `the gateway lists ${child} under ${parent}: ${JSON.stringify(p)}`);
+    assert.equal(p.hasActiveRun, false, 'the parent has no run of its own');
+    assert.equal(rows.find((r) => r.key === child)?.hasActiveRun, true, 'the subagent’s run is active');
+    parentSessionId = p.sessionId;
+    assert.ok(parentSessionId, 'the parent row names its transcript (sessionId)');
   });
 
   after(async () => {
@@ -154,7 +197,7 @@ describe('Recover Session on a parent waiting on a wedged subagent', function ()
   function assertOffersSubagentFirst(seen: SeenPick) {
     const labels = seen.items.map((i) => i.label);
     console.log(`    the pick: ${seen.options?.title} | ${labels.join(' | ')}`);
-    assert.equal(seen.options?.title, `Recover demo-parent: it waits on ${childLabel}`);
+    assert.equal(seen.options?.title, `Recover ${parentLabel}: it waits on ${childLabel}`);
     assert.deepEqual(labels, [
       `$(debug-restart) Recover the stuck subagent ${childLabel} (recommended)`,
       'Recover the parent itself',
