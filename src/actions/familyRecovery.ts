@@ -312,7 +312,8 @@ export async function recoverWaitingParent(
       sessionKey: plan.parent,
       steps: sub.steps,
       verdict: sub.verdict,
-      summary: `${plan.reason}. The subagent (${plan.subagent}): ${sub.summary}. ${parentWords(family, !!after, plan)}`,
+      // Words for the operator: the sessions by their labels; keys and run ids are in `family` (details, --json, audit).
+      summary: `${plan.reason}. The subagent ${plan.subagentLabel}: ${sub.summary}. ${parentWords(family, !!after, plan)}`,
       family,
     };
   } finally {
@@ -325,7 +326,7 @@ function parentWords(f: FamilyRecoveryResult, read: boolean, plan: FamilyRecover
   if (waiter)
     switch (f.parentAfter) {
       case 'took-its-turn':
-        return `${capital(waiter)} took its turn (run ${f.parentRunId}); its result goes on up to the parent (the gateway hands results back one level at a time).`;
+        return `${capital(waiter)} took its turn; its result goes on up to the parent (the gateway hands results back one level at a time).`;
       case 'no-longer-waiting':
         return `${capital(waiter)} no longer waits on a running subagent: it takes its turn once the gateway has delivered ${plan.subagentLabel}'s result to it (on openclaw 2026.9.6 within about a minute of an abort), and the parent gets ${waiter}'s result after that.`;
       case 'still-waiting':
@@ -335,7 +336,7 @@ function parentWords(f: FamilyRecoveryResult, read: boolean, plan: FamilyRecover
     }
   switch (f.parentAfter) {
     case 'took-its-turn':
-      return `The parent took its turn (run ${f.parentRunId}).`;
+      return 'The parent took its turn.';
     case 'no-longer-waiting':
       return "The parent no longer waits on a running subagent: it takes its turn once the gateway has delivered the subagent's result to it (on openclaw 2026.9.6 within about a minute of an abort; the task ledger shows that delivery pending meanwhile).";
     case 'still-waiting':

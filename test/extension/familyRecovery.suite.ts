@@ -269,7 +269,9 @@ describe('Recover Session on a parent waiting on a wedged subagent', function ()
     assert.equal(msgs.said.length, 1, JSON.stringify(msgs.said));
     // The outcome is the subagent's: the parent itself was not freed (nor touched), and the headline says whose it is.
     assert.ok(msgs.said[0].startsWith(`Recover ${parent}: its subagent ${childLabel} freed — `), msgs.said[0]);
-    assert.ok(msgs.said[0].includes(`The subagent (${child}): freed by aborting the run`), msgs.said[0]);
+    assert.ok(msgs.said[0].includes(`The subagent ${childLabel}: freed by aborting the run`), msgs.said[0]);
+    // Operator words: the subagent by its label; its key (a UUID) stays in the details and the audit trail.
+    assert.doesNotMatch(msgs.said[0], /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i, msgs.said[0]);
     const entries = a.auditEntries().slice(audited);
     assert.ok(entries.some((e) => e.session === child && e.call === 'sessions.abort' && e.outcome === 'freed'));
     assert.ok(!entries.some((e) => e.session === parent && e.call !== 'recover'), JSON.stringify(entries));

@@ -404,7 +404,7 @@ describe('recovering a parent that waits on a hung subagent', { timeout: 30_000 
     assert.equal(report.family?.parentRunId, 'parent-turn');
     assert.match(
       report.summary,
-      /^the parent has no run of its own: it waits on research, which is running .*The subagent \(agent:main:subagent:1111\): freed by aborting the run \(step 1 of 3\).*The parent took its turn \(run parent-turn\)\.$/,
+      /^the parent has no run of its own: it waits on research, which is running .*The subagent research: freed by aborting the run \(step 1 of 3\).*The parent took its turn\.$/,
     );
     // The audit trail names the session each step acted on.
     assert.match(err.join(''), /"session":"agent:main:subagent:1111","call":"sessions\.abort","outcome":"freed"/);
@@ -560,7 +560,7 @@ describe('recovering a parent at the top of a nested wait (P → C → G, G’s 
     assert.equal(report.family?.parentRunId, 'child-turn');
     assert.match(
       report.summary,
-      /^the parent has no run of its own: it waits on research, which waits for its own subagent deep, which is running .*The subagent \(agent:main:subagent:3333\): freed by aborting the run \(step 1 of 3\).*Research took its turn \(run child-turn\); its result goes on up to the parent/,
+      /^the parent has no run of its own: it waits on research, which waits for its own subagent deep, which is running .*The subagent deep: freed by aborting the run \(step 1 of 3\).*Research took its turn; its result goes on up to the parent/,
     );
   });
 
