@@ -66,6 +66,9 @@ const STATE_WORDS: Partial<Record<LaneState, string>> = {
   'long-running': 'running for long (the gateway logged it long-running)',
 };
 
+/** Lanewatch's own no-progress signal was reached, whatever state won (a gateway diagnostic outranks it in the state). */
+const hasNoProgressFact = (s: LaneStatus): boolean => s.facts.some((f) => f.rule === 'lanewatch.no-progress');
+
 /** Sessions looked at to find what holds a waiting parent (the lane status walks its rows within the same bound). */
 const MAX_LOOKED_AT = 1_000;
 
@@ -93,14 +96,14 @@ export function planFamilyRecovery(
     chain.slice(0, MAX_WAIT_DEPTH).forEach((k, j) => queue.push({ key: k, via: chain.slice(0, j) }));
   });
   const seen = new Set([parent]);
-  const holding: Array<{ key: string; via: string[]; i: number; state: LaneState }> = [];
+  const holding: Array<{ key: string; via: string[]; i: number; state: LaneState; quiet: boolean }> = [];
   for (let i = 0; i < queue.length && i < MAX_LOOKED_AT; i++) {
     const { key, via } = queue[i];
     if (seen.has(key)) continue;
     seen.add(key);
     const s = statusOf(key);
     // A run holds the subagent's lane: recovering it is what ends the parent's wait (a stale row holds nothing).
-    if (isBusyLane(s.state)) holding.push({ key, via, i, state: s.state });
+    if (isBusyLane(s.state)) holding.push({ key, via, i, state: s.state, quiet: hasNoProgressFact(s) });
     else if (via.length + 1 < MAX_WAIT_DEPTH)
       for (const k of s.waitingOn ?? []) queue.push({ key: k, via: [...via, key] });
   }
@@ -108,14 +111,19 @@ export function planFamilyRecovery(
   // The most urgent first; among equals, the one found first (the parent's own subagents in the order it names them).
   holding.sort((a, b) => compareLaneStates(a.state, b.state) || a.i - b.i);
   const pick = holding[0];
-  const wedged = WEDGED_STATES.has(pick.state);
+  // The gateway's own "long-running" (it says so of a silent model call until its own abort threshold) does not hide
+  // that the run has sent nothing for longer than Lanewatch's no-progress limit: that is a wedge to the operator too.
+  const wedged = WEDGED_STATES.has(pick.state) || pick.quiet;
   const label = labelOf(pick.key);
   const viaLabels = pick.via.map(labelOf);
   const others = waiting.length - 1;
   const also = others ? ` (it also waits on ${others} other subagent${others === 1 ? '' : 's'})` : '';
   // "research", or nested "relay, which waits for its own subagent deep"
   const holder = [...viaLabels, label].join(', which waits for its own subagent ');
-  const state = STATE_WORDS[pick.state] ?? pick.state;
+  const state =
+    pick.quiet && !WEDGED_STATES.has(pick.state)
+      ? `${STATE_WORDS[pick.state] ?? pick.state} and has sent no event for longer than the no-progress limit`
+      : (STATE_WORDS[pick.state] ?? pick.state);
   return {
     parent,
     parentLabel: labelOf(parent),

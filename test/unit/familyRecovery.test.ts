@@ -86,6 +86,32 @@ describe('the plan: which session a recover of a waiting parent acts on', () => 
     );
   });
 
+  it('a subagent the gateway calls long-running whose run has sent nothing past the no-progress limit: called stuck, recommended', () => {
+    // 2026.9.6 logs a silent model call "long-running" (not stalled) until its own abort threshold; the state shows the
+    // gateway's word, and Lanewatch's own no-progress fact is kept beside it.
+    const quiet: LaneStatus = {
+      ...status('long-running'),
+      facts: [{ rule: 'lanewatch.no-progress', text: 'no event of the run for 95 s; …' }],
+    };
+    const p = planFamilyRecovery(
+      PARENT,
+      status('idle', [CHILD]),
+      (k) => (k === CHILD ? quiet : status('unknown')),
+      (k) => labels[k] ?? k,
+    )!;
+    assert.equal(p.wedged, true);
+    assert.match(
+      p.reason,
+      /which is running for long \(the gateway logged it long-running\) and has sent no event for longer than the no-progress limit; recovering the subagent first/,
+    );
+    assert.doesNotMatch(p.reason, /sees no sign that it is stuck/);
+    assert.equal(familyPick(p).items[0].label, 'Recover the stuck subagent research (recommended)');
+    // Long-running and still talking: not called stuck.
+    const talking = plan(status('idle', [CHILD]), { [CHILD]: 'long-running' })!;
+    assert.equal(talking.wedged, false);
+    assert.match(talking.reason, /\(Lanewatch sees no sign that it is stuck\)/);
+  });
+
   it('the parent itself when it waits on nothing, runs a turn of its own, or its subagents hold nothing any more', () => {
     assert.equal(plan(status('stuck'), {}), undefined, 'not waiting: the ordinary ladder');
     assert.equal(plan(status('running', [CHILD]), { [CHILD]: 'stuck' }), undefined, 'its own run holds it');
