@@ -37,6 +37,24 @@ describe('session row menus (package.json)', () => {
   }
 });
 
+describe('a parent waiting on its subagents (package.json)', () => {
+  // Its own state is idle (no run of its own), yet Recover is what frees it: the family recovery offers the subagent
+  // that holds it. The tree marks such rows `.waiting`; aborting the parent itself is not offered there.
+  const items = manifest.contributes.menus['view/item/context'];
+  const on = (command: string, contextValue: string) =>
+    items.filter((i) => i.command === command).some((i) => shows(i.when, contextValue));
+  it('offers Recover Session, not Abort, on a waiting row, verified or not', () => {
+    for (const contextValue of ['session.idle.waiting', 'session.idle.unverified.waiting', 'session.queued.waiting']) {
+      assert.equal(on('lanewatch.recoverSession', contextValue), true, `recover on ${contextValue}`);
+    }
+    for (const contextValue of ['session.idle.waiting', 'session.idle.unverified.waiting']) {
+      assert.equal(on('lanewatch.abortRun', contextValue), false, `abort on ${contextValue}`);
+      assert.equal(on('lanewatch.abortAndClearQueue', contextValue), false, `abort + clear on ${contextValue}`);
+    }
+    assert.equal(on('lanewatch.recoverSession', 'session.idle'), false, 'an idle row that waits on nothing');
+  });
+});
+
 describe('cron job and task row menus (package.json)', () => {
   const items = manifest.contributes.menus['view/item/context'];
   // The context values src/vscode/schedulerNodes.ts gives the rows, and what each row must (not) offer.
