@@ -685,7 +685,8 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     // The tooltip (facts, run, diagnostic line) is built in resolveTreeItem, on hover: building it for every
     // row at every refresh was a large part of the refresh cost on big fleets (bench/fleet.mjs profile).
     item.iconPath = new vscode.ThemeIcon(d.icon, d.color ? new vscode.ThemeColor(d.color) : undefined);
-    item.contextValue = `session.${d.status}${status.verified ? '' : '.unverified'}`;
+    // `.waiting`: no run of its own, held by its subagents; its menu offers Recover (which offers the subagent first).
+    item.contextValue = `session.${d.status}${status.verified ? '' : '.unverified'}${status.waitingOn?.length ? '.waiting' : ''}`;
     item.accessibilityInformation = { label: `${d.label}, ${d.description}` };
     return item;
   }

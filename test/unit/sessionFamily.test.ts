@@ -317,7 +317,11 @@ describe('Gateways tree: subagents under the session that spawned them', () => {
     assert.equal(parentItem.collapsibleState, TreeItemCollapsibleState.Collapsed);
     assert.equal(parentItem.description, 'waiting on research · 1 subagent: 1 no progress');
     assert.equal((parentItem.iconPath as any).id, 'debug-pause', 'the hung subagent’s icon on the parent');
-    assert.equal(parentItem.contextValue, 'session.idle', 'commands on the parent act on the parent');
+    assert.equal(
+      parentItem.contextValue,
+      'session.idle.waiting',
+      'idle, held by its subagent: its menu offers Recover',
+    );
 
     const kids = tree.getChildren(node(PARENT));
     assert.deepEqual(
