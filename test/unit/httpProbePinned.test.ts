@@ -38,10 +38,10 @@ describe('HTTP probe of a pinned wss:// gateway through a shared agent', () => {
   it('every probe checks the certificate again (no TLS session resumed), and every one is answered', async () => {
     // What VS Code's proxy support does to https.request: one agent of its own on every request.
     const shared = new https.Agent({ keepAlive: false });
-    https.request = ((...args: unknown[]) => {
+    https.request = (...args: unknown[]) => {
       const [target, options, cb] = args as [string, https.RequestOptions, () => void];
       return originalRequest(target, { ...options, agent: shared }, cb);
-    });
+    };
     try {
       for (const attempt of [1, 2, 3]) {
         const r = await probeHttpPath(url, '/readyz', { tlsFingerprint: FP, timeoutMs: 5_000 });
