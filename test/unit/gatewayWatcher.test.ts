@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describeConnection } from '../../src/report/describe';
 import { after, describe, it } from 'node:test';
 import { MemoryDeviceIdentityStore } from '../../src/gateway';
-import { GatewayWatcher, type WatcherChange } from '../../src/fleet/gatewayWatcher';
+import { GatewayWatcher, type WatcherChange, type WatcherOptions } from '../../src/fleet/gatewayWatcher';
 import { SUBAGENT_HANDBACK_MS } from '../../src/lanes/laneStatus';
 import { ScriptedGateway, waitFor } from '../support/scriptedGateway';
 
@@ -88,7 +88,7 @@ function fakeGateway(rows: () => any[], logLines: string[], opts: { searchMatche
   });
 }
 
-function watch(url: string) {
+function watch(url: string, extra: Partial<WatcherOptions> = {}) {
   const w = new GatewayWatcher({
     config: { name: 'gw', url, source: 'settings' },
     credentials: async () => ({ token: 't' }),
@@ -98,6 +98,7 @@ function watch(url: string) {
     log: () => {},
     pageSize: 2,
     pollIntervalMs: 60_000,
+    ...extra,
   });
   watchers.push(w);
   w.start();
@@ -517,19 +518,7 @@ describe('what a status reads, and when', () => {
     const rows: any[] = [{ key, sessionId: 's', status: 'done', hasActiveRun: false, activeRunIds: [] }];
     const { g } = await fakeGateway(() => rows, []);
     let skew = 0;
-    const w = new GatewayWatcher({
-      config: { name: 'gw', url: g.url, source: 'settings' },
-      credentials: async () => ({ token: 't' }),
-      identityStore: new MemoryDeviceIdentityStore(),
-      clientVersion: 'test',
-      requestTimeoutMs: 5000,
-      log: () => {},
-      pollIntervalMs: 60_000,
-      noProgressMs: () => 60_000,
-      now: () => Date.now() + skew,
-    });
-    watchers.push(w);
-    w.start();
+    const w = watch(g.url, { noProgressMs: () => 60_000, now: () => Date.now() + skew });
     await change(w, () => w.isSynced() && w.laneStatus(key).state === 'idle');
     skew = 5 * 60_000; // five minutes connected
     const active = { key, sessionId: 's', status: 'running', hasActiveRun: true, startedAt: Date.now() + skew };
