@@ -297,7 +297,8 @@ const GATEWAY_LANES = {
   ],
   'gateway-legacy': [
     { nice: 0, jobs: [['2026.3.24', 'oracle', 'protocol3', 'transcript', 'realGateway', 'faults', 'fleet', 'remote']] },
-    { nice: 10, jobs: [['2026.4.26', 'transcript']] },
+    // health after transcript: as the last lane's leftover it ran after gatewayPrometheus and ended the stage.
+    { nice: 10, jobs: [['2026.4.26', 'transcript', 'health']] },
     // gatewayPrometheus here: the transcript lane is the stage's longest (381 s in CI), this one ended 160 s sooner.
     { nice: 10, delayS: 40, jobs: [['2026.4.26', 'oracle', 'realGateway', 'gatewayPrometheus']] },
     // When the `gateway` stage does not run it:
