@@ -3,11 +3,11 @@
 // by id so that a change on one gateway refreshes only that gateway's subtree (VS Code matches refreshed elements by
 // identity). Stuck, stalled and stale sessions sort first (a parent by the worse of its own and its subagents' states);
 // idle ones can be hidden (a parent stays while a subagent of it is not idle).
-import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { Fleet, FleetChange } from '../fleet/fleet';
 import type { GatewayWatcher } from '../fleet/gatewayWatcher';
-import { compareLaneStates, type LaneState, type LaneStatus } from '../lanes/laneStatus';
+import type { SessionRowView } from '../gateway';
+import { LANE_STATE_ORDER, type LaneState, type LaneStatus } from '../lanes/laneStatus';
 import {
   describeConnection,
   describeSession,
@@ -28,6 +28,7 @@ import {
 } from '../fleet/sessionFamily';
 import { msUntilDurationChanges } from '../protocol/duration';
 import { healthRowText } from '../fleet/gatewayHealth';
+import { RefreshSchedule } from './fleetTreeRefresh';
 import {
   isSchedulerNode,
   schedulerChildren,
@@ -39,24 +40,30 @@ import {
 /** How often the tree reads each gateway's process health while the view is visible (ms). */
 export const TREE_HEALTH_INTERVAL_MS = 5_000;
 
-/** VS Code's own debounce of onDidChangeTreeData (ExtHostTreeView); see queue(). */
-const VSCODE_DEBOUNCE_MS = 200;
-/** How long VS Code holds further fires after one, plus a margin for timer jitter; see queue(). */
-export const REFRESH_SPACING_MS = VSCODE_DEBOUNCE_MS + 10;
-/** A change of state that would wait longer than this for the end of that spacing goes out at once instead. */
-export const STATE_WAIT_MAX_MS = 70;
-/** A change of state this soon after such a fire goes out at once too: VS Code then shows both at most this much later. */
-export const STATE_JOIN_MS = 100;
+/**
+ * How long what the tree derived for a row is kept at most, though no change was reported for it. Every input of a
+ * row's status is reported by the watcher when it changes (and a change by time alone says when it comes), so this only
+ * bounds what a missed report would leave on screen.
+ */
+const ROW_STATE_MAX_AGE_MS = 30_000;
+/** A session row's status and what the tree shows of it (see FleetTreeProvider.rowStates). */
+interface RowState {
+  status: LaneStatus;
+  /** Date.now() from which the entry is made again. */
+  until: number;
+  /** The row's family view (undefined: none); not there until first asked for. */
+  view?: FamilyView;
+  /** The row's words with coarse ages, made at most once until `until`. */
+  shown?: SessionDescription;
+}
 /** States the view's badge counts. */
 const NEEDS_ATTENTION: ReadonlySet<LaneState> = new Set(['stuck', 'stalled', 'stale', 'no-progress']);
-/** How long a clock tick waits for a refresh it can join before it fires alone. */
-const TICK_RIDE_MS = 250;
 /** After VS Code asks for a row's tooltip (the pointer rests on it), its clock is held this long: see tick(). */
 export const HOVER_HOLD_MS = 30_000;
 
 /**
  * What a session row shows apart from its age: a change here is worth a refresh. It starts with the row's state (its
- * lane state, queue count and icon, which for a parent is its worst subagent's): a change there is not held back.
+ * lane state, queue count and icon, which for a parent is its worst subagent's), which the view's badge counts.
  */
 function shownSignature(d: SessionDescription): string {
   const state = `${d.status}\u0000${d.lane.queued}\u0000${d.icon}`;
@@ -91,14 +98,11 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   private readonly nodes = new Map<string, FleetNode>();
   private readonly sub: { dispose(): void };
   private hideIdle = false;
-  private readonly pending = new Set<FleetNode | undefined>();
-  private flushTimer?: NodeJS.Timeout;
-  private lastFlush = -Infinity;
-  /** When a change of state went out inside VS Code's hold of the fire before it (see queue()); reset by a fire after. */
-  private stateFireAt?: number;
-  /** Rows whose state changed, going out at once on their own (see queueState()). */
-  private readonly early = new Set<FleetNode>();
-  private earlyTimer?: NodeJS.Timeout;
+  /** When the tree fires, and which nodes each fire names (fleetTreeRefresh.ts). */
+  private readonly schedule = new RefreshSchedule<FleetNode>((nodes) => {
+    this.emitter.fire(nodes);
+    this.armTick();
+  });
 
   constructor(private readonly fleet: Fleet) {
     this.sub = fleet.onDidChange((c) => this.onFleetChange(c));
@@ -118,93 +122,14 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     this.nodes.set(n.id, n);
     return n;
   }
-
-  /**
-   * When the tree fires. VS Code's extension host debounces onDidChangeTreeData itself (ExtHostTreeView:
-   * Event.debounce(…, 200, leading=true)): the first fire after 200 ms without one is refreshed at once; a fire within
-   * 200 ms of the previous one restarts that timer and is refreshed only when it runs out. So fires less than 200 ms
-   * apart, kept up under load, held VS Code off until a lull (bench/fleet.mjs: p95 1.2–2.8 s from event to VS Code's
-   * refresh with fires every 100 ms). One timer for the whole tree, one fire for every node in a batch.
-   *
-   * - Quiet tree (no fire in the last REFRESH_SPACING_MS): a change fires on the next macrotask (the changes of one
-   *   socket read go out together), and VS Code refreshes at once.
-   * - Otherwise it waits for the end of that spacing and goes out with everything else that waited, landing on VS
-   *   Code's leading edge again. That is how words-only changes, the Lanes, Cron and Tasks rows, the clock and the
-   *   gateways' counts and order share one refresh per spacing, whatever the burst.
-   * - A change of state goes out at once in some cases: see queueState().
-   */
-  private queue(node: FleetNode | undefined): void {
-    this.pending.add(node);
-    const now = performance.now();
-    const due = Math.max(now, this.lastFlush + REFRESH_SPACING_MS);
-    if (this.flushTimer && this.flushDue <= due) return;
-    clearTimeout(this.flushTimer);
-    this.flushDue = due;
-    this.flushTimer = setTimeout(() => this.flush(), Math.max(0, due - now));
-  }
-  private flushDue = 0;
-
-  /**
-   * A change of state (running ↔ idle, → stalled/stuck/stale, the queue count) of `rows`. When waiting for the end of
-   * the spacing would take more than STATE_WAIT_MAX_MS, the rows go out at once, named on their own: the provider's
-   * fire, and the view's badge set on it (extension.ts; VS Code does not debounce the badge), carry the change within
-   * milliseconds. VS Code shows those rows 200 ms after this fire (its own timer), later than waiting would have for
-   * most of them: the price of the provider's promptness (bench/README.md has both figures). Naming the rows alone
-   * keeps VS Code's refresh of them to those rows; their gateway's counts and order (`batch`) go with the next batch.
-   * The batch then waits for the end of this fire's spacing, so VS Code's timer is not restarted by it, and so does
-   * any later change of state, unless it comes within STATE_JOIN_MS of the first early fire (VS Code then shows the
-   * rows of both that much later). Rows not shown yet cannot be named alone: their gateway goes at once instead.
-   */
-  private queueState(rows: FleetNode[], batch: FleetNode | undefined): void {
-    const now = performance.now();
-    const spacingEnd = this.lastFlush + REFRESH_SPACING_MS;
-    const goNow =
-      now < spacingEnd &&
-      (this.stateFireAt === undefined ? spacingEnd - now > STATE_WAIT_MAX_MS : now - this.stateFireAt <= STATE_JOIN_MS);
-    if (!goNow || !rows.length) return this.queue(batch);
-    for (const r of rows) this.early.add(r);
-    if (batch && !rows.includes(batch)) this.pending.add(batch);
-    this.earlyTimer ??= setTimeout(() => this.flushEarly(), 0);
-  }
-
-  private flushEarly(): void {
-    this.earlyTimer = undefined;
-    if (!this.early.size) return;
-    const now = performance.now();
-    this.stateFireAt = now - this.lastFlush < VSCODE_DEBOUNCE_MS ? (this.stateFireAt ?? now) : undefined;
-    this.lastFlush = now;
-    const rows = [...this.early];
-    this.early.clear();
-    for (const r of rows) this.pending.delete(r); // refreshed now with all they show
-    this.statuses.clear();
-    this.views.clear();
-    this.emitter.fire(rows);
-    // The batch (counts, order, words) waits for the end of this fire's spacing: sooner would restart VS Code's timer.
-    if (this.pending.size) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-      this.queue(this.pending.values().next().value);
-    }
-  }
-
-  private flush(): void {
-    this.flushTimer = undefined;
-    clearTimeout(this.rideTimer);
-    this.rideTimer = undefined;
-    const now = performance.now();
-    // A fire while VS Code still holds the last one can only follow an early fire (see queueState()).
-    this.stateFireAt = now - this.lastFlush < VSCODE_DEBOUNCE_MS ? (this.stateFireAt ?? now) : undefined;
-    this.lastFlush = now;
-    const all = this.pending.has(undefined);
-    const nodes = [...this.pending, ...this.early];
-    this.pending.clear();
-    this.early.clear();
-    this.statuses.clear();
-    this.views.clear();
-    // One fire for the whole batch: VS Code refreshes the first fire after a lull at once but holds any further fire
-    // for 200 ms, so one fire per gateway node delayed every gateway but the first.
-    this.emitter.fire(all ? undefined : (nodes as FleetNode[]));
-    this.armTick();
+  /** Session nodes by gateway and key: a refresh looks up thousands, without building each id. */
+  private readonly sessionNodesBy = new Map<string, Map<string, FleetNode>>();
+  private sessionNodeOf(gateway: string, key: string): FleetNode {
+    let m = this.sessionNodesBy.get(gateway);
+    if (!m) this.sessionNodesBy.set(gateway, (m = new Map<string, FleetNode>()));
+    let n = m.get(key);
+    if (!n) m.set(key, (n = this.node({ kind: 'session' as const, id: `session:${gateway}:${key}`, gateway, key })));
+    return n;
   }
 
   private visible = false;
@@ -221,10 +146,13 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     if (change.what === 'gateways') {
       if (this.visible) this.setVisible(true);
       this.nodes.clear();
+      this.sessionNodesBy.clear();
       this.shown.clear();
       this.ticking.clear();
       this.held.clear();
-      this.queue(undefined);
+      this.rowStates.clear();
+      this.families.clear();
+      this.schedule.structure(undefined);
       return;
     }
     if (change.what === 'logs') return;
@@ -232,49 +160,60 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       // A new read of the jobs or the ledger: only the two roots (and what is open under them) are redrawn.
       for (const id of [`cron:${change.gateway}`, `tasks:${change.gateway}`]) {
         const root = this.nodes.get(id);
-        if (root) this.queue(root);
+        if (root) this.schedule.ride(root);
       }
       return;
     }
     const watcher = this.fleet.gateway(change.gateway);
-    this.statuses.delete(change.gateway);
-    this.views.delete(change.gateway);
-    if (change.what !== 'sessions' || !change.keys) this.families.delete(change.gateway);
+    // What the tree derived for the gateway's rows stays until the watcher says what changed: its connection, its agents
+    // or its whole list (a resync, a new status rule) drop all of it, a row's change that row and the rows above it.
+    // The lanes table and the process health are in no row's status.
+    if (change.what === 'connection' || change.what === 'agents' || (change.what === 'sessions' && !change.keys)) {
+      this.families.delete(change.gateway);
+      this.rowStates.delete(change.gateway);
+    }
     const gatewayNode = this.nodes.get(`gw:${change.gateway}`);
-    // The connection or the agents changed: the gateway row's state. The lanes and health are words.
+    // The connection or the agents changed: the gateway row's state, and what is under it.
     if (change.what === 'connection' || change.what === 'agents')
-      return gatewayNode ? this.queueState([gatewayNode], gatewayNode) : this.queue(undefined);
+      return gatewayNode ? this.schedule.changed(gatewayNode) : this.schedule.structure(undefined);
     if (change.what === 'sessions' && change.keys && watcher) {
       // Fire only when something a row shows changed (state, queue, outcome, label, and for a parent its subagents').
       const shown = this.shownOf(change.gateway);
-      let changed = false;
-      // The rows whose state changed, when each is shown (else the gateway's whole list is what changed).
-      let stateRows: FleetNode[] | undefined;
       const family = this.familyOf(watcher, change.keys);
       const keys = new Set(change.keys);
       for (const key of change.keys)
         for (let p = family.parentOf(key), n = 0; p !== undefined && n < 64; p = family.parentOf(p), n++) keys.add(p);
+      const states = this.rowStates.get(change.gateway);
+      for (const key of keys) states?.delete(key);
+      const now = Date.now();
+      let changed = false;
       for (const key of keys) {
         const row = watcher.session(key);
-        const sig = row ? shownSignature(this.describe(watcher, key, 0, { tooltip: false })) : undefined;
+        const sig = row ? shownSignature(this.shownRow(watcher, key, now).d) : undefined;
         const before = shown.get(key);
-        if (before !== sig) changed = true;
-        if (before !== sig && stateChanged(before, sig)) {
-          const node = this.nodes.get(`session:${change.gateway}:${key}`);
-          stateRows ??= [];
-          stateRows.push(node && before !== undefined && sig !== undefined ? node : gatewayNode!);
-        }
         if (sig === undefined) shown.delete(key);
         else shown.set(key, sig);
+        if (before === sig) continue;
+        changed = true;
+        const node = this.sessionNodesBy.get(change.gateway)?.get(key);
+        // A shown row goes alone (its gateway's counts and order follow); one that came or went changes its gateway's
+        // list, and so does any change while idle sessions are hidden (the row may leave or join it). A subagent never
+        // shown (its parent closed) shows only through its parent's row, which is among the keys.
+        if (node && before !== undefined && sig !== undefined) {
+          this.schedule.changed(node, gatewayNode);
+          if (this.hideIdle) this.schedule.structure(gatewayNode);
+        } else if (node || family.parentOf(key) === undefined) this.schedule.structure(gatewayNode);
       }
-      if (!changed) return;
-      if (stateRows && gatewayNode) return this.queueState([...new Set(stateRows)], gatewayNode);
+      if (changed && gatewayNode) this.schedule.counted(gatewayNode);
+      return;
     }
     if (change.what === 'lanes') {
       const lanes = this.nodes.get(`lanes:${change.gateway}`);
-      if (lanes) return this.queue(lanes);
+      if (lanes) return this.schedule.ride(lanes);
     }
-    this.queue(gatewayNode);
+    // The process health: words on the gateway's own row, which only a re-read of the gateway redraws.
+    if (change.what === 'health' && gatewayNode) return this.schedule.counted(gatewayNode);
+    this.schedule.structure(gatewayNode);
   }
 
   /** The signature of each session row as last computed, per gateway: what a refresh would change. */
@@ -300,51 +239,93 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
           break;
         }
       }
-    if (!f) this.families.set(watcher.name, (f = buildSessionFamily(watcher.sessionRows())));
+    if (!f) {
+      this.families.set(watcher.name, (f = buildSessionFamily(watcher.sessionRows())));
+      this.rowStates.delete(watcher.name);
+    }
     return f;
   }
-  /** Family views computed for the current refresh (a parent's roll-up reads its subagents' statuses). */
-  private readonly views = new Map<string, Map<string, FamilyView | undefined>>();
-  private familyViewOf(watcher: GatewayWatcher, key: string): FamilyView | undefined {
-    const family = this.familyOf(watcher);
-    if (!family.childCount && !family.declaredParentOf(key)) return undefined;
-    let m = this.views.get(watcher.name);
-    if (!m) this.views.set(watcher.name, (m = new Map<string, FamilyView | undefined>()));
-    if (!m.has(key))
-      m.set(
-        key,
-        familyView(
-          family,
-          watcher.session(key),
-          key,
-          this.statusOf(watcher, key),
-          (k) => this.statusOf(watcher, k),
-          (k) => sessionLabel(watcher.session(k), k),
-        ),
-      );
-    return m.get(key);
+  /**
+   * What the tree derived for each session row, per gateway, kept across refreshes: a refresh of a gateway re-reads
+   * 2,000 rows, and recomputing each one's status, family roll-up and words every time was most of the extension's
+   * share of a refresh (bench/fleet.mjs). An entry goes when the watcher reports a change of its row or of a row below
+   * it (onFleetChange), when its gateway's connection, agents, list or family change, and by itself at `until`: when
+   * its status changes by time alone (the lane status says when), when its age text next changes, or, read later than
+   * ROW_STATE_MAX_AGE_MS after it was made, in case something changed that no change reported.
+   */
+  private readonly rowStates = new Map<string, Map<string, RowState>>();
+  private rowState(watcher: GatewayWatcher, key: string, now = Date.now(), m = this.rowStatesOf(watcher)): RowState {
+    let r = m.get(key);
+    if (!r || now >= r.until) {
+      const status = watcher.laneStatus(key);
+      // Only a threshold still ahead changes the status: a run past "no progress" keeps its noProgressAt, and an entry
+      // that ran out at once would be made again, and its row rebuilt, at every read.
+      const ahead = (at: number | undefined) => (at !== undefined && at > now ? at : Infinity);
+      r = {
+        status,
+        until: Math.min(ahead(status.noProgressAt), ahead(status.changesAt), now + ROW_STATE_MAX_AGE_MS),
+      };
+      m.set(key, r);
+    }
+    return r;
   }
-  private describe(
+  private rowStatesOf(watcher: GatewayWatcher): Map<string, RowState> {
+    let m = this.rowStates.get(watcher.name);
+    if (!m) this.rowStates.set(watcher.name, (m = new Map<string, RowState>()));
+    return m;
+  }
+  private statusOf(watcher: GatewayWatcher, key: string): LaneStatus {
+    return this.rowState(watcher, key).status;
+  }
+  private familyViewOf(
+    watcher: GatewayWatcher,
+    key: string,
+    r = this.rowState(watcher, key),
+    family = this.familyOf(watcher),
+  ): FamilyView | undefined {
+    if (!family.declaredParentOf(key) && !family.childrenOf(key).length) {
+      // A session with no parent, no subagents, nothing it waits on and no lineage on its row has an empty view, which
+      // shows as no view at all: most rows of a gateway with subagents, skipped at every refresh.
+      if (!family.childCount) return undefined;
+      const row = watcher.session(key);
+      if (typeof row?.spawnDepth !== 'number' && !row?.subagentRole && !r.status.waitingOn?.length) return undefined;
+    }
+    if (!('view' in r)) {
+      let until = r.until;
+      r.view = familyView(
+        family,
+        watcher.session(key),
+        key,
+        r.status,
+        (k) => {
+          // The roll-up is as good as the statuses it read: it is made again when one of them runs out.
+          const below = this.rowState(watcher, k);
+          until = Math.min(until, below.until);
+          return below.status;
+        },
+        (k) => sessionLabel(watcher.session(k), k),
+      );
+      r.until = until;
+    }
+    return r.view;
+  }
+  /** The row's words as the tree shows them (coarse ages), kept until its age text next changes. */
+  private shownRow(
     watcher: GatewayWatcher,
     key: string,
     now: number,
-    opts: { tooltip?: boolean; coarseAge?: boolean },
-  ): SessionDescription {
-    return describeSession(watcher.session(key), key, this.statusOf(watcher, key), now, {
-      ...opts,
-      family: this.familyViewOf(watcher, key),
+    r = this.rowState(watcher, key, now),
+  ): { d: SessionDescription; fresh: boolean } {
+    if (r.shown) return { d: r.shown, fresh: false };
+    const d = describeSession(watcher.session(key), key, r.status, now, {
+      tooltip: false,
+      coarseAge: true,
+      family: this.familyViewOf(watcher, key, r),
       labelOf: (k) => sessionLabel(watcher.session(k), k),
     });
-  }
-
-  /** Lane statuses computed for the current refresh: each session's status once per refresh, not once per use. */
-  private readonly statuses = new Map<string, Map<string, LaneStatus>>();
-  private statusOf(watcher: GatewayWatcher, key: string): LaneStatus {
-    let m = this.statuses.get(watcher.name);
-    if (!m) this.statuses.set(watcher.name, (m = new Map<string, LaneStatus>()));
-    let s = m.get(key);
-    if (!s) m.set(key, (s = watcher.laneStatus(key)));
-    return s;
+    r.shown = d;
+    if (d.lane.since !== undefined) r.until = Math.min(r.until, now + msUntilDurationChanges(now - d.lane.since, true));
+    return { d, fresh: true };
   }
 
   // ---------------------------------------------------------------- live time
@@ -361,7 +342,20 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   private readonly ticking = new Map<FleetNode, number>();
   /** Rows whose tooltip was asked for, with when the hold ends. */
   private readonly held = new Map<FleetNode, number>();
-  private rideTimer?: NodeJS.Timeout;
+
+  /**
+   * A row's text next changes at `at`: re-arms the clock only when that is sooner than its timer (a refresh sets this
+   * for thousands of rows; a timer that runs early finds nothing due and re-arms).
+   */
+  private tickAt(node: FleetNode, at: number): void {
+    this.ticking.set(node, at);
+    const due = Math.max(at, this.held.get(node) ?? 0);
+    if (this.tickTimer && this.tickDue <= due) return;
+    clearTimeout(this.tickTimer);
+    this.tickDue = due;
+    this.tickTimer = setTimeout(() => this.tick(), Math.max(0, due - Date.now()));
+    this.tickTimer.unref?.();
+  }
 
   private armTick(): void {
     if (!this.ticking.size) return;
@@ -384,16 +378,10 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       if (heldUntil > now || due > now + 20) continue;
       this.held.delete(n);
       this.ticking.delete(n); // added back by getTreeItem when VS Code rebuilds the row
-      if (this.nodes.get(n.id) === n) this.pending.add(n);
+      // The row rides along with the next fire for a change, if one comes soon; only a quiet tree fires for the clock
+      // alone (every fire holds VS Code's refresh, so a fire of its own per tick would make the next change wait).
+      if (this.nodes.get(n.id) === n) this.schedule.ride(n);
     }
-    // The rows ride along with the next refresh for a change if one comes within TICK_RIDE_MS; only a quiet tree
-    // fires for the clock alone. Every fire holds the refresh slot for REFRESH_SPACING_MS, so a fire of its own per
-    // tick would make the next change of state wait behind it.
-    if (this.pending.size && !this.flushTimer && !this.rideTimer)
-      this.rideTimer = setTimeout(() => {
-        this.rideTimer = undefined;
-        if (this.pending.size) this.queue(this.pending.values().next().value);
-      }, TICK_RIDE_MS);
     this.armTick();
   }
 
@@ -403,14 +391,14 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   }
 
   refresh(): void {
-    this.queue(undefined);
+    this.schedule.structure(undefined);
   }
 
   /** The node of a session, for TreeView.reveal (from a log line's link); undefined when not listed. */
   sessionNode(gateway: string, key: string): FleetNode | undefined {
     const watcher = this.fleet.gateway(gateway);
     if (!watcher?.session(key)) return undefined;
-    return this.node({ kind: 'session' as const, id: `session:${gateway}:${key}`, gateway, key });
+    return this.sessionNodeOf(gateway, key);
   }
 
   getParent(element: FleetNode): FleetNode | undefined {
@@ -504,7 +492,7 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
 
   /**
    * The view's badge: sessions that need someone (stuck, stalled, stale, no progress), over every gateway, or
-   * undefined when none do. Read after each refresh; the statuses are the ones that refresh computed.
+   * undefined when none do. Read on each fire; the statuses are the ones the tree keeps (see rowStates).
    */
   attentionBadge(): { value: number; tooltip: string } | undefined {
     let n = 0;
@@ -527,28 +515,27 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
    */
   private sessionNodes(watcher: GatewayWatcher, agentId: string | undefined, parentKey?: string): FleetNode[] {
     const family = this.familyOf(watcher);
-    const members =
-      parentKey !== undefined
-        ? family.childrenOf(parentKey).flatMap((key) => {
-            const row = watcher.session(key);
-            return row ? [{ row, status: this.statusOf(watcher, key) }] : [];
-          })
-        : this.sessionsOf(watcher, agentId).filter((s) => family.parentOf(s.row.key) === undefined);
-    return members
-      .map((s) => {
-        const view = this.familyViewOf(watcher, s.row.key);
-        return { ...s, shownState: rolledUpState(s.status.state, view), waiting: !!view?.waitingOn?.length };
-      })
-      .filter((s) => !this.hideIdle || s.shownState !== 'idle' || s.waiting)
-      .sort((a, b) => compareLaneStates(a.shownState, b.shownState) || (b.row.updatedAt ?? 0) - (a.row.updatedAt ?? 0))
-      .map((s) =>
-        this.node({
-          kind: 'session' as const,
-          id: `session:${watcher.name}:${s.row.key}`,
-          gateway: watcher.name,
-          key: s.row.key,
-        }),
-      );
+    const members: Array<{ key: string; rank: number; updatedAt: number }> = [];
+    const states = this.rowStatesOf(watcher);
+    const now = Date.now();
+    const add = (row: SessionRowView) => {
+      const r = this.rowState(watcher, row.key, now, states);
+      const view = this.familyViewOf(watcher, row.key, r, family);
+      const shownState = rolledUpState(r.status.state, view);
+      if (this.hideIdle && shownState === 'idle' && !view?.waitingOn?.length) return;
+      members.push({ key: row.key, rank: LANE_STATE_ORDER.indexOf(shownState), updatedAt: row.updatedAt ?? 0 });
+    };
+    if (parentKey !== undefined)
+      for (const key of family.childrenOf(parentKey)) {
+        const row = watcher.session(key);
+        if (row) add(row);
+      }
+    else
+      for (const row of watcher.sessionRows())
+        if ((!agentId || !row.agentId || row.agentId === agentId) && family.parentOf(row.key) === undefined) add(row);
+    // compareLaneStates, then the most recently updated first.
+    members.sort((a, b) => a.rank - b.rank || b.updatedAt - a.updatedAt);
+    return members.map((m) => this.sessionNodeOf(watcher.name, m.key));
   }
 
   getTreeItem(element: FleetNode): vscode.TreeItem {
@@ -589,9 +576,8 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       if (snap.nextRetryAt !== undefined && snap.state !== 'connected') {
         // A countdown shows whole seconds, floored: its text changes when the time left crosses the next second down.
         const left = snap.nextRetryAt - Date.now();
-        this.ticking.set(element, Date.now() + (left > 0 ? left % 1_000 || 1_000 : 1_000));
+        this.tickAt(element, Date.now() + (left > 0 ? left % 1_000 || 1_000 : 1_000));
       } else this.ticking.delete(element);
-      this.armTick();
       return item;
     }
     if (element.kind === 'fix') {
@@ -651,29 +637,31 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
       item.contextValue = 'agent';
       return item;
     }
-    const status = this.statusOf(watcher, element.key);
     const row = watcher.session(element.key);
     const now = Date.now();
-    const d = this.describe(watcher, element.key, now, { tooltip: false, coarseAge: true });
-    if (row) {
+    const family = this.familyOf(watcher); // first: a family made anew drops the rows' states
+    const r = this.rowState(watcher, element.key, now);
+    const status = r.status;
+    const { d, fresh } = this.shownRow(watcher, element.key, now, r);
+    if (row && fresh) {
       // A row rebuilt for its clock can find its state changed by time alone (a quiet run turning "no progress"):
       // the gateway's counts and the badge then refresh too, as for any change of what a row shows.
       const shown = this.shownOf(element.gateway);
       const sig = shownSignature(d);
       const before = shown.get(element.key);
       shown.set(element.key, sig);
-      const gatewayNode = this.nodes.get(`gw:${element.gateway}`);
       if (before !== undefined && before !== sig) {
-        if (stateChanged(before, sig)) this.queueState([element], gatewayNode);
-        else this.queue(gatewayNode);
+        const gatewayNode = this.nodes.get(`gw:${element.gateway}`);
+        // The row is being redrawn now; a fire for it again carries the state to the view's badge.
+        if (stateChanged(before, sig)) this.schedule.changed(element, gatewayNode);
+        else if (gatewayNode) this.schedule.counted(gatewayNode);
       }
     }
     const since = d.lane.since;
-    if (since !== undefined) this.ticking.set(element, now + msUntilDurationChanges(now - since, true));
+    if (since !== undefined) this.tickAt(element, r.until);
     else this.ticking.delete(element);
-    this.armTick();
     // Subagents stay collapsed until opened: hundreds of them under one parent show as a count on its row.
-    const children = this.familyOf(watcher).childrenOf(element.key).length;
+    const children = family.childrenOf(element.key).length;
     const hasChildren =
       children > 0 && (!this.hideIdle || this.sessionNodes(watcher, undefined, element.key).length > 0);
     const item = new vscode.TreeItem(
@@ -684,11 +672,21 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
     item.description = d.description;
     // The tooltip (facts, run, diagnostic line) is built in resolveTreeItem, on hover: building it for every
     // row at every refresh was a large part of the refresh cost on big fleets (bench/fleet.mjs profile).
-    item.iconPath = new vscode.ThemeIcon(d.icon, d.color ? new vscode.ThemeColor(d.color) : undefined);
+    item.iconPath = this.icon(d.icon, d.color);
     // `.waiting`: no run of its own, held by its subagents; its menu offers Recover (which offers the subagent first).
     item.contextValue = `session.${d.status}${status.verified ? '' : '.unverified'}${status.waitingOn?.length ? '.waiting' : ''}`;
     item.accessibilityInformation = { label: `${d.label}, ${d.description}` };
     return item;
+  }
+
+  /** One ThemeIcon per icon and colour, shared by the rows that show it (a few kinds for thousands of rows). */
+  private readonly icons = new Map<string, Map<string, vscode.ThemeIcon>>();
+  private icon(id: string, color = ''): vscode.ThemeIcon {
+    let byColor = this.icons.get(id);
+    if (!byColor) this.icons.set(id, (byColor = new Map<string, vscode.ThemeIcon>()));
+    let icon = byColor.get(color);
+    if (!icon) byColor.set(color, (icon = new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined)));
+    return icon;
   }
 
   resolveTreeItem(item: vscode.TreeItem, element: FleetNode): vscode.TreeItem {
@@ -718,10 +716,8 @@ export class FleetTreeProvider implements vscode.TreeDataProvider<FleetNode>, vs
   }
 
   dispose(): void {
-    clearTimeout(this.flushTimer);
-    clearTimeout(this.earlyTimer);
+    this.schedule.dispose();
     clearTimeout(this.tickTimer);
-    clearTimeout(this.rideTimer);
     this.sub.dispose();
     this.emitter.dispose();
   }

@@ -5,7 +5,8 @@ import { after, describe, it } from 'node:test';
 import { MemoryDeviceIdentityStore } from '../../src/gateway';
 import { Fleet } from '../../src/fleet/fleet';
 import { reportFleet, summarizeFleet } from '../../src/report/fleetReport';
-import { FleetTreeProvider, HOVER_HOLD_MS, REFRESH_SPACING_MS, type FleetNode } from '../../src/vscode/fleetTree';
+import { FleetTreeProvider, HOVER_HOLD_MS, type FleetNode } from '../../src/vscode/fleetTree';
+import { REFRESH_SPACING_MS } from '../../src/vscode/fleetTreeRefresh';
 import { laneText } from '../../src/protocol/laneView';
 import { sessionLaneView } from '../../src/report/describe';
 import { TranscriptModel } from '../../src/transcript/transcript';
@@ -171,6 +172,46 @@ describe('Gateways tree: refreshes for what rows show', () => {
     assert.equal(changeFires.length, 1, `the row updates refreshed the tree too: ${JSON.stringify(fires)}`);
   });
 
+  it('a refresh after one row changed recomputes that row alone: the rest are kept (2,000 of them per gateway in the bench)', async () => {
+    const t = await setup(0);
+    const gateway = () => t.tree.getChildren().find((n) => n.kind === 'gateway')!;
+    // What VS Code does when a gateway is named: its item, then every row under it.
+    const reread = () => {
+      t.tree.getTreeItem(gateway());
+      return t.tree.getChildren(gateway()).map((n) => t.tree.getTreeItem(n).description);
+    };
+    reread();
+    const asked: string[] = [];
+    const laneStatus = t.watcher.laneStatus.bind(t.watcher);
+    t.watcher.laneStatus = (key: string) => {
+      asked.push(key);
+      return laneStatus(key);
+    };
+    reread();
+    assert.equal(asked.length, 0, `nothing changed, yet ${JSON.stringify(asked)} was recomputed`);
+    // The idle session starts a run.
+    t.g.broadcast({
+      type: 'event',
+      event: 'sessions.changed',
+      payload: {
+        sessionKey: IDLE,
+        phase: 'start',
+        session: { ...t.rows[1], status: 'running', hasActiveRun: true, startedAt: Date.now(), updatedAt: 30 },
+      },
+    });
+    // The fire that names it (read nothing before: that is VS Code's refresh, next).
+    await waitFor(
+      (l) => t.tree.onDidChangeTreeData(l),
+      (e: FleetNode | FleetNode[] | undefined) =>
+        (Array.isArray(e) ? e : [e]).some((n) => n?.kind === 'session' && n.key === IDLE) ? true : undefined,
+    );
+    // Only what the refresh asks counts (the watcher asks for running rows' statuses itself, for its own timers).
+    asked.length = 0;
+    const texts = reread();
+    assert.ok(texts.some((d) => /^running/.test(String(d))));
+    assert.ok(!asked.includes(HUNG), `the unchanged row was recomputed: ${JSON.stringify(asked)}`);
+  });
+
   it('the tree, the status bar summary, the transcript header and `status --json` agree on state, queue and age', async () => {
     const t = await setup();
     const now = Date.now();
@@ -257,6 +298,28 @@ describe('Gateways tree: refreshes for what rows show', () => {
     assert.match(String(item.description), /1 no progress/, JSON.stringify(item));
     // The view's badge counts it as needing attention.
     assert.deepEqual(t.tree.attentionBadge(), { value: 1, tooltip: '1 session needs attention' });
+  });
+
+  it('a row past "no progress" is rebuilt only when its text changes: its passed threshold arms no timer', async () => {
+    const t = await setup(0, 65_000, 1_000);
+    await waitFor(
+      (l) => t.tree.onDidChangeTreeData(l),
+      () => (/^no progress for \d+s$/.test(t.description(HUNG)) ? true : undefined),
+      5_000,
+    );
+    // Each fire naming the row: what it shows then. A rebuild that shows the same text was for nothing, and one under
+    // the pointer drops its tooltip (the UI test's hover of demo-wedged never got one while rows were rebuilt so).
+    const shown: string[] = [t.description(HUNG)];
+    const sub = t.tree.onDidChangeTreeData((e) => {
+      if ((Array.isArray(e) ? e : [e]).some((n) => !n || (n.kind === 'session' && n.key === HUNG)))
+        shown.push(t.description(HUNG));
+    });
+    disposables.push(sub);
+    await new Promise((r) => setTimeout(r, 3_000));
+    sub.dispose();
+    assert.ok(shown.length >= 2, `the row's age did not move in 3 s: ${JSON.stringify(shown)}`);
+    for (let i = 1; i < shown.length; i++)
+      assert.notEqual(shown[i], shown[i - 1], `rebuilt with nothing new: ${JSON.stringify(shown)}`);
   });
 
   it("a row whose clock finds its state changed by time refreshes the gateway's counts too", async () => {
