@@ -202,16 +202,19 @@ interface Step {
   result: unknown;
 }
 
-async function runNow(
-  api: SchedulerApi,
-  plan: SchedulerActionPlan,
-  settleMs: number,
-  now: () => number,
-  signal?: AbortSignal,
-): Promise<Step> {
-  const details: string[] = [];
+/** An action that waits for the scheduler to settle: its plan, and how long and by which clock it waits. */
+interface SettleStep {
+  api: SchedulerApi;
+  plan: SchedulerActionPlan;
+  settleMs: number;
+  now: () => number;
+  signal?: AbortSignal;
+}
+
+async function runNow({ api, plan, settleMs, now, signal }: SettleStep): Promise<Step> {
   const before = await findJob(api, plan.target);
   if (!before) return unknownJob(plan);
+  const details: string[] = [];
   const name = before.displayName || before.name;
   const t0 = now();
   const answer = await api.cronRun({ id: plan.target, mode: 'force' });
@@ -389,16 +392,10 @@ function unknownTask(plan: SchedulerActionPlan): Step {
   };
 }
 
-async function cancelTask(
-  api: SchedulerApi,
-  plan: SchedulerActionPlan,
-  settleMs: number,
-  now: () => number,
-  signal?: AbortSignal,
-): Promise<Step> {
-  const details: string[] = [];
+async function cancelTask({ api, plan, settleMs, now, signal }: SettleStep): Promise<Step> {
   const before = await getTask(api, plan.target);
   if (!before) return unknownTask(plan);
+  const details: string[] = [];
   const title = before.title || plan.label;
   if (TERMINAL.has(before.status))
     return {
@@ -521,13 +518,13 @@ export async function runSchedulerAction(
           const api = new SchedulerApi(connection);
           switch (plan.action) {
             case 'cron-run-now':
-              return report(await runNow(api, plan, settle, now, signal));
+              return report(await runNow({ api, plan, settleMs: settle, now, signal }));
             case 'cron-disable':
               return report(await setEnabled(api, plan, false));
             case 'cron-enable':
               return report(await setEnabled(api, plan, true));
             case 'task-cancel':
-              return report(await cancelTask(api, plan, settle, now, signal));
+              return report(await cancelTask({ api, plan, settleMs: settle, now, signal }));
             case 'task-retry':
               return report(await retryTask(api, plan));
           }

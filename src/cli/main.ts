@@ -65,17 +65,30 @@ export interface Parsed {
 
 const TOKEN_REFUSED =
   '--token is not accepted: other users can read command lines. Put the token in an environment variable and pass --token-env NAME';
-const FLAGS = new Set([
-  '--allow-plaintext',
-  '--json',
-  '--facts',
-  '--verbose',
-  '--yes',
-  '-y',
-  '--clear-queue',
-  '--now',
-  '--stop',
-  '--parent-itself',
+/** Options that take no value: each turns one switch on. */
+const FLAGS: ReadonlyMap<string, (out: Parsed) => void> = new Map([
+  ['--allow-plaintext', (o) => (o.fleet.allowPlaintext = true)],
+  ['--json', (o) => (o.json = true)],
+  ['--facts', (o) => (o.facts = true)],
+  ['--verbose', (o) => (o.fleet.verbose = true)],
+  ['--yes', (o) => (o.yes = true)],
+  ['-y', (o) => (o.yes = true)],
+  ['--clear-queue', (o) => (o.clearQueue = true)],
+  ['--now', (o) => (o.now = true)],
+  ['--stop', (o) => (o.stop = true)],
+  ['--parent-itself', (o) => (o.parentItself = true)],
+]);
+/** Options that take one number: the least it may be, and where it goes (seconds become milliseconds there). */
+const NUMBERS: ReadonlyMap<string, { min: number; set: (out: Parsed, n: number) => void }> = new Map([
+  ['--duration', { min: 1, set: (o, n) => (o.durationSeconds = n) }],
+  ['--wait-ms', { min: 100, set: (o, n) => (o.waitMs = n) }],
+  ['--reply-timeout-seconds', { min: 1, set: (o, n) => (o.replyTimeoutMs = n * 1000) }],
+  ['--connect-timeout-seconds', { min: 1, set: (o, n) => (o.connectTimeoutMs = n * 1000) }],
+  // Every request's answer, on the watcher's connection and the actions' (the extension's requestTimeoutSeconds).
+  ['--request-timeout-seconds', { min: 1, set: (o, n) => (o.fleet.requestTimeoutMs = n * 1000) }],
+  ['--threshold-seconds', { min: 1, set: (o, n) => (o.watch.thresholdMs = n * 1000) }],
+  ['--max-per-hour', { min: 0, set: (o, n) => (o.watch.maxActionsPerHour = n) }],
+  ['--cooldown-seconds', { min: 0, set: (o, n) => (o.watch.cooldownMs = n * 1000) }],
 ]);
 /** An option's name without its `=value`, which may be a secret: the only part of an option an error repeats. */
 const optionName = (a: string) => (a.startsWith('--') && a.includes('=') ? a.slice(0, a.indexOf('=')) : a);
@@ -141,6 +154,16 @@ export function parseArgs(argv: readonly string[]): Parsed {
       serveOption((out.serve ??= defaultServeArgs()), name, inline, value);
       continue;
     }
+    const flag = FLAGS.get(name);
+    if (flag) {
+      flag(out);
+      continue;
+    }
+    const numeric = NUMBERS.get(name);
+    if (numeric) {
+      numeric.set(out, number(numeric.min));
+      continue;
+    }
     switch (name) {
       case '--gateway':
         out.fleet.gateways.push({ url: value() });
@@ -178,75 +201,22 @@ export function parseArgs(argv: readonly string[]): Parsed {
         out.fleet.tlsFingerprint = fp;
         break;
       }
-      case '--allow-plaintext':
-        out.fleet.allowPlaintext = true;
-        break;
-      case '--json':
-        out.json = true;
-        break;
-      case '--facts':
-        out.facts = true;
-        break;
-      case '--verbose':
-        out.fleet.verbose = true;
-        break;
-      case '--yes':
-      case '-y':
-        out.yes = true;
-        break;
-      case '--clear-queue':
-        out.clearQueue = true;
-        break;
-      case '--now':
-        out.now = true;
-        break;
-      case '--stop':
-        out.stop = true;
-        break;
       case '--message':
         out.message = value();
         break;
-      case '--duration':
-        out.durationSeconds = number(1);
-        break;
       case '--out':
         out.out = value();
-        break;
-      case '--wait-ms':
-        out.waitMs = number(100);
-        break;
-      case '--reply-timeout-seconds':
-        out.replyTimeoutMs = number(1) * 1000;
-        break;
-      case '--connect-timeout-seconds':
-        out.connectTimeoutMs = number(1) * 1000;
         break;
       case '--no-progress-seconds':
         if (out.command !== 'serve' && out.command !== 'watch')
           throw new UsageError('--no-progress-seconds applies to serve and watch (long-running commands)');
         out.fleet.noProgressMs = number(0) * 1000;
         break;
-      case '--request-timeout-seconds':
-        // Every request's answer, on the watcher's connection and the actions' (the extension's requestTimeoutSeconds).
-        out.fleet.requestTimeoutMs = number(1) * 1000;
-        break;
       case '--states':
         out.watch.states = value()
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean);
-        break;
-      case '--threshold-seconds':
-        out.watch.thresholdMs = number(1) * 1000;
-        break;
-      case '--max-per-hour':
-        out.watch.maxActionsPerHour = number(0);
-        break;
-      case '--cooldown-seconds':
-        out.watch.cooldownMs = number(0) * 1000;
-        break;
-      case '--parent-itself':
-        out.parentItself = true;
         break;
       case '--subagents':
       case '--cron': {

@@ -288,36 +288,32 @@ export class FleetMetrics {
     reg.setContentType(contentType);
     const registers = [reg];
     const view = () => this.view;
-    const gauge = (
+    type Fill = (set: (labels: Labels, value: number) => void) => void;
+    // Every metric here is filled at each scrape: emptied, then given each value `fill` reads from the model.
+    const scraped = <M extends { reset(): void }>(
       name: string,
       help: string,
       labelNames: string[],
-      fill: (set: (labels: Labels, value: number) => void) => void,
-    ) =>
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          fill((labels, value) => this.set(labels, value));
-        },
-      });
-    type Fill = (set: (labels: Labels, value: number) => void) => void;
-    // A counter filled at each scrape. Also the gateway's counters, copied: they start over when the gateway
-    // restarts, which rate() and increase() handle.
+      fill: Fill,
+      put: (metric: M, labels: Labels, value: number) => void,
+    ) => ({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect(this: M) {
+        this.reset();
+        fill((labels, value) => put(this, labels, value));
+      },
+    });
+    const gauge = (name: string, help: string, labelNames: string[], fill: Fill) =>
+      new Gauge(scraped<Gauge>(name, help, labelNames, fill, (g, labels, value) => g.set(labels, value)));
+    // A counter: also the gateway's counters, copied; they start over when the gateway restarts, which rate() and
+    // increase() handle.
     const mirror = (name: string, help: string, labelNames: string[], fill: Fill) =>
-      new Counter({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          fill((labels, value) => this.inc(labels, Math.max(0, value)));
-        },
-      });
+      new Counter(
+        scraped<Counter>(name, help, labelNames, fill, (c, labels, value) => c.inc(labels, Math.max(0, value))),
+      );
     // `zeros`: label sets shown at 0 before their first event, so that increase() in an alert sees the first one.
     const counter = (name: string, help: string, labelNames: string[], tally: Tally, zeros?: () => Labels[]) =>
       mirror(name, help, labelNames, (set) => {

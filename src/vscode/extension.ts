@@ -26,6 +26,7 @@ import type { LogPreset } from '../logs/logRing';
 import { GatewayDetailsPanels } from './panels/gatewayDetailsPanel';
 import { TRANSCRIPT_VIEW_TYPE, TranscriptPanels } from './panels/transcriptPanel';
 import { createTestHooks, TEST_HOOKS_ENV, testHooksEnabled, type LanewatchTestHooks } from './testHooks';
+import { pickGateway } from './commands/pickGateway';
 
 /**
  * What `activate()` returns to other extensions: the fleet as `lanewatch status --json` reports it, and a signal when it
@@ -125,15 +126,9 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
   context.subscriptions.push(
     details,
     vscode.commands.registerCommand('lanewatch.showGatewayDetails', async (arg?: { gateway?: string }) => {
-      const name =
-        arg?.gateway ??
-        (activeFleet.gateways().length === 1
-          ? activeFleet.gateways()[0].name
-          : await vscode.window.showQuickPick(
-              activeFleet.gateways().map((g) => g.name),
-              { placeHolder: 'Details of which gateway?' },
-            ));
-      const watcher = name ? activeFleet.gateway(name) : undefined;
+      const watcher = arg?.gateway
+        ? activeFleet.gateway(arg.gateway)
+        : await pickGateway(activeFleet.gateways(), 'Details of which gateway?');
       if (watcher) details.show(watcher);
     }),
   );
@@ -145,17 +140,6 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     { capacity: Number.isInteger(maxLines) && maxLines >= 1_000 && maxLines <= 200_000 ? maxLines : 20_000 },
     revealSession,
   );
-  const pickGateway = async (placeHolder: string) => {
-    const all = activeFleet.gateways();
-    const name =
-      all.length === 1
-        ? all[0].name
-        : await vscode.window.showQuickPick(
-            all.map((g) => g.name),
-            { placeHolder },
-          );
-    return name ? activeFleet.gateway(name) : undefined;
-  };
   context.subscriptions.push(
     logs,
     revealed,
@@ -165,7 +149,9 @@ export function activate(context: vscode.ExtensionContext): LanewatchApi {
     vscode.commands.registerCommand(
       'lanewatch.openGatewayLogs',
       async (arg?: { kind?: string; gateway?: string; key?: string; preset?: LogPreset }) => {
-        const watcher = arg?.gateway ? activeFleet.gateway(arg.gateway) : await pickGateway('Logs of which gateway?');
+        const watcher = arg?.gateway
+          ? activeFleet.gateway(arg.gateway)
+          : await pickGateway(activeFleet.gateways(), 'Logs of which gateway?');
         if (!watcher) return;
         // From a session node: the lines about that session; from the lanes node: lane waits.
         const opts: LogTailShowOptions | undefined = arg?.preset

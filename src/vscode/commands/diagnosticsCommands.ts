@@ -10,6 +10,7 @@ import {
 } from '../../actions/diagnosticsExport';
 import type { ActionServices } from './commandHost';
 import { defaultProfileFolder } from './profileCommands';
+import { pickGateway } from './pickGateway';
 
 export interface DiagnosticsCommandArg {
   gateway?: string;
@@ -24,17 +25,9 @@ export function registerDiagnosticsCommands(actions: ActionServices, context: vs
   commands.register<DiagnosticsCommandArg>(
     EXPORT_DIAGNOSTICS_COMMAND,
     async (arg, run): Promise<DiagnosticsExportResult | undefined> => {
-      const all = fleet.gateways();
       const watcher = arg?.gateway
         ? fleet.gateway(arg.gateway)
-        : all.length === 1
-          ? all[0]
-          : (
-              await vscode.window.showQuickPick(
-                all.map((w) => ({ label: w.name, description: w.config.url, w })),
-                { placeHolder: 'Export the diagnostics of which gateway?' },
-              )
-            )?.w;
+        : await pickGateway(fleet.gateways(), 'Export the diagnostics of which gateway?');
       if (!watcher) return undefined;
       run.acting({ gateway: watcher.name, call: 'diagnostics export', title: `Diagnostics export of ${watcher.name}` });
       const hello = watcher.snapshot().hello;

@@ -5,22 +5,19 @@ import type { Fleet } from '../../fleet/fleet';
 import { tokenSecretKey } from '../../config/tokenSources';
 import type { GatewayWatcher } from '../../fleet/gatewayWatcher';
 import { CommandHost } from './commandHost';
+import { NO_GATEWAY_CONFIGURED, pickGateway } from './pickGateway';
 
 type GatewayArg = { gateway?: string } | undefined;
 
-async function pickGateway(fleet: Fleet, arg: GatewayArg, placeHolder: string): Promise<GatewayWatcher | undefined> {
+async function pickFleetGateway(
+  fleet: Fleet,
+  arg: GatewayArg,
+  placeHolder: string,
+): Promise<GatewayWatcher | undefined> {
   if (arg?.gateway) return fleet.gateway(arg.gateway);
   const all = fleet.gateways();
-  if (all.length === 1) return all[0];
-  if (all.length === 0) {
-    void vscode.window.showWarningMessage('Lanewatch: no gateway is configured. Run "Lanewatch: Add Gateway…" first.');
-    return undefined;
-  }
-  const picked = await vscode.window.showQuickPick(
-    all.map((g) => ({ label: g.name, description: g.config.url, watcher: g })),
-    { placeHolder },
-  );
-  return picked?.watcher;
+  if (all.length === 0) void vscode.window.showWarningMessage(NO_GATEWAY_CONFIGURED);
+  return pickGateway(all, placeHolder);
 }
 
 export function connectionReport(watcher: GatewayWatcher, fleet: Fleet): string {
@@ -104,7 +101,7 @@ export function registerGatewayCommands(
   });
 
   reg<GatewayArg>('lanewatch.setGatewayToken', async (arg) => {
-    const watcher = await pickGateway(fleet, arg, 'Set the token of which gateway?');
+    const watcher = await pickFleetGateway(fleet, arg, 'Set the token of which gateway?');
     if (!watcher) return;
     const token = await vscode.window.showInputBox({
       title: `Token for ${watcher.name}`,
@@ -120,14 +117,14 @@ export function registerGatewayCommands(
   });
 
   reg<GatewayArg>('lanewatch.reconnectGateway', async (arg) => {
-    const watcher = await pickGateway(fleet, arg, 'Reconnect which gateway?');
+    const watcher = await pickFleetGateway(fleet, arg, 'Reconnect which gateway?');
     if (!watcher) return;
     output.info(`[${watcher.name}] reconnect requested`);
     watcher.connection.reconnectNow();
   });
 
   reg<GatewayArg>('lanewatch.showConnectionReport', async (arg) => {
-    const watcher = await pickGateway(fleet, arg, 'Report on which gateway?');
+    const watcher = await pickFleetGateway(fleet, arg, 'Report on which gateway?');
     if (!watcher) return;
     output.info(`connection report\n${connectionReport(watcher, fleet)}`);
     output.show(true);

@@ -22,6 +22,7 @@ import {
 } from '../../actions/gatewayProfile';
 import type { GatewayWatcher } from '../../fleet/gatewayWatcher';
 import type { ActionServices } from './commandHost';
+import { NO_GATEWAY_CONFIGURED, pickGateway as pickFrom } from './pickGateway';
 
 /** From a gateway row (the tree passes its node), a test, or nothing (then a pick). */
 export interface ProfileCommandArg {
@@ -68,16 +69,10 @@ function versionNote(w: GatewayWatcher, kind: ProfileKind): string | undefined {
 
 async function pickGateway(actions: ActionServices, kind: ProfileKind): Promise<GatewayWatcher | undefined> {
   const all = actions.fleet.gateways();
-  if (all.length === 0) {
-    void vscode.window.showWarningMessage('Lanewatch: no gateway is configured. Run "Lanewatch: Add Gateway…" first.');
-    return undefined;
-  }
-  if (all.length === 1) return all[0];
-  const picked = await vscode.window.showQuickPick(
-    all.map((w) => ({ label: w.name, description: w.config.url, detail: versionNote(w, kind), w })),
-    { placeHolder: `${PROFILE_NOUNS[kind][0].toUpperCase()}${PROFILE_NOUNS[kind].slice(1)} of which gateway?` },
-  );
-  return picked?.w;
+  if (all.length === 0) void vscode.window.showWarningMessage(NO_GATEWAY_CONFIGURED);
+  return pickFrom(all, `${PROFILE_NOUNS[kind][0].toUpperCase()}${PROFILE_NOUNS[kind].slice(1)} of which gateway?`, {
+    detail: (w) => versionNote(w, kind),
+  });
 }
 
 async function pickDuration(): Promise<number | undefined> {

@@ -25,6 +25,7 @@ import { familyPick, runRecover, type FamilyChoice, type FamilyRecoveryPlan } fr
 import type { ActionReport } from '../../actions/actionReport';
 import type { RecoveryReport } from '../../actions/recovery';
 import type { ActionServices, CommandRun } from './commandHost';
+import { pickGateway } from './pickGateway';
 
 /** Arguments from tree nodes, or from tests (`assumeYes` is never passed by menus or the palette). */
 export interface SessionArg {
@@ -48,15 +49,7 @@ async function pickSession(
       void vscode.window.showWarningMessage('Lanewatch: no connected gateway.');
       return undefined;
     }
-    watcher =
-      all.length === 1
-        ? all[0]
-        : (
-            await vscode.window.showQuickPick(
-              all.map((g) => ({ label: g.name, description: g.config.url, g })),
-              { placeHolder: 'Which gateway?' },
-            )
-          )?.g;
+    watcher = await pickGateway(all, 'Which gateway?');
   }
   if (!watcher) return undefined;
   if (arg?.key) return { watcher, key: arg.key };

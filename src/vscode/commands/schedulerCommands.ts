@@ -15,6 +15,7 @@ import {
 import type { GatewayWatcher } from '../../fleet/gatewayWatcher';
 import type { SchedulerState } from '../../fleet/schedulerRead';
 import type { ActionServices } from './commandHost';
+import { pickGateway } from './pickGateway';
 
 /** From a tree row (its node), a test, or nothing (then picks). `assumeYes` skips the question (tests). */
 export interface SchedulerCommandArg {
@@ -75,14 +76,10 @@ const NONE_TEXT: Readonly<Record<SchedulerActionName, string>> = {
 };
 
 async function pickWatcher(actions: ActionServices, method: string, placeHolder: string) {
-  const offering = actions.fleet.gateways().filter((w) => w.snapshot().hello?.methods.has(method));
-  if (offering.length <= 1) return offering[0];
-  return (
-    await vscode.window.showQuickPick(
-      offering.map((w) => ({ label: w.name, description: w.config.url, w })),
-      { placeHolder },
-    )
-  )?.w;
+  return pickGateway(
+    actions.fleet.gateways().filter((w) => w.snapshot().hello?.methods.has(method)),
+    placeHolder,
+  );
 }
 
 export function registerSchedulerCommands(actions: ActionServices): void {

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { Fleet } from '../../fleet/fleet';
 import type { TranscriptPanels } from '../panels/transcriptPanel';
 import { CommandHost } from './commandHost';
+import { NO_GATEWAY_CONFIGURED, pickGateway } from './pickGateway';
 
 export interface TranscriptArg {
   gateway?: string;
@@ -18,21 +19,12 @@ async function pickTarget(
   let gateway = arg?.gateway;
   if (!gateway) {
     const all = fleet.gateways();
-    if (all.length === 0) {
-      void vscode.window.showWarningMessage(
-        'Lanewatch: no gateway is configured. Run "Lanewatch: Add Gateway…" first.',
-      );
-      return undefined;
-    }
-    gateway =
-      all.length === 1
-        ? all[0].name
-        : (
-            await vscode.window.showQuickPick(
-              all.map((g) => ({ label: g.name, description: `${g.config.url} · ${g.snapshot().state}` })),
-              { placeHolder: 'Transcript of a session on which gateway?' },
-            )
-          )?.label;
+    if (all.length === 0) void vscode.window.showWarningMessage(NO_GATEWAY_CONFIGURED);
+    gateway = (
+      await pickGateway(all, 'Transcript of a session on which gateway?', {
+        description: (g) => `${g.config.url} · ${g.snapshot().state}`,
+      })
+    )?.name;
   }
   if (!gateway) return undefined;
   if (arg?.key) return { gateway, key: arg.key };

@@ -8,6 +8,7 @@ import type { Fleet } from '../../fleet/fleet';
 import type { GatewayConfig } from '../../config/gatewaySettings';
 import type { GatewayWatcher } from '../../fleet/gatewayWatcher';
 import { CommandHost } from './commandHost';
+import { pickGateway } from './pickGateway';
 
 const CONSENT_KEY = 'lanewatch.plaintextConsent';
 const consentId = (c: GatewayConfig) => `${c.name}|${c.url}`;
@@ -52,13 +53,7 @@ export function registerTransportTrustCommands(
       void vscode.window.showInformationMessage(`Lanewatch: ${none}`);
       return undefined;
     }
-    if (candidates.length === 1) return candidates[0];
-    return (
-      await vscode.window.showQuickPick(
-        candidates.map((w) => ({ label: w.name, description: w.config.url, w })),
-        { placeHolder: 'Which gateway?' },
-      )
-    )?.w;
+    return pickGateway(candidates, 'Which gateway?');
   };
 
   const allow = async (watcher: GatewayWatcher, assumeYes: boolean): Promise<boolean> => {
