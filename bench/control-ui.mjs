@@ -26,13 +26,13 @@
 //               "running …" while a run is active and "idle …" after it
 // A run is a chat.send through the official client (@openclaw/gateway-client, via scripts/fixtures/seed-demo.mjs
 // connectOperator) on agent:main:bench-cui; its send time is taken just before the request goes out.
-import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { enterLoopbackNamespace } from './netns.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(benchDir, '..');
@@ -91,44 +91,7 @@ const tools = await import('../scripts/fixtures/tools.mjs');
 
 // ---------------------------------------------------------------- network namespace (as bench/run.mjs)
 
-/** True when this process's network namespace has no interface but lo. */
-function loopbackOnly() {
-  try {
-    const names = readFileSync('/proc/self/net/dev', 'utf8')
-      .split('\n')
-      .slice(2)
-      .map((l) => l.split(':')[0].trim())
-      .filter(Boolean);
-    return names.length > 0 && names.every((n) => n === 'lo');
-  } catch {
-    return false;
-  }
-}
-
-if (process.env.LANEWATCH_BENCH_IN_NETNS !== '1' && !loopbackOnly() && process.env.LANEWATCH_NO_NETNS !== '1') {
-  await tools.ensureInstalled('all'); // on the normal network: Node 24, openclaw and code-server, when missing
-  const unshareArgs = process.getuid?.() === 0 ? ['-n'] : ['-rn'];
-  if (spawnSync('unshare', [...unshareArgs, 'true']).status !== 0) {
-    console.error(
-      'cannot create a network namespace (unshare refused). Run as root, or set LANEWATCH_NO_NETNS=1 to benchmark on the normal network.',
-    );
-    process.exit(1);
-  }
-  const node = existsSync(tools.nodeBin) ? tools.nodeBin : process.execPath;
-  const quoted = [node, fileURLToPath(import.meta.url), ...process.argv.slice(2)]
-    .map((s) => `'${s.replace(/'/g, `'\\''`)}'`)
-    .join(' ');
-  const child = spawn('unshare', [...unshareArgs, 'sh', '-c', `ip link set lo up && exec ${quoted}`], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, LANEWATCH_BENCH_IN_NETNS: '1' },
-  });
-  // Ctrl-C reaches the inner run too; it stops what it started. Wait for it instead of dying here.
-  for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => {});
-  child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-  await new Promise(() => {});
-}
-if (loopbackOnly()) spawnSync('ip', ['link', 'set', 'lo', 'up'], { stdio: 'ignore' });
+await enterLoopbackNamespace({ script: import.meta.url, args: process.argv.slice(2), install: 'all' });
 
 // ---------------------------------------------------------------- helpers
 

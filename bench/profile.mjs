@@ -14,13 +14,14 @@
 // Like bench/status.mjs it runs inside a loopback-only network namespace (re-executing itself under `unshare -n` when
 // started outside one); LANEWATCH_NO_NETNS=1 runs on the normal network instead (not recommended). Build first
 // (`node esbuild.mjs`): it runs dist/cli.js.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { enterLoopbackNamespace } from './netns.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -32,38 +33,7 @@ const RUNS = Number(opts.runs);
 const HEAP_S = Number(opts['heap-seconds']);
 const tools = await import('../scripts/fixtures/tools.mjs');
 
-function loopbackOnly() {
-  try {
-    const names = readFileSync('/proc/self/net/dev', 'utf8')
-      .split('\n')
-      .slice(2)
-      .map((l) => l.split(':')[0].trim())
-      .filter(Boolean);
-    return names.length > 0 && names.every((n) => n === 'lo');
-  } catch {
-    return false;
-  }
-}
-
-if (process.env.LANEWATCH_BENCH_IN_NETNS !== '1' && !loopbackOnly() && process.env.LANEWATCH_NO_NETNS !== '1') {
-  await tools.ensureInstalled('openclaw');
-  const unshareArgs = process.getuid?.() === 0 ? ['-n'] : ['-rn'];
-  if (spawnSync('unshare', [...unshareArgs, 'true']).status !== 0) {
-    console.error('cannot create a network namespace (unshare refused). Run as root, or set LANEWATCH_NO_NETNS=1.');
-    process.exit(1);
-  }
-  const node = existsSync(tools.nodeBin) ? tools.nodeBin : process.execPath;
-  const quoted = [node, fileURLToPath(import.meta.url), ...argv].map((s) => `'${s.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('unshare', [...unshareArgs, 'sh', '-c', `ip link set lo up && exec ${quoted}`], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, LANEWATCH_BENCH_IN_NETNS: '1' },
-  });
-  for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => {});
-  child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-  await new Promise(() => {});
-}
-if (loopbackOnly()) spawnSync('ip', ['link', 'set', 'lo', 'up'], { stdio: 'ignore' });
+await enterLoopbackNamespace({ script: import.meta.url, args: argv, install: 'openclaw' });
 
 const cli = path.join(root, 'dist', 'cli.js');
 if (!existsSync(cli)) {

@@ -23,14 +23,14 @@
 // It bundles src/gateway/index.ts with esbuild into bench/.build/gateway.cjs (gitignored), starts the fake model and
 // one gateway under a temporary root (removed at the end; LANEWATCH_BENCH_KEEP=1 keeps it), and stops everything it
 // started with cleanupAll(). Servers listen on 127.0.0.1 only.
-import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { enterLoopbackNamespace } from './netns.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(benchDir, '..');
@@ -54,44 +54,7 @@ const tools = await import('../scripts/fixtures/tools.mjs');
 
 // ---------------------------------------------------------------- network namespace
 
-/** True when this process's network namespace has no interface but lo (read from /proc/self/net, which is per namespace). */
-function loopbackOnly() {
-  try {
-    const names = readFileSync('/proc/self/net/dev', 'utf8')
-      .split('\n')
-      .slice(2)
-      .map((l) => l.split(':')[0].trim())
-      .filter(Boolean);
-    return names.length > 0 && names.every((n) => n === 'lo');
-  } catch {
-    return false;
-  }
-}
-
-if (process.env.LANEWATCH_BENCH_IN_NETNS !== '1' && !loopbackOnly() && process.env.LANEWATCH_NO_NETNS !== '1') {
-  await tools.ensureInstalled('openclaw'); // on the normal network: Node 24 + openclaw, when missing
-  const unshareArgs = process.getuid?.() === 0 ? ['-n'] : ['-rn'];
-  if (spawnSync('unshare', [...unshareArgs, 'true']).status !== 0) {
-    console.error(
-      'cannot create a network namespace (unshare refused). Run as root, or set LANEWATCH_NO_NETNS=1 to benchmark on the normal network.',
-    );
-    process.exit(1);
-  }
-  const node = existsSync(tools.nodeBin) ? tools.nodeBin : process.execPath;
-  const quoted = [node, fileURLToPath(import.meta.url), ...selected]
-    .map((s) => `'${s.replace(/'/g, `'\\''`)}'`)
-    .join(' ');
-  const child = spawn('unshare', [...unshareArgs, 'sh', '-c', `ip link set lo up && exec ${quoted}`], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, LANEWATCH_BENCH_IN_NETNS: '1' },
-  });
-  // Ctrl-C reaches the inner run too; it stops its gateway first. Wait for it instead of dying here.
-  for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => {});
-  child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-  await new Promise(() => {});
-}
-if (loopbackOnly()) spawnSync('ip', ['link', 'set', 'lo', 'up'], { stdio: 'ignore' }); // harmless when it is up already
+await enterLoopbackNamespace({ script: import.meta.url, args: selected, install: 'openclaw' });
 
 // ---------------------------------------------------------------- statistics and tables
 

@@ -13,13 +13,14 @@
 //   built, JSON text, written), and the CLI itself (bench/.build/status-cli.cjs, the current source);
 // - the official `openclaw sessions --json --all-agents --limit all`, and `openclaw --version` (its process floor).
 // Runs inside a loopback-only network namespace as bench/status.mjs does.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { enterLoopbackNamespace } from './netns.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(benchDir, '..');
@@ -40,30 +41,7 @@ if (!STATE || !existsSync(STATE)) {
 }
 const tools = await import('../scripts/fixtures/tools.mjs');
 
-function loopbackOnly() {
-  try {
-    const names = readFileSync('/proc/self/net/dev', 'utf8')
-      .split('\n')
-      .slice(2)
-      .map((l) => l.split(':')[0].trim())
-      .filter(Boolean);
-    return names.length > 0 && names.every((n) => n === 'lo');
-  } catch {
-    return false;
-  }
-}
-if (!loopbackOnly()) {
-  const unshareArgs = process.getuid?.() === 0 ? ['-n'] : ['-rn'];
-  const quoted = [process.execPath, fileURLToPath(import.meta.url), ...argv]
-    .map((s) => `'${s.replace(/'/g, `'\\''`)}'`)
-    .join(' ');
-  const child = spawn('unshare', [...unshareArgs, 'sh', '-c', `ip link set lo up && exec ${quoted}`], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  child.on('close', (code) => process.exit(code ?? 1));
-  await new Promise(() => {});
-}
+await enterLoopbackNamespace({ script: import.meta.url, args: argv });
 
 const esbuild = await import('esbuild');
 const buildDir = path.join(benchDir, '.build');
