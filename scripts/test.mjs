@@ -403,6 +403,15 @@ async function runGatewayLanes(lanes) {
   for (const [name, ms] of times) console.log(`[test] job ${name.padEnd(36)} ${(ms / 1000).toFixed(1)} s`);
 }
 
+/** A stage's temporary gateway root, once its gateways stopped: not left in /tmp run after run. Never fails the run. */
+function removeFixtureRoot(dir) {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (err) {
+    say(`note: could not remove ${dir}: ${err.message}`);
+  }
+}
+
 const gatewayLabel = (v) => (v === DEFAULT_VERSION ? 'gateway' : `gateway@${v}`);
 const gatewayPlan = gatewayVersions.length ? planGatewayStages() : {};
 if (selected.includes('gateway')) await stage('gateway', () => runGatewayLanes(gatewayPlan.gateway));
@@ -663,6 +672,7 @@ process.exit(r.status ?? 1);
     const alive = setInterval(() => {}, 1000);
     await branchParts.ns?.close();
     clearInterval(alive);
+    removeFixtureRoot(fixtureRoot); // its gateways' state: every one of them has stopped
   }
 }
 
@@ -724,6 +734,7 @@ if (selected.includes('ui-legacy')) {
     record(`fixture@${UI_LEGACY_VERSION}`, 0, 1, 1);
   } finally {
     await cleanupAll();
+    removeFixtureRoot(fixtureRoot);
   }
 }
 
