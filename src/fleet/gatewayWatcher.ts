@@ -60,6 +60,10 @@ import {
   type GatewayRecoverySummary,
   type RecorderRecovery,
 } from './gatewayRecoverySummary';
+import { summarizeLogProblems, type LogProblemSighting, type LogProblemsSummary } from './logProblemsSummary';
+
+/** Known-failure lines kept per gateway: enough for ten minutes of a store that logs a slow lock a second. */
+const MAX_LOG_PROBLEMS = 1_000;
 import { GatewayRequestError } from '../gateway/requestError';
 import {
   GatewayHealthPoller,
@@ -209,6 +213,8 @@ export class GatewayWatcher {
   private readonly pendingInputs = new Map<string, number>();
   private readonly transcriptTails = new Map<string, TranscriptTail>();
   private readonly recentDiagnostics: ParsedLogLine[] = [];
+  /** Known failures its log reported (logs/knownProblems.ts), oldest first, at most MAX_LOG_PROBLEMS. */
+  private readonly logProblems: LogProblemSighting[] = [];
   private lanes?: LaneTable;
   private stabilitySeq?: number;
   private gatewayStartedAt?: number;
@@ -1193,6 +1199,7 @@ export class GatewayWatcher {
     for (const raw of lines) {
       if (typeof raw !== 'string') continue;
       const line = parseLogLine(raw);
+      if (line.knownProblem) this.noteLogProblem(line);
       if (!line.diagnostic) continue;
       // Lines may come older than those already kept (the first read's second, larger window): kept in time order.
       const last = this.recentDiagnostics.at(-1);
@@ -1277,6 +1284,29 @@ export class GatewayWatcher {
    * run still holds after it (freed nothing), and on 2026.9.x the recorder's count of every attempt (read while the
    * process health is read).
    */
+  /** The known failures its log reported in the last 10 minutes (fleet/logProblemsSummary.ts). */
+  logProblemsSummary(now = this.now()): LogProblemsSummary {
+    return summarizeLogProblems(this.logProblems, now, (key) => {
+      const label = this.sessions.get(key)?.label;
+      return typeof label === 'string' && label ? label : key;
+    });
+  }
+
+  private noteLogProblem(line: ParsedLogLine): void {
+    const at = line.time ?? this.now();
+    const message = line.message.slice(0, 400);
+    // A log read again (a reconnect's first read reaches back over lines already seen) counts each line once.
+    if (this.logProblems.some((p) => p.at === at && p.message === message)) return;
+    this.logProblems.push({
+      id: line.knownProblem!,
+      at,
+      message,
+      ...(line.sessionKey ? { sessionKey: line.sessionKey } : {}),
+    });
+    if (this.logProblems.length > MAX_LOG_PROBLEMS)
+      this.logProblems.splice(0, this.logProblems.length - MAX_LOG_PROBLEMS);
+  }
+
   gatewayRecoverySummary(now = this.now()): GatewayRecoverySummary {
     return summarizeGatewayRecoveries(
       this.gatewayRecoveries.entries(),

@@ -2,6 +2,7 @@
 // "1"/"2" arguments (2026.3.x), `_meta.logLevelName`, `time`, and the subsystem as a JSON string in "0".
 // A line that does not parse is kept raw, never dropped. Key=value fields operators search for are
 // extracted from the message (`lane=… waitedMs=… sessionKey=…`).
+import { knownProblemOf, type KnownProblemId } from './knownProblems';
 
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL' | 'UNKNOWN';
 
@@ -26,6 +27,8 @@ export interface ParsedLogLine {
   message: string;
   fields: Record<string, string>;
   diagnostic?: DiagnosticKind;
+  /** A failure of the field's list that no lane status shows (knownProblems.ts). */
+  knownProblem?: KnownProblemId;
   /** The session key the line is about, from sessionKey= or lane=session:<key>. */
   sessionKey?: string;
 }
@@ -92,11 +95,15 @@ export function extractFields(message: string): Record<string, string> {
   return fields;
 }
 
-function classify(message: string, fields: Record<string, string>): Pick<ParsedLogLine, 'diagnostic' | 'sessionKey'> {
+function classify(
+  message: string,
+  fields: Record<string, string>,
+): Pick<ParsedLogLine, 'diagnostic' | 'knownProblem' | 'sessionKey'> {
   const diagnostic = DIAGNOSTIC_PATTERNS.find(([re]) => re.test(message))?.[1];
+  const knownProblem = diagnostic ? undefined : knownProblemOf(message);
   const lane = fields.lane;
   const sessionKey = fields.sessionKey ?? (lane?.startsWith('session:') ? lane.slice('session:'.length) : undefined);
-  return { diagnostic, sessionKey };
+  return { diagnostic, ...(knownProblem ? { knownProblem } : {}), sessionKey };
 }
 
 export function parseLogLine(raw: string): ParsedLogLine {

@@ -189,7 +189,7 @@ function isStuckOrRecovery(line: ParsedLogLine): boolean {
 
 function isError(line: ParsedLogLine): boolean {
   if (line.level === 'ERROR' || line.level === 'FATAL') return true;
-  if (line.diagnostic === 'lane-task-error') return true;
+  if (line.diagnostic === 'lane-task-error' || line.knownProblem) return true;
   if ('error' in line.fields || 'errorName' in line.fields) return true;
   // A raw (unparsed) line has no level: judge it by its words, and keep stack frames with their error.
   return line.level === 'UNKNOWN' && (ERROR_WORDS.test(line.message) || STACK_FRAME.test(line.message));

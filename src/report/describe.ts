@@ -69,6 +69,7 @@ export function describeConnection(
   watcher: Pick<GatewayWatcher, 'name' | 'config' | 'lastSyncError'> & {
     restartRequestedAt?: number;
     gatewayRecoverySummary?: GatewayWatcher['gatewayRecoverySummary'];
+    logProblemsSummary?: GatewayWatcher['logProblemsSummary'];
   },
   snap: ConnectionSnapshot,
   token?: { source: TokenSource; warning?: string },
@@ -92,6 +93,12 @@ export function describeConnection(
     // The gateway's own stuck-session recovery, when it ran lately (and where it freed nothing).
     const recovery = watcher.gatewayRecoverySummary?.(now).text;
     if (recovery) lines.push('', escapeMarkdown(recovery));
+    // Failures its log reported that hold no lane (a slow session store, a restart that cut replies short, …).
+    const logProblems = watcher.logProblemsSummary?.(now);
+    if (logProblems?.text) {
+      lines.push('', escapeMarkdown(logProblems.text));
+      for (const p of logProblems.problems) lines.push(`- ${escapeMarkdown(p.advice)}`);
+    }
     const sync = watcher.lastSyncError();
     if (sync) {
       description += ' · sync failed';

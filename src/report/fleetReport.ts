@@ -8,6 +8,7 @@ import { revealBidiControls } from './visibleText';
 import { describeConnection, describeSession, fixFor, sessionLabel, summarizeCounts } from './describe';
 import { buildSessionFamily, familyView, type SessionFamily } from '../fleet/sessionFamily';
 import type { GatewayRecoverySummary } from '../fleet/gatewayRecoverySummary';
+import type { LogProblemsSummary } from '../fleet/logProblemsSummary';
 import { describeCron, describeTasks, type CronStatusJson, type TasksStatusJson } from './schedulerReport';
 
 export interface SessionReport {
@@ -70,6 +71,8 @@ export interface GatewayReport {
   tasks?: TasksStatusJson;
   /** The gateway's own stuck-session recovery in the last 10 minutes, when it ran (fleet/gatewayRecoverySummary.ts). */
   gatewayRecovery?: GatewayRecoverySummary;
+  /** Known failures its log reported in the last 10 minutes that no lane shows (fleet/logProblemsSummary.ts). */
+  logProblems?: LogProblemsSummary;
   agents: Array<{
     id: string;
     isDefault: boolean;
@@ -244,6 +247,7 @@ export function reportGateway(fleet: Fleet, watcher: GatewayWatcher, now = Date.
   const table = watcher.laneTable();
   const scheduler = watcher.scheduler.latest();
   const recovery = snap.state === 'connected' ? watcher.gatewayRecoverySummary(now) : undefined;
+  const logProblems = watcher.logProblemsSummary(now);
   const methods = snap.hello?.methods;
   return {
     name: watcher.name,
@@ -278,6 +282,7 @@ export function reportGateway(fleet: Fleet, watcher: GatewayWatcher, now = Date.
     lanesNote: table?.note,
     ...(unread.gateway.length ? { notReadInTime: unread.gateway } : {}),
     ...(recovery?.text ? { gatewayRecovery: recovery } : {}),
+    ...(logProblems.text ? { logProblems } : {}),
     ...(scheduler && methods?.has('cron.list')
       ? { cron: describeCron(scheduler.cron, scheduler.cronProblem, now) }
       : {}),
@@ -328,6 +333,10 @@ export function renderFleetText(report: FleetReport, opts: { facts?: boolean; no
         `  lanes: ${busyLanes.map((l) => `${clean(l.lane)} ${l.active}/${l.max ?? '?'}${l.queued ? ` +${l.queued} queued` : ''}`).join(', ')}`,
       );
     if (g.gatewayRecovery?.text) out.push(`  ${clean(g.gatewayRecovery.text)}`);
+    if (g.logProblems?.text) {
+      out.push(`  ${clean(g.logProblems.text)}`);
+      for (const p of g.logProblems.problems) out.push(`    ${clean(p.advice)}`);
+    }
     // Cron and tasks only when there is something to say: a job at all, an undelivered result, a task running.
     if (g.cron && (g.cron.jobs.length || !g.cron.read)) for (const l of g.cron.lines) out.push(`  ${clean(l)}`);
     if (g.tasks && (g.tasks.pending + g.tasks.failed + g.tasks.active + g.tasks.stale.length || !g.tasks.read))

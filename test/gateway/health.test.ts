@@ -4,13 +4,14 @@
 // test machine) reads as degraded with the gateway's own numbers, then healthy again. Older versions: what they can
 // give (no event-loop sample; readiness and the answer time only).
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MemoryDeviceIdentityStore } from '../../src/gateway';
 import { GatewayWatcher, type WatcherChange } from '../../src/fleet/gatewayWatcher';
 import { describeHealth, healthRowText, healthView, type HealthVerdict } from '../../src/fleet/gatewayHealth';
+import { describeConnection } from '../../src/report/describe';
 import { importFixture } from '../support/fixtures';
 import { GENERATION, on, VERSION } from '../support/scope';
 
@@ -164,6 +165,45 @@ describe(`process health (openclaw ${VERSION})`, () => {
       const history = watcher.health.history.samples();
       assert.ok(history.some((x) => x.eventLoop?.degraded) && history.at(-1)!.eventLoop!.degraded === false);
       assert.ok(watcher.health.reads > reads);
+      // The same load held the gateway's session store for seconds, and the gateway logged it: read here from its own
+      // log file, not through Lanewatch. A watcher reading that log names it on the gateway (tooltip), with the advice.
+      const slowLines = readFileSync(gw.logFile, 'utf8')
+        .split('\n')
+        .filter((l) =>
+          /"slow SQLite (?:transaction hold|transaction lock wait|coordinator lock wait|session write)"/.test(l),
+        );
+      assert.ok(slowLines.length > 0, 'the gateway logged a slow SQLite operation under the load');
+      const reader = new GatewayWatcher({
+        config: { name: 'health-log', url: gw.url, source: 'settings' },
+        credentials: async () => ({ token: gw.token }),
+        identityStore: new MemoryDeviceIdentityStore(),
+        clientVersion: '0.1.0-it',
+        requestTimeoutMs: 60_000,
+        log: () => {},
+        pollIntervalMs: 60_000,
+      });
+      try {
+        reader.start();
+        const named = () => reader.logProblemsSummary().problems.find((p) => p.id === 'store-slow');
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('the log was read, yet no slow store named')), 60_000);
+          const sub = reader.onDidChange(() => {
+            if (!named()) return;
+            clearTimeout(timer);
+            sub.dispose();
+            resolve();
+          });
+        });
+        assert.ok(named()!.count <= slowLines.length, `${named()!.count} named, ${slowLines.length} in the log file`);
+        const tip = describeConnection(reader, reader.snapshot()).tooltipMarkdown.replace(/\\/g, '');
+        assert.match(
+          tip,
+          /In its log, the last 10 min: .*its session store \(SQLite\) was slow to lock, (once|\d+ times)/,
+        );
+        log.push(`# ${slowLines.length} slow SQLite line(s) in the gateway's log; tooltip: ${named()!.count} named`);
+      } finally {
+        reader.dispose();
+      }
       console.log(log.filter((l) => l.startsWith('#')).join('\n'));
     },
   );

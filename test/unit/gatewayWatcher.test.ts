@@ -167,6 +167,38 @@ describe('GatewayWatcher against a scripted gateway', () => {
     );
   });
 
+  it("failures its log reports that hold no lane (a slow session store, a restart that cut replies short) are on the gateway's tooltip, each line once", async () => {
+    const line = (message: string, agoMs: number) =>
+      JSON.stringify({
+        0: '{"subsystem":"gateway"}',
+        1: message,
+        _meta: { logLevelName: 'WARN' },
+        time: new Date(Date.now() - agoMs).toISOString(),
+        message,
+      });
+    const slow = line('slow SQLite transaction lock wait', 90_000);
+    const rows = [{ key: KEY_IDLE, status: 'done', hasActiveRun: false, activeRunIds: [], agentId: 'main' }];
+    const { g } = await fakeGateway(
+      () => rows,
+      [
+        slow,
+        line('slow SQLite transaction hold', 30_000),
+        line('restart reply drain timed out after 0ms with 2 replies still active; continuing shutdown', 60_000),
+        line('user asked why a slow SQLite transaction lock wait happens', 10_000),
+      ],
+    );
+    const w = watch(g.url);
+    await change(w, () => w.logProblemsSummary().problems.length === 2);
+    w.ingestLogLines([slow]); // the same line read again (a reconnect's first read reaches back over it)
+    const tip = describeConnection(w, w.snapshot()).tooltipMarkdown.replace(/\\/g, '');
+    assert.match(
+      tip,
+      /In its log, the last 10 min: its session store \(SQLite\) was slow to lock, 2 times, last 3\ds ago; a restart cut replies short \(its reply drain timed out with work still active\), once, last 1m0\ds ago\./,
+    );
+    assert.match(tip, /openclaw doctor --session-sqlite inspect/);
+    assert.match(tip, /resend what did not arrive/);
+  });
+
   it('a row an event leaves "running" with no active run is read back: when the finishing event was dropped, it is idle, not a zombie', async () => {
     const rows = [{ key: KEY_HUNG, sessionId: 's', status: 'running', hasActiveRun: true, agentId: 'main' }];
     const { g, calls } = await fakeGateway(() => rows, []);
