@@ -66,6 +66,8 @@ export interface GatewayDetailsView {
   sessions: { total: number; running: number };
   /** The gateway's own stuck-session recovery in the last 10 minutes, in words (absent: it did not run). */
   gatewayRecovery?: string;
+  /** Failures its log reported in the last 10 minutes that hold no lane, in words, and what to do about each. */
+  logProblems?: { text: string; advice: string[] };
   /** The process behind the connection (absent: the host sent none). */
   health?: GatewayHealthView;
 }

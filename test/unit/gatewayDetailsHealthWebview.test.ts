@@ -153,6 +153,29 @@ describe('Gateway details webview: the gateway’s own recovery', () => {
     });
     assert.deepEqual(dom.problems, [text]);
     assert.equal(dom.imgs, 0);
+    // Failures its log reported that hold no lane: the summary and the advice for each, as text.
+    const logText = `In its log, the last 10 min: a prompt was larger than its model’s context window (${HOSTILE}), once, last 1m00s ago.`;
+    await w.post(
+      GATEWAY_DETAILS.sealToWebview({
+        type: 'gatewayDetails/details',
+        details: {
+          ...details(health(false)),
+          logProblems: { text: logText, advice: ['Compact that session, or start it anew (/new).'] },
+        },
+      }),
+    );
+    await w.page.waitForFunction(() => (globalThis as any).document.querySelector('#app > ul.advice li') !== null);
+    const logDom = await w.page.evaluate(() => {
+      const g = globalThis as any;
+      return {
+        problems: [...g.document.querySelectorAll('#app > p.problem')].map((p: any) => p.textContent as string),
+        advice: [...g.document.querySelectorAll('#app > ul.advice li')].map((li: any) => li.textContent as string),
+        imgs: g.document.querySelectorAll('#app img, #app script').length as number,
+      };
+    });
+    assert.deepEqual(logDom.problems, [logText]);
+    assert.deepEqual(logDom.advice, ['Compact that session, or start it anew (/new).']);
+    assert.equal(logDom.imgs, 0);
     assert.equal(dom.pwned, undefined);
     assert.deepEqual(w.errors, []);
   });

@@ -179,6 +179,12 @@ function render(d: GatewayDetailsView): void {
   app.append(facts);
   // Gateway text (session labels) in it: set as text, never as markup.
   if (d.gatewayRecovery) app.append(el('p', d.gatewayRecovery, 'problem'));
+  if (d.logProblems) {
+    app.append(el('p', d.logProblems.text, 'problem'));
+    const advice = el('ul', undefined, 'advice');
+    for (const a of d.logProblems.advice) advice.append(el('li', a));
+    app.append(advice);
+  }
   renderHealth(d.health ?? lastHealth);
   app.append(healthBox);
   const actions = el('div', undefined, 'actions');

@@ -36,8 +36,14 @@ export function gatewayDetailsView(watcher: GatewayWatcher, fleet: Fleet): Gatew
     handshake: s.handshake ? { ...s.handshake } : undefined,
     sessions: { total: rows.length, running: rows.filter((r) => r.hasActiveRun === true).length },
     gatewayRecovery: s.state === 'connected' ? watcher.gatewayRecoverySummary().text : undefined,
+    logProblems: logProblemsView(watcher),
     health: gatewayHealthView(watcher),
   };
+}
+
+function logProblemsView(watcher: GatewayWatcher): GatewayDetailsView['logProblems'] {
+  const summary = watcher.logProblemsSummary();
+  return summary.text ? { text: summary.text, advice: summary.problems.map((p) => p.advice) } : undefined;
 }
 
 export function gatewayHealthView(watcher: GatewayWatcher): GatewayHealthView {
