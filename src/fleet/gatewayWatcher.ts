@@ -1285,11 +1285,17 @@ export class GatewayWatcher {
    * process health is read).
    */
   /** The known failures its log reported in the last 10 minutes (fleet/logProblemsSummary.ts). */
-  logProblemsSummary(now = this.now()): LogProblemsSummary {
-    return summarizeLogProblems(this.logProblems, now, (key) => {
-      const label = this.sessions.get(key)?.label;
-      return typeof label === 'string' && label ? label : key;
-    });
+  logProblemsSummary(now = this.now(), clockTime?: (at: number) => string): LogProblemsSummary {
+    return summarizeLogProblems(
+      this.logProblems,
+      now,
+      (key) => {
+        const label = this.sessions.get(key)?.label;
+        return typeof label === 'string' && label ? label : key;
+      },
+      undefined,
+      clockTime,
+    );
   }
 
   private noteLogProblem(line: ParsedLogLine): void {

@@ -36,6 +36,8 @@ export function summarizeLogProblems(
   now: number,
   label: (key: string) => string = (k) => k,
   windowMs = LOG_PROBLEMS_WINDOW_MS,
+  /** When given, the latest line's time as the clock shows it ("last at 17:08:19"), for a view that is not rebuilt as time passes. */
+  clockTime?: (at: number) => string,
 ): LogProblemsSummary {
   const byId = new Map<KnownProblemId, LogProblemsSummary['problems'][number]>();
   for (const s of sightings) {
@@ -68,8 +70,10 @@ export function summarizeLogProblems(
         const on = p.sessions.length
           ? ` (${p.sessions.slice(0, 3).map(label).join(', ')}${p.sessions.length > 3 ? ', …' : ''})`
           : '';
-        const ago = formatDuration(Math.max(0, now - p.latestAt));
-        return `${p.headline}${on}, ${p.count === 1 ? 'once' : `${p.count} times`}, last ${ago} ago`;
+        const last = clockTime
+          ? `last at ${clockTime(p.latestAt)}`
+          : `last ${formatDuration(Math.max(0, now - p.latestAt))} ago`;
+        return `${p.headline}${on}, ${p.count === 1 ? 'once' : `${p.count} times`}, ${last}`;
       })
       .join('; ')}.`;
   return summary;

@@ -42,8 +42,17 @@ export function gatewayDetailsView(watcher: GatewayWatcher, fleet: Fleet): Gatew
 }
 
 function logProblemsView(watcher: GatewayWatcher): GatewayDetailsView['logProblems'] {
-  const summary = watcher.logProblemsSummary();
+  // The panel is redrawn when these change, not as time passes: the clock time of the latest line, not "N s ago".
+  const summary = watcher.logProblemsSummary(undefined, (at) => new Date(at).toLocaleTimeString());
   return summary.text ? { text: summary.text, advice: summary.problems.map((p) => p.advice) } : undefined;
+}
+
+/** What the panel shows of the log's known failures changes only when one of these does. */
+function logProblemsSignature(watcher: GatewayWatcher): string {
+  return watcher
+    .logProblemsSummary()
+    .problems.map((p) => `${p.id}:${p.count}:${p.latestAt}:${p.sessions.length}`)
+    .join(',');
 }
 
 export function gatewayHealthView(watcher: GatewayWatcher): GatewayHealthView {
@@ -67,9 +76,16 @@ class GatewayDetailsPanel extends WebviewPanelBase<'gatewayDetails'> {
       label: 'Gateway details',
       css: ['gateway-details.css'],
     });
+    let logProblems = logProblemsSignature(watcher);
     this._register(
       watcher.onDidChange((c) => {
-        if (c.what === 'connection' || c.what === 'sessions') this.resync();
+        if (c.what === 'connection' || c.what === 'sessions') return this.resync();
+        // A log read that brought (or aged out) a known failure: redrawn; any other log read is not this panel's.
+        if (c.what !== 'logs') return;
+        const now = logProblemsSignature(watcher);
+        if (now === logProblems) return;
+        logProblems = now;
+        this.resync();
       }),
     );
     // Health is read only while this panel is visible: a hidden panel asks the gateway for nothing.
