@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MemoryDeviceIdentityStore } from '../../src/gateway';
-import { GatewayWatcher, type WatcherChange } from '../../src/fleet/gatewayWatcher';
+import type { GatewayWatcher, WatcherChange } from '../../src/fleet/gatewayWatcher';
 import { describeHealth, healthRowText, healthView, type HealthVerdict } from '../../src/fleet/gatewayHealth';
 import { describeConnection } from '../../src/report/describe';
 import { importFixture } from '../support/fixtures';
+import { watcherOn } from '../support/fixtureWatcher';
 import { GENERATION, on, VERSION } from '../support/scope';
 
 const LONG = { timeout: 420_000 };
@@ -29,15 +29,7 @@ before(async () => {
   // The official client: the oracle for what the gateway says, and the one that loads it.
   op = await seed.connectOperator({ url: gw.url, token: gw.token, requestTimeoutMs: 180_000 });
   if (GENERATION === '2026.9') await seed.seedTranscript(gw, { key: KEY, messages: ['hello'] });
-  watcher = new GatewayWatcher({
-    config: { name: 'health', url: gw.url, source: 'settings' },
-    credentials: async () => ({ token: gw.token }),
-    identityStore: new MemoryDeviceIdentityStore(),
-    clientVersion: '0.1.0-it',
-    requestTimeoutMs: 60_000,
-    log: (level, m) => log.push(`${level} ${m}`),
-    pollIntervalMs: 60_000,
-  });
+  watcher = watcherOn(gw, 'health', { log: (level, m) => log.push(`${level} ${m}`) });
   watcher.start();
 }, LONG);
 
@@ -173,15 +165,7 @@ describe(`process health (openclaw ${VERSION})`, () => {
           /"slow SQLite (?:transaction hold|transaction lock wait|coordinator lock wait|session write)"/.test(l),
         );
       assert.ok(slowLines.length > 0, 'the gateway logged a slow SQLite operation under the load');
-      const reader = new GatewayWatcher({
-        config: { name: 'health-log', url: gw.url, source: 'settings' },
-        credentials: async () => ({ token: gw.token }),
-        identityStore: new MemoryDeviceIdentityStore(),
-        clientVersion: '0.1.0-it',
-        requestTimeoutMs: 60_000,
-        log: () => {},
-        pollIntervalMs: 60_000,
-      });
+      const reader = watcherOn(gw, 'health-log');
       try {
         reader.start();
         const named = () => reader.logProblemsSummary().problems.find((p) => p.id === 'store-slow');

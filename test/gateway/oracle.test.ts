@@ -17,10 +17,10 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MemoryDeviceIdentityStore } from '../../src/gateway';
-import { GatewayWatcher } from '../../src/fleet/gatewayWatcher';
+import type { GatewayWatcher } from '../../src/fleet/gatewayWatcher';
 import { TranscriptModel } from '../../src/transcript/transcript';
 import { importFixture, repoRoot } from '../support/fixtures';
+import { watcherOn } from '../support/fixtureWatcher';
 import { everyVersionAlike, GENERATION, protocol3Alike } from '../support/scope';
 
 // A scenario's own bounds decide; this only stops a stuck one. On 2026.4.26 a scenario runs up to five turns of ~10-100 s
@@ -245,15 +245,7 @@ async function statusOf(key: string): Promise<Record<string, any> | undefined> {
 async function openTranscript(
   key: string,
 ): Promise<{ model: TranscriptModel; watcher: GatewayWatcher; close(): void }> {
-  const watcher = new GatewayWatcher({
-    config: { name: 'oracle', url: gw.url, source: 'settings' },
-    credentials: async () => ({ token: gw.token }),
-    identityStore: new MemoryDeviceIdentityStore(),
-    clientVersion: '0.1.0-it',
-    requestTimeoutMs: 120_000,
-    log: () => {},
-    pollIntervalMs: 60_000,
-  });
+  const watcher = watcherOn(gw, 'oracle', { requestTimeoutMs: 120_000 });
   watcher.start();
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the watcher did not sync within 120 s')), 120_000);

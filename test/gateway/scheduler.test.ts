@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MemoryDeviceIdentityStore } from '../../src/gateway';
 import { SchedulerApi } from '../../src/gateway/schedulerApi';
-import { GatewayWatcher } from '../../src/fleet/gatewayWatcher';
+import type { GatewayWatcher } from '../../src/fleet/gatewayWatcher';
 import { SchedulerReader } from '../../src/fleet/schedulerRead';
 import { linkCronSessions, OVERDUE_MARGIN_MS } from '../../src/fleet/cronJobs';
 import { OperatorConnections } from '../../src/actions/operatorConnection';
@@ -23,6 +23,7 @@ import { planSchedulerAction, runSchedulerAction, type SchedulerActionName } fro
 import type { GatewayConfig } from '../../src/config/gatewaySettings';
 import { describeCron, describeTasks } from '../../src/report/schedulerReport';
 import { importFixture, repoRoot } from '../support/fixtures';
+import { watcherOn } from '../support/fixtureWatcher';
 import { runCli } from '../support/cli';
 import { GENERATION, on, VERSION } from '../support/scope';
 
@@ -53,15 +54,7 @@ before(async () => {
   gw = await fixtures.startGateway({ root, name: 'scheduler', modelBaseUrl: `${fake.url}/v1` });
   op = await seed.connectOperator({ url: gw.url, token: gw.token, requestTimeoutMs: 60_000 });
   config = { name: 'scheduler', url: gw.url, source: 'settings' };
-  watcher = new GatewayWatcher({
-    config,
-    credentials: async () => ({ token: gw.token }),
-    identityStore: new MemoryDeviceIdentityStore(),
-    clientVersion: '0.1.0-it',
-    requestTimeoutMs: 60_000,
-    log: () => {},
-    pollIntervalMs: 60_000,
-  });
+  watcher = watcherOn(gw, config.name);
   watcher.start();
   await watcher.connection.waitForConnected(60_000);
   reader = new SchedulerReader({
