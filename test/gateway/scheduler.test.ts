@@ -348,12 +348,15 @@ describe(`cron and tasks on a real gateway (openclaw ${VERSION})`, () => {
       assert.equal(retry.kind, 'refused', retry.summary);
       assert.match(retry.summary, /did not retry the delivery of lw child work: completion delivery is not blocked/);
       assert.equal(after.deliveryStatus, 'pending', 'the ledger unchanged by the refused retry');
-      // The parent freed: the result is delivered and no longer listed.
+      // The parent freed: the result is delivered and no longer listed. The gateway retries a delivery with a backoff
+      // that starts around 15 s and doubles (docs/tools/subagents/slash-command.md): the retries made while the parent
+      // was busy put the next one up to a minute or two after it is freed (a CI run waited more than 60 s).
       await fake.release();
       await officialUntil(
         async () => (await op.request('tasks.get', { taskId: owed.id })).task,
         (x) => x.deliveryStatus === 'delivered',
         'the result delivered',
+        150_000,
       );
       const later = (await reader.read(true))!;
       assert.equal(
