@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { lanewatch, type LanewatchTestHooks } from './lanewatch';
 import { assertStrictCsp } from '../support/csp';
+import { KNOWN_PROBLEMS } from '../../src/logs/knownProblems';
 
 type Facts = Record<string, any>;
 
@@ -81,11 +82,15 @@ describe('gateway logs panel', function () {
     ]);
   });
 
-  it('the Errors preset shows only error lines', async () => {
+  it('the Errors preset shows only error lines and known failures the gateway logs as warnings', async () => {
     const errors = report((f) => f.preset === 'errors');
     api.setGatewayLogsFilter('demo', { preset: 'errors' });
     const f = await errors;
-    if (f.lines > 0) assert.match(f.lastRowText, /ERROR|FATAL|error/i);
+    // A known failure (src/logs/knownProblems.ts) is logged as a WARN: a slow session store, under load on CI.
+    // The row's text runs time, level, subsystem and message together: a pattern is looked for anywhere in it.
+    const knownFailure = (text: string) =>
+      KNOWN_PROBLEMS.some((p) => new RegExp(p.pattern.source.replace(/^\^/, '')).test(text));
+    if (f.lines > 0) assert.ok(/ERROR|FATAL|error/i.test(f.lastRowText) || knownFailure(f.lastRowText), f.lastRowText);
     api.setGatewayLogsFilter('demo', { preset: 'all' });
   });
 });
